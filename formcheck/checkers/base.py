@@ -1,0 +1,464 @@
+"""The rep state machine every exercise checker shares.
+
+A checker is fed one :class:`~formcheck.landmarks.Frame` at a time (``update``) and returns
+events; the same code serves a webcam and a file. Subclasses say which per-frame signals to
+compute and which per-rep metrics to derive; the thresholds, cues and sources come from the
+exercise definition (``exercises/*.toml``).
+
+Phases: ``setup`` (waiting for the person to be in view and in the start position) ->
+``rest`` (in the start position; a rep starts when the counting signal leaves it) ->
+``active`` (a rep in progress) -> ``settle`` (the rep is back near rest; a short look at
+what follows, e.g. whether the person stands fully) -> ``rest``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from formcheck.definitions import ExerciseDef
+from formcheck.landmarks import Frame
+from formcheck.view import ViewEstimate, ViewTracker
+
+SETTLE_S = 0.6  # how long after a rep's end to keep looking (s)
+MAX_MISSING_S = 1.0  # a person out of view this long pauses counting (s)
+READY_S = 0.3  # time still in the start position before counting begins (s)
+PRE_S = 2.0  # rest frames kept before a rep (s)
+HOLD_BAND_DEG = 8.0  # within this of the rep's peak counts as holding at the top
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A broken cue in one rep: the code, formcheck's words, and the document it comes from."""
+
+    code: str
+    message: str
+    source: str
+    quote: str
+    value: float
+    limit: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "source": self.source,
+            "quote": self.quote,
+            "value": _round(self.value),
+            "limit": _round(self.limit),
+        }
+
+
+@dataclass
+class Rep:
+    """One complete rep. Times in seconds from the start; metrics in degrees, seconds or ratios."""
+
+    index: int
+    side: str | None
+    start_s: float
+    peak_s: float
+    end_s: float
+    view: str
+    metrics: dict[str, float]
+    faults: list[Fault]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def fault_codes(self) -> list[str]:
+        return [f.code for f in self.faults]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "side": self.side,
+            "start_s": round(self.start_s, 3),
+            "peak_s": round(self.peak_s, 3),
+            "end_s": round(self.end_s, 3),
+            "view": self.view,
+            "metrics": {k: _round(v) for k, v in self.metrics.items()},
+            "faults": [f.to_dict() for f in self.faults],
+        }
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something a display, voice or log may act on.
+
+    kind: "ready" (counting can start), "paused" (person left the view or start position),
+    "rep" (a rep completed; ``rep`` set), "partial" (movement that was not a full rep),
+    "cue" (a setup hint).
+    """
+
+    kind: str
+    t_s: float
+    message: str = ""
+    rep: Rep | None = None
+
+
+@dataclass(frozen=True)
+class CheckerState:
+    """What the overlay draws; it never decides anything itself."""
+
+    exercise: str
+    phase: str
+    reps: int
+    reps_by_side: dict[str, int]
+    key_label: str
+    key_deg: float
+    target_deg: float
+    hold_s: float | None
+    hold_target_s: float | None
+    cue: str | None
+    view: str
+    t_s: float
+
+
+def _round(v: float) -> float | None:
+    return None if v is None or not np.isfinite(v) else round(float(v), 3)
+
+
+class _Buffer:
+    """Per-frame records (time, validity, signals) as growing lists -> arrays on demand."""
+
+    def __init__(self) -> None:
+        self.t: list[float] = []
+        self.valid: list[bool] = []
+        self.rows: list[dict[str, float]] = []
+
+    def append(self, t: float, valid: bool, row: dict[str, float]) -> None:
+        self.t.append(t)
+        self.valid.append(valid)
+        self.rows.append(row)
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        keys = self.rows[0].keys() if self.rows else []
+        sig = {k: np.array([r.get(k, np.nan) for r in self.rows], np.float64) for k in keys}
+        return np.array(self.t), np.array(self.valid, bool), sig
+
+
+@dataclass
+class RepData:
+    """Arrays a subclass measures a rep from. ``pre`` is rest before it, ``post`` after it."""
+
+    t: np.ndarray  # (n,) seconds
+    valid: np.ndarray  # (n,) bool
+    sig: dict[str, np.ndarray]  # name -> (n,) values, NaN where unknown
+    pre: dict[str, np.ndarray]
+    post: dict[str, np.ndarray]
+    peak_i: int
+    view: ViewEstimate
+
+
+class Checker:
+    """Base class: counting and fault logic driven by an :class:`ExerciseDef`."""
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, definition: ExerciseDef) -> None:
+        self.d = definition
+        self.c = definition.counting
+        self.rx = definition.prescription
+        self._sgn = 1.0 if self.c.direction == "up" else -1.0
+        self.views = ViewTracker()
+        self.reps: list[Rep] = []
+        self.skipped: dict[str, str] = {}
+        self.phase = "setup"
+        self._t = 0.0
+        self._last_sig = float("nan")
+        self._ready_since: float | None = None
+        self._ready_vals: list[float] = []
+        self._missing_since: float | None = None
+        self._rest = float("nan")
+        self._pre: deque[tuple[float, bool, dict[str, float]]] = deque()
+        self._cur = _Buffer()
+        self._post = _Buffer()
+        self._peak_d = 0.0
+        self._peak_t = 0.0
+        self._end_t = 0.0
+        self._cue: str | None = definition.setup
+        self._hold_s: float | None = None
+        self._hold_start: float | None = None
+        self._last_row: dict[str, float] = {}
+
+    # -- hooks for subclasses -------------------------------------------------------------
+    def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
+        raise NotImplementedError
+
+    def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
+        return bool(np.isfinite(sig.get(self.c.signal, np.nan)))
+
+    def metrics(self, data: RepData) -> dict[str, float]:
+        raise NotImplementedError
+
+    def side(self, data: RepData) -> str | None:
+        return None
+
+    def reject(self, data: RepData) -> str | None:
+        """A reason this movement is not a rep of the exercise (e.g. walking), or None."""
+        return None
+
+    # -- the state machine ----------------------------------------------------------------
+    def update(self, frame: Frame) -> list[Event]:
+        """Feed one frame; returns the events it caused (often none)."""
+        self._t = frame.t_s
+        view = self.views.update(frame) if frame.detected else self.views.estimate
+        sig = self.signals(frame, view) if frame.detected else {}
+        ok = frame.detected and self.valid(frame, sig)
+        s = sig.get(self.c.signal, np.nan) if ok else np.nan
+        self._last_sig = s
+        self._last_row = sig if ok else {}
+        events: list[Event] = []
+        if ok:
+            self._missing_since = None
+        elif self._missing_since is None:
+            self._missing_since = frame.t_s
+        gone = self._missing_since is not None and frame.t_s - self._missing_since > MAX_MISSING_S
+
+        if self.phase == "setup":
+            events += self._setup_step(frame.t_s, ok, s, sig)
+        elif self.phase == "rest":
+            if gone:
+                events.append(self._pause(frame.t_s))
+            else:
+                events += self._rest_step(frame.t_s, ok, s, sig)
+        elif self.phase == "active":
+            self._cur.append(frame.t_s, ok, sig)
+            if gone or frame.t_s - self._cur.t[0] > self.c.max_rep_s:
+                events.append(Event("partial", frame.t_s, "Movement not counted as a rep."))
+                events.append(self._pause(frame.t_s))
+            elif ok:
+                events += self._active_step(frame.t_s, s)
+        elif self.phase == "settle":
+            self._post.append(frame.t_s, ok, sig)
+            d = self._sgn * (s - self._rest) if ok else np.nan
+            post_d = [
+                self._sgn * (r.get(self.c.signal, np.nan) - self._rest) for r in self._post.rows
+            ]
+            rising = ok and d - np.nanmin(post_d) > self.c.start_delta * 0.5
+            if frame.t_s - self._end_t >= SETTLE_S or rising or gone:
+                events += self._finish_rep()
+                if gone:
+                    events.append(self._pause(frame.t_s))
+                elif rising:
+                    # The next rep already began: start it from here.
+                    self.phase = "active"
+                    self._cur = _Buffer()
+                    for t, v, r in list(self._post_tail()):
+                        self._cur.append(t, v, r)
+                    self._peak_d, self._peak_t = d, frame.t_s
+        self._update_hold(s)
+        return events
+
+    def finish(self) -> list[Event]:
+        """End of the stream: a rep in its settle phase completes; one in progress is partial."""
+        if self.phase == "settle":
+            return self._finish_rep()
+        if self.phase == "active":
+            return [Event("partial", self._t, "The last movement was not a complete rep.")]
+        return []
+
+    # -- steps ----------------------------------------------------------------------------
+    def _setup_step(self, t: float, ok: bool, s: float, sig: dict[str, float]) -> list[Event]:
+        lo, hi = self.c.rest_range
+        if not (ok and lo <= s <= hi):
+            self._ready_since = None
+            self._ready_vals = []
+            return []
+        if self._ready_since is None:
+            self._ready_since = t
+        self._ready_vals.append(s)
+        self._pre.append((t, ok, sig))
+        if t - self._ready_since >= READY_S and np.std(self._ready_vals) < 6.0:
+            self._rest = float(np.median(self._ready_vals))
+            self.phase = "rest"
+            self._cue = None
+            return [Event("ready", t, "Ready.")]
+        if t - self._ready_since >= READY_S:  # not still yet: slide the window
+            self._ready_since = t
+            self._ready_vals = [s]
+        return []
+
+    def _rest_step(self, t: float, ok: bool, s: float, sig: dict[str, float]) -> list[Event]:
+        self._pre.append((t, ok, sig))
+        while self._pre and self._pre[0][0] < t - PRE_S:
+            self._pre.popleft()
+        if not ok:
+            return []
+        d = self._sgn * (s - self._rest)
+        if d < self.c.start_delta / 3:
+            self._rest += 0.05 * (s - self._rest)  # follow slow drift of the rest position
+        if d >= self.c.start_delta:
+            self.phase = "active"
+            self._cur = _Buffer()
+            # The rep began at the last moment the signal was still at rest.
+            start = len(self._pre) - 1
+            while start > 0:
+                ps = self._pre[start][2].get(self.c.signal, np.nan)
+                if np.isfinite(ps) and self._sgn * (ps - self._rest) < self.c.start_delta / 3:
+                    break
+                start -= 1
+            for i in range(start, len(self._pre)):
+                self._cur.append(*self._pre[i])
+            self._peak_d, self._peak_t = d, t
+        return []
+
+    def _active_step(self, t: float, s: float) -> list[Event]:
+        d = self._sgn * (s - self._rest)
+        if d > self._peak_d:
+            self._peak_d, self._peak_t = d, t
+        if self._peak_d >= self.c.min_excursion and d <= self.c.return_fraction * self._peak_d:
+            self.phase = "settle"
+            self._end_t = t
+            self._post = _Buffer()
+            return []
+        if d < self.c.start_delta / 3:  # back at rest without a full rep
+            self.phase = "rest"
+            return [Event("partial", t, "Movement not counted as a rep.")]
+        return []
+
+    def _post_tail(self):  # type: ignore[no-untyped-def]
+        return zip(self._post.t, self._post.valid, self._post.rows, strict=True)
+
+    def _pause(self, t: float) -> Event:
+        self.phase = "setup"
+        self._ready_since = None
+        self._ready_vals = []
+        self._pre.clear()
+        self._cue = self.d.setup
+        return Event(
+            "paused", t, "Counting paused: get back into the start position, whole body in view."
+        )
+
+    def _finish_rep(self) -> list[Event]:
+        self.phase = "rest"
+        t, valid, sig = self._cur.arrays()
+        _, _, post = self._post.arrays()
+        pre_rows = [r for (_, _, r) in self._pre]
+        pre_buf = _Buffer()
+        for r in pre_rows:
+            pre_buf.append(0.0, True, r)
+        _, _, pre = pre_buf.arrays()
+        self._pre.clear()
+        for tt, v, r in self._post_tail():
+            self._pre.append((tt, v, r))
+        if len(t) < 2:
+            return []
+        i_end = int(np.searchsorted(t, self._end_t))
+        peak_i = int(np.argmin(np.abs(t - self._peak_t)))
+        data = RepData(
+            t[: i_end + 1],
+            valid[: i_end + 1],
+            {k: v[: i_end + 1] for k, v in sig.items()},
+            pre,
+            post,
+            peak_i,
+            self.views.estimate,
+        )
+        duration = float(data.t[-1] - data.t[0])
+        if duration < self.c.min_rep_s or data.valid.mean() < 0.6:
+            return [Event("partial", self._t, "Movement too quick or too hidden to count.")]
+        reason = self.reject(data)
+        if reason:
+            return [Event("partial", self._t, reason)]
+        metrics = self.metrics(data)
+        view = data.view.view
+        faults: list[Fault] = []
+        skipped: dict[str, str] = {}
+        for check in self.d.checks:
+            if not check.active(self.rx):
+                continue
+            if view not in check.views:
+                skipped[check.code] = check.skip_reason()
+                continue
+            value = metrics.get(check.metric, np.nan)
+            if not np.isfinite(value):
+                skipped[check.code] = f"Could not measure {check.label} in this rep."
+                continue
+            if check.is_fault(value, self.rx):
+                faults.append(
+                    Fault(
+                        check.code,
+                        check.cue,
+                        check.source,
+                        check.quote,
+                        value,
+                        check.limit(self.rx),
+                    )
+                )
+        rep = Rep(
+            len(self.reps) + 1,
+            self.side(data),
+            float(data.t[0]),
+            float(data.t[peak_i]),
+            float(data.t[-1]),
+            view,
+            metrics,
+            faults,
+            skipped,
+        )
+        self.reps.append(rep)
+        self._cue = faults[0].message if faults else None
+        return [Event("rep", self._t, f"Rep {rep.index}", rep)]
+
+    def _update_hold(self, s: float) -> None:
+        """Live hold timer: time spent near the top of the current rep (seconds)."""
+        d = self._sgn * (s - self._rest) if np.isfinite(s) else np.nan
+        top = (
+            self.phase == "active"
+            and self._peak_d >= self.c.min_excursion
+            and d >= self._peak_d - HOLD_BAND_DEG
+        )
+        if not top:
+            self._hold_start = None
+            self._hold_s = None
+            return
+        if self._hold_start is None:
+            self._hold_start = self._t
+        self._hold_s = self._t - self._hold_start
+
+    # -- summaries ------------------------------------------------------------------------
+    def skipped_checks(self) -> dict[str, str]:
+        """Checks skipped in every rep (or, with no reps, in the current view), with reasons."""
+        if not self.reps:
+            view = self.views.estimate.view
+            return {
+                c.code: c.skip_reason()
+                for c in self.d.checks
+                if c.active(self.rx) and view not in c.views
+            }
+        common = set(self.reps[0].skipped)
+        for r in self.reps[1:]:
+            common &= set(r.skipped)
+        return {code: self.reps[-1].skipped[code] for code in common}
+
+    @property
+    def state(self) -> CheckerState:
+        by_side: dict[str, int] = {}
+        for r in self.reps:
+            if r.side:
+                by_side[r.side] = by_side.get(r.side, 0) + 1
+        hold_target = self.rx.get("hold_s") or None
+        return CheckerState(
+            exercise=self.d.name,
+            phase=self.phase,
+            reps=len(self.reps),
+            reps_by_side=by_side,
+            key_label=self.d.key_label,
+            key_deg=float(self._last_key),
+            target_deg=float(self.rx[self.d.target]),
+            hold_s=self._hold_s,
+            hold_target_s=hold_target,
+            cue=self._cue,
+            view=self.views.estimate.view,
+            t_s=self._t,
+        )
+
+    @property
+    def _last_key(self) -> float:
+        return self._last_row.get(self.d.key_signal, float("nan"))

@@ -1,0 +1,77 @@
+"""Side-lying clamshell: knee opening, feet together, hips stacked, hold, working side.
+
+Filmed facing the camera while lying on one side. The opening is the image angle between
+the thighs; the working (top) leg is the one whose hip is higher in the image. Pelvis roll
+is the turn of the hip axis (world landmarks) between rest and the top of the rep.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from formcheck.checkers.base import HOLD_BAND_DEG, Checker, RepData
+from formcheck.checkers.common import nanmean, stat, torso_tilt, w3, xy
+from formcheck.geometry import distance, vector_angle
+from formcheck.landmarks import Frame
+from formcheck.landmarks import PoseLandmark as L
+from formcheck.view import ViewEstimate
+
+
+def _longest_run(mask: np.ndarray, t: np.ndarray) -> float:
+    dt = np.diff(t, append=t[-1])
+    best = cur = 0.0
+    for m, d in zip(mask, dt, strict=True):
+        cur = cur + d if m else 0.0
+        best = max(best, cur)
+    return best
+
+
+LYING_MIN_DEG = 45.0
+
+
+class ClamshellChecker(Checker):
+    name = "clamshell"
+
+    def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
+        hl, hr = xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP)
+        kl, kr = xy(frame, L.LEFT_KNEE), xy(frame, L.RIGHT_KNEE)
+        al, ar = xy(frame, L.LEFT_ANKLE), xy(frame, L.RIGHT_ANKLE)
+        opening = float(vector_angle(kl - hl, kr - hr))
+        thigh = nanmean(float(distance(hl, kl)), float(distance(hr, kr)))
+        hv = w3(frame, L.RIGHT_HIP) - w3(frame, L.LEFT_HIP)
+        n = float(np.linalg.norm(hv))
+        hip_tilt = float(np.degrees(np.arcsin(np.clip(hv[2] / n, -1, 1)))) if n > 0 else np.nan
+        return {
+            "opening_deg": opening,
+            "feet_gap": float(distance(al, ar)) / thigh if thigh > 0 else np.nan,
+            "hip_tilt_deg": hip_tilt,  # hip axis out of the image plane, signed
+            "left_hip_y": float(hl[1]),
+            "right_hip_y": float(hr[1]),
+        }
+
+    def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
+        # Lying down: the torso is closer to horizontal than vertical in the image.
+        return (
+            bool(np.isfinite(sig.get(self.c.signal, np.nan))) and torso_tilt(frame) > LYING_MIN_DEG
+        )
+
+    def metrics(self, data: RepData) -> dict[str, float]:
+        s = data.sig
+        top = stat(s["opening_deg"], "max", 90)
+        near_top = np.isfinite(s["opening_deg"]) & (s["opening_deg"] >= top - HOLD_BAND_DEG)
+        tilt_rest = stat(data.pre.get("hip_tilt_deg", s["hip_tilt_deg"][:3]), "median")
+        if not np.isfinite(tilt_rest):
+            tilt_rest = stat(s["hip_tilt_deg"][:3], "median")
+        tilt_top = stat(s["hip_tilt_deg"][near_top], "median")
+        return {
+            "opening_max_deg": top,
+            "feet_gap_ratio": stat(s["feet_gap"][near_top], "median"),
+            "pelvis_roll_deg": abs(tilt_top - tilt_rest),
+            "hold_s": _longest_run(near_top, data.t),
+        }
+
+    def side(self, data: RepData) -> str | None:
+        ly, ry = np.nanmedian(data.sig["left_hip_y"]), np.nanmedian(data.sig["right_hip_y"])
+        if not (np.isfinite(ly) and np.isfinite(ry)):
+            return None
+        return "left" if ly < ry else "right"  # the top hip is higher in the image

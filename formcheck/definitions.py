@@ -1,0 +1,226 @@
+"""Exercise definitions and prescriptions, loaded from TOML and validated.
+
+The definitions live in ``exercises/*.toml`` (installed as ``formcheck/exercises``). A
+prescription file lets a clinician override the ``[prescription]`` values for one patient.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from formcheck.errors import MissingInputError, UsageError
+
+VIEWS = ("side", "front", "oblique")
+DOCUMENTS = {
+    "000": "000_2c2fe7a3486a5c1e.txt",
+    "001": "001_3655a9a4f8da819c.txt",
+    "002": "002_446b0c36ce5fe331.txt",
+    "003": "003_e418d96018aaf0b4.txt",
+    "004": "004_c015dc04302b5aca.txt",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One fault rule: ``metric`` compared with a threshold, in the views where it is valid.
+
+    Attributes:
+        code: fault code, e.g. "shallow".
+        label: what is checked, in words ("depth").
+        metric: name of the per-rep metric the checker computes.
+        fault_when: "above" or "below" the threshold.
+        threshold: the limit, or an offset added to ``prescription[relative_to]``.
+        relative_to: prescription key the threshold is relative to, or None.
+        requires: prescription key that must be > 0 for the check to run, or None.
+        views: camera views in which the metric is valid.
+        cue: formcheck's short words to the user.
+        source: the document id ("004") the cue comes from; quote: what it says.
+    """
+
+    code: str
+    label: str
+    metric: str
+    fault_when: str
+    threshold: float
+    views: tuple[str, ...]
+    cue: str
+    source: str
+    quote: str
+    relative_to: str | None = None
+    requires: str | None = None
+
+    def limit(self, prescription: dict[str, float]) -> float:
+        base = prescription[self.relative_to] if self.relative_to else 0.0
+        return base + self.threshold
+
+    def active(self, prescription: dict[str, float]) -> bool:
+        return self.requires is None or prescription.get(self.requires, 0.0) > 0
+
+    def is_fault(self, value: float, prescription: dict[str, float]) -> bool:
+        """True when ``value`` breaks the rule; a missing (NaN) value is never a fault."""
+        lim = self.limit(prescription)
+        if value != value:  # NaN
+            return False
+        return value > lim if self.fault_when == "above" else value < lim
+
+    def skip_reason(self) -> str:
+        where = " or ".join("the " + v if v != "oblique" else "an angle" for v in self.views)
+        return f"Film from {where} to check {self.label}."
+
+    @property
+    def document(self) -> str:
+        return DOCUMENTS.get(self.source, self.source)
+
+
+@dataclass(frozen=True)
+class Counting:
+    """Rep counting parameters; see ``exercises/*.toml`` for their meaning (degrees, seconds)."""
+
+    signal: str
+    direction: str
+    rest_range: tuple[float, float]
+    start_delta: float
+    return_fraction: float
+    min_excursion: float
+    min_rep_s: float
+    max_rep_s: float
+    per_side: bool = False
+
+
+@dataclass(frozen=True)
+class ExerciseDef:
+    name: str
+    title: str
+    sources: tuple[str, ...]
+    preferred_view: str
+    setup: str
+    key_signal: str
+    key_label: str
+    target: str
+    landmarks: tuple[str, ...]
+    counting: Counting
+    prescription: dict[str, float]
+    checks: tuple[Check, ...] = field(default_factory=tuple)
+
+    def with_prescription(self, overrides: dict[str, Any]) -> ExerciseDef:
+        """A copy with prescription values replaced; unknown keys raise UsageError."""
+        merged = dict(self.prescription)
+        for key, value in overrides.items():
+            if key in ("exercise", "patient", "note", "notes"):
+                continue
+            if key not in merged:
+                valid = ", ".join(sorted(merged))
+                raise UsageError(
+                    f"Unknown prescription value '{key}' for {self.name}; use one of: {valid}."
+                )
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise UsageError(f"Prescription value '{key}' must be a number of zero or more.")
+            merged[key] = float(value)
+        return ExerciseDef(**{**self.__dict__, "prescription": merged})
+
+
+def _exercises_dir() -> Path:
+    installed = resources.files("formcheck") / "exercises"
+    if installed.is_dir():
+        return Path(str(installed))
+    return Path(__file__).resolve().parent.parent / "exercises"
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in _exercises_dir().glob("*.toml"))
+
+
+def _need(d: dict[str, Any], key: str, where: str) -> Any:
+    if key not in d:
+        raise ValueError(f"{where}: missing '{key}'")
+    return d[key]
+
+
+def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
+    """Validate a parsed TOML definition; raises ValueError naming what is wrong."""
+    ex = _need(data, "exercise", where)
+    co = _need(data, "counting", where)
+    pr = {k: float(v) for k, v in _need(data, "prescription", where).items()}
+    if co["direction"] not in ("up", "down"):
+        raise ValueError(f"{where}: counting.direction must be 'up' or 'down'")
+    counting = Counting(
+        signal=co["signal"],
+        direction=co["direction"],
+        rest_range=(float(co["rest_range"][0]), float(co["rest_range"][1])),
+        start_delta=float(co["start_delta"]),
+        return_fraction=float(co["return_fraction"]),
+        min_excursion=float(co["min_excursion"]),
+        min_rep_s=float(co["min_rep_s"]),
+        max_rep_s=float(co["max_rep_s"]),
+        per_side=bool(co.get("per_side", False)),
+    )
+    checks = []
+    for code, c in data.get("checks", {}).items():
+        w = f"{where}: checks.{code}"
+        if c.get("fault_when") not in ("above", "below"):
+            raise ValueError(f"{w}: fault_when must be 'above' or 'below'")
+        views = tuple(c.get("views", VIEWS))
+        if not views or any(v not in VIEWS for v in views):
+            raise ValueError(f"{w}: views must be a non-empty list of {VIEWS}")
+        for key in ("relative_to", "requires"):
+            if c.get(key) is not None and c[key] not in pr:
+                raise ValueError(f"{w}: {key} '{c[key]}' is not a prescription value")
+        if _need(c, "source", w) not in DOCUMENTS:
+            raise ValueError(f"{w}: source must be one of the documents {sorted(DOCUMENTS)}")
+        checks.append(
+            Check(
+                code=code,
+                label=_need(c, "label", w),
+                metric=_need(c, "metric", w),
+                fault_when=c["fault_when"],
+                threshold=float(_need(c, "threshold", w)),
+                views=views,
+                cue=_need(c, "cue", w),
+                source=c["source"],
+                quote=_need(c, "quote", w),
+                relative_to=c.get("relative_to"),
+                requires=c.get("requires"),
+            )
+        )
+    if ex.get("target") not in pr:
+        raise ValueError(f"{where}: exercise.target must name a prescription value")
+    return ExerciseDef(
+        name=ex["name"],
+        title=ex["title"],
+        sources=tuple(ex["sources"]),
+        preferred_view=ex["preferred_view"],
+        setup=ex["setup"],
+        key_signal=ex["key_signal"],
+        key_label=ex["key_label"],
+        target=ex["target"],
+        landmarks=tuple(ex.get("landmarks", ())),
+        counting=counting,
+        prescription=pr,
+        checks=tuple(checks),
+    )
+
+
+def load(name: str) -> ExerciseDef:
+    """Load the built-in definition ``name`` (e.g. "squat")."""
+    path = _exercises_dir() / f"{name}.toml"
+    if not path.is_file():
+        raise UsageError(f"Unknown exercise '{name}'; choose one of: {', '.join(available())}.")
+    with path.open("rb") as f:
+        return parse(tomllib.load(f), where=path.name)
+
+
+def load_prescription(path: str | Path) -> dict[str, Any]:
+    """Read a prescription TOML file (flat keys, e.g. ``depth_knee_deg = 110``)."""
+    p = Path(path)
+    if not p.is_file():
+        raise MissingInputError(f"No prescription file at {p}.")
+    try:
+        with p.open("rb") as f:
+            data = tomllib.load(f)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise UsageError(f"The prescription file {p} is not valid TOML ({e}).") from None
+    return data

@@ -1,0 +1,54 @@
+"""Errors a user can cause, each with one clear sentence and a documented exit code."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of the ``formcheck`` command (documented in the README)."""
+
+    OK = 0
+    ERROR = 1  # unexpected internal error
+    USAGE = 2  # bad command-line arguments or an invalid prescription/definition file
+    NO_INPUT = 3  # a file or folder that does not exist
+    BAD_VIDEO = 4  # not a video, empty or unreadable video
+    NO_PERSON = 5  # no person found in the video
+    PARTIAL = 6  # several inputs, some failed (the others were scored)
+    CAMERA = 7  # camera missing, busy or stopped sending frames
+    INTERRUPTED = 130  # Ctrl-C
+
+
+class FormcheckError(Exception):
+    """An error with a user-facing message and an exit code; never shown as a traceback."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+    def __init__(self, message: str, exit_code: ExitCode | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class UsageError(FormcheckError):
+    exit_code = ExitCode.USAGE
+
+
+class MissingInputError(FormcheckError):
+    exit_code = ExitCode.NO_INPUT
+
+
+class BadVideoError(FormcheckError):
+    exit_code = ExitCode.BAD_VIDEO
+
+
+class NoPersonError(FormcheckError):
+    exit_code = ExitCode.NO_PERSON
+
+
+class CameraError(FormcheckError):
+    exit_code = ExitCode.CAMERA

@@ -1,0 +1,83 @@
+"""Pure, vectorised joint geometry. Every function takes arrays of points with shape (..., D)
+and returns NaN (never raises) where any input point is missing.
+
+Image points are in frame heights with y pointing down (see ``landmarks``); angles are degrees.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_EPS = 1e-9
+
+
+def _norm(v: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.sum(v * v, axis=-1))
+
+
+def angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Interior angle a-b-c at ``b`` in degrees, 0..180 (180 = straight line).
+
+    Args:
+        a, b, c: (..., D) points, D = 2 or 3.
+    Returns:
+        (...,) degrees; NaN where a point is missing or a segment has zero length.
+    """
+    u = np.asarray(a, np.float64) - np.asarray(b, np.float64)
+    v = np.asarray(c, np.float64) - np.asarray(b, np.float64)
+    nu, nv = _norm(u), _norm(v)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.sum(u * v, axis=-1) / (nu * nv)
+        out = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    return np.where((nu > _EPS) & (nv > _EPS), out, np.nan)
+
+
+def signed_line_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Angle a-b-c at ``b`` in 2D image points, 0..360, read from below the line a-c.
+
+    180 means a, b, c lie on one straight line. Below 180, ``b`` sags below the line a-c
+    (larger image y); above 180, ``b`` rises above it. For a bridge seen from the side with
+    a = shoulder, b = hip, c = knee: < 180 is hips low, > 180 is hips pushed past the line.
+    """
+    a2 = np.asarray(a, np.float64)[..., :2]
+    b2 = np.asarray(b, np.float64)[..., :2]
+    c2 = np.asarray(c, np.float64)[..., :2]
+    inner = angle(a2, b2, c2)
+    d = c2 - a2
+    # Perpendicular to a->c, oriented to point up the image (negative y).
+    n = np.stack([d[..., 1], -d[..., 0]], axis=-1)
+    n = np.where((n[..., 1:2] > 0), -n, n)
+    above = np.sum((b2 - a2) * n, axis=-1) > 0
+    return np.where(above, 360.0 - inner, inner)
+
+
+def angle_from_vertical(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Angle in degrees (0..180) of the segment lower->upper from straight up in the image."""
+    d = np.asarray(upper, np.float64)[..., :2] - np.asarray(lower, np.float64)[..., :2]
+    n = _norm(d)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.degrees(np.arccos(np.clip(-d[..., 1] / n, -1.0, 1.0)))
+    return np.where(n > _EPS, out, np.nan)
+
+
+def angle_to_horizontal(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Angle in degrees (0..90) between the image segment p-q and the horizontal."""
+    d = np.asarray(q, np.float64)[..., :2] - np.asarray(p, np.float64)[..., :2]
+    with np.errstate(invalid="ignore"):
+        out = np.degrees(np.arctan2(np.abs(d[..., 1]), np.abs(d[..., 0])))
+    return np.where(_norm(d) > _EPS, out, np.nan)
+
+
+def distance(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Euclidean distance between points (..., D); NaN if either is missing."""
+    return _norm(np.asarray(p, np.float64) - np.asarray(q, np.float64))
+
+
+def vector_angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Angle in degrees (0..180) between vectors u and v (..., D)."""
+    zero = np.zeros_like(np.asarray(u, np.float64))
+    return angle(np.asarray(u, np.float64), zero, np.asarray(v, np.float64))
+
+
+def midpoint(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    return (np.asarray(p, np.float64) + np.asarray(q, np.float64)) / 2.0
