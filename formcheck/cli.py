@@ -1,0 +1,226 @@
+"""The ``formcheck`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+from formcheck.errors import ExitCode, FormcheckError, MissingInputError, UsageError
+
+VIDEO_EXTS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}
+TRACE_EXTS = {".npz"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    from formcheck.definitions import available
+
+    p = argparse.ArgumentParser(prog="formcheck", description="Rep counting and form feedback for rehab exercises.")
+    p.add_argument("--version", action="version", version=f"formcheck {_version()}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sc = sub.add_parser("score", help="score recorded videos rep by rep")
+    sc.add_argument("inputs", nargs="+", metavar="VIDEO", help="video files, folders of videos, or .npz landmark traces")
+    sc.add_argument("--exercise", "-e", required=True, choices=available())
+    sc.add_argument("--prescription", type=Path, metavar="FILE", help="TOML file overriding targets, e.g. depth_knee_deg = 110")
+    sc.add_argument("--out", type=Path, default=Path("formcheck-out"), metavar="DIR", help="output folder (default: formcheck-out)")
+    sc.add_argument("--json", action="store_true", help="print one JSON object on stdout instead of the table")
+    sc.add_argument("--annotate", action="store_true", help="also write a video with skeleton, angle, count and cue")
+    sc.add_argument("--save-landmarks", action="store_true", help="also save the pose trace (.npz) to re-score later")
+    sc.add_argument("--model", type=Path, metavar="PATH", help="another MediaPipe pose landmarker .task file")
+    sc.add_argument("--jobs", "-j", type=int, default=0, help="parallel processes (default: one per core)")
+    ex = sub.add_parser("exercises", help="list exercises, their checks and source documents")
+    ex.add_argument("name", nargs="?", choices=available())
+    st = sub.add_parser("studio", help="render sample videos with known ground truth (needs the 'studio' extra)", add_help=False)
+    st.add_argument("args", nargs=argparse.REMAINDER)
+    return p
+
+
+def _version() -> str:
+    from formcheck import __version__
+
+    return __version__
+
+
+def _collect(inputs: list[str]) -> list[Path]:
+    files: list[Path] = []
+    for raw in inputs:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(q for q in p.iterdir() if q.suffix.lower() in VIDEO_EXTS | TRACE_EXTS and q.is_file())
+            if not found:
+                raise MissingInputError(f"No videos in folder {p}.")
+            files += found
+        elif p.exists():
+            files.append(p)
+        else:
+            raise MissingInputError(f"No such file or folder: {p}.")
+    return files
+
+
+def _out_dir(base: Path, path: Path, all_paths: list[Path]) -> Path:
+    same = [q for q in all_paths if q.stem == path.stem]
+    name = path.stem if len(same) == 1 else f"{path.parent.name}_{path.stem}"
+    return base / name
+
+
+class _Progress:
+    def __init__(self, name: str, enabled: bool) -> None:
+        self.name = name
+        self.enabled = enabled
+        self._last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        pct = int(100 * done / total) if total else -1
+        if pct == self._last:
+            return
+        self._last = pct
+        width = 30
+        bar = "#" * (width * max(pct, 0) // 100)
+        shown = f"{pct:3d}%" if pct >= 0 else f"{done} frames"
+        sys.stderr.write(f"\r{self.name[:30]:30s} [{bar:<{width}}] {shown}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled and self._last != -1:
+            sys.stderr.write("\r" + " " * 72 + "\r")
+            sys.stderr.flush()
+
+
+def _score_one(path: Path, exercise: str, rx: dict[str, Any] | None, out: Path, annotate: bool,
+               save_landmarks: bool, model: Path | None, show_progress: bool) -> dict[str, Any]:
+    """Score one input in this process; returns a picklable result."""
+    from formcheck.pipeline import score_sequence, score_video
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL) if not show_progress else None
+    try:
+        if path.suffix.lower() in TRACE_EXTS:
+            from formcheck.landmarks import PoseSequence
+
+            try:
+                seq = PoseSequence.load(path)
+            except (OSError, ValueError, KeyError) as e:
+                raise UsageError(f"{path} is not a formcheck landmark trace ({e}).") from None
+            session = score_sequence(seq, exercise, rx, source=str(path))
+        else:
+            bar = _Progress(path.name, show_progress)
+            try:
+                out.mkdir(parents=True, exist_ok=True) if (annotate or save_landmarks) else None
+                session = score_video(
+                    path, exercise, prescription=rx, model=model,
+                    annotate_to=out / "annotated.mp4" if annotate else None,
+                    landmarks_to=out / "landmarks.npz" if save_landmarks else None, progress=bar,
+                )
+            finally:
+                bar.close()
+        written = [str(p) for p in session.write(out)]
+        if annotate and (out / "annotated.mp4").exists():
+            written.append(str(out / "annotated.mp4"))
+        return {"ok": True, "path": str(path), "summary": session.summary(), "session": session, "written": written}
+    except FormcheckError as e:
+        return {"ok": False, "path": str(path), "error": e.message, "code": int(e.exit_code)}
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from formcheck.definitions import load, load_prescription
+    from formcheck.report_text import session_text
+
+    rx = None
+    if args.prescription is not None:
+        rx = load_prescription(args.prescription)
+        if rx.get("exercise", args.exercise) != args.exercise:
+            raise UsageError(f"The prescription is for {rx['exercise']}, not {args.exercise}.")
+        load(args.exercise).with_prescription(rx)  # validate before any work
+    if args.model is not None and not args.model.is_file():
+        raise UsageError(f"No model file at {args.model}.")
+    files = _collect(args.inputs)
+    tty = sys.stderr.isatty() and not args.json
+    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+    jobs = max(1, min(jobs, len(files)))
+    results: list[dict[str, Any]] = []
+    params = [(f, args.exercise, rx, _out_dir(args.out, f, files), args.annotate, args.save_landmarks, args.model) for f in files]
+    if jobs == 1:
+        for p in params:
+            results.append(_score_one(*p, show_progress=tty))
+            _print_result(results[-1], args.json, len(files))
+    else:
+        if tty:
+            sys.stderr.write(f"Scoring {len(files)} files in {jobs} processes...\n")
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_score_one, *p, show_progress=False) for p in params]
+            for fut in as_completed(futures):
+                results.append(fut.result())
+                _print_result(results[-1], args.json, len(files))
+    if args.json:
+        payload: Any
+        if len(files) == 1 and results[0]["ok"]:
+            payload = results[0]["summary"]
+        else:
+            order = {str(f): i for i, f in enumerate(files)}
+            results.sort(key=lambda r: order[r["path"]])
+            payload = {"sessions": [r["summary"] for r in results if r["ok"]],
+                       "errors": [{"path": r["path"], "message": r["error"]} for r in results if not r["ok"]]}
+        print(json.dumps(payload, indent=1))
+    failed = [r for r in results if not r["ok"]]
+    if not failed:
+        return ExitCode.OK
+    if len(failed) == len(results):
+        return failed[0]["code"] if len({r["code"] for r in failed}) == 1 else ExitCode.PARTIAL
+    return ExitCode.PARTIAL
+
+
+def _print_result(r: dict[str, Any], as_json: bool, n: int) -> None:
+    from formcheck.report_text import session_text
+
+    if not r["ok"]:
+        print(f"formcheck: {r['error']}", file=sys.stderr)
+        return
+    if not as_json:
+        print(session_text(r["session"], r["written"]))
+        if n > 1:
+            print()
+
+
+def _cmd_exercises(args: argparse.Namespace) -> int:
+    from formcheck.definitions import available, load
+
+    for name in [args.name] if args.name else available():
+        d = load(name)
+        print(f"{d.title} ({name}) - film from the {d.preferred_view}. {d.setup}")
+        for c in d.checks:
+            print(f"  {c.code:20s} {c.label}: \"{c.cue}\"  [doc {c.source}, {c.document}; views: {', '.join(c.views)}]")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["studio"]:
+        try:
+            from formcheck.studio.cli import main as studio_main
+        except ImportError as e:
+            print(f"formcheck: the studio needs its extra packages: pip install 'formcheck[studio]' ({e.name} is missing).", file=sys.stderr)
+            return ExitCode.USAGE
+        return studio_main(argv[1:])
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "score":
+            return _cmd_score(args)
+        return _cmd_exercises(args)
+    except FormcheckError as e:
+        print(f"formcheck: {e.message}", file=sys.stderr)
+        return int(e.exit_code)
+    except KeyboardInterrupt:
+        print("\nformcheck: stopped; nothing half-written was kept.", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Compare scored reps with labelled ones: rep counts, matching, fault precision and recall.
+
+Used by the acceptance test over ``../shared/realdata`` and by the accuracy benchmark over
+the studio's samples. Labels follow the realdata README: ``reps`` with ``start_s``,
+``peak_s``, ``end_s`` and ``faults``; ``uncertain`` names faults that may or may not be there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from formcheck.checkers.base import Rep
+
+# Words in a label's free-text "uncertain" field -> the fault codes they mean.
+UNCERTAIN_WORDS = {
+    "lean": "trunk_lean", "trunk": "trunk_lean", "shallow": "shallow", "depth": "shallow",
+    "pelvis": "pelvis_roll", "roll": "pelvis_roll", "caving": "knees_caving", "valgus": "knees_caving",
+    "knees in": "knees_caving", "heel": "heels_lifting", "hold": "short_hold", "arch": "overarch",
+    "feet apart": "feet_apart", "stance": "narrow_stance", "lockout": "incomplete_lockout",
+    "toes": "knees_past_toes", "opening": "small_opening", "hips low": "hips_low",
+}
+
+
+def uncertain_codes(text: str) -> set[str]:
+    """Fault codes a free-text "uncertain" note refers to (not counted either way)."""
+    t = (text or "").lower()
+    codes = {code for word, code in UNCERTAIN_WORDS.items() if word in t}
+    # "the narrow stance is clear": a clause that calls a fault clear is not uncertain.
+    for clause in t.replace(";", ",").split(","):
+        if "clear" in clause:
+            codes -= {code for word, code in UNCERTAIN_WORDS.items() if word in clause}
+    return codes
+
+
+@dataclass
+class ClipResult:
+    """How one clip's scored reps compare with its labels."""
+
+    name: str
+    exercise: str
+    counted: int
+    expected: int
+    count_range: tuple[int, int]
+    matched: list[tuple[dict[str, Any], Rep]] = field(default_factory=list)
+    false_reps: list[Rep] = field(default_factory=list)  # reps in ignored segments
+    tp: dict[str, int] = field(default_factory=dict)
+    fp: dict[str, int] = field(default_factory=dict)
+    fn: dict[str, int] = field(default_factory=dict)
+    clean_reps: int = 0
+    clean_flagged: int = 0
+    uncertain: set[str] = field(default_factory=set)
+
+    @property
+    def count_ok(self) -> bool:
+        return self.count_range[0] <= self.counted <= self.count_range[1]
+
+    @property
+    def count_error(self) -> int:
+        lo, hi = self.count_range
+        return 0 if self.count_ok else (self.counted - hi if self.counted > hi else self.counted - lo)
+
+
+def compare(name: str, label: dict[str, Any], reps: list[Rep]) -> ClipResult:
+    """Match scored reps to labelled reps (by peak time) and tally faults."""
+    lo, hi = label.get("acceptable_count_range") or [label["complete_reps"]] * 2
+    res = ClipResult(name, label["exercise"], len(reps), int(label["complete_reps"]), (int(lo), int(hi)))
+    res.uncertain = uncertain_codes(label.get("uncertain", ""))
+    used: set[int] = set()
+    for lab in label["reps"]:
+        best, best_d = None, 1e9
+        for i, r in enumerate(reps):
+            if i in used:
+                continue
+            inside = r.start_s - 0.3 <= lab["peak_s"] <= r.end_s + 0.3
+            d = abs(r.peak_s - lab["peak_s"])
+            if inside and d < best_d:
+                best, best_d = i, d
+        if best is not None:
+            used.add(best)
+            res.matched.append((lab, reps[best]))
+        want = set(lab["faults"]) - res.uncertain
+        got = set(reps[best].fault_codes) - res.uncertain if best is not None else set()
+        for c in want & got:
+            res.tp[c] = res.tp.get(c, 0) + 1
+        for c in want - got:
+            res.fn[c] = res.fn.get(c, 0) + 1
+        for c in got - want:
+            res.fp[c] = res.fp.get(c, 0) + 1
+        if not lab["faults"]:
+            res.clean_reps += 1
+            res.clean_flagged += bool(got)
+    for i, r in enumerate(reps):
+        if i in used:
+            continue
+        if any(a <= r.peak_s <= b for a, b in label.get("segments_to_ignore", [])):
+            res.false_reps.append(r)
+    return res
+
+
+def table(results: list[ClipResult]) -> str:
+    """A plain-text table: one row per clip, then totals."""
+    head = f"{'clip':34s} {'exercise':9s} {'count':>5s} {'want':>7s} {'ok':>3s} {'clean reps flagged':>18s}  faults found / labelled, false alarms"
+    lines = [head, "-" * len(head)]
+    for r in results:
+        want = f"{r.count_range[0]}" if r.count_range[0] == r.count_range[1] else f"{r.count_range[0]}-{r.count_range[1]}"
+        tp, fn, fp = sum(r.tp.values()), sum(r.fn.values()), sum(r.fp.values())
+        fp_codes = ",".join(sorted(r.fp)) or "-"
+        lines.append(f"{r.name:34s} {r.exercise:9s} {r.counted:5d} {want:>7s} {'yes' if r.count_ok else 'NO':>3s} "
+                     f"{r.clean_flagged:>8d} of {r.clean_reps:<8d}  {tp}/{tp + fn}, {fp} ({fp_codes})")
+    n = len(results)
+    exact = sum(r.count_ok for r in results)
+    clean = sum(r.clean_reps for r in results)
+    flagged = sum(r.clean_flagged for r in results)
+    lines.append("-" * len(head))
+    lines.append(f"count right on {exact}/{n} clips ({100 * exact / max(n, 1):.0f}%), worst miss "
+                 f"{max((abs(r.count_error) for r in results), default=0)}; "
+                 f"clean reps flagged {flagged}/{clean} ({100 * flagged / max(clean, 1):.0f}%)")
+    return "\n".join(lines)

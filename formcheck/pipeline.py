@@ -1,0 +1,199 @@
+"""Scoring: pose frames -> smoothing -> checker -> session, one frame at a time.
+
+The same :class:`Scorer` serves a video file, a saved landmark trace and (later) a webcam:
+it holds no frames, only the checker's small state and per-frame traces, so memory stays
+flat however long the input.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from formcheck.checkers import make_checker
+from formcheck.checkers.base import Checker, Event
+from formcheck.errors import NoPersonError
+from formcheck.landmarks import Frame, PoseSequence, mask_low_visibility
+from formcheck.session import Session
+from formcheck.smoothing import FrameSmoother
+
+MIN_VISIBILITY = 0.5
+# Landmarks that must be in frame for each exercise (MediaPipe indices).
+REQUIRED = {"squat": (23, 24, 25, 26, 27, 28), "bridge": (11, 12, 23, 24, 25, 26),
+            "clamshell": (23, 24, 25, 26, 27, 28)}
+
+
+def to_frame(image: np.ndarray, world: np.ndarray, t_s: float, aspect: float) -> Frame:
+    """A checker frame from MediaPipe arrays (33, 4): low-visibility points become NaN."""
+    im = mask_low_visibility(image, MIN_VISIBILITY)
+    wo = np.array(world, np.float32, copy=True)
+    wo[~(im[:, 3] >= MIN_VISIBILITY), :3] = np.nan
+    xy = im[:, :2] * np.array([aspect, 1.0], np.float32)
+    return Frame(t_s, xy, im[:, 3].copy(), wo[:, :3])
+
+
+class Scorer:
+    """Feeds frames to a checker and gathers what a session needs.
+
+    Args:
+        exercise: "squat", "bridge" or "clamshell".
+        prescription: overrides of the exercise's default targets.
+    """
+
+    def __init__(self, exercise: str, prescription: dict[str, Any] | None = None) -> None:
+        self.checker: Checker = make_checker(exercise, prescription)
+        self.exercise = exercise
+        self._smooth = FrameSmoother()
+        self._required = REQUIRED[exercise]
+        self.n_frames = 0
+        self.n_detected = 0
+        self.n_crowded = 0
+        self.n_cut = 0
+        self.trace_t: list[float] = []
+        self.trace_key: list[float] = []
+        self.trace_sig: list[float] = []
+        self.events: list[Event] = []
+
+    def update(self, image: np.ndarray, world: np.ndarray, t_s: float, aspect: float,
+               n_people: int = 1) -> list[Event]:
+        """Feed one frame of raw MediaPipe landmarks; returns the checker's events."""
+        self.n_frames += 1
+        frame = to_frame(image, world, t_s, aspect)
+        if frame.detected:
+            self.n_detected += 1
+            if n_people > 1:
+                self.n_crowded += 1
+            req = image[list(self._required)]
+            inside = (req[:, 0] >= -0.02) & (req[:, 0] <= 1.02) & (req[:, 1] >= -0.02) & (req[:, 1] <= 1.02)
+            if not (inside.all() and (req[:, 3] >= MIN_VISIBILITY).all()):
+                self.n_cut += 1
+        events = self.checker.update(self._smooth(frame))
+        self.events += events
+        st = self.checker.state
+        self.trace_t.append(round(t_s, 3))
+        self.trace_key.append(st.key_deg)
+        self.trace_sig.append(self.checker._last_sig)
+        return events
+
+    def finish(self, source: str, fps: float, extra_warnings: list[str] | None = None,
+               ended: str = "complete") -> Session:
+        """Close the stream and build the session. Raises NoPersonError if nobody was seen."""
+        self.events += self.checker.finish()
+        if self.n_frames and self.n_detected == 0:
+            raise NoPersonError(f"No person was found in {source}.")
+        warnings = list(extra_warnings or [])
+        if self.n_frames == 0:
+            warnings.append("The input has no frames.")
+        else:
+            if self.n_detected < 0.5 * self.n_frames:
+                warnings.append(f"A person was seen in only {100 * self.n_detected // self.n_frames}% of frames.")
+            if self.n_crowded > 0.05 * self.n_detected:
+                warnings.append("More than one person was in view; the largest one was scored.")
+            if self.n_cut > 0.2 * max(1, self.n_detected):
+                warnings.append("Part of the body was often out of frame; step back so the whole body shows.")
+        reps = self.checker.reps
+        if not reps and self.n_detected:
+            warnings.append("No complete reps were found.")
+        views = [r.view for r in reps] or [self.checker.views.estimate.view]
+        view = max(set(views), key=views.count)
+        d = self.checker.d
+        return Session(
+            exercise=self.exercise, source=source, view=view, fps=fps, n_frames=self.n_frames,
+            duration_s=self.trace_t[-1] if self.trace_t else 0.0, reps=list(reps),
+            skipped_checks=self.checker.skipped_checks(), warnings=warnings,
+            prescription=dict(self.checker.rx), key_label=d.key_label, ended=ended,
+            trace={"t_s": self.trace_t, "key_deg": _clean(self.trace_key), "signal": _clean(self.trace_sig)},
+        )
+
+
+def _clean(vals: list[float]) -> list[float | None]:
+    return [None if not np.isfinite(v) else round(float(v), 2) for v in vals]
+
+
+def score_sequence(seq: PoseSequence, exercise: str, prescription: dict[str, Any] | None = None,
+                   source: str = "trace") -> Session:
+    """Score a landmark trace (e.g. a saved ``.npz``)."""
+    scorer = Scorer(exercise, prescription)
+    for i in range(len(seq)):
+        scorer.update(seq.image[i], seq.world[i], float(seq.t_ms[i]) / 1000.0, seq.aspect)
+    return scorer.finish(source, seq.fps)
+
+
+def score_video(path: Path, exercise: str, *, prescription: dict[str, Any] | None = None,
+                model: Path | None = None, annotate_to: Path | None = None,
+                landmarks_to: Path | None = None,
+                progress: Callable[[int, int], None] | None = None) -> Session:
+    """Score one video file.
+
+    Args:
+        annotate_to: also write an annotated mp4 here (skeleton, angle, count, cue).
+        landmarks_to: also save the raw landmark trace here (``.npz``, re-scorable).
+        progress: called as ``progress(frames_done, frames_total)``.
+    Raises:
+        MissingInputError, BadVideoError, NoPersonError, UsageError (a bad model path).
+    """
+    from formcheck.pose import PoseOptions, iter_poses
+
+    options = PoseOptions() if model is None else PoseOptions(model_path=Path(model))
+    scorer = Scorer(exercise, prescription)
+    writer = None
+    tmp_video: Path | None = None
+    images: list[np.ndarray] = []
+    worlds: list[np.ndarray] = []
+    t_ms: list[int] = []
+    title = scorer.checker.d.title
+    try:
+        with iter_poses(path, options=options, keep_full=annotate_to is not None) as poses:
+            info = poses.info
+            aspect = info.width / info.height
+            for _, frame, pose in poses:
+                scorer.update(pose.image, pose.world, frame.t_ms / 1000.0, aspect, pose.n_people)
+                if landmarks_to is not None:
+                    images.append(pose.image)
+                    worlds.append(pose.world)
+                    t_ms.append(frame.t_ms)
+                if annotate_to is not None and frame.full_bgr is not None:
+                    if writer is None:
+                        writer, tmp_video = _open_writer(annotate_to, info.fps, frame.full_bgr.shape)
+                    from formcheck.annotate import annotate
+
+                    writer.write(annotate(frame.full_bgr, pose.image, scorer.checker.state, title))
+                if progress is not None:
+                    progress(frame.index + 1, info.n_frames)
+            extra = [poses.error] if poses.truncated and poses.error else []
+        session = scorer.finish(str(path), info.fps, extra)
+        if writer is not None and tmp_video is not None and annotate_to is not None:
+            writer.release()
+            writer = None
+            os.replace(tmp_video, annotate_to)
+        if landmarks_to is not None and images:
+            seq = PoseSequence(np.stack(images), np.stack(worlds), np.array(t_ms), info.fps, info.width, info.height)
+            fd, tmp = tempfile.mkstemp(suffix=".npz", dir=landmarks_to.parent)
+            os.close(fd)
+            seq.save(tmp)
+            os.replace(tmp, landmarks_to)
+        return session
+    finally:
+        if writer is not None:
+            writer.release()
+        if tmp_video is not None and tmp_video.exists():
+            tmp_video.unlink()
+
+
+def _open_writer(dest: Path, fps: float, shape: tuple[int, ...]):  # type: ignore[no-untyped-def]
+    import cv2
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".mp4", dir=dest.parent)
+    os.close(fd)
+    h, w = shape[:2]
+    for codec in ("avc1", "mp4v"):
+        writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*codec), fps, (w, h))
+        if writer.isOpened():
+            return writer, Path(tmp)
+    raise OSError("Could not open a video writer for the annotated video.")

@@ -1,0 +1,116 @@
+"""The scored session: versioned JSON (metadata, reps, faults, per-frame traces) and a CSV of reps.
+
+Files are written atomically (to a temporary name, then renamed), so an interrupted run
+never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from formcheck import __version__
+from formcheck.checkers.base import Rep
+
+SESSION_FORMAT = "formcheck-session"
+SESSION_VERSION = 1
+
+
+@dataclass
+class Session:
+    """Everything one scored video (or live set) produced.
+
+    Attributes:
+        exercise: exercise name ("squat").
+        source: the video or trace scored, as given.
+        view: the camera view over most reps ("side", "front", "oblique", "unknown").
+        fps, n_frames, duration_s: of the source.
+        reps: complete reps with metrics and faults.
+        skipped_checks: check code -> why it could not run (e.g. wrong view).
+        warnings: one sentence each, things that may make the result less trustworthy.
+        prescription: the targets the reps were judged against.
+        trace: per-frame arrays as lists: "t_s", "key_deg" (the key angle), "signal".
+        ended: "complete", or how a live set ended ("interrupted", "camera lost", ...).
+    """
+
+    exercise: str
+    source: str
+    view: str
+    fps: float
+    n_frames: int
+    duration_s: float
+    reps: list[Rep]
+    skipped_checks: dict[str, str]
+    warnings: list[str]
+    prescription: dict[str, float]
+    key_label: str = ""
+    trace: dict[str, list[float | None]] = field(default_factory=dict)
+    ended: str = "complete"
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    def reps_by_side(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.reps:
+            if r.side:
+                out[r.side] = out.get(r.side, 0) + 1
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """The short form ``--json`` prints: exercise, view, reps, skipped checks, warnings."""
+        return {
+            "format": SESSION_FORMAT, "version": SESSION_VERSION, "source": self.source,
+            "exercise": self.exercise, "view": self.view, "rep_count": len(self.reps),
+            "reps_by_side": self.reps_by_side(), "reps": [r.to_dict() for r in self.reps],
+            "skipped_checks": [{"code": c, "reason": r} for c, r in self.skipped_checks.items()],
+            "warnings": list(self.warnings), "prescription": dict(self.prescription),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.summary()
+        d.update({
+            "formcheck_version": __version__, "created": self.created, "ended": self.ended,
+            "fps": self.fps, "n_frames": self.n_frames, "duration_s": round(self.duration_s, 3),
+            "key_label": self.key_label, "trace": self.trace,
+        })
+        return d
+
+    def reps_csv(self) -> str:
+        metric_names: list[str] = []
+        for r in self.reps:
+            metric_names += [m for m in r.metrics if m not in metric_names]
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["rep", "side", "start_s", "peak_s", "end_s", "view", *metric_names, "faults"])
+        for r in self.reps:
+            d = r.to_dict()
+            w.writerow([r.index, r.side or "", d["start_s"], d["peak_s"], d["end_s"], r.view,
+                        *["" if d["metrics"].get(m) is None else d["metrics"][m] for m in metric_names],
+                        ";".join(r.fault_codes)])
+        return buf.getvalue()
+
+    def write(self, out_dir: Path) -> list[Path]:
+        """Write ``session.json`` and ``reps.csv`` into ``out_dir``; returns the paths."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        js = out_dir / "session.json"
+        cs = out_dir / "reps.csv"
+        atomic_write_text(js, json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n")
+        atomic_write_text(cs, self.reps_csv())
+        return [js, cs]
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
