@@ -20,7 +20,7 @@ DARK = (30, 30, 30)
 
 
 def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, color=WHITE) -> None:  # type: ignore[no-untyped-def]
-    th = max(1, int(round(scale * 2)))
+    th = max(1, round(scale * 2))
     cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, DARK, th + 3, cv2.LINE_AA)
     cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, color, th, cv2.LINE_AA)
 
@@ -30,10 +30,17 @@ def draw_skeleton(img: np.ndarray, image_lm: np.ndarray, min_visibility: float =
     h, w = img.shape[:2]
     pts = image_lm[:, :2] * np.array([w, h])
     ok = np.isfinite(pts).all(axis=1) & (image_lm[:, 3] >= min_visibility)
-    lw = max(2, int(round(min(h, w) / 160)))
+    lw = max(2, round(min(h, w) / 160))
     for a, b in SKELETON_EDGES:
         if ok[a] and ok[b]:
-            cv2.line(img, tuple(int(v) for v in pts[a]), tuple(int(v) for v in pts[b]), WHITE, lw, cv2.LINE_AA)
+            cv2.line(
+                img,
+                tuple(int(v) for v in pts[a]),
+                tuple(int(v) for v in pts[b]),
+                WHITE,
+                lw,
+                cv2.LINE_AA,
+            )
     for i in range(11, 33):
         if ok[i]:
             cv2.circle(img, tuple(int(v) for v in pts[i]), lw + 1, GREEN, -1, cv2.LINE_AA)
@@ -69,7 +76,9 @@ def draw_state(img: np.ndarray, state: CheckerState, title: str = "") -> None:
         _text(img, state.cue, (pad, h - int(17 * s)), 0.8 * s, AMBER)
 
 
-def annotate(img: np.ndarray, image_lm: np.ndarray, state: CheckerState, title: str = "") -> np.ndarray:
+def annotate(
+    img: np.ndarray, image_lm: np.ndarray, state: CheckerState, title: str = ""
+) -> np.ndarray:
     """Skeleton plus state on ``img`` (BGR), in place; returns it."""
     draw_skeleton(img, image_lm)
     draw_state(img, state, title)

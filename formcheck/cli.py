@@ -20,22 +20,58 @@ TRACE_EXTS = {".npz"}
 def _parser() -> argparse.ArgumentParser:
     from formcheck.definitions import available
 
-    p = argparse.ArgumentParser(prog="formcheck", description="Rep counting and form feedback for rehab exercises.")
+    p = argparse.ArgumentParser(
+        prog="formcheck", description="Rep counting and form feedback for rehab exercises."
+    )
     p.add_argument("--version", action="version", version=f"formcheck {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sc = sub.add_parser("score", help="score recorded videos rep by rep")
-    sc.add_argument("inputs", nargs="+", metavar="VIDEO", help="video files, folders of videos, or .npz landmark traces")
+    sc.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="VIDEO",
+        help="video files, folders of videos, or .npz landmark traces",
+    )
     sc.add_argument("--exercise", "-e", required=True, choices=available())
-    sc.add_argument("--prescription", type=Path, metavar="FILE", help="TOML file overriding targets, e.g. depth_knee_deg = 110")
-    sc.add_argument("--out", type=Path, default=Path("formcheck-out"), metavar="DIR", help="output folder (default: formcheck-out)")
-    sc.add_argument("--json", action="store_true", help="print one JSON object on stdout instead of the table")
-    sc.add_argument("--annotate", action="store_true", help="also write a video with skeleton, angle, count and cue")
-    sc.add_argument("--save-landmarks", action="store_true", help="also save the pose trace (.npz) to re-score later")
-    sc.add_argument("--model", type=Path, metavar="PATH", help="another MediaPipe pose landmarker .task file")
-    sc.add_argument("--jobs", "-j", type=int, default=0, help="parallel processes (default: one per core)")
+    sc.add_argument(
+        "--prescription",
+        type=Path,
+        metavar="FILE",
+        help="TOML file overriding targets, e.g. depth_knee_deg = 110",
+    )
+    sc.add_argument(
+        "--out",
+        type=Path,
+        default=Path("formcheck-out"),
+        metavar="DIR",
+        help="output folder (default: formcheck-out)",
+    )
+    sc.add_argument(
+        "--json", action="store_true", help="print one JSON object on stdout instead of the table"
+    )
+    sc.add_argument(
+        "--annotate",
+        action="store_true",
+        help="also write a video with skeleton, angle, count and cue",
+    )
+    sc.add_argument(
+        "--save-landmarks",
+        action="store_true",
+        help="also save the pose trace (.npz) to re-score later",
+    )
+    sc.add_argument(
+        "--model", type=Path, metavar="PATH", help="another MediaPipe pose landmarker .task file"
+    )
+    sc.add_argument(
+        "--jobs", "-j", type=int, default=0, help="parallel processes (default: one per core)"
+    )
     ex = sub.add_parser("exercises", help="list exercises, their checks and source documents")
     ex.add_argument("name", nargs="?", choices=available())
-    st = sub.add_parser("studio", help="render sample videos with known ground truth (needs the 'studio' extra)", add_help=False)
+    st = sub.add_parser(
+        "studio",
+        help="render sample videos with known ground truth (needs the 'studio' extra)",
+        add_help=False,
+    )
     st.add_argument("args", nargs=argparse.REMAINDER)
     return p
 
@@ -51,7 +87,11 @@ def _collect(inputs: list[str]) -> list[Path]:
     for raw in inputs:
         p = Path(raw)
         if p.is_dir():
-            found = sorted(q for q in p.iterdir() if q.suffix.lower() in VIDEO_EXTS | TRACE_EXTS and q.is_file())
+            found = sorted(
+                q
+                for q in p.iterdir()
+                if q.suffix.lower() in VIDEO_EXTS | TRACE_EXTS and q.is_file()
+            )
             if not found:
                 raise MissingInputError(f"No videos in folder {p}.")
             files += found
@@ -93,8 +133,16 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _score_one(path: Path, exercise: str, rx: dict[str, Any] | None, out: Path, annotate: bool,
-               save_landmarks: bool, model: Path | None, show_progress: bool) -> dict[str, Any]:
+def _score_one(
+    path: Path,
+    exercise: str,
+    rx: dict[str, Any] | None,
+    out: Path,
+    annotate: bool,
+    save_landmarks: bool,
+    model: Path | None,
+    show_progress: bool,
+) -> dict[str, Any]:
     """Score one input in this process; returns a picklable result."""
     from formcheck.pipeline import score_sequence, score_video
 
@@ -113,23 +161,32 @@ def _score_one(path: Path, exercise: str, rx: dict[str, Any] | None, out: Path, 
             try:
                 out.mkdir(parents=True, exist_ok=True) if (annotate or save_landmarks) else None
                 session = score_video(
-                    path, exercise, prescription=rx, model=model,
+                    path,
+                    exercise,
+                    prescription=rx,
+                    model=model,
                     annotate_to=out / "annotated.mp4" if annotate else None,
-                    landmarks_to=out / "landmarks.npz" if save_landmarks else None, progress=bar,
+                    landmarks_to=out / "landmarks.npz" if save_landmarks else None,
+                    progress=bar,
                 )
             finally:
                 bar.close()
         written = [str(p) for p in session.write(out)]
         if annotate and (out / "annotated.mp4").exists():
             written.append(str(out / "annotated.mp4"))
-        return {"ok": True, "path": str(path), "summary": session.summary(), "session": session, "written": written}
+        return {
+            "ok": True,
+            "path": str(path),
+            "summary": session.summary(),
+            "session": session,
+            "written": written,
+        }
     except FormcheckError as e:
         return {"ok": False, "path": str(path), "error": e.message, "code": int(e.exit_code)}
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
     from formcheck.definitions import load, load_prescription
-    from formcheck.report_text import session_text
 
     rx = None
     if args.prescription is not None:
@@ -144,7 +201,18 @@ def _cmd_score(args: argparse.Namespace) -> int:
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     jobs = max(1, min(jobs, len(files)))
     results: list[dict[str, Any]] = []
-    params = [(f, args.exercise, rx, _out_dir(args.out, f, files), args.annotate, args.save_landmarks, args.model) for f in files]
+    params = [
+        (
+            f,
+            args.exercise,
+            rx,
+            _out_dir(args.out, f, files),
+            args.annotate,
+            args.save_landmarks,
+            args.model,
+        )
+        for f in files
+    ]
     if jobs == 1:
         for p in params:
             results.append(_score_one(*p, show_progress=tty))
@@ -164,8 +232,12 @@ def _cmd_score(args: argparse.Namespace) -> int:
         else:
             order = {str(f): i for i, f in enumerate(files)}
             results.sort(key=lambda r: order[r["path"]])
-            payload = {"sessions": [r["summary"] for r in results if r["ok"]],
-                       "errors": [{"path": r["path"], "message": r["error"]} for r in results if not r["ok"]]}
+            payload = {
+                "sessions": [r["summary"] for r in results if r["ok"]],
+                "errors": [
+                    {"path": r["path"], "message": r["error"]} for r in results if not r["ok"]
+                ],
+            }
         print(json.dumps(payload, indent=1))
     failed = [r for r in results if not r["ok"]]
     if not failed:
@@ -194,7 +266,10 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
         d = load(name)
         print(f"{d.title} ({name}) - film from the {d.preferred_view}. {d.setup}")
         for c in d.checks:
-            print(f"  {c.code:20s} {c.label}: \"{c.cue}\"  [doc {c.source}, {c.document}; views: {', '.join(c.views)}]")
+            print(
+                f'  {c.code:20s} {c.label}: "{c.cue}"  '
+                f"[doc {c.source}, {c.document}; views: {', '.join(c.views)}]"
+            )
     return 0
 
 
@@ -204,7 +279,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             from formcheck.studio.cli import main as studio_main
         except ImportError as e:
-            print(f"formcheck: the studio needs its extra packages: pip install 'formcheck[studio]' ({e.name} is missing).", file=sys.stderr)
+            print(
+                "formcheck: the studio needs its extra packages: "
+                f"pip install 'formcheck[studio]' ({e.name} is missing).",
+                file=sys.stderr,
+            )
             return ExitCode.USAGE
         return studio_main(argv[1:])
     args = _parser().parse_args(argv)

@@ -8,17 +8,33 @@ the studio's samples. Labels follow the realdata README: ``reps`` with ``start_s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from formcheck.checkers.base import Rep
 
 # Words in a label's free-text "uncertain" field -> the fault codes they mean.
 UNCERTAIN_WORDS = {
-    "lean": "trunk_lean", "trunk": "trunk_lean", "shallow": "shallow", "depth": "shallow",
-    "pelvis": "pelvis_roll", "roll": "pelvis_roll", "caving": "knees_caving", "valgus": "knees_caving",
-    "knees in": "knees_caving", "heel": "heels_lifting", "hold": "short_hold", "arch": "overarch",
-    "feet apart": "feet_apart", "stance": "narrow_stance", "lockout": "incomplete_lockout",
-    "toes": "knees_past_toes", "opening": "small_opening", "hips low": "hips_low",
+    "lean": "trunk_lean",
+    "trunk": "trunk_lean",
+    "shallow": "shallow",
+    "depth": "shallow",
+    "pelvis": "pelvis_roll",
+    "roll": "pelvis_roll",
+    "caving": "knees_caving",
+    "valgus": "knees_caving",
+    "knees in": "knees_caving",
+    "heel": "heels_lifting",
+    "hold": "short_hold",
+    "arch": "overarch",
+    "feet apart": "feet_apart",
+    "stance": "narrow_stance",
+    "lockout": "incomplete_lockout",
+    "toes": "knees_past_toes",
+    "opening": "small_opening",
+    "hips low": "hips_low",
 }
 
 
@@ -58,13 +74,23 @@ class ClipResult:
     @property
     def count_error(self) -> int:
         lo, hi = self.count_range
-        return 0 if self.count_ok else (self.counted - hi if self.counted > hi else self.counted - lo)
+        return (
+            0 if self.count_ok else (self.counted - hi if self.counted > hi else self.counted - lo)
+        )
 
 
-def compare(name: str, label: dict[str, Any], reps: list[Rep]) -> ClipResult:
-    """Match scored reps to labelled reps (by peak time) and tally faults."""
+def compare(
+    name: str, label: dict[str, Any], reps: list[Rep], checkable: dict[str, set[str]] | None = None
+) -> ClipResult:
+    """Match scored reps to labelled reps (by peak time) and tally faults.
+
+    ``checkable`` maps a view to the fault codes that can be seen from it; a labelled fault
+    the rep's view cannot show is left out of the tally (it is listed as a skipped check).
+    """
     lo, hi = label.get("acceptable_count_range") or [label["complete_reps"]] * 2
-    res = ClipResult(name, label["exercise"], len(reps), int(label["complete_reps"]), (int(lo), int(hi)))
+    res = ClipResult(
+        name, label["exercise"], len(reps), int(label["complete_reps"]), (int(lo), int(hi))
+    )
     res.uncertain = uncertain_codes(label.get("uncertain", ""))
     used: set[int] = set()
     for lab in label["reps"]:
@@ -80,6 +106,8 @@ def compare(name: str, label: dict[str, Any], reps: list[Rep]) -> ClipResult:
             used.add(best)
             res.matched.append((lab, reps[best]))
         want = set(lab["faults"]) - res.uncertain
+        if best is not None and checkable is not None:
+            want &= checkable.get(reps[best].view, set())
         got = set(reps[best].fault_codes) - res.uncertain if best is not None else set()
         for c in want & got:
             res.tp[c] = res.tp.get(c, 0) + 1
@@ -100,20 +128,138 @@ def compare(name: str, label: dict[str, Any], reps: list[Rep]) -> ClipResult:
 
 def table(results: list[ClipResult]) -> str:
     """A plain-text table: one row per clip, then totals."""
-    head = f"{'clip':34s} {'exercise':9s} {'count':>5s} {'want':>7s} {'ok':>3s} {'clean reps flagged':>18s}  faults found / labelled, false alarms"
+    head = (
+        f"{'clip':34s} {'exercise':9s} {'count':>5s} {'want':>7s} {'ok':>3s} {'clean reps flagged':>18s}"
+        "  faults found / labelled, false alarms"
+    )
     lines = [head, "-" * len(head)]
     for r in results:
-        want = f"{r.count_range[0]}" if r.count_range[0] == r.count_range[1] else f"{r.count_range[0]}-{r.count_range[1]}"
+        want = (
+            f"{r.count_range[0]}"
+            if r.count_range[0] == r.count_range[1]
+            else f"{r.count_range[0]}-{r.count_range[1]}"
+        )
         tp, fn, fp = sum(r.tp.values()), sum(r.fn.values()), sum(r.fp.values())
         fp_codes = ",".join(sorted(r.fp)) or "-"
-        lines.append(f"{r.name:34s} {r.exercise:9s} {r.counted:5d} {want:>7s} {'yes' if r.count_ok else 'NO':>3s} "
-                     f"{r.clean_flagged:>8d} of {r.clean_reps:<8d}  {tp}/{tp + fn}, {fp} ({fp_codes})")
+        lines.append(
+            f"{r.name:34s} {r.exercise:9s} {r.counted:5d} {want:>7s} {'yes' if r.count_ok else 'NO':>3s} "
+            f"{r.clean_flagged:>8d} of {r.clean_reps:<8d}  {tp}/{tp + fn}, {fp} ({fp_codes})"
+        )
     n = len(results)
     exact = sum(r.count_ok for r in results)
     clean = sum(r.clean_reps for r in results)
     flagged = sum(r.clean_flagged for r in results)
     lines.append("-" * len(head))
-    lines.append(f"count right on {exact}/{n} clips ({100 * exact / max(n, 1):.0f}%), worst miss "
-                 f"{max((abs(r.count_error) for r in results), default=0)}; "
-                 f"clean reps flagged {flagged}/{clean} ({100 * flagged / max(clean, 1):.0f}%)")
+    lines.append(
+        f"count right on {exact}/{n} clips ({100 * exact / max(n, 1):.0f}%), worst miss "
+        f"{max((abs(r.count_error) for r in results), default=0)}; "
+        f"clean reps flagged {flagged}/{clean} ({100 * flagged / max(clean, 1):.0f}%)"
+    )
     return "\n".join(lines)
+
+
+# -- studio samples: ground truth known exactly -------------------------------------------
+
+ANGLE_KEYS = {
+    # exercise -> (truth angle key per side, how to measure it from image landmarks)
+    "squat": ("knee", (23, 25, 27), (24, 26, 28)),
+    "bridge": ("hip_line", (11, 23, 25), (12, 24, 26)),
+}
+
+
+@dataclass
+class SampleResult:
+    """One studio sample scored by the real pipeline, against its ground truth."""
+
+    name: str
+    exercise: str
+    view: str
+    detection_rate: float
+    angle_errors: dict[str, float]  # joint -> median absolute error, degrees (per-frame)
+    clip: ClipResult
+    rep_metric_errors: dict[str, list[float]]  # metric -> per-rep error (scored - truth)
+    session: Any = None
+
+
+def truth_as_label(truth: dict[str, Any]) -> dict[str, Any]:
+    """A studio ground-truth JSON in the realdata label format (for :func:`compare`)."""
+    n = len(truth["reps"])
+    return {
+        "exercise": truth["exercise"],
+        "complete_reps": n,
+        "acceptable_count_range": [n, n],
+        "reps": truth["reps"],
+        "segments_to_ignore": truth.get("segments_to_ignore", []),
+        "uncertain": "",
+    }
+
+
+def per_frame_angles(seq: Any, exercise: str) -> dict[str, np.ndarray]:
+    """Image-plane angles (degrees) per frame from a PoseSequence, named like the truth keys."""
+    from formcheck.geometry import angle, signed_line_angle, vector_angle
+
+    xy = seq.image[..., :2] * np.array([seq.aspect, 1.0], np.float32)
+    vis = seq.image[..., 3]
+    xy = np.where((vis >= 0.5)[..., None], xy, np.nan)
+    out: dict[str, np.ndarray] = {}
+    if exercise == "squat":
+        out["left_knee_2d"] = angle(xy[:, 23], xy[:, 25], xy[:, 27])
+        out["right_knee_2d"] = angle(xy[:, 24], xy[:, 26], xy[:, 28])
+    elif exercise == "bridge":
+        out["left_hip_line_2d"] = signed_line_angle(xy[:, 11], xy[:, 23], xy[:, 25])
+        out["right_hip_line_2d"] = signed_line_angle(xy[:, 12], xy[:, 24], xy[:, 26])
+    elif exercise == "clamshell":
+        out["opening_2d"] = vector_angle(xy[:, 25] - xy[:, 23], xy[:, 26] - xy[:, 24])
+    return out
+
+
+def evaluate_sample(video: Any, truth: dict[str, Any], seq: Any = None) -> SampleResult:
+    """Run pose estimation (unless ``seq`` is given) and the checker on a studio sample."""
+    from formcheck.pipeline import score_sequence
+    from formcheck.pose import pose_sequence
+
+    if seq is None:
+        seq = pose_sequence(video)
+    ex = truth["exercise"]
+    session = score_sequence(seq, ex, source=str(video))
+    detected = np.isfinite(seq.image[:, 23, 0]) | np.isfinite(seq.image[:, 24, 0])
+    errors: dict[str, float] = {}
+    measured = per_frame_angles(seq, ex)
+    tangles = truth["frames"]["angles"]
+    n = min(len(seq), len(truth["frames"]["t_s"]))
+    for key, vals in measured.items():
+        if key not in tangles:
+            continue
+        t = np.asarray(tangles[key], np.float64)[:n]
+        e = np.abs(vals[:n] - t)
+        if np.isfinite(e).any():
+            errors[key] = float(np.nanmedian(e))
+    from formcheck.definitions import VIEWS, load
+
+    rx = session.prescription
+    checks = [c for c in load(ex).checks if c.active(rx)]
+    checkable = {v: {c.code for c in checks if v in c.views} for v in (*VIEWS, "unknown")}
+    clip = compare(Path(str(video)).stem, truth_as_label(truth), session.reps, checkable)
+    rep_err: dict[str, list[float]] = {}
+    pairs = {
+        "knee_min_deg": "knee_angle_min_deg",
+        "hip_line_top_deg": "hip_line_max_deg",
+        "opening_max_deg": "opening_max_deg",
+        "hold_s": "hold_s",
+    }
+    for lab, rep in clip.matched:
+        for ours, theirs in pairs.items():
+            tv = lab.get("metrics", {}).get(theirs)
+            ov = rep.metrics.get(ours)
+            if tv is not None and ov is not None and np.isfinite(ov):
+                rep_err.setdefault(ours, []).append(float(ov) - float(tv))
+    return SampleResult(
+        Path(str(video)).stem,
+        ex,
+        truth.get("view", "?"),
+        float(detected.mean()) if len(seq) else 0.0,
+        errors,
+        clip,
+        rep_err,
+        session,
+    )

@@ -24,8 +24,11 @@ from formcheck.smoothing import FrameSmoother
 
 MIN_VISIBILITY = 0.5
 # Landmarks that must be in frame for each exercise (MediaPipe indices).
-REQUIRED = {"squat": (23, 24, 25, 26, 27, 28), "bridge": (11, 12, 23, 24, 25, 26),
-            "clamshell": (23, 24, 25, 26, 27, 28)}
+REQUIRED = {
+    "squat": (23, 24, 25, 26, 27, 28),
+    "bridge": (11, 12, 23, 24, 25, 26),
+    "clamshell": (23, 24, 25, 26, 27, 28),
+}
 
 
 def to_frame(image: np.ndarray, world: np.ndarray, t_s: float, aspect: float) -> Frame:
@@ -59,8 +62,9 @@ class Scorer:
         self.trace_sig: list[float] = []
         self.events: list[Event] = []
 
-    def update(self, image: np.ndarray, world: np.ndarray, t_s: float, aspect: float,
-               n_people: int = 1) -> list[Event]:
+    def update(
+        self, image: np.ndarray, world: np.ndarray, t_s: float, aspect: float, n_people: int = 1
+    ) -> list[Event]:
         """Feed one frame of raw MediaPipe landmarks; returns the checker's events."""
         self.n_frames += 1
         frame = to_frame(image, world, t_s, aspect)
@@ -69,7 +73,12 @@ class Scorer:
             if n_people > 1:
                 self.n_crowded += 1
             req = image[list(self._required)]
-            inside = (req[:, 0] >= -0.02) & (req[:, 0] <= 1.02) & (req[:, 1] >= -0.02) & (req[:, 1] <= 1.02)
+            inside = (
+                (req[:, 0] >= -0.02)
+                & (req[:, 0] <= 1.02)
+                & (req[:, 1] >= -0.02)
+                & (req[:, 1] <= 1.02)
+            )
             if not (inside.all() and (req[:, 3] >= MIN_VISIBILITY).all()):
                 self.n_cut += 1
         events = self.checker.update(self._smooth(frame))
@@ -80,8 +89,13 @@ class Scorer:
         self.trace_sig.append(self.checker._last_sig)
         return events
 
-    def finish(self, source: str, fps: float, extra_warnings: list[str] | None = None,
-               ended: str = "complete") -> Session:
+    def finish(
+        self,
+        source: str,
+        fps: float,
+        extra_warnings: list[str] | None = None,
+        ended: str = "complete",
+    ) -> Session:
         """Close the stream and build the session. Raises NoPersonError if nobody was seen."""
         self.events += self.checker.finish()
         if self.n_frames and self.n_detected == 0:
@@ -91,11 +105,15 @@ class Scorer:
             warnings.append("The input has no frames.")
         else:
             if self.n_detected < 0.5 * self.n_frames:
-                warnings.append(f"A person was seen in only {100 * self.n_detected // self.n_frames}% of frames.")
+                warnings.append(
+                    f"A person was seen in only {100 * self.n_detected // self.n_frames}% of frames."
+                )
             if self.n_crowded > 0.05 * self.n_detected:
                 warnings.append("More than one person was in view; the largest one was scored.")
             if self.n_cut > 0.2 * max(1, self.n_detected):
-                warnings.append("Part of the body was often out of frame; step back so the whole body shows.")
+                warnings.append(
+                    "Part of the body was often out of frame; step back so the whole body shows."
+                )
         reps = self.checker.reps
         if not reps and self.n_detected:
             warnings.append("No complete reps were found.")
@@ -103,11 +121,23 @@ class Scorer:
         view = max(set(views), key=views.count)
         d = self.checker.d
         return Session(
-            exercise=self.exercise, source=source, view=view, fps=fps, n_frames=self.n_frames,
-            duration_s=self.trace_t[-1] if self.trace_t else 0.0, reps=list(reps),
-            skipped_checks=self.checker.skipped_checks(), warnings=warnings,
-            prescription=dict(self.checker.rx), key_label=d.key_label, ended=ended,
-            trace={"t_s": self.trace_t, "key_deg": _clean(self.trace_key), "signal": _clean(self.trace_sig)},
+            exercise=self.exercise,
+            source=source,
+            view=view,
+            fps=fps,
+            n_frames=self.n_frames,
+            duration_s=self.trace_t[-1] if self.trace_t else 0.0,
+            reps=list(reps),
+            skipped_checks=self.checker.skipped_checks(),
+            warnings=warnings,
+            prescription=dict(self.checker.rx),
+            key_label=d.key_label,
+            ended=ended,
+            trace={
+                "t_s": self.trace_t,
+                "key_deg": _clean(self.trace_key),
+                "signal": _clean(self.trace_sig),
+            },
         )
 
 
@@ -115,8 +145,12 @@ def _clean(vals: list[float]) -> list[float | None]:
     return [None if not np.isfinite(v) else round(float(v), 2) for v in vals]
 
 
-def score_sequence(seq: PoseSequence, exercise: str, prescription: dict[str, Any] | None = None,
-                   source: str = "trace") -> Session:
+def score_sequence(
+    seq: PoseSequence,
+    exercise: str,
+    prescription: dict[str, Any] | None = None,
+    source: str = "trace",
+) -> Session:
     """Score a landmark trace (e.g. a saved ``.npz``)."""
     scorer = Scorer(exercise, prescription)
     for i in range(len(seq)):
@@ -124,10 +158,16 @@ def score_sequence(seq: PoseSequence, exercise: str, prescription: dict[str, Any
     return scorer.finish(source, seq.fps)
 
 
-def score_video(path: Path, exercise: str, *, prescription: dict[str, Any] | None = None,
-                model: Path | None = None, annotate_to: Path | None = None,
-                landmarks_to: Path | None = None,
-                progress: Callable[[int, int], None] | None = None) -> Session:
+def score_video(
+    path: Path,
+    exercise: str,
+    *,
+    prescription: dict[str, Any] | None = None,
+    model: Path | None = None,
+    annotate_to: Path | None = None,
+    landmarks_to: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Session:
     """Score one video file.
 
     Args:
@@ -159,7 +199,9 @@ def score_video(path: Path, exercise: str, *, prescription: dict[str, Any] | Non
                     t_ms.append(frame.t_ms)
                 if annotate_to is not None and frame.full_bgr is not None:
                     if writer is None:
-                        writer, tmp_video = _open_writer(annotate_to, info.fps, frame.full_bgr.shape)
+                        writer, tmp_video = _open_writer(
+                            annotate_to, info.fps, frame.full_bgr.shape
+                        )
                     from formcheck.annotate import annotate
 
                     writer.write(annotate(frame.full_bgr, pose.image, scorer.checker.state, title))
@@ -172,7 +214,14 @@ def score_video(path: Path, exercise: str, *, prescription: dict[str, Any] | Non
             writer = None
             os.replace(tmp_video, annotate_to)
         if landmarks_to is not None and images:
-            seq = PoseSequence(np.stack(images), np.stack(worlds), np.array(t_ms), info.fps, info.width, info.height)
+            seq = PoseSequence(
+                np.stack(images),
+                np.stack(worlds),
+                np.array(t_ms),
+                info.fps,
+                info.width,
+                info.height,
+            )
             fd, tmp = tempfile.mkstemp(suffix=".npz", dir=landmarks_to.parent)
             os.close(fd)
             seq.save(tmp)

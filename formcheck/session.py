@@ -65,20 +65,33 @@ class Session:
     def summary(self) -> dict[str, Any]:
         """The short form ``--json`` prints: exercise, view, reps, skipped checks, warnings."""
         return {
-            "format": SESSION_FORMAT, "version": SESSION_VERSION, "source": self.source,
-            "exercise": self.exercise, "view": self.view, "rep_count": len(self.reps),
-            "reps_by_side": self.reps_by_side(), "reps": [r.to_dict() for r in self.reps],
+            "format": SESSION_FORMAT,
+            "version": SESSION_VERSION,
+            "source": self.source,
+            "exercise": self.exercise,
+            "view": self.view,
+            "rep_count": len(self.reps),
+            "reps_by_side": self.reps_by_side(),
+            "reps": [r.to_dict() for r in self.reps],
             "skipped_checks": [{"code": c, "reason": r} for c, r in self.skipped_checks.items()],
-            "warnings": list(self.warnings), "prescription": dict(self.prescription),
+            "warnings": list(self.warnings),
+            "prescription": dict(self.prescription),
         }
 
     def to_dict(self) -> dict[str, Any]:
         d = self.summary()
-        d.update({
-            "formcheck_version": __version__, "created": self.created, "ended": self.ended,
-            "fps": self.fps, "n_frames": self.n_frames, "duration_s": round(self.duration_s, 3),
-            "key_label": self.key_label, "trace": self.trace,
-        })
+        d.update(
+            {
+                "formcheck_version": __version__,
+                "created": self.created,
+                "ended": self.ended,
+                "fps": self.fps,
+                "n_frames": self.n_frames,
+                "duration_s": round(self.duration_s, 3),
+                "key_label": self.key_label,
+                "trace": self.trace,
+            }
+        )
         return d
 
     def reps_csv(self) -> str:
@@ -90,9 +103,18 @@ class Session:
         w.writerow(["rep", "side", "start_s", "peak_s", "end_s", "view", *metric_names, "faults"])
         for r in self.reps:
             d = r.to_dict()
-            w.writerow([r.index, r.side or "", d["start_s"], d["peak_s"], d["end_s"], r.view,
-                        *["" if d["metrics"].get(m) is None else d["metrics"][m] for m in metric_names],
-                        ";".join(r.fault_codes)])
+            w.writerow(
+                [
+                    r.index,
+                    r.side or "",
+                    d["start_s"],
+                    d["peak_s"],
+                    d["end_s"],
+                    r.view,
+                    *["" if d["metrics"].get(m) is None else d["metrics"][m] for m in metric_names],
+                    ";".join(r.fault_codes),
+                ]
+            )
         return buf.getvalue()
 
     def write(self, out_dir: Path) -> list[Path]:

@@ -64,7 +64,22 @@ def test_prescription_changes_verdict(tmp_path: Path, capsys: pytest.CaptureFixt
     assert all("shallow" in [f["code"] for f in r["faults"]] for r in default["reps"])
     rx = tmp_path / "rx.toml"
     rx.write_text('exercise = "squat"\ndepth_knee_deg = 110\n')
-    assert main(["score", str(trace), "-e", "squat", "--json", "--prescription", str(rx), "--out", str(tmp_path / "b")]) == 0
+    assert (
+        main(
+            [
+                "score",
+                str(trace),
+                "-e",
+                "squat",
+                "--json",
+                "--prescription",
+                str(rx),
+                "--out",
+                str(tmp_path / "b"),
+            ]
+        )
+        == 0
+    )
     eased = json.loads(capsys.readouterr().out)
     assert eased["prescription"]["depth_knee_deg"] == 110
     assert not any("shallow" in [f["code"] for f in r["faults"]] for r in eased["reps"])
@@ -74,13 +89,23 @@ def test_prescription_changes_verdict(tmp_path: Path, capsys: pytest.CaptureFixt
     ("make", "code", "words"),
     [
         (lambda d: d / "nope.mp4", ExitCode.NO_INPUT, "No such file"),
-        (lambda d: (d / "notes.mp4").write_text("hello, this is text") and d / "notes.mp4", ExitCode.BAD_VIDEO, "not a video"),
-        (lambda d: (d / "empty.mp4").write_bytes(b"") or d / "empty.mp4", ExitCode.BAD_VIDEO, "empty"),
+        (
+            lambda d: (d / "notes.mp4").write_text("hello, this is text") and d / "notes.mp4",
+            ExitCode.BAD_VIDEO,
+            "not a video",
+        ),
+        (
+            lambda d: (d / "empty.mp4").write_bytes(b"") or d / "empty.mp4",
+            ExitCode.BAD_VIDEO,
+            "empty",
+        ),
         (lambda d: _blank_video(d / "blank.mp4"), ExitCode.NO_PERSON, "No person"),
     ],
     ids=["missing", "text", "empty", "no-person"],
 )
-def test_bad_input_one_sentence(tmp_path: Path, capsys: pytest.CaptureFixture[str], make, code, words) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make, code, words
+) -> None:  # type: ignore[no-untyped-def]
     path = make(tmp_path)
     out = tmp_path / "out"
     rc = main(["score", str(path), "-e", "squat", "--out", str(out), "--annotate"])
@@ -108,7 +133,9 @@ def test_folder_some_bad(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     d.mkdir()
     _trace(d)
     (d / "broken.mp4").write_text("not a video")
-    rc = main(["score", str(d), "-e", "squat", "--json", "--out", str(tmp_path / "o"), "--jobs", "2"])
+    rc = main(
+        ["score", str(d), "-e", "squat", "--json", "--out", str(tmp_path / "o"), "--jobs", "2"]
+    )
     assert rc == ExitCode.PARTIAL
     out = json.loads(capsys.readouterr().out)
     assert len(out["sessions"]) == 1 and len(out["errors"]) == 1
@@ -122,7 +149,9 @@ def test_empty_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 @pytest.mark.skipif(not REALDATA.is_dir(), reason="no ../shared/realdata")
 def test_realdata_trace_through_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rc = main(["score", str(REALDATA / "bridge_side_darebee.npz"), "-e", "bridge", "--out", str(tmp_path)])
+    rc = main(
+        ["score", str(REALDATA / "bridge_side_darebee.npz"), "-e", "bridge", "--out", str(tmp_path)]
+    )
     text = capsys.readouterr().out
     assert rc == 0
     assert "5 reps" in text and "short_hold" in text and "Hold at the top a little longer." in text

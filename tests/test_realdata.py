@@ -36,7 +36,9 @@ def _score(path: Path):  # type: ignore[no-untyped-def]
 def test_trace_count_within_one(path: Path) -> None:
     res = _score(path)
     assert abs(res.count_error) <= 1, f"{path.stem}: counted {res.counted}, want {res.count_range}"
-    assert not res.false_reps, f"reps counted in ignored segments at {[r.peak_s for r in res.false_reps]}"
+    assert not res.false_reps, (
+        f"reps counted in ignored segments at {[r.peak_s for r in res.false_reps]}"
+    )
 
 
 @pytest.mark.skipif(not TRACES, reason=f"no real traces at {REALDATA}")

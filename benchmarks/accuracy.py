@@ -1,0 +1,81 @@
+"""Accuracy of the whole pipeline on the studio's samples (exact ground truth).
+
+    python benchmarks/accuracy.py [SAMPLES_DIR ...]
+
+Prints: detection rate, per-frame angle error per joint and view, rep-count error, per-rep
+metric error, and fault precision and recall per code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.evaluate import evaluate_sample
+
+
+def main(dirs: list[str]) -> int:
+    folders = [Path(d) for d in dirs] or [Path(__file__).resolve().parents[1] / "samples"]
+    videos = []
+    for folder in folders:
+        for js in sorted(folder.glob("*.json")):
+            truth = json.loads(js.read_text())
+            if truth.get("format") == "formcheck-studio" and js.with_suffix(".mp4").is_file():
+                videos.append((js.with_suffix(".mp4"), truth))
+    if not videos:
+        print("no studio samples found")
+        return 1
+    t0 = time.perf_counter()
+    results = [evaluate_sample(v, t) for v, t in videos]
+    print(f"{len(results)} clips scored in {time.perf_counter() - t0:.0f} s\n")
+    print(
+        f"{'clip':34s} {'exercise':9s} {'view':7s} {'detect':>6s} {'reps':>4s} {'truth':>5s}"
+        "  angle error (median, deg)"
+    )
+    for r in results:
+        errs = ", ".join(f"{k} {v:.1f}" for k, v in r.angle_errors.items())
+        print(
+            f"{r.name:34s} {r.exercise:9s} {r.view:7s} {r.detection_rate:6.0%} "
+            f"{r.clip.counted:4d} {r.clip.expected:5d}  {errs}"
+        )
+    # Angle error per joint and view.
+    print("\nPer-frame angle error by joint and view (median of clip medians, deg):")
+    groups: dict[tuple[str, str], list[float]] = {}
+    for r in results:
+        for k, v in r.angle_errors.items():
+            joint = k.replace("left_", "").replace("right_", "")
+            groups.setdefault((joint, r.view), []).append(v)
+    for (joint, view), vals in sorted(groups.items()):
+        print(f"  {joint:14s} {view:8s} {np.median(vals):5.1f}  (n={len(vals)})")
+    print("\nPer-rep metric error (scored - truth):")
+    met: dict[str, list[float]] = {}
+    for r in results:
+        for k, v in r.rep_metric_errors.items():
+            met.setdefault(f"{k} [{r.view}]", []).extend(v)
+    for k, v in sorted(met.items()):
+        a = np.abs(v)
+        print(f"  {k:32s} median |err| {np.median(a):5.1f}, max {a.max():5.1f}  (n={len(v)})")
+    count_err = [r.clip.counted - r.clip.expected for r in results]
+    print(
+        f"\nRep count: exact on {sum(e == 0 for e in count_err)}/{len(count_err)} clips; errors {count_err}"
+    )
+    codes = sorted({c for r in results for c in (*r.clip.tp, *r.clip.fp, *r.clip.fn)})
+    print(
+        f"\n{'fault':20s} {'found':>5s} {'missed':>6s} {'false':>5s} {'precision':>9s} {'recall':>6s}"
+    )
+    for c in codes:
+        tp = sum(r.clip.tp.get(c, 0) for r in results)
+        fn = sum(r.clip.fn.get(c, 0) for r in results)
+        fp = sum(r.clip.fp.get(c, 0) for r in results)
+        prec = f"{tp / (tp + fp):.0%}" if tp + fp else "-"
+        rec = f"{tp / (tp + fn):.0%}" if tp + fn else "-"
+        print(f"{c:20s} {tp:5d} {fn:6d} {fp:5d} {prec:>9s} {rec:>6s}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

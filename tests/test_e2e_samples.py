@@ -1,0 +1,89 @@
+"""End to end on the bundled samples: video -> MediaPipe -> checkers, against the studio's
+exact ground truth. Needs only MediaPipe (not the studio's packages)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck.definitions import load
+from formcheck.evaluate import SampleResult, evaluate_sample
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def _samples() -> list[Path]:
+    out = []
+    for js in sorted(SAMPLES.glob("*.json")):
+        data = json.loads(js.read_text())
+        if data.get("format") == "formcheck-studio" and js.with_suffix(".mp4").is_file():
+            out.append(js.with_suffix(".mp4"))
+    return out
+
+
+CLIPS = _samples()
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not CLIPS, reason="no studio samples in samples/"),
+]
+
+
+@cache
+def _result(video: Path) -> tuple[SampleResult, dict]:  # type: ignore[type-arg]
+    truth = json.loads(video.with_suffix(".json").read_text())
+    return evaluate_sample(video, truth), truth
+
+
+@pytest.mark.parametrize("video", CLIPS, ids=[c.stem for c in CLIPS])
+def test_rep_count_exact(video: Path) -> None:
+    res, truth = _result(video)
+    assert res.detection_rate >= 0.9, f"person found in only {res.detection_rate:.0%} of frames"
+    assert res.clip.counted == len(truth["reps"]), (
+        f"counted {res.clip.counted}, truth {len(truth['reps'])}: "
+        f"{[(round(r.start_s, 1), round(r.end_s, 1)) for r in res.session.reps]}"
+    )
+
+
+@pytest.mark.parametrize("video", CLIPS, ids=[c.stem for c in CLIPS])
+def test_faults_where_they_are(video: Path) -> None:
+    res, truth = _result(video)
+    checks = {c.code: c for c in load(truth["exercise"]).checks}
+    assert len(res.clip.matched) == len(truth["reps"]), "every true rep must be matched"
+    wrong = []
+    for lab, rep in res.clip.matched:
+        checkable = {
+            c
+            for c, chk in checks.items()
+            if rep.view in chk.views and chk.active(res.session.prescription)
+        }
+        want = set(lab["faults"]) & checkable
+        got = set(rep.fault_codes)
+        if want != got:
+            wrong.append(
+                f"rep {lab['index']}: truth {sorted(want)}, found {sorted(got)} ({rep.view} view)"
+            )
+    assert not wrong, "; ".join(wrong)
+
+
+@pytest.mark.parametrize(
+    "video",
+    [
+        c
+        for c in CLIPS
+        if json.loads(c.with_suffix(".json").read_text())["view"] == "side"
+        and json.loads(c.with_suffix(".json").read_text())["exercise"] in ("squat", "bridge")
+    ],
+    ids=lambda c: c.stem,
+)
+def test_side_view_angles_within_5_degrees(video: Path) -> None:
+    res, _ = _result(video)
+    key = "knee_min_deg" if res.exercise == "squat" else "hip_line_top_deg"
+    errs = res.rep_metric_errors.get(key, [])
+    assert errs, "no rep metric to compare"
+    assert np.max(np.abs(errs)) <= 5.0, f"{key} errors per rep: {np.round(errs, 1)}"
+    near = [v for k, v in res.angle_errors.items()]
+    assert near and min(near) <= 5.0, f"per-frame median errors: {res.angle_errors}"
