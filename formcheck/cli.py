@@ -146,7 +146,7 @@ def _score_one(
     """Score one input in this process; returns a picklable result."""
     from formcheck.pipeline import score_sequence, score_video
 
-    signal.signal(signal.SIGINT, signal.SIG_DFL) if not show_progress else None
+    existed = out.exists()
     try:
         if path.suffix.lower() in TRACE_EXTS:
             from formcheck.landmarks import PoseSequence
@@ -182,7 +182,22 @@ def _score_one(
             "written": written,
         }
     except FormcheckError as e:
+        if not existed and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
         return {"ok": False, "path": str(path), "error": e.message, "code": int(e.exit_code)}
+
+
+def _ignore_sigint() -> None:
+    """Pool workers leave Ctrl-C to the main process, which stops them and tidies up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _remove_partial_files(outs: list[Path]) -> None:
+    for out in outs:
+        if out.is_dir():
+            for tmp in out.glob(".*"):
+                if tmp.is_file() and tmp.suffix in (".tmp", ".mp4", ".npz"):
+                    tmp.unlink(missing_ok=True)
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
@@ -220,11 +235,19 @@ def _cmd_score(args: argparse.Namespace) -> int:
     else:
         if tty:
             sys.stderr.write(f"Scoring {len(files)} files in {jobs} processes...\n")
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
+        try:
             futures = [pool.submit(_score_one, *p, show_progress=False) for p in params]
             for fut in as_completed(futures):
                 results.append(fut.result())
                 _print_result(results[-1], args.json, len(files))
+        except KeyboardInterrupt:
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
+            _remove_partial_files([p[3] for p in params])
+            raise
+        pool.shutdown()
     if args.json:
         payload: Any
         if len(files) == 1 and results[0]["ok"]:

@@ -134,7 +134,7 @@ class Scorer:
             key_label=d.key_label,
             ended=ended,
             trace={
-                "t_s": self.trace_t,
+                "t_s": list[float | None](self.trace_t),
                 "key_deg": _clean(self.trace_key),
                 "signal": _clean(self.trace_sig),
             },
@@ -222,10 +222,14 @@ def score_video(
                 info.width,
                 info.height,
             )
-            fd, tmp = tempfile.mkstemp(suffix=".npz", dir=landmarks_to.parent)
+            fd, tmp = tempfile.mkstemp(prefix=".landmarks.", suffix=".npz", dir=landmarks_to.parent)
             os.close(fd)
-            seq.save(tmp)
-            os.replace(tmp, landmarks_to)
+            try:
+                seq.save(tmp)
+                os.replace(tmp, landmarks_to)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
         return session
     finally:
         if writer is not None:
@@ -242,7 +246,7 @@ def _open_writer(dest: Path, fps: float, shape: tuple[int, ...]):  # type: ignor
     os.close(fd)
     h, w = shape[:2]
     for codec in ("avc1", "mp4v"):
-        writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*codec), fps, (w, h))
+        writer = cv2.VideoWriter(tmp, cv2.VideoWriter.fourcc(*codec), fps, (w, h))
         if writer.isOpened():
             return writer, Path(tmp)
     raise OSError("Could not open a video writer for the annotated video.")
