@@ -19,6 +19,12 @@ AMBER = (40, 180, 255)
 DARK = (30, 30, 30)
 
 
+def _bar(img: np.ndarray, y0: int, y1: int, alpha: float = 0.62) -> None:
+    """Darken a full-width band so text on it reads while the body behind stays visible."""
+    band = img[y0:y1]
+    band[:] = (band.astype(np.float32) * (1 - alpha) + np.array(DARK, np.float32) * alpha).astype(np.uint8)
+
+
 def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, color=WHITE) -> None:  # type: ignore[no-untyped-def]
     th = max(1, round(scale * 2))
     cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, DARK, th + 3, cv2.LINE_AA)
@@ -51,7 +57,7 @@ def draw_state(img: np.ndarray, state: CheckerState, title: str = "") -> None:
     h, w = img.shape[:2]
     s = max(0.5, min(h, w) / 600)
     pad = int(12 * s)
-    cv2.rectangle(img, (0, 0), (w, int(92 * s)), DARK, -1)
+    _bar(img, 0, int(92 * s))
     if state.reps_by_side:
         count = "  ".join(f"{k[0].upper()}: {v}" for k, v in sorted(state.reps_by_side.items()))
         reps = f"Reps {state.reps}  ({count})"
@@ -72,7 +78,7 @@ def draw_state(img: np.ndarray, state: CheckerState, title: str = "") -> None:
         done = state.hold_s >= state.hold_target_s
         _text(img, hold, (w - tw - pad, int(78 * s)), 0.75 * s, GREEN if done else WHITE)
     if state.cue:
-        cv2.rectangle(img, (0, h - int(52 * s)), (w, h), DARK, -1)
+        _bar(img, h - int(52 * s), h)
         _text(img, state.cue, (pad, h - int(17 * s)), 0.8 * s, AMBER)
 
 

@@ -213,6 +213,18 @@ def per_frame_angles(seq: Any, exercise: str) -> dict[str, np.ndarray]:
     return out
 
 
+def truth_near_side(truth: dict[str, Any]) -> str:
+    """The body side nearer the studio's camera ("left" or "right")."""
+    pose = truth.get("params", {}).get("camera_pose")
+    j = truth["frames"]["joints3d"]
+    if pose is None:
+        return "right" if truth.get("facing") == "right" else "left"
+    cam = np.asarray(pose, np.float64)[:3, 3]
+    dl = np.linalg.norm(np.asarray(j["left_hip"][0]) - cam)
+    dr = np.linalg.norm(np.asarray(j["right_hip"][0]) - cam)
+    return "left" if dl < dr else "right"
+
+
 def evaluate_sample(video: Any, truth: dict[str, Any], seq: Any = None) -> SampleResult:
     """Run pose estimation (unless ``seq`` is given) and the checker on a studio sample."""
     from formcheck.pipeline import score_sequence
@@ -241,18 +253,22 @@ def evaluate_sample(video: Any, truth: dict[str, Any], seq: Any = None) -> Sampl
     checkable = {v: {c.code for c in checks if v in c.views} for v in (*VIEWS, "unknown")}
     clip = compare(Path(str(video)).stem, truth_as_label(truth), session.reps, checkable)
     rep_err: dict[str, list[float]] = {}
-    pairs = {
-        "knee_min_deg": "knee_angle_min_deg",
-        "hip_line_top_deg": "hip_line_max_deg",
-        "opening_max_deg": "opening_max_deg",
-        "hold_s": "hold_s",
+    near = truth_near_side(truth)
+    ts = np.asarray(truth["frames"]["t_s"], np.float64)
+    per_rep = {  # our metric -> (truth per-frame angle of the near side, min or max over the rep)
+        "knee_min_deg": (f"{near}_knee_2d" if truth.get("view") == "side" else "left_knee_3d", np.min),
+        "hip_line_top_deg": (f"{near}_hip_line_2d", np.max),
+        "opening_max_deg": ("opening_2d", np.max),
     }
     for lab, rep in clip.matched:
-        for ours, theirs in pairs.items():
-            tv = lab.get("metrics", {}).get(theirs)
+        inside = (ts >= lab["start_s"]) & (ts <= lab["end_s"])
+        for ours, (key, fn) in per_rep.items():
             ov = rep.metrics.get(ours)
-            if tv is not None and ov is not None and np.isfinite(ov):
-                rep_err.setdefault(ours, []).append(float(ov) - float(tv))
+            if key in tangles and ov is not None and np.isfinite(ov) and inside.any():
+                rep_err.setdefault(ours, []).append(float(ov) - float(fn(np.asarray(tangles[key])[inside])))
+        tv, ov = lab.get("metrics", {}).get("hold_s"), rep.metrics.get("hold_s")
+        if tv is not None and ov is not None and np.isfinite(ov):
+            rep_err.setdefault("hold_s", []).append(float(ov) - float(tv))
     return SampleResult(
         Path(str(video)).stem,
         ex,

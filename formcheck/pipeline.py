@@ -19,7 +19,7 @@ from formcheck.checkers import make_checker
 from formcheck.checkers.base import Checker, Event
 from formcheck.errors import NoPersonError
 from formcheck.landmarks import Frame, PoseSequence, mask_low_visibility
-from formcheck.session import Session
+from formcheck.session import Session, default_mode
 from formcheck.smoothing import FrameSmoother
 
 MIN_VISIBILITY = 0.5
@@ -29,6 +29,19 @@ REQUIRED = {
     "bridge": (11, 12, 23, 24, 25, 26),
     "clamshell": (23, 24, 25, 26, 27, 28),
 }
+
+
+def _whole_body_in_frame(image: np.ndarray, required: tuple[int, ...]) -> bool:
+    """Required points inside the frame, and at least one body side clearly visible.
+
+    In a side view the far leg is hidden behind the near one; that is not "out of frame".
+    """
+    req = image[list(required)]
+    inside = bool(((req[:, :2] >= -0.02) & (req[:, :2] <= 1.02)).all())
+    left = [i for i in required if i % 2 == 1]
+    right = [i for i in required if i % 2 == 0]
+    seen = any(bool((image[side, 3] >= MIN_VISIBILITY).all()) for side in (left, right))
+    return inside and seen
 
 
 def to_frame(image: np.ndarray, world: np.ndarray, t_s: float, aspect: float) -> Frame:
@@ -72,14 +85,7 @@ class Scorer:
             self.n_detected += 1
             if n_people > 1:
                 self.n_crowded += 1
-            req = image[list(self._required)]
-            inside = (
-                (req[:, 0] >= -0.02)
-                & (req[:, 0] <= 1.02)
-                & (req[:, 1] >= -0.02)
-                & (req[:, 1] <= 1.02)
-            )
-            if not (inside.all() and (req[:, 3] >= MIN_VISIBILITY).all()):
+            if not _whole_body_in_frame(image, self._required):
                 self.n_cut += 1
         events = self.checker.update(self._smooth(frame))
         self.events += events
@@ -212,6 +218,7 @@ def score_video(
         if writer is not None and tmp_video is not None and annotate_to is not None:
             writer.release()
             writer = None
+            os.chmod(tmp_video, default_mode())
             os.replace(tmp_video, annotate_to)
         if landmarks_to is not None and images:
             seq = PoseSequence(
@@ -226,6 +233,7 @@ def score_video(
             os.close(fd)
             try:
                 seq.save(tmp)
+                os.chmod(tmp, default_mode())
                 os.replace(tmp, landmarks_to)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
