@@ -27,6 +27,7 @@ SETTLE_S = 0.6  # how long after a rep's end to keep looking (s)
 MAX_MISSING_S = 1.0  # a person out of view this long pauses counting (s)
 READY_S = 0.3  # time still in the start position before counting begins (s)
 PRE_S = 2.0  # rest frames kept before a rep (s)
+REACH_DEG = 3.0  # within this of the extreme counts as having reached it
 HOLD_BAND_DEG = 8.0  # within this of the rep's peak counts as holding at the top
 
 
@@ -153,6 +154,7 @@ class RepData:
     post: dict[str, np.ndarray]
     peak_i: int
     view: ViewEstimate
+    reach_i: int = 0  # first frame within REACH_DEG of the rep's extreme (end of the descent)
 
 
 class Checker:
@@ -180,6 +182,8 @@ class Checker:
         self._post = _Buffer()
         self._peak_d = 0.0
         self._peak_t = 0.0
+        self._back_d = 0.0  # nearest approach to rest since the peak
+        self._back_t = 0.0
         self._end_t = 0.0
         self._cue: str | None = definition.setup
         self._hold_s: float | None = None
@@ -237,21 +241,15 @@ class Checker:
         elif self.phase == "settle":
             self._post.append(frame.t_s, ok, sig)
             d = self._sgn * (s - self._rest) if ok else np.nan
-            post_d = [
-                self._sgn * (r.get(self.c.signal, np.nan) - self._rest) for r in self._post.rows
-            ]
+            post_d = [self._sgn * (r.get(self.c.signal, np.nan) - self._rest) for r in self._post.rows]
             rising = ok and d - np.nanmin(post_d) > self.c.start_delta * 0.5
             if frame.t_s - self._end_t >= SETTLE_S or rising or gone:
                 events += self._finish_rep()
                 if gone:
                     events.append(self._pause(frame.t_s))
                 elif rising:
-                    # The next rep already began: start it from here.
-                    self.phase = "active"
-                    self._cur = _Buffer()
-                    for t, v, r in list(self._post_tail()):
-                        self._cur.append(t, v, r)
-                    self._peak_d, self._peak_t = d, frame.t_s
+                    # The next rep already began: it starts where the signal was nearest rest.
+                    self._start_from_post(int(np.nanargmin(post_d)))
         self._update_hold(s)
         return events
 
@@ -296,31 +294,65 @@ class Checker:
         if d >= self.c.start_delta:
             self.phase = "active"
             self._cur = _Buffer()
-            # The rep began at the last moment the signal was still at rest.
-            start = len(self._pre) - 1
-            while start > 0:
-                ps = self._pre[start][2].get(self.c.signal, np.nan)
-                if np.isfinite(ps) and self._sgn * (ps - self._rest) < self.c.start_delta / 3:
-                    break
-                start -= 1
+            # The rep began at the last moment the signal was still near its resting level.
+            ds = np.array([self._sgn * (r.get(self.c.signal, np.nan) - self._rest) for _, _, r in self._pre])
+            near = (
+                np.flatnonzero(ds <= np.nanmin(ds) + self.c.start_delta / 3) if np.isfinite(ds).any() else []
+            )
+            start = int(near[-1]) if len(near) else 0
             for i in range(start, len(self._pre)):
                 self._cur.append(*self._pre[i])
             self._peak_d, self._peak_t = d, t
+            self._back_d, self._back_t = d, t
         return []
 
     def _active_step(self, t: float, s: float) -> list[Event]:
         d = self._sgn * (s - self._rest)
         if d > self._peak_d:
             self._peak_d, self._peak_t = d, t
-        if self._peak_d >= self.c.min_excursion and d <= self.c.return_fraction * self._peak_d:
+            self._back_d, self._back_t = d, t
+        elif d < self._back_d:
+            self._back_d, self._back_t = d, t
+        full = self._peak_d >= self.c.min_excursion
+        if full and d <= self.c.return_fraction * self._peak_d:
             self.phase = "settle"
             self._end_t = t
             self._post = _Buffer()
             return []
+        if full and self._back_d <= 0.5 * self._peak_d and d - self._back_d >= self.c.start_delta:
+            # The person turned back into the next rep before returning to the start position
+            # (e.g. not standing fully): the rep ended at the turn, the next one starts there.
+            # This rep ends when it first got near that turning level; the next one starts
+            # at the last frame still near it (a pause in between belongs to neither).
+            ds = np.array([self._sgn * (r.get(self.c.signal, np.nan) - self._rest) for r in self._cur.rows])
+            after = np.array(self._cur.t) >= self._peak_t
+            near = after & (ds <= self._back_d + self.c.start_delta / 3)
+            idx = np.flatnonzero(near)
+            self._end_t = self._cur.t[int(idx[0])] if len(idx) else self._back_t
+            next_start = self._cur.t[int(idx[-1])] if len(idx) else self._back_t
+            self._post = _Buffer()
+            for i, tt in enumerate(self._cur.t):
+                if tt >= self._end_t:
+                    self._post.append(tt, self._cur.valid[i], self._cur.rows[i])
+            events = self._finish_rep()
+            self._start_from_post(int(np.searchsorted(self._post.t, next_start)))
+            return events
         if d < self.c.start_delta / 3:  # back at rest without a full rep
             self.phase = "rest"
             return [Event("partial", t, "Movement not counted as a rep.")]
         return []
+
+    def _start_from_post(self, first: int) -> None:
+        """Begin a new rep from the settle/turn frames ``first`` onwards (kept in ``_post``)."""
+        self.phase = "active"
+        self._cur = _Buffer()
+        self._peak_d, self._peak_t = -np.inf, self._t
+        for t, v, r in list(self._post_tail())[first:]:
+            self._cur.append(t, v, r)
+            d = self._sgn * (r.get(self.c.signal, np.nan) - self._rest)
+            if v and d > self._peak_d:
+                self._peak_d, self._peak_t = d, t
+        self._back_d, self._back_t = self._peak_d, self._peak_t
 
     def _post_tail(self):  # type: ignore[no-untyped-def]
         return zip(self._post.t, self._post.valid, self._post.rows, strict=True)
@@ -331,9 +363,7 @@ class Checker:
         self._ready_vals = []
         self._pre.clear()
         self._cue = self.d.setup
-        return Event(
-            "paused", t, "Counting paused: get back into the start position, whole body in view."
-        )
+        return Event("paused", t, "Counting paused: get back into the start position, whole body in view.")
 
     def _finish_rep(self) -> list[Event]:
         self.phase = "rest"
@@ -347,6 +377,13 @@ class Checker:
         self._pre.clear()
         for tt, v, r in self._post_tail():
             self._pre.append((tt, v, r))
+        # Settled short of the old start position (e.g. not standing fully): the next rep
+        # starts from where the person is now. Standing fully later moves it back up.
+        tail = post.get(self.c.signal, np.array([]))[-5:]
+        if np.isfinite(tail).sum() >= 3 and np.nanstd(tail) < 3.0:
+            settled = float(np.nanmedian(tail))
+            if self._sgn * (settled - self._rest) > self.c.start_delta / 3:
+                self._rest = settled
         if len(t) < 2:
             return []
         i_end = int(np.searchsorted(t, self._end_t))
@@ -360,6 +397,9 @@ class Checker:
             peak_i,
             self.views.estimate,
         )
+        dsig = self._sgn * (data.sig[self.c.signal] - self._rest)
+        if np.isfinite(dsig).any():
+            data.reach_i = int(np.flatnonzero(dsig >= np.nanmax(dsig) - REACH_DEG)[0])
         duration = float(data.t[-1] - data.t[0])
         if duration < self.c.min_rep_s or data.valid.mean() < 0.6:
             return [Event("partial", self._t, "Movement too quick or too hidden to count.")]
@@ -428,9 +468,7 @@ class Checker:
         if not self.reps:
             view = self.views.estimate.view
             return {
-                c.code: c.skip_reason()
-                for c in self.d.checks
-                if c.active(self.rx) and view not in c.views
+                c.code: c.skip_reason() for c in self.d.checks if c.active(self.rx) and view not in c.views
             }
         common = set(self.reps[0].skipped)
         for r in self.reps[1:]:

@@ -9,12 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.checkers.base import HOLD_BAND_DEG, Checker, RepData
-from formcheck.checkers.common import SIDES, nanmean, stat, torso_tilt, w3, xy
+from formcheck.checkers.common import LYING_MIN_DEG, SIDES, hold_time, nanmean, stat, torso_tilt, w3, xy
 from formcheck.geometry import angle, signed_line_angle
 from formcheck.landmarks import Frame
 from formcheck.view import ViewEstimate
-
-LYING_MIN_DEG = 45.0
 
 
 class BridgeChecker(Checker):
@@ -22,11 +20,7 @@ class BridgeChecker(Checker):
 
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         lines = {
-            n: float(
-                signed_line_angle(
-                    xy(frame, s["shoulder"]), xy(frame, s["hip"]), xy(frame, s["knee"])
-                )
-            )
+            n: float(signed_line_angle(xy(frame, s["shoulder"]), xy(frame, s["hip"]), xy(frame, s["knee"])))
             for n, s in SIDES.items()
         }
         near = lines[view.near_side]
@@ -42,24 +36,15 @@ class BridgeChecker(Checker):
 
     def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
         # Lying down: the torso is closer to horizontal than vertical in the image.
-        return (
-            bool(np.isfinite(sig.get(self.c.signal, np.nan))) and torso_tilt(frame) > LYING_MIN_DEG
-        )
+        return bool(np.isfinite(sig.get(self.c.signal, np.nan))) and torso_tilt(frame) > LYING_MIN_DEG
 
     def metrics(self, data: RepData) -> dict[str, float]:
         s = data.sig["hip_line_deg"]
         top = stat(s, "max", 90)
         t = data.t
-        held = np.isfinite(s) & (s >= top - HOLD_BAND_DEG)
-        dt = np.diff(t, append=t[-1])
-        # The longest run of frames near the top.
-        best = cur = 0.0
-        for h, d in zip(held, dt, strict=True):
-            cur = cur + d if h else 0.0
-            best = max(best, cur)
         return {
             "hip_line_top_deg": top,
-            "hold_s": best,
+            "hold_s": hold_time(s, t, top, HOLD_BAND_DEG),
             "hip3d_top_deg": stat(data.sig["hip3d_deg"], "max", 90),
-            "rise_s": float(t[data.peak_i] - t[0]),
+            "rise_s": float(t[data.reach_i] - t[0]),
         }

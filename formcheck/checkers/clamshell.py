@@ -10,23 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.checkers.base import HOLD_BAND_DEG, Checker, RepData
-from formcheck.checkers.common import nanmean, stat, torso_tilt, w3, xy
+from formcheck.checkers.common import LYING_MIN_DEG, hold_time, nanmean, stat, torso_tilt, w3, xy
 from formcheck.geometry import distance, vector_angle
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
 from formcheck.view import ViewEstimate
-
-
-def _longest_run(mask: np.ndarray, t: np.ndarray) -> float:
-    dt = np.diff(t, append=t[-1])
-    best = cur = 0.0
-    for m, d in zip(mask, dt, strict=True):
-        cur = cur + d if m else 0.0
-        best = max(best, cur)
-    return best
-
-
-LYING_MIN_DEG = 45.0
 
 
 class ClamshellChecker(Checker):
@@ -51,9 +39,7 @@ class ClamshellChecker(Checker):
 
     def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
         # Lying down: the torso is closer to horizontal than vertical in the image.
-        return (
-            bool(np.isfinite(sig.get(self.c.signal, np.nan))) and torso_tilt(frame) > LYING_MIN_DEG
-        )
+        return bool(np.isfinite(sig.get(self.c.signal, np.nan))) and torso_tilt(frame) > LYING_MIN_DEG
 
     def metrics(self, data: RepData) -> dict[str, float]:
         s = data.sig
@@ -67,7 +53,7 @@ class ClamshellChecker(Checker):
             "opening_max_deg": top,
             "feet_gap_ratio": stat(s["feet_gap"][near_top], "median"),
             "pelvis_roll_deg": abs(tilt_top - tilt_rest),
-            "hold_s": _longest_run(near_top, data.t),
+            "hold_s": hold_time(s["opening_deg"], data.t, top, HOLD_BAND_DEG),
         }
 
     def side(self, data: RepData) -> str | None:

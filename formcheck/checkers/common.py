@@ -8,6 +8,7 @@ from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
 
 MIN_VIS = 0.5
+LYING_MIN_DEG = 45.0  # torso tilt from vertical above which a person counts as lying down
 
 SIDES = {
     "left": {
@@ -80,3 +81,55 @@ def torso_tilt(frame: Frame) -> float:
     if not np.isfinite(sh).all():
         sh = np.nanmean([xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)], axis=0)
     return float(angle_from_vertical(hip, sh))
+
+
+def longest_run(mask: np.ndarray, t: np.ndarray, max_gap_s: float = 0.2) -> float:
+    """Longest time (s) ``mask`` holds, bridging dips shorter than ``max_gap_s``.
+
+    A single jittery frame must not cut a held position in two.
+    """
+    if len(t) == 0:
+        return 0.0
+    best = 0.0
+    start: float | None = None
+    last_true: float | None = None
+    for m, tt in zip(mask, t, strict=True):
+        if m:
+            if start is None or last_true is None or tt - last_true > max_gap_s:
+                start = tt
+            last_true = tt
+            best = max(best, tt - start)
+    if best > 0 or mask.any():
+        # Count the last frame's duration too (one frame interval).
+        step = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+        best += step
+    return float(best)
+
+
+def rolling_median(a: np.ndarray, t: np.ndarray, window_s: float = 0.3) -> np.ndarray:
+    """Centred running median over about ``window_s`` seconds (NaN-aware), same shape as ``a``."""
+    if len(a) < 3:
+        return a.copy()
+    step = float(np.median(np.diff(t))) or 1.0 / 30
+    half = max(1, round(window_s / step / 2))
+    padded = np.pad(a.astype(np.float64), half, mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmedian(windows, axis=1)
+
+
+def hold_time(signal: np.ndarray, t: np.ndarray, top: float, band: float) -> float:
+    """Seconds the (median-filtered) signal stays within ``band`` of its top plateau.
+
+    The plateau level is the median of the frames near ``top`` (a high percentile), so
+    jitter that lifts the percentile does not shrink the hold.
+    """
+    smooth = rolling_median(signal, t)
+    ok = np.isfinite(smooth)
+    near = ok & (smooth >= top - band)
+    level = float(np.median(smooth[near])) if near.any() else top
+    return longest_run(ok & (smooth >= level - band), t)

@@ -59,6 +59,7 @@ class SquatChecker(Checker):
         a_l, a_r = xy(frame, L.LEFT_ANKLE), xy(frame, L.RIGHT_ANKLE)
         k_l, k_r = xy(frame, L.LEFT_KNEE), xy(frame, L.RIGHT_KNEE)
         ankle_gap = float(distance(a_l, a_r))
+        shoulders = float(distance(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)))
         side = view.view == "side"
         if side:
             trunk = float(angle_from_vertical(hip, sh))
@@ -77,8 +78,7 @@ class SquatChecker(Checker):
             "knee_ahead": _along_foot(knee - toe, heel, toe) / shin if shin > 0 else np.nan,
             "foot_pitch": _foot_pitch(heel, toe),
             "knee_gap": float(distance(k_l, k_r)) / ankle_gap if ankle_gap > 0 else np.nan,
-            "stance": ankle_gap
-            / float(distance(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER))),
+            "stance": ankle_gap / shoulders if shoulders > 0 else np.nan,
             "ankle_x": float(midpoint(a_l, a_r)[0]),
             "leg_len": thigh + shin,
             "hip_y": float(hip_mid[1]),
@@ -86,10 +86,7 @@ class SquatChecker(Checker):
         }
 
     def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
-        return (
-            bool(np.isfinite(sig.get(self.c.signal, np.nan)))
-            and torso_tilt(frame) < UPRIGHT_MAX_DEG
-        )
+        return bool(np.isfinite(sig.get(self.c.signal, np.nan))) and torso_tilt(frame) < UPRIGHT_MAX_DEG
 
     def metrics(self, data: RepData) -> dict[str, float]:
         s, pre, post, pk = data.sig, data.pre, data.post, data.peak_i
@@ -98,16 +95,12 @@ class SquatChecker(Checker):
         # Frames in the bottom half of the rep (by 3D knee bend): where depth faults show.
         k3 = s["knee3d_deg"]
         bottom = (
-            k3 <= np.nanmin(k3) + 0.5 * (np.nanmax(k3) - np.nanmin(k3))
-            if np.isfinite(k3).any()
-            else k3 > 0
+            k3 <= np.nanmin(k3) + 0.5 * (np.nanmax(k3) - np.nanmin(k3)) if np.isfinite(k3).any() else k3 > 0
         )
         top_knee = np.concatenate([s["knee2d_deg"][-3:], post.get("knee2d_deg", np.array([]))])
         top_hip = np.concatenate([s["hip2d_deg"][-3:], post.get("hip2d_deg", np.array([]))])
         pitch_rest = pre.get("foot_pitch", np.array([]))
-        heel_base = stat(
-            pitch_rest if np.isfinite(pitch_rest).sum() >= 3 else s["foot_pitch"][:3], "median"
-        )
+        heel_base = stat(pitch_rest if np.isfinite(pitch_rest).sum() >= 3 else s["foot_pitch"][:3], "median")
         stance_src = (
             pre["stance"]
             if pre.get("stance") is not None and np.isfinite(pre["stance"]).sum() >= 3
@@ -122,11 +115,9 @@ class SquatChecker(Checker):
             "trunk_lean_max_deg": stat(s["trunk_deg"][bottom], "max", 90),
             "knee_gap_ratio_min": stat(s["knee_gap"][bottom], "min", 10) if not side else np.nan,
             "stance_ratio": stat(stance_src, "median") if not side else np.nan,
-            "heel_lift_deg": stat(s["foot_pitch"][bottom], "max", 90) - heel_base
-            if side
-            else np.nan,
+            "heel_lift_deg": stat(s["foot_pitch"][bottom], "max", 90) - heel_base if side else np.nan,
             "lockout_deg": min(stat(top_knee, "max"), stat(top_hip, "max")) if side else np.nan,
-            "descent_s": float(tp - t0),
+            "descent_s": float(data.t[data.reach_i] - t0),
             "ascent_s": float(t1 - tp),
         }
 

@@ -1,0 +1,708 @@
+"""Synthetic pose sequences with known reps and faults, for tests (like pose-format's fake_pose).
+
+A stick body is posed from joint angles by forward kinematics in a *lab* frame (metres, y up),
+then seen by a pinhole camera placed at the side or front, so the result looks like what
+MediaPipe gives: image ``x, y`` normalised 0-1 of width/height, and world landmarks hip-centred
+with the camera's axes (x right, y down, z away from the camera).
+
+Each factory returns ``(PoseSequence, Truth)``; ``Truth.reps`` lists the rep intervals and the
+faults built into each rep. ``faults`` maps a 0-based rep position to fault codes, e.g.
+``squat(reps=5, faults={1: ["shallow"], 3: ["trunk_lean", "too_fast"]})``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.landmarks import N_LANDMARKS, PoseSequence
+from formcheck.landmarks import PoseLandmark as L
+
+SQUAT_FAULTS = (
+    "shallow", "knees_past_toes", "trunk_lean", "knees_caving", "narrow_stance",
+    "heels_lifting", "incomplete_lockout", "too_fast",
+)  # fmt: skip
+BRIDGE_FAULTS = ("hips_low", "overarch", "short_hold")
+CLAMSHELL_FAULTS = ("small_opening", "feet_apart", "pelvis_roll", "short_hold")
+HOLD_BAND_DEG = 8.0  # the checkers' "near the top" band, for the truth hold time
+_AZIMUTH = {"front": 0.0, "oblique": 37.0, "side": 90.0}  # camera around the body (deg)
+_UPPER = list(range(23))  # head, shoulders and arms
+
+
+@dataclass(frozen=True)
+class RepTruth:
+    """One generated rep. ``index`` is 0-based; times are seconds.
+
+    ``key_deg`` is the squat's bottom knee angle, the bridge's top hip line or the clamshell's
+    top opening. ``hold_s`` is the time the key angle stays within ``HOLD_BAND_DEG`` of its peak.
+    """
+
+    index: int
+    start_s: float
+    peak_s: float
+    end_s: float
+    faults: tuple[str, ...]
+    key_deg: float
+    hold_s: float
+    side: str | None = None
+
+
+@dataclass(frozen=True)
+class Truth:
+    exercise: str
+    view: str
+    reps: tuple[RepTruth, ...]
+
+    def count(self, side: str | None = None) -> int:
+        return sum(1 for r in self.reps if side is None or r.side == side)
+
+    def reps_with(self, code: str) -> list[int]:
+        """0-based positions of the reps that have fault ``code``."""
+        return [r.index for r in self.reps if code in r.faults]
+
+
+# -- small vector helpers ---------------------------------------------------------------------
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def _rotate(p: np.ndarray, pivot: np.ndarray, axis, ang: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Rotate points ``p`` (T, ..., 3) about the line through ``pivot`` (T, 3) along unit
+    ``axis`` by ``ang`` (T,) radians (right-hand rule)."""
+    extra = p.ndim - 2
+    pv = pivot.reshape(pivot.shape[0], *([1] * extra), 3)
+    c = np.cos(ang).reshape(-1, *([1] * extra), 1)
+    s = np.sin(ang).reshape(-1, *([1] * extra), 1)
+    k = np.broadcast_to(np.asarray(axis, np.float64), p.shape)
+    v = p - pv
+    return pv + v * c + np.cross(k, v) * s + k * np.sum(k * v, -1, keepdims=True) * (1 - c)
+
+
+def _ease(x: np.ndarray) -> np.ndarray:
+    return (1.0 - np.cos(np.pi * np.clip(x, 0.0, 1.0))) / 2.0
+
+
+def _ik(hip: np.ndarray, ankle: np.ndarray, thigh: float, shin: float, hint: np.ndarray):  # type: ignore[no-untyped-def]
+    """Knee position (T, 3) for a two-link leg, bent toward ``hint``."""
+    d_vec = ankle - hip
+    d = np.minimum(np.linalg.norm(d_vec, axis=-1), thigh + shin - 1e-6)[:, None]
+    u = d_vec / np.linalg.norm(d_vec, axis=-1, keepdims=True)
+    a = (thigh**2 - shin**2 + d**2) / (2 * d)
+    h = np.sqrt(np.maximum(thigh**2 - a**2, 0.0))
+    n = _unit(hint - np.sum(hint * u, -1, keepdims=True) * u)
+    return hip + a * u + h * n
+
+
+# -- timeline ---------------------------------------------------------------------------------
+@dataclass
+class _Timeline:
+    t: np.ndarray  # (T,) seconds
+    rep: np.ndarray  # (T,) rep position, -1 outside reps
+    u: np.ndarray  # (T,) 0 at rest .. 1 at the peak of the rep
+    going: np.ndarray  # (T,) True before the return starts
+    spans: list[tuple[float, float, float, float]]  # start, peak reached, return starts, end
+
+    def channel(self, rest: float, peak, end=None) -> np.ndarray:  # type: ignore[no-untyped-def]
+        """A value that moves from its level before each rep to ``peak[i]`` and back to
+        ``end[i]`` (the new level until the next rep); ``rest`` before the first rep."""
+        n = len(self.spans)
+        peak = np.broadcast_to(np.asarray(peak, np.float64), (n,))
+        end = np.broadcast_to(np.asarray(rest if end is None else end, np.float64), (n,))
+        levels = np.concatenate([[rest], end])
+        ends = np.array([s[3] for s in self.spans])
+        out = levels[np.searchsorted(ends, self.t, side="right")]
+        m = self.rep >= 0
+        i = self.rep[m]
+        start = levels[i]
+        go = self.going[m]
+        out[m] = np.where(go, start + (peak[i] - start) * self.u[m], end[i] + (peak[i] - end[i]) * self.u[m])
+        return out
+
+
+def _timeline(
+    fps: float, lead_s: float, moves: list[tuple[float, float, float]], rest_s: float, tail_s: float
+) -> _Timeline:
+    total = lead_s + sum(sum(m) for m in moves) + rest_s * max(0, len(moves) - 1) + tail_s
+    t = np.arange(round(total * fps)) / fps
+    rep = np.full(t.shape, -1)
+    u = np.zeros(t.shape)
+    going = np.zeros(t.shape, bool)
+    spans = []
+    cur = lead_s
+    for i, (go, hold, back) in enumerate(moves):
+        a, b, e = cur + go, cur + go + hold, cur + go + hold + back
+        m = (t >= cur) & (t < e)
+        rep[m] = i
+        going[m] = t[m] < b
+        u[m] = np.where(t[m] < a, _ease((t[m] - cur) / go), np.where(t[m] < b, 1.0, 0.0))
+        mb = m & (t >= b)
+        u[mb] = _ease(1.0 - (t[mb] - b) / back)
+        spans.append((cur, a, b, e))
+        cur = e + rest_s
+    return _Timeline(t, rep, u, going, spans)
+
+
+def _hold_in_band(tl: _Timeline, key: np.ndarray, i: int, sign: float = 1.0) -> float:
+    m = tl.rep == i
+    v = sign * key[m]
+    return float(np.sum(v >= v.max() - HOLD_BAND_DEG) / (1.0 / (tl.t[1] - tl.t[0])))
+
+
+def _check_faults(faults, allowed: tuple[str, ...], n: int) -> list[set[str]]:  # type: ignore[no-untyped-def]
+    out: list[set[str]] = [set() for _ in range(n)]
+    for i, codes in (faults or {}).items():
+        if not 0 <= i < n:
+            raise ValueError(f"fault rep index {i} outside 0..{n - 1}")
+        bad = set(codes) - set(allowed)
+        if bad:
+            raise ValueError(f"unknown faults {sorted(bad)}; choose from {allowed}")
+        out[i] = set(codes)
+    return out
+
+
+# -- body and camera --------------------------------------------------------------------------
+def _assemble(p: dict[str, np.ndarray]) -> np.ndarray:
+    """All 33 landmarks (T, 33, 3) in the lab frame from the main joints.
+
+    ``p`` holds (T, 3) arrays: head (centre), face (unit, where the face points), crown (unit,
+    top of the head), and shoulder/elbow/wrist/hip/knee/ankle/heel/toe with suffix _l/_r.
+    """
+    h, fwd, up = p["head"], _unit(p["face"]), _unit(p["crown"])
+    left = np.cross(up, fwd)
+    out = np.empty((h.shape[0], N_LANDMARKS, 3))
+    out[:, L.NOSE] = h + 0.10 * fwd
+    for side, sgn in (("LEFT", 1.0), ("RIGHT", -1.0)):
+        lat = sgn * left
+        s = side[0].lower()
+        out[:, L[f"{side}_EYE_INNER"]] = h + 0.085 * fwd + 0.035 * up + 0.015 * lat
+        out[:, L[f"{side}_EYE"]] = h + 0.08 * fwd + 0.035 * up + 0.032 * lat
+        out[:, L[f"{side}_EYE_OUTER"]] = h + 0.07 * fwd + 0.035 * up + 0.05 * lat
+        out[:, L[f"{side}_EAR"]] = h - 0.01 * fwd + 0.075 * lat
+        out[:, L[f"MOUTH_{side}"]] = h + 0.085 * fwd - 0.04 * up + 0.025 * lat
+        for part, name in (
+            ("shoulder", "SHOULDER"), ("elbow", "ELBOW"), ("wrist", "WRIST"), ("hip", "HIP"),
+            ("knee", "KNEE"), ("ankle", "ANKLE"), ("heel", "HEEL"), ("toe", "FOOT_INDEX"),
+        ):  # fmt: skip
+            out[:, L[f"{side}_{name}"]] = p[f"{part}_{s}"]
+        wrist = p[f"wrist_{s}"]
+        hand = _unit(wrist - p[f"elbow_{s}"])
+        out[:, L[f"{side}_PINKY"]] = wrist + 0.07 * hand - 0.02 * lat
+        out[:, L[f"{side}_INDEX"]] = wrist + 0.08 * hand + 0.01 * lat
+        out[:, L[f"{side}_THUMB"]] = wrist + 0.04 * hand + 0.03 * lat
+    return out
+
+
+_LEFT_IDX = [int(m) for m in L if m.name.startswith("LEFT_") or m.name == "MOUTH_LEFT"]
+_RIGHT_IDX = [int(m) for m in L if m.name.startswith("RIGHT_") or m.name == "MOUTH_RIGHT"]
+
+
+def _project(lab: np.ndarray, eye: np.ndarray, target: np.ndarray, width: int, height: int):  # type: ignore[no-untyped-def]
+    """(rotation, camera-frame points, image (T, 33, 4) without visibility) of lab points."""
+    z = _unit(np.asarray(target, np.float64) - eye)
+    x = _unit(np.cross(z, [0.0, 1.0, 0.0]))
+    y = np.cross(z, x)
+    rot = np.stack([x, y, z])  # rows: camera axes (x right, y down, z away)
+    f = float(height)  # focal length in pixels (about 53 degrees vertical field of view)
+    cam = (lab - eye) @ rot.T
+    hip_z = cam[:, [L.LEFT_HIP, L.RIGHT_HIP], 2].mean(axis=1)[:, None]
+    image = np.empty((*lab.shape[:2], 4))
+    image[..., 0] = (f * cam[..., 0] / cam[..., 2] + width / 2) / width
+    image[..., 1] = (f * cam[..., 1] / cam[..., 2] + height / 2) / height
+    image[..., 2] = f * (cam[..., 2] - hip_z) / (hip_z * width)
+    return rot, cam, image
+
+
+def _render(
+    lab: np.ndarray,
+    t: np.ndarray,
+    eye: np.ndarray,
+    target: np.ndarray,
+    *,
+    fps: float,
+    width: int,
+    height: int,
+    noise: float,
+    drop_frames: float,
+    occlude,  # type: ignore[no-untyped-def]
+    rng: np.random.Generator,
+    absent: np.ndarray | None = None,
+) -> PoseSequence:
+    """Project lab points (T, 33, 3) through a pinhole camera at ``eye`` looking at ``target``."""
+    rot, _, image = _project(lab, eye, target, width, height)
+    hip_lab = (lab[:, L.LEFT_HIP] + lab[:, L.RIGHT_HIP]) / 2
+    world = np.empty_like(image)
+    world[..., :3] = (lab - hip_lab[:, None]) @ rot.T
+    # Visibility: the far side is partly hidden when the body is side-on to the camera.
+    vis = np.full((len(t), N_LANDMARKS), 0.99)
+    hv = world[:, L.LEFT_HIP, :3] - world[:, L.RIGHT_HIP, :3]
+    side_on = np.abs(hv[:, 2]) > 0.7 * np.linalg.norm(hv, axis=-1)
+    vis[np.ix_(side_on & (hv[:, 2] > 0), _LEFT_IDX)] = 0.6
+    vis[np.ix_(side_on & (hv[:, 2] < 0), _RIGHT_IDX)] = 0.6
+    for t0, t1, idx in occlude:
+        vis[np.ix_((t >= t0) & (t < t1), list(idx))] = 0.2
+    image[..., 3] = vis
+    world[..., 3] = vis
+    if noise > 0:
+        image[..., :2] += rng.normal(0.0, noise, image[..., :2].shape)
+        world[..., :3] += rng.normal(0.0, noise * 3.0, world[..., :3].shape)
+    gone = rng.random(len(t)) < drop_frames
+    hx = image[:, [L.LEFT_HIP, L.RIGHT_HIP], 0].mean(axis=1)
+    gone |= (hx < 0.0) | (hx > 1.0)  # out of frame: no person detected
+    if absent is not None:
+        gone |= absent
+    image[gone] = np.nan
+    world[gone] = np.nan
+    t_ms = np.round(t * 1000).astype(np.int64)
+    return PoseSequence(image, world, t_ms, fps, width, height)
+
+
+def _camera(view: str, dist: float, height: float, target: np.ndarray) -> np.ndarray:
+    if view not in _AZIMUTH:
+        raise ValueError(f"view must be one of {sorted(_AZIMUTH)}, got {view!r}")
+    az = np.radians(_AZIMUTH[view])
+    return np.array([target[0] - dist * np.sin(az), height, target[2] + dist * np.cos(az)])
+
+
+# -- squat ------------------------------------------------------------------------------------
+SHIN, THIGH, TRUNK = 0.43, 0.44, 0.52
+HIP_HALF, SHOULDER_HALF = 0.10, 0.18
+STAND_KNEE = 177.0
+
+
+def squat(
+    reps: int = 5,
+    view: str = "side",
+    depth_knee_deg: float = 85.0,
+    faults: dict[int, list[str]] | None = None,
+    fps: float = 30.0,
+    rest_s: float = 1.0,
+    lead_in_s: float = 1.5,
+    tail_s: float = 1.5,
+    noise: float = 0.003,
+    drop_frames: float = 0.0,
+    occlude: tuple[tuple[float, float, tuple[int, ...]], ...] = (),
+    seed: int = 0,
+    descent_s: float = 1.2,
+    ascent_s: float = 1.0,
+    lockout_knee_deg: float = 158.0,
+    walk_in: bool = False,
+    walk_out: bool = False,
+    width: int = 1280,
+    height: int = 720,
+) -> tuple[PoseSequence, Truth]:
+    """A squat set seen from ``view`` ("side", "front" or "oblique").
+
+    Lab frame: x = the person's left, y up, z = the way they face; the side camera is at their
+    right. Faults: see ``SQUAT_FAULTS``. ``incomplete_lockout`` stands back only to
+    ``lockout_knee_deg`` (hips still bent) before the next rep. ``walk_in``/``walk_out`` add
+    walking into the frame before the lead-in and out of it after the tail.
+    """
+    fl = _check_faults(faults, SQUAT_FAULTS, reps)
+    walk_s = 3.0
+    lead = lead_in_s + (walk_s if walk_in else 0.0)
+    tail = tail_s + (walk_s if walk_out else 0.0)
+    moves = [(0.25, 0.0, ascent_s) if "too_fast" in f else (descent_s, 0.1, ascent_s) for f in fl]
+    tl = _timeline(fps, lead, moves, rest_s, tail)
+    t = tl.t
+
+    def per(code: str, bad: float, good: float) -> np.ndarray:
+        return np.array([bad if code in f else good for f in fl])
+
+    lock = ["incomplete_lockout" in f for f in fl]
+    knee = tl.channel(
+        STAND_KNEE,
+        per("shallow", 125.0, depth_knee_deg),
+        [lockout_knee_deg if b else STAND_KNEE for b in lock],
+    )
+    bend = 180.0 - np.array([125.0 if "shallow" in f else depth_knee_deg for f in fl])
+    # Shin tilt forward (deg): a quarter of the knee bend, or far forward for knees_past_toes.
+    shin = tl.channel(
+        0.25 * (180.0 - STAND_KNEE),
+        np.where(["knees_past_toes" in f for f in fl], 52.0, 0.25 * bend),
+        [0.25 * (180.0 - (lockout_knee_deg if b else STAND_KNEE)) for b in lock],
+    )
+    trunk = tl.channel(3.0, per("trunk_lean", 63.0, 28.0), [25.0 if b else 3.0 for b in lock])
+    spread = tl.channel(0.8, per("knees_caving", 0.45, 1.0))  # knee x / ankle x
+    pitch = tl.channel(0.0, per("heels_lifting", 28.0, 0.0))  # heel up (deg)
+    # Stance is set per rep and changes at the end of the previous rep.
+    stance_rep = per("narrow_stance", 0.5, 1.1) * 2 * SHOULDER_HALF
+    knots_t, knots_v = [0.0], [stance_rep[0]]
+    for i in range(1, reps):
+        e = tl.spans[i - 1][3]
+        knots_t += [e - 0.3, e]
+        knots_v += [stance_rep[i - 1], stance_rep[i]]
+    stance = np.interp(t, knots_t, knots_v)
+
+    ths = np.radians(shin)
+    tht = np.radians(180.0 - knee) - ths
+    ph, tr = np.radians(pitch), np.radians(trunk)
+    zero = np.zeros_like(t)
+
+    def pt(x, y, z):  # type: ignore[no-untyped-def]
+        return np.stack(np.broadcast_arrays(x, y, z), axis=-1).astype(np.float64)
+
+    toe_z, toe_y = 0.16, 0.02  # the foot pivots about the toes when the heel lifts
+    ay = toe_y + 0.16 * np.sin(ph) + 0.06 * np.cos(ph)
+    az = toe_z - 0.16 * np.cos(ph) + 0.06 * np.sin(ph)
+    hy, hz = toe_y + 0.21 * np.sin(ph), toe_z - 0.21 * np.cos(ph)
+    ky, kz = ay + SHIN * np.cos(ths), az + SHIN * np.sin(ths)
+    py, pz = ky + THIGH * np.cos(tht), kz - THIGH * np.sin(tht)
+    sy, sz = py + TRUNK * np.cos(tr), pz + TRUNK * np.sin(tr)
+    p: dict[str, np.ndarray] = {}
+    for s, sgn in (("l", 1.0), ("r", -1.0)):
+        ax = sgn * stance / 2
+        p[f"ankle_{s}"] = pt(ax, ay, az)
+        p[f"heel_{s}"] = pt(ax, hy, hz)
+        p[f"toe_{s}"] = pt(ax, toe_y, toe_z + zero)
+        p[f"knee_{s}"] = pt(ax * spread, ky, kz)
+        p[f"hip_{s}"] = pt(sgn * HIP_HALF, py, pz)
+        p[f"shoulder_{s}"] = pt(sgn * SHOULDER_HALF, sy, sz)
+        p[f"elbow_{s}"] = pt(sgn * (SHOULDER_HALF - 0.03), sy - 0.02, sz + 0.28)
+        p[f"wrist_{s}"] = pt(sgn * (SHOULDER_HALF - 0.06), sy - 0.03, sz + 0.53)
+    half = tr / 2
+    p["head"] = pt(0.0, sy + 0.25 * np.cos(tr), sz + 0.25 * np.sin(tr))
+    p["face"] = pt(0.0, -np.sin(half), np.cos(half))
+    p["crown"] = pt(0.0, np.cos(half), np.sin(half))
+
+    # Walking in and out: the body travels across the image with the legs swinging.
+    travel = np.array([1.0, 0.0, 0.0]) if view == "front" else np.array([0.0, 0.0, 1.0])
+    pos = zero.copy()
+    if walk_in:
+        pos += np.where(t < walk_s, -3.5 * (1 - t / walk_s), 0.0)
+    t_out = t[-1] - walk_s
+    if walk_out:
+        pos += np.where(t > t_out, 3.5 * (t - t_out) / walk_s, 0.0)
+    walking = (walk_in & (t < walk_s)) | (walk_out & (t > t_out))
+    swing = np.where(walking, np.radians(20.0) * np.sin(2 * np.pi * 0.9 * t), 0.0)
+    axis = np.cross([0.0, 1.0, 0.0], travel)
+    for s, sgn in (("l", 1.0), ("r", -1.0)):
+        for part in ("knee", "ankle", "heel", "toe"):
+            p[f"{part}_{s}"] = _rotate(p[f"{part}_{s}"], p[f"hip_{s}"], axis, sgn * swing)
+    lab = _assemble(p) + (pos[:, None] * travel)[:, None, :]
+
+    target = np.array([0.0, 0.9, 0.0])
+    eye = _camera(view, 3.5, 1.0, target)
+    seq = _render(
+        lab, t, eye, target, fps=fps, width=width, height=height, noise=noise,
+        drop_frames=drop_frames, occlude=occlude, rng=np.random.default_rng(seed),
+    )  # fmt: skip
+    truth = Truth(
+        "squat",
+        view,
+        tuple(
+            RepTruth(
+                i,
+                s[0],
+                s[1],
+                s[3],
+                tuple(sorted(fl[i])),
+                float(knee[tl.rep == i].min()),
+                _hold_in_band(tl, knee, i, -1.0),
+            )
+            for i, s in enumerate(tl.spans)
+        ),
+    )
+    return seq, truth
+
+
+# -- glute bridge -----------------------------------------------------------------------------
+B_TRUNK, B_THIGH, B_SHIN = 0.50, 0.43, 0.42
+B_ANKLE_Z = 0.84  # feet on the floor this far from the shoulders (m), knees bent
+
+
+def _bridge_points(alpha: np.ndarray, ankle_z: np.ndarray) -> dict[str, np.ndarray]:
+    """Shoulders on the floor at z = 0; the trunk pivots up by ``alpha`` (rad); feet fixed."""
+    n = alpha.shape[0]
+    zero = np.zeros(n)
+    sh = np.stack([zero, zero + 0.10, zero], -1)
+    hip = sh + B_TRUNK * np.stack([zero, np.sin(alpha), np.cos(alpha)], -1)
+    ankle = np.stack([zero, zero + 0.08, ankle_z], -1)
+    knee = _ik(hip, ankle, B_THIGH, B_SHIN, np.array([0.0, 1.0, 0.0]))
+    return {"shoulder": sh, "hip": hip, "knee": knee, "ankle": ankle}
+
+
+def _line_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Signed shoulder-hip-knee angle in the (z, y) plane, as ``signed_line_angle`` reads it."""
+    u, v = a - b, c - b
+    cos = np.sum(u * v, -1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+    inner = np.degrees(np.arccos(np.clip(cos, -1, 1)))
+    y_line = a[:, 1] + (c[:, 1] - a[:, 1]) * (b[:, 2] - a[:, 2]) / (c[:, 2] - a[:, 2])
+    return np.where(b[:, 1] > y_line, 360.0 - inner, inner)
+
+
+_B_ALPHA = np.radians(np.linspace(0.0, 55.0, 400))
+_b = _bridge_points(_B_ALPHA, np.full(400, B_ANKLE_Z))
+_B_LINE = _line_deg(_b["shoulder"], _b["hip"], _b["knee"])
+BRIDGE_REST_DEG = float(_B_LINE[0])
+
+
+def bridge(
+    reps: int = 5,
+    view: str = "side",
+    faults: dict[int, list[str]] | None = None,
+    fps: float = 30.0,
+    rest_s: float = 1.0,
+    lead_in_s: float = 1.5,
+    tail_s: float = 1.5,
+    noise: float = 0.003,
+    drop_frames: float = 0.0,
+    occlude: tuple[tuple[float, float, tuple[int, ...]], ...] = (),
+    seed: int = 0,
+    hold_s: float = 3.0,
+    rise_s: float = 1.0,
+    lower_s: float = 1.0,
+    settle_in: bool = False,
+    get_up: bool = False,
+    width: int = 1280,
+    height: int = 720,
+) -> tuple[PoseSequence, Truth]:
+    """A glute bridge set, lying on the back side-on to a camera at the person's right.
+
+    Clean reps reach a straight shoulder-hip-knee line (180 deg) and hold ``hold_s``;
+    ``hips_low`` tops out at 150, ``overarch`` at 205, ``short_hold`` holds 0.4 s.
+    ``settle_in`` starts with the legs straight and draws the feet in; ``get_up`` sits up and
+    leaves after the set.
+    """
+    if view != "side":
+        raise ValueError("bridge supports view='side' only")
+    fl = _check_faults(faults, BRIDGE_FAULTS, reps)
+    settle = 2.0 if settle_in else 0.0
+    up_s = 1.5 if get_up else 0.0
+    moves = [(rise_s, 0.4 if "short_hold" in f else hold_s, lower_s) for f in fl]
+    tl = _timeline(fps, lead_in_s + settle, moves, rest_s, tail_s + up_s + (1.0 if get_up else 0))
+    t = tl.t
+    top = np.array([150.0 if "hips_low" in f else 205.0 if "overarch" in f else 180.0 for f in fl])
+    line = tl.channel(BRIDGE_REST_DEG, top)
+    alpha = np.interp(line, _B_LINE, _B_ALPHA)
+    straight = 0.10 + B_THIGH + B_SHIN + 0.4  # legs out flat
+    ankle_z = np.interp(t, [0.0, 0.3, settle, settle + 0.01], [straight, straight, B_ANKLE_Z, B_ANKLE_Z])
+    j = _bridge_points(alpha, ankle_z)
+    n = len(t)
+    p: dict[str, np.ndarray] = {}
+    for s, sgn in (("l", 1.0), ("r", -1.0)):
+        off = np.array([sgn, 0.0, 0.0])
+        p[f"shoulder_{s}"] = j["shoulder"] + 0.18 * off
+        p[f"elbow_{s}"] = j["shoulder"] + 0.20 * off + [0.0, -0.02, 0.27]
+        p[f"wrist_{s}"] = j["shoulder"] + 0.21 * off + [0.0, -0.03, 0.52]
+        p[f"hip_{s}"] = j["hip"] + 0.10 * off
+        p[f"knee_{s}"] = j["knee"] + 0.11 * off
+        p[f"ankle_{s}"] = j["ankle"] + 0.12 * off
+        p[f"heel_{s}"] = j["ankle"] + 0.12 * off + [0.0, -0.06, -0.04]
+        p[f"toe_{s}"] = j["ankle"] + 0.12 * off + [0.0, -0.06, 0.15]
+    p["head"] = np.tile([0.0, 0.12, -0.25], (n, 1))
+    p["face"] = np.tile([0.0, 1.0, 0.0], (n, 1))
+    p["crown"] = np.tile([0.0, 0.0, -1.0], (n, 1))
+    lab = _assemble(p)
+    absent = None
+    if get_up:  # sit up (upper body pivots about the hips), then leave the frame
+        t_up = t[-1] - 1.0 - up_s
+        beta = np.radians(85.0) * _ease((t - t_up) / up_s)
+        hip_mid = (lab[:, L.LEFT_HIP] + lab[:, L.RIGHT_HIP]) / 2
+        lab[:, _UPPER] = _rotate(lab[:, _UPPER], hip_mid, [1.0, 0.0, 0.0], beta)
+        absent = t > t[-1] - 1.0
+    target = np.array([0.0, 0.25, 0.45])
+    eye = np.array([-3.0, 0.6, 0.45])
+    seq = _render(
+        lab, t, eye, target, fps=fps, width=width, height=height, noise=noise,
+        drop_frames=drop_frames, occlude=occlude, rng=np.random.default_rng(seed), absent=absent,
+    )  # fmt: skip
+    truth = Truth(
+        "bridge",
+        view,
+        tuple(
+            RepTruth(
+                i,
+                s[0],
+                s[1],
+                s[3],
+                tuple(sorted(fl[i])),
+                float(top[i]),
+                _hold_in_band(tl, line, i),
+            )
+            for i, s in enumerate(tl.spans)
+        ),
+    )
+    return seq, truth
+
+
+# -- side-lying clamshell ---------------------------------------------------------------------
+C_THIGH, C_SHIN, C_GAP = 0.43, 0.42, 0.10  # C_GAP: hips, knees and feet stacked this far apart
+_C_HIP = np.array([0.5, 0.10, 0.0])
+_C_THIGH_DIR = np.array([np.cos(np.radians(60)), 0.0, np.sin(np.radians(60))])  # hips flexed
+_C_KNEE = _C_HIP + C_THIGH * _C_THIGH_DIR
+_C_ANKLE = _C_KNEE + C_SHIN * np.array([0.5, 0.0, -0.866])  # feet in line with the hips
+_UP = np.array([0.0, 1.0, 0.0])
+
+
+def _top_knee(phi: np.ndarray, lift: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Top (left) hip, knee and ankle: the knee turns by ``phi`` (rad) about the hip-ankle axis;
+    ``lift`` raises the top ankle (m)."""
+    n = phi.shape[0]
+    hip = np.tile(_C_HIP + C_GAP * _UP, (n, 1))
+    ankle = np.tile(_C_ANKLE + C_GAP * _UP, (n, 1)) + lift[:, None] * _UP
+    knee0 = _ik(hip, ankle, C_THIGH, C_SHIN, np.array([0.0, 0.0, 1.0]))
+    knee = _rotate(knee0, hip, _unit(hip - ankle), phi)
+    return hip, knee, ankle
+
+
+def _opening_xy(top_hip: np.ndarray, top_knee: np.ndarray) -> np.ndarray:
+    """Signed angle (deg) of the top thigh above the bottom thigh in the image plane (x, y)."""
+    v = top_knee - top_hip
+    base = np.arctan2(_C_THIGH_DIR[1], _C_THIGH_DIR[0])
+    return np.degrees(np.arctan2(v[:, 1], v[:, 0]) - base)
+
+
+_C_PHI = np.radians(np.linspace(0.0, 100.0, 400))
+_C_OPEN = _opening_xy(*_top_knee(_C_PHI, np.zeros(400))[:2])
+_C_PHI, _C_OPEN = _C_PHI[: _C_OPEN.argmax() + 1], _C_OPEN[: _C_OPEN.argmax() + 1]  # rising part
+
+
+def clamshell(
+    reps: int = 5,
+    view: str = "front",
+    faults: dict[int, list[str]] | None = None,
+    sides: tuple[str, ...] = ("left",),
+    fps: float = 30.0,
+    rest_s: float = 1.0,
+    lead_in_s: float = 1.5,
+    tail_s: float = 1.5,
+    noise: float = 0.003,
+    drop_frames: float = 0.0,
+    occlude: tuple[tuple[float, float, tuple[int, ...]], ...] = (),
+    seed: int = 0,
+    opening_deg: float = 50.0,
+    hold_s: float = 1.0,
+    turn_s: float = 2.0,
+    get_up: bool = False,
+    width: int = 1280,
+    height: int = 720,
+) -> tuple[PoseSequence, Truth]:
+    """Clamshells lying on the side, facing a camera in front, ``reps`` per working side.
+
+    ``sides`` are the working (top) legs in order; between sides the person turns over out of
+    detection for ``turn_s``. ``faults`` keys count across all reps (side by side). Faults:
+    ``small_opening`` (15 deg), ``feet_apart`` (ankle gap 1.1 thigh lengths at the top),
+    ``pelvis_roll`` (hip axis turns 40 deg back), ``short_hold`` (0.3 s instead of ``hold_s``).
+    """
+    if view != "front":
+        raise ValueError("clamshell supports view='front' only")
+    fl_all = _check_faults(faults, CLAMSHELL_FAULTS, reps * len(sides))
+    rng = np.random.default_rng(seed)
+    seqs: list[PoseSequence] = []
+    truth: list[RepTruth] = []
+    offset = 0.0
+    for k, side in enumerate(sides):
+        if side not in ("left", "right"):
+            raise ValueError("sides must be 'left' or 'right'")
+        fl = fl_all[k * reps : (k + 1) * reps]
+        up_s = 1.5 if get_up and k == len(sides) - 1 else 0.0
+        moves = [(1.0, 0.3 if "short_hold" in f else hold_s, 1.0) for f in fl]
+        tl = _timeline(fps, lead_in_s, moves, rest_s, tail_s + up_s + (1.0 if up_s else 0.0))
+        t = tl.t
+        top = np.array([15.0 if "small_opening" in f else opening_deg for f in fl])
+        opening = tl.channel(0.0, top)
+        lift = tl.channel(0.0, [1.1 * C_THIGH - C_GAP if "feet_apart" in f else 0.0 for f in fl])
+        roll = np.radians(tl.channel(0.0, [40.0 if "pelvis_roll" in f else 0.0 for f in fl]))
+        phi = np.interp(opening, _C_OPEN, _C_PHI)
+        n = len(t)
+
+        def tile(v, n=n):  # type: ignore[no-untyped-def]
+            return np.tile(np.asarray(v, np.float64), (n, 1))
+
+        p: dict[str, np.ndarray] = {
+            "hip_r": tile(_C_HIP), "knee_r": tile(_C_KNEE), "ankle_r": tile(_C_ANKLE),
+            "shoulder_r": tile([0.0, 0.08, 0.0]), "shoulder_l": tile([0.0, 0.42, 0.0]),
+            "head": tile([-0.25, 0.25, 0.0]), "face": tile([0.0, 0.0, 1.0]),
+            "crown": tile([-1.0, 0.0, 0.0]),
+        }  # fmt: skip
+        p["hip_l"], p["knee_l"], p["ankle_l"] = _top_knee(phi, lift)
+        for s in ("l", "r"):
+            p[f"heel_{s}"] = p[f"ankle_{s}"] + [-0.02, 0.0, -0.06]
+            p[f"toe_{s}"] = p[f"ankle_{s}"] + [0.15, 0.0, 0.05]
+            p[f"elbow_{s}"] = p[f"shoulder_{s}"] + [0.10, -0.05, 0.25]
+            p[f"wrist_{s}"] = p[f"elbow_{s}"] + [0.10, 0.0, 0.20]
+        # Pelvis roll: the top hip and leg turn back (away from the camera) about the body axis.
+        pivot = p["hip_r"]
+        for part in ("hip", "knee", "ankle", "heel", "toe"):
+            p[f"{part}_l"] = _rotate(p[f"{part}_l"], pivot, [-1.0, 0.0, 0.0], roll)
+        lab = _assemble(p)
+        absent = None
+        if up_s:
+            t_up = t[-1] - 1.0 - up_s
+            beta = np.radians(80.0) * _ease((t - t_up) / up_s)
+            hip_mid = (lab[:, L.LEFT_HIP] + lab[:, L.RIGHT_HIP]) / 2
+            lab[:, _UPPER] = _rotate(lab[:, _UPPER], hip_mid, [0.0, 0.0, -1.0], beta)
+            absent = t > t[-1] - 1.0
+        target = np.array([0.6, 0.2, 0.0])
+        eye = np.array([0.6, 0.5, 2.8])
+        if side == "right":  # mirror: lying on the left side, head to the image right
+            lab[..., 0] *= -1
+            lab = lab[:, _swap_lr()]
+            target[0] *= -1
+            eye[0] *= -1
+        seq = _render(
+            lab, t + offset, eye, target, fps=fps, width=width, height=height, noise=noise,
+            drop_frames=drop_frames, occlude=occlude, rng=rng, absent=absent,
+        )  # fmt: skip
+        # The hold is judged on the opening as the camera sees it (perspective enlarges it).
+        im = _project(lab, eye, target, width, height)[2][..., :2] * [width / height, 1.0]
+        seen = _angle_between(
+            im[:, L.LEFT_KNEE] - im[:, L.LEFT_HIP], im[:, L.RIGHT_KNEE] - im[:, L.RIGHT_HIP]
+        )
+        for i, sp in enumerate(tl.spans):
+            truth.append(
+                RepTruth(
+                    len(truth),
+                    sp[0] + offset,
+                    sp[1] + offset,
+                    sp[3] + offset,
+                    tuple(sorted(fl[i])),
+                    float(top[i]),
+                    _hold_in_band(tl, seen, i),
+                    side,
+                )
+            )
+        seqs.append(seq)
+        offset += t[-1] + 1.0 / fps
+        if k < len(sides) - 1:  # turning over: nobody detected
+            gap_t = offset + np.arange(round(turn_s * fps)) / fps
+            seqs.append(_missing(gap_t, fps, width, height))
+            offset = gap_t[-1] + 1.0 / fps
+    out = PoseSequence(
+        np.concatenate([s.image for s in seqs]),
+        np.concatenate([s.world for s in seqs]),
+        np.concatenate([s.t_ms for s in seqs]),
+        fps,
+        width,
+        height,
+    )
+    return out, Truth("clamshell", view, tuple(truth))
+
+
+def _angle_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    cos = np.sum(u * v, -1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def _swap_lr() -> list[int]:
+    perm = list(range(N_LANDMARKS))
+    for m in L:
+        for a, b in (("LEFT", "RIGHT"), ("RIGHT", "LEFT")):
+            if a in m.name:
+                perm[m] = int(L[m.name.replace(a, b)])
+    return perm
+
+
+def _missing(t: np.ndarray, fps: float, width: int, height: int) -> PoseSequence:
+    nan = np.full((len(t), N_LANDMARKS, 4), np.nan)
+    return PoseSequence(nan, nan.copy(), np.round(t * 1000).astype(np.int64), fps, width, height)
+
+
+def missing(seq: PoseSequence, t0_s: float, t1_s: float) -> PoseSequence:
+    """A copy of ``seq`` with nobody detected between ``t0_s`` and ``t1_s``."""
+    gone = (seq.t_ms >= t0_s * 1000) & (seq.t_ms < t1_s * 1000)
+    image, world = seq.image.copy(), seq.world.copy()
+    image[gone] = np.nan
+    world[gone] = np.nan
+    return PoseSequence(image, world, seq.t_ms.copy(), seq.fps, seq.width, seq.height)

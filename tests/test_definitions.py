@@ -1,0 +1,180 @@
+"""Exercise definitions (exercises/*.toml): loading, validation, sources, prescriptions."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+
+import pytest
+
+from formcheck import synthetic
+from formcheck.checkers import CHECKERS, make_checker
+from formcheck.definitions import DOCUMENTS, VIEWS, _exercises_dir, available, load, parse
+from formcheck.errors import UsageError
+from formcheck.pipeline import score_sequence
+
+EXERCISES = available()
+CLEAN = {
+    "squat": [lambda: synthetic.squat(reps=2, view="side"), lambda: synthetic.squat(reps=2, view="front")],
+    "bridge": [lambda: synthetic.bridge(reps=2)],
+    "clamshell": [lambda: synthetic.clamshell(reps=2)],
+}
+
+
+def raw(name: str) -> dict:
+    with (_exercises_dir() / f"{name}.toml").open("rb") as f:
+        return tomllib.load(f)
+
+
+def test_all_exercises_present():
+    assert set(EXERCISES) == {"squat", "bridge", "clamshell"} == set(CHECKERS)
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_loads(name):
+    d = load(name)
+    assert d.name == name
+    assert d.checks
+    assert d.target in d.prescription
+    assert d.preferred_view in VIEWS
+    assert all(s in DOCUMENTS for s in d.sources)
+    lo, hi = d.counting.rest_range
+    assert lo < hi and d.counting.min_rep_s < d.counting.max_rep_s
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_checks_cite_documents_and_valid_views(name):
+    d = load(name)
+    codes = [c.code for c in d.checks]
+    assert len(codes) == len(set(codes))
+    for c in d.checks:
+        assert c.source in DOCUMENTS, c.code
+        assert c.document == DOCUMENTS[c.source]
+        assert c.quote.strip() and c.cue.strip() and c.label.strip()
+        assert c.views and set(c.views) <= set(VIEWS), c.code
+        assert c.fault_when in ("above", "below")
+        for key in (c.relative_to, c.requires):
+            assert key is None or key in d.prescription
+        assert c.skip_reason().startswith("Film from")
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_every_check_metric_is_produced(name):
+    """The metric each check names is one the checker computes for a real rep, in every view
+    the check claims (and the rep's metrics never contain names a check could mistype)."""
+    produced: dict[str, set[str]] = {}
+    for make in CLEAN[name]:
+        seq, truth = make()
+        session = score_sequence(seq, name)
+        assert len(session.reps) == truth.count()
+        for rep in session.reps:
+            produced.setdefault(rep.view, set()).update(rep.metrics)
+    all_metrics = set().union(*produced.values())
+    for c in load(name).checks:
+        assert c.metric in all_metrics, f"{c.code}: checker never produces {c.metric}"
+        for view in set(c.views) & set(produced):
+            assert c.metric in produced[view]
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_metric_finite_where_check_is_valid(name):
+    """A check's metric is measurable (finite) in the views the check runs in."""
+    for make in CLEAN[name]:
+        seq, _ = make()
+        checker = make_checker(name)
+        for fr in seq.frames():
+            checker.update(fr)
+        checker.finish()
+        assert checker.reps
+        for rep in checker.reps:
+            for c in checker.d.checks:
+                if rep.view in c.views and c.active(checker.rx):
+                    assert c.code not in rep.skipped, (rep.view, c.code, rep.skipped)
+
+
+def test_prescription_override_valid():
+    d = load("squat").with_prescription({"depth_knee_deg": 100, "reps": 12, "note": "x"})
+    assert d.prescription["depth_knee_deg"] == 100.0
+    assert d.prescription["reps"] == 12.0
+    assert load("squat").prescription["depth_knee_deg"] == 90.0  # the original is untouched
+    assert make_checker("squat", {"depth_knee_deg": 100}).rx["depth_knee_deg"] == 100.0
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"depth": 90}, {"depth_knee_deg": -1}, {"reps": "ten"}, {"reps": True}, {"hold_s": None}],
+)
+def test_prescription_override_invalid(overrides):
+    with pytest.raises(UsageError):
+        load("squat").with_prescription(overrides)
+    with pytest.raises(UsageError):
+        make_checker("squat", overrides)
+
+
+def test_relative_threshold_moves_with_prescription():
+    seq, truth = synthetic.squat(reps=2, depth_knee_deg=115.0)
+    assert truth.reps[0].key_deg == pytest.approx(115.0)
+    default = score_sequence(seq, "squat")
+    deeper_ok = score_sequence(seq, "squat", {"depth_knee_deg": 110})
+    assert len(default.reps) == len(deeper_ok.reps) == 2
+    assert all("shallow" in r.fault_codes for r in default.reps)  # limit 90 + 15 = 105
+    assert not any("shallow" in r.fault_codes for r in deeper_ok.reps)  # limit 125
+    shallow = next(f for f in default.reps[0].faults if f.code == "shallow")
+    assert shallow.limit == pytest.approx(105.0)
+
+
+def test_requires_switches_a_check_on():
+    seq, _ = synthetic.clamshell(reps=2, hold_s=0.3)
+    off = score_sequence(seq, "clamshell")
+    on = score_sequence(seq, "clamshell", {"hold_s": 2.0})
+    assert not any("short_hold" in r.fault_codes for r in off.reps)
+    assert all("short_hold" in r.fault_codes for r in on.reps)
+
+
+def _break(data: dict, path: tuple[str, ...], value) -> dict:
+    d = copy.deepcopy(data)
+    node = d
+    for k in path[:-1]:
+        node = node[k]
+    if value is KeyError:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return d
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_raw_definitions_parse(name):
+    assert parse(raw(name)).name == name
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("exercise",), KeyError),
+        (("counting",), KeyError),
+        (("prescription",), KeyError),
+        (("counting", "direction"), "sideways"),
+        (("exercise", "target"), "nonexistent"),
+        (("checks", "shallow", "fault_when"), "over"),
+        (("checks", "shallow", "views"), ["top"]),
+        (("checks", "shallow", "views"), []),
+        (("checks", "shallow", "source"), "999"),
+        (("checks", "shallow", "source"), KeyError),
+        (("checks", "shallow", "relative_to"), "no_such_value"),
+        (("checks", "shallow", "requires"), "no_such_value"),
+        (("checks", "shallow", "metric"), KeyError),
+        (("checks", "shallow", "threshold"), KeyError),
+        (("checks", "shallow", "cue"), KeyError),
+        (("checks", "shallow", "quote"), KeyError),
+    ],
+)
+def test_malformed_definition_raises_value_error(path, value):
+    bad = _break(raw("squat"), path, value)
+    with pytest.raises(ValueError):
+        parse(bad, where="bad.toml")
+
+
+def test_unknown_exercise_is_usage_error():
+    with pytest.raises(UsageError):
+        load("deadlift")
