@@ -17,7 +17,7 @@ FAULTS = {
     ("squat", "side"): ["shallow", "knees_past_toes", "trunk_lean", "heels_lifting",
                         "incomplete_lockout", "too_fast"],
     ("squat", "front"): ["shallow", "knees_caving", "narrow_stance", "too_fast"],
-    ("squat", "oblique"): ["shallow", "trunk_lean", "too_fast"],
+    ("squat", "oblique"): ["trunk_lean", "too_fast"],  # depth needs a side or front view
     ("bridge", "side"): ["hips_low", "overarch", "short_hold"],
     ("clamshell", "front"): ["small_opening", "feet_apart", "pelvis_roll", "short_hold"],
 }  # fmt: skip
@@ -144,7 +144,7 @@ def test_clamshell_counts_per_side():
     [
         ("squat", "side", {"knees_caving", "narrow_stance"}),
         ("squat", "front", {"knees_past_toes", "trunk_lean", "heels_lifting", "incomplete_lockout"}),
-        ("squat", "oblique", {"knees_past_toes", "heels_lifting", "incomplete_lockout",
+        ("squat", "oblique", {"shallow", "knees_past_toes", "heels_lifting", "incomplete_lockout",
                               "knees_caving", "narrow_stance"}),
         ("bridge", "side", set()),
         ("clamshell", "front", set()),
@@ -236,3 +236,11 @@ def test_clamshell_hold_robust_to_jitter():
         for rep, tr in zip(session.reps, truth.reps, strict=True):
             assert rep.metrics["hold_s"] == pytest.approx(tr.hold_s, abs=0.3)
             assert "short_hold" not in rep.fault_codes
+
+
+def test_oblique_view_skips_depth_with_a_hint():
+    seq, _ = make("squat", "oblique", reps=3, faults={1: ["shallow"]})
+    session = score("squat", seq)
+    assert len(session.reps) == 3
+    assert all("shallow" not in r.fault_codes for r in session.reps)
+    assert session.skipped_checks["shallow"] == "Film from the side or the front to check depth."

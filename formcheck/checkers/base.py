@@ -27,6 +27,7 @@ SETTLE_S = 0.6  # how long after a rep's end to keep looking (s)
 MAX_MISSING_S = 1.0  # a person out of view this long pauses counting (s)
 READY_S = 0.3  # time still in the start position before counting begins (s)
 PRE_S = 2.0  # rest frames kept before a rep (s)
+START_FRACTION = 0.05  # a rep starts where the signal last sat within this share of its excursion
 REACH_DEG = 3.0  # within this of the extreme counts as having reached it
 HOLD_BAND_DEG = 8.0  # within this of the rep's peak counts as holding at the top
 
@@ -138,7 +139,9 @@ class _Buffer:
         return len(self.t)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        keys = self.rows[0].keys() if self.rows else []
+        keys: dict[str, None] = {}
+        for r in self.rows:
+            keys.update(dict.fromkeys(r))
         sig = {k: np.array([r.get(k, np.nan) for r in self.rows], np.float64) for k in keys}
         return np.array(self.t), np.array(self.valid, bool), sig
 
@@ -242,7 +245,7 @@ class Checker:
             self._post.append(frame.t_s, ok, sig)
             d = self._sgn * (s - self._rest) if ok else np.nan
             post_d = [self._sgn * (r.get(self.c.signal, np.nan) - self._rest) for r in self._post.rows]
-            rising = ok and d - np.nanmin(post_d) > self.c.start_delta * 0.5
+            rising = ok and d - np.nanmin(post_d) >= self.c.start_delta
             if frame.t_s - self._end_t >= SETTLE_S or rising or gone:
                 events += self._finish_rep()
                 if gone:
@@ -294,14 +297,9 @@ class Checker:
         if d >= self.c.start_delta:
             self.phase = "active"
             self._cur = _Buffer()
-            # The rep began at the last moment the signal was still near its resting level.
-            ds = np.array([self._sgn * (r.get(self.c.signal, np.nan) - self._rest) for _, _, r in self._pre])
-            near = (
-                np.flatnonzero(ds <= np.nanmin(ds) + self.c.start_delta / 3) if np.isfinite(ds).any() else []
-            )
-            start = int(near[-1]) if len(near) else 0
-            for i in range(start, len(self._pre)):
-                self._cur.append(*self._pre[i])
+            # Keep the rest frames before it: the start is fixed when the rep is done.
+            for item in self._pre:
+                self._cur.append(*item)
             self._peak_d, self._peak_t = d, t
             self._back_d, self._back_t = d, t
         return []
@@ -339,6 +337,7 @@ class Checker:
             return events
         if d < self.c.start_delta / 3:  # back at rest without a full rep
             self.phase = "rest"
+            self._cur = _Buffer()
             return [Event("partial", t, "Movement not counted as a rep.")]
         return []
 
@@ -367,6 +366,7 @@ class Checker:
 
     def _finish_rep(self) -> list[Event]:
         self.phase = "rest"
+        rest0 = self._rest
         t, valid, sig = self._cur.arrays()
         _, _, post = self._post.arrays()
         pre_rows = [r for (_, _, r) in self._pre]
@@ -388,16 +388,24 @@ class Checker:
             return []
         i_end = int(np.searchsorted(t, self._end_t))
         peak_i = int(np.argmin(np.abs(t - self._peak_t)))
+        # The rep began at the last frame before its peak still within START_FRACTION of its
+        # own excursion from rest: small and large reps alike, whatever the jitter at rest.
+        d_all = self._sgn * (sig.get(self.c.signal, np.full(len(t), np.nan)) - rest0)
+        s0 = 0
+        if np.isfinite(d_all[: peak_i + 1]).any():
+            calm = np.flatnonzero(d_all[: peak_i + 1] <= START_FRACTION * np.nanmax(d_all[: peak_i + 1]))
+            s0 = int(calm[-1]) if len(calm) else 0
+        peak_i -= s0
         data = RepData(
-            t[: i_end + 1],
-            valid[: i_end + 1],
-            {k: v[: i_end + 1] for k, v in sig.items()},
+            t[s0 : i_end + 1],
+            valid[s0 : i_end + 1],
+            {k: v[s0 : i_end + 1] for k, v in sig.items()},
             pre,
             post,
             peak_i,
             self.views.estimate,
         )
-        dsig = self._sgn * (data.sig[self.c.signal] - self._rest)
+        dsig = self._sgn * (data.sig.get(self.c.signal, np.full(len(data.t), np.nan)) - rest0)
         if np.isfinite(dsig).any():
             data.reach_i = int(np.flatnonzero(dsig >= np.nanmax(dsig) - REACH_DEG)[0])
         duration = float(data.t[-1] - data.t[0])

@@ -23,15 +23,20 @@ class ClamshellChecker(Checker):
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         hl, hr = xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP)
         kl, kr = xy(frame, L.LEFT_KNEE), xy(frame, L.RIGHT_KNEE)
-        al, ar = xy(frame, L.LEFT_ANKLE), xy(frame, L.RIGHT_ANKLE)
         opening = float(vector_angle(kl - hl, kr - hr))
-        thigh = nanmean(float(distance(hl, kl)), float(distance(hr, kr)))
+        # Feet gap in world metres over world thigh length: the thighs point toward the camera,
+        # so their image length shrinks and an image ratio would overstate the gap.
+        wl, wr = w3(frame, L.LEFT_HIP), w3(frame, L.RIGHT_HIP)
+        thigh = nanmean(
+            float(distance(wl, w3(frame, L.LEFT_KNEE))), float(distance(wr, w3(frame, L.RIGHT_KNEE)))
+        )
+        feet = float(distance(w3(frame, L.LEFT_ANKLE), w3(frame, L.RIGHT_ANKLE)))
         hv = w3(frame, L.RIGHT_HIP) - w3(frame, L.LEFT_HIP)
         n = float(np.linalg.norm(hv))
         hip_tilt = float(np.degrees(np.arcsin(np.clip(hv[2] / n, -1, 1)))) if n > 0 else np.nan
         return {
             "opening_deg": opening,
-            "feet_gap": float(distance(al, ar)) / thigh if thigh > 0 else np.nan,
+            "feet_gap": feet / thigh if thigh > 0 else np.nan,
             "hip_tilt_deg": hip_tilt,  # hip axis out of the image plane, signed
             "left_hip_y": float(hl[1]),
             "right_hip_y": float(hr[1]),

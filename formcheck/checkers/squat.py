@@ -7,6 +7,8 @@ places more precisely than depth.
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 from formcheck.checkers.base import Checker, RepData
@@ -39,8 +41,54 @@ def _foot_pitch(heel: np.ndarray, toe: np.ndarray) -> float:
     return float(np.degrees(np.arctan2(f[1], abs(f[0]))))
 
 
+REF_WINDOW_S = 20.0  # standing references come from the last this many seconds
+REF_PERCENTILE = 90.0
+BOUNCE_DESCENT_S = 0.35  # a dip this quick and shallow is a bounce or a landing, not a squat
+BOUNCE_DROP_PCT = 25.0
+ONE_FOOT_LIMIT = 0.33  # ankles differing in height by this many leg lengths: a foot is off the floor
+
+
+class _StandingRef:
+    """Size of a body part when extended (standing): a high percentile over a recent window.
+
+    A percentile rather than the maximum, so a single jittery frame does not inflate it; a
+    window, so it follows a person who steps closer or further away.
+    """
+
+    def __init__(self) -> None:
+        self._t: deque[float] = deque()
+        self._v: deque[float] = deque()
+        self.value = float("nan")
+        self._n = 0
+
+    def update(self, x: float, t: float) -> float:
+        if np.isfinite(x):
+            self._t.append(t)
+            self._v.append(x)
+        while self._t and self._t[0] < t - REF_WINDOW_S:
+            self._t.popleft()
+            self._v.popleft()
+        self._n += 1
+        if self._v and (self._n % 5 == 0 or not np.isfinite(self.value)):
+            self.value = float(np.percentile(np.fromiter(self._v, float), REF_PERCENTILE))
+        return self.value
+
+
+def _tilt_from_length(length: float, full: float) -> float:
+    """Angle (deg) out of the image plane of a segment seen at ``length`` whose full length is
+    ``full``: how far a thigh or shin points toward the camera in a front view."""
+    if not (np.isfinite(length) and np.isfinite(full) and full > 0):
+        return float("nan")
+    return float(np.degrees(np.arccos(min(1.0, length / full))))
+
+
 class SquatChecker(Checker):
     name = "squat"
+
+    def __init__(self, definition) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(definition)
+        self._height_ref = _StandingRef()  # hip height above the ankles when standing
+        self._seg_ref = {k: _StandingRef() for k in ("lt", "ls", "rt", "rs")}  # thigh/shin lengths
 
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         knees3d = [
@@ -61,6 +109,22 @@ class SquatChecker(Checker):
         ankle_gap = float(distance(a_l, a_r))
         shoulders = float(distance(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)))
         side = view.view == "side"
+        # Counting signal: hip height above the ankles, % of standing. Vertical image distances
+        # read the same from any view, unlike MediaPipe's depth estimate.
+        ankle_y = nanmean(float(a_l[1]), float(a_r[1]))
+        height = ankle_y - float(np.nanmean([xy(frame, L.LEFT_HIP)[1], xy(frame, L.RIGHT_HIP)[1]]))
+        ref = self._height_ref.update(height, frame.t_s)
+        hip_pct = 100.0 * height / ref if ref > 0 else np.nan
+        # Front view: thighs and shins point toward the camera as the knees bend, so their image
+        # lengths shrink; the knee angle follows from how much (180 - thigh tilt - shin tilt).
+        fore = []
+        for key, sd in (("l", SIDES["left"]), ("r", SIDES["right"])):
+            h2, k2, a2 = xy(frame, sd["hip"]), xy(frame, sd["knee"]), xy(frame, sd["ankle"])
+            th, sh_len = float(distance(h2, k2)), float(distance(k2, a2))
+            lt = self._seg_ref[key + "t"].update(th, frame.t_s)
+            ls = self._seg_ref[key + "s"].update(sh_len, frame.t_s)
+            fore.append(180.0 - _tilt_from_length(th, lt) - _tilt_from_length(sh_len, ls))
+        knee_front = nanmean(*fore)
         if side:
             trunk = float(angle_from_vertical(hip, sh))
         else:  # world y points down
@@ -69,8 +133,10 @@ class SquatChecker(Checker):
             v = ws - wh
             trunk = float(np.degrees(np.arccos(np.clip(-v[1] / np.linalg.norm(v), -1, 1))))
         return {
+            "hip_pct": hip_pct,
             "knee3d_deg": knee3d,
-            "knee_deg": knee2d if side else knee3d,
+            "knee_front_deg": knee_front,
+            "knee_deg": knee2d if side else knee_front if view.view == "front" else np.nan,
             "knee2d_deg": knee2d,
             "hip2d_deg": float(angle(sh, hip, knee)),
             "thigh_deg": float(angle_to_horizontal(hip, knee)),
@@ -80,6 +146,8 @@ class SquatChecker(Checker):
             "knee_gap": float(distance(k_l, k_r)) / ankle_gap if ankle_gap > 0 else np.nan,
             "stance": ankle_gap / shoulders if shoulders > 0 else np.nan,
             "ankle_x": float(midpoint(a_l, a_r)[0]),
+            "ankle_dy": abs(float(a_l[1] - a_r[1])),
+            "torso_tilt": torso_tilt(frame),
             "leg_len": thigh + shin,
             "hip_y": float(hip_mid[1]),
             "trunk_len": float(distance(sh_mid, hip_mid)),
@@ -90,13 +158,15 @@ class SquatChecker(Checker):
 
     def metrics(self, data: RepData) -> dict[str, float]:
         s, pre, post, pk = data.sig, data.pre, data.post, data.peak_i
-        side = data.view.view == "side"
-        knee = s["knee2d_deg"] if side else s["knee3d_deg"]
-        # Frames in the bottom half of the rep (by 3D knee bend): where depth faults show.
-        k3 = s["knee3d_deg"]
-        bottom = (
-            k3 <= np.nanmin(k3) + 0.5 * (np.nanmax(k3) - np.nanmin(k3)) if np.isfinite(k3).any() else k3 > 0
-        )
+        view = data.view.view
+        side = view == "side"
+        # Depth: image angle from the side; from foreshortening from the front; not from an angle.
+        knee = {"side": s["knee2d_deg"], "front": s["knee_front_deg"]}.get(view, np.full(len(data.t), np.nan))
+        # Frames in the bottom half of the rep (by hip height): where depth faults show.
+        hp = s["hip_pct"]
+        lo, hi = (np.nanmin(hp), np.nanmax(hp)) if np.isfinite(hp).any() else (0.0, 0.0)
+        bottom = hp <= lo + 0.5 * (hi - lo) if np.isfinite(hp).any() else np.ones(len(hp), bool)
+        deepest = hp <= lo + 0.25 * (hi - lo) if np.isfinite(hp).any() else bottom
         top_knee = np.concatenate([s["knee2d_deg"][-3:], post.get("knee2d_deg", np.array([]))])
         top_hip = np.concatenate([s["hip2d_deg"][-3:], post.get("hip2d_deg", np.array([]))])
         pitch_rest = pre.get("foot_pitch", np.array([]))
@@ -109,22 +179,33 @@ class SquatChecker(Checker):
         t0, tp, t1 = data.t[0], data.t[pk], data.t[-1]
         return {
             "knee_min_deg": stat(knee, "min", 2),
-            "knee3d_min_deg": stat(k3, "min", 2),
+            "knee3d_min_deg": stat(s["knee3d_deg"], "min", 2),
+            "hip_height_min_pct": stat(hp, "min", 2),
             "thigh_min_deg": stat(around(s["thigh_deg"], pk, 3), "min") if side else np.nan,
             "knee_past_toes": stat(s["knee_ahead"][bottom], "max", 90) if side else np.nan,
             "trunk_lean_max_deg": stat(s["trunk_deg"][bottom], "max", 90),
             "knee_gap_ratio_min": stat(s["knee_gap"][bottom], "min", 10) if not side else np.nan,
             "stance_ratio": stat(stance_src, "median") if not side else np.nan,
-            "heel_lift_deg": stat(s["foot_pitch"][bottom], "max", 90) - heel_base if side else np.nan,
+            "heel_lift_deg": stat(s["foot_pitch"][deepest], "median") - heel_base if side else np.nan,
             "lockout_deg": min(stat(top_knee, "max"), stat(top_hip, "max")) if side else np.nan,
             "descent_s": float(data.t[data.reach_i] - t0),
             "ascent_s": float(t1 - tp),
         }
 
     def reject(self, data: RepData) -> str | None:
+        hp = data.sig["hip_pct"]
+        if np.isfinite(hp).any():
+            drop = float(np.nanmax(hp[: data.reach_i + 1]) - np.nanmin(hp))
+            if data.t[data.reach_i] - data.t[0] < BOUNCE_DESCENT_S and drop < BOUNCE_DROP_PCT:
+                return "A quick bounce (like landing from a jump) is not counted as a squat."
         x, leg = data.sig["ankle_x"], data.sig["leg_len"]
         if np.isfinite(x).sum() >= 2 and np.isfinite(leg).any():
             travel = (np.nanmax(x) - np.nanmin(x)) / np.nanmedian(leg)
             if travel > WALK_LIMIT:
                 return "Feet moved: that looked like a step, not a squat."
+            if np.nanmax(data.sig["torso_tilt"]) >= UPRIGHT_MAX_DEG:
+                return "Bent over: that was not a squat."
+            dy = data.sig["ankle_dy"]
+            if np.isfinite(dy).any() and np.nanmax(dy) / np.nanmedian(leg) > ONE_FOOT_LIMIT:
+                return "One foot left the floor: that was not a squat."
         return None

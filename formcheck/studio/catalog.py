@@ -1,0 +1,126 @@
+"""The committed ``samples/`` set: one entry per clip, as ``formcheck studio render`` args.
+
+``formcheck studio samples`` renders every entry into ``samples/`` and rewrites
+``samples/README.md`` from this table.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+_WOMAN = ["--phenotype", "gender=0.1", "--phenotype", "weight=0.55", "--shirt", "30,130,60",
+          "--shorts", "40,40,45", "--hair", "35,25,20"]
+_GREEN = ["--shirt", "30,130,60", "--shorts", "40,40,45", "--hair", "35,25,20"]
+_MAN = ["--phenotype", "gender=0.9", "--phenotype", "muscle=0.6", "--phenotype", "height=0.6",
+        "--shirt", "240,200,40", "--shorts", "45,60,140", "--skin", "190,135,100"]
+
+
+@dataclass(frozen=True)
+class SampleClip:
+    """One committed sample: file stem, what it shows, and its render arguments."""
+
+    name: str
+    note: str
+    args: list[str]
+
+
+CATALOG: list[SampleClip] = [
+    SampleClip("squat_side_clean", "clean squats from the side", [
+        "--exercise", "squat", "--reps", "3", "--hold", "0.2", "--rest", "0.5",
+        "--view", "side", "--facing", "right"]),
+    SampleClip("squat_side_faults_a", "shallow, knees past toes, heels lifting vs clean", [
+        "--exercise", "squat", "--reps", "4", "--descent", "1.2", "--ascent", "1.2",
+        "--hold", "0.2", "--rest", "0.4", "--fault", "shallow=2", "--fault", "knees_past_toes=3",
+        "--fault", "heels_lifting=4", "--view", "side", "--facing", "right", *_WOMAN]),
+    SampleClip("squat_side_faults_b", "trunk lean and incomplete lockout vs clean", [
+        "--exercise", "squat", "--reps", "4", "--descent", "1.2", "--ascent", "1.2",
+        "--hold", "0.2", "--rest", "0.4", "--fault", "trunk_lean=1,4",
+        "--fault", "incomplete_lockout=3", "--view", "side", "--facing", "left", *_MAN]),
+    SampleClip("squat_front_caving", "knees caving on reps 2 and 4, from the front", [
+        "--exercise", "squat", "--reps", "4", "--descent", "1.2", "--ascent", "1.2",
+        "--hold", "0.2", "--rest", "0.4", "--fault", "knees_caving=2,4", "--view", "front"]),
+    SampleClip("squat_front_narrow", "narrow stance (feet 14 cm apart), from the front", [
+        "--exercise", "squat", "--reps", "3", "--descent", "1.2", "--ascent", "1.2",
+        "--hold", "0.2", "--rest", "0.4", "--fault", "narrow_stance=all", "--view", "front",
+        *_MAN]),
+    SampleClip("squat_oblique_walkin", "walks into place, oblique camera, last rep shallow", [
+        "--exercise", "squat", "--reps", "3", "--hold", "0.2", "--rest", "0.4",
+        "--lead-in", "walk_in", "--lead-in-s", "3.0", "--fault", "shallow=3",
+        "--view", "oblique", "--facing", "right", *_WOMAN]),
+    SampleClip("squat_side_slow_pause", "slow reps (2.5 s down, 2.5 s up), 2.5 s pause mid-set", [
+        "--exercise", "squat", "--reps", "2", "--descent", "2.5", "--ascent", "2.5",
+        "--hold", "0.3", "--rest", "0.4", "--pause-after", "1", "--pause-s", "2.5",
+        "--view", "side", "--facing", "left"]),
+    SampleClip("bridge_side_clean", "clean glute bridges, 2.5 s holds", [
+        "--exercise", "bridge", "--reps", "2", "--descent", "1.2", "--ascent", "1.2",
+        "--hold", "2.5", "--rest", "0.6", "--view", "side", "--facing", "right"]),
+    SampleClip("bridge_side_faults", "hips low, overarch, clean", [
+        "--exercise", "bridge", "--reps", "3", "--descent", "1.0", "--ascent", "1.0",
+        "--hold", "2.5", "--rest", "0.5", "--fault", "hips_low=1", "--fault", "overarch=2",
+        "--view", "side", "--facing", "left", *_GREEN]),
+    SampleClip("bridge_side_settle_short", "settles in (feet slide up), short holds on 1 and 3", [
+        "--exercise", "bridge", "--reps", "3", "--descent", "1.0", "--ascent", "1.0",
+        "--hold", "2.5", "--rest", "0.5", "--lead-in", "settle", "--lead-in-s", "2.0",
+        "--fault", "short_hold=1,3", "--view", "side", "--facing", "right", *_MAN]),
+    SampleClip("clamshell_front_clean", "clean clamshells, right leg working", [
+        "--exercise", "clamshell", "--reps", "3", "--descent", "0.8", "--ascent", "0.8",
+        "--hold", "1.0", "--rest", "0.4", "--side", "right", "--view", "front"]),
+    SampleClip("clamshell_front_faults", "small opening, feet apart, pelvis roll vs clean", [
+        "--exercise", "clamshell", "--reps", "4", "--descent", "0.8", "--ascent", "0.8",
+        "--hold", "1.0", "--rest", "0.4", "--side", "right", "--fault", "small_opening=2",
+        "--fault", "feet_apart=3", "--fault", "pelvis_roll=4", "--view", "front", *_WOMAN]),
+    SampleClip("clamshell_oblique_left", "left leg working, settles in, oblique, short hold", [
+        "--exercise", "clamshell", "--reps", "3", "--descent", "0.8", "--ascent", "0.8",
+        "--hold", "1.0", "--rest", "0.4", "--side", "left", "--lead-in", "settle",
+        "--lead-in-s", "2.0", "--fault", "short_hold=2", "--view", "oblique", *_MAN]),
+]
+
+
+def _summary(clip: SampleClip) -> tuple[str, str, int, list[list[str]], float]:
+    """(exercise, view, reps, faults per rep, seconds) of a catalog entry, without rendering."""
+    from formcheck.studio.cli import _add_render_args, _params
+    from formcheck.studio.motions import make_motion
+
+    p = argparse.ArgumentParser()
+    _add_render_args(p)
+    a = p.parse_args(clip.args)
+    mp, _ = _params(a)
+    motion = make_motion(mp)
+    return a.exercise, a.view, mp.reps, [mp.rep_faults(i) for i in range(1, mp.reps + 1)], (
+        motion.n_frames / mp.fps
+    )
+
+
+def write_readme(out: Path) -> None:
+    """Write ``out/README.md`` listing the catalog."""
+    lines = [
+        "# Sample clips",
+        "",
+        "Rendered by formcheck's sample studio (`formcheck studio samples`, code in",
+        "`formcheck/studio/`). Each `NAME.mp4` has a `NAME.json` beside it with exact ground",
+        "truth: rep timings, faults per rep, per-rep metrics, per-frame 3D/2D joints and angles,",
+        "and the `command` that re-renders the clip. Same command, same files.",
+        "",
+        "| clip | exercise | view | s | reps: faults | what it shows |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for c in CATALOG:
+        ex, view, _, faults, dur = _summary(c)
+        per = "; ".join(f"{i}: {', '.join(f) or 'clean'}" for i, f in enumerate(faults, 1))
+        lines.append(f"| `{c.name}` | {ex} | {view} | {dur:.1f} | {per} | {c.note} |")
+    lines += [
+        "",
+        "All clips are 640x480, 30 fps, H.264. Lying exercises: `facing` in the JSON is the",
+        "image side the head is on; clamshell `side` is the working (top) leg.",
+        "",
+        "## Licence",
+        "",
+        "These videos are renders made by formcheck's studio from the anny body model",
+        "(NAVER Corp.; code Apache-2.0, mesh/rig/shape data CC0 via MakeHuman). No person was",
+        "filmed and no third-party footage is included, so the clips and their JSON ship",
+        "under the project's own licence and are free to redistribute.",
+        "",
+    ]
+    (out / "README.md").write_text("\n".join(lines))

@@ -1,0 +1,322 @@
+"""Render a motion to ``NAME.mp4`` + ``NAME.json`` ground truth.
+
+pyrender draws anny's mesh offscreen with EGL (Mesa's software renderer works; no GPU or
+display needed). Video is H.264 through imageio-ffmpeg's bundled ffmpeg when installed, else
+OpenCV's ``mp4v`` writer. Imports of torch/anny/pyrender/trimesh happen inside functions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from formcheck.studio.body import Outfit
+from formcheck.studio.motions import Motion, MotionParams, make_motion
+from formcheck.studio.truth import frame_angles, rep_metrics
+
+VIEWS = ("side", "front", "oblique")
+
+
+@dataclass
+class RenderParams:
+    """Camera, body and output settings (metres, degrees, pixels).
+
+    Attributes:
+        view: ``side``, ``front`` or ``oblique`` (45 deg between the two).
+        facing: side/oblique views: which way the person faces in the image (standing) or
+            which image side the head is on (lying). Ignored for the clamshell's front view,
+            where the lying side decides it.
+        cam_height: camera height above the floor in metres (``None``: exercise default).
+        distance: camera distance to the body centre in metres (``None``: fit the body).
+        width, height: frame size in pixels.
+        phenotype: anny phenotype values (0..1, 0.5 = average): gender, age, muscle, weight,
+            height, proportions.
+        outfit: clothing and skin colours.
+        floor: floor RGB; background: wall/background RGB.
+        crf: H.264 quality (lower is better and bigger).
+    """
+
+    view: str = "side"
+    facing: str = "right"
+    cam_height: float | None = None
+    distance: float | None = None
+    width: int = 640
+    height: int = 480
+    phenotype: dict[str, float] = field(default_factory=dict)
+    outfit: Outfit = field(default_factory=Outfit)
+    floor: tuple[int, int, int] = (110, 120, 95)
+    background: tuple[int, int, int] = (205, 215, 225)
+    crf: int = 26
+
+
+_CAM_HEIGHT = {"squat": 1.0, "bridge": 0.8, "clamshell": 1.3}
+_YFOV_DEG = 45.0
+
+
+def _camera_direction(exercise: str, view: str, facing: str, lying: str | None) -> np.ndarray:
+    """Horizontal unit vector from the body toward the camera (canonical world)."""
+    if exercise == "squat":
+        # Body faces -Y; camera at -X sees the right side and the person faces image-right.
+        side = np.array([-1.0, 0.0, 0.0]) if facing == "right" else np.array([1.0, 0.0, 0.0])
+        front = np.array([0.0, -1.0, 0.0])
+    elif exercise == "bridge":
+        # Supine, head +Y; camera at +X puts the head on image-right.
+        side = np.array([1.0, 0.0, 0.0]) if facing == "right" else np.array([-1.0, 0.0, 0.0])
+        front = np.array([0.0, -1.0, 0.0])  # from the feet
+    else:
+        # Head +X; the body front is -Y when lying on the left side, +Y on the right side.
+        front = np.array([0.0, -1.0, 0.0]) if lying == "left" else np.array([0.0, 1.0, 0.0])
+        side = np.array([-1.0, 0.0, 0.0])  # from the feet
+        if view == "front":
+            return front
+        if view == "side":
+            return side
+        return (front + side) / np.linalg.norm(front + side)
+    if view == "side":
+        return side
+    if view == "front":
+        return front
+    d = side + front
+    return d / np.linalg.norm(d)
+
+
+def _look_at(eye: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Camera-to-world matrix (OpenGL: camera looks down -Z, +Y up)."""
+    f = target - eye
+    f = f / np.linalg.norm(f)
+    r = np.cross(f, np.array([0.0, 0.0, 1.0]))
+    r = r / np.linalg.norm(r)
+    u = np.cross(r, f)
+    m = np.eye(4)
+    m[:3, 0], m[:3, 1], m[:3, 2], m[:3, 3] = r, u, -f, eye
+    return m
+
+
+def project(points: np.ndarray, cam: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Pixel coordinates (u right, v down; pixel i spans [i, i+1]) of world points (..., 3)."""
+    inv = np.linalg.inv(cam)
+    p = points @ inv[:3, :3].T + inv[:3, 3]
+    f = 0.5 * height / np.tan(np.radians(_YFOV_DEG) / 2)
+    z = -p[..., 2]
+    u = 0.5 * width + f * p[..., 0] / z
+    v = 0.5 * height - f * p[..., 1] / z
+    return np.stack([u, v], axis=-1)
+
+
+def _fit_camera(
+    pts: np.ndarray, direction: np.ndarray, cam_h: float, rp: RenderParams
+) -> np.ndarray:
+    """Camera pose looking at the points' centre from ``direction`` at height ``cam_h``,
+    as close as keeps all points inside 88 % of the frame (or at ``rp.distance``)."""
+    lo, hi = pts.min(0), pts.max(0)
+    target = 0.5 * (lo + hi)
+
+    def cam_at(d: float) -> np.ndarray:
+        eye = target + direction * d
+        eye[2] = cam_h
+        return _look_at(eye, target)
+
+    if rp.distance is not None:
+        return cam_at(rp.distance)
+    a, b = 0.8, 12.0
+    for _ in range(40):
+        mid = 0.5 * (a + b)
+        uv = project(pts, cam_at(mid), rp.width, rp.height)
+        mu, mv = 0.06 * rp.width, 0.06 * rp.height
+        ok = (
+            (uv[:, 0] > mu).all()
+            and (uv[:, 0] < rp.width - mu).all()
+            and (uv[:, 1] > mv).all()
+            and (uv[:, 1] < rp.height - mv).all()
+        )
+        if ok:
+            b = mid
+        else:
+            a = mid
+    return cam_at(b)
+
+
+class _VideoWriter:
+    """H.264 via imageio-ffmpeg when available, else OpenCV mp4v."""
+
+    def __init__(self, path: Path, fps: float, size: tuple[int, int], crf: int) -> None:
+        self.codec = "mp4v"
+        self._gen: Any = None
+        self._cv: Any = None
+        try:
+            import imageio_ffmpeg
+
+            self._gen = imageio_ffmpeg.write_frames(
+                str(path),
+                size,
+                fps=fps,
+                codec="libx264",
+                quality=None,
+                macro_block_size=8,
+                ffmpeg_log_level="error",
+                output_params=[
+                    "-crf", str(crf), "-preset", "slow", "-threads", "1",
+                    "-fflags", "+bitexact", "-flags:v", "+bitexact",
+                    "-map_metadata", "-1", "-movflags", "+faststart",
+                ],
+            )
+            self._gen.send(None)
+            self.codec = "h264"
+        except ImportError:
+            import cv2
+
+            self._cv = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+
+    def write(self, rgb: np.ndarray) -> None:
+        if self._gen is not None:
+            self._gen.send(np.ascontiguousarray(rgb))
+        else:
+            self._cv.write(rgb[:, :, ::-1].copy())
+
+    def close(self) -> None:
+        if self._gen is not None:
+            self._gen.close()
+        else:
+            self._cv.release()
+
+
+_BODY_CACHE: dict[str, Any] = {}
+
+
+def _body(phenotype: dict[str, float]) -> Any:
+    from formcheck.studio.body import AnnyBody
+
+    key = json.dumps(phenotype, sort_keys=True)
+    if key not in _BODY_CACHE:
+        _BODY_CACHE[key] = AnnyBody(phenotype)
+    return _BODY_CACHE[key]
+
+
+def render_clip(
+    mp: MotionParams, rp: RenderParams, out_dir: Path, name: str, command: str
+) -> dict[str, Any]:
+    """Render one clip to ``out_dir/NAME.mp4`` and ``out_dir/NAME.json``; returns the JSON."""
+    os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+    import pyrender
+    import trimesh
+
+    if rp.view not in VIEWS:
+        raise ValueError(f"view must be one of {VIEWS}")
+    body = _body(rp.phenotype)
+    mp.fps = float(mp.fps)
+    motion: Motion = make_motion(mp, body.skeleton)
+    n = motion.n_frames
+    verts = np.zeros((n, len(body.rest_vertices), 3), dtype=np.float32)
+    j3: dict[str, np.ndarray] = {}
+    batch = 64
+    for s in range(0, n, batch):
+        out = body.pose(motion.poses[s : s + batch])
+        verts[s : s + batch] = out.vertices
+        for k, v in out.joints.items():
+            j3.setdefault(k, np.zeros((n, 3)))[s : s + batch] = v
+    # One vertical shift per clip puts the lowest point of the whole clip on the floor.
+    dz = -float(verts[:, :, 2].min())
+    verts[:, :, 2] += dz
+    for v in j3.values():
+        v[:, 2] += dz
+    anterior = np.stack([p.segment_rotation("pelvis") @ np.array([0.0, -1.0, 0.0]) for p in motion.poses])
+
+    # Camera.
+    direction = _camera_direction(mp.exercise, rp.view, rp.facing, motion.lying_side)
+    cam_h = rp.cam_height if rp.cam_height is not None else _CAM_HEIGHT[mp.exercise]
+    fit_from = int(np.searchsorted(motion.t, mp.lead_in_s)) if mp.lead_in == "walk_in" else 0
+    sub = verts[fit_from::3, ::7].reshape(-1, 3).astype(np.float64)
+    cam = _fit_camera(sub, direction, cam_h, rp)
+    j2 = {k: project(v, cam, rp.width, rp.height) for k, v in j3.items()}
+    hipmid = 0.5 * (j3["left_hip"] + j3["right_hip"])
+    a2 = project(hipmid + 0.1 * anterior, cam, rp.width, rp.height) - project(
+        hipmid, cam, rp.width, rp.height
+    )
+    angles = frame_angles(mp.exercise, j3, anterior, j2, a2)
+    reps = rep_metrics(mp.exercise, motion.reps, motion.t, j3, angles)
+
+    # Facing in the image.
+    if mp.exercise == "squat":
+        if rp.view == "front":
+            facing: str | None = None
+        else:
+            fwd = project(hipmid[0] + 0.3 * anterior[0], cam, rp.width, rp.height)[0]
+            facing = "right" if fwd > project(hipmid[0], cam, rp.width, rp.height)[0] else "left"
+    else:
+        head_u = j2["head"][-1, 0]
+        feet_u = 0.5 * (j2["left_ankle"][-1, 0] + j2["right_ankle"][-1, 0])
+        facing = "right" if head_u > feet_u else "left"
+
+    # Scene.
+    scene = pyrender.Scene(
+        bg_color=np.array([*rp.background, 255]) / 255.0, ambient_light=np.full(3, 0.35)
+    )
+    floor = trimesh.creation.box(extents=[12.0, 12.0, 0.02])
+    floor.apply_translation([0, 0, -0.01])
+    floor.visual.vertex_colors = np.array([*rp.floor, 255], dtype=np.uint8)
+    scene.add(pyrender.Mesh.from_trimesh(floor, smooth=False))
+    camera = pyrender.PerspectiveCamera(yfov=np.radians(_YFOV_DEG), aspectRatio=rp.width / rp.height)
+    scene.add(camera, pose=cam)
+    key_eye = cam[:3, 3] + np.array([0.0, 0.0, 2.0]) + 1.5 * np.cross(direction, [0, 0, 1.0])
+    centre = 0.5 * (sub.min(0) + sub.max(0))
+    scene.add(pyrender.DirectionalLight(color=np.ones(3), intensity=3.0), pose=_look_at(key_eye, centre))
+    fill_eye = cam[:3, 3] + np.array([0.0, 0.0, 0.5]) - 2.0 * np.cross(direction, [0, 0, 1.0])
+    scene.add(pyrender.DirectionalLight(color=np.ones(3), intensity=1.5), pose=_look_at(fill_eye, centre))
+    colours = body.colours(rp.outfit)
+    renderer = pyrender.OffscreenRenderer(rp.width, rp.height)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    mp4 = out_dir / f"{name}.mp4"
+    writer = _VideoWriter(mp4, mp.fps, (rp.width, rp.height), rp.crf)
+    node = None
+    try:
+        for i in range(n):
+            tm = trimesh.Trimesh(verts[i], body.faces, vertex_colors=colours, process=False)
+            mesh = pyrender.Mesh.from_trimesh(tm, smooth=True)
+            if node is not None:
+                scene.remove_node(node)
+            node = scene.add(mesh)
+            rgb, _ = renderer.render(scene)
+            writer.write(rgb)
+    finally:
+        writer.close()
+        renderer.delete()
+
+    def r(a: np.ndarray, nd: int) -> list[Any]:
+        return np.round(a, nd).tolist()
+
+    params = {
+        "motion": {k: v for k, v in asdict(mp).items()},
+        "render": {k: v for k, v in asdict(rp).items()},
+        "codec": writer.codec,
+        "floor_shift_m": round(dz, 5),
+        "camera_pose": r(cam, 5),
+        "camera_yfov_deg": _YFOV_DEG,
+    }
+    doc: dict[str, Any] = {
+        "format": "formcheck-studio",
+        "version": 1,
+        "command": command,
+        "exercise": mp.exercise,
+        "view": rp.view,
+        "facing": facing,
+        "fps": mp.fps if mp.fps != int(mp.fps) else int(mp.fps),
+        "width": rp.width,
+        "height": rp.height,
+        "n_frames": n,
+        "params": params,
+        "reps": reps,
+        "frames": {
+            "t_s": r(motion.t, 4),
+            "joints3d": {k: r(v, 4) for k, v in j3.items()},
+            "joints2d": {k: r(v, 2) for k, v in j2.items()},
+            "angles": {k: r(np.asarray(v), 2) for k, v in angles.items()},
+        },
+    }
+    (out_dir / f"{name}.json").write_text(json.dumps(doc, separators=(",", ":")) + "\n")
+    return doc
