@@ -1,0 +1,472 @@
+"""How fast formcheck scores a video, and where the time goes. Prints figures; asserts nothing.
+
+Usage::
+
+    python benchmarks/speed.py [CLIP.mp4 ...] [--seconds 10] [--no-memory]
+
+Without a clip it scores a 640x480 sample from ``samples/`` if there is one, else a synthetic
+clip of a drawn mannequin doing squats, plus 1280x720 and 1920x1080 upscaled copies (H.264 with
+``ffmpeg`` when installed, else MPEG-4 part 2 from OpenCV). For each clip it times:
+
+(a) pose inference alone on pre-decoded, pre-reduced frames (the floor);
+(b) the full pipeline: ``formcheck.pipeline.score_video`` if importable, else
+    ``formcheck.pose.iter_poses`` (decoding on a background thread) -- the printout says which;
+(c) the usual sequential loop: read a frame with cv2, convert to RGB, detect on the full-size
+    frame, draw the landmarks with cv2.
+
+and prints frames per second, x real time, and the share of wall time spent outside pose
+inference. Targets on a 2-core machine: (b) within 15% of (a), and (b) >= 1.3x faster than (c).
+Then it runs (b) on 1x and 3x the clip length, each in a fresh process, and prints peak RSS to
+show that memory stays flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import math
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from formcheck.errors import FormcheckError  # noqa: E402
+from formcheck.landmarks import SKELETON_EDGES  # noqa: E402
+from formcheck.pose import PoseEstimator, PoseOptions, PoseResult, iter_poses  # noqa: E402
+from formcheck.video import FrameReader, default_decode_threads, probe  # noqa: E402
+
+SAMPLES = ROOT / "samples"
+
+
+# -- synthetic clip ------------------------------------------------------------------------------
+
+def mannequin_frame(t_s: float, width: int = 640, height: int = 480,
+                    background: np.ndarray | None = None) -> np.ndarray:
+    """A BGR frame (height, width, 3) uint8 of a drawn person seen from the front, squatting.
+
+    One squat every 2.5 s. Crude, but MediaPipe's pose model finds it in nearly every frame.
+    """
+    img = background.copy() if background is not None else _background(width, height)
+    s = 0.5 - 0.5 * math.cos(2 * math.pi * t_s / 2.5)  # squat depth 0..1
+    u = height * 0.8 / 1.75  # pixels per metre: a 1.75 m person fills 80% of the height
+    cx, floor = width / 2, height * 0.92
+
+    def pt(x_m: float, y_m: float) -> tuple[int, int]:  # metres from the feet centre, y up
+        return int(cx + x_m * u), int(floor - y_m * u)
+
+    hip_y = 0.92 - 0.35 * s
+    knee_x = 0.11 + 0.04 * s
+    shoulder_y = hip_y + 0.52 - 0.05 * s  # torso leans forward a little
+    head = pt(0.0, shoulder_y + 0.25)
+    joints = {
+        "la": pt(0.12, 0.08), "ra": pt(-0.12, 0.08), "lk": pt(knee_x, 0.48 - 0.05 * s),
+        "rk": pt(-knee_x, 0.48 - 0.05 * s), "lh": pt(0.10, hip_y), "rh": pt(-0.10, hip_y),
+        "ls": pt(0.19, shoulder_y), "rs": pt(-0.19, shoulder_y),
+        "le": pt(0.24 - 0.04 * s, shoulder_y - 0.27 + 0.17 * s),
+        "re": pt(-0.24 + 0.04 * s, shoulder_y - 0.27 + 0.17 * s),
+        "lw": pt(0.22 - 0.06 * s, shoulder_y - 0.52 + 0.42 * s),
+        "rw": pt(-0.22 + 0.06 * s, shoulder_y - 0.52 + 0.42 * s),
+        "lf": pt(0.16, 0.02), "rf": pt(-0.16, 0.02),
+    }
+    skin, shirt, pants, shoe = (140, 170, 220), (60, 60, 180), (90, 60, 40), (30, 30, 30)
+    th = max(3, int(0.09 * u))
+    j = joints
+    cv2.fillPoly(img, [np.array([j["ls"], j["rs"], j["rh"], j["lh"]])], shirt, cv2.LINE_AA)
+    for a, b, col in (("lh", "lk", pants), ("lk", "la", pants), ("rh", "rk", pants),
+                      ("rk", "ra", pants), ("lh", "rh", pants), ("ls", "le", shirt),
+                      ("rs", "re", shirt), ("le", "lw", skin), ("re", "rw", skin),
+                      ("la", "lf", shoe), ("ra", "rf", shoe)):
+        cv2.line(img, j[a], j[b], col, th, cv2.LINE_AA)
+    r = int(0.11 * u)
+    cv2.line(img, head, pt(0.0, shoulder_y), skin, th)
+    cv2.ellipse(img, head, (r, int(r * 1.25)), 0, 0, 360, skin, -1, cv2.LINE_AA)
+    for dx in (-0.4, 0.4):
+        cv2.circle(img, (head[0] + int(dx * r), head[1] - r // 5), max(2, r // 7), (40, 40, 40), -1)
+    cv2.ellipse(img, (head[0], head[1] + r // 2), (max(3, r // 3), max(2, r // 8)), 0, 0, 360,
+                (60, 60, 150), -1)
+    return img
+
+
+def _background(width: int, height: int, seed: int = 0) -> np.ndarray:
+    """A textured room-like background, so the video does not compress to nothing."""
+    rng = np.random.default_rng(seed)
+    noise = rng.integers(0, 255, (height // 8 + 1, width // 8 + 1, 3), dtype=np.uint8)
+    img = cv2.resize(noise, (width, height), interpolation=cv2.INTER_CUBIC)
+    img = cv2.addWeighted(img, 0.25, np.full_like(img, (200, 210, 220)), 0.75, 0)
+    cv2.rectangle(img, (0, int(height * 0.85)), (width, height), (120, 130, 140), -1)
+    return img
+
+
+def write_mannequin_clip(path: Path, seconds: float = 10.0, fps: float = 30.0,
+                         width: int = 640, height: int = 480) -> Path:
+    """Write a synthetic squat clip with OpenCV's MPEG-4 part 2 encoder; returns ``path``."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (width, height))
+    if not writer.isOpened():
+        raise RuntimeError(f"OpenCV cannot write {path}")
+    bg = _background(width, height)
+    rng = np.random.default_rng(1)
+    for i in range(round(seconds * fps)):
+        frame = mannequin_frame(i / fps, width, height, bg)
+        # A little sensor noise, as in a real camera.
+        frame = cv2.add(frame, rng.integers(0, 6, frame.shape, dtype=np.uint8))
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def upscale(src: Path, dst: Path, width: int, height: int, loops: int = 1) -> Path:
+    """``src`` resized to width x height (and played ``loops`` times): H.264 via ffmpeg if
+    installed (what phones record), else MPEG-4 part 2 via OpenCV."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg:
+        cmd = [ffmpeg, "-v", "error", "-y", "-stream_loop", str(loops - 1), "-i", str(src),
+               "-vf", f"scale={width}:{height}", "-c:v", "libx264", "-preset", "veryfast",
+               "-crf", "20", "-pix_fmt", "yuv420p", str(dst)]
+        subprocess.run(cmd, check=True)
+        return dst
+    info = probe(src)
+    writer = cv2.VideoWriter(str(dst), cv2.VideoWriter.fourcc(*"mp4v"), info.fps, (width, height))
+    for _ in range(loops):
+        cap = cv2.VideoCapture(str(src))
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            writer.write(cv2.resize(frame, (width, height), interpolation=cv2.INTER_CUBIC))
+        cap.release()
+    writer.release()
+    return dst
+
+
+def _readable(path: Path) -> bool:
+    try:
+        probe(path)
+    except FormcheckError:
+        return False
+    return True
+
+
+def default_clips(workdir: Path, seconds: float) -> list[Path]:
+    """A 640x480 base clip (a sample if any, else synthetic) and its 720p and 1080p upscales."""
+    samples = [p for p in sorted(SAMPLES.glob("*.mp4")) if _readable(p)] if SAMPLES.is_dir() else []
+    if samples:
+        base = samples[0]
+        print(f"base clip: {base.relative_to(ROOT)} (sample)")
+    else:
+        base = write_mannequin_clip(workdir / "synthetic_480p.mp4", seconds)
+        print(f"base clip: synthetic mannequin, {seconds:g} s (no samples/*.mp4 yet)")
+    if shutil.which("ffmpeg"):  # re-encode the base too, so all three share a codec
+        base = upscale(base, workdir / "clip_480p.mp4", 640, 480)
+    return [base, upscale(base, workdir / "clip_720p.mp4", 1280, 720),
+            upscale(base, workdir / "clip_1080p.mp4", 1920, 1080)]
+
+
+# -- the three ways to score a clip --------------------------------------------------------------
+
+class Timing:
+    """Wall time of one run and the part of it spent inside pose inference (seconds)."""
+
+    def __init__(self, label: str, frames: int, wall: float, inference: float) -> None:
+        self.label, self.frames, self.wall, self.inference = label, frames, wall, inference
+
+    def row(self, duration_s: float) -> str:
+        fps = self.frames / self.wall
+        outside = 1.0 - self.inference / self.wall if self.inference > 0 else float("nan")
+        return (f"  {self.label:<46} {fps:6.1f} fps {1000 / fps:6.1f} ms/frame  "
+                f"{duration_s / self.wall:5.2f}x real time  {100 * outside:5.1f}% outside inference")
+
+
+class InferenceClock:
+    """Adds up the time spent in ``PoseEstimator.detect`` (patched on the class while active)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._original = PoseEstimator.detect
+
+    def __enter__(self) -> InferenceClock:
+        original = self._original
+
+        def timed(est: PoseEstimator, rgb: np.ndarray, t_ms: int) -> PoseResult:
+            t0 = time.perf_counter()
+            try:
+                return original(est, rgb, t_ms)
+            finally:
+                self.seconds += time.perf_counter() - t0
+
+        PoseEstimator.detect = timed  # type: ignore[method-assign,assignment]
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        PoseEstimator.detect = self._original  # type: ignore[method-assign]
+
+
+def run_inference_only(path: Path, options: PoseOptions) -> Timing:
+    """(a): frames decoded and reduced beforehand; only ``detect`` runs while timed."""
+    with FrameReader(path) as reader:
+        frames = [(f.rgb_small, f.t_ms) for f in reader]
+    with PoseEstimator(options) as est:
+        est.detect(frames[0][0], -1000)  # warm-up, outside the clock
+        t0 = time.perf_counter()
+        for rgb, t_ms in frames:
+            est.detect(rgb, t_ms)
+        wall = time.perf_counter() - t0
+    return Timing("(a) inference alone, pre-decoded frames", len(frames), wall, wall)
+
+
+def _score_video() -> Callable[..., object] | None:
+    try:
+        module = importlib.import_module("formcheck.pipeline")
+    except ImportError:
+        return None
+    return getattr(module, "score_video", None)
+
+
+def run_iter_poses(path: Path, options: PoseOptions, decode_threads: int | None = None) -> Timing:
+    """(b) without the lead's pipeline: ``iter_poses`` (decoding on a background thread)."""
+    n = 0
+    with InferenceClock() as clock:
+        t0 = time.perf_counter()
+        with iter_poses(path, options=options, decode_threads=decode_threads) as poses:
+            for _info, _frame, _pose in poses:
+                n += 1
+        wall = time.perf_counter() - t0
+    label = ("(b0) iter_poses (threaded decode + inference)" if decode_threads is None
+             else f"(b0') iter_poses, {decode_threads or 'FFmpeg default'} decode threads")
+    return Timing(label, n, wall, clock.seconds)
+
+
+def run_score_video(path: Path, exercise: str) -> Timing | str:
+    """(b): ``formcheck.pipeline.score_video``; a message instead if it fails or is missing."""
+    score_video = _score_video()
+    if score_video is None:
+        return "(b) formcheck.pipeline.score_video not importable yet: (b0) stands in for it"
+    with InferenceClock() as clock:
+        t0 = time.perf_counter()
+        try:
+            score_video(path, exercise)
+        except FormcheckError as exc:
+            return f"(b) score_video failed: {exc.message}"
+        wall = time.perf_counter() - t0
+    return Timing(f"(b) full pipeline: score_video(exercise={exercise!r})", probe(path).n_frames,
+                  wall, clock.seconds)
+
+
+def draw_landmarks(bgr: np.ndarray, image_lm: np.ndarray) -> None:
+    """Skeleton lines and joint dots on ``bgr`` in place, from (33, 4) normalised landmarks."""
+    h, w = bgr.shape[:2]
+    ok = np.isfinite(image_lm[:, 0])
+    px = np.nan_to_num(image_lm[:, :2] * (w, h)).astype(int)
+    for a, b in SKELETON_EDGES:
+        if ok[a] and ok[b]:
+            cv2.line(bgr, tuple(px[a]), tuple(px[b]), (255, 255, 255), 2, cv2.LINE_AA)
+    for i in np.flatnonzero(ok):
+        cv2.circle(bgr, tuple(px[i]), 4, (0, 128, 255), -1, cv2.LINE_AA)
+
+
+def run_sequential(path: Path, options: PoseOptions) -> Timing:
+    """(c): the usual loop: cv2 read, cvtColor, detect on the full-size frame, draw."""
+    n = 0
+    with InferenceClock() as clock:
+        t0 = time.perf_counter()
+        cap = cv2.VideoCapture(str(path))
+        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+        with PoseEstimator(options) as est:
+            while True:
+                ok, bgr = cap.read()
+                if not ok:
+                    break
+                rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+                pose = est.detect(rgb, int(n * 1000 / fps))
+                draw_landmarks(bgr, pose.image)
+                n += 1
+        cap.release()
+        wall = time.perf_counter() - t0
+    return Timing("(c) sequential cv2 loop, full-size frames", n, wall, clock.seconds)
+
+
+# -- memory --------------------------------------------------------------------------------------
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far, MiB.
+
+    Linux's ``getrusage`` peak survives ``exec``: a child started from a big parent reports the
+    parent's peak. ``VmHWM`` in /proc belongs to the new program only, so it is preferred.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+def _child_rss(path: Path, mode: str, exercise: str) -> str:
+    """Peak RSS (MiB) of a fresh process that runs ``mode`` on ``path``, or its error."""
+    cmd = [sys.executable, __file__, "--rss-child", mode, "--exercise", exercise, str(path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        return "failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1]
+    return f"{float(lines[-1]):.0f} MiB"
+
+
+def memory_check(base: Path, workdir: Path, exercise: str) -> None:
+    """Peak RSS for 1x and 3x the clip, each in a fresh process: flat means no growth per frame."""
+    long3 = upscale(base, workdir / "clip_x3.mp4", *_size(base), loops=3)
+    modes = ["iter_poses"] + (["score_video"] if _score_video() is not None else [])
+    for mode in modes:
+        one, three = _child_rss(base, mode, exercise), _child_rss(long3, mode, exercise)
+        print(f"peak RSS, {mode:<11}: 1x clip ({probe(base).n_frames} frames) {one}, "
+              f"3x clip {three}")
+
+
+def _rss_child(path: Path, mode: str, exercise: str) -> None:
+    if mode == "score_video":
+        score_video = _score_video()
+        assert score_video is not None
+        score_video(path, exercise)
+    else:
+        run_iter_poses(path, PoseOptions())
+    print(f"{peak_rss_mib():.1f}")
+
+
+def _size(path: Path) -> tuple[int, int]:
+    info = probe(path)
+    return info.width, info.height
+
+
+# -- main ----------------------------------------------------------------------------------------
+
+def _cpu_busy(interval: float = 1.0) -> float:
+    """Share of all CPUs busy over ``interval`` seconds (from /proc/stat); 0 if unknown."""
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return sum(fields), idle
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(interval)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return 1.0 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def wait_for_quiet(max_wait_s: float, threshold: float = 0.15) -> bool:
+    """Wait (at most ``max_wait_s``) until other processes use under ``threshold`` of the CPUs.
+
+    The machine may be shared (other test suites, renders); timings taken under load say little.
+    Returns False if it never got quiet.
+    """
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        if _cpu_busy() < threshold:
+            return True
+        if time.monotonic() > deadline:
+            return False
+
+
+def _best(runs: list[Timing]) -> Timing:
+    """The least disturbed of repeated runs (other processes share the machine)."""
+    return min(runs, key=lambda t: t.wall)
+
+
+def bench(path: Path, options: PoseOptions, exercise: str, repeats: int,
+          compare_threads: bool = False, quiet_wait_s: float = 0.0) -> None:
+    info = probe(path)
+    duration = info.n_frames / info.fps if info.n_frames else float("nan")
+    print(f"\n{path.name}: {info.width}x{info.height}, {info.fps:g} fps, {info.n_frames} frames "
+          f"({duration:.1f} s); best of {repeats}")
+    runs: dict[str, list[Timing]] = {}
+    notes: list[str] = []
+    modes: list[tuple[str, Callable[[], Timing | str]]] = [
+        ("a", lambda: run_inference_only(path, options)),
+        ("b0", lambda: run_iter_poses(path, options)),
+        ("b", lambda: run_score_video(path, exercise)),
+        ("c", lambda: run_sequential(path, options)),
+    ]
+    if compare_threads:
+        modes.append(("b0'", lambda: run_iter_poses(path, options, decode_threads=0)))
+    for _ in range(repeats):  # interleaved, so a burst of load hits all modes alike
+        for key, run in modes:
+            if quiet_wait_s > 0 and not wait_for_quiet(quiet_wait_s):
+                note = "machine busy with other processes during some runs: figures are noisy"
+                if note not in notes:
+                    notes.append(note)
+            out = run()
+            if isinstance(out, Timing):
+                runs.setdefault(key, []).append(out)
+            elif out not in notes:
+                notes.append(out)
+    best = {key: _best(v) for key, v in runs.items()}
+    for key in ("a", "b0", "b0'", "b", "c"):
+        if key in best:
+            print(best[key].row(duration))
+    for note in notes:
+        print(f"  {note}")
+    a, c = best["a"], best["c"]
+    for key in ("b0", "b0'", "b"):
+        if key in best:
+            b = best[key]
+            print(f"  ({key}) vs (a): {100 * (b.wall / a.wall - 1):+5.1f}% time (target <= +15%);"
+                  f"  ({key}) vs (c): {c.wall / b.wall:.2f}x as fast (target >= 1.3x)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("clips", nargs="*", type=Path, help="video files (default: see above)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="synthetic clip length")
+    parser.add_argument("--repeats", type=int, default=2, help="runs per mode; best is shown")
+    parser.add_argument("--num-poses", type=int, default=PoseOptions().num_poses,
+                        help="PoseOptions.num_poses for (a), (b0), (c)")
+    parser.add_argument("--exercise", default="squat", help="exercise for score_video")
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-RSS runs")
+    parser.add_argument("--quiet-wait", type=float, default=60.0, metavar="SECONDS",
+                        help="before each run, wait up to this long for other processes to "
+                             "go idle (0: don't)")
+    parser.add_argument("--compare-threads", action="store_true",
+                        help="also run (b0) with FFmpeg's default decoding threads")
+    parser.add_argument("--only", choices=["480", "720", "1080"], action="append",
+                        help="default clips to run (repeatable; default all)")
+    parser.add_argument("--rss-child", choices=["iter_poses", "score_video"],
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.rss_child:
+        _rss_child(args.clips[0], args.rss_child, args.exercise)
+        return 0
+    options = PoseOptions(num_poses=args.num_poses)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"OpenCV {cv2.__version__}, {os.cpu_count()} CPUs, load average {load} "
+          f"(other processes make figures noisy); num_poses={options.num_poses}, "
+          f"FFmpeg decode threads in FrameReader: {default_decode_threads()}")
+    with tempfile.TemporaryDirectory(prefix="formcheck-bench-") as tmp:
+        workdir = Path(tmp)
+        clips = args.clips or default_clips(workdir, args.seconds)
+        if args.only and not args.clips:
+            clips = [c for c, tag in zip(clips, ("480", "720", "1080"), strict=True)
+                     if tag in args.only]
+        for clip in clips:
+            bench(clip, options, args.exercise, args.repeats, args.compare_threads,
+                  args.quiet_wait)
+        if not args.no_memory:
+            print()
+            memory_check(clips[0], workdir, args.exercise)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,359 @@
+"""Pose landmarks from frames: MediaPipe's PoseLandmarker in VIDEO mode, as numpy arrays.
+
+This is the only module that touches MediaPipe's result types. :class:`PoseEstimator` takes one
+RGB frame and a timestamp and returns a :class:`PoseResult` of float32 arrays with NaN where
+nobody is seen; :func:`iter_poses` runs it over a video file while
+:class:`~formcheck.video.FrameReader` decodes the next frames on its own thread;
+:func:`pose_sequence` collects a whole video into a :class:`~formcheck.landmarks.PoseSequence`.
+
+The model runs at 256 px internally, so frames are handed over with their long side reduced to
+640 px: this saves a few milliseconds a frame on HD video and does not change the landmarks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mediapipe as mp
+import numpy as np
+from mediapipe.tasks.python import BaseOptions, vision
+
+from formcheck.errors import UsageError
+from formcheck.landmarks import N_LANDMARKS, PoseSequence
+from formcheck.video import DecodedFrame, FrameReader, VideoInfo
+
+DEFAULT_MODEL: Path = Path(__file__).resolve().parent / "models" / "pose_landmarker_full.task"
+
+# MediaPipe logs one harmless warning to stderr ("Using NORM_RECT without IMAGE_DIMENSIONS is
+# only supported for the square ROI"; the pose ROI is square) at the first pose found in a
+# process. Calls are silenced until then.
+_first_pose_pending = True
+
+# A landmark counts towards a person's bounding box (to pick the largest person) from this
+# visibility on; if none reaches it, all landmarks count.
+_BBOX_MIN_VISIBILITY = 0.5
+
+
+def _check_unit(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise UsageError(f"{name} must be between 0 and 1, got {value}.")
+
+
+@dataclass(frozen=True)
+class PoseOptions:
+    """Settings of the pose model.
+
+    Attributes:
+        model_path: a MediaPipe pose landmarker ``.task`` bundle (default: the bundled "full"
+            model).
+        num_poses: most people detected per frame; the largest is reported (>= 1). Two lets a
+            helper walking through the picture be told apart from the person exercising.
+        min_detection_confidence: score (0-1) the person detector needs to report a person.
+        min_presence_confidence: score (0-1) the landmark model needs to report a pose present.
+        min_tracking_confidence: score (0-1) under which tracking is dropped and the detector is
+            run again on the next frame.
+
+    Raises:
+        UsageError: a model path that does not exist or is not a ``.task`` file, or a value out
+            of range.
+    """
+
+    model_path: Path = DEFAULT_MODEL
+    num_poses: int = 2
+    min_detection_confidence: float = 0.5
+    min_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+
+    def __post_init__(self) -> None:
+        path = Path(self.model_path)
+        object.__setattr__(self, "model_path", path)
+        if path.suffix.lower() != ".task":
+            raise UsageError(f"Model {path} is not a MediaPipe .task file.")
+        if not path.is_file():
+            raise UsageError(f"Model file {path} does not exist.")
+        if self.num_poses < 1:
+            raise UsageError(f"num_poses must be at least 1, got {self.num_poses}.")
+        _check_unit("min_detection_confidence", self.min_detection_confidence)
+        _check_unit("min_presence_confidence", self.min_presence_confidence)
+        _check_unit("min_tracking_confidence", self.min_tracking_confidence)
+
+
+def _nan_landmarks() -> np.ndarray:
+    return np.full((N_LANDMARKS, 4), np.nan, np.float32)
+
+
+@dataclass
+class PoseResult:
+    """The pose of the largest person in one frame.
+
+    Attributes:
+        image: (33, 4) float32: x, y normalised to the frame width and height (0-1, may fall
+            slightly outside), z (MediaPipe's depth, roughly the scale of x, hip-centred), and
+            visibility (0-1). All NaN when nobody is seen; visibility NaN when MediaPipe gives none.
+        world: (33, 4) float32: x, y, z in metres, hip-centred (x right, y down, z away from the
+            camera), and the same visibility as ``image``. All NaN when nobody is seen.
+        n_people: people detected in the frame (0 .. ``PoseOptions.num_poses``).
+    """
+
+    image: np.ndarray = field(default_factory=_nan_landmarks)
+    world: np.ndarray = field(default_factory=_nan_landmarks)
+    n_people: int = 0
+
+    @property
+    def detected(self) -> bool:
+        return self.n_people > 0
+
+
+def _to_array(landmarks: list) -> np.ndarray:  # list of MediaPipe (Normalized)Landmark
+    """(33, 4) float32 x, y, z, visibility from MediaPipe landmark objects; None -> NaN."""
+    out = _nan_landmarks()
+    for i, lm in enumerate(landmarks[:N_LANDMARKS]):
+        out[i] = (
+            np.nan if lm.x is None else lm.x,
+            np.nan if lm.y is None else lm.y,
+            np.nan if lm.z is None else lm.z,
+            np.nan if lm.visibility is None else lm.visibility,
+        )
+    return out
+
+
+def bbox_area(image: np.ndarray) -> float:
+    """Area of the box around a pose's visible landmarks, in normalised units (0 if none).
+
+    Args:
+        image: (33, 4) normalised x, y, z, visibility.
+    """
+    xy = image[:, :2]
+    visible = image[:, 3] >= _BBOX_MIN_VISIBILITY
+    pts = xy[visible] if visible.any() else xy
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    if len(pts) == 0:
+        return 0.0
+    span = pts.max(axis=0) - pts.min(axis=0)
+    return float(span[0] * span[1])
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Send the C++ libraries' stderr (TFLite and glog start-up chatter) to /dev/null meanwhile.
+
+    Python errors are unaffected: they are raised as exceptions carrying their message.
+    """
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, ValueError, OSError):  # no real stderr (e.g. pytest capture)
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+class PoseEstimator:
+    """MediaPipe PoseLandmarker in VIDEO mode (tracking across frames); use as a context manager.
+
+    One estimator follows one video or camera stream: feed frames in order with increasing
+    timestamps. ``close()`` releases the model (also done on leaving a ``with`` block).
+
+    Raises:
+        UsageError: the model file cannot be loaded as a pose landmarker.
+    """
+
+    def __init__(self, options: PoseOptions | None = None) -> None:
+        self.options = options if options is not None else PoseOptions()
+        o = self.options
+        mp_options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(o.model_path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=o.num_poses,
+            min_pose_detection_confidence=o.min_detection_confidence,
+            min_pose_presence_confidence=o.min_presence_confidence,
+            min_tracking_confidence=o.min_tracking_confidence,
+        )
+        try:
+            with _native_stderr_silenced():
+                self._landmarker: vision.PoseLandmarker | None = (
+                    vision.PoseLandmarker.create_from_options(mp_options)
+                )
+        except (ValueError, RuntimeError) as exc:
+            raise UsageError(f"Cannot load pose model {o.model_path}: {exc}") from exc
+        self.last_t_ms: int | None = None
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the model; safe to call more than once."""
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def detect(self, rgb: np.ndarray, t_ms: int) -> PoseResult:
+        """Landmarks of the largest person in one frame.
+
+        Args:
+            rgb: (h, w, 3) uint8 RGB image. A long side of about 640 px is plenty (the model
+                works at 256 px); larger frames only cost time.
+            t_ms: the frame's timestamp in milliseconds. MediaPipe's VIDEO mode refuses a
+                timestamp that does not increase; such a timestamp (a repeated clock reading,
+                say) is moved to 1 ms after the previous one, and the one used is kept in
+                ``last_t_ms``.
+
+        Returns:
+            the :class:`PoseResult`; when several people are seen, the one whose visible
+            landmarks span the largest box, with ``n_people`` counting them all.
+
+        Raises:
+            ValueError: ``rgb`` is not an (h, w, 3) uint8 array.
+            RuntimeError: the estimator was closed.
+        """
+        if self._landmarker is None:
+            raise RuntimeError("PoseEstimator.detect() called after close().")
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"rgb must be an (h, w, 3) uint8 array, got {rgb.shape} {rgb.dtype}")
+        t = int(t_ms)
+        if self.last_t_ms is not None and t <= self.last_t_ms:
+            t = self.last_t_ms + 1
+        self.last_t_ms = t
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        global _first_pose_pending
+        if _first_pose_pending:
+            with _native_stderr_silenced():
+                result = self._landmarker.detect_for_video(image, t)
+            _first_pose_pending = not result.pose_landmarks
+        else:
+            result = self._landmarker.detect_for_video(image, t)
+        return _pick_largest(result.pose_landmarks, result.pose_world_landmarks)
+
+
+def _pick_largest(poses: list, world_poses: list) -> PoseResult:
+    """PoseResult of the largest of MediaPipe's poses (lists of landmark lists)."""
+    n = len(poses)
+    if n == 0:
+        return PoseResult()
+    images = [_to_array(p) for p in poses]
+    best = max(range(n), key=lambda i: bbox_area(images[i])) if n > 1 else 0
+    image = images[best]
+    if best < len(world_poses):
+        world = _to_array(world_poses[best])
+        world[:, 3] = image[:, 3]  # world landmarks carry the same visibility; keep one source
+    else:
+        world = _nan_landmarks()
+    return PoseResult(image, world, n)
+
+
+class PoseStream:
+    """Poses of every frame of a video file, decoded on a background thread.
+
+    Iterate to get ``(info, frame, result)`` tuples in frame order: ``info`` is the same
+    :class:`~formcheck.video.VideoInfo` each time (also available as ``.info`` before iterating),
+    ``frame`` the :class:`~formcheck.video.DecodedFrame` (``full_bgr`` set with ``keep_full``),
+    ``result`` its :class:`PoseResult`. Use as a context manager, or iterate to the end, to
+    release the decoder thread and the model. Iterable once.
+
+    Attributes:
+        info: the video's :class:`VideoInfo`.
+        truncated: True if the video ended early (damaged or cut file); see ``error``.
+        error: one sentence about a truncated video, else None.
+
+    Raises (at construction):
+        MissingInputError, BadVideoError: see :func:`formcheck.video.probe`.
+        UsageError: the model cannot be loaded.
+    """
+
+    def __init__(self, path: str | Path, *, options: PoseOptions | None = None,
+                 max_side: int = 640, keep_full: bool = False,
+                 decode_threads: int | None = None) -> None:
+        self._reader = FrameReader(path, max_side=max_side, keep_full=keep_full,
+                                   decode_threads=decode_threads)
+        self.info = self._reader.info
+        try:
+            self._estimator = PoseEstimator(options)
+        except BaseException:
+            self._reader.close()
+            raise
+
+    @property
+    def truncated(self) -> bool:
+        return self._reader.truncated
+
+    @property
+    def error(self) -> str | None:
+        return self._reader.error
+
+    def __enter__(self) -> PoseStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop decoding and release the model; safe to call more than once."""
+        self._reader.close()
+        self._estimator.close()
+
+    def __iter__(self) -> Iterator[tuple[VideoInfo, DecodedFrame, PoseResult]]:
+        frames = iter(self._reader)
+        return self._poses(frames)
+
+    def _poses(self, frames: Iterator[DecodedFrame]
+               ) -> Iterator[tuple[VideoInfo, DecodedFrame, PoseResult]]:
+        try:
+            for frame in frames:
+                yield self.info, frame, self._estimator.detect(frame.rgb_small, frame.t_ms)
+        finally:
+            self.close()
+
+
+def iter_poses(path: str | Path, *, options: PoseOptions | None = None, max_side: int = 640,
+               keep_full: bool = False, decode_threads: int | None = None) -> PoseStream:
+    """Run the pose model over a video file; see :class:`PoseStream` (iterate it for
+    ``(info, frame, result)`` tuples). ``max_side``, ``keep_full`` and ``decode_threads`` are
+    :class:`~formcheck.video.FrameReader`'s.
+
+    Example::
+
+        with iter_poses("squat.mp4") as poses:
+            for info, frame, pose in poses:
+                ...
+    """
+    return PoseStream(path, options=options, max_side=max_side, keep_full=keep_full,
+                      decode_threads=decode_threads)
+
+
+def pose_sequence(path: str | Path, *, options: PoseOptions | None = None,
+                  max_side: int = 640) -> PoseSequence:
+    """The whole pose track of a video file as a :class:`~formcheck.landmarks.PoseSequence`.
+
+    Frames where nobody is seen are NaN. A truncated video gives the frames before the break.
+    """
+    images: list[np.ndarray] = []
+    worlds: list[np.ndarray] = []
+    t_ms: list[int] = []
+    with iter_poses(path, options=options, max_side=max_side) as poses:
+        info = poses.info
+        for _, frame, pose in poses:
+            images.append(pose.image)
+            worlds.append(pose.world)
+            t_ms.append(frame.t_ms)
+    empty = np.empty((0, N_LANDMARKS, 4), np.float32)
+    return PoseSequence(
+        np.stack(images) if images else empty,
+        np.stack(worlds) if worlds else empty,
+        np.asarray(t_ms, np.int64),
+        info.fps, info.width, info.height,
+    )
