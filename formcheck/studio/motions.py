@@ -48,7 +48,7 @@ FAULTS: dict[str, dict[str, str]] = {
         "knees_past_toes": "knees about 16 cm ahead of the toe tips at the bottom",
         "trunk_lean": "torso about 55 deg from vertical at the bottom (clean about 30 deg)",
         "knees_caving": "knees collapse inward: knee gap well below ankle gap at the bottom",
-        "heels_lifting": "heels rise about 6 cm at the bottom",
+        "heels_lifting": "heels rise about 10 cm at the bottom",
         "narrow_stance": "feet about 14 cm apart (clip-wide: must name every rep)",
         "incomplete_lockout": "the rep ends at a knee angle of about 150 deg, not straight",
     },
@@ -436,7 +436,7 @@ def _squat(p: MotionParams, skel: Skeleton) -> Motion:
         if "knees_caving" in f:
             c["medial"] = hw - 0.075 if hw > 0.1 else 0.04
         if "heels_lifting" in f:
-            c["heel"] = 0.06
+            c["heel"] = 0.10
         return c
 
     def end_for(i: int, peak: Config) -> Config:
