@@ -98,8 +98,8 @@ def test_squat_faults_apply_to_named_reps_only() -> None:
         if "shallow" not in f:
             assert 80 <= mt["knee_angle_min_deg"] <= 90
         assert (mt["knee_ahead_of_toe_m"] >= 0.08) == ("knees_past_toes" in f)
-        if "knees_past_toes" not in f:
-            assert mt["knee_ahead_of_toe_m"] <= 0.0
+        if "knees_past_toes" not in f and "heels_lifting" not in f:
+            assert mt["knee_ahead_of_toe_m"] <= 0.0  # rising onto the toes tilts the shin a little
         assert (mt["trunk_lean_max_deg"] >= 50) == ("trunk_lean" in f)
         if "trunk_lean" not in f:
             assert mt["trunk_lean_max_deg"] <= 35
