@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument(
         "--jobs", "-j", type=int, default=0, help="parallel processes (default: one per core)"
     )
+    lv = sub.add_parser("live", help="coach a set live from a webcam (or a video played as one)")
+    from formcheck.live.app import add_arguments as live_arguments
+
+    live_arguments(lv)
     ex = sub.add_parser("exercises", help="list exercises, their checks and source documents")
     ex.add_argument("name", nargs="?", choices=available())
     st = sub.add_parser(
@@ -313,6 +317,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "score":
             return _cmd_score(args)
+        if args.command == "live":
+            from formcheck.live.app import run as live_run
+
+            return live_run(args)
         return _cmd_exercises(args)
     except FormcheckError as e:
         print(f"formcheck: {e.message}", file=sys.stderr)

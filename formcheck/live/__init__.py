@@ -1,0 +1,1 @@
+"""Live webcam coaching: ``formcheck live`` (see :mod:`formcheck.live.app`)."""

@@ -1,0 +1,200 @@
+"""``formcheck live``: coach a set through a webcam (or a video file played as one).
+
+Wiring for the command line: :func:`add_arguments` adds the options to a parser and
+:func:`run` runs one set and returns the exit code. Every user error is one sentence on stderr
+(never a traceback); a set in progress is always saved first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from formcheck.errors import ExitCode, FormcheckError, UsageError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the ``live`` options to ``p``."""
+    from formcheck.definitions import available
+
+    p.add_argument("--exercise", "-e", required=True, choices=available())
+    p.add_argument(
+        "--camera",
+        default="0",
+        metavar="0|PATH",
+        help="camera index (default 0), or a video file played in real time as a camera",
+    )
+    p.add_argument(
+        "--prescription",
+        type=Path,
+        metavar="FILE",
+        help="TOML file overriding targets, e.g. reps = 12 or depth_knee_deg = 110",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("formcheck-out"),
+        metavar="DIR",
+        help="where the set is saved, as DIR/live-<exercise>-<time>/ (default: formcheck-out)",
+    )
+    p.add_argument("--model", type=Path, metavar="PATH", help="another MediaPipe pose landmarker .task file")
+    p.add_argument("--mute", action="store_true", help="start with the voice muted (m unmutes)")
+    p.add_argument(
+        "--headless",
+        "--no-window",
+        dest="headless",
+        action="store_true",
+        help="run without a window (for benchmarks; keys are not available)",
+    )
+    p.add_argument(
+        "--max-seconds",
+        type=float,
+        metavar="S",
+        help="end the set after this many seconds",
+    )
+    p.add_argument(
+        "--summary-seconds",
+        type=float,
+        default=8.0,
+        metavar="S",
+        help="how long the summary screen stays up (default 8; any key closes it)",
+    )
+
+
+LIVE_NUM_POSES = 2  # as offline scoring: the same landmarks, so the same counts and faults
+
+
+def pose_options(model: Path | None) -> Any:
+    """The pose model settings of the live loop (the bundled full model unless ``model``)."""
+    from formcheck.pose import PoseOptions
+
+    if model is None:
+        return PoseOptions(num_poses=LIVE_NUM_POSES)
+    return PoseOptions(model_path=Path(model), num_poses=LIVE_NUM_POSES)
+
+
+def _prescription(args: argparse.Namespace) -> dict[str, Any] | None:
+    from formcheck.definitions import load, load_prescription
+
+    if args.prescription is None:
+        return None
+    rx = load_prescription(args.prescription)
+    if rx.get("exercise", args.exercise) != args.exercise:
+        raise UsageError(f"The prescription is for {rx['exercise']}, not {args.exercise}.")
+    load(args.exercise).with_prescription(rx)  # validate before any work
+    return rx
+
+
+def _say(msg: str) -> None:
+    print(f"formcheck: {msg}", file=sys.stderr, flush=True)
+
+
+def _saved(n: int, where: Path | None) -> str:
+    reps = f"{n} completed rep{'s' if n != 1 else ''}"
+    return f"{reps} saved in {where}" if where is not None else f"{reps} (not saved)"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one live set from parsed arguments; returns the exit code."""
+    try:
+        return _run(args)
+    except FormcheckError as e:
+        _say(e.message)
+        return int(e.exit_code)
+    except KeyboardInterrupt:
+        _say("stopped before the set began; nothing was saved.")
+        return int(ExitCode.INTERRUPTED)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from formcheck.definitions import load
+    from formcheck.live.capture import open_source
+    from formcheck.live.loop import LiveConfig, LiveLoop, install_signal_handlers, restore_signal_handlers
+    from formcheck.live.recorder import IN_PROGRESS, Recorder, Snapshot, completed_sets_today, session_dir
+    from formcheck.live.voice import Voice
+    from formcheck.live.window import Window
+    from formcheck.pose import PoseEstimator
+    from formcheck.report_text import session_text
+
+    rx = _prescription(args)
+    d = load(args.exercise).with_prescription(rx or {})
+    if args.model is not None and not Path(args.model).is_file():
+        raise UsageError(f"No model file at {args.model}.")
+    if args.max_seconds is not None and args.max_seconds <= 0:
+        raise UsageError("--max-seconds must be more than 0.")
+    source = open_source(args.camera)  # a file is checked here; a camera opens at start()
+    now = datetime.now()
+    set_no = completed_sets_today(args.out, args.exercise, now) + 1
+    sets = int(d.prescription.get("sets", 1) or 1)
+    title = f"formcheck - {d.title} - set {set_no} of {sets}"
+    target = int(d.prescription.get("reps", 0) or 0)
+    estimator = PoseEstimator(pose_options(args.model))
+    try:
+        window = Window(title, headless=args.headless)
+        try:
+            source.start()  # CameraError: no camera, busy, or no picture
+            out_dir = session_dir(args.out, args.exercise, now)
+            voice = Voice(muted=args.mute, notify=_say)
+            recorder = Recorder(
+                out_dir,
+                exercise=args.exercise,
+                source=source.name,
+                fps=source.fps,
+                prescription=d.prescription,
+                key_label=d.key_label,
+                notify=_say,
+            )
+            cfg = LiveConfig(
+                exercise=args.exercise,
+                prescription=rx,
+                title=title,
+                target_reps=target,
+                headless=args.headless,
+                max_seconds=args.max_seconds,
+                summary_s=args.summary_seconds,
+            )
+            loop = LiveLoop(cfg, source, estimator, window, voice, recorder)
+            try:
+                recorder.write(Snapshot.take(loop.scorer), IN_PROGRESS)
+            except OSError as e:
+                raise UsageError(f"Cannot save the session in {out_dir}: {e.strerror or e}.") from None
+            old = install_signal_handlers(loop)
+            try:
+                result = loop.run()
+            finally:
+                restore_signal_handlers(old)
+        finally:
+            source.stop()
+            window.close()
+    finally:
+        estimator.close()
+
+    n = len(result.session.reps) if result.session is not None else 0
+    where = out_dir if result.paths else None
+    if result.session is not None and result.ended != "interrupted":
+        print(session_text(result.session, [str(p) for p in result.paths]), flush=True)
+    if result.ended == "interrupted":
+        _say(f"stopped; {_saved(n, where)}.")
+    elif result.ended == "camera lost":
+        why = result.message or "The camera stopped sending frames."
+        _say(f"{why.rstrip('.')}; {_saved(n, where)}.")
+    elif result.ended == "error":
+        err = result.error
+        detail = f"{type(err).__name__}: {err}" if err is not None else "unknown"
+        _say(f"internal error ({detail}); {_saved(n, where)}.")
+    elif result.message:
+        _say(result.message)
+    return result.exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="formcheck live",
+        description="Live coaching through a webcam: counts reps and gives one cue at a time.",
+    )
+    add_arguments(p)
+    return run(p.parse_args(argv))

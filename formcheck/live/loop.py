@@ -1,0 +1,583 @@
+"""The live loop: capture -> pose -> checker -> overlay, voice and saving, without lag.
+
+Threads:
+
+* **capture** (:mod:`formcheck.live.capture`): delivers each frame to a newest-frame slot;
+* **pose** (:class:`PoseWorker`): takes the newest frame it has not seen, runs MediaPipe and
+  the checker (through :class:`~formcheck.pipeline.Scorer`, exactly as offline scoring), the
+  set-up guide, and publishes the result; when a rep completes it snapshots the session for
+  the recorder;
+* **main**: takes the newest frame, draws the overlay with the newest pose result, shows it,
+  handles keys, speaks events, decides when the set ends;
+* **voice** and **save** threads, each holding at most one pending item.
+
+Display does not wait for pose estimation: every frame the camera delivers is shown as soon as
+the main thread is free, with the most recent skeleton and count. Nothing queues up anywhere:
+a consumer that is busy misses frames (counted as dropped) instead of falling behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import queue
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from formcheck.checkers.base import CheckerState, Event
+from formcheck.errors import ExitCode
+from formcheck.live.capture import Captured, Source
+from formcheck.live.overlay import AMBER, GREEN, GREY, WHITE, OverlayInfo, draw_overlay, summary_screen
+from formcheck.live.recorder import Recorder, Snapshot
+from formcheck.live.setup_guide import GuideState, SetupGuide
+from formcheck.live.voice import SpeechPolicy, Voice
+from formcheck.live.window import KEY_MUTE, KEY_PAUSE, KEY_QUIT, Window
+from formcheck.pipeline import Scorer
+from formcheck.session import Session
+from formcheck.video import reduced_size
+
+ENDED_EXIT = {
+    "complete": ExitCode.OK,
+    "stopped by user": ExitCode.OK,
+    "window closed": ExitCode.OK,
+    "interrupted": ExitCode.INTERRUPTED,
+    "camera lost": ExitCode.CAMERA,
+    "error": ExitCode.ERROR,
+}
+READY_BANNER_S = 1.5
+STALE_POSE_S = 0.5  # a skeleton older than this is not drawn
+
+
+class Histogram:
+    """Streaming percentiles of durations in fixed memory (0.25 ms bins up to 2 s)."""
+
+    BIN_S = 0.00025
+    N = 8000
+
+    def __init__(self) -> None:
+        self.counts = np.zeros(self.N + 1, np.int64)
+        self.n = 0
+        self.max = 0.0
+
+    def add(self, v: float) -> None:
+        self.counts[min(self.N, max(0, int(v / self.BIN_S)))] += 1
+        self.n += 1
+        self.max = max(self.max, v)
+
+    def percentile(self, p: float) -> float:
+        if self.n == 0:
+            return math.nan
+        k = np.searchsorted(np.cumsum(self.counts), math.ceil(p / 100 * self.n))
+        return (int(k) + 0.5) * self.BIN_S
+
+
+@dataclass
+class Stats:
+    """What the benchmark prints; all bounded in size."""
+
+    latency: Histogram = field(default_factory=Histogram)  # capture -> on screen, per frame
+    pose_age: Histogram = field(default_factory=Histogram)  # capture of the drawn skeleton -> screen
+    pose_time: Histogram = field(default_factory=Histogram)  # pose + checker per analysed frame
+    displayed: int = 0
+    analysed: int = 0
+    not_displayed: int = 0  # delivered by the source, never shown (display busy)
+    not_analysed: int = 0  # delivered, never analysed (pose busy)
+    t_first: float = math.nan
+    t_last: float = math.nan
+    max_events_queued: int = 0
+    max_voice_pending: int = 0
+    rss_start: float = math.nan  # resident memory (MB) at the start,
+    rss_warm: float = math.nan  # once warmed up (first reading after 10 s),
+    rss_peak: float = math.nan  # the most seen (readings every 5 s),
+    rss_end: float = math.nan  # and at the end
+
+    def note_rss(self, t: float) -> None:
+        mb = rss_mb()
+        if not math.isfinite(self.rss_start):
+            self.rss_start = mb
+        elif t >= 10.0 and not math.isfinite(self.rss_warm):
+            self.rss_warm = mb
+        self.rss_peak = mb if not math.isfinite(self.rss_peak) else max(self.rss_peak, mb)
+        self.rss_end = mb
+
+    @property
+    def display_fps(self) -> float:
+        span = self.t_last - self.t_first
+        return (self.displayed - 1) / span if self.displayed > 1 and span > 0 else math.nan
+
+
+def rss_mb() -> float:
+    """Resident memory of this process in MB (Linux; NaN elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[1])
+        import os
+
+        return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (OSError, ValueError, IndexError):
+        return math.nan
+
+
+@dataclass(frozen=True)
+class PoseOut:
+    """One analysed frame, as published by the pose thread."""
+
+    seq: int
+    t_cap: float
+    image: np.ndarray  # (33, 4) raw image landmarks
+    detected: bool
+    state: CheckerState
+    guide: GuideState
+
+
+class PoseWorker:
+    """The pose thread: newest frame -> MediaPipe -> Scorer -> set-up guide -> ``latest``."""
+
+    def __init__(
+        self,
+        source: Source,
+        estimator: Any,
+        scorer: Scorer,
+        guide: SetupGuide,
+        recorder: Recorder | None,
+        stats: Stats,
+        max_side: int = 640,
+    ) -> None:
+        self.source = source
+        self.estimator = estimator
+        self.scorer = scorer
+        self.guide = guide
+        self.recorder = recorder
+        self.stats = stats
+        self.max_side = max_side
+        self.events: queue.Queue[Event] = queue.Queue()
+        self.latest: PoseOut | None = None
+        self.error: BaseException | None = None
+        self.paused = threading.Event()
+        self.t_origin: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="formcheck-pose", daemon=True)
+        self._nan = np.full((33, 4), np.nan, np.float32)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.source.slot.close()
+        self._thread.join(timeout=10)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        last = -1
+        try:
+            while not self._stop.is_set():
+                f = self.source.slot.wait_newer(last, 0.1)
+                if f is None:
+                    if self.source.ended.is_set():
+                        latest = self.source.slot.latest()
+                        if latest is None or latest.seq <= last:
+                            return
+                    continue
+                self.stats.not_analysed += f.seq - last - 1
+                last = f.seq
+                self._analyse(f)
+        except BaseException as e:  # reported by the main thread, with the set saved
+            self.error = e
+
+    def _analyse(self, f: Captured) -> None:
+        t0 = time.perf_counter()
+        if self.t_origin is None:
+            self.t_origin = f.t_cap
+        t_s = f.t_cap - self.t_origin
+        h, w = f.bgr.shape[:2]
+        sc = self.scorer
+        if self.paused.is_set():
+            # Paused by the user: the checker sees nobody, so it pauses itself as it would for
+            # someone leaving the picture (a rep being finished still completes). Once it is
+            # back in set-up nothing more is analysed until the pause ends.
+            if sc.checker.phase == "setup":
+                return
+            image, world, n_people = self._nan, self._nan, 0
+        else:
+            sw, sh = reduced_size(w, h, self.max_side)
+            small = cv2.resize(f.bgr, (sw, sh), interpolation=cv2.INTER_AREA) if (sw, sh) != (w, h) else f.bgr
+            rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
+            res = self.estimator.detect(rgb, round(t_s * 1000))
+            image, world, n_people = res.image, res.world, res.n_people
+        events = sc.update(image, world, t_s, w / h, n_people)
+        state = sc.checker.state
+        sig = sc.trace_sig[-1] if sc.trace_sig else math.nan
+        guide = self.guide.update(t_s, state.phase, image, n_people, state.view, sig)
+        self.latest = PoseOut(f.seq, f.t_cap, image, n_people > 0, state, guide)
+        self.stats.analysed += 1
+        if any(e.kind == "rep" for e in events) and self.recorder is not None:
+            self.recorder.request(Snapshot.take(sc))
+        for e in events:
+            self.events.put(e)
+        self.stats.pose_time.add(time.perf_counter() - t0)
+
+
+@dataclass
+class LiveConfig:
+    """Settings of one live set (see ``formcheck.live.app`` for the command line).
+
+    Attributes:
+        exercise: "squat", "bridge" or "clamshell".
+        prescription: overrides of the exercise's targets.
+        title: the window title ("formcheck - Squat - set 1 of 1").
+        target_reps: the set ends once this many reps are done (per side for the clamshell);
+            0 = no target.
+        headless: no window.
+        max_seconds: end the set after this long (None: no limit).
+        summary_s: how long the summary screen stays (a key closes it sooner).
+        max_side: long side of the frame handed to the pose model (pixels).
+        display_height: frames are shown this high (readable from 2-3 m); 0 = as captured.
+    """
+
+    exercise: str
+    prescription: dict[str, Any] | None = None
+    title: str = "formcheck"
+    target_reps: int = 0
+    headless: bool = False
+    max_seconds: float | None = None
+    summary_s: float = 8.0
+    max_side: int = 640
+    display_height: int = 720
+
+
+@dataclass
+class LiveResult:
+    """How a set ended: ``ended`` (the session's), the final session and its files."""
+
+    ended: str
+    message: str | None
+    session: Session | None
+    paths: list[Path]
+    stats: Stats
+    error: BaseException | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return int(ENDED_EXIT.get(self.ended, ExitCode.ERROR))
+
+
+class LiveLoop:
+    """Runs one set. Build with its parts, then :meth:`run` on the main thread."""
+
+    def __init__(
+        self,
+        config: LiveConfig,
+        source: Source,
+        estimator: Any,
+        window: Window,
+        voice: Voice,
+        recorder: Recorder | None,
+    ) -> None:
+        self.cfg = config
+        self.source = source
+        self.window = window
+        self.voice = voice
+        self.recorder = recorder
+        self.stats = Stats()
+        self.scorer = Scorer(config.exercise, config.prescription)
+        self.guide = SetupGuide(self.scorer.checker.d)
+        self.worker = PoseWorker(
+            source, estimator, self.scorer, self.guide, recorder, self.stats, config.max_side
+        )
+        self.policy = SpeechPolicy()
+        self.stop_reason: str | None = None  # set from a signal handler
+        self._ready_until = -1.0
+        self._user_paused = False
+        self._spoken_guide: str | None = None
+        self._last_frame: np.ndarray | None = None
+
+    # -- helpers ---------------------------------------------------------------------------
+    def request_stop(self, reason: str) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = reason
+
+    def _set_done(self, st: CheckerState) -> bool:
+        n = self.cfg.target_reps
+        if n <= 0:
+            return False
+        if st.exercise == "clamshell" and st.reps_by_side:
+            return max(st.reps_by_side.values()) >= n
+        return st.reps >= n
+
+    def _display_copy(self, bgr: np.ndarray) -> np.ndarray:
+        """A copy of the frame to draw on, resized to the display height if it differs."""
+        h, w = bgr.shape[:2]
+        dh = self.cfg.display_height
+        if not dh or h == dh:
+            return bgr.copy()
+        dw = max(1, round(w * dh / h))
+        return cv2.resize(bgr, (dw, dh), interpolation=cv2.INTER_LINEAR)
+
+    def _initial_state(self) -> CheckerState:
+        return self.scorer.checker.state
+
+    def _handle_events(self, now: float) -> bool:
+        """Speak and flag checker events; True when the set is complete."""
+        q = self.worker.events
+        self.stats.max_events_queued = max(self.stats.max_events_queued, q.qsize())
+        done = False
+        while True:
+            try:
+                ev = q.get_nowait()
+            except queue.Empty:
+                break
+            if ev.kind == "ready":
+                self._ready_until = now + READY_BANNER_S
+            line = self.policy.event(ev, now)
+            self.voice.say(line)
+        pose = self.worker.latest
+        if pose is not None:
+            if self._set_done(pose.state):
+                done = True
+            cue = pose.guide.cue
+            if pose.state.phase == "setup" and cue and cue != self._spoken_guide:
+                said = self.policy.cue(cue, now)
+                if said:
+                    self._spoken_guide = cue
+                    self.voice.say(said)
+        self.stats.max_voice_pending = max(self.stats.max_voice_pending, self.voice.pending)
+        return done
+
+    def _key(self, action: str | None) -> None:
+        if action == KEY_QUIT:
+            self.request_stop("stopped by user")
+        elif action == KEY_PAUSE:
+            self._user_paused = not self._user_paused
+            if self._user_paused:
+                self.worker.paused.set()
+            else:
+                self.worker.paused.clear()
+            self.voice.say("Paused." if self._user_paused else "Resumed.")
+        elif action == KEY_MUTE:
+            self.voice.toggle_mute()
+
+    def _info(self, now: float, pose: PoseOut | None) -> OverlayInfo:
+        banner = sub = None
+        if self._user_paused:
+            banner, sub = "PAUSED", "press space to resume"
+        elif now < self._ready_until:
+            banner = "READY - GO!"
+        guide = pose.guide if pose is not None else GuideState("Step into view of the camera.", 1)
+        if self._user_paused:
+            guide = GuideState(None, 0)  # the banner says what to do
+        return OverlayInfo(
+            title=self.cfg.title,
+            target_reps=self.cfg.target_reps,
+            guide_cue=guide.cue,
+            guide_step=guide.step,
+            banner=banner,
+            banner_sub=sub,
+            voice_note=(
+                "NO VOICE"
+                if not self.voice.available or not self.voice.can_play
+                else "MUTED"
+                if self.voice.muted
+                else None
+            ),
+        )
+
+    # -- the loop --------------------------------------------------------------------------
+    def run(self) -> LiveResult:
+        ended = "error"
+        message: str | None = None
+        error: BaseException | None = None
+        t_start = time.monotonic()
+        self.stats.note_rss(0.0)
+        try:
+            self.voice.start()
+            self.worker.start()
+            if not self.source.started:
+                self.source.start()
+            ended, message = self._main(t_start)
+        except KeyboardInterrupt:
+            ended = "interrupted"
+        except Exception as e:  # saved below with ended="error"; reported in one sentence
+            ended, error = "error", e
+        return self._finish(ended, message, error)
+
+    def _main(self, t_start: float) -> tuple[str, str | None]:
+        shown = -1
+        state0 = self._initial_state()
+        last_rss = t_start
+        while True:
+            now = time.monotonic()
+            if self.stop_reason:
+                return self.stop_reason, None
+            if self.worker.error is not None:
+                raise self.worker.error
+            if self.cfg.max_seconds is not None and now - t_start >= self.cfg.max_seconds:
+                return "stopped by user", None
+            if now - last_rss > 5.0:
+                self.stats.note_rss(now - t_start)
+                last_rss = now
+            f = self.source.slot.wait_newer(shown, 0.03)
+            if f is None:
+                if self.source.ended.is_set():
+                    latest = self.source.slot.latest()
+                    if latest is None or latest.seq <= shown:
+                        return "camera lost", self.source.message
+                self._key(self.window.poll(5))
+                if self._handle_events(time.monotonic()):
+                    return "complete", None
+                if self.window.closed:
+                    return "window closed", None
+                continue
+            self.stats.not_displayed += f.seq - shown - 1
+            shown = f.seq
+            pose = self.worker.latest
+            img = self._display_copy(f.bgr)
+            state = pose.state if pose is not None else state0
+            lm = (
+                pose.image
+                if pose is not None and pose.detected and f.t_cap - pose.t_cap < STALE_POSE_S
+                else None
+            )
+            draw_overlay(img, state, self._info(now, pose), lm)
+            action = self.window.show(img)
+            t_shown = time.monotonic()
+            st = self.stats
+            st.latency.add(t_shown - f.t_cap)
+            if lm is not None and pose is not None:
+                st.pose_age.add(t_shown - pose.t_cap)
+            st.displayed += 1
+            if st.displayed == 1:
+                st.t_first = t_shown
+            st.t_last = t_shown
+            self._last_frame = f.bgr
+            self._key(action)
+            if self._handle_events(t_shown):
+                return "complete", None
+            if self.window.closed:
+                return "window closed", None
+
+    def _finish(self, ended: str, message: str | None, error: BaseException | None) -> LiveResult:
+        # Stop the producers first, so the checker is no longer being fed, then finish it.
+        self.source.stop()
+        self.worker.stop()
+        if error is None and self.worker.error is not None:
+            error, ended = self.worker.error, "error"
+        session = None
+        paths: list[Path] = []
+        try:
+            self.scorer.events += self.scorer.checker.finish()  # a rep settling completes
+        except Exception as e:  # pragma: no cover - keep the reps already counted
+            error = error or e
+        # Speak the set's end (mute or no voice: nothing).
+        self.voice.say(self._end_line(ended))
+        snap = Snapshot.take(self.scorer)
+        if self.recorder is not None:
+            self.recorder.close()
+            try:
+                session = self.recorder.write(snap, ended)
+                paths = self.recorder.paths
+            except OSError as e:
+                message = f"Cannot save the session in {self.recorder.out_dir}: {e.strerror or e}."
+                session = self.recorder.session(snap, ended)
+        self.stats.note_rss(math.inf)
+        result = LiveResult(ended, message, session, paths, self.stats, error)
+        if not self.window.headless and ended not in ("interrupted", "window closed", "error"):
+            with contextlib.suppress(KeyboardInterrupt):
+                self._summary(result)
+        self.window.close()
+        self.voice.wait_idle(timeout=4.0 if not self.window.headless else 0.5)
+        self.voice.stop()
+        return result
+
+    def _end_line(self, ended: str) -> str | None:
+        n = len(self.scorer.checker.reps)
+        if ended == "complete":
+            return f"Set complete. {n} reps. Well done."
+        if ended == "stopped by user":
+            return f"Set ended. {n} reps."
+        if ended == "camera lost":
+            return f"The camera stopped. {n} reps saved."
+        return None
+
+    def _summary(self, result: LiveResult) -> None:
+        lines = summary_lines(result, self.cfg)
+        last = self._display_copy(self._last_frame) if self._last_frame is not None else None
+        img = summary_screen(last, lines, (1280, self.cfg.display_height or 720))
+        deadline = time.monotonic() + self.cfg.summary_s
+        self.window.show(img)
+        while time.monotonic() < deadline and self.stop_reason is None:
+            if self.window.poll(50) is not None or self.window.closed:
+                break
+
+
+HEADLINES = {
+    "complete": "Set complete",
+    "stopped by user": "Set ended",
+    "camera lost": "Camera stopped",
+    "window closed": "Window closed",
+    "interrupted": "Stopped",
+    "error": "Stopped by an error",
+}
+
+
+def summary_lines(result: LiveResult, cfg: LiveConfig) -> list[tuple[str, float, tuple[int, int, int]]]:
+    """The summary screen's lines: headline, reps, the cues most often given, saved path."""
+    s = result.session
+    lines: list[tuple[str, float, tuple[int, int, int]]] = [
+        (HEADLINES.get(result.ended, result.ended), 1.6, GREEN if result.ended == "complete" else WHITE)
+    ]
+    if s is not None:
+        n = len(s.reps)
+        count = f"{n} rep{'s' if n != 1 else ''}"
+        by_side = s.reps_by_side()
+        if by_side:
+            count += "  (" + ", ".join(f"{k} {v}" for k, v in sorted(by_side.items())) + ")"
+        lines.append((count, 1.3, WHITE))
+        clean = sum(1 for r in s.reps if not r.faults)
+        if n:
+            lines.append((f"{clean} of {n} with good form", 0.9, GREEN))
+        counts: dict[str, tuple[int, str]] = {}
+        for r in s.reps:
+            for fault in r.faults:
+                c, msg = counts.get(fault.code, (0, fault.message))
+                counts[fault.code] = (c + 1, msg)
+        for _code, (c, msg) in sorted(counts.items(), key=lambda kv: -kv[1][0])[:3]:
+            lines.append((f"{msg} ({c}x)", 0.75, AMBER))
+    if result.message:
+        lines.append((result.message, 0.7, GREY))
+    if result.paths:
+        lines.append((f"Saved: {result.paths[0].parent}", 0.65, GREY))
+    lines.append(("Press any key to close.", 0.6, GREY))
+    return lines
+
+
+def install_signal_handlers(loop: LiveLoop) -> dict[int, Any]:
+    """Ctrl-C and SIGTERM end the set cleanly (saved, ended "interrupted"); a second Ctrl-C
+    raises KeyboardInterrupt at once. Returns the old handlers (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    old: dict[int, Any] = {}
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if loop.stop_reason is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        loop.request_stop("interrupted")
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        old[sig] = signal.signal(sig, on_signal)
+    return old
+
+
+def restore_signal_handlers(old: dict[int, Any]) -> None:
+    for sig, h in old.items():
+        signal.signal(sig, h)

@@ -1,0 +1,243 @@
+"""The live overlay, sized to be read from 2-3 m: it draws, it decides nothing.
+
+Everything shown comes from the checker's :class:`~formcheck.checkers.base.CheckerState`, the
+set-up guide and the loop's flags (muted, paused): a big rep count top left (per side for the
+clamshell), the key angle against its target with a gauge, the hold timer where a hold is
+prescribed, and one cue at the bottom. The skeleton is :func:`formcheck.annotate.draw_skeleton`.
+
+Sizes scale with the frame: ``s = min(h, w) / 600`` (1.2 for 720p).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from formcheck.annotate import draw_skeleton
+from formcheck.checkers.base import CheckerState
+
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+WHITE = (255, 255, 255)
+GREY = (170, 170, 170)
+GREEN = (90, 210, 90)
+AMBER = (40, 190, 255)
+DARK = (30, 30, 30)
+BLUE = (230, 160, 60)
+
+
+@dataclass(frozen=True)
+class OverlayInfo:
+    """What the loop knows beyond the checker's state.
+
+    Attributes:
+        title: e.g. "Squat - set 1 of 3".
+        target_reps: reps in the set (per side for the clamshell).
+        guide_cue: the set-up guide's cue while the checker is in its set-up phase.
+        guide_step: its step number (1-5).
+        banner: a big centred word or two ("READY - GO!", "PAUSED"), or None.
+        banner_sub: a smaller line under the banner.
+        voice_note: "MUTED", "NO VOICE" or None.
+    """
+
+    title: str = ""
+    target_reps: int = 0
+    guide_cue: str | None = None
+    guide_step: int = 0
+    banner: str | None = None
+    banner_sub: str | None = None
+    voice_note: str | None = None
+
+
+def scale_for(shape: tuple[int, ...]) -> float:
+    h, w = shape[:2]
+    return max(0.5, min(h, w) / 600)
+
+
+def _text(
+    img: np.ndarray,
+    text: str,
+    org: tuple[int, int],
+    scale: float,
+    color=WHITE,  # type: ignore[no-untyped-def]
+    thickness: int | None = None,
+) -> None:
+    th = thickness if thickness is not None else max(1, round(scale * 2))
+    cv2.putText(img, text, org, FONT, scale, color, th, cv2.LINE_AA)
+
+
+def _size(text: str, scale: float, thickness: int | None = None) -> tuple[int, int]:
+    th = thickness if thickness is not None else max(1, round(scale * 2))
+    (w, h), _ = cv2.getTextSize(text, FONT, scale, th)
+    return w, h
+
+
+def _shade(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, keep: float = 0.3) -> None:
+    """Darken a box so text on it reads while the picture still shows through."""
+    roi = img[max(0, y0) : y1, max(0, x0) : x1]
+    if roi.size:
+        roi[:] = cv2.convertScaleAbs(roi, alpha=keep, beta=DARK[0] * (1 - keep))
+
+
+def count_panel_size(s: float) -> tuple[int, int]:
+    """(width, height) in pixels of the rep-count panel at scale ``s``."""
+    return int(210 * s), int(170 * s)
+
+
+def count_panel(state: CheckerState, target_reps: int, s: float) -> np.ndarray:
+    """The rep-count panel (BGR) for a state: drawn the same way every time for the same
+    count, so a test can find it, pixel for pixel, in a screenshot of the window."""
+    pw, ph = count_panel_size(s)
+    panel = np.full((ph, pw, 3), DARK, np.uint8)
+    pad = int(14 * s)
+    _text(panel, "REPS", (pad, int(30 * s)), 0.7 * s, GREY)
+    n = str(state.reps)
+    _text(panel, n, (pad, int(118 * s)), 3.2 * s, WHITE, max(2, round(7 * s)))
+    if target_reps:
+        nw, _ = _size(n, 3.2 * s, max(2, round(7 * s)))
+        _text(panel, f"/ {target_reps}", (pad + nw + int(10 * s), int(118 * s)), 0.8 * s, GREY)
+    if state.exercise == "clamshell":
+        left, right = state.reps_by_side.get("left", 0), state.reps_by_side.get("right", 0)
+        _text(panel, f"L {left}   R {right}", (pad, int(155 * s)), 0.8 * s, WHITE)
+    return panel
+
+
+def _gauge(img: np.ndarray, x0: int, x1: int, y: int, s: float, value: float, target: float) -> None:
+    """A 0-200 degree bar with the target marked (amber tick) and the value (white dot)."""
+    th = max(2, int(6 * s))
+    cv2.line(img, (x0, y), (x1, y), (90, 90, 90), th, cv2.LINE_AA)
+
+    def x_of(deg: float) -> int:
+        return int(x0 + (x1 - x0) * min(1.0, max(0.0, deg / 200.0)))
+
+    if math.isfinite(target):
+        xt = x_of(target)
+        cv2.line(img, (xt, y - int(12 * s)), (xt, y + int(12 * s)), AMBER, max(2, int(4 * s)))
+    if math.isfinite(value):
+        cv2.circle(img, (x_of(value), y), int(10 * s), WHITE, -1, cv2.LINE_AA)
+
+
+def _wrap(text: str, scale: float, width: int, max_lines: int = 2) -> list[str]:
+    words, lines, cur = text.split(), [], ""
+    for w in words:
+        trial = f"{cur} {w}".strip()
+        if _size(trial, scale)[0] <= width or not cur:
+            cur = trial
+        else:
+            lines.append(cur)
+            cur = w
+    if cur:
+        lines.append(cur)
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
+    return lines
+
+
+def draw_overlay(
+    img: np.ndarray, state: CheckerState, info: OverlayInfo, image_lm: np.ndarray | None = None
+) -> np.ndarray:
+    """Draw skeleton, count, key angle vs target, hold timer, cue and banner on ``img``
+    (BGR, in place); returns it."""
+    h, w = img.shape[:2]
+    s = scale_for(img.shape)
+    pad = int(14 * s)
+    if image_lm is not None:
+        draw_skeleton(img, image_lm)
+
+    # Count panel, top left.
+    panel = count_panel(state, info.target_reps, s)
+    ph, pw = panel.shape[:2]
+    img[:ph, :pw] = panel
+
+    # Top bar: key angle vs target with a gauge, hold timer, title, muted.
+    bar_h = int(96 * s)
+    _shade(img, pw, 0, w, bar_h)
+    x = pw + pad
+    if math.isfinite(state.key_deg):
+        angle = f"{state.key_label} {state.key_deg:.0f}°"
+    else:
+        angle = f"{state.key_label} --"
+    _text(img, angle, (x, int(44 * s)), 1.1 * s)
+    aw, _ = _size(angle, 1.1 * s)
+    _text(img, f"target {state.target_deg:.0f}°", (x + aw + int(16 * s), int(44 * s)), 0.75 * s, AMBER)
+    gx1 = min(w - pad, x + int(380 * s))
+    _gauge(img, x, gx1, int(74 * s), s, state.key_deg, state.target_deg)
+    right = w - pad
+    tx, _ = _size(f"target {state.target_deg:.0f}°", 0.75 * s)
+    used = x + aw + int(16 * s) + tx + int(20 * s)
+    if info.title:
+        tw, _ = _size(info.title, 0.6 * s)
+        if right - tw > used:  # the window title says it too; here only if there is room
+            _text(img, info.title, (right - tw, int(28 * s)), 0.6 * s, GREY)
+    if info.voice_note:
+        mw, _ = _size(info.voice_note, 0.6 * s)
+        _text(img, info.voice_note, (right - mw, int(88 * s)), 0.6 * s, AMBER)
+    if state.hold_target_s:
+        if state.hold_s is not None:
+            hold = f"hold {state.hold_s:.1f} / {state.hold_target_s:.0f} s"
+            done = state.hold_s >= state.hold_target_s
+        else:
+            hold = f"hold {state.hold_target_s:.0f} s"
+            done = False
+        tw, _ = _size(hold, 0.9 * s)
+        _text(img, hold, (right - tw, int(62 * s)), 0.9 * s, GREEN if done else WHITE)
+
+    # One cue, bottom: the set-up guide's while setting up, else the checker's.
+    cue = info.guide_cue if state.phase == "setup" and info.guide_cue else state.cue
+    if cue:
+        lines = _wrap(cue, 1.0 * s, w - 2 * pad)
+        line_h = int(44 * s)
+        top = h - line_h * len(lines) - int(22 * s)
+        _shade(img, 0, top, w, h, 0.2)
+        color = BLUE if state.phase == "setup" else AMBER
+        for i, line in enumerate(lines):
+            _text(img, line, (pad, top + int(36 * s) + i * line_h), 1.0 * s, color)
+        if state.phase == "setup" and info.guide_step:
+            step = f"set-up {info.guide_step}/5"
+            tw, _ = _size(step, 0.55 * s)
+            _text(img, step, (w - pad - tw, top + int(22 * s)), 0.55 * s, GREY)
+
+    # Banner, centre.
+    if info.banner:
+        bs = 2.2 * s
+        bw, bh = _size(info.banner, bs)
+        cx, cy = w // 2, h // 2
+        sub_h = int(50 * s) if info.banner_sub else 0
+        cv2.rectangle(
+            img,
+            (cx - bw // 2 - pad * 2, cy - bh - pad * 2),
+            (cx + bw // 2 + pad * 2, cy + pad * 2 + sub_h),
+            DARK,
+            -1,
+        )
+        color = GREEN if info.banner.startswith("READY") else WHITE
+        _text(img, info.banner, (cx - bw // 2, cy), bs, color)
+        if info.banner_sub:
+            sw, _ = _size(info.banner_sub, 0.8 * s)
+            _text(img, info.banner_sub, (cx - sw // 2, cy + int(44 * s)), 0.8 * s, GREY)
+    return img
+
+
+def summary_screen(
+    frame: np.ndarray | None,
+    lines: list[tuple[str, float, tuple[int, int, int]]],
+    size: tuple[int, int] = (1280, 720),
+) -> np.ndarray:
+    """The end-of-set screen: the last frame dimmed, with ``lines`` of (text, scale, colour)
+    centred from top to bottom (scale relative to ``s``)."""
+    if frame is not None:
+        img = (frame.astype(np.uint16) * 3 // 10).astype(np.uint8)
+    else:
+        img = np.full((size[1], size[0], 3), DARK, np.uint8)
+    _h, w = img.shape[:2]
+    s = scale_for(img.shape)
+    y = int(90 * s)
+    for text, sc, color in lines:
+        for line in _wrap(text, sc * s, w - int(60 * s), 3):
+            tw, th = _size(line, sc * s)
+            y += th + int(18 * s)
+            _text(img, line, ((w - tw) // 2, y), sc * s, color)
+        y += int(10 * s)
+    return img

@@ -1,0 +1,228 @@
+"""Saving a live set as it happens, in the same session format as offline scoring.
+
+A :class:`Snapshot` copies what a :class:`~formcheck.session.Session` needs from a running
+:class:`~formcheck.pipeline.Scorer` *without* finishing its checker (so counting goes on). It is
+taken on the thread that owns the scorer, right after a rep completes, and handed to the
+:class:`Recorder`'s own thread, which writes ``session.json`` and ``reps.csv`` atomically
+(``Session.write``), so a slow disk never stalls the picture. Only the newest snapshot waits to
+be written. ``ended`` is "in progress" until the final write.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from formcheck.checkers.base import Rep
+from formcheck.pipeline import Scorer
+from formcheck.session import Session
+
+IN_PROGRESS = "in progress"
+
+
+@dataclass
+class Snapshot:
+    """Copies of a scorer's counts, reps and traces at one moment."""
+
+    reps: list[Rep]
+    skipped: dict[str, str]
+    view: str
+    n_frames: int
+    n_detected: int
+    n_crowded: int
+    n_cut: int
+    trace_t: list[float]
+    trace_key: list[float]
+    trace_sig: list[float]
+    extra_warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def take(cls, scorer: Scorer) -> Snapshot:
+        ch = scorer.checker
+        n = len(scorer.trace_t)  # the three traces are appended together; copy equal lengths
+        return cls(
+            reps=list(ch.reps),
+            skipped=ch.skipped_checks(),
+            view=ch.views.estimate.view,
+            n_frames=scorer.n_frames,
+            n_detected=scorer.n_detected,
+            n_crowded=scorer.n_crowded,
+            n_cut=scorer.n_cut,
+            trace_t=scorer.trace_t[:n],
+            trace_key=scorer.trace_key[:n],
+            trace_sig=scorer.trace_sig[:n],
+        )
+
+
+def _clean(vals: list[float]) -> list[float | None]:
+    return [None if not np.isfinite(v) else round(float(v), 2) for v in vals]
+
+
+def build_session(
+    snap: Snapshot,
+    *,
+    exercise: str,
+    source: str,
+    fps: float,
+    prescription: dict[str, Any],
+    key_label: str,
+    ended: str,
+    created: str,
+) -> Session:
+    """A Session from a snapshot; the warnings are those of ``Scorer.finish``."""
+    warnings = list(snap.extra_warnings)
+    if snap.n_frames == 0:
+        warnings.append("No frames were analysed.")
+    else:
+        if snap.n_detected < 0.5 * snap.n_frames:
+            warnings.append(f"A person was seen in only {100 * snap.n_detected // snap.n_frames}% of frames.")
+        if snap.n_crowded > 0.05 * max(1, snap.n_detected):
+            warnings.append("More than one person was in view; the largest one was scored.")
+        if snap.n_cut > 0.2 * max(1, snap.n_detected):
+            warnings.append("Part of the body was often out of frame; step back so the whole body shows.")
+    if not snap.reps and snap.n_detected:
+        warnings.append("No complete reps were found.")
+    views = [r.view for r in snap.reps] or [snap.view]
+    view = max(set(views), key=views.count)
+    return Session(
+        exercise=exercise,
+        source=source,
+        view=view,
+        fps=fps,
+        n_frames=snap.n_frames,
+        duration_s=snap.trace_t[-1] if snap.trace_t else 0.0,
+        reps=list(snap.reps),
+        skipped_checks=dict(snap.skipped),
+        warnings=warnings,
+        prescription=dict(prescription),
+        key_label=key_label,
+        ended=ended,
+        created=created,
+        trace={
+            "t_s": list[float | None](snap.trace_t),
+            "key_deg": _clean(snap.trace_key),
+            "signal": _clean(snap.trace_sig),
+        },
+    )
+
+
+def session_dir(out: Path, exercise: str, now: datetime | None = None) -> Path:
+    """A new folder name ``OUT/live-<exercise>-<YYYYmmdd-HHMMSS>`` (suffixed if taken)."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    base = out / f"live-{exercise}-{stamp}"
+    d, i = base, 2
+    while d.exists():
+        d = base.with_name(f"{base.name}-{i}")
+        i += 1
+    return d
+
+
+def completed_sets_today(out: Path, exercise: str, now: datetime | None = None) -> int:
+    """How many sets of ``exercise`` saved in ``out`` today ended "complete"."""
+    import json
+
+    day = (now or datetime.now()).strftime("%Y%m%d")
+    n = 0
+    if not out.is_dir():
+        return 0
+    for d in out.glob(f"live-{exercise}-{day}-*"):
+        try:
+            if json.loads((d / "session.json").read_text()).get("ended") == "complete":
+                n += 1
+        except (OSError, ValueError):
+            continue
+    return n
+
+
+class Recorder:
+    """Writes snapshots of one live set into ``out_dir`` on its own thread.
+
+    Args:
+        out_dir: the set's folder (created on first write).
+        exercise, source, fps, prescription, key_label: copied into every session.
+        notify: called once with a sentence if writing fails.
+
+    Attributes:
+        writes: completed writes.
+        error: the first write error, if any.
+    """
+
+    def __init__(
+        self,
+        out_dir: Path,
+        *,
+        exercise: str,
+        source: str,
+        fps: float,
+        prescription: dict[str, Any],
+        key_label: str,
+        notify: Any = None,
+    ) -> None:
+        self.out_dir = out_dir
+        self._meta: dict[str, Any] = dict(
+            exercise=exercise,
+            source=source,
+            fps=fps,
+            prescription=dict(prescription),
+            key_label=key_label,
+            created=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        self.notify = notify
+        self.writes = 0
+        self.error: str | None = None
+        self._pending: Snapshot | None = None
+        self._cond = threading.Condition()
+        self._write_lock = threading.Lock()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="formcheck-save", daemon=True)
+        self._thread.start()
+
+    @property
+    def paths(self) -> list[Path]:
+        return [self.out_dir / "session.json", self.out_dir / "reps.csv"]
+
+    def session(self, snap: Snapshot, ended: str) -> Session:
+        return build_session(snap, ended=ended, **self._meta)
+
+    def request(self, snap: Snapshot) -> None:
+        """Write ``snap`` soon, as "in progress" (replaces one not yet written)."""
+        with self._cond:
+            self._pending = snap
+            self._cond.notify_all()
+
+    def write(self, snap: Snapshot, ended: str) -> Session:
+        """Write now on this thread; returns the session written. Raises OSError."""
+        session = self.session(snap, ended)
+        with self._write_lock:
+            session.write(self.out_dir)
+        self.writes += 1
+        return session
+
+    def close(self) -> None:
+        """Write what is pending, then stop the thread."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._stop or self._pending is not None)
+                snap, self._pending = self._pending, None
+                stop = self._stop
+            if snap is not None:
+                try:
+                    self.write(snap, IN_PROGRESS)
+                except OSError as e:
+                    if self.error is None:
+                        self.error = f"Cannot save the session in {self.out_dir}: {e.strerror or e}."
+                        if self.notify:
+                            self.notify(self.error)
+            if stop:
+                return

@@ -1,0 +1,122 @@
+"""The set-up guide: one cue at a time until the checker is ready to count.
+
+Steps, in order; the first one not met gives the cue:
+
+1. someone in view;
+2. head and feet in the picture ("Step back until your head and feet are in view.");
+3. the view the exercise is filmed from: side-on (squat, bridge), or lying facing the camera
+   (clamshell), from :mod:`formcheck.view` via the checker's own view tracker;
+4. the start position (the checker's counting signal inside its ``rest_range``);
+5. "Hold still." until the checker itself says it is ready.
+
+The guide only advises: "ready" is the checker's own event, so counting starts exactly when it
+does in offline scoring. A cue changes only after the new one has held for ``debounce_s``, so
+it does not flicker.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.definitions import ExerciseDef
+
+HEAD = (0, 2, 5, 7, 8)  # nose, eyes, ears
+FEET = (27, 28, 29, 30, 31, 32)  # ankles, heels, toes
+MIN_VISIBILITY = 0.5
+
+# View(s) the exercise is filmed from, and the cue that asks for it.
+ORIENTATION: dict[str, tuple[set[str], str]] = {
+    "squat": ({"side", "oblique"}, "Turn side-on to the camera."),
+    "bridge": ({"side", "oblique"}, "Lie on your back side-on to the camera."),
+    "clamshell": ({"front", "oblique"}, "Lie on your side facing the camera."),
+}
+START: dict[str, str] = {
+    "squat": "Stand up tall to start.",
+    "bridge": "Lie on your back, knees bent, feet flat.",
+    "clamshell": "Lie on your side, knees bent and together.",
+}
+STEP_CUES = (
+    "Step into view of the camera.",
+    "Step back until your head and feet are in view.",
+)
+HOLD_STILL = "Hold still."
+N_STEPS = 5
+
+
+@dataclass(frozen=True)
+class GuideState:
+    """Attributes:
+    cue: the one set-up cue to show and say (None once counting).
+    step: 1-based number of the step being worked on (``N_STEPS`` = hold still).
+    """
+
+    cue: str | None
+    step: int
+
+
+def _in_view(image: np.ndarray, idx: tuple[int, ...]) -> bool:
+    pts = image[list(idx)]
+    ok = (
+        (pts[:, 3] >= MIN_VISIBILITY)
+        & (pts[:, 0] >= 0.0)
+        & (pts[:, 0] <= 1.0)
+        & (pts[:, 1] >= 0.0)
+        & (pts[:, 1] <= 1.0)
+    )
+    return bool(ok.any())
+
+
+class SetupGuide:
+    """Set-up cues for one exercise. Call :meth:`update` once per analysed frame."""
+
+    def __init__(self, definition: ExerciseDef, debounce_s: float = 0.5) -> None:
+        self.d = definition
+        name = definition.name
+        self.views, self.turn_cue = ORIENTATION.get(name, ({"side", "front", "oblique"}, ""))
+        self.start_cue = START.get(name, definition.setup)
+        self.rest_range = definition.counting.rest_range
+        self.debounce_s = debounce_s
+        self._shown = GuideState(None, 0)  # nothing shown yet: the first assessment shows at once
+        self._pending: GuideState | None = None
+        self._pending_since = 0.0
+
+    def assess(self, image: np.ndarray, n_people: int, view: str, signal: float) -> GuideState:
+        """The first unmet step for one frame, without debouncing.
+
+        Args:
+            image: (33, 4) raw MediaPipe image landmarks (normalised x, y, z, visibility).
+            n_people: people detected.
+            view: the checker's current view estimate ("side", "front", "oblique", "unknown").
+            signal: the checker's counting signal this frame (NaN when unknown).
+        """
+        if n_people <= 0 or not np.isfinite(image[:, 3]).any():
+            return GuideState(STEP_CUES[0], 1)
+        if not (_in_view(image, HEAD) and _in_view(image, FEET)):
+            return GuideState(STEP_CUES[1], 2)
+        if view != "unknown" and view not in self.views:
+            return GuideState(self.turn_cue, 3)
+        lo, hi = self.rest_range
+        if not (math.isfinite(signal) and lo <= signal <= hi):
+            return GuideState(self.start_cue, 4)
+        return GuideState(HOLD_STILL, N_STEPS)
+
+    def update(
+        self, t_s: float, phase: str, image: np.ndarray, n_people: int, view: str, signal: float
+    ) -> GuideState:
+        """The debounced guide state; ``cue`` None while the checker is counting."""
+        if phase != "setup":
+            self._pending = None
+            self._shown = GuideState(None, N_STEPS)
+            return self._shown
+        now = self.assess(image, n_people, view, signal)
+        if now == self._shown or self._shown.cue is None:
+            self._pending = None
+            self._shown = now
+        elif self._pending != now:
+            self._pending, self._pending_since = now, t_s
+        elif t_s - self._pending_since >= self.debounce_s:
+            self._shown, self._pending = now, None
+        return self._shown

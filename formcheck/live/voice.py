@@ -1,0 +1,312 @@
+"""Spoken rep numbers and cues: an offline text-to-speech engine on its own thread.
+
+:class:`SpeechPolicy` decides *what* to say and when (pure, clock passed in, so it is tested
+without audio): rep numbers always; at most one cue every ``cue_gap_s``; never the same cue
+again within ``repeat_gap_s``; now and then a praise line after a clean rep.
+
+:class:`Voice` says it. The engine is ``pyttsx3``, which wraps espeak-ng on Linux, SAPI5 on
+Windows and NSSpeechSynthesizer on macOS. On Linux formcheck has pyttsx3's espeak driver
+synthesise each line to a WAV file and plays that with ``aplay`` (or ``paplay`` / ``pw-play``),
+so a missing audio device is noticed (the player fails) instead of passing silently. Only the
+newest line waits to be spoken: a line still waiting when a newer one comes is dropped, so
+speech never lags behind the set. When no engine or no audio output exists, it says so once
+and carries on silent. :meth:`Voice.mute` toggles it (the ``m`` key).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from formcheck.checkers.base import Event
+
+PRAISE = ("Good rep.", "Nice and controlled.", "That's it.", "Well done.", "Great form.")
+PLAYERS = (("aplay", "-q"), ("paplay",), ("pw-play",))
+
+
+class SpeechPolicy:
+    """What to say for each checker event and set-up cue, rate-limited.
+
+    Args:
+        cue_gap_s: at least this long between two cues.
+        repeat_gap_s: the same cue is not said again within this long.
+        praise_every: praise every this many clean reps in a row...
+        praise_gap_s: ...and at most once in this long.
+    """
+
+    def __init__(
+        self,
+        cue_gap_s: float = 4.0,
+        repeat_gap_s: float = 20.0,
+        praise_every: int = 3,
+        praise_gap_s: float = 12.0,
+    ) -> None:
+        self.cue_gap_s = cue_gap_s
+        self.repeat_gap_s = repeat_gap_s
+        self.praise_every = praise_every
+        self.praise_gap_s = praise_gap_s
+        self._last_cue_t = -1e9
+        self._said: dict[str, float] = {}
+        self._clean_run = 0
+        self._last_praise_t = -1e9
+        self._praise_i = 0
+
+    def cue(self, text: str | None, now: float) -> str | None:
+        """``text`` if a cue may be said now (and records it), else None."""
+        if not text:
+            return None
+        if now - self._last_cue_t < self.cue_gap_s:
+            return None
+        if now - self._said.get(text, -1e9) < self.repeat_gap_s:
+            return None
+        self._last_cue_t = now
+        self._said[text] = now
+        return text
+
+    def praise(self, now: float) -> str | None:
+        if self._clean_run < self.praise_every or now - self._last_praise_t < self.praise_gap_s:
+            return None
+        self._clean_run = 0
+        self._last_praise_t = now
+        line = PRAISE[self._praise_i % len(PRAISE)]
+        self._praise_i += 1
+        return line
+
+    def event(self, ev: Event, now: float) -> str | None:
+        """The line to say for a checker event, or None."""
+        if ev.kind == "rep" and ev.rep is not None:
+            rep = ev.rep
+            words = [f"{rep.index}."]
+            if rep.faults:
+                self._clean_run = 0
+                extra = self.cue(rep.faults[0].message, now)
+            else:
+                self._clean_run += 1
+                extra = self.praise(now)
+            if extra:
+                words.append(extra)
+            return " ".join(words)
+        if ev.kind == "ready":
+            return "Ready. Go."
+        if ev.kind == "paused":
+            return self.cue("Paused. Get back into the start position.", now)
+        return None
+
+
+def _silence_prints(module_name: str) -> None:
+    """pyttsx3's espeak driver prints "Audio saved to ..." on stdout; keep stdout clean."""
+    mod = sys.modules.get(module_name)
+    if mod is not None:
+        mod.print = lambda *a, **k: None  # type: ignore[attr-defined]
+
+
+class Voice:
+    """Says lines on its own thread; only the newest unsaid line is kept.
+
+    Args:
+        enabled: False: never speaks and never loads an engine (``--mute`` starts muted
+            instead, so ``m`` can unmute).
+        muted: start muted.
+        notify: called once with a sentence when voice is unavailable.
+        record_dir: also keep each synthesised line as ``NNN.wav`` here (tests; Linux).
+        engine_factory: returns a pyttsx3-like engine (tests); default ``pyttsx3.init``.
+        player: command to play a WAV file (default: the first of aplay, paplay, pw-play).
+
+    Attributes:
+        spoken: lines actually said (or synthesised, when only recording), in order.
+        available: False once the engine or the audio output is found missing.
+    """
+
+    def __init__(
+        self,
+        *,
+        enabled: bool = True,
+        muted: bool = False,
+        notify: Callable[[str], None] | None = None,
+        record_dir: Path | None = None,
+        engine_factory: Callable[[], Any] | None = None,
+        player: tuple[str, ...] | None = None,
+    ) -> None:
+        self.enabled = enabled
+        self.muted = muted
+        self.notify = notify or (lambda msg: print(f"formcheck: {msg}", file=sys.stderr))
+        self.record_dir = record_dir
+        self.engine_factory = engine_factory
+        self.player = player
+        self.spoken: list[str] = []
+        self.dropped = 0
+        self.available = enabled
+        self.can_play = True
+        self._pending: str | None = None
+        self._cond = threading.Condition()
+        self._stop = False
+        self._busy = False
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._thread: threading.Thread | None = None
+        self._n = 0
+
+    # -- control (any thread) ---------------------------------------------------------------
+    def start(self) -> None:
+        if not self.enabled:
+            return
+        self._thread = threading.Thread(target=self._run, name="formcheck-voice", daemon=True)
+        self._thread.start()
+
+    def say(self, text: str | None) -> None:
+        """Queue ``text`` (replacing a line not yet begun); ignored when muted or unavailable."""
+        if not text or not self.enabled or not self.available or self.muted:
+            return
+        with self._cond:
+            if self._pending is not None:
+                self.dropped += 1
+            self._pending = text
+            self._cond.notify_all()
+
+    def toggle_mute(self) -> bool:
+        """Mute or unmute; muting also cuts off the line being said. Returns ``muted``."""
+        self.muted = not self.muted
+        if self.muted:
+            with self._cond:
+                self._pending = None
+            self._kill_player()
+        return self.muted
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until nothing is pending or being said (tests, end of set)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._cond:
+                if self._pending is None and not self._busy:
+                    return True
+            if self._thread is None or not self._thread.is_alive():
+                return True
+            time.sleep(0.02)
+        return False
+
+    def stop(self, timeout: float = 2.0) -> None:
+        with self._cond:
+            self._stop = True
+            self._pending = None
+            self._cond.notify_all()
+        self._kill_player()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def pending(self) -> int:
+        return 0 if self._pending is None else 1
+
+    # -- the thread --------------------------------------------------------------------------
+    def _unavailable(self, msg: str) -> None:
+        if self.available:
+            self.available = False
+            self.notify(msg)
+
+    def _kill_player(self) -> None:
+        p = self._proc
+        if p is not None and p.poll() is None:
+            with contextlib.suppress(OSError):
+                p.terminate()
+
+    def _run(self) -> None:
+        # Nothing is loaded or checked before the first line to say: muted from the start, a
+        # missing engine or audio device is not worth a message.
+        with self._cond:
+            self._cond.wait_for(lambda: self._stop or self._pending is not None)
+            if self._stop:
+                return
+        try:
+            engine = self._make_engine()
+        except Exception as e:  # any engine failure: carry on silent
+            self._unavailable(
+                f"No text-to-speech engine could start ({type(e).__name__}: {e}); carrying on without voice."
+            )
+            return
+        # Linux: espeak-ng synthesises to a file that a player plays (a failure is visible).
+        # Elsewhere the platform voice plays directly.
+        linux_espeak = sys.platform.startswith("linux")
+        if linux_espeak:
+            _silence_prints("pyttsx3.drivers.espeak")
+            if self.player is None:
+                for cmd in PLAYERS:
+                    if shutil.which(cmd[0]):
+                        self.player = cmd
+                        break
+            if self.player is None:
+                self.can_play = False
+                if self.record_dir is None:
+                    self._unavailable("No audio player (aplay) found; carrying on without voice.")
+                    return
+                self.notify("No audio player (aplay) found; carrying on without voice.")
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._stop or self._pending is not None)
+                if self._stop:
+                    return
+                text, self._pending = self._pending or "", None
+                self._busy = True
+            try:
+                if linux_espeak:
+                    self._synth_and_play(engine, text)
+                else:
+                    engine.say(text)
+                    engine.runAndWait()
+                    self.spoken.append(text)
+            except Exception as e:
+                self._unavailable(f"Speech failed ({e}); carrying on without voice.")
+                return
+            finally:
+                self._busy = False
+
+    def _make_engine(self) -> Any:
+        if self.engine_factory is not None:
+            return self.engine_factory()
+        import pyttsx3  # imported here: optional at run time, and slow to import
+
+        engine = pyttsx3.init()
+        with contextlib.suppress(Exception):
+            engine.setProperty("rate", 165)
+        return engine
+
+    def _synth_and_play(self, engine: Any, text: str) -> None:
+        fd, wav = tempfile.mkstemp(prefix="formcheck-voice-", suffix=".wav")
+        os.close(fd)
+        try:
+            engine.save_to_file(text, wav)
+            engine.runAndWait()
+            self._n += 1
+            if self.record_dir is not None:
+                self.record_dir.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(wav, self.record_dir / f"{self._n:03d}.wav")
+            if self.can_play and self.player is not None and not self.muted:
+                try:
+                    self._proc = subprocess.Popen(
+                        [*self.player, wav], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                    )
+                    _, err = self._proc.communicate()
+                    rc = self._proc.returncode
+                except OSError as e:
+                    rc, err = 1, str(e).encode()
+                finally:
+                    self._proc = None
+                if rc != 0 and not self.muted:
+                    self.can_play = False
+                    why = err.decode(errors="replace").strip().splitlines()
+                    detail = f" ({why[-1]})" if why else ""
+                    msg = f"No audio output device{detail}; carrying on without voice."
+                    if self.record_dir is None:
+                        self._unavailable(msg)
+                        return
+                    self.notify(msg)
+            self.spoken.append(text)
+        finally:
+            Path(wav).unlink(missing_ok=True)

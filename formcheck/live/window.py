@@ -1,0 +1,114 @@
+"""The live window (``cv2.imshow``) and its keys; a headless stand-in for benchmarks and tests.
+
+Keys: ``q`` or Esc ends the set, space pauses and resumes, ``m`` mutes and unmutes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+from formcheck.errors import UsageError
+
+KEY_QUIT = "quit"
+KEY_PAUSE = "pause"
+KEY_MUTE = "mute"
+_KEYS = {
+    ord("q"): KEY_QUIT,
+    ord("Q"): KEY_QUIT,
+    27: KEY_QUIT,
+    ord(" "): KEY_PAUSE,
+    ord("m"): KEY_MUTE,
+    ord("M"): KEY_MUTE,
+}
+
+
+def has_display() -> bool:
+    """True where a window can be opened (always on Windows and macOS)."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+class Window:
+    """One OpenCV window. ``show`` draws a frame and returns the key action pressed, if any.
+
+    Args:
+        title: the window title (exercise and set).
+        headless: no window at all: ``show`` only counts frames (benchmarks, no screen).
+
+    Raises:
+        UsageError: no screen to open a window on (Linux without DISPLAY/WAYLAND_DISPLAY).
+    """
+
+    NAME = "formcheck"
+
+    def __init__(self, title: str, headless: bool = False) -> None:
+        self.title = title
+        self.headless = headless
+        self.shown = 0
+        self._open = False
+        self._closed = False
+        if headless:
+            return
+        if not has_display():
+            raise UsageError(
+                "There is no screen to open the window on (DISPLAY is not set); "
+                "use --headless to run without one."
+            )
+        # Qt's own start-up chatter (fonts, XDG_RUNTIME_DIR) is not for the user.
+        os.environ.setdefault("QT_LOGGING_RULES", "*.debug=false;qt.*=false")
+        import cv2
+
+        self._cv2 = cv2
+        cv2.namedWindow(self.NAME, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
+        cv2.setWindowTitle(self.NAME, title)
+        self._open = True
+
+    def set_title(self, title: str) -> None:
+        self.title = title
+        if self._open:
+            self._cv2.setWindowTitle(self.NAME, title)
+
+    def show(self, img: np.ndarray, wait_ms: int = 1) -> str | None:
+        """Display ``img`` (BGR) and poll the keyboard; returns "quit", "pause", "mute" or None."""
+        self.shown += 1
+        if self.headless:
+            return None
+        if self.shown > 1 and self.closed:  # imshow would open it again
+            return None
+        self._cv2.imshow(self.NAME, img)
+        return self.poll(wait_ms)
+
+    def poll(self, wait_ms: int = 1) -> str | None:
+        """Process window events for ``wait_ms`` and return a key action, without drawing."""
+        if self.headless:
+            return None
+        key = self._cv2.waitKeyEx(max(1, wait_ms))
+        if key < 0:
+            return None
+        return _KEYS.get(key & 0xFF) if (key & 0xFF) in _KEYS and key < 0x10000 else None
+
+    @property
+    def closed(self) -> bool:
+        """True once the user closed the window (its close button)."""
+        if self.headless or not self._open:
+            return False
+        if self._closed:
+            return True
+        try:
+            self._closed = self._cv2.getWindowProperty(self.NAME, self._cv2.WND_PROP_VISIBLE) < 1
+        except self._cv2.error:  # Qt: no window any more
+            self._closed = True
+        return self._closed
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            try:
+                self._cv2.destroyWindow(self.NAME)
+                self._cv2.waitKey(1)
+            except self._cv2.error:
+                pass

@@ -1,0 +1,163 @@
+"""``formcheck live`` on the bundled studio samples played as a camera (headless, real time):
+the counted reps and the saved session against each sample's ground truth."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+
+
+def studio_samples() -> list[Path]:
+    out = []
+    for js in sorted(SAMPLES.glob("*.json")):
+        try:
+            data = json.loads(js.read_text())
+        except (OSError, ValueError):
+            continue
+        if data.get("format") == "formcheck-studio" and js.with_suffix(".mp4").is_file():
+            out.append(js.with_suffix(".mp4"))
+    return out
+
+
+CLIPS = studio_samples()
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not CLIPS, reason="no studio samples (mp4 + JSON truth) in samples/"),
+]
+
+
+def target_for(truth: dict) -> int:  # type: ignore[type-arg]
+    """Reps in the set so it completes at the sample's last rep (per side for the clamshell);
+    0 when a clamshell sample works both sides (then the file ends the set)."""
+    reps = truth["reps"]
+    sides = {r.get("side") for r in reps if r.get("side")}
+    if truth["exercise"] == "clamshell" and sides:
+        return len(reps) if len(sides) == 1 else 0
+    return len(reps)
+
+
+def run_live(
+    video: Path, out: Path, *extra: str, timeout: float | None = None, display: str | None = None
+) -> tuple[subprocess.CompletedProcess, dict, dict]:  # type: ignore[type-arg]
+    """Run the sample through ``formcheck live``; returns (process, session, truth)."""
+    truth = json.loads(video.with_suffix(".json").read_text())
+    rx = out.parent / f"{video.stem}-rx.toml"
+    target = target_for(truth)
+    rx.write_text(
+        f'exercise = "{truth["exercise"]}"\nreps = {max(target, 99)}\n'
+        if target == 0
+        else f'exercise = "{truth["exercise"]}"\nreps = {target}\n'
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    if display:
+        env["DISPLAY"] = display
+    cmd = [
+        sys.executable,
+        "-m",
+        "formcheck",
+        "live",
+        "-e",
+        truth["exercise"],
+        "--camera",
+        str(video),
+        "--prescription",
+        str(rx),
+        "--out",
+        str(out),
+        "--mute",
+        *extra,
+    ]
+    if display is None:
+        cmd.append("--headless")
+    duration = truth["n_frames"] / truth["fps"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout or duration + 60)
+    dirs = sorted(out.glob("live-*"))
+    assert len(dirs) == 1, (proc.stderr, dirs)
+    session = json.loads((dirs[0] / "session.json").read_text())
+    return proc, session, truth
+
+
+def matches(reps: list[dict], truth_reps: list[dict]) -> list[tuple[dict, dict]]:  # type: ignore[type-arg]
+    """Pair each true rep with the unused counted rep around its peak (the rule of
+    ``formcheck.evaluate.compare``: the true peak inside the counted rep, +-0.3 s)."""
+    used: set[int] = set()
+    out = []
+    for lab in truth_reps:
+        best, best_d = None, 1e9
+        for i, r in enumerate(reps):
+            if i in used or not (r["start_s"] - 0.3 <= lab["peak_s"] <= r["end_s"] + 0.3):
+                continue
+            if abs(r["peak_s"] - lab["peak_s"]) < best_d:
+                best, best_d = i, abs(r["peak_s"] - lab["peak_s"])
+        if best is not None:
+            used.add(best)
+            out.append((lab, reps[best]))
+    return out
+
+
+def offline(video: Path, exercise: str) -> dict:  # type: ignore[type-arg]
+    """Offline scoring of every frame with the live loop's pose settings."""
+    from formcheck.live.app import pose_options
+    from formcheck.pipeline import Scorer
+    from formcheck.pose import iter_poses
+
+    sc = Scorer(exercise)
+    with iter_poses(video, options=pose_options(None)) as poses:
+        for info, frame, pose in poses:
+            sc.update(pose.image, pose.world, frame.t_ms / 1000, info.width / info.height, pose.n_people)
+    return sc.finish(str(video), 30.0).to_dict()
+
+
+def check_against_truth(proc, session: dict, truth: dict, video: Path) -> None:  # type: ignore[no-untyped-def,type-arg]
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert session["format"] == "formcheck-session"
+    assert session["exercise"] == truth["exercise"]
+    want = len(truth["reps"])
+    got = session["reps"]
+    assert session["rep_count"] == len(got)
+    if len(got) == want:
+        if target_for(truth):
+            assert proc.returncode == 0, proc.stderr
+            assert session["ended"] == "complete"
+        else:  # the file ends the set: a camera that stops
+            assert proc.returncode == 7, proc.stderr
+            assert session["ended"] == "camera lost"
+        pairs = matches(got, truth["reps"])
+        assert len(pairs) == want, f"counted reps not where the truth has them: {got}"
+        for lab, r in pairs:
+            if lab.get("side"):
+                assert r["side"] == lab["side"]
+        return
+    # Miscounted: fine only if offline scoring of every frame miscounts the same way (then it
+    # is the checker's doing, not the live loop's).
+    off = offline(video, truth["exercise"])
+    assert len(got) == off["rep_count"], f"live counted {len(got)}, offline {off['rep_count']}, truth {want}"
+    pytest.xfail(f"offline scoring also counts {off['rep_count']} of {want} reps")
+
+
+@pytest.mark.parametrize("video", CLIPS, ids=[c.stem for c in CLIPS])
+def test_live_counts_match_truth(video: Path, tmp_path: Path) -> None:
+    proc, session, truth = run_live(video, tmp_path / "out")
+    check_against_truth(proc, session, truth, video)
+    # Faults come from the same checks as offline scoring: live must agree with offline on
+    # most reps (frames dropped live shift metrics a little). Agreement with the truth is the
+    # checkers' business (tests/test_e2e_samples.py).
+    off = offline(video, truth["exercise"])
+    pairs_live = dict((lab["index"], r) for lab, r in matches(session["reps"], truth["reps"]))
+    pairs_off = dict((lab["index"], r) for lab, r in matches(off["reps"], truth["reps"]))
+    both = sorted(set(pairs_live) & set(pairs_off))
+    differ = [
+        f"rep {i}: live {sorted(f['code'] for f in pairs_live[i]['faults'])}, offline "
+        f"{sorted(f['code'] for f in pairs_off[i]['faults'])}"
+        for i in both
+        if {f["code"] for f in pairs_live[i]["faults"]} != {f["code"] for f in pairs_off[i]["faults"]}
+    ]
+    assert len(differ) * 3 <= len(both), "; ".join(differ)

@@ -1,0 +1,376 @@
+"""``formcheck live`` with its window, under a virtual X server (Xvfb): screenshots of the
+window (ImageMagick ``import``) show the rep count the checker reached, keys work, and the
+window title names the exercise and set.
+
+The count is checked pixel for pixel: the overlay's count panel is drawn the same way every
+time for the same count (``formcheck.live.overlay.count_panel``), so each screenshot is
+searched for the panel of every possible count and must contain exactly one of them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from formcheck.checkers.base import CheckerState
+from formcheck.live.overlay import count_panel, scale_for
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_live_samples import CLIPS, check_against_truth, target_for  # noqa: E402
+
+pytestmark = [
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Xvfb is Linux only"),
+    pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed (apt-get install xvfb)"),
+    pytest.mark.skipif(
+        shutil.which("import") is None,
+        reason="ImageMagick's import (screenshots) is not installed (apt-get install imagemagick)",
+    ),
+]
+
+
+@pytest.fixture()
+def display() -> Iterator[str]:
+    """A private Xvfb server; yields its DISPLAY."""
+    r, w = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(w), "-screen", "0", "1600x1000x24", "-nolisten", "tcp", "-noreset"],
+        pass_fds=(w,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(w)
+    with os.fdopen(r) as f:
+        num = f.readline().strip()
+    if not num:
+        proc.kill()
+        pytest.skip("Xvfb did not start")
+    yield f":{num}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def screenshot(disp: str) -> np.ndarray | None:
+    r = subprocess.run(
+        ["import", "-display", disp, "-window", "root", "png:-"], capture_output=True, timeout=20
+    )
+    if r.returncode != 0 or not r.stdout:
+        return None
+    return cv2.imdecode(np.frombuffer(r.stdout, np.uint8), cv2.IMREAD_COLOR)
+
+
+class Shooter:
+    """Takes a screenshot every ``period`` s on a thread while a process runs."""
+
+    def __init__(self, disp: str, proc: subprocess.Popen, period: float = 0.5) -> None:  # type: ignore[type-arg]
+        self.shots: list[tuple[float, np.ndarray]] = []
+        self._t = threading.Thread(target=self._run, args=(disp, proc, period), daemon=True)
+        self._t.start()
+
+    def _run(self, disp: str, proc: subprocess.Popen, period: float) -> None:  # type: ignore[type-arg]
+        t0 = time.monotonic()
+        while proc.poll() is None:
+            img = screenshot(disp)
+            if img is not None:
+                self.shots.append((time.monotonic() - t0, img))
+            time.sleep(period)
+
+    def join(self) -> list[tuple[float, np.ndarray]]:
+        self._t.join(timeout=30)
+        return self.shots
+
+
+def panel_for(exercise: str, reps: int, side: str | None, target: int, s: float) -> np.ndarray:
+    by_side = {side: reps} if side else {}
+    st = CheckerState(exercise, "rest", reps, by_side, "", 0.0, 0.0, None, None, None, "side", 0.0)
+    return count_panel(st, target, s)
+
+
+def display_size(truth: dict) -> tuple[int, int]:  # type: ignore[type-arg]
+    """(w, h) of the window: frames are shown 720 pixels high."""
+    return round(truth["width"] * 720 / truth["height"]), 720
+
+
+def counts_shown(
+    shots: list[tuple[float, np.ndarray]],
+    exercise: str,
+    max_reps: int,
+    target: int,
+    sides: list[str | None],
+    size: tuple[int, int],
+) -> list[tuple[float, int]]:
+    """For each screenshot showing the live overlay, the count whose panel it contains exactly.
+    No window manager runs, so the window sits at the top left of the screen."""
+    found: list[tuple[float, int]] = []
+    s = scale_for((size[1], size[0]))
+    for t, img in shots:
+        best: tuple[float, int] | None = None
+        for n in range(max_reps + 1):
+            for side in sides:
+                tpl = panel_for(exercise, n, side if n else None, target, s)
+                ph, pw = tpl.shape[:2]
+                diff = float(np.abs(img[:ph, :pw].astype(np.int16) - tpl).mean())
+                if best is None or diff < best[0]:
+                    best = (diff, n)
+        if best is not None and best[0] < 0.5:  # pixel-exact but for rounding
+            found.append((t, best[1]))
+    return found
+
+
+def run_windowed(
+    video: Path, out: Path, disp: str, *extra: str, keys: list[tuple[float, str]] | None = None
+) -> tuple[subprocess.CompletedProcess, list, dict, dict]:  # type: ignore[type-arg]
+    truth = json.loads(video.with_suffix(".json").read_text())
+    target = target_for(truth) or 99
+    rx = out.parent / f"{video.stem}-rx.toml"
+    rx.write_text(f'exercise = "{truth["exercise"]}"\nreps = {target}\n')
+    env = {k: v for k, v in os.environ.items() if k != "WAYLAND_DISPLAY"}
+    env["DISPLAY"] = disp
+    cmd = [
+        sys.executable,
+        "-m",
+        "formcheck",
+        "live",
+        "-e",
+        truth["exercise"],
+        "--camera",
+        str(video),
+        "--prescription",
+        str(rx),
+        "--out",
+        str(out),
+        "--mute",
+        "--summary-seconds",
+        "2",
+        *extra,
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    shooter = Shooter(disp, proc)
+    wid: list[str] = []
+    while not wid and proc.poll() is None:  # wait for the window
+        wid = (
+            subprocess.run(
+                ["xdotool", "search", "--name", "^formcheck - "], env=env, capture_output=True, text=True
+            ).stdout.split()
+            if keys
+            else ["-"]
+        )
+        time.sleep(0.1)
+    t0 = time.monotonic()
+    for at, key in keys or []:  # seconds after the window appeared
+        while time.monotonic() - t0 < at and proc.poll() is None:
+            time.sleep(0.05)
+        subprocess.run(["xdotool", "key", "--window", wid[0], key], env=env, capture_output=True)
+    stdout, stderr = proc.communicate(timeout=120)
+    shots = shooter.join()
+    done = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+    dirs = sorted(out.glob("live-*"))
+    assert len(dirs) == 1, stderr
+    return done, shots, json.loads((dirs[0] / "session.json").read_text()), truth
+
+
+def pick(prefix: str) -> Path:
+    for c in CLIPS:
+        if c.stem.startswith(prefix):
+            return c
+    pytest.skip(f"no {prefix}* studio sample in samples/")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("prefix", ["squat_side", "clamshell"])
+def test_window_shows_the_count(display: str, tmp_path: Path, prefix: str) -> None:
+    video = pick(prefix)
+    proc, shots, session, truth = run_windowed(video, tmp_path / "out", display)
+    check_against_truth(proc, session, truth, video)
+    assert shots, "no screenshots"
+    for i, (_, img) in enumerate(shots):
+        cv2.imwrite(str(tmp_path / f"shot{i:03d}.png"), img)
+    sides = sorted({r.get("side") for r in truth["reps"]}, key=str) or [None]
+    if truth["exercise"] != "clamshell":
+        sides = [None]
+    target = target_for(truth) or 99
+    shown = counts_shown(shots, truth["exercise"], len(truth["reps"]), target, sides, display_size(truth))
+    assert len(shown) >= len(shots) // 2, (
+        f"the count panel was found in only {len(shown)} of {len(shots)} screenshots (saved in {tmp_path})"
+    )
+    counts = [n for _, n in shown]
+    assert counts == sorted(counts), f"the count went down: {shown}"
+    assert counts[0] == 0
+    assert max(counts) >= len(truth["reps"]) - 1 >= 1, f"the count shown never rose: {shown}"
+    # While it ran, the picture was not blank and the overlay bar was drawn over it.
+    mid = shots[len(shots) // 2][1][:720]
+    assert mid[150:600].std() > 10, "the camera picture is blank"
+
+
+def banner_pixels(size: tuple[int, int], banner: str, sub: str) -> tuple[np.ndarray, np.ndarray]:
+    """(mask, image): the pixels of a centred banner, which are the same whatever the picture."""
+    from formcheck.live.overlay import OverlayInfo, draw_overlay
+
+    w, h = size
+    st = CheckerState("squat", "rest", 0, {}, "knee", float("nan"), 90.0, None, None, None, "side", 0)
+    info = OverlayInfo(banner=banner, banner_sub=sub)
+    a = draw_overlay(np.zeros((h, w, 3), np.uint8), st, info)
+    b = draw_overlay(np.full((h, w, 3), 255, np.uint8), st, info)
+    mask = (a == b).all(axis=2)
+    mask[: int(h * 0.3)] = False  # only the centre: the count panel is opaque too
+    mask[int(h * 0.7) :] = False
+    return mask, a
+
+
+@pytest.mark.e2e
+def test_keys_pause_and_quit(display: str, tmp_path: Path) -> None:
+    if shutil.which("xdotool") is None:
+        pytest.skip("xdotool is not installed (apt-get install xdotool)")
+    video = pick("squat_side")
+    proc, shots, session, truth = run_windowed(
+        video, tmp_path / "out", display, keys=[(3.0, "space"), (5.5, "space"), (7.0, "q")]
+    )
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert session["ended"] == "stopped by user"
+    # The PAUSED banner was on screen between the two presses of space, and not before.
+    mask, banner = banner_pixels(display_size(truth), "PAUSED", "press space to resume")
+    w, h = display_size(truth)
+
+    def shows_banner(img: np.ndarray) -> bool:
+        return float(np.abs(img[:h, :w][mask].astype(np.int16) - banner[mask]).mean()) < 0.5
+
+    flags = [(round(t, 1), shows_banner(img)) for t, img in shots]
+    assert any(f for _, f in flags), f"no screenshot shows the PAUSED banner: {flags}"
+    assert not flags[0][1]
+    # Paused, the checker saw nobody: the key angle is missing for more than a second.
+    t = np.array([v if v is not None else np.nan for v in session["trace"]["t_s"]], float)
+    k = np.array([v if v is not None else np.nan for v in session["trace"]["key_deg"]], float)
+    seen = t[np.isfinite(k)]
+    assert np.diff(seen).max() > 1.5, "counting did not pause"
+
+
+@pytest.mark.e2e
+def test_window_title_names_exercise_and_set(display: str, tmp_path: Path) -> None:
+    if shutil.which("xwininfo") is None:
+        pytest.skip("xwininfo is not installed (apt-get install x11-utils)")
+    video = pick("squat_side")
+    env = dict(os.environ, DISPLAY=display)
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "formcheck",
+            "live",
+            "-e",
+            "squat",
+            "--camera",
+            str(video),
+            "--out",
+            str(out),
+            "--mute",
+            "--max-seconds",
+            "5",
+            "--summary-seconds",
+            "0",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    titles: set[str] = set()
+    while proc.poll() is None:
+        tree = subprocess.run(["xwininfo", "-root", "-tree"], env=env, capture_output=True, text=True).stdout
+        titles |= {ln.split('"')[1] for ln in tree.splitlines() if '"formcheck' in ln}
+        time.sleep(0.3)
+    proc.communicate(timeout=30)
+    assert "formcheck - Squat - set 1 of 1" in titles, titles
+
+
+def close_like_a_window_manager(disp: str, title_prefix: str) -> bool:
+    """Send WM_DELETE_WINDOW to the window whose title starts with ``title_prefix`` (what a
+    window manager does when its close button is clicked). False if no such window."""
+    from Xlib import X, display, protocol
+
+    d = display.Display(disp)
+    try:
+        stack = list(d.screen().root.query_tree().children)
+        while stack:
+            w = stack.pop()
+            name = w.get_wm_name()
+            if isinstance(name, bytes):
+                name = name.decode(errors="replace")
+            viewable = w.get_attributes().map_state == X.IsViewable
+            if name and name.startswith(title_prefix) and viewable:
+                proto = d.intern_atom("WM_PROTOCOLS")
+                delete = d.intern_atom("WM_DELETE_WINDOW")
+                ev = protocol.event.ClientMessage(
+                    window=w, client_type=proto, data=(32, [delete, X.CurrentTime, 0, 0, 0])
+                )
+                w.send_event(ev, event_mask=X.NoEventMask)
+                d.flush()
+                return True
+            stack.extend(w.query_tree().children)
+        return False
+    finally:
+        d.close()
+
+
+@pytest.mark.e2e
+def test_closing_the_window_saves_the_set(display: str, tmp_path: Path) -> None:
+    pytest.importorskip("Xlib", reason="python-xlib is not installed (pip install python-xlib)")
+    video = pick("squat_side")
+    truth = json.loads(video.with_suffix(".json").read_text())
+    env = dict(os.environ, DISPLAY=display)
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "formcheck",
+            "live",
+            "-e",
+            "squat",
+            "--camera",
+            str(video),
+            "--out",
+            str(out),
+            "--mute",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # Close the window once the first rep is saved (again each second until it goes: Qt
+    # sometimes misses a close request that comes in while it is busy).
+    t0 = time.monotonic()
+    sent: list[float] = []
+    while proc.poll() is None and time.monotonic() - t0 < 60:
+        if sent and time.monotonic() - sent[-1] < 1.0:
+            time.sleep(0.05)
+            continue
+        for d in out.glob("live-*"):
+            try:
+                n = json.loads((d / "session.json").read_text())["rep_count"]
+            except (OSError, ValueError, KeyError):
+                continue
+            if n >= 1 and close_like_a_window_manager(display, "formcheck - "):
+                sent.append(time.monotonic())
+        time.sleep(0.1)
+    assert sent, "the window was not found"
+    print("close requests", [round(t - t0, 1) for t in sent])
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    s = json.loads(next(out.glob("live-*/session.json")).read_text())
+    assert s["ended"] == "window closed"
+    assert 1 <= s["rep_count"] < len(truth["reps"])
