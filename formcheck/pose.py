@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,6 +139,9 @@ def bbox_area(image: np.ndarray) -> float:
     return float(span[0] * span[1])
 
 
+_stderr_lock = threading.Lock()
+
+
 @contextlib.contextmanager
 def _native_stderr_silenced() -> Iterator[None]:
     """Send the C++ libraries' stderr (TFLite and glog start-up chatter) to /dev/null meanwhile.
@@ -149,15 +153,16 @@ def _native_stderr_silenced() -> Iterator[None]:
     except (AttributeError, ValueError, OSError):  # no real stderr (e.g. pytest capture)
         yield
         return
-    sys.stderr.flush()
-    saved = os.dup(fd)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), fd)
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
+    with _stderr_lock:  # two threads swapping fd 2 at once could leave it on /dev/null
+        sys.stderr.flush()
+        saved = os.dup(fd)
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), fd)
+            yield
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
 
 
 class PoseEstimator:
