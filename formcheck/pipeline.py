@@ -106,23 +106,10 @@ class Scorer:
         self.events += self.checker.finish()
         if self.n_frames and self.n_detected == 0:
             raise NoPersonError(f"No person was found in {source}.")
-        warnings = list(extra_warnings or [])
-        if self.n_frames == 0:
-            warnings.append("The input has no frames.")
-        else:
-            if self.n_detected < 0.5 * self.n_frames:
-                warnings.append(
-                    f"A person was seen in only {100 * self.n_detected // self.n_frames}% of frames."
-                )
-            if self.n_crowded > 0.05 * self.n_detected:
-                warnings.append("More than one person was in view; the largest one was scored.")
-            if self.n_cut > 0.2 * max(1, self.n_detected):
-                warnings.append(
-                    "Part of the body was often out of frame; step back so the whole body shows."
-                )
         reps = self.checker.reps
-        if not reps and self.n_detected:
-            warnings.append("No complete reps were found.")
+        warnings = list(extra_warnings or []) + quality_warnings(
+            self.n_frames, self.n_detected, self.n_crowded, self.n_cut, len(reps)
+        )
         views = [r.view for r in reps] or [self.checker.views.estimate.view]
         view = max(set(views), key=views.count)
         d = self.checker.d
@@ -145,6 +132,22 @@ class Scorer:
                 "signal": _clean(self.trace_sig),
             },
         )
+
+
+def quality_warnings(n_frames: int, n_detected: int, n_crowded: int, n_cut: int, n_reps: int) -> list[str]:
+    """Sentences about what may make a session less trustworthy (seen too little, crowded, cut)."""
+    if n_frames == 0:
+        return ["The input has no frames."]
+    out = []
+    if n_detected < 0.5 * n_frames:
+        out.append(f"A person was seen in only {100 * n_detected // n_frames}% of frames.")
+    if n_crowded > 0.05 * max(1, n_detected):
+        out.append("More than one person was in view; the largest one was scored.")
+    if n_cut > 0.2 * max(1, n_detected):
+        out.append("Part of the body was often out of frame; step back so the whole body shows.")
+    if not n_reps and n_detected:
+        out.append("No complete reps were found.")
+    return out
 
 
 def _clean(vals: list[float]) -> list[float | None]:
@@ -205,9 +208,7 @@ def score_video(
                     t_ms.append(frame.t_ms)
                 if annotate_to is not None and frame.full_bgr is not None:
                     if writer is None:
-                        writer, tmp_video = _open_writer(
-                            annotate_to, info.fps, frame.full_bgr.shape
-                        )
+                        writer, tmp_video = _open_writer(annotate_to, info.fps, frame.full_bgr.shape)
                     from formcheck.annotate import annotate
 
                     writer.write(annotate(frame.full_bgr, pose.image, scorer.checker.state, title))

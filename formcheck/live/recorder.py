@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.checkers.base import Rep
-from formcheck.pipeline import Scorer
+from formcheck.pipeline import Scorer, quality_warnings
 from formcheck.session import Session
 
 IN_PROGRESS = "in progress"
@@ -75,18 +75,9 @@ def build_session(
     created: str,
 ) -> Session:
     """A Session from a snapshot; the warnings are those of ``Scorer.finish``."""
-    warnings = list(snap.extra_warnings)
-    if snap.n_frames == 0:
-        warnings.append("No frames were analysed.")
-    else:
-        if snap.n_detected < 0.5 * snap.n_frames:
-            warnings.append(f"A person was seen in only {100 * snap.n_detected // snap.n_frames}% of frames.")
-        if snap.n_crowded > 0.05 * max(1, snap.n_detected):
-            warnings.append("More than one person was in view; the largest one was scored.")
-        if snap.n_cut > 0.2 * max(1, snap.n_detected):
-            warnings.append("Part of the body was often out of frame; step back so the whole body shows.")
-    if not snap.reps and snap.n_detected:
-        warnings.append("No complete reps were found.")
+    warnings = list(snap.extra_warnings) + quality_warnings(
+        snap.n_frames, snap.n_detected, snap.n_crowded, snap.n_cut, len(snap.reps)
+    )
     views = [r.view for r in snap.reps] or [snap.view]
     view = max(set(views), key=views.count)
     return Session(
