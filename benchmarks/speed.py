@@ -126,13 +126,19 @@ def write_mannequin_clip(path: Path, seconds: float = 10.0, fps: float = 30.0,
     return path
 
 
-def upscale(src: Path, dst: Path, width: int, height: int, loops: int = 1) -> Path:
+def upscale(src: Path, dst: Path, width: int, height: int, loops: int = 1,
+            grain: bool = False) -> Path:
     """``src`` resized to width x height (and played ``loops`` times): H.264 via ffmpeg if
-    installed (what phones record), else MPEG-4 part 2 via OpenCV."""
+    installed (what phones record), else MPEG-4 part 2 via OpenCV.
+
+    ``grain`` adds camera-like sensor noise (ffmpeg only): an upscaled render is so smooth that
+    it compresses to a fraction of a phone video's bitrate and decodes unrealistically fast.
+    """
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg:
+        vf = f"scale={width}:{height}" + (",noise=alls=6:allf=t" if grain else "")
         cmd = [ffmpeg, "-v", "error", "-y", "-stream_loop", str(loops - 1), "-i", str(src),
-               "-vf", f"scale={width}:{height}", "-c:v", "libx264", "-preset", "veryfast",
+               "-vf", vf, "-c:v", "libx264", "-preset", "veryfast",
                "-crf", "20", "-pix_fmt", "yuv420p", str(dst)]
         subprocess.run(cmd, check=True)
         return dst
@@ -169,8 +175,8 @@ def default_clips(workdir: Path, seconds: float) -> list[Path]:
         print(f"base clip: synthetic mannequin, {seconds:g} s (no samples/*.mp4 yet)")
     if shutil.which("ffmpeg"):  # re-encode the base too, so all three share a codec
         base = upscale(base, workdir / "clip_480p.mp4", 640, 480)
-    return [base, upscale(base, workdir / "clip_720p.mp4", 1280, 720),
-            upscale(base, workdir / "clip_1080p.mp4", 1920, 1080)]
+    return [base, upscale(base, workdir / "clip_720p.mp4", 1280, 720, grain=True),
+            upscale(base, workdir / "clip_1080p.mp4", 1920, 1080, grain=True)]
 
 
 # -- the three ways to score a clip --------------------------------------------------------------
@@ -389,8 +395,9 @@ def bench(path: Path, options: PoseOptions, exercise: str, repeats: int,
           compare_threads: bool = False, quiet_wait_s: float = 0.0) -> None:
     info = probe(path)
     duration = info.n_frames / info.fps if info.n_frames else float("nan")
+    mbps = path.stat().st_size * 8 / 1e6 / duration if duration > 0 else float("nan")
     print(f"\n{path.name}: {info.width}x{info.height}, {info.fps:g} fps, {info.n_frames} frames "
-          f"({duration:.1f} s); best of {repeats}")
+          f"({duration:.1f} s, {mbps:.1f} Mbit/s); best of {repeats}")
     runs: dict[str, list[Timing]] = {}
     notes: list[str] = []
     modes: list[tuple[str, Callable[[], Timing | str]]] = [
