@@ -254,8 +254,16 @@ def _open_writer(dest: Path, fps: float, shape: tuple[int, ...]):  # type: ignor
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".mp4", dir=dest.parent)
     os.close(fd)
     h, w = shape[:2]
-    for codec in ("avc1", "mp4v"):
-        writer = cv2.VideoWriter(tmp, cv2.VideoWriter.fourcc(*codec), fps, (w, h))
-        if writer.isOpened():
-            return writer, Path(tmp)
+    # H.264 plays in browsers but is missing from some OpenCV builds; mp4v always works. Trying
+    # H.264 where it is missing makes OpenCV log errors meant for developers: keep them quiet.
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        for codec in ("avc1", "mp4v"):
+            writer = cv2.VideoWriter(tmp, cv2.VideoWriter.fourcc(*codec), fps, (w, h))
+            if writer.isOpened():
+                return writer, Path(tmp)
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+    Path(tmp).unlink(missing_ok=True)
     raise OSError("Could not open a video writer for the annotated video.")
