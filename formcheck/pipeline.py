@@ -92,7 +92,7 @@ class Scorer:
         st = self.checker.state
         self.trace_t.append(round(t_s, 3))
         self.trace_key.append(st.key_deg)
-        self.trace_sig.append(self.checker._last_sig)
+        self.trace_sig.append(self.checker.signal_value)
         return events
 
     def finish(

@@ -139,11 +139,15 @@ class _Buffer:
         return len(self.t)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        keys: dict[str, None] = {}
-        for r in self.rows:
-            keys.update(dict.fromkeys(r))
-        sig = {k: np.array([r.get(k, np.nan) for r in self.rows], np.float64) for k in keys}
-        return np.array(self.t), np.array(self.valid, bool), sig
+        return np.array(self.t), np.array(self.valid, bool), _columns(self.rows)
+
+
+def _columns(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
+    """Per-frame signal dicts -> one (n,) array per signal name, NaN where a frame lacks it."""
+    keys: dict[str, None] = {}
+    for r in rows:
+        keys.update(dict.fromkeys(r))
+    return {k: np.array([r.get(k, np.nan) for r in rows], np.float64) for k in keys}
 
 
 @dataclass
@@ -175,7 +179,6 @@ class Checker:
         self.skipped: dict[str, str] = {}
         self.phase = "setup"
         self._t = 0.0
-        self._last_sig = float("nan")
         self._ready_since: float | None = None
         self._ready_vals: list[float] = []
         self._missing_since: float | None = None
@@ -210,6 +213,18 @@ class Checker:
         """A reason this movement is not a rep of the exercise (e.g. walking), or None."""
         return None
 
+    def _away(self, values: float | np.ndarray, rest: float | None = None) -> np.ndarray:
+        """How far the counting signal is from rest, in the rep's direction (>0 = into a rep)."""
+        return self._sgn * (np.asarray(values, np.float64) - (self._rest if rest is None else rest))
+
+    def _away_rows(self, rows: list[dict[str, float]]) -> np.ndarray:
+        return self._away(np.array([r.get(self.c.signal, np.nan) for r in rows], np.float64))
+
+    @property
+    def signal_value(self) -> float:
+        """The counting signal in the latest frame (NaN when the person was not measurable)."""
+        return self._last_row.get(self.c.signal, float("nan"))
+
     # -- the state machine ----------------------------------------------------------------
     def update(self, frame: Frame) -> list[Event]:
         """Feed one frame; returns the events it caused (often none)."""
@@ -218,7 +233,6 @@ class Checker:
         sig = self.signals(frame, view) if frame.detected else {}
         ok = frame.detected and self.valid(frame, sig)
         s = sig.get(self.c.signal, np.nan) if ok else np.nan
-        self._last_sig = s
         self._last_row = sig if ok else {}
         events: list[Event] = []
         if ok:
@@ -243,8 +257,8 @@ class Checker:
                 events += self._active_step(frame.t_s, s)
         elif self.phase == "settle":
             self._post.append(frame.t_s, ok, sig)
-            d = self._sgn * (s - self._rest) if ok else np.nan
-            post_d = [self._sgn * (r.get(self.c.signal, np.nan) - self._rest) for r in self._post.rows]
+            d = float(self._away(s)) if ok else np.nan
+            post_d = self._away_rows(self._post.rows)
             rising = ok and d - np.nanmin(post_d) >= self.c.start_delta
             if frame.t_s - self._end_t >= SETTLE_S or rising or gone:
                 events += self._finish_rep()
@@ -291,7 +305,7 @@ class Checker:
             self._pre.popleft()
         if not ok:
             return []
-        d = self._sgn * (s - self._rest)
+        d = float(self._away(s))
         if d < self.c.start_delta / 3:
             self._rest += 0.05 * (s - self._rest)  # follow slow drift of the rest position
         if d >= self.c.start_delta:
@@ -305,7 +319,7 @@ class Checker:
         return []
 
     def _active_step(self, t: float, s: float) -> list[Event]:
-        d = self._sgn * (s - self._rest)
+        d = float(self._away(s))
         if d > self._peak_d:
             self._peak_d, self._peak_t = d, t
             self._back_d, self._back_t = d, t
@@ -322,7 +336,7 @@ class Checker:
             # (e.g. not standing fully): the rep ended at the turn, the next one starts there.
             # This rep ends when it first got near that turning level; the next one starts
             # at the last frame still near it (a pause in between belongs to neither).
-            ds = np.array([self._sgn * (r.get(self.c.signal, np.nan) - self._rest) for r in self._cur.rows])
+            ds = self._away_rows(self._cur.rows)
             after = np.array(self._cur.t) >= self._peak_t
             near = after & (ds <= self._back_d + self.c.start_delta / 3)
             idx = np.flatnonzero(near)
@@ -348,7 +362,7 @@ class Checker:
         self._peak_d, self._peak_t = -np.inf, self._t
         for t, v, r in list(self._post_tail())[first:]:
             self._cur.append(t, v, r)
-            d = self._sgn * (r.get(self.c.signal, np.nan) - self._rest)
+            d = float(self._away(r.get(self.c.signal, np.nan)))
             if v and d > self._peak_d:
                 self._peak_d, self._peak_t = d, t
         self._back_d, self._back_t = self._peak_d, self._peak_t
@@ -369,11 +383,7 @@ class Checker:
         rest0 = self._rest
         t, valid, sig = self._cur.arrays()
         _, _, post = self._post.arrays()
-        pre_rows = [r for (_, _, r) in self._pre]
-        pre_buf = _Buffer()
-        for r in pre_rows:
-            pre_buf.append(0.0, True, r)
-        _, _, pre = pre_buf.arrays()
+        pre = _columns([r for (_, _, r) in self._pre])
         self._pre.clear()
         for tt, v, r in self._post_tail():
             self._pre.append((tt, v, r))
@@ -382,7 +392,7 @@ class Checker:
         tail = post.get(self.c.signal, np.array([]))[-5:]
         if np.isfinite(tail).sum() >= 3 and np.nanstd(tail) < 3.0:
             settled = float(np.nanmedian(tail))
-            if self._sgn * (settled - self._rest) > self.c.start_delta / 3:
+            if self._away(settled) > self.c.start_delta / 3:
                 self._rest = settled
         if len(t) < 2:
             return []
@@ -390,7 +400,7 @@ class Checker:
         peak_i = int(np.argmin(np.abs(t - self._peak_t)))
         # The rep began at the last frame before its peak still within START_FRACTION of its
         # own excursion from rest: small and large reps alike, whatever the jitter at rest.
-        d_all = self._sgn * (sig.get(self.c.signal, np.full(len(t), np.nan)) - rest0)
+        d_all = self._away(sig.get(self.c.signal, np.full(len(t), np.nan)), rest0)
         s0 = 0
         if np.isfinite(d_all[: peak_i + 1]).any():
             calm = np.flatnonzero(d_all[: peak_i + 1] <= START_FRACTION * np.nanmax(d_all[: peak_i + 1]))
@@ -405,7 +415,7 @@ class Checker:
             peak_i,
             self.views.estimate,
         )
-        dsig = self._sgn * (data.sig.get(self.c.signal, np.full(len(data.t), np.nan)) - rest0)
+        dsig = d_all[s0 : i_end + 1]
         if np.isfinite(dsig).any():
             data.reach_i = int(np.flatnonzero(dsig >= np.nanmax(dsig) - REACH_DEG)[0])
         duration = float(data.t[-1] - data.t[0])
@@ -456,7 +466,7 @@ class Checker:
 
     def _update_hold(self, s: float) -> None:
         """Live hold timer: time spent near the top of the current rep (seconds)."""
-        d = self._sgn * (s - self._rest) if np.isfinite(s) else np.nan
+        d = float(self._away(s))
         top = (
             self.phase == "active"
             and self._peak_d >= self.c.min_excursion

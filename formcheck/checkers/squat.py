@@ -102,8 +102,6 @@ class SquatChecker(Checker):
         knee2d = float(angle(hip, knee, ankle))
         shin = float(distance(knee, ankle))
         thigh = float(distance(hip, knee))
-        sh_mid = midpoint(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER))
-        hip_mid = midpoint(xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP))
         a_l, a_r = xy(frame, L.LEFT_ANKLE), xy(frame, L.RIGHT_ANKLE)
         k_l, k_r = xy(frame, L.LEFT_KNEE), xy(frame, L.RIGHT_KNEE)
         ankle_gap = float(distance(a_l, a_r))
@@ -149,8 +147,6 @@ class SquatChecker(Checker):
             "ankle_dy": abs(float(a_l[1] - a_r[1])),
             "torso_tilt": torso_tilt(frame),
             "leg_len": thigh + shin,
-            "hip_y": float(hip_mid[1]),
-            "trunk_len": float(distance(sh_mid, hip_mid)),
         }
 
     def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
