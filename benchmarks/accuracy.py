@@ -8,24 +8,18 @@ metric error, and fault precision and recall per code.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from formcheck.evaluate import evaluate_sample
+from formcheck.evaluate import evaluate_sample, studio_samples
 
 
 def main(dirs: list[str]) -> int:
     folders = [Path(d) for d in dirs] or [Path(__file__).resolve().parents[1] / "samples"]
-    videos = []
-    for folder in folders:
-        for js in sorted(folder.glob("*.json")):
-            truth = json.loads(js.read_text())
-            if truth.get("format") == "formcheck-studio" and js.with_suffix(".mp4").is_file():
-                videos.append((js.with_suffix(".mp4"), truth))
+    videos = [clip for folder in folders for clip in studio_samples(folder)]
     if not videos:
         print("no studio samples found")
         return 1

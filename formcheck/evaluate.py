@@ -7,6 +7,7 @@ the studio's samples. Labels follow the realdata README: ``reps`` with ``start_s
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,9 +75,7 @@ class ClipResult:
     @property
     def count_error(self) -> int:
         lo, hi = self.count_range
-        return (
-            0 if self.count_ok else (self.counted - hi if self.counted > hi else self.counted - lo)
-        )
+        return 0 if self.count_ok else (self.counted - hi if self.counted > hi else self.counted - lo)
 
 
 def compare(
@@ -88,9 +87,7 @@ def compare(
     the rep's view cannot show is left out of the tally (it is listed as a skipped check).
     """
     lo, hi = label.get("acceptable_count_range") or [label["complete_reps"]] * 2
-    res = ClipResult(
-        name, label["exercise"], len(reps), int(label["complete_reps"]), (int(lo), int(hi))
-    )
+    res = ClipResult(name, label["exercise"], len(reps), int(label["complete_reps"]), (int(lo), int(hi)))
     res.uncertain = uncertain_codes(label.get("uncertain", ""))
     used: set[int] = set()
     for lab in label["reps"]:
@@ -179,6 +176,17 @@ class SampleResult:
     clip: ClipResult
     rep_metric_errors: dict[str, list[float]]  # metric -> per-rep error (scored - truth)
     session: Any = None
+
+
+def studio_samples(folder: Path, pattern: str = "*.json") -> list[tuple[Path, dict[str, Any]]]:
+    """(video, ground truth) for every studio clip in ``folder``: a ``formcheck-studio`` JSON
+    with its mp4 beside it, in name order."""
+    out = []
+    for js in sorted(Path(folder).glob(pattern)):
+        truth = json.loads(js.read_text())
+        if truth.get("format") == "formcheck-studio" and js.with_suffix(".mp4").is_file():
+            out.append((js.with_suffix(".mp4"), truth))
+    return out
 
 
 def truth_as_label(truth: dict[str, Any]) -> dict[str, Any]:

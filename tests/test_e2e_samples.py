@@ -11,21 +11,12 @@ import numpy as np
 import pytest
 
 from formcheck.definitions import load
-from formcheck.evaluate import SampleResult, evaluate_sample
+from formcheck.evaluate import SampleResult, evaluate_sample, studio_samples
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
-def _samples() -> list[Path]:
-    out = []
-    for js in sorted(SAMPLES.glob("*.json")):
-        data = json.loads(js.read_text())
-        if data.get("format") == "formcheck-studio" and js.with_suffix(".mp4").is_file():
-            out.append(js.with_suffix(".mp4"))
-    return out
-
-
-CLIPS = _samples()
+CLIPS = [video for video, _ in studio_samples(SAMPLES)]
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(not CLIPS, reason="no studio samples in samples/"),

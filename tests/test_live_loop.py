@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from formcheck.evaluate import studio_samples
+
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 
@@ -47,10 +49,8 @@ def mannequin(seconds: float) -> Path:
 
 def squat_sample() -> tuple[Path, dict]:  # type: ignore[type-arg]
     """A squat studio sample and its truth; skips the test when there is none."""
-    for js in sorted((ROOT / "samples").glob("squat_side*.json")):
-        truth = json.loads(js.read_text())
-        if truth.get("format") == "formcheck-studio" and js.with_suffix(".mp4").is_file():
-            return js.with_suffix(".mp4"), truth
+    for video, truth in studio_samples(ROOT / "samples", "squat_side*.json"):
+        return video, truth
     pytest.skip("no squat studio sample (mp4 + JSON truth) in samples/")
 
 

@@ -11,23 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from formcheck.evaluate import studio_samples
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 
 
-def studio_samples() -> list[Path]:
-    out = []
-    for js in sorted(SAMPLES.glob("*.json")):
-        try:
-            data = json.loads(js.read_text())
-        except (OSError, ValueError):
-            continue
-        if data.get("format") == "formcheck-studio" and js.with_suffix(".mp4").is_file():
-            out.append(js.with_suffix(".mp4"))
-    return out
-
-
-CLIPS = studio_samples()
+CLIPS = [video for video, _ in studio_samples(SAMPLES)]
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(not CLIPS, reason="no studio samples (mp4 + JSON truth) in samples/"),
