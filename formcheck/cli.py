@@ -19,6 +19,8 @@ TRACE_EXTS = {".npz"}
 
 def _parser() -> argparse.ArgumentParser:
     from formcheck.definitions import available
+    from formcheck.store_cli import add_parsers as add_store_parsers
+    from formcheck.store_cli import add_store_options
 
     p = argparse.ArgumentParser(
         prog="formcheck", description="Rep counting and form feedback for rehab exercises."
@@ -65,12 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument(
         "--jobs", "-j", type=int, default=0, help="parallel processes (default: one per core)"
     )
+    add_store_options(sc, writes=True)
     lv = sub.add_parser("live", help="coach a set live from a webcam (or a video played as one)")
     from formcheck.live.app import add_arguments as live_arguments
 
     live_arguments(lv)
     ex = sub.add_parser("exercises", help="list exercises, their checks and source documents")
     ex.add_argument("name", nargs="?", choices=available())
+    add_store_parsers(sub)
     st = sub.add_parser(
         "studio",
         help="render sample videos with known ground truth (needs the 'studio' extra)",
@@ -216,6 +220,17 @@ def _cmd_score(args: argparse.Namespace) -> int:
     if args.model is not None and not args.model.is_file():
         raise UsageError(f"No model file at {args.model}.")
     files = _collect(args.inputs)
+    from formcheck.store_cli import open_for_recording
+
+    store = open_for_recording(args)
+    try:
+        return _score_files(args, files, rx, store)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any] | None, store: Any) -> int:
     tty = sys.stderr.isatty() and not args.json
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     jobs = max(1, min(jobs, len(files)))
@@ -235,6 +250,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     if jobs == 1:
         for p in params:
             results.append(_score_one(*p, show_progress=tty))
+            _record(store, results[-1], args, rx)
             _print_result(results[-1], args.json, len(files))
     else:
         if tty:
@@ -244,6 +260,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
             futures = [pool.submit(_score_one, *p, show_progress=False) for p in params]
             for fut in as_completed(futures):
                 results.append(fut.result())
+                _record(store, results[-1], args, rx)
                 _print_result(results[-1], args.json, len(files))
         except KeyboardInterrupt:
             for proc in list(getattr(pool, "_processes", {}).values()):
@@ -268,10 +285,26 @@ def _cmd_score(args: argparse.Namespace) -> int:
         print(json.dumps(payload, indent=1))
     failed = [r for r in results if not r["ok"]]
     if not failed:
-        return ExitCode.OK
+        return ExitCode.STORE if any("store_error" in r for r in results) else ExitCode.OK
     if len(failed) == len(results):
         return failed[0]["code"] if len({r["code"] for r in failed}) == 1 else ExitCode.PARTIAL
     return ExitCode.PARTIAL
+
+
+def _record(store: Any, r: dict[str, Any], args: argparse.Namespace, rx: dict[str, Any] | None) -> None:
+    """Add a scored session to the store; a store that fails is told once, the files stay."""
+    if store is None or not r["ok"]:
+        return
+    from formcheck.errors import StoreError
+    from formcheck.store_cli import patient_name, record
+
+    try:
+        sid = record(store, r["session"], patient=patient_name(args, rx), origin="score", prescribed=rx)
+    except StoreError as e:
+        r["store_error"] = e.message
+        return
+    r["session_id"] = sid
+    r["summary"]["session_id"] = sid
 
 
 def _print_result(r: dict[str, Any], as_json: bool, n: int) -> None:
@@ -282,8 +315,12 @@ def _print_result(r: dict[str, Any], as_json: bool, n: int) -> None:
         return
     if not as_json:
         print(session_text(r["session"], r["written"]))
+        if "session_id" in r:
+            print(f"Recorded as session {r['session_id']} in the store (formcheck report {r['session_id']}).")
         if n > 1:
             print()
+    if "store_error" in r:
+        print(f"formcheck: {r['store_error']} The files above were written.", file=sys.stderr)
 
 
 def _cmd_exercises(args: argparse.Namespace) -> int:
@@ -321,7 +358,11 @@ def main(argv: list[str] | None = None) -> int:
             from formcheck.live.app import run as live_run
 
             return live_run(args)
-        return _cmd_exercises(args)
+        if args.command == "exercises":
+            return _cmd_exercises(args)
+        from formcheck.store_cli import run as store_run
+
+        return store_run(args)
     except FormcheckError as e:
         print(f"formcheck: {e.message}", file=sys.stderr)
         return int(e.exit_code)

@@ -15,6 +15,8 @@ from typing import Any
 from formcheck.errors import MissingInputError, UsageError
 
 VIEWS = ("side", "front", "oblique")
+MOMENTS = ("start", "peak", "end")
+BETTER = ("lower", "higher", "closer")
 DOCUMENTS = {
     "000": "000_2c2fe7a3486a5c1e.txt",
     "001": "001_3655a9a4f8da819c.txt",
@@ -39,6 +41,8 @@ class Check:
         views: camera views in which the metric is valid.
         cue: formcheck's short words to the user.
         source: the document id ("004") the cue comes from; quote: what it says.
+        moment: when in a rep the fault shows best ("start", "peak" or "end"): the still a
+            report shows is taken then.
     """
 
     code: str
@@ -52,6 +56,7 @@ class Check:
     quote: str
     relative_to: str | None = None
     requires: str | None = None
+    moment: str = "peak"
 
     def limit(self, prescription: dict[str, float]) -> float:
         base = prescription[self.relative_to] if self.relative_to else 0.0
@@ -92,6 +97,34 @@ class Counting:
 
 
 @dataclass(frozen=True)
+class MetricSpec:
+    """How a report shows one per-rep metric: its words and unit."""
+
+    name: str
+    label: str
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """What a clinician's report plots and tabulates for an exercise.
+
+    Attributes:
+        rom: the per-rep range-of-motion metric, compared with ``prescription[target]``.
+        better: which way the range of motion improves: "lower" (a deeper knee angle),
+            "higher" (a wider opening) or "closer" to the target (a straight hip line).
+        columns: metrics in the per-rep table, in order.
+    """
+
+    rom: str
+    better: str
+    columns: tuple[MetricSpec, ...]
+
+    def spec(self, name: str) -> MetricSpec:
+        return next((c for c in self.columns if c.name == name), MetricSpec(name, name.replace("_", " ")))
+
+
+@dataclass(frozen=True)
 class ExerciseDef:
     name: str
     title: str
@@ -105,6 +138,7 @@ class ExerciseDef:
     counting: Counting
     prescription: dict[str, float]
     checks: tuple[Check, ...] = field(default_factory=tuple)
+    report: ReportSpec | None = None
 
     def with_prescription(self, overrides: dict[str, Any]) -> ExerciseDef:
         """A copy with prescription values replaced; unknown keys raise UsageError."""
@@ -169,6 +203,9 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         for key in ("relative_to", "requires"):
             if c.get(key) is not None and c[key] not in pr:
                 raise ValueError(f"{w}: {key} '{c[key]}' is not a prescription value")
+        moment = c.get("moment", "peak")
+        if moment not in MOMENTS:
+            raise ValueError(f"{w}: moment must be one of {MOMENTS}")
         if _need(c, "source", w) not in DOCUMENTS:
             raise ValueError(f"{w}: source must be one of the documents {sorted(DOCUMENTS)}")
         checks.append(
@@ -184,10 +221,12 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
                 quote=_need(c, "quote", w),
                 relative_to=c.get("relative_to"),
                 requires=c.get("requires"),
+                moment=moment,
             )
         )
     if ex.get("target") not in pr:
         raise ValueError(f"{where}: exercise.target must name a prescription value")
+    report = _parse_report(data.get("report"), where)
     return ExerciseDef(
         name=ex["name"],
         title=ex["title"],
@@ -201,7 +240,25 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         counting=counting,
         prescription=pr,
         checks=tuple(checks),
+        report=report,
     )
+
+
+def _parse_report(rep: dict[str, Any] | None, where: str) -> ReportSpec | None:
+    if rep is None:
+        return None
+    w = f"{where}: report"
+    if rep.get("better") not in BETTER:
+        raise ValueError(f"{w}.better must be one of {BETTER}")
+    cols = []
+    for c in _need(rep, "columns", w):
+        if not isinstance(c, list) or not 2 <= len(c) <= 3:
+            raise ValueError(f"{w}.columns: each is [metric, label] or [metric, label, unit]")
+        cols.append(MetricSpec(*[str(v) for v in c]))
+    rom = _need(rep, "rom", w)
+    if rom not in [c.name for c in cols]:
+        raise ValueError(f"{w}.rom '{rom}' must be one of the columns")
+    return ReportSpec(rom=rom, better=rep["better"], columns=tuple(cols))
 
 
 def load(name: str) -> ExerciseDef:

@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     NO_PERSON = 5  # no person found in the video
     PARTIAL = 6  # several inputs, some failed (the others were scored)
     CAMERA = 7  # camera missing, busy or stopped sending frames
+    STORE = 8  # the session store is damaged, from a newer formcheck, or cannot be written
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -52,3 +53,7 @@ class NoPersonError(FormcheckError):
 
 class CameraError(FormcheckError):
     exit_code = ExitCode.CAMERA
+
+
+class StoreError(FormcheckError):
+    exit_code = ExitCode.STORE

@@ -188,8 +188,11 @@ def score_video(
     """
     from formcheck.pose import PoseOptions, iter_poses
 
+    from formcheck.stills import StillKeeper
+
     options = PoseOptions() if model is None else PoseOptions(model_path=Path(model))
     scorer = Scorer(exercise, prescription)
+    keeper = StillKeeper(scorer.checker.d)
     writer = None
     tmp_video: Path | None = None
     images: list[np.ndarray] = []
@@ -201,7 +204,11 @@ def score_video(
             info = poses.info
             aspect = info.width / info.height
             for _, frame, pose in poses:
-                scorer.update(pose.image, pose.world, frame.t_ms / 1000.0, aspect, pose.n_people)
+                t_s = frame.t_ms / 1000.0
+                keeper.offer(t_s, frame.rgb_small, pose.image)
+                for ev in scorer.update(pose.image, pose.world, t_s, aspect, pose.n_people):
+                    if ev.rep is not None:
+                        keeper.capture(ev.rep)
                 if landmarks_to is not None:
                     images.append(pose.image)
                     worlds.append(pose.world)
@@ -216,6 +223,9 @@ def score_video(
                     progress(frame.index + 1, info.n_frames)
             extra = [poses.error] if poses.truncated and poses.error else []
         session = scorer.finish(str(path), info.fps, extra)
+        for rep in session.reps:  # a rep that completed as the video ended
+            keeper.capture(rep)
+        session.stills = dict(keeper.stills)
         if writer is not None and tmp_video is not None and annotate_to is not None:
             writer.release()
             writer = None

@@ -38,6 +38,8 @@ class Session:
         prescription: the targets the reps were judged against.
         trace: per-frame arrays as lists: "t_s", "key_deg" (the key angle), "signal".
         ended: "complete", or how a live set ended ("interrupted", "camera lost", ...).
+        stills: small JPEGs of the moments faults happened, keyed ``"<rep>:<code>"`` (see
+            :mod:`formcheck.stills`); kept in the session store, not in the JSON.
     """
 
     exercise: str
@@ -54,6 +56,7 @@ class Session:
     trace: dict[str, list[float | None]] = field(default_factory=dict)
     ended: str = "complete"
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    stills: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def reps_by_side(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -144,3 +147,70 @@ def atomic_write_text(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def session_from_dict(d: dict[str, Any]) -> Session:
+    """A Session from its JSON form (``Session.to_dict``); raises ValueError if it is not one."""
+    from formcheck.checkers.base import Fault
+
+    if d.get("format") != SESSION_FORMAT:
+        raise ValueError("not a formcheck session file")
+    if int(d.get("version", 0)) > SESSION_VERSION:
+        raise ValueError(f"written by a newer formcheck (session format {d.get('version')})")
+
+    def num(v: Any) -> float:
+        return float("nan") if v is None else float(v)
+
+    try:
+        reps = [
+            Rep(
+                index=int(r["index"]),
+                side=r.get("side"),
+                start_s=float(r["start_s"]),
+                peak_s=float(r.get("peak_s", r["start_s"])),
+                end_s=float(r["end_s"]),
+                view=str(r.get("view", d.get("view", "unknown"))),
+                metrics={k: num(v) for k, v in r.get("metrics", {}).items()},
+                faults=[
+                    Fault(
+                        str(f["code"]),
+                        str(f.get("message", "")),
+                        str(f.get("source", "")),
+                        str(f.get("quote", "")),
+                        num(f.get("value")),
+                        num(f.get("limit")),
+                    )
+                    for f in r.get("faults", [])
+                ],
+            )
+            for r in d["reps"]
+        ]
+        return Session(
+            exercise=str(d["exercise"]),
+            source=str(d.get("source", "")),
+            view=str(d.get("view", "unknown")),
+            fps=float(d.get("fps", 0.0)),
+            n_frames=int(d.get("n_frames", 0)),
+            duration_s=float(d.get("duration_s", 0.0)),
+            reps=reps,
+            skipped_checks={s["code"]: s["reason"] for s in d.get("skipped_checks", [])},
+            warnings=[str(w) for w in d.get("warnings", [])],
+            prescription={k: float(v) for k, v in d.get("prescription", {}).items()},
+            key_label=str(d.get("key_label", "")),
+            trace={k: list(v) for k, v in d.get("trace", {}).items()},
+            ended=str(d.get("ended", "complete")),
+            created=str(d.get("created") or datetime.now(UTC).isoformat(timespec="seconds")),
+        )
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"incomplete session file ({e})") from None
+
+
+def load_session(path: Path) -> Session:
+    """Read a ``session.json``; raises ValueError (not a session) or OSError."""
+    try:
+        d = json.loads(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError("not a text file") from None
+    if not isinstance(d, dict):
+        raise ValueError("not a formcheck session file")
+    return session_from_dict(d)

@@ -1,0 +1,85 @@
+"""CSV and JSON exports of a report's data (the same numbers the HTML report shows)."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from typing import Any
+
+
+def _jsonable(report: dict[str, Any]) -> dict[str, Any]:
+    """The report with stills as base64 JPEG strings."""
+
+    def walk(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {k: walk(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [walk(v) for v in x]
+        if isinstance(x, bytes):
+            return base64.b64encode(x).decode("ascii")
+        return x
+
+    return walk(report)  # type: ignore[no-any-return]
+
+
+def to_json(report: dict[str, Any], *, stills: bool = False) -> str:
+    """The report as JSON; stills (base64 JPEG) only when asked, they are large."""
+    data = report if stills else _strip_stills(report)
+    return json.dumps(_jsonable(data), indent=1, allow_nan=False) + "\n"
+
+
+def _strip_stills(report: dict[str, Any]) -> dict[str, Any]:
+    def walk(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {k: walk(v) for k, v in x.items() if k != "still_jpeg"}
+        if isinstance(x, list):
+            return [walk(v) for v in x]
+        return x
+
+    return walk(report)  # type: ignore[no-any-return]
+
+
+def _cell(v: Any) -> Any:
+    return "" if v is None else v
+
+
+def to_csv(report: dict[str, Any]) -> str:
+    """One row per rep (a session report) or per session (a patient report)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    if report["kind"] == "session":
+        s = report["session"]
+        cols = [c["name"] for c in report["columns"]]
+        w.writerow(
+            ["patient", "session", "date", "exercise", "rep", "side", "start_s", "peak_s", "end_s", "view", *cols,
+             "faults", "sources"]
+        )
+        for r in report["reps"]:
+            w.writerow(
+                [
+                    report["patient"]["name"],
+                    s["id"],
+                    s["local_time"],
+                    s["exercise"],
+                    r["index"],
+                    _cell(r["side"]),
+                    _cell(r["start_s"]),
+                    _cell(r["peak_s"]),
+                    _cell(r["end_s"]),
+                    r["view"],
+                    *[_cell(r["metrics"].get(c)) for c in cols],
+                    ";".join(f["code"] for f in r["faults"]),
+                    ";".join(f["source"] for f in r["faults"]),
+                ]
+            )
+        return buf.getvalue()
+    keys = [
+        "session_id", "date", "local_time", "exercise", "view", "reps_done", "reps_prescribed", "rom_mean",
+        "rom_best", "hold_mean_s", "fault_rate", "pain_before", "pain_after", "ended",
+    ]
+    w.writerow(["patient", *keys])
+    for p in report["sessions"]:
+        w.writerow([report["patient"]["name"], *[_cell(p.get(k)) for k in keys]])
+    return buf.getvalue()

@@ -1,0 +1,464 @@
+"""The session store: patients, prescriptions, sessions, reps, faults and stills in SQLite.
+
+One file (by default in the user's data folder; see :func:`default_path`). Each write is one
+transaction, so an interrupted write leaves the store as it was. A store from a newer
+formcheck, or a file that is not a formcheck store, is refused with one sentence and left
+untouched; an older store is migrated forward when it is opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from formcheck import __version__
+from formcheck.errors import MissingInputError, StoreError
+from formcheck.session import Session
+from formcheck.store.schema import APPLICATION_ID, MIGRATIONS, latest_version
+
+ORIGINS = ("score", "live", "import")
+
+
+def default_path() -> Path:
+    """``$FORMCHECK_STORE`` if set, else ``formcheck.sqlite3`` in the user's data folder."""
+    env = os.environ.get("FORMCHECK_STORE")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return platformdirs.user_data_path("formcheck") / "formcheck.sqlite3"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _f32(values: list[float | None]) -> bytes:
+    return np.array([np.nan if v is None else v for v in values], np.float32).tobytes()
+
+
+def _array(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, np.float32).astype(np.float64)
+
+
+def _num(v: float | None) -> float | None:
+    return None if v is None or not np.isfinite(v) else float(v)
+
+
+def fingerprint(session: Session) -> str:
+    """Identifies a session's content, so importing the same one twice stores it once."""
+    key = json.dumps(
+        [session.exercise, session.source, session.created, session.n_frames, session.summary()["reps"]],
+        sort_keys=True,
+    )
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Store:
+    """An open session store. Use :meth:`open`; close it (or use ``with``) when done.
+
+    Args:
+        path: the SQLite file.
+        create: make the file if it does not exist (writers); readers pass False and get a
+            :class:`~formcheck.errors.MissingInputError` for a missing store.
+    Raises:
+        StoreError: a damaged file, not a formcheck store, or one from a newer formcheck.
+    """
+
+    def __init__(self, path: Path, *, create: bool = True) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            if not create:
+                raise MissingInputError(
+                    f"No sessions are stored yet (no store at {self.path}); score a video or run a live set first."
+                )
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise StoreError(f"Cannot create the store folder {self.path.parent}: {e.strerror or e}.") from None
+        elif self.path.is_dir():
+            raise StoreError(f"The store path {self.path} is a folder, not a file.")
+        mode = "rwc" if create else "rw"
+        try:
+            self.db = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode={mode}", uri=True, timeout=15, isolation_level=None
+            )
+        except sqlite3.Error as e:
+            raise StoreError(f"Cannot open the store at {self.path} ({e}).") from None
+        self.db.row_factory = sqlite3.Row
+        try:
+            self._prepare()
+        except BaseException:
+            self.db.close()
+            raise
+
+    @classmethod
+    def open(cls, path: Path | None = None, *, create: bool = True) -> Store:
+        return cls(path if path is not None else default_path(), create=create)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- opening and migrating --------------------------------------------------------------
+    def _damaged(self) -> StoreError:
+        return StoreError(
+            f"The store at {self.path} is damaged or is not a formcheck store; it was left as it is."
+        )
+
+    def _prepare(self) -> None:
+        try:
+            self.db.execute("PRAGMA foreign_keys = ON")
+            app = self.db.execute("PRAGMA application_id").fetchone()[0]
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            n_tables = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        except sqlite3.DatabaseError:
+            raise self._damaged() from None
+        if app != APPLICATION_ID and (app != 0 or n_tables):
+            raise self._damaged()
+        if version > latest_version():
+            raise StoreError(
+                f"The store at {self.path} was written by a newer formcheck (schema {version}; this one "
+                f"reads up to {latest_version()}). Update formcheck to open it; it was left as it is."
+            )
+        if version < latest_version():
+            self._migrate()
+        if self.db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise self._damaged()
+
+    def _migrate(self) -> None:
+        try:
+            with self._transaction():
+                version = self.db.execute("PRAGMA user_version").fetchone()[0]  # under the write lock
+                for step in MIGRATIONS[version:]:
+                    for stmt in (s.strip() for s in step.split(";")):
+                        if stmt:
+                            self.db.execute(stmt)
+                self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                self.db.execute(f"PRAGMA user_version = {latest_version()}")
+        except sqlite3.OperationalError as e:
+            if "readonly" in str(e) or "read-only" in str(e):
+                raise StoreError(f"The store at {self.path} cannot be written ({e}).") from None
+            raise self._damaged() from None
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (Ctrl-C included)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as e:
+            if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+                raise StoreError(f"The store at {self.path} is busy; try again in a moment.") from None
+            raise self._damaged() from None
+
+    @property
+    def version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    # -- writing ------------------------------------------------------------------------------
+    def _patient_id(self, name: str) -> int:
+        name = " ".join(name.split())
+        if not name:
+            raise StoreError("A patient name cannot be empty.")
+        row = self.db.execute("SELECT id FROM patients WHERE name = ?", (name,)).fetchone()
+        if row:
+            return int(row["id"])
+        cur = self.db.execute("INSERT INTO patients(name, created) VALUES (?, ?)", (name, _now()))
+        return int(cur.lastrowid or 0)
+
+    def _prescription_id(self, patient_id: int, exercise: str, rx: dict[str, Any], created: str) -> int:
+        """The patient's prescription for ``exercise``: the newest one, or a new row if it differs."""
+        text = json.dumps({k: rx[k] for k in sorted(rx)})
+        row = self.db.execute(
+            "SELECT id, prescription_json FROM prescriptions WHERE patient_id = ? AND exercise = ? "
+            "ORDER BY created DESC, id DESC LIMIT 1",
+            (patient_id, exercise),
+        ).fetchone()
+        if row and row["prescription_json"] == text:
+            return int(row["id"])
+        cur = self.db.execute(
+            "INSERT INTO prescriptions(patient_id, exercise, created, prescription_json) VALUES (?, ?, ?, ?)",
+            (patient_id, exercise, created, text),
+        )
+        return int(cur.lastrowid or 0)
+
+    def add_session(
+        self,
+        session: Session,
+        *,
+        patient: str,
+        origin: str,
+        prescribed: dict[str, Any] | None = None,
+        pain_before: int | None = None,
+        pain_after: int | None = None,
+    ) -> tuple[int, bool]:
+        """Store a session (reps, metrics, faults, stills) in one transaction.
+
+        Args:
+            patient: the patient's name (added if new).
+            origin: "score", "live" or "import".
+            prescribed: a clinician's prescription for this patient (the file's values), kept
+                as the patient's prescription in force from now on; None keeps the one in force.
+        Returns:
+            (session id, True) or, when this very session is already stored, (its id, False).
+        """
+        if origin not in ORIGINS:
+            raise ValueError(f"origin must be one of {ORIGINS}")
+        for p in (pain_before, pain_after):
+            if p is not None and not 0 <= p <= 10:
+                raise StoreError("A pain score must be from 0 to 10.")
+        fp = fingerprint(session)
+        try:
+            with self._transaction():
+                old = self.db.execute("SELECT id FROM sessions WHERE fingerprint = ?", (fp,)).fetchone()
+                if old:
+                    return int(old["id"]), False
+                pid = self._patient_id(patient)
+                rx_id = self._prescription_id(pid, session.exercise, prescribed, session.created) if prescribed else None
+                cur = self.db.execute(
+                    "INSERT INTO sessions(patient_id, prescription_id, exercise, created, origin, source, view,"
+                    " fps, n_frames, duration_s, ended, key_label, prescription_json, pain_before, pain_after,"
+                    " warnings_json, skipped_json, trace_t, trace_key, formcheck_version, fingerprint)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        pid,
+                        rx_id,
+                        session.exercise,
+                        session.created,
+                        origin,
+                        session.source,
+                        session.view,
+                        float(session.fps),
+                        int(session.n_frames),
+                        float(session.duration_s),
+                        session.ended,
+                        session.key_label,
+                        json.dumps(session.prescription, sort_keys=True),
+                        pain_before,
+                        pain_after,
+                        json.dumps(session.warnings),
+                        json.dumps(session.skipped_checks),
+                        _f32(session.trace.get("t_s", [])),
+                        _f32(session.trace.get("key_deg", [])),
+                        __version__,
+                        fp,
+                    ),
+                )
+                sid = int(cur.lastrowid or 0)
+                for rep in session.reps:
+                    rid = self.db.execute(
+                        "INSERT INTO reps(session_id, idx, side, start_s, peak_s, end_s, view)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (sid, rep.index, rep.side, rep.start_s, rep.peak_s, rep.end_s, rep.view),
+                    ).lastrowid
+                    self.db.executemany(
+                        "INSERT INTO rep_metrics(rep_id, name, value) VALUES (?, ?, ?)",
+                        [(rid, k, _num(v)) for k, v in rep.metrics.items()],
+                    )
+                    for f in rep.faults:
+                        fid = self.db.execute(
+                            "INSERT INTO faults(rep_id, code, message, source, quote, value, lim)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (rid, f.code, f.message, f.source, f.quote, _num(f.value), _num(f.limit)),
+                        ).lastrowid
+                        jpeg = session.stills.get(f"{rep.index}:{f.code}")
+                        if jpeg:
+                            self.db.execute("INSERT INTO stills(fault_id, jpeg) VALUES (?, ?)", (fid, jpeg))
+                return sid, True
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"Cannot write to the store at {self.path} ({e}); it was left as it was.") from None
+        except sqlite3.DatabaseError:
+            raise self._damaged() from None
+
+    def set_pain(self, session_id: int, *, before: int | None = None, after: int | None = None) -> None:
+        """Record pain scores (0-10) for a stored session; None leaves a score as it is."""
+        for p in (before, after):
+            if p is not None and not 0 <= p <= 10:
+                raise StoreError("A pain score must be from 0 to 10.")
+        with self._transaction():
+            self.session_row(session_id)
+            if before is not None:
+                self.db.execute("UPDATE sessions SET pain_before = ? WHERE id = ?", (before, session_id))
+            if after is not None:
+                self.db.execute("UPDATE sessions SET pain_after = ? WHERE id = ?", (after, session_id))
+
+    # -- reading ------------------------------------------------------------------------------
+    def patients(self) -> list[dict[str, Any]]:
+        """Every patient with their number of sessions and the date of the last one."""
+        with self._reading():
+            rows = self.db.execute(
+                "SELECT p.id, p.name, p.created, count(s.id) AS n_sessions, max(s.created) AS last"
+                " FROM patients p LEFT JOIN sessions s ON s.patient_id = p.id GROUP BY p.id ORDER BY p.name"
+            ).fetchall()
+        return [dict(r) for r in rows]
+
+    def patient(self, ref: str | int) -> dict[str, Any]:
+        """A patient by name (case-insensitive) or id; MissingInputError names the known ones."""
+        with self._reading():
+            if isinstance(ref, int):
+                row = self.db.execute("SELECT id, name, created FROM patients WHERE id = ?", (ref,)).fetchone()
+            else:
+                name = " ".join(ref.split())
+                row = self.db.execute(
+                    "SELECT id, name, created FROM patients WHERE name = ? COLLATE NOCASE", (name,)
+                ).fetchone()
+        if row is None:
+            names = [p["name"] for p in self.patients()]
+            known = f" Patients in the store: {', '.join(names)}." if names else " The store has no patients yet."
+            raise MissingInputError(f"No patient {ref!r} in the store.{known}")
+        return dict(row)
+
+    def sessions(
+        self,
+        patient_id: int | None = None,
+        start: str | None = None,
+        end: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Session summaries, oldest first; ``start``/``end`` are ISO times (end exclusive)."""
+        where, args = [], []
+        if patient_id is not None:
+            where.append("s.patient_id = ?")
+            args.append(patient_id)
+        if start is not None:
+            where.append("s.created >= ?")
+            args.append(start)
+        if end is not None:
+            where.append("s.created < ?")
+            args.append(end)
+        sql = (
+            "SELECT s.id, s.patient_id, p.name AS patient, s.exercise, s.created, s.origin, s.source, s.view,"
+            " s.duration_s, s.ended, s.pain_before, s.pain_after,"
+            " (SELECT count(*) FROM reps r WHERE r.session_id = s.id) AS n_reps,"
+            " (SELECT count(DISTINCT f.rep_id) FROM faults f JOIN reps r ON f.rep_id = r.id"
+            "  WHERE r.session_id = s.id) AS n_faulty_reps"
+            " FROM sessions s JOIN patients p ON p.id = s.patient_id"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY s.created, s.id"
+        )
+        with self._reading():
+            return [dict(r) for r in self.db.execute(sql, args).fetchall()]
+
+    def session_row(self, session_id: int) -> sqlite3.Row:
+        row = self.db.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if row is None:
+            n = self.db.execute("SELECT count(*) FROM sessions").fetchone()[0]
+            hint = "the store is empty" if n == 0 else "`formcheck sessions` lists them"
+            raise MissingInputError(f"No session {session_id} in the store ({hint}).")
+        return row
+
+    def session(self, session_id: int) -> dict[str, Any]:
+        """One session, whole: metadata, prescription, reps with metrics and faults, trace arrays.
+
+        Faults carry ``id`` and ``has_still``; :meth:`still` returns a still's JPEG bytes.
+        """
+        with self._reading():
+            s = self.session_row(session_id)
+            patient = self.db.execute("SELECT id, name FROM patients WHERE id = ?", (s["patient_id"],)).fetchone()
+            reps = self.db.execute(
+                "SELECT * FROM reps WHERE session_id = ? ORDER BY idx", (session_id,)
+            ).fetchall()
+            rep_ids = [r["id"] for r in reps]
+            marks = ",".join("?" * len(rep_ids))
+            metrics: dict[int, dict[str, float]] = {i: {} for i in rep_ids}
+            faults: dict[int, list[dict[str, Any]]] = {i: [] for i in rep_ids}
+            if rep_ids:
+                for m in self.db.execute(f"SELECT * FROM rep_metrics WHERE rep_id IN ({marks})", rep_ids):
+                    metrics[m["rep_id"]][m["name"]] = np.nan if m["value"] is None else m["value"]
+                for f in self.db.execute(
+                    "SELECT f.*, (st.fault_id IS NOT NULL) AS has_still FROM faults f"
+                    f" LEFT JOIN stills st ON st.fault_id = f.id WHERE f.rep_id IN ({marks}) ORDER BY f.id",
+                    rep_ids,
+                ):
+                    faults[f["rep_id"]].append(
+                        {
+                            "id": f["id"],
+                            "code": f["code"],
+                            "message": f["message"],
+                            "source": f["source"],
+                            "quote": f["quote"],
+                            "value": np.nan if f["value"] is None else f["value"],
+                            "limit": np.nan if f["lim"] is None else f["lim"],
+                            "has_still": bool(f["has_still"]),
+                        }
+                    )
+            rx_in_force = None
+            if s["prescription_id"] is not None:
+                r = self.db.execute(
+                    "SELECT prescription_json FROM prescriptions WHERE id = ?", (s["prescription_id"],)
+                ).fetchone()
+                rx_in_force = json.loads(r["prescription_json"]) if r else None
+        return {
+            "id": s["id"],
+            "patient": {"id": patient["id"], "name": patient["name"]},
+            "exercise": s["exercise"],
+            "created": s["created"],
+            "origin": s["origin"],
+            "source": s["source"],
+            "view": s["view"],
+            "fps": s["fps"],
+            "n_frames": s["n_frames"],
+            "duration_s": s["duration_s"],
+            "ended": s["ended"],
+            "key_label": s["key_label"],
+            "prescription": json.loads(s["prescription_json"]),
+            "prescribed": rx_in_force,
+            "pain_before": s["pain_before"],
+            "pain_after": s["pain_after"],
+            "warnings": json.loads(s["warnings_json"]),
+            "skipped_checks": json.loads(s["skipped_json"]),
+            "formcheck_version": s["formcheck_version"],
+            "trace": {"t_s": _array(s["trace_t"]), "key_deg": _array(s["trace_key"])},
+            "reps": [
+                {
+                    "index": r["idx"],
+                    "side": r["side"],
+                    "start_s": r["start_s"],
+                    "peak_s": r["peak_s"],
+                    "end_s": r["end_s"],
+                    "view": r["view"],
+                    "metrics": metrics[r["id"]],
+                    "faults": faults[r["id"]],
+                }
+                for r in reps
+            ],
+        }
+
+    def still(self, fault_id: int) -> bytes | None:
+        """The JPEG still of a fault, or None."""
+        with self._reading():
+            row = self.db.execute("SELECT jpeg FROM stills WHERE fault_id = ?", (fault_id,)).fetchone()
+        return bytes(row["jpeg"]) if row else None
+
+    def prescription_in_force(self, patient_id: int, exercise: str, at: str) -> dict[str, Any] | None:
+        """The patient's newest prescription for ``exercise`` made by ``at`` (ISO), or None."""
+        with self._reading():
+            row = self.db.execute(
+                "SELECT prescription_json FROM prescriptions WHERE patient_id = ? AND exercise = ?"
+                " AND created <= ? ORDER BY created DESC, id DESC LIMIT 1",
+                (patient_id, exercise, at),
+            ).fetchone()
+        return json.loads(row["prescription_json"]) if row else None

@@ -1,0 +1,238 @@
+"""Command-line parts that touch the session store: options shared by ``score`` and ``live``,
+and the ``sessions``, ``import``, ``report`` and ``serve`` commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from formcheck.errors import ExitCode, MissingInputError, StoreError, UsageError
+
+DEFAULT_PATIENT = "me"
+
+
+def add_store_options(p: argparse.ArgumentParser, *, writes: bool) -> None:
+    """``--store`` (and, for commands that record sessions, ``--patient`` and ``--no-store``)."""
+    p.add_argument(
+        "--store",
+        type=Path,
+        metavar="FILE",
+        help="the session store (default: $FORMCHECK_STORE, else formcheck.sqlite3 in your data folder)",
+    )
+    if writes:
+        p.add_argument(
+            "--patient",
+            default=None,
+            metavar="NAME",
+            help=f"whose session this is, in the store (default: $FORMCHECK_PATIENT, else '{DEFAULT_PATIENT}')",
+        )
+        p.add_argument("--no-store", action="store_true", help="don't record the session in the store")
+
+
+def patient_name(args: argparse.Namespace, prescription: dict[str, Any] | None = None) -> str:
+    """--patient, else the prescription file's ``patient``, else $FORMCHECK_PATIENT, else "me"."""
+    import os
+
+    named = (prescription or {}).get("patient")
+    return args.patient or (str(named) if named else None) or os.environ.get("FORMCHECK_PATIENT") or DEFAULT_PATIENT
+
+
+def open_store(args: argparse.Namespace, *, create: bool) -> Any:
+    from formcheck.store import Store
+
+    return Store.open(getattr(args, "store", None), create=create)
+
+
+def open_for_recording(args: argparse.Namespace) -> Any | None:
+    """The store a ``score`` or ``live`` run will record into (opened now, to fail early), or None."""
+    if args.no_store:
+        return None
+    try:
+        return open_store(args, create=True)
+    except StoreError as e:
+        raise StoreError(f"{e.message} Use --no-store to go on without it.") from None
+
+
+def add_parsers(sub: Any) -> None:
+    ss = sub.add_parser("sessions", help="list the sessions in the store")
+    ss.add_argument("--patient", metavar="NAME", help="only this patient's sessions")
+    ss.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_store_options(ss, writes=False)
+
+    im = sub.add_parser("import", help="add saved session.json files (or folders of them) to the store")
+    im.add_argument("paths", nargs="+", metavar="PATH")
+    im.add_argument("--patient", metavar="NAME", help=f"whose sessions these are (default '{DEFAULT_PATIENT}')")
+    add_store_options(im, writes=False)
+
+    rp = sub.add_parser("report", help="write a clinician's report (HTML, PDF, CSV, JSON) from the store")
+    which = rp.add_mutually_exclusive_group(required=True)
+    which.add_argument("session_id", nargs="?", type=int, metavar="SESSION_ID", help="one session")
+    which.add_argument("--patient", metavar="NAME", help="a patient's sessions over a period")
+    rp.add_argument("--from", dest="first", metavar="DATE", help="first day (YYYY-MM-DD) with --patient")
+    rp.add_argument("--to", dest="last", metavar="DATE", help="last day (YYYY-MM-DD) with --patient")
+    rp.add_argument(
+        "--out", "-o", type=Path, metavar="FILE", help="the HTML file (default: report-<id or name>.html)"
+    )
+    rp.add_argument("--pdf", action="store_true", help="also write a PDF beside it (needs Chromium or Chrome)")
+    rp.add_argument("--csv", action="store_true", help="also write the reps (or sessions) as CSV beside it")
+    rp.add_argument("--json", action="store_true", help="also write the report's data as JSON beside it")
+    add_store_options(rp, writes=False)
+
+    sv = sub.add_parser("serve", help="a local web dashboard of the store's patients and sessions")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this computer only)")
+    sv.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    add_store_options(sv, writes=False)
+
+
+def record(
+    store: Any,
+    session: Any,
+    *,
+    patient: str,
+    origin: str,
+    prescribed: dict[str, Any] | None,
+    pain_before: int | None = None,
+    pain_after: int | None = None,
+) -> int:
+    numbers = {
+        k: float(v)
+        for k, v in (prescribed or {}).items()
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    }
+    sid, _new = store.add_session(
+        session,
+        patient=patient,
+        origin=origin,
+        prescribed=numbers or None,
+        pain_before=pain_before,
+        pain_after=pain_after,
+    )
+    return int(sid)
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    from formcheck.reports.data import local_dt
+
+    with open_store(args, create=False) as store:
+        pid = store.patient(args.patient)["id"] if args.patient else None
+        rows = store.sessions(pid)
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    if not rows:
+        print("The store has no sessions yet.")
+        return 0
+    print(f"{'id':>4}  {'date':16}  {'patient':16}  {'exercise':10} {'reps':>4} {'faulty':>6}  view")
+    for r in rows:
+        when = local_dt(r["created"]).strftime("%Y-%m-%d %H:%M")
+        print(
+            f"{r['id']:>4}  {when:16}  {r['patient'][:16]:16}  {r['exercise']:10} "
+            f"{r['n_reps']:>4} {r['n_faulty_reps']:>6}  {r['view']}"
+        )
+    return 0
+
+
+def _session_files(paths: list[str]) -> list[Path]:
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(p.rglob("session.json"))
+            if not found:
+                raise MissingInputError(f"No session.json files in folder {p}.")
+            out += found
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise MissingInputError(f"No such file or folder: {p}.")
+    return out
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from formcheck.session import load_session
+
+    files = _session_files(args.paths)
+    loaded = []
+    for f in files:
+        try:
+            loaded.append((f, load_session(f)))
+        except (OSError, ValueError) as e:
+            raise UsageError(f"{f} is not a formcheck session file ({e}); nothing was imported.") from None
+    with open_store(args, create=True) as store:
+        for f, s in loaded:
+            sid, new = store.add_session(s, patient=args.patient or DEFAULT_PATIENT, origin="import")
+            print(f"{f}: {'imported as' if new else 'already in the store as'} session {sid}")
+    return 0
+
+
+def _default_out(args: argparse.Namespace, report: dict[str, Any]) -> Path:
+    if args.out is not None:
+        return Path(args.out)
+    if report["kind"] == "session":
+        return Path(f"report-session-{report['session']['id']}.html")
+    import re
+
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", report["patient"]["name"]).strip("-").lower() or "patient"
+    return Path(f"report-{slug}.html")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from formcheck.reports import export
+    from formcheck.reports.data import parse_day, patient_report, session_report
+    from formcheck.reports.html import render
+    from formcheck.session import atomic_write_text
+
+    if args.session_id is not None and (args.first or args.last):
+        raise UsageError("--from and --to go with --patient, not with a session id.")
+    first, last = parse_day(args.first, "--from"), parse_day(args.last, "--to")
+    with open_store(args, create=False) as store:
+        if args.session_id is not None:
+            report = session_report(store, args.session_id)
+        else:
+            report = patient_report(store, args.patient, first, last)
+    out = _default_out(args, report)
+    if out.suffix.lower() != ".html":
+        out = out.with_suffix(".html")
+    if out.parent and not out.parent.exists():
+        raise MissingInputError(f"No such folder for the report: {out.parent}.")
+    written = [out]
+    atomic_write_text(out, render(report))
+    if args.csv:
+        atomic_write_text(out.with_suffix(".csv"), export.to_csv(report))
+        written.append(out.with_suffix(".csv"))
+    if args.json:
+        atomic_write_text(out.with_suffix(".json"), export.to_json(report))
+        written.append(out.with_suffix(".json"))
+    if args.pdf:
+        from formcheck.reports.pdf import html_to_pdf
+
+        html_to_pdf(out, out.with_suffix(".pdf"))
+        written.append(out.with_suffix(".pdf"))
+    for w in written:
+        print(f"wrote {w}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from formcheck.dashboard import serve
+
+    with open_store(args, create=False):  # a missing, damaged or newer store is reported now
+        pass
+    return serve(args.store, args.host, args.port)
+
+
+COMMANDS = {"sessions": cmd_sessions, "import": cmd_import, "report": cmd_report, "serve": cmd_serve}
+
+
+def run(args: argparse.Namespace) -> int:
+    return COMMANDS[args.command](args)
+
+
+def say(msg: str) -> None:
+    print(f"formcheck: {msg}", file=sys.stderr, flush=True)
+
+
+__all__ = ["ExitCode", "add_parsers", "add_store_options", "open_for_recording", "record", "run"]

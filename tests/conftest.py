@@ -1,0 +1,48 @@
+"""Shared fixtures: a private session store for every test, and sessions scored from samples."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+# Clips with faults in each exercise, so sessions have faults and stills.
+STORE_CLIPS = ("squat_side_faults_a", "bridge_side_faults", "clamshell_front_faults")
+
+
+@pytest.fixture(autouse=True)
+def _private_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test (and every formcheck it starts) records into its own store, never the user's."""
+    path = tmp_path / "formcheck-store.sqlite3"
+    monkeypatch.setenv("FORMCHECK_STORE", str(path))
+    monkeypatch.delenv("FORMCHECK_PATIENT", raising=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_sessions() -> dict[str, object]:
+    """Sessions scored by the real pipeline from bundled samples: clip name -> Session."""
+    from formcheck.pipeline import score_video
+
+    missing = [c for c in STORE_CLIPS if not (SAMPLES / f"{c}.mp4").is_file()]
+    if missing:
+        pytest.skip(f"bundled samples missing: {', '.join(missing)}")
+    out: dict[str, object] = {}
+    for clip in STORE_CLIPS:
+        ex = clip.split("_")[0]
+        out[clip] = score_video(SAMPLES / f"{clip}.mp4", ex)
+    return out
+
+
+def _dated(session: object, days_ago: float) -> object:
+    when = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat(timespec="seconds")
+    return dataclasses.replace(session, created=when)  # type: ignore[type-var]
+
+
+@pytest.fixture(scope="session")
+def dated() -> object:
+    """``dated(session, days_ago)``: a copy of a session recorded that many days ago."""
+    return _dated
