@@ -238,7 +238,12 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
             "faults": sorted(faults_by_code.values(), key=lambda f: -f["count"]),
         },
         "rom": _rom(d, s),
-        "columns": [{"name": c.name, "label": c.label, "unit": c.unit} for c in cols],
+        # Metrics this view could not measure in any rep (e.g. stance width from the side) are left out.
+        "columns": [
+            {"name": c.name, "label": c.label, "unit": c.unit}
+            for c in cols
+            if any(_v(r["metrics"].get(c.name)) is not None for r in s["reps"])
+        ],
         "reps": reps_out,
         "trace": {
             "label": s["key_label"] or (d.key_label if d else ""),

@@ -1,0 +1,111 @@
+"""Reports as one self-contained HTML file: inline CSS, inline SVG plots, stills as data URIs.
+
+Nothing in the page loads from the network, so it opens anywhere and prints cleanly to PDF
+from a browser. Templates are Jinja2 (``templates/``), autoescaped: patient names and file
+names can never become markup.
+"""
+
+from __future__ import annotations
+
+import base64
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jinja2
+
+from formcheck.reports import plots
+
+CSS: str = (resources.files("formcheck.reports") / "templates" / "style.css").read_text(encoding="utf-8")
+
+
+@cache
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("formcheck.reports", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["num"] = _num
+    env.filters["pct"] = lambda v: "–" if v is None else f"{100 * v:.0f}%"
+    env.filters["secs"] = lambda v: "–" if v is None else f"{v:.1f} s"
+    env.filters["side"] = lambda s: {"both": "", None: ""}.get(s, s)
+    return env
+
+
+def _num(v: Any, unit: str = "", nd: int | None = None) -> str:
+    """A number for people: no NaN, sensible decimals, the unit attached."""
+    if v is None:
+        return "–"
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return str(v)
+    if nd is None:
+        nd = 0 if unit == "°" or abs(v) >= 100 else (1 if abs(v) >= 10 or unit == "s" else 2)
+    text = f"{v:.{nd}f}"
+    if unit == "°":
+        return text + "°"
+    return f"{text} {unit}" if unit else text
+
+
+def data_uri(jpeg: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+
+
+def page(title: str, body: str, *, nav: str = "") -> str:
+    """A complete page with the report styles around ``body`` (already-safe HTML)."""
+    m = jinja2.utils.markupsafe.Markup
+    return _env().get_template("page.html.j2").render(title=title, css=m(CSS), body=m(body), nav=m(nav))
+
+
+def render(report: dict[str, Any], *, links: bool = False, nav: str = "") -> str:
+    """The whole HTML page of a session or patient report.
+
+    Args:
+        links: link sessions to ``/sessions/<id>`` (the dashboard); a saved file has no links.
+        nav: safe HTML shown above the report on screen (not printed), e.g. a back link.
+    """
+    if report["kind"] == "session":
+        faulty = {r["index"] for r in report["reps"] if r["faults"]}
+        figs = {
+            "rom": plots.rom_svg(report["rom"], faulty) if report["rom"] and report["reps"] else "",
+            "trace": plots.trace_svg(report) if report["trace"]["t_s"] else "",
+        }
+        stills = [
+            {"rep": r, "fault": f, "src": data_uri(f["still_jpeg"])}
+            for r in report["reps"]
+            for f in r["faults"]
+            if f.get("still_jpeg")
+        ]
+        tpl, ctx = "session.html.j2", {"figs": figs, "stills": stills}
+    else:
+        figs_by_ex = {
+            ex["exercise"]: {
+                "trend": plots.trend_svg(ex) if ex["points"] else "",
+                "adherence": plots.adherence_svg(ex["adherence"]),
+            }
+            for ex in report["exercises"]
+        }
+        tpl, ctx = "patient.html.j2", {"figs": figs_by_ex}
+    M = jinja2.utils.markupsafe.Markup  # noqa: N806
+    body = _env().get_template(tpl).render(r=report, links=links, **_markup(ctx, M))
+    title = _title(report)
+    return page(title, body, nav=nav)
+
+
+def _markup(ctx: dict[str, Any], m: Any) -> dict[str, Any]:
+    """Plot SVGs are our own markup: mark them safe; everything else stays escaped."""
+    figs = ctx["figs"]
+    if figs and all(isinstance(v, str) for v in figs.values()):
+        ctx["figs"] = {k: m(v) for k, v in figs.items()}
+    else:
+        ctx["figs"] = {k: {kk: m(vv) for kk, vv in v.items()} for k, v in figs.items()}
+    return ctx
+
+
+def _title(report: dict[str, Any]) -> str:
+    if report["kind"] == "session":
+        s = report["session"]
+        return f"{s['title']} – {report['patient']['name']} – {s['local_time']}"
+    return f"{report['patient']['name']} – {report['from']} to {report['to']}"
