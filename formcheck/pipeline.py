@@ -187,7 +187,6 @@ def score_video(
         MissingInputError, BadVideoError, NoPersonError, UsageError (a bad model path).
     """
     from formcheck.pose import PoseOptions, iter_poses
-
     from formcheck.stills import StillKeeper
 
     options = PoseOptions() if model is None else PoseOptions(model_path=Path(model))

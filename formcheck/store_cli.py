@@ -27,7 +27,7 @@ def add_store_options(p: argparse.ArgumentParser, *, writes: bool) -> None:
             "--patient",
             default=None,
             metavar="NAME",
-            help=f"whose session this is, in the store (default: $FORMCHECK_PATIENT, else '{DEFAULT_PATIENT}')",
+            help=f"whose session this is (default: $FORMCHECK_PATIENT, else '{DEFAULT_PATIENT}')",
         )
         p.add_argument("--no-store", action="store_true", help="don't record the session in the store")
 
@@ -37,7 +37,12 @@ def patient_name(args: argparse.Namespace, prescription: dict[str, Any] | None =
     import os
 
     named = (prescription or {}).get("patient")
-    return args.patient or (str(named) if named else None) or os.environ.get("FORMCHECK_PATIENT") or DEFAULT_PATIENT
+    return (
+        args.patient
+        or (str(named) if named else None)
+        or os.environ.get("FORMCHECK_PATIENT")
+        or DEFAULT_PATIENT
+    )
 
 
 def open_store(args: argparse.Namespace, *, create: bool) -> Any:
@@ -64,7 +69,9 @@ def add_parsers(sub: Any) -> None:
 
     im = sub.add_parser("import", help="add saved session.json files (or folders of them) to the store")
     im.add_argument("paths", nargs="+", metavar="PATH")
-    im.add_argument("--patient", metavar="NAME", help=f"whose sessions these are (default '{DEFAULT_PATIENT}')")
+    im.add_argument(
+        "--patient", metavar="NAME", help=f"whose sessions these are (default '{DEFAULT_PATIENT}')"
+    )
     add_store_options(im, writes=False)
 
     rp = sub.add_parser("report", help="write a clinician's report (HTML, PDF, CSV, JSON) from the store")
@@ -76,13 +83,17 @@ def add_parsers(sub: Any) -> None:
     rp.add_argument(
         "--out", "-o", type=Path, metavar="FILE", help="the HTML file (default: report-<id or name>.html)"
     )
-    rp.add_argument("--pdf", action="store_true", help="also write a PDF beside it (needs Chromium or Chrome)")
+    rp.add_argument(
+        "--pdf", action="store_true", help="also write a PDF beside it (needs Chromium or Chrome)"
+    )
     rp.add_argument("--csv", action="store_true", help="also write the reps (or sessions) as CSV beside it")
     rp.add_argument("--json", action="store_true", help="also write the report's data as JSON beside it")
     add_store_options(rp, writes=False)
 
     sv = sub.add_parser("serve", help="a local web dashboard of the store's patients and sessions")
-    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this computer only)")
+    sv.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this computer only)"
+    )
     sv.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     add_store_options(sv, writes=False)
 

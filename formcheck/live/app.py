@@ -55,6 +55,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="end the set after this many seconds",
     )
     p.add_argument(
+        "--ask-pain",
+        action="store_true",
+        help="ask for a pain score (0-10) before and after the set, kept with the session",
+    )
+    from formcheck.store_cli import add_store_options
+
+    add_store_options(p, writes=True)
+    p.add_argument(
         "--summary-seconds",
         type=float,
         default=8.0,
@@ -87,6 +95,29 @@ def _prescription(args: argparse.Namespace) -> dict[str, Any] | None:
     return rx
 
 
+def ask_pain(when: str, stream: Any = None) -> int | None:
+    """Ask on the terminal for a pain score 0-10; Enter (or no terminal input) skips it."""
+    inp = stream if stream is not None else sys.stdin
+    for _ in range(3):
+        print(
+            f"Pain {when}, from 0 (none) to 10 (worst)? Press Enter to skip: ",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+        line = inp.readline()
+        if not line:  # end of input
+            print(file=sys.stderr)
+            return None
+        text = line.strip()
+        if not text:
+            return None
+        if text.isdigit() and 0 <= int(text) <= 10:
+            return int(text)
+        print("Please type a whole number from 0 to 10.", file=sys.stderr, flush=True)
+    return None
+
+
 def _say(msg: str) -> None:
     print(f"formcheck: {msg}", file=sys.stderr, flush=True)
 
@@ -109,16 +140,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from datetime import datetime
-
     from formcheck.definitions import load
     from formcheck.live.capture import open_source
-    from formcheck.live.loop import LiveConfig, LiveLoop, install_signal_handlers, restore_signal_handlers
-    from formcheck.live.recorder import IN_PROGRESS, Recorder, Snapshot, completed_sets_today, session_dir
-    from formcheck.live.voice import Voice
-    from formcheck.live.window import Window
-    from formcheck.pose import PoseEstimator
-    from formcheck.report_text import session_text
 
     rx = _prescription(args)
     d = load(args.exercise).with_prescription(rx or {})
@@ -127,6 +150,27 @@ def _run(args: argparse.Namespace) -> int:
     if args.max_seconds is not None and args.max_seconds <= 0:
         raise UsageError("--max-seconds must be more than 0.")
     source = open_source(args.camera)  # a file is checked here; a camera opens at start()
+    from formcheck.store_cli import open_for_recording
+
+    store = open_for_recording(args)  # a damaged or newer store is told before the set
+    try:
+        return _run_set(args, rx, d, source, store)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _run_set(args: argparse.Namespace, rx: dict[str, Any] | None, d: Any, source: Any, store: Any) -> int:
+    from datetime import datetime
+
+    from formcheck.live.loop import LiveConfig, LiveLoop, install_signal_handlers, restore_signal_handlers
+    from formcheck.live.recorder import IN_PROGRESS, Recorder, Snapshot, completed_sets_today, session_dir
+    from formcheck.live.voice import Voice
+    from formcheck.live.window import Window
+    from formcheck.pose import PoseEstimator
+    from formcheck.report_text import session_text
+
+    pain_before = ask_pain("right now, before the set") if args.ask_pain else None
     now = datetime.now()
     set_no = completed_sets_today(args.out, args.exercise, now) + 1
     sets = int(d.prescription.get("sets", 1) or 1)
@@ -177,6 +221,14 @@ def _run(args: argparse.Namespace) -> int:
     where = out_dir if result.paths else None
     if result.session is not None and result.ended != "interrupted":
         print(session_text(result.session, [str(p) for p in result.paths]), flush=True)
+    if store is not None and result.session is not None and result.session.reps:
+        pain_after = None
+        if args.ask_pain and result.ended != "interrupted":
+            try:
+                pain_after = ask_pain("now, after the set")
+            except KeyboardInterrupt:
+                print(file=sys.stderr)
+        _record_live(store, result.session, args, rx, pain_before, pain_after)
     if result.ended == "interrupted":
         _say(f"stopped; {_saved(n, where)}.")
     elif result.ended == "camera lost":
@@ -189,6 +241,33 @@ def _run(args: argparse.Namespace) -> int:
     elif result.message:
         _say(result.message)
     return result.exit_code
+
+
+def _record_live(
+    store: Any,
+    session: Any,
+    args: argparse.Namespace,
+    rx: dict[str, Any] | None,
+    pain_before: int | None,
+    pain_after: int | None,
+) -> None:
+    from formcheck.errors import StoreError
+    from formcheck.store_cli import patient_name, record
+
+    try:
+        sid = record(
+            store,
+            session,
+            patient=patient_name(args, rx),
+            origin="live",
+            prescribed=rx,
+            pain_before=pain_before,
+            pain_after=pain_after,
+        )
+    except StoreError as e:
+        _say(f"{e.message} The set's files were saved.")
+        return
+    print(f"Recorded as session {sid} in the store (formcheck report {sid}).", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,6 +41,7 @@ from formcheck.live.voice import SpeechPolicy, Voice
 from formcheck.live.window import KEY_MUTE, KEY_PAUSE, KEY_QUIT, Window
 from formcheck.pipeline import Scorer
 from formcheck.session import Session
+from formcheck.stills import StillKeeper
 from formcheck.video import reduced_size
 
 ENDED_EXIT = {
@@ -162,6 +163,7 @@ class PoseWorker:
         self.error: BaseException | None = None
         self.paused = threading.Event()
         self.t_origin: float | None = None
+        self.stills = StillKeeper(scorer.checker.d)  # the moments of faults, for the report
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="formcheck-pose", daemon=True)
         self._nan = np.full((33, 4), np.nan, np.float32)
@@ -215,14 +217,18 @@ class PoseWorker:
             rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
             res = self.estimator.detect(rgb, round(t_s * 1000))
             image, world, n_people = res.image, res.world, res.n_people
+            self.stills.offer(t_s, rgb, image)
         events = sc.update(image, world, t_s, w / h, n_people)
+        for e in events:
+            if e.rep is not None:
+                self.stills.capture(e.rep)
         state = sc.checker.state
         sig = sc.trace_sig[-1] if sc.trace_sig else math.nan
         guide = self.guide.update(t_s, state.phase, image, n_people, state.view, sig)
         self.latest = PoseOut(f.seq, f.t_cap, image, n_people > 0, state, guide)
         self.stats.analysed += 1
         if any(e.kind == "rep" for e in events) and self.recorder is not None:
-            self.recorder.request(Snapshot.take(sc))
+            self.recorder.request(Snapshot.take(sc, self.stills.stills))
         for e in events:
             self.events.put(e)
         self.stats.pose_time.add(time.perf_counter() - t0)
@@ -480,7 +486,9 @@ class LiveLoop:
             error = error or e
         # Speak the set's end (mute or no voice: nothing).
         self.voice.say(self._end_line(ended))
-        snap = Snapshot.take(self.scorer)
+        for rep in self.scorer.checker.reps:  # a rep completed by finish() gets its stills too
+            self.worker.stills.capture(rep)
+        snap = Snapshot.take(self.scorer, self.worker.stills.stills)
         if self.recorder is not None:
             self.recorder.close()
             try:

@@ -40,9 +40,10 @@ class Snapshot:
     trace_key: list[float]
     trace_sig: list[float]
     extra_warnings: list[str] = field(default_factory=list)
+    stills: dict[str, bytes] = field(default_factory=dict)
 
     @classmethod
-    def take(cls, scorer: Scorer) -> Snapshot:
+    def take(cls, scorer: Scorer, stills: dict[str, bytes] | None = None) -> Snapshot:
         ch = scorer.checker
         n = len(scorer.trace_t)  # the three traces are appended together; copy equal lengths
         return cls(
@@ -56,6 +57,7 @@ class Snapshot:
             trace_t=scorer.trace_t[:n],
             trace_key=scorer.trace_key[:n],
             trace_sig=scorer.trace_sig[:n],
+            stills=dict(stills or {}),
         )
 
 
@@ -99,6 +101,7 @@ def build_session(
             "key_deg": _clean(snap.trace_key),
             "signal": _clean(snap.trace_sig),
         },
+        stills=dict(snap.stills),
     )
 
 

@@ -221,7 +221,8 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
             "pain_after": s["pain_after"],
             "warnings": s["warnings"],
             "skipped_checks": [
-                {"code": c, "label": _check_label(d, c), "reason": why} for c, why in s["skipped_checks"].items()
+                {"code": c, "label": _check_label(d, c), "reason": why}
+                for c, why in s["skipped_checks"].items()
             ],
         },
         "prescription": {k: _v(v) for k, v in rx.items()},
@@ -351,14 +352,18 @@ def patient_report(
         d = _definition(ex)
         pts = [x for x in points if x["exercise"] == ex]
         rx = store.prescription_in_force(p["id"], ex, end)
-        per_week = float((rx or {}).get("sessions_per_week", d.prescription.get("sessions_per_week", 7.0) if d else 7.0))
+        per_week = float(
+            (rx or {}).get("sessions_per_week", d.prescription.get("sessions_per_week", 7.0) if d else 7.0)
+        )
         days = {date.fromisoformat(x["date"]) for x in pts}
         rom = _rom(d, {"prescription": rx or {}, "reps": []}) if d else None
         exercises.append(
             {
                 "exercise": ex,
                 "title": d.title if d else ex,
-                "rom": None if rom is None else {k: rom[k] for k in ("metric", "label", "unit", "better", "target", "limits")},
+                "rom": None
+                if rom is None
+                else {k: rom[k] for k in ("metric", "label", "unit", "better", "target", "limits")},
                 "hold_target_s": _v({**(d.prescription if d else {}), **(rx or {})}.get("hold_s")),
                 "points": pts,
                 "adherence": _adherence(days, per_week, first, last),

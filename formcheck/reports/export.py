@@ -53,8 +53,21 @@ def to_csv(report: dict[str, Any]) -> str:
         s = report["session"]
         cols = [c["name"] for c in report["columns"]]
         w.writerow(
-            ["patient", "session", "date", "exercise", "rep", "side", "start_s", "peak_s", "end_s", "view", *cols,
-             "faults", "sources"]
+            [
+                "patient",
+                "session",
+                "date",
+                "exercise",
+                "rep",
+                "side",
+                "start_s",
+                "peak_s",
+                "end_s",
+                "view",
+                *cols,
+                "faults",
+                "sources",
+            ]
         )
         for r in report["reps"]:
             w.writerow(
@@ -76,8 +89,20 @@ def to_csv(report: dict[str, Any]) -> str:
             )
         return buf.getvalue()
     keys = [
-        "session_id", "date", "local_time", "exercise", "view", "reps_done", "reps_prescribed", "rom_mean",
-        "rom_best", "hold_mean_s", "fault_rate", "pain_before", "pain_after", "ended",
+        "session_id",
+        "date",
+        "local_time",
+        "exercise",
+        "view",
+        "reps_done",
+        "reps_prescribed",
+        "rom_mean",
+        "rom_best",
+        "hold_mean_s",
+        "fault_rate",
+        "pain_before",
+        "pain_after",
+        "ended",
     ]
     w.writerow(["patient", *keys])
     for p in report["sessions"]:

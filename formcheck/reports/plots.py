@@ -16,9 +16,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
 INK = "#1f2933"
 MUTED = "#7b8794"
@@ -84,16 +84,32 @@ def rom_svg(rom: dict[str, Any], faulty_reps: set[int] | None = None) -> str:
         for side in dict.fromkeys(rom["sides"]):
             idx = [i for i, s in enumerate(rom["sides"]) if s == side]
             colours = [FAULT if reps[i] in faulty else SIDE_COLOURS.get(side, BLUE) for i in idx]
-            ax.bar(x[idx], vals[idx], color=colours, width=0.6, label=(side or "reps") + " side" if side else None)
+            ax.bar(
+                x[idx],
+                vals[idx],
+                color=colours,
+                width=0.6,
+                label=(side or "reps") + " side" if side else None,
+            )
         for i, v in enumerate(vals):
             if np.isfinite(v):
-                ax.annotate(f"{v:.0f}", (x[i], v), ha="center", va="bottom", fontsize=7, color=INK,
-                            xytext=(0, 2), textcoords="offset points")
+                ax.annotate(
+                    f"{v:.0f}",
+                    (x[i], v),
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                    color=INK,
+                    xytext=(0, 2),
+                    textcoords="offset points",
+                )
     if rom.get("target") is not None:
         ax.axhline(rom["target"], color=TARGET, lw=1.4, ls="--", label=f"target {rom['target']:g}")
     for lim in rom.get("limits", []):
         if lim["value"] is not None:
-            ax.axhline(lim["value"], color=LIMIT, lw=1, ls=":", label=f"{lim['code'].replace('_', ' ')} limit")
+            ax.axhline(
+                lim["value"], color=LIMIT, lw=1, ls=":", label=f"{lim['code'].replace('_', ' ')} limit"
+            )
     finite = vals[np.isfinite(vals)]
     refs = [v for v in [rom.get("target"), *[lim["value"] for lim in rom.get("limits", [])]] if v is not None]
     lo_hi = np.concatenate([finite, np.array(refs, np.float64)])
@@ -116,12 +132,24 @@ def trace_svg(report: dict[str, Any]) -> str:
     for r in report["reps"]:
         colour = FAULT if r["faults"] else GOOD
         ax.axvspan(r["start_s"], r["end_s"], color=colour, alpha=0.10, lw=0)
-        ax.text((r["start_s"] + r["end_s"]) / 2, 1.0, str(r["index"]), transform=ax.get_xaxis_transform(),
-                ha="center", va="bottom", fontsize=7, color=MUTED)
+        ax.text(
+            (r["start_s"] + r["end_s"]) / 2,
+            1.0,
+            str(r["index"]),
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            color=MUTED,
+        )
         for f in r["faults"]:
             if f["at_s"] is None:
                 continue
-            y = float(np.interp(f["at_s"], t[np.isfinite(k)], k[np.isfinite(k)])) if np.isfinite(k).any() else 0
+            y = (
+                float(np.interp(f["at_s"], t[np.isfinite(k)], k[np.isfinite(k)]))
+                if np.isfinite(k).any()
+                else 0
+            )
             ax.plot([f["at_s"]], [y], marker="v", color=FAULT, ms=6)
     if tr.get("target") is not None:
         ax.axhline(tr["target"], color=TARGET, lw=1.2, ls="--", label=f"target {tr['target']:g}°")
@@ -188,8 +216,16 @@ def adherence_svg(adherence: dict[str, Any]) -> str:
     fig, ax = _figure(h=2.4)
     x = np.arange(len(weeks))
     ax.bar(x, [w["days_done"] for w in weeks], color=BLUE, width=0.6, label="days done")
-    ax.plot(x, [w["days_prescribed"] for w in weeks], color=TARGET, marker="_", ms=18, mew=2, ls="none",
-            label="prescribed")
+    ax.plot(
+        x,
+        [w["days_prescribed"] for w in weeks],
+        color=TARGET,
+        marker="_",
+        ms=18,
+        mew=2,
+        ls="none",
+        label="prescribed",
+    )
     ax.set_xticks(x, [date.fromisoformat(w["week_of"]).strftime("%d %b") for w in weeks])
     ax.set_xlim(-0.6, max(len(weeks), 6) - 0.4)
     ax.set_xlabel("week of")

@@ -79,12 +79,15 @@ class Store:
         if not self.path.exists():
             if not create:
                 raise MissingInputError(
-                    f"No sessions are stored yet (no store at {self.path}); score a video or run a live set first."
+                    f"No sessions are stored yet (no store at {self.path}); "
+                    "score a video or run a live set first."
                 )
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
-                raise StoreError(f"Cannot create the store folder {self.path.parent}: {e.strerror or e}.") from None
+                raise StoreError(
+                    f"Cannot create the store folder {self.path.parent}: {e.strerror or e}."
+                ) from None
         elif self.path.is_dir():
             raise StoreError(f"The store path {self.path} is a folder, not a file.")
         mode = "rwc" if create else "rw"
@@ -238,11 +241,16 @@ class Store:
                 if old:
                     return int(old["id"]), False
                 pid = self._patient_id(patient)
-                rx_id = self._prescription_id(pid, session.exercise, prescribed, session.created) if prescribed else None
+                rx_id = (
+                    self._prescription_id(pid, session.exercise, prescribed, session.created)
+                    if prescribed
+                    else None
+                )
                 cur = self.db.execute(
-                    "INSERT INTO sessions(patient_id, prescription_id, exercise, created, origin, source, view,"
-                    " fps, n_frames, duration_s, ended, key_label, prescription_json, pain_before, pain_after,"
-                    " warnings_json, skipped_json, trace_t, trace_key, formcheck_version, fingerprint)"
+                    "INSERT INTO sessions(patient_id, prescription_id, exercise, created, origin, source,"
+                    " view, fps, n_frames, duration_s, ended, key_label, prescription_json, pain_before,"
+                    " pain_after, warnings_json, skipped_json, trace_t, trace_key, formcheck_version,"
+                    " fingerprint)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         pid,
@@ -290,7 +298,9 @@ class Store:
                             self.db.execute("INSERT INTO stills(fault_id, jpeg) VALUES (?, ?)", (fid, jpeg))
                 return sid, True
         except sqlite3.OperationalError as e:
-            raise StoreError(f"Cannot write to the store at {self.path} ({e}); it was left as it was.") from None
+            raise StoreError(
+                f"Cannot write to the store at {self.path} ({e}); it was left as it was."
+            ) from None
         except sqlite3.DatabaseError:
             raise self._damaged() from None
 
@@ -320,7 +330,9 @@ class Store:
         """A patient by name (case-insensitive) or id; MissingInputError names the known ones."""
         with self._reading():
             if isinstance(ref, int):
-                row = self.db.execute("SELECT id, name, created FROM patients WHERE id = ?", (ref,)).fetchone()
+                row = self.db.execute(
+                    "SELECT id, name, created FROM patients WHERE id = ?", (ref,)
+                ).fetchone()
             else:
                 name = " ".join(ref.split())
                 row = self.db.execute(
@@ -328,7 +340,9 @@ class Store:
                 ).fetchone()
         if row is None:
             names = [p["name"] for p in self.patients()]
-            known = f" Patients in the store: {', '.join(names)}." if names else " The store has no patients yet."
+            known = (
+                f" Patients in the store: {', '.join(names)}." if names else " The store has no patients yet."
+            )
             raise MissingInputError(f"No patient {ref!r} in the store.{known}")
         return dict(row)
 
@@ -339,7 +353,8 @@ class Store:
         end: str | None = None,
     ) -> list[dict[str, Any]]:
         """Session summaries, oldest first; ``start``/``end`` are ISO times (end exclusive)."""
-        where, args = [], []
+        where: list[str] = []
+        args: list[int | str] = []
         if patient_id is not None:
             where.append("s.patient_id = ?")
             args.append(patient_id)
@@ -377,7 +392,9 @@ class Store:
         """
         with self._reading():
             s = self.session_row(session_id)
-            patient = self.db.execute("SELECT id, name FROM patients WHERE id = ?", (s["patient_id"],)).fetchone()
+            patient = self.db.execute(
+                "SELECT id, name FROM patients WHERE id = ?", (s["patient_id"],)
+            ).fetchone()
             reps = self.db.execute(
                 "SELECT * FROM reps WHERE session_id = ? ORDER BY idx", (session_id,)
             ).fetchall()
