@@ -51,34 +51,27 @@ CSP = (
 RECENT = 50  # sessions listed on the front page
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 _ID = r"([0-9]{1,9})"  # small enough for SQLite and for int()
+DASH = "\u2013"  # an en dash  # a missing value, as the reports show it
 
-# Styles the report pages' shell does not have: the navigation bar, the dashboard's tables
-# and forms, and the comparison's two columns.
+# What the report pages' styles lack: the dashboard's navigation, forms and pick columns.
 EXTRA_CSS = """
-nav.fc-nav { display: flex; flex-wrap: wrap; gap: .4rem 1.2rem; align-items: baseline; justify-content: space-between;
-  padding: .55rem 0 .6rem; margin: 0 0 1rem; border-bottom: 1px solid #d0d7de; font-size: .95rem; }
-nav.fc-nav a { text-decoration: none; }
-nav.fc-nav a:hover { text-decoration: underline; }
-nav.fc-nav .fc-here { color: #57606a; }
-.fc-dash table { border-collapse: collapse; width: 100%; margin: .4rem 0 1.2rem; }
-.fc-dash th, .fc-dash td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #d8dee4;
-  vertical-align: top; }
-.fc-dash th { background: #f3f5f7; font-weight: 600; }
-.fc-dash td.num, .fc-dash th.num { text-align: right; font-variant-numeric: tabular-nums; }
-.fc-dash td.pick, .fc-dash th.pick { text-align: center; width: 2.2rem; }
-.fc-dash tbody tr:hover { background: #f8fafc; }
-.fc-dash .fc-muted { color: #57606a; }
-.fc-dash .fc-empty { padding: 1rem 1.2rem; background: #f6f8fa; border: 1px solid #d8dee4; border-radius: 6px; }
-.fc-dash form.fc-period { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: end; margin: .4rem 0 1.4rem; }
-.fc-dash form.fc-period label { display: flex; flex-direction: column; font-size: .9rem; gap: .2rem; }
-.fc-dash button, .fc-dash input[type=date] { font: inherit; padding: .3rem .7rem; }
-.fc-dash .fc-actions { display: flex; gap: 1rem; align-items: center; margin: .2rem 0 1.5rem; }
-.fc-cmp table.fc-side td, .fc-cmp table.fc-side th { width: 37%; }
-.fc-cmp table.fc-side th:first-child { width: 26%; }
-.fc-plots { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 1.5rem; }
-.fc-plots > div { min-width: 0; }
-.fc-plots svg { max-width: 100%; height: auto; }
-@media print { nav.fc-nav { display: none; } }
+nav.top { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 4px 16px; }
+nav.top .here { color: var(--muted); }
+nav.top .trail a { margin-right: 0; }
+nav.top .sep { color: var(--muted); margin: 0 6px; }
+td.pick, th.pick { text-align: center; width: 34px; padding-left: 4px; padding-right: 4px; }
+td.pick input { margin: 2px 0 0; }
+tbody tr:hover { background: #fafbfc; }
+.empty { padding: 14px 16px; background: var(--bg); border: 1px solid var(--line); border-radius: 8px; }
+form.period { display: flex; flex-wrap: wrap; gap: 10px 16px; align-items: end; margin: 6px 0 8px; }
+form.period label { display: flex; flex-direction: column; gap: 3px; color: var(--muted); font-size: 12px; }
+.actions { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: center; margin: 4px 0 8px; }
+button, input[type=date] { font: inherit; padding: 4px 10px; }
+button { cursor: pointer; border: 1px solid var(--accent); background: var(--accent); color: #fff;
+  border-radius: 6px; }
+table.patients { width: auto; min-width: 60%; }
+table.side th[scope=row] { width: 26%; }
+table.side td { width: 37%; }
 """
 
 
@@ -96,7 +89,7 @@ class Response:
     status: int
     body: bytes
     content_type: str = "text/html; charset=utf-8"
-    filename: str | None = None  # served as an attachment under this (ASCII, made-up) name
+    filename: str | None = None  # served as an attachment under this name (made up here, ASCII)
 
 
 Query = dict[str, list[str]]
@@ -106,14 +99,14 @@ View = Callable[[Store, "re.Match[str]", Query], Response]
 
 
 def esc(x: Any) -> str:
-    """Text for HTML (element content and quoted attributes)."""
+    """Text for HTML element content and quoted attributes."""
     return html.escape("" if x is None else str(x), quote=True)
 
 
 def _when(iso: str | None) -> str:
     from formcheck.reports.data import local_dt
 
-    return local_dt(iso).strftime("%Y-%m-%d %H:%M") if iso else "—"
+    return local_dt(iso).strftime("%Y-%m-%d %H:%M") if iso else DASH
 
 
 @lru_cache(maxsize=64)
@@ -126,20 +119,17 @@ def _title(exercise: str) -> str:
         return exercise
 
 
-def _num(v: Any, unit: str = "", nd: int = 1) -> str:
-    """A number with its unit ("93°", "2.1 s"), or a dash when it is missing."""
-    if v is None:
-        return "—"
-    text = f"{float(v):.{nd}f}".rstrip("0").rstrip(".") if isinstance(v, float) else str(v)
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit == "°" else f"{text} {unit}"
+def _num(v: Any, unit: str = "") -> str:
+    """A number the way the reports write it (their decimals and units)."""
+    from formcheck.reports.html import _num as report_num
+
+    return report_num(v, unit)
 
 
 def _pain(before: Any, after: Any) -> str:
     if before is None and after is None:
-        return "—"
-    return f"{'—' if before is None else before} → {'—' if after is None else after}"
+        return "not asked"
+    return f"{DASH if before is None else before} → {DASH if after is None else after}"
 
 
 def _one(q: Query, key: str) -> str | None:
@@ -156,90 +146,85 @@ def _day(q: Query, key: str) -> date | None:
     except ValueError:
         raise HttpError(400, f"“{key}” must be a date like 2026-11-01, not {text[:40]!r}.") from None
     if not date(1970, 1, 1) <= d <= date(2999, 12, 31):
-        raise HttpError(400, f"“{key}” must be a date between 1970 and 2999, not {d.isoformat()}.")
+        raise HttpError(400, f"“{key}” must be a date from 1970 to 2999, not {d.isoformat()}.")
     return d
 
 
-def _page(title: str, body: str, *, nav: str = "", cls: str = "fc-dash") -> bytes:
+def _with_css(doc: str) -> bytes:
+    """A page from the report shell with the dashboard's few extra styles in its head."""
+    style = f"<style>{EXTRA_CSS}</style>"
+    at = doc.find("</head>")
+    return (doc[:at] + style + doc[at:] if at >= 0 else style + doc).encode("utf-8")
+
+
+def _page(title: str, body: str, nav: str) -> bytes:
     from formcheck.reports.html import page
 
-    return _decorate(page(title, f'<div class="{cls}">{body}</div>'), nav)
+    return _with_css(page(title, body, nav=nav))
 
 
-def _decorate(doc: str, nav: str) -> bytes:
-    """A page with the dashboard's extra CSS in its head and ``nav`` at the top of its body."""
-    style = f"<style>{EXTRA_CSS}</style>"
-    head_end = re.search(r"</head\s*>", doc, re.IGNORECASE)
-    doc = doc[: head_end.start()] + style + doc[head_end.start() :] if head_end else style + doc
-    if nav:
-        body = re.search(r"<body\b[^>]*>", doc, re.IGNORECASE)
-        doc = doc[: body.end()] + nav + doc[body.end() :] if body else nav + doc
-    return doc.encode("utf-8")
+def _link(href: str, text: str) -> str:
+    return f'<a href="{esc(href)}">{esc(text)}</a>'
 
 
-def _nav(*links: tuple[str, str], here: str = "", right: tuple[tuple[str, str], ...] = ()) -> str:
-    """The navigation bar: a trail of links (href, text) ending at this page, links on the right."""
-    trail = [f'<a href="{esc(h)}">{esc(t)}</a>' for h, t in links]
+def _nav(*trail: tuple[str, str], here: str = "", right: tuple[tuple[str, str], ...] = ()) -> str:
+    """The bar above a page: links back (href, text) ending at this page; downloads on the right."""
+    parts = [_link(h, t) for h, t in trail]
     if here:
-        trail.append(f'<span class="fc-here">{esc(here)}</span>')
-    side = " · ".join(f'<a href="{esc(h)}">{esc(t)}</a>' for h, t in right)
-    side_html = f'<span class="fc-right">{side}</span>' if side else ""
-    return f'<nav class="fc-nav"><span class="fc-trail">{" › ".join(trail)}</span>{side_html}</nav>'
+        parts.append(f'<span class="here">{esc(here)}</span>')
+    downloads = "".join(_link(h, t) for h, t in right)
+    return f'<span class="trail">{"<span class=sep>/</span>".join(parts)}</span><span>{downloads}</span>'
 
 
 def _error_page(status: int, message: str) -> Response:
-    titles = {400: "Bad request", 404: "Not found", 405: "Not allowed", 500: "Error", 503: "Store unavailable"}
+    titles = {400: "Bad request", 404: "Not found", 405: "Not allowed", 503: "Store unavailable"}
     title = titles.get(status, "Error")
-    body = f"<h1>{esc(title)}</h1><p>{esc(message)}</p>"
+    body = f'<h1>{esc(title)}</h1><p class="error">{esc(message)}</p>'
     nav = _nav(("/", "Dashboard"))
     try:
-        doc = _page(f"formcheck — {title}", body, nav=nav)
+        doc = _page(f"formcheck · {title}", body, nav)
     except Exception:  # the page shell itself failed: a bare page still says what happened
         doc = (
             f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(title)}</title></head>"
-            f"<body>{nav}{body}</body></html>"
+            f"<body>{body}<p><a href='/'>Dashboard</a></p></body></html>"
         ).encode()
     return Response(status, doc)
 
 
 def _sessions_table(rows: list[dict[str, Any]], *, with_patient: bool) -> str:
-    """Sessions, newest first, with a radio button in column A and in column B to compare two."""
+    """Sessions (as given) in a form: a radio button in column A and in column B picks two to compare."""
     head = (
         '<tr><th class="pick" title="first session to compare">A</th>'
-        '<th class="pick" title="second session to compare">B</th>'
-        "<th>Date</th>"
+        '<th class="pick" title="second session to compare">B</th><th>Date</th>'
         + ("<th>Patient</th>" if with_patient else "")
-        + '<th>Exercise</th><th>View</th><th class="num">Reps</th><th class="num">Faulty reps</th>'
-        "<th>Pain before → after</th><th>Export</th></tr>"
+        + '<th>Exercise</th><th>View</th><th class="n">Reps</th><th class="n">Reps with a fault</th>'
+        '<th class="n">Pain before → after</th><th>Download</th></tr>'
     )
     body = []
     for i, r in enumerate(rows):
         sid = int(r["id"])
         req = " required" if i == 0 else ""
+        patient = _link(f"/patients/{int(r['patient_id'])}", r["patient"])
         body.append(
-            "<tr>"
-            f'<td class="pick"><input type="radio" name="a" value="{sid}" id="a{sid}"{req}'
-            f' aria-label="compare session {sid} as A"></td>'
-            f'<td class="pick"><input type="radio" name="b" value="{sid}" id="b{sid}"{req}'
-            f' aria-label="compare session {sid} as B"></td>'
-            f'<td><a href="/sessions/{sid}">{esc(_when(r["created"]))}</a></td>'
-            + (
-                f'<td><a href="/patients/{int(r["patient_id"])}">{esc(r["patient"])}</a></td>'
-                if with_patient
-                else ""
+            f'<tr data-session="{sid}">'
+            + "".join(
+                f'<td class="pick"><input type="radio" name="{x.lower()}" value="{sid}"{req}'
+                f' aria-label="session {sid} as {x}"></td>'
+                for x in "AB"
             )
+            + f"<td>{_link(f'/sessions/{sid}', _when(r['created']))}</td>"
+            + (f"<td>{patient}</td>" if with_patient else "")
             + f"<td>{esc(_title(r['exercise']))}</td><td>{esc(r['view'])}</td>"
-            f'<td class="num">{int(r["n_reps"])}</td><td class="num">{int(r["n_faulty_reps"])}</td>'
-            f"<td>{esc(_pain(r['pain_before'], r['pain_after']))}</td>"
-            f'<td><a href="/sessions/{sid}.csv">CSV</a> · <a href="/sessions/{sid}.json">JSON</a></td>'
-            "</tr>"
+            f'<td class="n">{int(r["n_reps"])}</td><td class="n">{int(r["n_faulty_reps"])}</td>'
+            f'<td class="n">{esc(_pain(r["pain_before"], r["pain_after"]))}</td>'
+            f"<td>{_link(f'/sessions/{sid}.csv', 'CSV')} · {_link(f'/sessions/{sid}.json', 'JSON')}</td></tr>"
         )
     return (
-        '<form method="get" action="/compare" class="fc-compare">'
-        f"<table class=\"fc-sessions\"><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
-        '<div class="fc-actions"><button type="submit">Compare A with B</button>'
-        '<span class="fc-muted">Pick one session in column A and one in column B.</span></div>'
-        "</form>"
+        '<form method="get" action="/compare" class="compare">'
+        f'<div class="table-wrap"><table class="sessions"><thead>{head}</thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+        '<div class="actions"><button type="submit">Compare A with B</button>'
+        '<span class="note">Pick one session in column A and one in column B.</span></div></form>'
     )
 
 
@@ -249,35 +234,31 @@ def _sessions_table(rows: list[dict[str, Any]], *, with_patient: bool) -> str:
 def index_empty() -> Response:
     body = (
         "<h1>formcheck dashboard</h1>"
-        '<p class="fc-empty">There are no sessions yet. Score a video (<code>formcheck score</code>) or do a '
+        '<p class="empty">There are no sessions yet. Score a video (<code>formcheck score</code>) or do a '
         "live set (<code>formcheck live</code>) and its session will appear here.</p>"
     )
-    return Response(200, _page("formcheck — dashboard", body))
+    return Response(200, _page("formcheck · dashboard", body, ""))
 
 
 def view_index(store: Store, m: re.Match[str], q: Query) -> Response:
     rows = store.sessions()
     if not rows:
         return index_empty()
-    patients = store.patients()
     prow = "".join(
-        f'<tr><td><a href="/patients/{int(p["id"])}">{esc(p["name"])}</a></td>'
-        f'<td class="num">{int(p["n_sessions"])}</td><td>{esc(_when(p["last"]))}</td></tr>'
-        for p in patients
+        f'<tr data-patient="{int(p["id"])}"><td>{_link("/patients/" + str(int(p["id"])), p["name"])}</td>'
+        f'<td class="n">{int(p["n_sessions"])}</td><td>{esc(_when(p["last"]))}</td></tr>'
+        for p in store.patients()
     )
-    recent = list(reversed(rows))[:RECENT]
-    more = (
-        f'<p class="fc-muted">The {RECENT} newest of {len(rows)} sessions; a patient\'s page lists all of theirs.</p>'
-        if len(rows) > RECENT
-        else ""
-    )
+    recent = rows[::-1][:RECENT]
+    shown = f"the {RECENT} newest of {len(rows)}" if len(rows) > RECENT else f"{len(rows)}"
     body = (
-        "<h1>formcheck dashboard</h1>"
-        f"<h2>Patients</h2><table class=\"fc-patients\"><thead><tr><th>Patient</th>"
-        f'<th class="num">Sessions</th><th>Last session</th></tr></thead><tbody>{prow}</tbody></table>'
-        f"<h2>Recent sessions</h2>{more}{_sessions_table(recent, with_patient=True)}"
+        '<h1>formcheck dashboard</h1><p class="sub">Patients and sessions in this computer\'s store.</p>'
+        '<h2>Patients</h2><table class="patients"><thead><tr><th>Patient</th>'
+        f'<th class="n">Sessions</th><th>Last session</th></tr></thead><tbody>{prow}</tbody></table>'
+        f'<h2>Recent sessions <span class="note">({shown}, newest first)</span></h2>'
+        f"{_sessions_table(recent, with_patient=True)}"
     )
-    return Response(200, _page("formcheck — dashboard", body))
+    return Response(200, _page("formcheck · dashboard", body, ""))
 
 
 def _patient(store: Store, pid: int) -> dict[str, Any]:
@@ -288,65 +269,68 @@ def _patient(store: Store, pid: int) -> dict[str, Any]:
 
 
 def view_patient(store: Store, m: re.Match[str], q: Query) -> Response:
-    p = _patient(store, int(m[1]))
-    pid = int(p["id"])
-    rows = list(reversed(store.sessions(pid)))
     from formcheck.reports.data import local_dt
 
+    p = _patient(store, int(m[1]))
+    pid = int(p["id"])
+    rows = store.sessions(pid)[::-1]
     today = datetime.now().astimezone().date()
     first = local_dt(rows[-1]["created"]).date() if rows else today
-    name = esc(p["name"])
     if rows:
-        summary = (
-            f"<p>{len(rows)} session{'s' if len(rows) != 1 else ''}, from {esc(_when(rows[-1]['created']))} "
-            f"to {esc(_when(rows[0]['created']))}.</p>"
+        n = len(rows)
+        sub = (
+            f"{n} session{'s' if n != 1 else ''}, {_when(rows[-1]['created'])} to {_when(rows[0]['created'])}"
         )
         table = _sessions_table(rows, with_patient=False)
     else:
-        summary = ""
-        table = '<p class="fc-empty">This patient has no sessions yet.</p>'
+        sub, table = "No sessions yet.", '<p class="empty">This patient has no sessions yet.</p>'
     body = (
-        f"<h1>{name}</h1>{summary}"
+        f'<h1>{esc(p["name"])}</h1><p class="sub">{esc(sub)}</p>'
         "<h2>Report for a period</h2>"
-        f'<form class="fc-period" method="get" action="/patients/{pid}/report">'
-        f'<label>From <input type="date" name="from" value="{first.isoformat()}"></label>'
-        f'<label>To <input type="date" name="to" value="{max(today, first).isoformat()}"></label>'
+        f'<form class="period" method="get" action="/patients/{pid}/report">'
+        f'<label>From <input type="date" name="from" value="{first.isoformat()}" required></label>'
+        f'<label>To <input type="date" name="to" value="{max(today, first).isoformat()}" required></label>'
         '<button type="submit">Show the report</button></form>'
-        f"<h2>Sessions</h2>{table}"
+        '<p class="note">Trends, adherence and every session of the period, to read, print or download.</p>'
+        f'<h2>Sessions <span class="note">(newest first)</span></h2>{table}'
     )
-    nav = _nav(("/", "Dashboard"), here=p["name"])
-    return Response(200, _page(f"formcheck — {p['name']}", body, nav=nav))
+    return Response(200, _page(f"formcheck · {p['name']}", body, _nav(("/", "Dashboard"), here=p["name"])))
+
+
+def _download(text: str, kind: str, filename: str) -> Response:
+    types = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
+    return Response(200, text.encode("utf-8"), types[kind], filename)
 
 
 def view_patient_report(store: Store, m: re.Match[str], q: Query) -> Response:
     from formcheck.reports import export
     from formcheck.reports.data import patient_report
+    from formcheck.reports.html import render
 
     p = _patient(store, int(m[1]))
     pid = int(p["id"])
     first, last = _day(q, "from"), _day(q, "to")
     if first and last and last < first:
         raise HttpError(400, f"The period ends ({last}) before it starts ({first}).")
-    # patient_report looks a patient up by name or by id; the id is exact where names may differ
-    # only in case.
-    pref: Any = pid
-    report = patient_report(store, pref, first, last)
+    # By id, not by name: two patients' names may differ only in case.
+    ref: Any = pid
+    report = patient_report(store, ref, first, last)
+    stem = f"patient-{pid}-{report['from']}-to-{report['to']}"
     if m[2] == "csv":
-        return Response(200, export.to_csv(report).encode(), "text/csv; charset=utf-8", f"patient-{pid}-report.csv")
+        return _download(export.to_csv(report), "csv", f"{stem}.csv")
     if m[2] == "json":
-        return Response(
-            200, export.to_json(report).encode(), "application/json; charset=utf-8", f"patient-{pid}-report.json"
-        )
-    from formcheck.reports.html import render
-
+        return _download(export.to_json(report), "json", f"{stem}.json")
     period = urlencode({"from": report["from"], "to": report["to"]})
     nav = _nav(
         ("/", "Dashboard"),
         (f"/patients/{pid}", p["name"]),
         here=f"Report {report['from']} to {report['to']}",
-        right=((f"/patients/{pid}/report.csv?{period}", "Download CSV"), (f"/patients/{pid}/report.json?{period}", "Download JSON")),
+        right=(
+            (f"/patients/{pid}/report.csv?{period}", "Download CSV"),
+            (f"/patients/{pid}/report.json?{period}", "Download JSON"),
+        ),
     )
-    return Response(200, _decorate(render(report), nav))
+    return Response(200, _with_css(render(report, links=True, nav=nav)))
 
 
 def _session_report(store: Store, sid: int, *, with_stills: bool = True) -> dict[str, Any]:
@@ -361,16 +345,16 @@ def _session_report(store: Store, sid: int, *, with_stills: bool = True) -> dict
 
 def view_session(store: Store, m: re.Match[str], q: Query) -> Response:
     from formcheck.reports import export
+    from formcheck.reports.html import render
 
     sid = int(m[1])
     if m[2] == "csv":
-        report = _session_report(store, sid, with_stills=False)
-        return Response(200, export.to_csv(report).encode(), "text/csv; charset=utf-8", f"session-{sid}.csv")
+        return _download(
+            export.to_csv(_session_report(store, sid, with_stills=False)), "csv", f"session-{sid}.csv"
+        )
     if m[2] == "json":
         report = _session_report(store, sid, with_stills=False)
-        return Response(200, export.to_json(report).encode(), "application/json; charset=utf-8", f"session-{sid}.json")
-    from formcheck.reports.html import render
-
+        return _download(export.to_json(report), "json", f"session-{sid}.json")
     report = _session_report(store, sid)
     pid = int(report["patient"]["id"])
     nav = _nav(
@@ -379,36 +363,40 @@ def view_session(store: Store, m: re.Match[str], q: Query) -> Response:
         here=f"Session {sid}",
         right=((f"/sessions/{sid}.csv", "Download CSV"), (f"/sessions/{sid}.json", "Download JSON")),
     )
-    return Response(200, _decorate(render(report), nav))
+    return Response(200, _with_css(render(report, links=True, nav=nav)))
 
 
-def _compare_column(store: Store, sid: int) -> dict[str, Any]:
-    """What the comparison shows of one session: its report (no stills) and its trend point."""
+def _compared(store: Store, sid: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One session's report (without stills) and its trend numbers (ROM mean and best)."""
     from formcheck.reports.data import _session_point
 
     rep = _session_report(store, sid, with_stills=False)
     row = next(r for r in store.sessions(rep["patient"]["id"]) if r["id"] == sid)
-    return {"report": rep, "point": _session_point(store, row)}
+    return rep, _session_point(store, row)
 
 
 def _reps_text(rep: dict[str, Any]) -> str:
     s = rep["summary"]
     if s["per_side"] and len(s["by_side"]) > 1:
-        sides = ", ".join(f"{b['side']} {b['done']} of {b['prescribed']}" for b in s["by_side"])
-        return f"{s['reps_done']} ({sides})"
-    return f"{s['reps_done']} of {s['reps_prescribed']}"
+        return " · ".join(f"{b['side']} {b['done']} of {b['prescribed']}" for b in s["by_side"])
+    return f"{s['reps_done']} of {s['reps_prescribed']}" if s["reps_prescribed"] else str(s["reps_done"])
 
 
 def _hold_text(rep: dict[str, Any]) -> str:
     h = rep["summary"]["hold"]
     if not h:
-        return "—"
+        return DASH
     text = f"mean {_num(h['mean_s'], 's')}"
     if h["target_s"] is not None:
         text += f" (target {_num(h['target_s'], 's')})"
-    if h["n_short"]:
-        text += f", {h['n_short']} short"
-    return text
+    return text + (f", {h['n_short']} too short" if h["n_short"] else "")
+
+
+def _fault_text(rep: dict[str, Any], code: str) -> str:
+    f = next((x for x in rep["summary"]["faults"] if x["code"] == code), None)
+    if f is None:
+        return "0"
+    return f"{f['count']} (rep{'s' if len(f['reps']) != 1 else ''} {', '.join(str(i) for i in f['reps'])})"
 
 
 def view_compare(store: Store, m: re.Match[str], q: Query) -> Response:
@@ -422,84 +410,89 @@ def view_compare(store: Store, m: re.Match[str], q: Query) -> Response:
         if not re.fullmatch(_ID, text):
             raise HttpError(400, f"“{key}” must be a session number, not {text[:40]!r}.")
         ids.append(int(text))
-    cols = [_compare_column(store, sid) for sid in ids]
-    reps = [c["report"] for c in cols]
-    pts = [c["point"] for c in cols]
+    pairs = [_compared(store, sid) for sid in ids]
+    reps, pts = [r for r, _ in pairs], [p for _, p in pairs]
 
-    def row(label: str, cells: list[str], *, raw: bool = False) -> str:
-        tds = "".join(f"<td>{c if raw else esc(c)}</td>" for c in cells)
-        return f"<tr><th scope=\"row\">{esc(label)}</th>{tds}</tr>"
-
-    roms = [r["rom"] for r in reps]
-    rom_label = next((r["label"] for r in roms if r), "Range of motion")
-    if len({r["label"] for r in roms if r}) > 1:
-        rom_label = "Range of motion"
+    def row(label: str, cells: list[str], *, key: str = "", safe: bool = False) -> str:
+        tds = "".join(f"<td>{c if safe else esc(c)}</td>" for c in cells)
+        return f'<tr data-row="{esc(key)}"><th scope="row">{esc(label)}</th>{tds}</tr>'
 
     def rom_cell(i: int, what: str) -> str:
-        rom = roms[i]
+        rom = reps[i]["rom"]
         if not rom:
-            return "—"
-        unit = rom["unit"]
+            return DASH
         value = {"mean": pts[i]["rom_mean"], "best": pts[i]["rom_best"], "target": rom["target"]}[what]
-        prefix = f"{rom['label']}: " if rom_label != rom["label"] else ""
-        return prefix + _num(value, unit)
+        return _num(value, rom["unit"]) + (f" ({rom['label']})" if mixed else "")
 
+    labels = {r["rom"]["label"] for r in reps if r["rom"]}
+    mixed = len(labels) > 1
+    rom_label = labels.pop().capitalize() if len(labels) == 1 else "Range of motion"
+    ss = [r["session"] for r in reps]
     lines = [
-        row("Patient", [f'<a href="/patients/{int(r["patient"]["id"])}">{esc(r["patient"]["name"])}</a>' for r in reps],
-            raw=True),
-        row("Date", [f'<a href="/sessions/{r["session"]["id"]}">{esc(r["session"]["local_time"])}</a>' for r in reps],
-            raw=True),
-        row("Exercise", [f"{r['session']['title']} ({r['session']['view']} view)" for r in reps]),
-        row("Reps done of prescribed", [_reps_text(r) for r in reps]),
-        row("Set that day", [f"{r['summary']['set_number']} of {r['summary']['sets_prescribed']}" for r in reps]),
-        row(f"{rom_label}: mean", [rom_cell(i, "mean") for i in range(2)]),
-        row(f"{rom_label}: best", [rom_cell(i, "best") for i in range(2)]),
-        row(f"{rom_label}: target", [rom_cell(i, "target") for i in range(2)]),
-        row("Hold", [_hold_text(r) for r in reps]),
-        row("Clean / faulty reps", [f"{r['summary']['clean_reps']} / {r['summary']['faulty_reps']}" for r in reps]),
-        row("Pain before → after", [_pain(r["session"]["pain_before"], r["session"]["pain_after"]) for r in reps]),
+        row(
+            "Patient",
+            [_link(f"/patients/{int(r['patient']['id'])}", r["patient"]["name"]) for r in reps],
+            key="patient",
+            safe=True,
+        ),
+        row("Date", [_link(f"/sessions/{s['id']}", s["local_time"]) for s in ss], key="date", safe=True),
+        row("Exercise", [f"{s['title']}, {s['view']} view" for s in ss], key="exercise"),
+        row("Reps done of prescribed", [_reps_text(r) for r in reps], key="reps"),
+        row(
+            "Set that day",
+            [f"{r['summary']['set_number']} of {r['summary']['sets_prescribed']}" for r in reps],
+            key="set",
+        ),
+        row(f"{rom_label}, mean", [rom_cell(i, "mean") for i in range(2)], key="rom-mean"),
+        row(f"{rom_label}, best", [rom_cell(i, "best") for i in range(2)], key="rom-best"),
+        row(f"{rom_label}, target", [rom_cell(i, "target") for i in range(2)], key="rom-target"),
+        row("Hold at the top", [_hold_text(r) for r in reps], key="hold"),
+        row(
+            "Reps without a fault",
+            [f"{r['summary']['clean_reps']} of {r['summary']['reps_done']}" for r in reps],
+            key="clean",
+        ),
+        row(
+            "Pain before → after (0 to 10)",
+            [_pain(s["pain_before"], s["pain_after"]) for s in ss],
+            key="pain",
+        ),
     ]
     codes: dict[str, str] = {}
     for r in reps:
         for f in r["summary"]["faults"]:
             codes.setdefault(f["code"], f["label"])
-    fault_lines = []
-    for code, label in codes.items():
-        cells = []
-        for r in reps:
-            f = next((x for x in r["summary"]["faults"] if x["code"] == code), None)
-            if f is None:
-                cells.append("0")
-            else:
-                which = ", ".join(str(i) for i in f["reps"])
-                cells.append(f"{f['count']} (rep{'s' if f['count'] != 1 else ''} {which})")
-        fault_lines.append(
-            f'<tr><th scope="row">{esc(label)} <code class="fc-muted">{esc(code)}</code></th>'
-            + "".join(f"<td>{esc(c)}</td>" for c in cells)
-            + "</tr>"
-        )
-    if not fault_lines:
-        fault_lines.append(row("Faults", ["none", "none"]))
-    heads = "".join(
-        f"<th>{x} · session {r['session']['id']}</th>" for x, r in zip("AB", reps, strict=True)
-    )
-    table = (
-        f'<table class="fc-side"><thead><tr><th></th>{heads}</tr></thead><tbody>{"".join(lines)}</tbody></table>'
-        f'<h2>Faults (reps with each fault)</h2><table class="fc-side fc-faults"><thead><tr><th></th>{heads}</tr>'
-        f'</thead><tbody>{"".join(fault_lines)}</tbody></table>'
-    )
+    faults = [
+        f'<tr data-code="{esc(code)}"><th scope="row"><span class="tag">{esc(label)}</span></th>'
+        + "".join(f"<td>{esc(_fault_text(r, code))}</td>" for r in reps)
+        + "</tr>"
+        for code, label in codes.items()
+    ] or [row("Faults", ["none", "none"], key="no-faults")]
+    heads = "".join(f"<th>{x} · session {s['id']}</th>" for x, s in zip("AB", ss, strict=True))
+    thead = f'<thead><tr><th scope="col"></th>{heads}</tr></thead>'
     plots = []
     for x, r in zip("AB", reps, strict=True):
-        svg = rom_svg(r["rom"]) if r["rom"] else '<p class="fc-muted">No range-of-motion plot for this exercise.</p>'
+        faulty = {rep["index"] for rep in r["reps"] if rep["faults"]}
+        svg = rom_svg(r["rom"], faulty) if r["rom"] and r["reps"] else '<p class="note">No reps to plot.</p>'
+        s = r["session"]
         plots.append(
-            f"<div><h3>{x}: {esc(r['session']['title'])}, {esc(r['session']['local_time'])}</h3>{svg}</div>"
+            f'<section class="rom-plot" data-session="{s["id"]}"><h3>{x} · session {s["id"]}: '
+            f"{esc(s['title'])}, {esc(s['local_time'])}</h3>{svg}</section>"
         )
+    who = esc(reps[0]["patient"]["name"])
+    if reps[0]["patient"]["id"] != reps[1]["patient"]["id"]:
+        who += f" and {esc(reps[1]['patient']['name'])}"
     body = (
-        f"<h1>Sessions {reps[0]['session']['id']} and {reps[1]['session']['id']} side by side</h1>"
-        f"{table}<h2>Range of motion per rep</h2><div class=\"fc-plots\">{''.join(plots)}</div>"
+        f'<h1>Session {ss[0]["id"]} and session {ss[1]["id"]}</h1><p class="sub">{who} · side by side</p>'
+        f'<h2>Summary</h2><table class="side summary">{thead}<tbody>{"".join(lines)}</tbody></table>'
+        '<h2>Faults <span class="note">(reps with each fault)</span></h2>'
+        f'<table class="side faults">{thead}<tbody>{"".join(faults)}</tbody></table>'
+        '<h2>Range of motion per rep</h2><p class="note">Each session against its target; reps with a fault '
+        f"are red.</p>{''.join(plots)}"
     )
-    nav = _nav(("/", "Dashboard"), here="Compare")
-    return Response(200, _page("formcheck — compare sessions", body, nav=nav, cls="fc-dash fc-cmp"))
+    return Response(
+        200, _page("formcheck · compare sessions", body, _nav(("/", "Dashboard"), here="Compare"))
+    )
 
 
 ROUTES: list[tuple[re.Pattern[str], View]] = [
@@ -511,6 +504,15 @@ ROUTES: list[tuple[re.Pattern[str], View]] = [
 ]
 
 # -- the server ---------------------------------------------------------------------------------
+
+
+def _route(path: str) -> tuple[View, re.Match[str]]:
+    """The view for a request's path (matched whole, never unquoted or joined to a folder)."""
+    for pattern, view in ROUTES:
+        match = pattern.fullmatch(path)
+        if match:
+            return view, match
+    raise HttpError(404, "There is no such page on this dashboard.")
 
 
 class DashboardServer(ThreadingHTTPServer):
@@ -528,7 +530,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "formcheck"
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
             sys.stderr.write(f"{self.address_string()} - {format % args}\n")
 
@@ -542,11 +544,14 @@ class Handler(BaseHTTPRequestHandler):
             loopback = False
         if not loopback:
             return True
-        host = self.headers.get("Host", "")
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) != 1:
+            return False
+        host = hosts[0].strip()
         name = host[1:].split("]")[0] if host.startswith("[") else host.rsplit(":", 1)[0]
         return name.lower() in LOOPBACK_NAMES
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         try:
             response = self._answer()
         except HttpError as e:
@@ -554,7 +559,7 @@ class Handler(BaseHTTPRequestHandler):
         except Exception:
             traceback.print_exc(file=sys.stderr)
             response = _error_page(
-                500, "Something went wrong showing this page; the terminal running formcheck serve has the details."
+                500, "Something went wrong showing this page; the terminal running formcheck serve says what."
             )
         self._send(response)
 
@@ -562,13 +567,8 @@ class Handler(BaseHTTPRequestHandler):
         if not self._allowed_host():
             raise HttpError(400, "This dashboard answers only to this computer's own address (127.0.0.1).")
         parts = urlsplit(self.path)
+        view, match = _route(parts.path)
         query = parse_qs(parts.query, keep_blank_values=True)
-        for pattern, view in ROUTES:
-            match = pattern.fullmatch(parts.path)
-            if match:
-                break
-        else:
-            raise HttpError(404, "There is no such page on this dashboard.")
         try:
             store = Store.open(self.server.store_path, create=False)
         except MissingInputError as e:
@@ -638,12 +638,15 @@ def make_server(
 
 
 def url_of(server: DashboardServer) -> str:
-    host, port = server.server_address[:2]
-    shown = f"[{host}]" if ":" in str(host) else str(host)
+    raw, port = server.server_address[:2]
+    host = raw.decode() if isinstance(raw, bytes) else str(raw)
+    shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}/"
 
 
-def serve(store_path: Path | None, host: str = "127.0.0.1", port: int = 8765, *, verbose: bool = False) -> int:
+def serve(
+    store_path: Path | None, host: str = "127.0.0.1", port: int = 8765, *, verbose: bool = False
+) -> int:
     """Serve the dashboard until Ctrl-C; returns the exit code (0)."""
     server = make_server(store_path, host, port, verbose=verbose)
     try:
