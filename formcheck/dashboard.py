@@ -121,7 +121,7 @@ def _title(exercise: str) -> str:
 
 def _num(v: Any, unit: str = "") -> str:
     """A number the way the reports write it (their decimals and units)."""
-    from formcheck.reports.html import _num as report_num
+    from formcheck.reports.html import num as report_num
 
     return report_num(v, unit)
 
@@ -313,8 +313,7 @@ def view_patient_report(store: Store, m: re.Match[str], q: Query) -> Response:
     if first and last and last < first:
         raise HttpError(400, f"The period ends ({last}) before it starts ({first}).")
     # By id, not by name: two patients' names may differ only in case.
-    ref: Any = pid
-    report = patient_report(store, ref, first, last)
+    report = patient_report(store, pid, first, last)
     stem = f"patient-{pid}-{report['from']}-to-{report['to']}"
     if m[2] == "csv":
         return _download(export.to_csv(report), "csv", f"{stem}.csv")
@@ -368,11 +367,11 @@ def view_session(store: Store, m: re.Match[str], q: Query) -> Response:
 
 def _compared(store: Store, sid: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """One session's report (without stills) and its trend numbers (ROM mean and best)."""
-    from formcheck.reports.data import _session_point
+    from formcheck.reports.data import session_point
 
     rep = _session_report(store, sid, with_stills=False)
     row = next(r for r in store.sessions(rep["patient"]["id"]) if r["id"] == sid)
-    return rep, _session_point(store, row)
+    return rep, session_point(store, row)
 
 
 def _reps_text(rep: dict[str, Any]) -> str:
@@ -570,7 +569,7 @@ class Handler(BaseHTTPRequestHandler):
         view, match = _route(parts.path)
         query = parse_qs(parts.query, keep_blank_values=True)
         try:
-            store = Store.open(self.server.store_path, create=False)
+            store = Store.open(self.server.store_path, create=False, readonly=True)
         except MissingInputError as e:
             if view is view_index:
                 return index_empty()

@@ -229,9 +229,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from formcheck.dashboard import serve
+    from formcheck.store import default_path
 
-    with open_store(args, create=False):  # a missing, damaged or newer store is reported now
-        pass
+    path = args.store if args.store is not None else default_path()
+    if path.exists():
+        with open_store(
+            args, create=False
+        ):  # a damaged or newer store is reported now (an older one migrates)
+            pass
     return serve(args.store, args.host, args.port)
 
 

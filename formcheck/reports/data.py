@@ -264,7 +264,7 @@ def parse_day(text: str | None, what: str) -> date | None:
         raise UsageError(f"{what} must be a date like 2026-11-01, not {text!r}.") from None
 
 
-def _session_point(store: Store, row: dict[str, Any]) -> dict[str, Any]:
+def session_point(store: Store, row: dict[str, Any]) -> dict[str, Any]:
     """One session's numbers for a trend: ROM mean and best, hold, fault rate, pain."""
     rep = session_report(store, row["id"], with_stills=False)
     rom = rep["rom"]
@@ -328,9 +328,11 @@ def _adherence(days_done: set[date], per_week: float, first: date, last: date) -
 
 
 def patient_report(
-    store: Store, patient: str, first: date | None = None, last: date | None = None
+    store: Store, patient: str | int, first: date | None = None, last: date | None = None
 ) -> dict[str, Any]:
     """A patient's sessions over a period, with trends and adherence per exercise.
+
+    ``patient`` is a name (any case) or a patient id.
 
     The period runs from ``first`` (default: the day of their first session) to ``last``
     (default: today), local days, both included.
@@ -346,7 +348,7 @@ def patient_report(
         raise UsageError(f"--to ({last}) is before --from ({first}).")
     start, end = day_bounds(first, last)
     rows = store.sessions(p["id"], start, end)
-    points = [_session_point(store, r) for r in rows]
+    points = [session_point(store, r) for r in rows]
     exercises = []
     for ex in sorted({r["exercise"] for r in rows}):
         d = _definition(ex)

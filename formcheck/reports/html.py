@@ -28,14 +28,14 @@ def _env() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["num"] = _num
+    env.filters["num"] = num
     env.filters["pct"] = lambda v: "–" if v is None else f"{100 * v:.0f}%"
     env.filters["secs"] = lambda v: "–" if v is None else f"{v:.1f} s"
     env.filters["side"] = lambda s: {"both": "", None: ""}.get(s, s)
     return env
 
 
-def _num(v: Any, unit: str = "", nd: int | None = None) -> str:
+def num(v: Any, unit: str = "", nd: int | None = None) -> str:
     """A number for people: no NaN, sensible decimals, the unit attached."""
     if v is None:
         return "–"

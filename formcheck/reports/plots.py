@@ -203,9 +203,12 @@ def trend_svg(ex: dict[str, Any]) -> str:
     import matplotlib.dates as mdates
 
     lo, hi = min(dates), max(dates)
-    pad = max(1, (hi - lo).days // 20)
+    pad = max(3, (hi - lo).days // 20)
     ax.set_xlim(lo - timedelta(days=pad), hi + timedelta(days=pad))
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=10))
+    if (hi - lo).days + 2 * pad <= 14:
+        ax.xaxis.set_major_locator(mdates.DayLocator())
+    else:
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=10))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     return _svg(fig, f"{ex['title']}: trends per session")
 

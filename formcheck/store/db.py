@@ -70,12 +70,14 @@ class Store:
         path: the SQLite file.
         create: make the file if it does not exist (writers); readers pass False and get a
             :class:`~formcheck.errors.MissingInputError` for a missing store.
+        readonly: open without write access (the dashboard): no migration, no integrity scan.
     Raises:
         StoreError: a damaged file, not a formcheck store, or one from a newer formcheck.
     """
 
-    def __init__(self, path: Path, *, create: bool = True) -> None:
+    def __init__(self, path: Path, *, create: bool = True, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         if not self.path.exists():
             if not create:
                 raise MissingInputError(
@@ -90,7 +92,7 @@ class Store:
                 ) from None
         elif self.path.is_dir():
             raise StoreError(f"The store path {self.path} is a folder, not a file.")
-        mode = "rwc" if create else "rw"
+        mode = "ro" if readonly else "rwc" if create else "rw"
         try:
             self.db = sqlite3.connect(
                 f"{self.path.resolve().as_uri()}?mode={mode}", uri=True, timeout=15, isolation_level=None
@@ -105,8 +107,10 @@ class Store:
             raise
 
     @classmethod
-    def open(cls, path: Path | None = None, *, create: bool = True) -> Store:
-        return cls(path if path is not None else default_path(), create=create)
+    def open(cls, path: Path | None = None, *, create: bool = True, readonly: bool = False) -> Store:
+        return cls(
+            path if path is not None else default_path(), create=create and not readonly, readonly=readonly
+        )
 
     def __enter__(self) -> Store:
         return self
@@ -139,9 +143,20 @@ class Store:
                 f"reads up to {latest_version()}). Update formcheck to open it; it was left as it is."
             )
         if version < latest_version():
+            if self.readonly:
+                raise StoreError(
+                    f"The store at {self.path} is from an older formcheck; run `formcheck sessions` once "
+                    "to bring it up to date."
+                )
             self._migrate()
-        if self.db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-            raise self._damaged()
+            return
+        if not self.readonly:
+            try:
+                ok = self.db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+            except sqlite3.DatabaseError:
+                ok = False
+            if not ok:
+                raise self._damaged()
 
     def _migrate(self) -> None:
         try:
