@@ -170,7 +170,7 @@ class _VideoWriter:
         except ImportError:
             import cv2
 
-            self._cv = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+            self._cv = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
 
     def write(self, rgb: np.ndarray) -> None:
         if self._gen is not None:
