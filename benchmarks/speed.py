@@ -8,14 +8,18 @@ Without a clip it scores a 640x480 sample from ``samples/`` if there is one, els
 clip of a drawn mannequin doing squats, plus 1280x720 and 1920x1080 upscaled copies (H.264 with
 ``ffmpeg`` when installed, else MPEG-4 part 2 from OpenCV). For each clip it times:
 
-(a) pose inference alone on pre-decoded, pre-reduced frames (the floor);
+(a) pose inference alone on pre-decoded, pre-reduced frames (the floor), with as many pose
+    models side by side as ``iter_poses`` uses (``formcheck.pose.default_pose_workers``, one per
+    CPU; one when tracking); and, when that is more than one, (a1) the same with one model;
 (b) the full pipeline: ``formcheck.pipeline.score_video`` if importable, else
     ``formcheck.pose.iter_poses`` (decoding on a background thread) -- the printout says which;
 (c) the usual sequential loop: read a frame with cv2, convert to RGB, detect on the full-size
-    frame, draw the landmarks with cv2.
+    frame with one model, draw the landmarks with cv2.
 
-and prints frames per second, x real time, and the share of wall time spent outside pose
-inference. Targets on a 2-core machine: (b) within 15% of (a), and (b) >= 1.3x faster than (c).
+(a), (b0) and (c) use the pose settings given on the command line, (b) score_video's own. It
+prints frames per second, x real time, and the share of the pose models' time spent outside
+inference (100% - busy). Targets on a 2-core machine: (b) within 15% of (a), and (b) >= 1.3x
+faster than (c).
 Then it runs (b) on 1x and 3x the clip length, each in a fresh process, and prints peak RSS to
 show that memory stays flat.
 """
@@ -31,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,7 +49,14 @@ if str(ROOT) not in sys.path:
 
 from formcheck.errors import FormcheckError  # noqa: E402
 from formcheck.landmarks import SKELETON_EDGES  # noqa: E402
-from formcheck.pose import PoseEstimator, PoseOptions, PoseResult, iter_poses  # noqa: E402
+from formcheck.pose import (  # noqa: E402
+    PoseEstimator,
+    PoseOptions,
+    PoseResult,
+    default_pose_workers,
+    detect_frames,
+    iter_poses,
+)
 from formcheck.video import FrameReader, default_decode_threads, probe  # noqa: E402
 
 SAMPLES = ROOT / "samples"
@@ -182,24 +194,38 @@ def default_clips(workdir: Path, seconds: float) -> list[Path]:
 # -- the three ways to score a clip --------------------------------------------------------------
 
 class Timing:
-    """Wall time of one run and the part of it spent inside pose inference (seconds)."""
+    """Wall time of one run and the time its pose models spent inside inference (seconds).
 
-    def __init__(self, label: str, frames: int, wall: float, inference: float) -> None:
+    ``inference`` adds up all models' time: with several models side by side it can exceed
+    ``wall``.
+    """
+
+    def __init__(self, label: str, frames: int, wall: float, inference: float,
+                 models: int = 1) -> None:
         self.label, self.frames, self.wall, self.inference = label, frames, wall, inference
+        self.models = models
 
     def row(self, duration_s: float) -> str:
         fps = self.frames / self.wall
-        outside = 1.0 - self.inference / self.wall if self.inference > 0 else float("nan")
-        return (f"  {self.label:<46} {fps:6.1f} fps {1000 / fps:6.1f} ms/frame  "
+        busy = self.inference / (self.wall * self.models)
+        outside = 1.0 - busy if self.inference > 0 else float("nan")
+        return (f"  {self.label:<52} {fps:6.1f} fps {1000 / fps:6.1f} ms/frame  "
                 f"{duration_s / self.wall:5.2f}x real time  {100 * outside:5.1f}% outside inference")
 
 
+def _models(options: PoseOptions) -> int:
+    """Pose models ``iter_poses`` runs side by side with these settings."""
+    return 1 if options.tracking else default_pose_workers()
+
+
 class InferenceClock:
-    """Adds up the time spent in ``PoseEstimator.detect`` (patched on the class while active)."""
+    """Adds up the time spent in ``PoseEstimator.detect`` (patched on the class while active),
+    over all threads."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
         self._original = PoseEstimator.detect
+        self._lock = threading.Lock()
 
     def __enter__(self) -> InferenceClock:
         original = self._original
@@ -209,7 +235,8 @@ class InferenceClock:
             try:
                 return original(est, rgb, t_ms)
             finally:
-                self.seconds += time.perf_counter() - t0
+                with self._lock:
+                    self.seconds += time.perf_counter() - t0
 
         PoseEstimator.detect = timed  # type: ignore[method-assign,assignment]
         return self
@@ -218,17 +245,26 @@ class InferenceClock:
         PoseEstimator.detect = self._original  # type: ignore[method-assign]
 
 
-def run_inference_only(path: Path, options: PoseOptions) -> Timing:
-    """(a): frames decoded and reduced beforehand; only ``detect`` runs while timed."""
+def run_inference_only(path: Path, options: PoseOptions, models: int) -> Timing:
+    """(a): frames decoded and reduced beforehand; only ``models`` pose models run while timed,
+    side by side as in ``iter_poses`` (:func:`formcheck.pose.detect_frames`)."""
     with FrameReader(path) as reader:
-        frames = [(f.rgb_small, f.t_ms) for f in reader]
-    with PoseEstimator(options) as est:
-        est.detect(frames[0][0], -1000)  # warm-up, outside the clock
-        t0 = time.perf_counter()
-        for rgb, t_ms in frames:
-            est.detect(rgb, t_ms)
-        wall = time.perf_counter() - t0
-    return Timing("(a) inference alone, pre-decoded frames", len(frames), wall, wall)
+        frames = list(reader)
+    estimators = [PoseEstimator(options) for _ in range(models)]
+    try:
+        for est in estimators:
+            est.detect(frames[0].rgb_small, -1000)  # warm-up, outside the clock
+        with InferenceClock() as clock:
+            t0 = time.perf_counter()
+            for _ in detect_frames(frames, estimators):
+                pass
+            wall = time.perf_counter() - t0
+    finally:
+        for est in estimators:
+            est.close()
+    label = f"(a{'' if models == _models(options) else '1'}) inference alone, pre-decoded, " \
+            f"{models} model{'s' if models > 1 else ''}"
+    return Timing(label, len(frames), wall, clock.seconds, models)
 
 
 def _score_video() -> Callable[..., object] | None:
@@ -250,7 +286,7 @@ def run_iter_poses(path: Path, options: PoseOptions, decode_threads: int | None 
         wall = time.perf_counter() - t0
     label = ("(b0) iter_poses (threaded decode + inference)" if decode_threads is None
              else f"(b0') iter_poses, {decode_threads or 'FFmpeg default'} decode threads")
-    return Timing(label, n, wall, clock.seconds)
+    return Timing(label, n, wall, clock.seconds, _models(options))
 
 
 def run_score_video(path: Path, exercise: str) -> Timing | str:
@@ -266,7 +302,7 @@ def run_score_video(path: Path, exercise: str) -> Timing | str:
             return f"(b) score_video failed: {exc.message}"
         wall = time.perf_counter() - t0
     return Timing(f"(b) full pipeline: score_video(exercise={exercise!r})", probe(path).n_frames,
-                  wall, clock.seconds)
+                  wall, clock.seconds, _models(PoseOptions()))
 
 
 def draw_landmarks(bgr: np.ndarray, image_lm: np.ndarray) -> None:
@@ -400,12 +436,15 @@ def bench(path: Path, options: PoseOptions, exercise: str, repeats: int,
           f"({duration:.1f} s, {mbps:.1f} Mbit/s); best of {repeats}")
     runs: dict[str, list[Timing]] = {}
     notes: list[str] = []
+    models = _models(options)
     modes: list[tuple[str, Callable[[], Timing | str]]] = [
-        ("a", lambda: run_inference_only(path, options)),
+        ("a", lambda: run_inference_only(path, options, models)),
         ("b0", lambda: run_iter_poses(path, options)),
         ("b", lambda: run_score_video(path, exercise)),
         ("c", lambda: run_sequential(path, options)),
     ]
+    if models > 1:
+        modes.insert(1, ("a1", lambda: run_inference_only(path, options, 1)))
     if compare_threads:
         modes.append(("b0'", lambda: run_iter_poses(path, options, decode_threads=0)))
     for _ in range(repeats):  # interleaved, so a burst of load hits all modes alike
@@ -420,7 +459,7 @@ def bench(path: Path, options: PoseOptions, exercise: str, repeats: int,
             elif out not in notes:
                 notes.append(out)
     best = {key: _best(v) for key, v in runs.items()}
-    for key in ("a", "b0", "b0'", "b", "c"):
+    for key in ("a", "a1", "b0", "b0'", "b", "c"):
         if key in best:
             print(best[key].row(duration))
     for note in notes:
@@ -431,6 +470,8 @@ def bench(path: Path, options: PoseOptions, exercise: str, repeats: int,
             b = best[key]
             print(f"  ({key}) vs (a): {100 * (b.wall / a.wall - 1):+5.1f}% time (target <= +15%);"
                   f"  ({key}) vs (c): {c.wall / b.wall:.2f}x as fast (target >= 1.3x)")
+    if "a1" in best and "b" in best:
+        print(f"  (b) vs (a1): {100 * (best['b'].wall / best['a1'].wall - 1):+5.1f}% time")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -440,6 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=2, help="runs per mode; best is shown")
     parser.add_argument("--num-poses", type=int, default=PoseOptions().num_poses,
                         help="PoseOptions.num_poses for (a), (b0), (c)")
+    parser.add_argument("--tracking", action="store_true",
+                        help="PoseOptions.tracking (VIDEO mode) for (a), (b0), (c)")
     parser.add_argument("--exercise", default="squat", help="exercise for score_video")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-RSS runs")
     parser.add_argument("--quiet-wait", type=float, default=60.0, metavar="SECONDS",
@@ -455,10 +498,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.rss_child:
         _rss_child(args.clips[0], args.rss_child, args.exercise)
         return 0
-    options = PoseOptions(num_poses=args.num_poses)
+    options = PoseOptions(num_poses=args.num_poses, tracking=args.tracking)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"OpenCV {cv2.__version__}, {os.cpu_count()} CPUs, load average {load} "
           f"(other processes make figures noisy); num_poses={options.num_poses}, "
+          f"{'VIDEO mode (tracking)' if options.tracking else 'IMAGE mode'}, "
+          f"{_models(options)} pose model(s) in iter_poses, "
           f"FFmpeg decode threads in FrameReader: {default_decode_threads()}")
     with tempfile.TemporaryDirectory(prefix="formcheck-bench-") as tmp:
         workdir = Path(tmp)

@@ -149,6 +149,7 @@ def _score_one(
     annotate: bool,
     save_landmarks: bool,
     model: Path | None,
+    pose_workers: int | None,
     show_progress: bool,
 ) -> dict[str, Any]:
     """Score one input in this process; returns a picklable result."""
@@ -176,6 +177,7 @@ def _score_one(
                     annotate_to=out / "annotated.mp4" if annotate else None,
                     landmarks_to=out / "landmarks.npz" if save_landmarks else None,
                     progress=bar,
+                    pose_workers=pose_workers,
                 )
             finally:
                 bar.close()
@@ -234,6 +236,8 @@ def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any]
     tty = sys.stderr.isatty() and not args.json
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     jobs = max(1, min(jobs, len(files)))
+    # Each process runs pose models side by side, one per CPU alone; the CPUs are shared out.
+    pose_workers = None if jobs == 1 else max(1, (os.cpu_count() or 1) // jobs)
     results: list[dict[str, Any]] = []
     params = [
         (
@@ -244,6 +248,7 @@ def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any]
             args.annotate,
             args.save_landmarks,
             args.model,
+            pose_workers,
         )
         for f in files
     ]

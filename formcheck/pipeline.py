@@ -176,6 +176,7 @@ def score_video(
     annotate_to: Path | None = None,
     landmarks_to: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    pose_workers: int | None = None,
 ) -> Session:
     """Score one video file.
 
@@ -183,6 +184,9 @@ def score_video(
         annotate_to: also write an annotated mp4 here (skeleton, angle, count, cue).
         landmarks_to: also save the raw landmark trace here (``.npz``, re-scorable).
         progress: called as ``progress(frames_done, frames_total)``.
+        pose_workers: pose models working side by side (None: one per CPU, see
+            :func:`formcheck.pose.default_pose_workers`); the landmarks are the same for any
+            number.
     Raises:
         MissingInputError, BadVideoError, NoPersonError, UsageError (a bad model path).
     """
@@ -199,7 +203,8 @@ def score_video(
     t_ms: list[int] = []
     title = scorer.checker.d.title
     try:
-        with iter_poses(path, options=options, keep_full=annotate_to is not None) as poses:
+        with iter_poses(path, options=options, keep_full=annotate_to is not None,
+                        workers=pose_workers) as poses:
             info = poses.info
             aspect = info.width / info.height
             for _, frame, pose in poses:

@@ -21,6 +21,8 @@ from formcheck.pose import (
     PoseResult,
     _pick_largest,
     bbox_area,
+    default_pose_workers,
+    detect_frames,
     iter_poses,
     pose_sequence,
 )
@@ -45,6 +47,12 @@ bench = _load_bench()
 
 def mannequin_rgb(t_s: float = 0.5, size: tuple[int, int] = (640, 480)) -> np.ndarray:
     return cv2.cvtColor(bench.mannequin_frame(t_s, *size), cv2.COLOR_BGR2RGB)
+
+
+def two_mannequins_bgr(t_s: float = 0.5) -> np.ndarray:
+    """A 640x480 BGR frame with two drawn people side by side, out of step."""
+    return np.hstack([bench.mannequin_frame(t_s, 320, 480),
+                      bench.mannequin_frame(t_s + 1.1, 320, 480)])
 
 
 @pytest.fixture
@@ -139,7 +147,16 @@ def test_finds_the_mannequin(estimator: PoseEstimator) -> None:
     assert 0.5 < np.linalg.norm(world[0, :3] - world[27, :3]) < 2.5
 
 
-def test_repeated_and_backward_timestamps_are_accepted(estimator: PoseEstimator) -> None:
+def test_two_people_are_counted(estimator: PoseEstimator) -> None:
+    img = cv2.cvtColor(two_mannequins_bgr(), cv2.COLOR_BGR2RGB)
+    for i in range(3):
+        result = estimator.detect(img, i * 33)
+        assert result.n_people == 2
+        assert np.isfinite(result.image[:, :3]).all()
+
+
+def test_repeated_and_backward_timestamps_are_accepted() -> None:
+    estimator = PoseEstimator(PoseOptions(tracking=True))  # VIDEO mode: MediaPipe wants order
     img = np.zeros((240, 320, 3), np.uint8)
     estimator.detect(img, 100)
     estimator.detect(img, 100)  # MediaPipe alone raises ValueError here
@@ -148,6 +165,7 @@ def test_repeated_and_backward_timestamps_are_accepted(estimator: PoseEstimator)
     assert estimator.last_t_ms == 102
     estimator.detect(img, 500)
     assert estimator.last_t_ms == 500
+    estimator.close()
 
 
 def test_rejects_wrong_images(estimator: PoseEstimator) -> None:
@@ -226,13 +244,71 @@ def test_iter_poses(mannequin_clip: Path) -> None:
     assert not poses.truncated and poses.error is None
 
 
+def _poses_of(clip: Path, **kwargs: object) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    with iter_poses(clip, **kwargs) as poses:  # type: ignore[arg-type]
+        items = [(pose.image, pose.world, pose.n_people, frame.index) for _, frame, pose in poses]
+    assert [i for *_, i in items] == list(range(len(items)))
+    return (np.stack([im for im, *_ in items]), np.stack([w for _, w, *_ in items]),
+            [n for _, _, n, _ in items])
+
+
+def test_workers_give_the_same_poses_in_order(mannequin_clip: Path) -> None:
+    one = _poses_of(mannequin_clip, workers=1)
+    two = _poses_of(mannequin_clip, workers=2)
+    np.testing.assert_array_equal(one[0], two[0])
+    np.testing.assert_array_equal(one[1], two[1])
+    assert one[2] == two[2]
+
+
+def test_image_mode_gives_video_mode_landmarks(mannequin_clip: Path) -> None:
+    # With two poses looked for, VIDEO mode runs the detector on every frame while it sees one
+    # person: the same work as IMAGE mode, and the same landmarks.
+    image_mode = _poses_of(mannequin_clip)
+    video_mode = _poses_of(mannequin_clip, options=PoseOptions(num_poses=2, tracking=True))
+    np.testing.assert_array_equal(image_mode[0], video_mode[0])
+    assert image_mode[2] == video_mode[2]
+
+
+def test_pose_workers(mannequin_clip: Path) -> None:
+    assert 1 <= default_pose_workers() <= 4
+    with pytest.raises(ValueError, match="workers"):
+        iter_poses(mannequin_clip, workers=0)
+    with pytest.raises(ValueError, match="estimator"):
+        next(detect_frames([], []))
+
+
+def test_tracking_reads_with_one_model(mannequin_clip: Path) -> None:
+    with iter_poses(mannequin_clip, options=PoseOptions(num_poses=1, tracking=True),
+                    workers=2) as poses:
+        assert poses.workers == 1
+        assert sum(pose.n_people == 1 for *_, pose in poses) >= 27
+
+
+def test_second_person_in_view_is_warned_about(tmp_path: Path) -> None:
+    from formcheck.pipeline import score_video
+
+    path = tmp_path / "two.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 15.0, (640, 480))
+    for i in range(30):
+        writer.write(two_mannequins_bgr(i / 15))
+    writer.release()
+    session = score_video(path, "squat")
+    assert session.n_frames == 30
+    assert any(w.startswith("More than one person was in view") for w in session.warnings)
+    alone = tmp_path / "one.mp4"
+    bench.write_mannequin_clip(alone, seconds=2.0, fps=15.0)
+    assert not any("More than one person" in w for w in score_video(alone, "squat").warnings)
+
+
 def test_iter_poses_early_break_releases_everything(mannequin_clip: Path) -> None:
-    poses = iter_poses(mannequin_clip)
+    poses = iter_poses(mannequin_clip, workers=2)
     for _, frame, _ in poses:
         if frame.index == 2:
             break
-    assert not [t for t in threading.enumerate() if t.name == "formcheck-decode"]
-    assert poses._estimator._landmarker is None
+    names = [t.name for t in threading.enumerate()]
+    assert not [n for n in names if n == "formcheck-decode" or n.startswith("formcheck-pose")]
+    assert len(poses._estimators) == 2
+    assert all(est._landmarker is None for est in poses._estimators)
 
 
 def test_iter_poses_errors(tmp_path: Path) -> None:
