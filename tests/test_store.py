@@ -190,6 +190,8 @@ def test_unknown_patient_names_the_known_ones(tmp_path: Path) -> None:
     with Store.open(tmp_path / "s.sqlite3") as st:
         st.add_session(_synthetic_session(), patient="Ana Lima", origin="score")
         assert st.patient("  ana   lima ")["name"] == "Ana Lima"
+        st.add_session(_synthetic_session({1: ["shallow"]}), patient="ANA  LIMA", origin="score")
+        assert [p["name"] for p in st.patients()] == ["Ana Lima"]
         with pytest.raises(MissingInputError, match="Ana Lima"):
             st.patient("Bob")
 

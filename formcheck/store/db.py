@@ -202,7 +202,8 @@ class Store:
         name = " ".join(name.split())
         if not name:
             raise StoreError("A patient name cannot be empty.")
-        row = self.db.execute("SELECT id FROM patients WHERE name = ?", (name,)).fetchone()
+        # "Ana" and "ana" are one patient, as lookups by name already treat them.
+        row = self.db.execute("SELECT id FROM patients WHERE name = ? COLLATE NOCASE", (name,)).fetchone()
         if row:
             return int(row["id"])
         cur = self.db.execute("INSERT INTO patients(name, created) VALUES (?, ?)", (name, _now()))
