@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -90,24 +91,35 @@ def _version() -> str:
     return __version__
 
 
-def _collect(inputs: list[str]) -> list[Path]:
+def expand_paths(inputs: list[str], find: Callable[[Path], list[Path]], what: str) -> list[Path]:
+    """Files as given, and for each folder the files ``find`` picks in it (``what`` names them).
+
+    Raises:
+        MissingInputError: a path that does not exist, or a folder with none of those files.
+    """
     files: list[Path] = []
     for raw in inputs:
         p = Path(raw)
         if p.is_dir():
-            found = sorted(
-                q
-                for q in p.iterdir()
-                if q.suffix.lower() in VIDEO_EXTS | TRACE_EXTS and q.is_file()
-            )
+            found = find(p)
             if not found:
-                raise MissingInputError(f"No videos in folder {p}.")
+                raise MissingInputError(f"No {what} in folder {p}.")
             files += found
         elif p.exists():
             files.append(p)
         else:
             raise MissingInputError(f"No such file or folder: {p}.")
     return files
+
+
+def _collect(inputs: list[str]) -> list[Path]:
+    return expand_paths(
+        inputs,
+        lambda folder: sorted(
+            q for q in folder.iterdir() if q.suffix.lower() in VIDEO_EXTS | TRACE_EXTS and q.is_file()
+        ),
+        "videos",
+    )
 
 
 def _out_dir(base: Path, path: Path, all_paths: list[Path]) -> Path:

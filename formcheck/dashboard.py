@@ -150,17 +150,10 @@ def _day(q: Query, key: str) -> date | None:
     return d
 
 
-def _with_css(doc: str) -> bytes:
-    """A page from the report shell with the dashboard's few extra styles in its head."""
-    style = f"<style>{EXTRA_CSS}</style>"
-    at = doc.find("</head>")
-    return (doc[:at] + style + doc[at:] if at >= 0 else style + doc).encode("utf-8")
-
-
 def _page(title: str, body: str, nav: str) -> bytes:
     from formcheck.reports.html import page
 
-    return _with_css(page(title, body, nav=nav))
+    return page(title, body, nav=nav, extra_css=EXTRA_CSS).encode("utf-8")
 
 
 def _link(href: str, text: str) -> str:
@@ -329,7 +322,7 @@ def view_patient_report(store: Store, m: re.Match[str], q: Query) -> Response:
             (f"/patients/{pid}/report.json?{period}", "Download JSON"),
         ),
     )
-    return Response(200, _with_css(render(report, links=True, nav=nav)))
+    return Response(200, render(report, links=True, nav=nav, extra_css=EXTRA_CSS).encode("utf-8"))
 
 
 def _session_report(store: Store, sid: int, *, with_stills: bool = True) -> dict[str, Any]:
@@ -362,7 +355,7 @@ def view_session(store: Store, m: re.Match[str], q: Query) -> Response:
         here=f"Session {sid}",
         right=((f"/sessions/{sid}.csv", "Download CSV"), (f"/sessions/{sid}.json", "Download JSON")),
     )
-    return Response(200, _with_css(render(report, links=True, nav=nav)))
+    return Response(200, render(report, links=True, nav=nav, extra_css=EXTRA_CSS).encode("utf-8"))
 
 
 def _compared(store: Store, sid: int) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from formcheck.errors import ExitCode, MissingInputError, StoreError, UsageError
+from formcheck.errors import MissingInputError, StoreError, UsageError
 
 DEFAULT_PATIENT = "me"
 
@@ -147,19 +146,9 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 
 def _session_files(paths: list[str]) -> list[Path]:
-    out: list[Path] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            found = sorted(p.rglob("session.json"))
-            if not found:
-                raise MissingInputError(f"No session.json files in folder {p}.")
-            out += found
-        elif p.is_file():
-            out.append(p)
-        else:
-            raise MissingInputError(f"No such file or folder: {p}.")
-    return out
+    from formcheck.cli import expand_paths
+
+    return expand_paths(paths, lambda folder: sorted(folder.rglob("session.json")), "session.json files")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -245,10 +234,3 @@ COMMANDS = {"sessions": cmd_sessions, "import": cmd_import, "report": cmd_report
 
 def run(args: argparse.Namespace) -> int:
     return COMMANDS[args.command](args)
-
-
-def say(msg: str) -> None:
-    print(f"formcheck: {msg}", file=sys.stderr, flush=True)
-
-
-__all__ = ["ExitCode", "add_parsers", "add_store_options", "open_for_recording", "record", "run"]

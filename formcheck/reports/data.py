@@ -11,8 +11,6 @@ import math
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-import numpy as np
-
 from formcheck import __version__
 from formcheck.definitions import DOCUMENTS, ExerciseDef, MetricSpec, load
 from formcheck.errors import FormcheckError, UsageError
@@ -138,30 +136,21 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
     for r in s["reps"]:
         fl = []
         for f in r["faults"]:
-            entry = faults_by_code.setdefault(
-                f["code"],
-                {
-                    "code": f["code"],
-                    "label": _check_label(d, f["code"]),
-                    "cue": f["message"],
-                    "source": f["source"],
-                    "document": DOCUMENTS.get(f["source"], f["source"]),
-                    "quote": f["quote"],
-                    "count": 0,
-                    "reps": [],
-                },
-            )
+            described = {
+                "code": f["code"],
+                "label": _check_label(d, f["code"]),
+                "cue": f["message"],
+                "source": f["source"],
+                "document": DOCUMENTS.get(f["source"], f["source"]),
+                "quote": f["quote"],
+            }
+            entry = faults_by_code.setdefault(f["code"], {**described, "count": 0, "reps": []})
             entry["count"] += 1
             entry["reps"].append(r["index"])
             still = store.still(f["id"]) if (with_stills and f["has_still"]) else None
             fl.append(
                 {
-                    "code": f["code"],
-                    "label": _check_label(d, f["code"]),
-                    "cue": f["message"],
-                    "source": f["source"],
-                    "document": DOCUMENTS.get(f["source"], f["source"]),
-                    "quote": f["quote"],
+                    **described,
                     "value": _v(f["value"], 3),
                     "limit": _v(f["limit"], 3),
                     "at_s": _v(_fault_moment(d, r, f["code"])),
@@ -386,10 +375,3 @@ def patient_report(
         "sessions": points,
         "exercises": exercises,
     }
-
-
-def trace_array(report: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """The key-angle trace of a session report as float arrays (NaN for missing)."""
-    t = np.array([np.nan if v is None else v for v in report["trace"]["t_s"]], np.float64)
-    k = np.array([np.nan if v is None else v for v in report["trace"]["key_deg"]], np.float64)
-    return t, k

@@ -2,43 +2,23 @@
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import json
 from typing import Any
 
 
-def _jsonable(report: dict[str, Any]) -> dict[str, Any]:
-    """The report with stills as base64 JPEG strings."""
-
-    def walk(x: Any) -> Any:
-        if isinstance(x, dict):
-            return {k: walk(v) for k, v in x.items()}
-        if isinstance(x, list):
-            return [walk(v) for v in x]
-        if isinstance(x, bytes):
-            return base64.b64encode(x).decode("ascii")
-        return x
-
-    return walk(report)  # type: ignore[no-any-return]
+def to_json(report: dict[str, Any]) -> str:
+    """The report as JSON, without the stills (they belong in the HTML)."""
+    return json.dumps(_without_stills(report), indent=1, allow_nan=False) + "\n"
 
 
-def to_json(report: dict[str, Any], *, stills: bool = False) -> str:
-    """The report as JSON; stills (base64 JPEG) only when asked, they are large."""
-    data = report if stills else _strip_stills(report)
-    return json.dumps(_jsonable(data), indent=1, allow_nan=False) + "\n"
-
-
-def _strip_stills(report: dict[str, Any]) -> dict[str, Any]:
-    def walk(x: Any) -> Any:
-        if isinstance(x, dict):
-            return {k: walk(v) for k, v in x.items() if k != "still_jpeg"}
-        if isinstance(x, list):
-            return [walk(v) for v in x]
-        return x
-
-    return walk(report)  # type: ignore[no-any-return]
+def _without_stills(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _without_stills(v) for k, v in x.items() if k != "still_jpeg"}
+    if isinstance(x, list):
+        return [_without_stills(v) for v in x]
+    return x
 
 
 def _cell(v: Any) -> Any:

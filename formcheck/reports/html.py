@@ -13,6 +13,7 @@ from importlib import resources
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from formcheck.reports import plots
 
@@ -53,24 +54,29 @@ def data_uri(jpeg: bytes) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
-def page(title: str, body: str, *, nav: str = "") -> str:
-    """A complete page with the report styles around ``body`` (already-safe HTML)."""
-    m = jinja2.utils.markupsafe.Markup
-    return _env().get_template("page.html.j2").render(title=title, css=m(CSS), body=m(body), nav=m(nav))
+def page(title: str, body: str, *, nav: str = "", extra_css: str = "") -> str:
+    """A complete page with the report styles (and ``extra_css``) around ``body`` (already-safe HTML)."""
+    return (
+        _env()
+        .get_template("page.html.j2")
+        .render(title=title, css=Markup(CSS + extra_css), body=Markup(body), nav=Markup(nav))
+    )
 
 
-def render(report: dict[str, Any], *, links: bool = False, nav: str = "") -> str:
+def render(report: dict[str, Any], *, links: bool = False, nav: str = "", extra_css: str = "") -> str:
     """The whole HTML page of a session or patient report.
 
     Args:
         links: link sessions to ``/sessions/<id>`` (the dashboard); a saved file has no links.
         nav: safe HTML shown above the report on screen (not printed), e.g. a back link.
+        extra_css: styles added after the report's own (the dashboard's navigation).
     """
+    # Plot SVGs are formcheck's own markup, marked safe where they are made; all else is escaped.
     if report["kind"] == "session":
         faulty = {r["index"] for r in report["reps"] if r["faults"]}
         figs = {
-            "rom": plots.rom_svg(report["rom"], faulty) if report["rom"] and report["reps"] else "",
-            "trace": plots.trace_svg(report) if report["trace"]["t_s"] else "",
+            "rom": Markup(plots.rom_svg(report["rom"], faulty)) if report["rom"] and report["reps"] else "",
+            "trace": Markup(plots.trace_svg(report)) if report["trace"]["t_s"] else "",
         }
         stills = [
             {"rep": r, "fault": f, "src": data_uri(f["still_jpeg"])}
@@ -82,26 +88,14 @@ def render(report: dict[str, Any], *, links: bool = False, nav: str = "") -> str
     else:
         figs_by_ex = {
             ex["exercise"]: {
-                "trend": plots.trend_svg(ex) if ex["points"] else "",
-                "adherence": plots.adherence_svg(ex["adherence"]),
+                "trend": Markup(plots.trend_svg(ex)) if ex["points"] else "",
+                "adherence": Markup(plots.adherence_svg(ex["adherence"])),
             }
             for ex in report["exercises"]
         }
         tpl, ctx = "patient.html.j2", {"figs": figs_by_ex}
-    M = jinja2.utils.markupsafe.Markup  # noqa: N806
-    body = _env().get_template(tpl).render(r=report, links=links, **_markup(ctx, M))
-    title = _title(report)
-    return page(title, body, nav=nav)
-
-
-def _markup(ctx: dict[str, Any], m: Any) -> dict[str, Any]:
-    """Plot SVGs are our own markup: mark them safe; everything else stays escaped."""
-    figs = ctx["figs"]
-    if figs and all(isinstance(v, str) for v in figs.values()):
-        ctx["figs"] = {k: m(v) for k, v in figs.items()}
-    else:
-        ctx["figs"] = {k: {kk: m(vv) for kk, vv in v.items()} for k, v in figs.items()}
-    return ctx
+    body = _env().get_template(tpl).render(r=report, links=links, **ctx)
+    return page(_title(report), body, nav=nav, extra_css=extra_css)
 
 
 def _title(report: dict[str, Any]) -> str:

@@ -320,18 +320,6 @@ class Store:
         except sqlite3.DatabaseError:
             raise self._damaged() from None
 
-    def set_pain(self, session_id: int, *, before: int | None = None, after: int | None = None) -> None:
-        """Record pain scores (0-10) for a stored session; None leaves a score as it is."""
-        for p in (before, after):
-            if p is not None and not 0 <= p <= 10:
-                raise StoreError("A pain score must be from 0 to 10.")
-        with self._transaction():
-            self.session_row(session_id)
-            if before is not None:
-                self.db.execute("UPDATE sessions SET pain_before = ? WHERE id = ?", (before, session_id))
-            if after is not None:
-                self.db.execute("UPDATE sessions SET pain_after = ? WHERE id = ?", (after, session_id))
-
     # -- reading ------------------------------------------------------------------------------
     def patients(self) -> list[dict[str, Any]]:
         """Every patient with their number of sessions and the date of the last one."""
