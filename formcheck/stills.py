@@ -19,6 +19,7 @@ from formcheck.definitions import ExerciseDef
 STILL_WIDTH = 360  # px; enough to see the posture in a report, about 10-20 kB a still
 EVERY_S = 0.2  # one still kept per this many seconds
 JPEG_QUALITY = 80
+MAX_GAP_S = 1.0  # a kept frame further than this from a fault's moment does not show it
 
 
 def still_key(rep_index: int, code: str) -> str:
@@ -61,9 +62,11 @@ class StillKeeper:
             self._ring.popleft()
 
     def nearest(self, t_s: float) -> bytes | None:
+        """The kept frame nearest ``t_s``, or None when none is within MAX_GAP_S of it."""
         if not self._ring:
             return None
-        return min(self._ring, key=lambda item: abs(item[0] - t_s))[1]
+        t, jpeg = min(self._ring, key=lambda item: abs(item[0] - t_s))
+        return jpeg if abs(t - t_s) <= MAX_GAP_S else None
 
     def capture(self, rep: Rep) -> None:
         """Take a still for each fault of a rep that has just completed (once per fault)."""
