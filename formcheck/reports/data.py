@@ -327,9 +327,9 @@ def patient_report(
     (default: today), local days, both included.
     """
     p = store.patient(patient)
-    all_rows = store.sessions(p["id"])
     today = datetime.now().astimezone().date()
     if first is None:
+        all_rows = store.sessions(p["id"])  # only to find the first day
         first = local_dt(all_rows[0]["created"]).date() if all_rows else today
     if last is None:
         last = max(today, first)
