@@ -14,7 +14,11 @@ clip of a drawn mannequin doing squats, plus 1280x720 and 1920x1080 upscaled cop
 (b) the full pipeline: ``formcheck.pipeline.score_video`` if importable, else
     ``formcheck.pose.iter_poses`` (decoding on a background thread) -- the printout says which;
 (c) the usual sequential loop: read a frame with cv2, convert to RGB, detect on the full-size
-    frame with one model, draw the landmarks with cv2.
+    frame with one model, draw the landmarks with cv2;
+(d) decoding alone (``FrameReader``: decode, reduce, convert), for its CPU time per frame.
+
+From (a) and (d) it prints the floor: the least time a frame can take on this machine when the
+models and the decoder share its CPUs.
 
 (a), (b0) and (c) use the pose settings given on the command line, (b) score_video's own. It
 prints frames per second, x real time, and the share of the pose models' time spent outside
@@ -267,6 +271,25 @@ def run_inference_only(path: Path, options: PoseOptions, models: int) -> Timing:
     return Timing(label, len(frames), wall, clock.seconds, models)
 
 
+def run_decode_only(path: Path) -> Timing:
+    """(d): ``FrameReader`` alone (decode, reduce, convert), no pose model. Its ``inference``
+    field holds the CPU time the process spent, all threads together: what decoding costs the
+    cores that the models would otherwise have."""
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    with FrameReader(path) as reader:
+        n = sum(1 for _ in reader)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    return Timing("(d) decoding alone (FrameReader), no pose model", n, wall, cpu)
+
+
+def floor_ms(a: Timing, d: Timing) -> float:
+    """The least time a frame can take when inference and decoding share this machine's CPUs:
+    their CPU time together over the CPUs, and never below inference alone (a)."""
+    cpus = os.cpu_count() or 1
+    per_frame_cpu = a.inference / a.frames + d.inference / d.frames
+    return 1000 * max(per_frame_cpu / cpus, a.wall / a.frames)
+
+
 def _score_video() -> Callable[..., object] | None:
     try:
         module = importlib.import_module("formcheck.pipeline")
@@ -442,6 +465,7 @@ def bench(path: Path, options: PoseOptions, exercise: str, repeats: int,
         ("b0", lambda: run_iter_poses(path, options)),
         ("b", lambda: run_score_video(path, exercise)),
         ("c", lambda: run_sequential(path, options)),
+        ("d", lambda: run_decode_only(path)),
     ]
     if models > 1:
         modes.insert(1, ("a1", lambda: run_inference_only(path, options, 1)))
@@ -462,6 +486,10 @@ def bench(path: Path, options: PoseOptions, exercise: str, repeats: int,
     for key in ("a", "a1", "b0", "b0'", "b", "c"):
         if key in best:
             print(best[key].row(duration))
+    if "d" in best:
+        d = best["d"]
+        print(f"  {d.label:<52} {1000 * d.inference / d.frames:6.1f} ms CPU/frame "
+              f"({1000 * d.wall / d.frames:.1f} ms wall)")
     for note in notes:
         print(f"  {note}")
     a, c = best["a"], best["c"]
@@ -472,6 +500,12 @@ def bench(path: Path, options: PoseOptions, exercise: str, repeats: int,
                   f"  ({key}) vs (c): {c.wall / b.wall:.2f}x as fast (target >= 1.3x)")
     if "a1" in best and "b" in best:
         print(f"  (b) vs (a1): {100 * (best['b'].wall / best['a1'].wall - 1):+5.1f}% time")
+    if "d" in best and "b" in best:
+        floor = floor_ms(a, best["d"])
+        b_ms = 1000 * best["b"].wall / best["b"].frames
+        print(f"  floor on {os.cpu_count()} CPUs, (a)'s and (d)'s CPU time shared: {floor:.1f} ms/frame "
+              f"= (a) {100 * (floor / (1000 * a.wall / a.frames) - 1):+.1f}%; "
+              f"(b) vs floor: {100 * (b_ms / floor - 1):+5.1f}%")
 
 
 def main(argv: list[str] | None = None) -> int:

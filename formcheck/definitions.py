@@ -139,6 +139,7 @@ class ExerciseDef:
     prescription: dict[str, float]
     checks: tuple[Check, ...] = field(default_factory=tuple)
     report: ReportSpec | None = None
+    lying: bool = False  # done lying down: the pose model sees the head on the right (orient.py)
 
     def with_prescription(self, overrides: dict[str, Any]) -> ExerciseDef:
         """A copy with prescription values replaced; unknown keys raise UsageError."""
@@ -241,6 +242,7 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         prescription=pr,
         checks=tuple(checks),
         report=report,
+        lying=bool(ex.get("lying", False)),
     )
 
 

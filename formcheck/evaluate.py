@@ -235,12 +235,13 @@ def truth_near_side(truth: dict[str, Any]) -> str:
 
 def evaluate_sample(video: Any, truth: dict[str, Any], seq: Any = None) -> SampleResult:
     """Run pose estimation (unless ``seq`` is given) and the checker on a studio sample."""
+    from formcheck.definitions import VIEWS, load
     from formcheck.pipeline import score_sequence
-    from formcheck.pose import pose_sequence
+    from formcheck.pose import PoseOptions, pose_sequence
 
-    if seq is None:
-        seq = pose_sequence(video)
     ex = truth["exercise"]
+    if seq is None:
+        seq = pose_sequence(video, options=PoseOptions(head_right=load(ex).lying))
     session = score_sequence(seq, ex, source=str(video))
     detected = np.isfinite(seq.image[:, 23, 0]) | np.isfinite(seq.image[:, 24, 0])
     errors: dict[str, float] = {}
@@ -254,8 +255,6 @@ def evaluate_sample(video: Any, truth: dict[str, Any], seq: Any = None) -> Sampl
         e = np.abs(vals[:n] - t)
         if np.isfinite(e).any():
             errors[key] = float(np.nanmedian(e))
-    from formcheck.definitions import VIEWS, load
-
     rx = session.prescription
     checks = [c for c in load(ex).checks if c.active(rx)]
     checkable = {v: {c.code for c in checks if v in c.views} for v in (*VIEWS, "unknown")}

@@ -193,8 +193,10 @@ def score_video(
     from formcheck.pose import PoseOptions, iter_poses
     from formcheck.stills import StillKeeper
 
-    options = PoseOptions() if model is None else PoseOptions(model_path=Path(model))
     scorer = Scorer(exercise, prescription)
+    lying = scorer.checker.d.lying
+    options = (PoseOptions(head_right=lying) if model is None
+               else PoseOptions(model_path=Path(model), head_right=lying))
     keeper = StillKeeper(scorer.checker.d)
     writer = None
     tmp_video: Path | None = None

@@ -40,6 +40,7 @@ from mediapipe.tasks.python import BaseOptions, vision
 
 from formcheck.errors import UsageError
 from formcheck.landmarks import N_LANDMARKS, PoseSequence
+from formcheck.orient import Orienter, unmirror
 from formcheck.video import DecodedFrame, FrameReader, VideoInfo
 
 DEFAULT_MODEL: Path = Path(__file__).resolve().parent / "models" / "pose_landmarker_full.task"
@@ -72,6 +73,9 @@ class PoseOptions:
         min_presence_confidence: score (0-1) the landmark model needs to report a pose present.
         min_tracking_confidence: score (0-1) under which tracking is dropped and the detector is
             run again on the next frame (``tracking`` only).
+        head_right: for exercises done lying down: show the model a person lying with the
+            head on the left mirrored, head on the right, where it places the joints better
+            (see :mod:`formcheck.orient`); landmarks come back as filmed. Not with ``tracking``.
         tracking: run MediaPipe in VIDEO mode, following people from frame to frame: frames
             must then come in order with increasing timestamps, and a video is read by one
             model. Only faster with ``num_poses=1``, and less accurate (see the module notes).
@@ -88,6 +92,7 @@ class PoseOptions:
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     tracking: bool = False
+    head_right: bool = False
 
     def __post_init__(self) -> None:
         path = Path(self.model_path)
@@ -228,7 +233,7 @@ class PoseEstimator:
             self._landmarker.close()
             self._landmarker = None
 
-    def detect(self, rgb: np.ndarray, t_ms: int) -> PoseResult:
+    def detect(self, rgb: np.ndarray, t_ms: int, mirror: bool = False) -> PoseResult:
         """Landmarks of the largest person in one frame.
 
         Args:
@@ -238,6 +243,8 @@ class PoseEstimator:
                 MediaPipe's VIDEO mode refuses a timestamp that does not increase; such a
                 timestamp (a repeated clock reading, say) is moved to 1 ms after the previous
                 one, and the one used is kept in ``last_t_ms``.
+            mirror: show the model the frame mirrored left to right; the landmarks are mirrored
+                back (:func:`formcheck.orient.unmirror`), so they describe ``rgb`` as given.
 
         Returns:
             the :class:`PoseResult`; when several people are seen, the one whose visible
@@ -255,7 +262,8 @@ class PoseEstimator:
         if self.last_t_ms is not None and t <= self.last_t_ms:
             t = self.last_t_ms + 1
         self.last_t_ms = t
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        pixels = rgb[:, ::-1] if mirror else rgb
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(pixels))
         global _first_pose_pending
         if _first_pose_pending:
             with _native_stderr_silenced():
@@ -263,7 +271,10 @@ class PoseEstimator:
             _first_pose_pending = not result.pose_landmarks
         else:
             result = self._run(image, t)
-        return _pick_largest(result.pose_landmarks, result.pose_world_landmarks)
+        pose = _pick_largest(result.pose_landmarks, result.pose_world_landmarks)
+        if mirror and pose.detected:
+            pose.image, pose.world = unmirror(pose.image, pose.world)
+        return pose
 
     def _run(self, image: mp.Image, t_ms: int) -> vision.PoseLandmarkerResult:
         assert self._landmarker is not None
@@ -301,16 +312,18 @@ def default_pose_workers() -> int:
     return max(1, min(_MAX_WORKERS, os.cpu_count() or 1))
 
 
-def _detect_with(free: queue.SimpleQueue[PoseEstimator], frame: DecodedFrame) -> PoseResult:
+def _detect_with(free: queue.SimpleQueue[PoseEstimator], frame: DecodedFrame,
+                 mirror: bool) -> PoseResult:
     """Pose of ``frame`` from whichever estimator is free (put back afterwards)."""
     estimator = free.get()
     try:
-        return estimator.detect(frame.rgb_small, frame.t_ms)
+        return estimator.detect(frame.rgb_small, frame.t_ms, mirror)
     finally:
         free.put(estimator)
 
 
-def detect_frames(frames: Iterable[DecodedFrame], estimators: Sequence[PoseEstimator]
+def detect_frames(frames: Iterable[DecodedFrame], estimators: Sequence[PoseEstimator],
+                  orienter: Orienter | None = None
                   ) -> Generator[tuple[DecodedFrame, PoseResult], None, None]:
     """``(frame, pose)`` for each of ``frames``, in order, from ``estimators`` side by side.
 
@@ -318,6 +331,11 @@ def detect_frames(frames: Iterable[DecodedFrame], estimators: Sequence[PoseEstim
     inference overlaps whatever produces the frames and whatever the caller does with a pose.
     IMAGE-mode estimators take any free frame; give a tracking (VIDEO-mode) estimator alone, so
     that it sees the frames in order. Leaving the loop early waits for the frames in hand.
+
+    With an ``orienter`` each frame is mirrored or not as it decides
+    (:meth:`~formcheck.orient.Orienter.mirror_for`), and it observes every pose in order; at most
+    ``orienter.lag - 1`` frames are then in flight, so the decisions, and the landmarks, do not
+    depend on how many estimators there are.
     """
     if not estimators:
         raise ValueError("detect_frames needs at least one estimator")
@@ -325,19 +343,30 @@ def detect_frames(frames: Iterable[DecodedFrame], estimators: Sequence[PoseEstim
     for estimator in estimators:
         free.put(estimator)
     ahead = 2 * len(estimators)
+    if orienter is not None:
+        ahead = max(1, min(ahead, orienter.lag - 1))
     pending: deque[tuple[DecodedFrame, Future[PoseResult]]] = deque()
     pool = ThreadPoolExecutor(len(estimators), thread_name_prefix="formcheck-pose")
     try:
         for frame in frames:
-            pending.append((frame, pool.submit(_detect_with, free, frame)))
+            mirror = orienter.mirror_for(frame.index) if orienter is not None else False
+            pending.append((frame, pool.submit(_detect_with, free, frame, mirror)))
             if len(pending) > ahead:
-                done, pose = pending.popleft()
-                yield done, pose.result()
+                yield _settle(pending.popleft(), orienter)
         while pending:
-            done, pose = pending.popleft()
-            yield done, pose.result()
+            yield _settle(pending.popleft(), orienter)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _settle(item: tuple[DecodedFrame, Future[PoseResult]], orienter: Orienter | None
+            ) -> tuple[DecodedFrame, PoseResult]:
+    """Wait for one frame's pose, and let the orienter see it."""
+    frame, future = item
+    pose = future.result()
+    if orienter is not None:
+        orienter.observe(pose.image)
+    return frame, pose
 
 
 class PoseStream:
@@ -376,6 +405,10 @@ class PoseStream:
         self._reader = FrameReader(path, max_side=max_side, keep_full=keep_full,
                                    decode_threads=decode_threads)
         self.info = self._reader.info
+        self._orienter = (
+            Orienter(self.info.width / self.info.height)
+            if options.head_right and not options.tracking else None
+        )
         self._estimators: list[PoseEstimator] = []
         try:
             for _ in range(self.workers):
@@ -410,7 +443,7 @@ class PoseStream:
 
     def _poses(self, frames: Iterator[DecodedFrame]
                ) -> Iterator[tuple[VideoInfo, DecodedFrame, PoseResult]]:
-        poses = detect_frames(frames, self._estimators)
+        poses = detect_frames(frames, self._estimators, self._orienter)
         try:
             for frame, pose in poses:
                 yield self.info, frame, pose
@@ -438,15 +471,16 @@ def iter_poses(path: str | Path, *, options: PoseOptions | None = None, max_side
 
 
 def pose_sequence(path: str | Path, *, options: PoseOptions | None = None,
-                  max_side: int = 640) -> PoseSequence:
+                  max_side: int = 640, workers: int | None = None) -> PoseSequence:
     """The whole pose track of a video file as a :class:`~formcheck.landmarks.PoseSequence`.
 
     Frames where nobody is seen are NaN. A truncated video gives the frames before the break.
+    ``workers``: pose models side by side (see :func:`iter_poses`).
     """
     images: list[np.ndarray] = []
     worlds: list[np.ndarray] = []
     t_ms: list[int] = []
-    with iter_poses(path, options=options, max_side=max_side) as poses:
+    with iter_poses(path, options=options, max_side=max_side, workers=workers) as poses:
         info = poses.info
         for _, frame, pose in poses:
             images.append(pose.image)

@@ -56,25 +56,16 @@ def test_faults_where_they_are(video: Path) -> None:
     assert not wrong, "; ".join(wrong)
 
 
-# Clips where MediaPipe's own landmark placement, not formcheck, misses the 5 degree bound:
-# on this body its hip point sits about 4 cm off the hip joint at the top of the bridge, which
-# reads 4-7 degrees too straight. The bridge faults in the clip are still all found.
-LANDMARK_OFFSET = {"bridge_side_faults": "MediaPipe hip landmark ~4 cm off the joint on this body"}
-
-
-def _side_angle_clips() -> list:  # type: ignore[type-arg]
+def _side_angle_clips() -> list[Path]:
     out = []
     for c in CLIPS:
         truth = json.loads(c.with_suffix(".json").read_text())
-        if truth["view"] != "side" or truth["exercise"] not in ("squat", "bridge"):
-            continue
-        reason = LANDMARK_OFFSET.get(c.stem)
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        out.append(pytest.param(c, id=c.stem, marks=marks))
+        if truth["view"] == "side" and truth["exercise"] in ("squat", "bridge"):
+            out.append(c)
     return out
 
 
-@pytest.mark.parametrize("video", _side_angle_clips())
+@pytest.mark.parametrize("video", _side_angle_clips(), ids=lambda c: c.stem)
 def test_side_view_angles_within_5_degrees(video: Path) -> None:
     res, _ = _result(video)
     key = "knee_min_deg" if res.exercise == "squat" else "hip_line_top_deg"

@@ -39,6 +39,7 @@ from formcheck.live.recorder import Recorder, Snapshot
 from formcheck.live.setup_guide import GuideState, SetupGuide
 from formcheck.live.voice import SpeechPolicy, Voice
 from formcheck.live.window import KEY_MUTE, KEY_PAUSE, KEY_QUIT, Window
+from formcheck.orient import Orienter
 from formcheck.pipeline import Scorer
 from formcheck.session import Session
 from formcheck.stills import StillKeeper
@@ -164,6 +165,7 @@ class PoseWorker:
         self.paused = threading.Event()
         self.t_origin: float | None = None
         self.stills = StillKeeper(scorer.checker.d)  # the moments of faults, for the report
+        self.orienter: Orienter | None = None  # made at the first frame, which gives the aspect
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="formcheck-pose", daemon=True)
         self._nan = np.full((33, 4), np.nan, np.float32)
@@ -215,7 +217,10 @@ class PoseWorker:
             sw, sh = reduced_size(w, h, self.max_side)
             small = cv2.resize(f.bgr, (sw, sh), interpolation=cv2.INTER_AREA) if (sw, sh) != (w, h) else f.bgr
             rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
-            res = self.estimator.detect(rgb, round(t_s * 1000))
+            if self.orienter is None:
+                self.orienter = Orienter(w / h, enabled=sc.checker.d.lying)
+            res = self.estimator.detect(rgb, round(t_s * 1000), self.orienter.mirror)
+            self.orienter.observe(res.image)
             image, world, n_people = res.image, res.world, res.n_people
             self.stills.offer(t_s, rgb, image)
         events = sc.update(image, world, t_s, w / h, n_people)
