@@ -234,10 +234,10 @@ class InferenceClock:
     def __enter__(self) -> InferenceClock:
         original = self._original
 
-        def timed(est: PoseEstimator, rgb: np.ndarray, t_ms: int) -> PoseResult:
+        def timed(est: PoseEstimator, rgb: np.ndarray, t_ms: int, mirror: bool = False) -> PoseResult:
             t0 = time.perf_counter()
             try:
-                return original(est, rgb, t_ms)
+                return original(est, rgb, t_ms, mirror)
             finally:
                 with self._lock:
                     self.seconds += time.perf_counter() - t0

@@ -17,6 +17,10 @@ pose: about 40% less work a frame, but the followed region drifts; on the studio
 misses a squat and a shallow-squat fault, and reads rep knee depth about 1 degree and bridge
 hip lines about 2.5 degrees further from the truth.
 
+For exercises done lying down (``PoseOptions.head_right``) a person lying with the head on
+the left is shown to the model mirrored, where it places the joints better, and the landmarks
+are mirrored back (:mod:`formcheck.orient`).
+
 The model runs at 256 px internally, so frames are handed over with their long side reduced to
 640 px: this saves a few milliseconds a frame on HD video and does not change the landmarks.
 """

@@ -340,3 +340,23 @@ def test_real_sample_has_a_person() -> None:
     assert len(found) == 90
     rate = float(np.mean(found))
     assert rate > 0.8, f"person found in only {rate:.0%} of the first 90 frames of {sample.name}"
+
+
+def test_speed_benchmark_modes_run(mannequin_clip: Path) -> None:
+    """benchmarks/speed.py's timed modes keep up with the pose API (it patches ``detect``)."""
+    options = PoseOptions()
+    a = bench.run_inference_only(mannequin_clip, options, 1)
+    d = bench.run_decode_only(mannequin_clip)
+    frames = probe_frames(mannequin_clip)
+    assert a.frames == d.frames == frames
+    assert a.inference > 0 and d.inference > 0
+    assert PoseEstimator.detect.__name__ == "detect"  # the clock put the original back
+    floor = bench.floor_ms(a, d)
+    assert floor >= 1000 * a.wall / a.frames
+    assert "ms/frame" in a.row(frames / 30.0)
+
+
+def probe_frames(path: Path) -> int:
+    from formcheck.video import probe
+
+    return probe(path).n_frames
