@@ -240,8 +240,9 @@ def evaluate_sample(video: Any, truth: dict[str, Any], seq: Any = None) -> Sampl
     from formcheck.pose import PoseOptions, pose_sequence
 
     ex = truth["exercise"]
+    d = load(ex)
     if seq is None:
-        seq = pose_sequence(video, options=PoseOptions(head_right=load(ex).lying))
+        seq = pose_sequence(video, options=PoseOptions(head_right=d.lying))
     session = score_sequence(seq, ex, source=str(video))
     detected = np.isfinite(seq.image[:, 23, 0]) | np.isfinite(seq.image[:, 24, 0])
     errors: dict[str, float] = {}
@@ -256,7 +257,7 @@ def evaluate_sample(video: Any, truth: dict[str, Any], seq: Any = None) -> Sampl
         if np.isfinite(e).any():
             errors[key] = float(np.nanmedian(e))
     rx = session.prescription
-    checks = [c for c in load(ex).checks if c.active(rx)]
+    checks = [c for c in d.checks if c.active(rx)]
     checkable = {v: {c.code for c in checks if v in c.views} for v in (*VIEWS, "unknown")}
     clip = compare(Path(str(video)).stem, truth_as_label(truth), session.reps, checkable)
     rep_err: dict[str, list[float]] = {}

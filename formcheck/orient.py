@@ -97,16 +97,11 @@ class Orienter:
 
     def observe(self, image: np.ndarray) -> None:
         """Take the pose of the next frame into account."""
-        if self.enabled:
-            left = head_left(image, self.aspect)
-            if left is None:
-                pass
-            elif left != self.mirror:
-                self._against += 1
-                if self._against >= SWITCH_AFTER:
-                    self.mirror = left
-                    self._against = 0
-            else:
+        left = head_left(image, self.aspect) if self.enabled else None
+        if left is not None:  # lying: count the poses in a row that want the other way round
+            self._against = self._against + 1 if left != self.mirror else 0
+            if self._against >= SWITCH_AFTER:
+                self.mirror = left
                 self._against = 0
         self.seen += 1
         self._history.append(self.mirror)

@@ -26,6 +26,7 @@ from formcheck.pose import (
     iter_poses,
     pose_sequence,
 )
+from formcheck.video import probe
 
 ROOT = Path(__file__).resolve().parents[1]
 # Finished samples: the studio writes the .json label file after the video.
@@ -347,16 +348,10 @@ def test_speed_benchmark_modes_run(mannequin_clip: Path) -> None:
     options = PoseOptions()
     a = bench.run_inference_only(mannequin_clip, options, 1)
     d = bench.run_decode_only(mannequin_clip)
-    frames = probe_frames(mannequin_clip)
+    frames = probe(mannequin_clip).n_frames
     assert a.frames == d.frames == frames
     assert a.inference > 0 and d.inference > 0
     assert PoseEstimator.detect.__name__ == "detect"  # the clock put the original back
     floor = bench.floor_ms(a, d)
     assert floor >= 1000 * a.wall / a.frames
     assert "ms/frame" in a.row(frames / 30.0)
-
-
-def probe_frames(path: Path) -> int:
-    from formcheck.video import probe
-
-    return probe(path).n_frames
