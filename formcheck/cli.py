@@ -14,7 +14,7 @@ from typing import Any
 
 from formcheck.errors import ExitCode, FormcheckError, MissingInputError, UsageError
 
-VIDEO_EXTS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}
+VIDEO_EXTS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".gif"}
 TRACE_EXTS = {".npz"}
 
 

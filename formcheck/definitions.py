@@ -26,6 +26,9 @@ DOCUMENTS = {
 }
 
 
+BODY_PARTS = ("shoulder", "hip", "knee", "ankle", "heel", "toe")
+
+
 @dataclass(frozen=True)
 class Check:
     """One fault rule: ``metric`` compared with a threshold, in the views where it is valid.
@@ -43,6 +46,14 @@ class Check:
         source: the document id ("004") the cue comes from; quote: what it says.
         moment: when in a rep the fault shows best ("start", "peak" or "end"): the still a
             report shows is taken then.
+        needs: body parts ("shoulder", "hip", "knee", "ankle", "heel", "toe") that must be
+            seen clearly, inside the picture, through the rep (the side nearer the camera in a
+            side view, both sides otherwise); else the check is not made.
+        camera: "level": the measurement is a 2D angle that a camera on the floor or high
+            above distorts, so it is made only when the camera is near the body's height;
+            "any": camera height does not matter.
+        after: the measurement needs the moment after the rep (e.g. standing up fully), so a
+            rep the clip ends on, or cuts away from, is not judged.
     """
 
     code: str
@@ -57,6 +68,9 @@ class Check:
     relative_to: str | None = None
     requires: str | None = None
     moment: str = "peak"
+    needs: tuple[str, ...] = ()
+    camera: str = "any"
+    after: bool = False
 
     def limit(self, prescription: dict[str, float]) -> float:
         base = prescription[self.relative_to] if self.relative_to else 0.0
@@ -94,6 +108,9 @@ class Counting:
     min_rep_s: float
     max_rep_s: float
     per_side: bool = False
+    # Fastest the counting signal can change in a real movement (units per second). Faster
+    # than this between two looks is a cut in the video or a switch of person, not motion.
+    max_speed: float = float("inf")
 
 
 @dataclass(frozen=True)
@@ -192,6 +209,7 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         min_rep_s=float(co["min_rep_s"]),
         max_rep_s=float(co["max_rep_s"]),
         per_side=bool(co.get("per_side", False)),
+        max_speed=float(co.get("max_speed", float("inf"))),
     )
     checks = []
     for code, c in data.get("checks", {}).items():
@@ -207,6 +225,11 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         moment = c.get("moment", "peak")
         if moment not in MOMENTS:
             raise ValueError(f"{w}: moment must be one of {MOMENTS}")
+        needs = tuple(c.get("needs", ()))
+        if any(n not in BODY_PARTS for n in needs):
+            raise ValueError(f"{w}: needs must name body parts of {BODY_PARTS}")
+        if c.get("camera", "any") not in ("any", "level"):
+            raise ValueError(f"{w}: camera must be 'any' or 'level'")
         if _need(c, "source", w) not in DOCUMENTS:
             raise ValueError(f"{w}: source must be one of the documents {sorted(DOCUMENTS)}")
         checks.append(
@@ -223,6 +246,9 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
                 relative_to=c.get("relative_to"),
                 requires=c.get("requires"),
                 moment=moment,
+                needs=needs,
+                camera=c.get("camera", "any"),
+                after=bool(c.get("after", False)),
             )
         )
     if ex.get("target") not in pr:

@@ -39,8 +39,10 @@ UNCERTAIN_WORDS = {
 }
 
 
-def uncertain_codes(text: str) -> set[str]:
+def uncertain_codes(text: str | list[str]) -> set[str]:
     """Fault codes a free-text "uncertain" note refers to (not counted either way)."""
+    if isinstance(text, list):
+        return set(text)
     t = (text or "").lower()
     codes = {code for word, code in UNCERTAIN_WORDS.items() if word in t}
     # "the narrow stance is clear": a clause that calls a fault clear is not uncertain.
@@ -67,6 +69,9 @@ class ClipResult:
     clean_reps: int = 0
     clean_flagged: int = 0
     uncertain: set[str] = field(default_factory=set)
+    clean_flagged_codes: dict[str, int] = field(default_factory=dict)
+    unchecked: dict[str, int] = field(default_factory=dict)  # labelled faults formcheck has no check for
+    skipped: dict[str, str] = field(default_factory=dict)  # checks not made, with the reason given
 
     @property
     def count_ok(self) -> bool:
@@ -79,12 +84,20 @@ class ClipResult:
 
 
 def compare(
-    name: str, label: dict[str, Any], reps: list[Rep], checkable: dict[str, set[str]] | None = None
+    name: str,
+    label: dict[str, Any],
+    reps: list[Rep],
+    checkable: dict[str, set[str]] | None = None,
+    known: set[str] | None = None,
 ) -> ClipResult:
     """Match scored reps to labelled reps (by peak time) and tally faults.
 
     ``checkable`` maps a view to the fault codes that can be seen from it; a labelled fault
     the rep's view cannot show is left out of the tally (it is listed as a skipped check).
+    ``known``: the fault codes formcheck checks for this exercise; a labelled fault outside it
+    (e.g. ``rounded_back`` on a squat) is tallied in ``unchecked``, neither found nor missed.
+    Faults a rep's label lists as ``uncertain`` count neither way, and a rep whose only
+    labelled faults are uncertain counts as clean.
     """
     lo, hi = label.get("acceptable_count_range") or [label["complete_reps"]] * 2
     res = ClipResult(name, label["exercise"], len(reps), int(label["complete_reps"]), (int(lo), int(hi)))
@@ -102,19 +115,26 @@ def compare(
         if best is not None:
             used.add(best)
             res.matched.append((lab, reps[best]))
-        want = set(lab["faults"]) - res.uncertain
+        unsure = res.uncertain | set(lab.get("uncertain") or [])
+        want = set(lab["faults"]) - unsure
+        if known is not None:
+            for c in want - known:
+                res.unchecked[c] = res.unchecked.get(c, 0) + 1
+            want &= known
         if best is not None and checkable is not None:
             want &= checkable.get(reps[best].view, set())
-        got = set(reps[best].fault_codes) - res.uncertain if best is not None else set()
+        got = set(reps[best].fault_codes) - unsure if best is not None else set()
         for c in want & got:
             res.tp[c] = res.tp.get(c, 0) + 1
         for c in want - got:
             res.fn[c] = res.fn.get(c, 0) + 1
         for c in got - want:
             res.fp[c] = res.fp.get(c, 0) + 1
-        if not lab["faults"]:
+        if not set(lab["faults"]) - unsure:
             res.clean_reps += 1
             res.clean_flagged += bool(got)
+            for c in got:
+                res.clean_flagged_codes[c] = res.clean_flagged_codes.get(c, 0) + 1
     for i, r in enumerate(reps):
         if i in used:
             continue
@@ -266,7 +286,8 @@ def evaluate_sample(video: Any, truth: dict[str, Any], seq: Any = None) -> Sampl
     per_rep = {  # our metric -> (truth per-frame angle of the near side, min or max over the rep)
         "knee_min_deg": (f"{near}_knee_2d" if truth.get("view") == "side" else "left_knee_3d", np.min),
         "hip_line_top_deg": (f"{near}_hip_line_2d", np.max),
-        "opening_max_deg": ("opening_2d", np.max),
+        # From an angle formcheck reports the 3D opening (the picture's angle is not the opening).
+        "opening_max_deg": ("opening_3d" if truth.get("view") == "oblique" else "opening_2d", np.max),
     }
     for lab, rep in clip.matched:
         inside = (ts >= lab["start_s"]) & (ts <= lab["end_s"])

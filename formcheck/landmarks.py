@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -82,12 +83,15 @@ class Frame:
         xy: (33, 2) image position in frame heights (x scaled by width/height); NaN if missing.
         visibility: (33,) MediaPipe visibility 0..1; NaN if missing.
         world: (33, 3) world position in metres, hip-centred (x right, y down, z away); NaN if missing.
+        seen: (33,) visibility, but 0 where the point lies outside the picture (the model's
+            guess of a joint out of frame); None: same as ``visibility``.
     """
 
     t_s: float
     xy: np.ndarray
     visibility: np.ndarray
     world: np.ndarray
+    seen: np.ndarray | None = None
 
     @classmethod
     def missing(cls, t_s: float) -> Frame:
@@ -119,6 +123,9 @@ class PoseSequence:
         fps: frames per second of the source.
         width: source width in pixels (after rotation).
         height: source height in pixels (after rotation).
+        people_image: optional (T, P, 33, 4) float32: everyone the pose model saw in each
+            frame, largest first, NaN-padded; ``image`` is the first. None: only ``image`` known.
+        people_world: optional (T, P, 33, 4) float32: their world landmarks.
     """
 
     image: np.ndarray
@@ -127,6 +134,8 @@ class PoseSequence:
     fps: float
     width: int
     height: int
+    people_image: np.ndarray | None = None
+    people_world: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.image = np.asarray(self.image, dtype=np.float32)
@@ -140,6 +149,24 @@ class PoseSequence:
             raise ValueError(f"width and height must be positive, got {self.width}x{self.height}")
         if not self.fps > 0:
             raise ValueError(f"fps must be positive, got {self.fps}")
+        if (self.people_image is None) != (self.people_world is None):
+            raise ValueError("people_image and people_world come together")
+        if self.people_image is not None and self.people_world is not None:
+            self.people_image = np.asarray(self.people_image, np.float32)
+            self.people_world = np.asarray(self.people_world, np.float32)
+            for name, arr in (("people_image", self.people_image), ("people_world", self.people_world)):
+                if arr.ndim != 4 or arr.shape[0] != t or arr.shape[2:] != (N_LANDMARKS, 4):
+                    raise ValueError(f"{name} must have shape (T, P, 33, 4) with T={t}, got {arr.shape}")
+
+    def people(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Everyone seen in frame ``i``: (P, 33, 4) image and world landmarks (P may be 0)."""
+        if self.people_image is None or self.people_world is None:
+            seen = bool(np.isfinite(self.image[i, :, 0]).any())
+            k = 1 if seen else 0
+            return self.image[i : i + k], self.world[i : i + k]
+        im, wo = self.people_image[i], self.people_world[i]
+        seen = np.isfinite(im[:, :, 0]).any(axis=1)
+        return im[seen], wo[seen]
 
     def __len__(self) -> int:
         return int(self.t_ms.shape[0])
@@ -171,6 +198,7 @@ class PoseSequence:
     def load(cls, path: str | Path) -> PoseSequence:
         """Read an ``.npz`` trace (the format of ``../shared/realdata`` and of ``save``)."""
         with np.load(path) as z:
+            people = ("people_image" in z.files and "people_world" in z.files)
             return cls(
                 z["image"],
                 z["world"],
@@ -178,16 +206,21 @@ class PoseSequence:
                 float(z["fps"]),
                 int(z["width"]),
                 int(z["height"]),
+                z["people_image"] if people else None,
+                z["people_world"] if people else None,
             )
 
     def save(self, path: str | Path) -> None:
-        np.savez_compressed(
-            path,
-            image=self.image,
-            world=self.world,
-            t_ms=self.t_ms,
-            fps=np.float64(self.fps),
-            width=np.int64(self.width),
-            height=np.int64(self.height),
-            version=np.int64(FORMAT_VERSION),
-        )
+        arrays: dict[str, Any] = {
+            "image": self.image,
+            "world": self.world,
+            "t_ms": self.t_ms,
+            "fps": np.float64(self.fps),
+            "width": np.int64(self.width),
+            "height": np.int64(self.height),
+            "version": np.int64(FORMAT_VERSION),
+        }
+        if self.people_image is not None and self.people_world is not None:
+            arrays["people_image"] = self.people_image
+            arrays["people_world"] = self.people_world
+        np.savez_compressed(path, **arrays)

@@ -17,12 +17,15 @@ import numpy as np
 
 from formcheck.checkers import make_checker
 from formcheck.checkers.base import Checker, Event
+from formcheck.cuts import CutDetector
 from formcheck.errors import NoPersonError
 from formcheck.landmarks import Frame, PoseSequence, mask_low_visibility
 from formcheck.session import Session, default_mode
 from formcheck.smoothing import FrameSmoother
+from formcheck.track import PersonTracker
 
 MIN_VISIBILITY = 0.5
+IN_PICTURE = (0.01, 0.99)  # normalised coordinates of a point that lies inside the picture
 # Landmarks that must be in frame for each exercise (MediaPipe indices).
 REQUIRED = {
     "squat": (23, 24, 25, 26, 27, 28),
@@ -50,7 +53,10 @@ def to_frame(image: np.ndarray, world: np.ndarray, t_s: float, aspect: float) ->
     wo = np.array(world, np.float32, copy=True)
     wo[~(im[:, 3] >= MIN_VISIBILITY), :3] = np.nan
     xy = im[:, :2] * np.array([aspect, 1.0], np.float32)
-    return Frame(t_s, xy, im[:, 3].copy(), wo[:, :3])
+    raw = np.asarray(image, np.float32)
+    inside = ((raw[:, :2] >= IN_PICTURE[0]) & (raw[:, :2] <= IN_PICTURE[1])).all(axis=1)
+    seen = np.where(inside, np.nan_to_num(raw[:, 3]), 0.0).astype(np.float32)
+    return Frame(t_s, xy, im[:, 3].copy(), wo[:, :3], seen)
 
 
 class Scorer:
@@ -74,12 +80,36 @@ class Scorer:
         self.trace_key: list[float] = []
         self.trace_sig: list[float] = []
         self.events: list[Event] = []
+        self._cuts: CutDetector | None = None
+        self._tracker: PersonTracker | None = None
+        self.image = np.full((33, 4), np.nan, np.float32)  # the followed person's raw landmarks
 
     def update(
-        self, image: np.ndarray, world: np.ndarray, t_s: float, aspect: float, n_people: int = 1
+        self,
+        image: np.ndarray,
+        world: np.ndarray,
+        t_s: float,
+        aspect: float,
+        n_people: int = 1,
+        people: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> list[Event]:
-        """Feed one frame of raw MediaPipe landmarks; returns the checker's events."""
+        """Feed one frame of raw MediaPipe landmarks; returns the checker's events.
+
+        ``people``: everyone seen, (P, 33, 4) image and world landmarks; when given, the
+        person to follow is chosen among them (:class:`~formcheck.track.PersonTracker`) and
+        ``image``/``world`` are ignored.
+        """
         self.n_frames += 1
+        if self._tracker is None:
+            self._tracker = PersonTracker(aspect, self.checker.d.lying)
+        if people is not None:
+            n_people = len(people[0])
+            i = self._tracker.pick(people[0], t_s)
+            if i >= 0:
+                image, world = people[0][i], people[1][i]
+            else:
+                image = world = np.full((33, 4), np.nan, np.float32)
+        self.image = image
         frame = to_frame(image, world, t_s, aspect)
         if frame.detected:
             self.n_detected += 1
@@ -87,7 +117,13 @@ class Scorer:
                 self.n_crowded += 1
             if not _whole_body_in_frame(image, self._required):
                 self.n_cut += 1
-        events = self.checker.update(self._smooth(frame))
+        if self._cuts is None:
+            self._cuts = CutDetector(aspect)
+        events: list[Event] = []
+        if frame.detected and self._cuts.update(image, t_s):
+            self._smooth.reset()
+            events += self.checker.cut(t_s)
+        events += self.checker.update(self._smooth(frame))
         self.events += events
         st = self.checker.state
         self.trace_t.append(round(t_s, 3))
@@ -107,8 +143,9 @@ class Scorer:
         if self.n_frames and self.n_detected == 0:
             raise NoPersonError(f"No person was found in {source}.")
         reps = self.checker.reps
+        followed = self._tracker.description() if self._tracker is not None else None
         warnings = list(extra_warnings or []) + quality_warnings(
-            self.n_frames, self.n_detected, self.n_crowded, self.n_cut, len(reps)
+            self.n_frames, self.n_detected, self.n_crowded, self.n_cut, len(reps), followed
         )
         views = [r.view for r in reps] or [self.checker.views.estimate.view]
         view = max(set(views), key=views.count)
@@ -134,7 +171,9 @@ class Scorer:
         )
 
 
-def quality_warnings(n_frames: int, n_detected: int, n_crowded: int, n_cut: int, n_reps: int) -> list[str]:
+def quality_warnings(
+    n_frames: int, n_detected: int, n_crowded: int, n_cut: int, n_reps: int, followed: str | None = None
+) -> list[str]:
     """Sentences about what may make a session less trustworthy (seen too little, crowded, cut)."""
     if n_frames == 0:
         return ["The input has no frames."]
@@ -142,7 +181,7 @@ def quality_warnings(n_frames: int, n_detected: int, n_crowded: int, n_cut: int,
     if n_detected < 0.5 * n_frames:
         out.append(f"A person was seen in only {100 * n_detected // n_frames}% of frames.")
     if n_crowded > 0.05 * max(1, n_detected):
-        out.append("More than one person was in view; the largest one was scored.")
+        out.append(followed or "More than one person was in view; the largest one was scored.")
     if n_cut > 0.2 * max(1, n_detected):
         out.append("Part of the body was often out of frame; step back so the whole body shows.")
     if not n_reps and n_detected:
@@ -163,7 +202,8 @@ def score_sequence(
     """Score a landmark trace (e.g. a saved ``.npz``)."""
     scorer = Scorer(exercise, prescription)
     for i in range(len(seq)):
-        scorer.update(seq.image[i], seq.world[i], float(seq.t_ms[i]) / 1000.0, seq.aspect)
+        people = seq.people(i) if seq.people_image is not None else None
+        scorer.update(seq.image[i], seq.world[i], float(seq.t_ms[i]) / 1000.0, seq.aspect, people=people)
     return scorer.finish(source, seq.fps)
 
 
@@ -202,6 +242,8 @@ def score_video(
     tmp_video: Path | None = None
     images: list[np.ndarray] = []
     worlds: list[np.ndarray] = []
+    people_images: list[np.ndarray] = []
+    people_worlds: list[np.ndarray] = []
     t_ms: list[int] = []
     title = scorer.checker.d.title
     try:
@@ -211,20 +253,24 @@ def score_video(
             aspect = info.width / info.height
             for _, frame, pose in poses:
                 t_s = frame.t_ms / 1000.0
-                keeper.offer(t_s, frame.rgb_small, pose.image)
-                for ev in scorer.update(pose.image, pose.world, t_s, aspect, pose.n_people):
+                events = scorer.update(pose.image, pose.world, t_s, aspect,
+                                       people=(pose.people_image, pose.people_world))
+                keeper.offer(t_s, frame.rgb_small, scorer.image)
+                for ev in events:
                     if ev.rep is not None:
                         keeper.capture(ev.rep)
                 if landmarks_to is not None:
                     images.append(pose.image)
                     worlds.append(pose.world)
+                    people_images.append(pose.people_image)
+                    people_worlds.append(pose.people_world)
                     t_ms.append(frame.t_ms)
                 if annotate_to is not None and frame.full_bgr is not None:
                     if writer is None:
                         writer, tmp_video = _open_writer(annotate_to, info.fps, frame.full_bgr.shape)
                     from formcheck.annotate import annotate
 
-                    writer.write(annotate(frame.full_bgr, pose.image, scorer.checker.state, title))
+                    writer.write(annotate(frame.full_bgr, scorer.image, scorer.checker.state, title))
                 if progress is not None:
                     progress(frame.index + 1, info.n_frames)
             extra = [poses.error] if poses.truncated and poses.error else []
@@ -245,6 +291,8 @@ def score_video(
                 info.fps,
                 info.width,
                 info.height,
+                _pad_people(people_images),
+                _pad_people(people_worlds),
             )
             fd, tmp = tempfile.mkstemp(prefix=".landmarks.", suffix=".npz", dir=landmarks_to.parent)
             os.close(fd)
@@ -261,6 +309,15 @@ def score_video(
             writer.release()
         if tmp_video is not None and tmp_video.exists():
             tmp_video.unlink()
+
+
+def _pad_people(per_frame: list[np.ndarray]) -> np.ndarray:
+    """(T, P, 33, 4) from per-frame (p_t, 33, 4) arrays, NaN where a frame had fewer people."""
+    p = max((len(a) for a in per_frame), default=0)
+    out = np.full((len(per_frame), max(p, 1), 33, 4), np.nan, np.float32)
+    for i, a in enumerate(per_frame):
+        out[i, : len(a)] = a
+    return out
 
 
 def _open_writer(dest: Path, fps: float, shape: tuple[int, ...]):  # type: ignore[no-untyped-def]

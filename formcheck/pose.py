@@ -127,11 +127,16 @@ class PoseResult:
         world: (33, 4) float32: x, y, z in metres, hip-centred (x right, y down, z away from the
             camera), and the same visibility as ``image``. All NaN when nobody is seen.
         n_people: people detected in the frame (0 .. ``PoseOptions.num_poses``).
+        people_image: (n_people, 33, 4) float32: every person seen, largest first (``image``
+            is the first); :class:`formcheck.track.PersonTracker` picks whom to follow.
+        people_world: (n_people, 33, 4) float32: their world landmarks.
     """
 
     image: np.ndarray = field(default_factory=_nan_landmarks)
     world: np.ndarray = field(default_factory=_nan_landmarks)
     n_people: int = 0
+    people_image: np.ndarray = field(default_factory=lambda: np.empty((0, N_LANDMARKS, 4), np.float32))
+    people_world: np.ndarray = field(default_factory=lambda: np.empty((0, N_LANDMARKS, 4), np.float32))
 
     @property
     def detected(self) -> bool:
@@ -278,6 +283,9 @@ class PoseEstimator:
         pose = _pick_largest(result.pose_landmarks, result.pose_world_landmarks)
         if mirror and pose.detected:
             pose.image, pose.world = unmirror(pose.image, pose.world)
+            for i in range(pose.n_people):
+                im, wo = unmirror(pose.people_image[i], pose.people_world[i])
+                pose.people_image[i], pose.people_world[i] = im, wo
         return pose
 
     def _run(self, image: mp.Image, t_ms: int) -> vision.PoseLandmarkerResult:
@@ -288,19 +296,20 @@ class PoseEstimator:
 
 
 def _pick_largest(poses: list, world_poses: list) -> PoseResult:
-    """PoseResult of the largest of MediaPipe's poses (lists of landmark lists)."""
+    """PoseResult of MediaPipe's poses (lists of landmark lists), the largest first."""
     n = len(poses)
     if n == 0:
         return PoseResult()
     images = [_to_array(p) for p in poses]
-    best = max(range(n), key=lambda i: bbox_area(images[i])) if n > 1 else 0
-    image = images[best]
-    if best < len(world_poses):
-        world = _to_array(world_poses[best])
+    worlds = []
+    for i, image in enumerate(images):
+        world = _to_array(world_poses[i]) if i < len(world_poses) else _nan_landmarks()
         world[:, 3] = image[:, 3]  # world landmarks carry the same visibility; keep one source
-    else:
-        world = _nan_landmarks()
-    return PoseResult(image, world, n)
+        worlds.append(world)
+    order = sorted(range(n), key=lambda i: -bbox_area(images[i])) if n > 1 else [0]
+    people_image = np.stack([images[i] for i in order])
+    people_world = np.stack([worlds[i] for i in order])
+    return PoseResult(people_image[0].copy(), people_world[0].copy(), n, people_image, people_world)
 
 
 # Pose models a video file is spread over, at most (each holds its own copy of the model).

@@ -85,9 +85,14 @@ class FrameSmoother:
         self._xy = OneEuroFilter(min_cutoff_hz, beta)
         self._world = OneEuroFilter(min_cutoff_hz, beta * 0.5)
 
+    def reset(self) -> None:
+        """Forget the past (after a cut: the next frame is another picture)."""
+        self._xy.reset()
+        self._world.reset()
+
     def __call__(self, frame):  # type: ignore[no-untyped-def]
         from formcheck.landmarks import Frame
 
         xy = self._xy(frame.xy, frame.t_s).astype(np.float32)
         world = self._world(frame.world, frame.t_s).astype(np.float32)
-        return Frame(frame.t_s, xy, frame.visibility, world)
+        return Frame(frame.t_s, xy, frame.visibility, world, frame.seen)

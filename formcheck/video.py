@@ -33,8 +33,6 @@ from formcheck.errors import BadVideoError, MissingInputError
 _IMAGE_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
     (b"BM", "a BMP image"),
     (b"II*\x00", "a TIFF image"),
     (b"MM\x00*", "a TIFF image"),
@@ -105,6 +103,25 @@ def _image_kind(head: bytes) -> str | None:
     return None
 
 
+def _is_gif(head: bytes) -> bool:
+    return head.startswith((b"GIF87a", b"GIF89a"))
+
+
+def gif_frames(path: Path, limit: int = 2) -> int:
+    """Frames in a GIF file, counted up to ``limit`` (an animated GIF is scored like a video)."""
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    n = 0
+    try:
+        while n < limit and cap.isOpened():
+            ok, _ = cap.read()
+            if not ok:
+                break
+            n += 1
+    finally:
+        cap.release()
+    return n
+
+
 def _looks_like_text(head: bytes) -> bool:
     """True if ``head`` is non-empty and decodes as UTF-8 text without control characters."""
     if not head:
@@ -136,6 +153,8 @@ def _check_file(path: Path) -> None:
     kind = _image_kind(head)
     if kind is not None:
         raise BadVideoError(f"{path} is {kind}, not a video.")
+    if _is_gif(head) and gif_frames(path) < 2:
+        raise BadVideoError(f"{path} is a still GIF image, not an animation or a video.")
     if _looks_like_text(head):
         raise BadVideoError(f"{path} is a text file, not a video.")
 

@@ -352,6 +352,7 @@ def test_speed_benchmark_modes_run(mannequin_clip: Path) -> None:
     assert a.frames == d.frames == frames
     assert a.inference > 0 and d.inference > 0
     assert PoseEstimator.detect.__name__ == "detect"  # the clock put the original back
-    floor = bench.floor_ms(a, d)
-    assert floor >= 1000 * a.wall / a.frames
+    # The floor is CPU time shared over the cores: positive, and not compared with wall time
+    # here (a busy machine stretches wall time, not CPU time).
+    assert bench.floor_ms(a, d) > 0
     assert "ms/frame" in a.row(frames / 30.0)

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from formcheck.definitions import ExerciseDef
+from formcheck.definitions import Check, ExerciseDef
 from formcheck.landmarks import Frame
 from formcheck.view import ViewEstimate, ViewTracker
 
@@ -30,6 +30,23 @@ PRE_S = 2.0  # rest frames kept before a rep (s)
 START_FRACTION = 0.05  # a rep starts where the signal last sat within this share of its excursion
 REACH_DEG = 3.0  # within this of the extreme counts as having reached it
 HOLD_BAND_DEG = 8.0  # within this of the rep's peak counts as holding at the top
+LOOKBACK_START_S = 1.0  # a clip (or shot) that starts this close to a rep may start mid-rep
+END_RETURN_FRACTION = 0.5  # a rep the clip's end cuts short counts if this far back (share of peak)
+JUMP_MIN_DT = 1.0 / 30.0  # speed limits are applied over at least this long (s)
+# A body part counts as seen clearly when MediaPipe's visibility is at least SEEN_MIN and it lies
+# inside the picture, in at least SEEN_SHARE of a rep's frames. Clearly filmed joints score
+# 0.9-1.0 (median per joint over 14 real squat clips); cut-off or hidden ones 0.3-0.75.
+SEEN_MIN = 0.8
+SEEN_SHARE = 0.8
+# Camera height from the tilt of the standing body in MediaPipe's world landmarks (which keep
+# the camera's orientation): ankles-to-shoulders leaning toward the camera means a camera above,
+# away from it a camera below. Over the real clips, cameras on the floor gave -4 to -13 deg,
+# cameras at hip or chest height +1 to +15, elevated ones +18 to +19.
+LOW_CAMERA_DEG = -2.0
+HIGH_CAMERA_DEG = 25.0
+UPRIGHT_DEG = 20.0  # image torso within this of vertical: standing or sitting up
+PART_WORDS = {"shoulder": "shoulders", "hip": "hips", "knee": "knees", "ankle": "ankles",
+              "heel": "heels", "toe": "feet"}
 
 
 @dataclass(frozen=True)
@@ -118,6 +135,13 @@ class CheckerState:
     t_s: float
 
 
+def _mid(points: np.ndarray, i: int, j: int) -> np.ndarray:
+    """Midpoint of points ``i`` and ``j`` (either alone if the other is missing; NaN if both)."""
+    a, b = points[i].astype(np.float64), points[j].astype(np.float64)
+    fa, fb = np.isfinite(a).all(), np.isfinite(b).all()
+    return (a + b) / 2 if fa and fb else a if fa else b
+
+
 def _round(v: float) -> float | None:
     return None if v is None or not np.isfinite(v) else round(float(v), 3)
 
@@ -195,6 +219,15 @@ class Checker:
         self._hold_s: float | None = None
         self._hold_start: float | None = None
         self._last_row: dict[str, float] = {}
+        # Frames since the stream (or a shot after a cut) began, until counting starts: a rep
+        # already under way when the clip starts is counted once the start position is known.
+        self._prelude: deque[tuple[float, bool, dict[str, float]]] = deque()
+        self._lookback_open = True
+        self._prev: tuple[float, float] | None = None  # time and signal of the last valid frame
+        self._last_d = float("nan")  # distance from rest of the last valid frame
+        self.cuts: list[float] = []  # times the signal jumped faster than a body moves
+        self._end_reason = "settled"  # how the last rep ended: settled, turn, stream_end, cut
+        self._parts = sorted({n for c in definition.checks for n in c.needs})
 
     # -- hooks for subclasses -------------------------------------------------------------
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
@@ -231,6 +264,8 @@ class Checker:
         self._t = frame.t_s
         view = self.views.update(frame) if frame.detected else self.views.estimate
         sig = self.signals(frame, view) if frame.detected else {}
+        if frame.detected:
+            sig.update(self._trust_row(frame, view))
         ok = frame.detected and self.valid(frame, sig)
         s = sig.get(self.c.signal, np.nan) if ok else np.nan
         self._last_row = sig if ok else {}
@@ -240,6 +275,16 @@ class Checker:
         elif self._missing_since is None:
             self._missing_since = frame.t_s
         gone = self._missing_since is not None and frame.t_s - self._missing_since > MAX_MISSING_S
+        if ok and self._jumped(frame.t_s, s):
+            events += self.cut(frame.t_s)
+        if ok:
+            self._prev = (frame.t_s, s)
+            self._last_d = float(self._away(s)) if np.isfinite(self._rest) else float("nan")
+        if self.phase == "setup" and self._lookback_open:
+            self._prelude.append((frame.t_s, ok, sig if ok else {}))
+            if frame.t_s - self._prelude[0][0] > self.c.max_rep_s:
+                self._lookback_open = False
+                self._prelude.clear()
 
         if self.phase == "setup":
             events += self._setup_step(frame.t_s, ok, s, sig)
@@ -261,6 +306,9 @@ class Checker:
             post_d = self._away_rows(self._post.rows)
             rising = ok and d - np.nanmin(post_d) >= self.c.start_delta
             if frame.t_s - self._end_t >= SETTLE_S or rising or gone:
+                self._end_reason = (
+                    "settled" if frame.t_s - self._end_t >= SETTLE_S else "turn" if rising else "cut"
+                )
                 events += self._finish_rep()
                 if gone:
                     events.append(self._pause(frame.t_s))
@@ -270,13 +318,139 @@ class Checker:
         self._update_hold(s)
         return events
 
+    def _trust_row(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
+        """Per-frame facts the checks' trust rules need: how clearly each needed body part is
+        seen (``_seen_<part>``) and, when the person is upright, the camera's pitch (``_pitch``)."""
+        from formcheck.checkers.common import SIDES
+
+        seen = frame.seen if frame.seen is not None else frame.visibility
+        row: dict[str, float] = {}
+        sides = [SIDES[view.near_side]] if view.view == "side" else list(SIDES.values())
+        for part in self._parts:
+            vals = [float(np.nan_to_num(seen[s[part]])) for s in sides]
+            row[f"_seen_{part}"] = min(vals)
+        sh, an = _mid(frame.world, 11, 12), _mid(frame.world, 27, 28)
+        tv = _mid(frame.xy, 11, 12) - _mid(frame.xy, 23, 24)
+        known = np.isfinite(tv).all() and np.isfinite(sh).all() and np.isfinite(an).all()
+        if known and np.degrees(np.arctan2(abs(tv[0]), abs(tv[1]))) < UPRIGHT_DEG:
+            v = sh - an
+            row["_pitch"] = float(np.degrees(np.arctan2(-v[2], -v[1])))
+        return row
+
+    def camera_height(self, data: RepData) -> str:
+        """"low", "high" or "level" camera for this rep, from the standing frames around it;
+        "unknown" when the person was not seen upright (e.g. lying down)."""
+        vals = np.concatenate([data.pre.get("_pitch", np.array([])), data.sig.get("_pitch", np.array([])),
+                               data.post.get("_pitch", np.array([]))])
+        vals = vals[np.isfinite(vals)]
+        if len(vals) < 5:
+            return "unknown"
+        pitch = float(np.median(vals))
+        return "low" if pitch < LOW_CAMERA_DEG else "high" if pitch > HIGH_CAMERA_DEG else "level"
+
+    def distrust(self, check: Check, data: RepData) -> str | None:
+        """Why this rep's measurement for ``check`` cannot be trusted from this camera (a
+        sentence the person can act on), or None when it can."""
+        for part in check.needs:
+            v = data.sig.get(f"_seen_{part}")
+            if v is None or np.mean(np.nan_to_num(v) >= SEEN_MIN) < SEEN_SHARE:
+                return f"Keep your {PART_WORDS[part]} in the picture, clearly seen, to check {check.label}."
+        if check.camera == "level":
+            height = self.camera_height(data)
+            if height == "low":
+                return f"Film from about hip height, not from the floor, to check {check.label}."
+            if height == "high":
+                return f"Film from about hip height, not from above, to check {check.label}."
+        if check.after and self._end_reason == "stream_end":
+            return f"Keep filming until the end of the last rep to check {check.label}."
+        if check.after and self._end_reason == "cut":
+            return f"The video cut away before the end of this rep, so {check.label} was not checked."
+        return None
+
     def finish(self) -> list[Event]:
-        """End of the stream: a rep in its settle phase completes; one in progress is partial."""
+        """End of the stream: a rep in its settle phase completes; one in progress counts if
+        it was more than half way back from its peak when the clip ended, else it is partial."""
         if self.phase == "settle":
+            self._end_reason = "stream_end" if self._t - self._end_t < SETTLE_S else self._end_reason
             return self._finish_rep()
         if self.phase == "active":
+            back = self._peak_d >= self.c.min_excursion and self._last_d <= END_RETURN_FRACTION * self._peak_d
+            if back and self._prev is not None:
+                self._end_t = self._prev[0]
+                self._post = _Buffer()
+                self._end_reason = "stream_end"
+                return self._finish_rep()
             return [Event("partial", self._t, "The last movement was not a complete rep.")]
         return []
+
+    # -- cuts and clips that start mid-rep ------------------------------------------------
+    def _jumped(self, t: float, s: float) -> bool:
+        """True if the signal moved faster than a body can since the last valid frame."""
+        if self._prev is None:
+            return False
+        pt, ps = self._prev
+        dt = t - pt
+        return 0 < dt <= MAX_MISSING_S and abs(s - ps) > self.c.max_speed * max(dt, JUMP_MIN_DT)
+
+    def on_cut(self) -> None:
+        """Hook: forget per-shot references (e.g. the size of the person standing)."""
+
+    def cut(self, t: float) -> list[Event]:
+        """The picture jumped (a cut in the video, or another person): a rep under way is not
+        counted, since its whole movement was not seen; counting starts again from the start
+        position, and a rep the new shot begins in may still count (see :meth:`_lookback`)."""
+        self.cuts.append(t)
+        events: list[Event] = []
+        if self.phase == "settle":
+            self._end_reason = "cut"
+            events += self._finish_rep()
+        elif self.phase == "active":
+            events.append(Event("partial", t, "The video cut away mid-rep: not counted."))
+        self.views = ViewTracker()
+        self._prev = None
+        self.on_cut()
+        if self.phase != "setup" or self._ready_since is not None:
+            self._pause(t)
+        self._prelude.clear()
+        self._lookback_open = True
+        return events
+
+    def _lookback(self) -> list[Event]:
+        """Counting just started: was there a whole rep in the frames before it?
+
+        Only for frames from the start of the stream or of a shot (a clip often starts with the
+        first rep already under way, before formcheck has seen the person still). The rep must
+        go from near the start position out by ``min_excursion`` and back, as any rep must;
+        a movement seen only on its way back (settling into position) is not a rep.
+        """
+        frames = list(self._prelude)
+        self._prelude.clear()
+        self._lookback_open = False
+        if len(frames) < 3:
+            return []
+        d = self._away_rows([r for (_, _, r) in frames])
+        if not np.isfinite(d).any():
+            return []
+        pk = int(np.nanargmax(d))
+        peak = float(d[pk])
+        idx = np.arange(len(d))
+        low = self.c.return_fraction * peak
+        back = np.flatnonzero((idx > pk) & (d <= low))
+        rise = np.flatnonzero((idx < pk) & (d <= low))  # the way out must be seen too: a person
+        if peak < self.c.min_excursion or not len(back) or not len(rise):  # settling in is no rep
+            return []
+        end = int(back[0])
+        self._cur = _Buffer()
+        for item in frames[: end + 1]:
+            self._cur.append(*item)
+        self._post = _Buffer()
+        for item in frames[end:]:
+            self._post.append(*item)
+        self._pre.clear()
+        self._peak_d, self._peak_t = peak, frames[pk][0]
+        self._end_t = frames[end][0]
+        self._end_reason = "settled"
+        return self._finish_rep()
 
     # -- steps ----------------------------------------------------------------------------
     def _setup_step(self, t: float, ok: bool, s: float, sig: dict[str, float]) -> list[Event]:
@@ -291,9 +465,12 @@ class Checker:
         self._pre.append((t, ok, sig))
         if t - self._ready_since >= READY_S and np.std(self._ready_vals) < 6.0:
             self._rest = float(np.median(self._ready_vals))
+            events = [Event("ready", t, "Ready.")]
+            if self._lookback_open:
+                events += self._lookback()
             self.phase = "rest"
             self._cue = None
-            return [Event("ready", t, "Ready.")]
+            return events
         if t - self._ready_since >= READY_S:  # not still yet: slide the window
             self._ready_since = t
             self._ready_vals = [s]
@@ -346,6 +523,7 @@ class Checker:
             for i, tt in enumerate(self._cur.t):
                 if tt >= self._end_t:
                     self._post.append(tt, self._cur.valid[i], self._cur.rows[i])
+            self._end_reason = "turn"
             events = self._finish_rep()
             self._start_from_post(int(np.searchsorted(self._post.t, next_start)))
             return events
@@ -372,6 +550,8 @@ class Checker:
 
     def _pause(self, t: float) -> Event:
         self.phase = "setup"
+        self._lookback_open = False
+        self._prelude.clear()
         self._ready_since = None
         self._ready_vals = []
         self._pre.clear()
@@ -433,6 +613,10 @@ class Checker:
                 continue
             if view not in check.views:
                 skipped[check.code] = check.skip_reason()
+                continue
+            doubt = self.distrust(check, data)
+            if doubt:
+                skipped[check.code] = doubt
                 continue
             value = metrics.get(check.metric, np.nan)
             if not np.isfinite(value):

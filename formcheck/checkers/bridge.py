@@ -12,7 +12,10 @@ from formcheck.checkers.base import HOLD_BAND_DEG, Checker, RepData
 from formcheck.checkers.common import LYING_MIN_DEG, SIDES, hold_time, nanmean, stat, torso_tilt, w3, xy
 from formcheck.geometry import angle, signed_line_angle
 from formcheck.landmarks import Frame
+from formcheck.landmarks import PoseLandmark as L
 from formcheck.view import ViewEstimate
+
+RECLINED_MIN_DEG = 25.0  # torso this far from vertical, hips at knee height or lower: a hip thrust
 
 
 class BridgeChecker(Checker):
@@ -35,8 +38,16 @@ class BridgeChecker(Checker):
         return {"hip_line_deg": near if view.view != "front" else hip3d, "hip3d_deg": hip3d}
 
     def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
-        # Lying down: the torso is closer to horizontal than vertical in the image.
-        return bool(np.isfinite(sig.get(self.c.signal, np.nan))) and torso_tilt(frame) > LYING_MIN_DEG
+        # Lying down (the torso closer to horizontal than vertical in the image), or reclined
+        # against a bench with the hips no higher than the knees (the bottom of a hip thrust).
+        if not np.isfinite(sig.get(self.c.signal, np.nan)):
+            return False
+        tilt = torso_tilt(frame)
+        if tilt > LYING_MIN_DEG:
+            return True
+        hip_y = nanmean(float(xy(frame, L.LEFT_HIP)[1]), float(xy(frame, L.RIGHT_HIP)[1]))
+        knee_y = nanmean(float(xy(frame, L.LEFT_KNEE)[1]), float(xy(frame, L.RIGHT_KNEE)[1]))
+        return bool(tilt > RECLINED_MIN_DEG and hip_y >= knee_y)
 
     def metrics(self, data: RepData) -> dict[str, float]:
         s = data.sig["hip_line_deg"]

@@ -1,0 +1,131 @@
+"""formcheck on real people: every labelled video in ../shared/realdata, whole pipeline.
+
+    python benchmarks/realdata.py [--traces] [--no-cache] [NAME_FILTER ...]
+
+For each clip of an exercise formcheck checks: the count against the label (exact, off by
+one, off by more), reps counted inside segments to ignore, clean reps flagged and with what,
+labelled faults found, and the checks not made. Then totals, and the distance to the
+real-world accuracy targets (issue 10): exact count on >= 95% of clips and never off by more
+than one; a fault on <= 5% of clean reps; >= 90% of labelled faults found; no rep counted in
+a segment to ignore.
+
+``--traces`` scores the labelled MediaPipe traces instead of running formcheck's own pose
+stage on the videos. The pose stage's landmarks are cached (see formcheck/realdata.py);
+``--no-cache`` runs it again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+
+from formcheck.evaluate import ClipResult
+from formcheck.realdata import REALDATA, clips, evaluate, score_clip
+
+TARGET_EXACT = 0.95
+TARGET_CLEAN_FLAGGED = 0.05
+TARGET_FOUND = 0.90
+
+
+def _fmt_codes(codes: dict[str, int]) -> str:
+    return ",".join(f"{c}x{n}" if n > 1 else c for c, n in sorted(codes.items())) or "-"
+
+
+def table(results: list[ClipResult]) -> str:
+    head = (f"{'clip':44s} {'exercise':9s} {'count':>5s} {'want':>5s} {'result':>7s} {'ignored':>7s} "
+            f"{'clean flagged':>13s}  {'faults found':>12s}  flagged clean with / not checked")
+    lines = [head, "-" * len(head)]
+    for r in results:
+        lo, hi = r.count_range
+        want = f"{lo}" if lo == hi else f"{lo}-{hi}"
+        err = abs(r.count_error)
+        verdict = "exact" if err == 0 else ("off 1" if err == 1 else f"off {err}")
+        tp, fn = sum(r.tp.values()), sum(r.fn.values())
+        skipped = ",".join(sorted(r.skipped)) or "-"
+        found = f"{tp:>5d} of {tp + fn:<4d}" if tp + fn else f"{'-':>5s}    {'':4s}"
+        lines.append(
+            f"{r.name[:44]:44s} {r.exercise:9s} {r.counted:5d} {want:>5s} {verdict:>7s} "
+            f"{len(r.false_reps):7d} {r.clean_flagged:>6d} of {r.clean_reps:<4d}  {found}  "
+            f"{_fmt_codes(r.clean_flagged_codes)} / {skipped}"
+        )
+    lines.append("-" * len(head))
+    return "\n".join(lines)
+
+
+def totals(results: list[ClipResult]) -> dict[str, float]:
+    n = len(results)
+    exact = sum(r.count_ok for r in results)
+    clean = sum(r.clean_reps for r in results)
+    flagged = sum(r.clean_flagged for r in results)
+    found = sum(sum(r.tp.values()) for r in results)
+    labelled = found + sum(sum(r.fn.values()) for r in results)
+    return {
+        "clips": n,
+        "exact": exact,
+        "off_one": sum(abs(r.count_error) == 1 for r in results),
+        "off_more": sum(abs(r.count_error) > 1 for r in results),
+        "worst": max((abs(r.count_error) for r in results), default=0),
+        "ignored_reps": sum(len(r.false_reps) for r in results),
+        "clean": clean,
+        "clean_flagged": flagged,
+        "found": found,
+        "labelled": labelled,
+        "false_alarms": sum(sum(r.fp.values()) for r in results),
+    }
+
+
+def summary(tot: dict[str, float]) -> str:
+    n, clean, labelled = tot["clips"] or 1, tot["clean"] or 1, tot["labelled"] or 1
+    exact, flagged, found = tot["exact"] / n, tot["clean_flagged"] / clean, tot["found"] / labelled
+    lines = [
+        f"count exact on {tot['exact']}/{tot['clips']} clips ({exact:.0%}), off by one on "
+        f"{tot['off_one']}, off by more on {tot['off_more']} (worst {tot['worst']}); "
+        f"reps in ignored segments {tot['ignored_reps']}",
+        f"clean reps flagged {tot['clean_flagged']}/{tot['clean']} ({flagged:.0%}); labelled faults "
+        f"found {tot['found']}/{tot['labelled']} ({found:.0%}); "
+        f"faults on labelled reps not labelled {tot['false_alarms']}",
+        "distance to target: "
+        + "; ".join([
+            f"exact {exact:.0%} vs >= {TARGET_EXACT:.0%}"
+            + ("" if exact >= TARGET_EXACT else f" ({math.ceil(TARGET_EXACT * n) - tot['exact']} more)"),
+            f"worst miss {tot['worst']} vs <= 1",
+            f"clean flagged {flagged:.0%} vs <= {TARGET_CLEAN_FLAGGED:.0%}",
+            f"faults found {found:.0%} vs >= {TARGET_FOUND:.0%}",
+            f"reps in ignored segments {tot['ignored_reps']} vs 0",
+        ]),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("names", nargs="*", help="only clips whose name contains one of these")
+    ap.add_argument("--traces", action="store_true", help="score the labelled traces, not the videos")
+    ap.add_argument("--no-cache", action="store_true", help="run the pose stage again on every video")
+    args = ap.parse_args(argv)
+    todo = [c for c in clips() if not args.names or any(n in c.name for n in args.names)]
+    if not todo:
+        print(f"no labelled clips found in {REALDATA}")
+        return 1
+    source = "trace" if args.traces else "video"
+    results = []
+    t0 = time.perf_counter()
+    for clip in todo:
+        if source == "video" and clip.video is None:
+            print(f"{clip.name}: no video, skipped", file=sys.stderr)
+            continue
+        session = score_clip(clip, source, use_cache=not args.no_cache)
+        results.append(evaluate(clip, session))
+    print(f"{len(results)} clips scored from their {source}s in {time.perf_counter() - t0:.0f} s\n")
+    print(table(results))
+    for ex in sorted({r.exercise for r in results}):
+        sub = [r for r in results if r.exercise == ex]
+        print(f"\n{ex}: " + summary(totals(sub)).replace("\n", "\n  "))
+    print("\nall: " + summary(totals(results)).replace("\n", "\n  "))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

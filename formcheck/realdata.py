@@ -1,0 +1,118 @@
+"""Score the real, hand-labelled clips of ``../shared/realdata`` through the whole pipeline.
+
+Used by ``benchmarks/realdata.py`` and by the acceptance test. Each video goes through
+decoding, pose estimation, orientation and the checker, exactly as ``formcheck score`` runs
+it. Pose estimation is the slow part, so the raw landmarks of each video are kept in a cache
+outside the repository (``~/.cache/formcheck/realdata``, or ``$FORMCHECK_CACHE``), keyed by
+the video's bytes, the pose model and the source of every module that produces landmarks:
+change any of them and the video is run through the pose model again. Scoring a cached
+trace is bit for bit what ``score_video`` does after the pose stage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from formcheck.checkers import CHECKERS
+from formcheck.definitions import load
+from formcheck.evaluate import ClipResult, compare
+from formcheck.landmarks import PoseSequence
+from formcheck.session import Session
+
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+# Modules whose code decides the landmarks a video gives (a change re-runs the pose stage).
+_POSE_CODE = ("pose.py", "orient.py")
+
+
+@dataclass
+class RealClip:
+    """One labelled real clip: its name, label, trace and (if present) video."""
+
+    name: str
+    label: dict[str, Any]
+    trace: Path
+    video: Path | None
+
+    @property
+    def exercise(self) -> str:
+        return str(self.label["exercise"])
+
+
+def clips(folder: Path = REALDATA, checked_only: bool = True) -> list[RealClip]:
+    """Every labelled clip in ``folder`` (of exercises formcheck checks, by default), by name."""
+    out: list[RealClip] = []
+    if not folder.is_dir():
+        return out
+    for js in sorted(folder.glob("*.json")):
+        label = json.loads(js.read_text())
+        if "exercise" not in label or (checked_only and label["exercise"] not in CHECKERS):
+            continue
+        video = folder / label["video"] if label.get("video") else None
+        out.append(RealClip(js.stem, label, js.with_suffix(".npz"),
+                            video if video is not None and video.is_file() else None))
+    return out
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("FORMCHECK_CACHE")
+    return Path(base) if base else Path.home() / ".cache" / "formcheck" / "realdata"
+
+
+def _pose_key(video: Path, lying: bool) -> str:
+    """Cache key: the video file, the pose model, and the code that turns frames into landmarks
+    (the pose and orientation modules, the frame reader, OpenCV's and MediaPipe's versions)."""
+    import inspect
+
+    import cv2
+    import mediapipe
+
+    from formcheck import video as video_mod
+
+    h = hashlib.sha1()
+    st = video.stat()
+    h.update(f"{video.name}:{st.st_size}:{int(st.st_mtime)}:{lying}".encode())
+    h.update(f"{cv2.__version__}:{mediapipe.__version__}".encode())
+    pkg = Path(__file__).resolve().parent
+    for name in _POSE_CODE:
+        h.update((pkg / name).read_bytes())
+    reader = (video_mod.FrameReader, video_mod._Timestamps, video_mod.reduced_size, video_mod._open_capture)
+    for obj in reader:
+        h.update(inspect.getsource(obj).encode())
+    model = pkg / "models" / "pose_landmarker_full.task"
+    h.update(str(model.stat().st_size).encode())
+    return h.hexdigest()[:16]
+
+
+def video_landmarks(clip: RealClip, use_cache: bool = True) -> Path:
+    """The raw landmark trace of the clip's video from formcheck's own pose stage (cached)."""
+    from formcheck.pipeline import score_video
+
+    assert clip.video is not None
+    lying = load(clip.exercise).lying
+    dest = cache_dir() / f"{clip.name}-{_pose_key(clip.video, lying)}.npz"
+    if use_cache and dest.is_file():
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    score_video(clip.video, clip.exercise, landmarks_to=dest)
+    return dest
+
+
+def score_clip(clip: RealClip, source: str = "video", use_cache: bool = True) -> Session:
+    """Score one clip from its video (through formcheck's pose stage) or its labelled trace."""
+    from formcheck.pipeline import score_sequence
+
+    path = video_landmarks(clip, use_cache) if source == "video" else clip.trace
+    return score_sequence(PoseSequence.load(path), clip.exercise, source=clip.name)
+
+
+def evaluate(clip: RealClip, session: Session) -> ClipResult:
+    """Compare a scored session with the clip's labels."""
+    d = load(clip.exercise)
+    res = compare(clip.name, clip.label, session.reps, known={c.code for c in d.checks})
+    res.skipped = dict(session.skipped_checks)
+    return res
