@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from formcheck.checkers.common import hold_time, stat
 from formcheck.definitions import Check, ExerciseDef
 from formcheck.landmarks import Frame
 from formcheck.view import ViewEstimate, ViewTracker
@@ -30,6 +31,7 @@ PRE_S = 2.0  # rest frames kept before a rep (s)
 START_FRACTION = 0.05  # a rep starts where the signal last sat within this share of its excursion
 REACH_DEG = 3.0  # within this of the extreme counts as having reached it
 HOLD_BAND_DEG = 8.0  # within this of the rep's peak counts as holding at the top
+CUE_SHOW_S = 4.0  # a finished rep's cue shows this long, or until the next rep starts
 LOOKBACK_START_S = 1.0  # a clip (or shot) that starts this close to a rep may start mid-rep
 END_RETURN_FRACTION = 0.5  # a rep the clip's end cuts short counts if this far back (share of peak)
 JUMP_MIN_DT = 1.0 / 30.0  # speed limits are applied over at least this long (s)
@@ -133,6 +135,7 @@ class CheckerState:
     cue: str | None
     view: str
     t_s: float
+    cue_rep: int | None = None  # the rep the cue is about (None: a set-up hint)
 
 
 def _mid(points: np.ndarray, i: int, j: int) -> np.ndarray:
@@ -216,8 +219,10 @@ class Checker:
         self._back_t = 0.0
         self._end_t = 0.0
         self._cue: str | None = definition.setup
+        self._cue_rep: int | None = None
+        self._cue_until = np.inf
         self._hold_s: float | None = None
-        self._hold_start: float | None = None
+        self._has_hold = "hold_s" in definition.prescription
         self._last_row: dict[str, float] = {}
         # Frames since the stream (or a shot after a cut) began, until counting starts: a rep
         # already under way when the clip starts is counted once the start position is known.
@@ -315,7 +320,7 @@ class Checker:
                 elif rising:
                     # The next rep already began: it starts where the signal was nearest rest.
                     self._start_from_post(int(np.nanargmin(post_d)))
-        self._update_hold(s)
+        self._update_hold()
         return events
 
     def _trust_row(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
@@ -605,6 +610,8 @@ class Checker:
         if reason:
             return [Event("partial", self._t, reason)]
         metrics = self.metrics(data)
+        if self._has_hold:
+            metrics["hold_s"] = self._hold_over(data.t, dsig)
         view = data.view.view
         faults: list[Fault] = []
         skipped: dict[str, str] = {}
@@ -645,24 +652,44 @@ class Checker:
             skipped,
         )
         self.reps.append(rep)
+        # The rep's cue (and its hold, as saved) show for a while, naming the rep.
         self._cue = faults[0].message if faults else None
+        self._cue_rep = rep.index
+        self._cue_until = self._t + CUE_SHOW_S
+        self._hold_s = metrics.get("hold_s") if self._has_hold else None
         return [Event("rep", self._t, f"Rep {rep.index}", rep)]
 
-    def _update_hold(self, s: float) -> None:
-        """Live hold timer: time spent near the top of the current rep (seconds)."""
-        d = float(self._away(s))
-        top = (
-            self.phase == "active"
-            and self._peak_d >= self.c.min_excursion
-            and d >= self._peak_d - HOLD_BAND_DEG
-        )
-        if not top:
-            self._hold_start = None
+    def _hold_over(self, t: np.ndarray, d: np.ndarray) -> float:
+        """Seconds held at the top of a rep: the one computation behind the live timer and the
+        saved rep's ``hold_s`` (so the last value shown is the value saved)."""
+        if not np.isfinite(d).any():
+            return 0.0
+        return hold_time(d, t, stat(d, "max", 90), HOLD_BAND_DEG)
+
+    def _rep_so_far(self) -> tuple[np.ndarray, np.ndarray]:
+        """Times and distances from rest of the rep in progress, from its start (as
+        :meth:`_finish_rep` will fix it, from the peak so far) to now."""
+        t = np.asarray(self._cur.t)
+        d = self._away_rows(self._cur.rows)
+        peak_i = int(np.argmin(np.abs(t - self._peak_t)))
+        s0 = 0
+        if np.isfinite(d[: peak_i + 1]).any():
+            calm = np.flatnonzero(d[: peak_i + 1] <= START_FRACTION * np.nanmax(d[: peak_i + 1]))
+            s0 = int(calm[-1]) if len(calm) else 0
+        return t[s0:], d[s0:]
+
+    def _update_hold(self) -> None:
+        """Live hold timer: while a rep is at its top, the same measure the saved rep gets."""
+        if not self._has_hold or (self.phase in ("setup", "rest") and self._t >= self._cue_until):
             self._hold_s = None
             return
-        if self._hold_start is None:
-            self._hold_start = self._t
-        self._hold_s = self._t - self._hold_start
+        if self.phase != "active":
+            return  # settling, or the last rep's hold still on show
+        d_now = self._peak_d - (self._last_d if np.isfinite(self._last_d) else -np.inf)
+        if self._peak_d < self.c.min_excursion or d_now > HOLD_BAND_DEG:
+            self._hold_s = None
+            return
+        self._hold_s = self._hold_over(*self._rep_so_far())
 
     # -- summaries ------------------------------------------------------------------------
     def skipped_checks(self) -> dict[str, str]:
@@ -694,10 +721,21 @@ class Checker:
             target_deg=float(self.rx[self.d.target]),
             hold_s=self._hold_s,
             hold_target_s=hold_target,
-            cue=self._cue,
+            cue=self._shown_cue,
             view=self.views.estimate.view,
             t_s=self._t,
+            cue_rep=self._cue_rep if self.phase != "setup" else None,
         )
+
+    @property
+    def _shown_cue(self) -> str | None:
+        """Set-up hints while setting up; a finished rep's cue until the next rep starts or
+        CUE_SHOW_S pass; nothing during a rep (a cue about the last rep would be wrong then)."""
+        if self.phase == "setup":
+            return self._cue
+        if self.phase == "active" or self._t >= self._cue_until:
+            return None
+        return self._cue
 
     @property
     def _last_key(self) -> float:

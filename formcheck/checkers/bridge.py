@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.checkers.base import HOLD_BAND_DEG, Checker, RepData
-from formcheck.checkers.common import LYING_MIN_DEG, SIDES, hold_time, nanmean, stat, torso_tilt, w3, xy
+from formcheck.checkers.base import Checker, RepData
+from formcheck.checkers.common import LYING_MIN_DEG, SIDES, nanmean, stat, torso_tilt, w3, xy
 from formcheck.geometry import angle, signed_line_angle
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
@@ -55,7 +55,6 @@ class BridgeChecker(Checker):
         t = data.t
         return {
             "hip_line_top_deg": top,
-            "hold_s": hold_time(s, t, top, HOLD_BAND_DEG),
             "hip3d_top_deg": stat(data.sig["hip3d_deg"], "max", 90),
             "rise_s": float(t[data.reach_i] - t[0]),
         }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.checkers.base import HOLD_BAND_DEG, Checker, RepData
-from formcheck.checkers.common import LYING_MIN_DEG, hold_time, nanmean, stat, torso_tilt, w3, xy
+from formcheck.checkers.common import LYING_MIN_DEG, nanmean, stat, torso_tilt, w3, xy
 from formcheck.geometry import distance, vector_angle
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
@@ -66,7 +66,6 @@ class ClamshellChecker(Checker):
             "opening_max_deg": true_top,
             "feet_gap_ratio": stat(s["feet_gap"][near_top], "median"),
             "pelvis_roll_deg": abs(tilt_top - tilt_rest),
-            "hold_s": hold_time(s["opening_deg"], data.t, top, HOLD_BAND_DEG),
         }
 
     def side(self, data: RepData) -> str | None:

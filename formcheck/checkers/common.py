@@ -86,19 +86,25 @@ def torso_tilt(frame: Frame) -> float:
 def longest_run(mask: np.ndarray, t: np.ndarray, max_gap_s: float = 0.2) -> float:
     """Longest time (s) ``mask`` holds, bridging dips shorter than ``max_gap_s``.
 
-    A single jittery frame must not cut a held position in two.
+    A single jittery frame must not cut a held position in two, and frames that were never
+    looked at (a live loop dropping frames on a busy machine) are no dip: only frames seen
+    outside the position break a hold.
     """
     if len(t) == 0:
         return 0.0
     best = 0.0
     start: float | None = None
     last_true: float | None = None
+    dipped = False  # a frame outside the position was seen since last_true
     for m, tt in zip(mask, t, strict=True):
-        if m:
-            if start is None or last_true is None or tt - last_true > max_gap_s:
-                start = tt
-            last_true = tt
-            best = max(best, tt - start)
+        if not m:
+            dipped = True
+            continue
+        if start is None or last_true is None or (dipped and tt - last_true > max_gap_s):
+            start = tt
+        dipped = False
+        last_true = tt
+        best = max(best, tt - start)
     if best > 0 or mask.any():
         # Count the last frame's duration too (one frame interval).
         step = float(np.median(np.diff(t))) if len(t) > 1 else 0.0

@@ -1,0 +1,218 @@
+"""What real film does to a set, on synthetic sequences: cuts, clips that start mid-rep or
+end mid-return, a second person, body parts out of the picture, a camera on the floor, frames
+dropped under load; and what the person sees meanwhile (cue and hold timer)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck import synthetic
+from formcheck.checkers import make_checker
+from formcheck.cuts import MAX_BODY_SPEED, CutDetector, body_points, body_speed
+from formcheck.landmarks import PoseSequence
+from formcheck.pipeline import Scorer, score_sequence
+from formcheck.track import PersonTracker
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _slice(seq: PoseSequence, t0: float, t1: float = np.inf) -> PoseSequence:
+    t = seq.t_ms / 1000.0
+    keep = (t >= t0) & (t <= t1)
+    return PoseSequence(seq.image[keep], seq.world[keep], seq.t_ms[keep] - seq.t_ms[keep][0],
+                        seq.fps, seq.width, seq.height)
+
+
+# -- cuts -----------------------------------------------------------------------------------
+def test_body_speed_of_a_still_and_a_jumping_body() -> None:
+    seq, _ = synthetic.squat(reps=1, noise=0.0)
+    a = body_points(seq.image[10], aspect=seq.aspect)
+    assert body_speed(a, a, 1 / 30) == 0.0
+    moved = a + np.array([0.5, 0.0])  # half a body height sideways in one frame: a cut
+    assert body_speed(a, moved, 1 / 30) > MAX_BODY_SPEED
+    # The same move over 2 s is walking, not a cut.
+    assert body_speed(a, moved, 2.0) < MAX_BODY_SPEED
+
+
+def test_cut_detector_fires_once_at_a_jump() -> None:
+    seq, _ = synthetic.squat(reps=2)
+    det = CutDetector(seq.aspect)
+    image = seq.image.copy()
+    image[60:, :, 0] += 0.3  # the shot changes at frame 60
+    fired = [i for i in range(len(seq)) if det.update(image[i], seq.t_ms[i] / 1000)]
+    assert fired == [60]
+
+
+def test_a_rep_cut_in_the_middle_is_not_counted() -> None:
+    seq, truth = synthetic.squat(reps=3)
+    r = truth.reps[1]
+    i = int(np.searchsorted(seq.t_ms / 1000, r.peak_s))
+    image = seq.image.copy()
+    image[i:, :, 0] += 0.25  # a cut at the bottom of rep 2: its return is another shot
+    cut = PoseSequence(image, seq.world, seq.t_ms, seq.fps, seq.width, seq.height)
+    session = score_sequence(cut, "squat")
+    assert len(session.reps) == 2
+    assert all(not (rep.start_s < r.peak_s < rep.end_s) for rep in session.reps)
+
+
+# -- start and end of a clip -----------------------------------------------------------------
+@pytest.mark.parametrize("exercise", ["squat", "bridge"])
+def test_a_clip_that_starts_as_the_first_rep_starts_counts_it(exercise: str) -> None:
+    gen = synthetic.squat if exercise == "squat" else synthetic.bridge
+    seq, truth = gen(reps=3, view="side")
+    start = truth.reps[0].start_s + 0.05  # no still start position before the first rep
+    clip = _slice(seq, start)
+    session = score_sequence(clip, exercise)
+    assert len(session.reps) == 3
+    assert session.reps[0].start_s < 0.5
+
+
+def test_settling_into_position_is_not_a_rep() -> None:
+    seq, truth = synthetic.bridge(reps=3, settle_in=True)
+    assert len(score_sequence(seq, "bridge").reps) == truth.count()
+
+
+def test_a_last_rep_cut_short_on_its_way_back_counts_and_is_not_judged_on_its_end() -> None:
+    seq, truth = synthetic.squat(reps=3, view="side")
+    last = truth.reps[-1]
+    clip = _slice(seq, 0.0, last.peak_s + 0.8 * (last.end_s - last.peak_s))  # 80% of the way up
+    session = score_sequence(clip, "squat")
+    assert len(session.reps) == 3
+    assert "incomplete_lockout" not in session.reps[-1].fault_codes
+    assert "Keep filming" in session.reps[-1].skipped["incomplete_lockout"]
+    # Stopped near the bottom, it is not a rep.
+    early = _slice(seq, 0.0, last.peak_s + 0.2 * (last.end_s - last.peak_s))
+    assert len(score_sequence(early, "squat").reps) == 2
+
+
+# -- a second person ---------------------------------------------------------------------------
+def test_tracker_stays_with_the_person_it_follows() -> None:
+    seq, truth = synthetic.squat(reps=3, view="side")
+    sc = Scorer("squat")
+    other = seq.image.copy()
+    other[..., 0] = other[..., 0] * 1.3 - 0.05  # a larger person beside them
+    for i in range(len(seq)):
+        # From frame 30 the other person is in view and listed first (the larger).
+        if i >= 30:
+            people = (np.stack([other[i], seq.image[i]]), np.stack([seq.world[i], seq.world[i]]))
+        else:
+            people = (seq.image[i : i + 1], seq.world[i : i + 1])
+        sc.update(seq.image[i], seq.world[i], seq.t_ms[i] / 1000, seq.aspect, people=people)
+        assert np.allclose(sc.image, seq.image[i], equal_nan=True)
+    session = sc.finish("two", seq.fps)
+    assert len(session.reps) == truth.count()
+    assert any("followed the person" in w for w in session.warnings)
+
+
+def test_tracker_first_choice_fits_the_exercise_posture() -> None:
+    standing, _ = synthetic.squat(reps=1)
+    lying, _ = synthetic.bridge(reps=1)
+    big_standing = standing.image[5].copy()
+    people = np.stack([big_standing, lying.image[5]])
+    assert PersonTracker(lying.aspect, lying=True).pick(people, 0.0) == 1
+    assert PersonTracker(lying.aspect, lying=False).pick(people, 0.0) == 0
+
+
+# -- trust ----------------------------------------------------------------------------------------
+def test_feet_out_of_the_picture_means_heels_not_checked() -> None:
+    seq, _ = synthetic.squat(reps=3, view="side", faults={1: ["heels_lifting"]})
+    image = seq.image.copy()
+    image[:, 29:33, 1] = 1.05  # heels and toes below the bottom edge: the model's guess
+    cut_off = PoseSequence(image, seq.world, seq.t_ms, seq.fps, seq.width, seq.height)
+    session = score_sequence(cut_off, "squat")
+    assert all("heels_lifting" not in r.fault_codes for r in session.reps)
+    assert "in the picture" in session.skipped_checks["heels_lifting"]
+
+
+def test_a_camera_on_the_floor_means_side_angles_not_checked() -> None:
+    seq, _ = synthetic.squat(reps=3, view="side", faults={1: ["shallow"]})
+    world = seq.world.copy()
+    a = np.radians(-12.0)  # the body leans away from the camera in its world landmarks
+    rot = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+    world[..., :3] = world[..., :3] @ rot.T
+    low = PoseSequence(seq.image, world, seq.t_ms, seq.fps, seq.width, seq.height)
+    session = score_sequence(low, "squat")
+    assert len(session.reps) == 3
+    assert all("shallow" not in r.fault_codes for r in session.reps)
+    assert "not from the floor" in session.skipped_checks["shallow"]
+    assert "too_fast" not in session.skipped_checks  # tempo does not depend on the camera
+
+
+# -- what the person sees --------------------------------------------------------------------------
+def test_bridge_cue_never_contradicts_the_hip_line_on_screen() -> None:
+    seq, _ = synthetic.bridge(reps=4, faults={0: ["hips_low"], 1: ["overarch"]})
+    sc = Scorer("bridge")
+    shown: list[tuple[int | None, str]] = []
+    for i in range(len(seq)):
+        sc.update(seq.image[i], seq.world[i], seq.t_ms[i] / 1000, seq.aspect)
+        st = sc.checker.state
+        if st.cue and st.phase != "setup":
+            shown.append((st.cue_rep, st.cue))
+            if "higher" in st.cue:
+                assert not st.key_deg > 190, (st.t_s, st.key_deg, st.cue)
+    reps = sc.finish("b", seq.fps).reps
+    by_rep = {n: {c for m, c in shown if m == n} for n in {m for m, _ in shown}}
+    for rep in reps:
+        assert by_rep.get(rep.index, set()) == {f.message for f in rep.faults[:1]}
+
+
+def test_hold_timer_ends_on_the_saved_hold_even_with_frames_dropped() -> None:
+    seq, truth = synthetic.bridge(reps=3, hold_s=3.0)
+    for keep_every in (1, 3):  # all frames, then a loaded machine analysing every third
+        sub = PoseSequence(seq.image[::keep_every], seq.world[::keep_every], seq.t_ms[::keep_every],
+                           seq.fps, seq.width, seq.height)
+        sc = Scorer("bridge")
+        last_shown: dict[int, float] = {}
+        for i in range(len(sub)):
+            sc.update(sub.image[i], sub.world[i], sub.t_ms[i] / 1000, sub.aspect)
+            st = sc.checker.state
+            if st.hold_s is not None and st.cue_rep is not None and st.phase != "active":
+                last_shown[st.cue_rep] = st.hold_s
+        reps = sc.finish("b", sub.fps).reps
+        assert len(reps) == 3
+        for rep, want in zip(reps, truth.reps, strict=True):
+            assert last_shown[rep.index] == rep.metrics["hold_s"]
+            assert abs(rep.metrics["hold_s"] - want.hold_s) < 0.6, (keep_every, rep.metrics)
+
+
+def test_checker_state_has_no_cue_during_a_rep() -> None:
+    seq, _ = synthetic.squat(reps=3, view="side", faults={0: ["shallow"], 1: ["shallow"]})
+    checker = make_checker("squat")
+    for fr in seq.frames():
+        checker.update(fr)
+        st = checker.state
+        if st.phase == "active":
+            assert st.cue is None
+
+
+# -- GIFs ---------------------------------------------------------------------------------------------
+def test_an_animated_gif_is_scored_and_a_still_one_refused(tmp_path: Path) -> None:
+    import cv2
+    from PIL import Image
+
+    cap = cv2.VideoCapture(str(ROOT / "samples" / "squat_side_clean.mp4"))
+    frames = []
+    while True:
+        ok, f = cap.read()
+        if not ok:
+            break
+        frames.append(Image.fromarray(cv2.cvtColor(f, cv2.COLOR_BGR2RGB)).resize((320, 240)))
+    gif = tmp_path / "clip" / "squat.gif"
+    gif.parent.mkdir()
+    frames[0].save(gif, save_all=True, append_images=frames[1::2], duration=67, loop=0)
+    frames[0].save(tmp_path / "clip" / "still.gif")
+    cmd = [sys.executable, "-m", "formcheck", "score", str(gif.parent), "-e", "squat", "--json",
+           "--no-store", "--out", str(tmp_path / "out")]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 6, res.stderr  # one scored, one refused
+    assert "Traceback" not in res.stderr
+    import json
+
+    out = json.loads(res.stdout)
+    assert [len(s["reps"]) for s in out["sessions"]] == [3]
+    assert any("still GIF" in e["message"] for e in out["errors"]), out["errors"]
