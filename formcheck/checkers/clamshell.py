@@ -7,28 +7,57 @@ is the turn of the hip axis (world landmarks) between rest and the top of the re
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 from formcheck.checkers.base import HOLD_BAND_DEG, Checker, RepData
 from formcheck.checkers.common import LYING_MIN_DEG, nanmean, stat, torso_tilt, w3, xy
-from formcheck.geometry import distance, vector_angle
+from formcheck.geometry import angle_from_vertical, distance, midpoint, vector_angle
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
 from formcheck.view import ViewEstimate
+
+LEGS_LYING_MIN_DEG = 50.0  # hips-to-ankles line this far from vertical: legs along the floor
+# The plane the thighs open in, against the picture: 15-22 deg at the top of the rep in the
+# studio's and real front views, 43-84 deg in oblique ones (studio and real). Beyond the limit
+# the picture's angle is not the opening. Below PLANE_MIN_OPENING_DEG the plane is not defined.
+PLANE_FACING_MAX_DEG = 40.0
+PLANE_MIN_OPENING_DEG = 20.0
+PLANE_WINDOW_S = 3.0
 
 
 class ClamshellChecker(Checker):
     name = "clamshell"
 
+    def __init__(self, definition) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(definition)
+        self._planes: deque[tuple[float, float]] = deque()
+
+    def on_cut(self) -> None:
+        self._planes.clear()
+
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         hl, hr = xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP)
         kl, kr = xy(frame, L.LEFT_KNEE), xy(frame, L.RIGHT_KNEE)
         opening = float(vector_angle(kl - hl, kr - hr))
-        # From an angle the image opening is not the opening (109 deg in the picture for 45 deg
-        # on the studio's oblique clip): there the world landmarks' 3D angle is used (48 deg).
-        # From the front the image angle is nearer the truth than MediaPipe's depth.
-        opening3d = float(vector_angle(w3(frame, L.LEFT_KNEE) - w3(frame, L.LEFT_HIP),
-                                       w3(frame, L.RIGHT_KNEE) - w3(frame, L.RIGHT_HIP)))
+        # The picture shows the opening truly only when the thighs open in a plane facing the
+        # camera. Turned away (109 deg in the picture for 45 deg on the studio's oblique clip),
+        # the world landmarks' 3D angle is used instead (48 deg there); facing the camera, the
+        # picture is nearer the truth than MediaPipe's depth (55 against 29 deg for 45).
+        t_l = w3(frame, L.LEFT_KNEE) - w3(frame, L.LEFT_HIP)
+        t_r = w3(frame, L.RIGHT_KNEE) - w3(frame, L.RIGHT_HIP)
+        opening3d = float(vector_angle(t_l, t_r))
+        normal = np.cross(t_l, t_r)
+        mag = float(np.linalg.norm(normal))
+        plane = float(np.degrees(np.arccos(min(1.0, abs(normal[2]) / mag)))) if mag > 0 else np.nan
+        if np.isfinite(plane) and opening3d > PLANE_MIN_OPENING_DEG:
+            self._planes.append((frame.t_s, plane))
+        while self._planes and self._planes[0][0] < frame.t_s - PLANE_WINDOW_S:
+            self._planes.popleft()
+        # Decided over the last seconds, not frame by frame: the plane is noisy when the knees
+        # are nearly closed, and the signal must not jump between the two readings.
+        facing = not self._planes or not np.median([p for _, p in self._planes]) > PLANE_FACING_MAX_DEG
         # Feet gap in world metres over world thigh length: the thighs point toward the camera,
         # so their image length shrinks and an image ratio would overstate the gap.
         wl, wr = w3(frame, L.LEFT_HIP), w3(frame, L.RIGHT_HIP)
@@ -42,7 +71,8 @@ class ClamshellChecker(Checker):
         return {
             "opening_deg": opening,
             "opening3d_deg": opening3d,
-            "opening_true_deg": opening3d if view.view == "oblique" else opening,
+            "opening_true_deg": opening if facing else opening3d,
+            "opening_plane_deg": plane,
             "feet_gap": feet / thigh if thigh > 0 else np.nan,
             "hip_tilt_deg": hip_tilt,  # hip axis out of the image plane, signed
             "left_hip_y": float(hl[1]),
@@ -50,13 +80,24 @@ class ClamshellChecker(Checker):
         }
 
     def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
-        # Lying down: the torso is closer to horizontal than vertical in the image.
-        return bool(np.isfinite(sig.get(self.c.signal, np.nan))) and torso_tilt(frame) > LYING_MIN_DEG
+        # Lying on the side: the torso closer to horizontal than vertical in the image, or,
+        # propped up on a forearm, the legs lying along the floor (hips to ankles well away
+        # from vertical, as they never are standing, sitting or kneeling).
+        if not np.isfinite(sig.get(self.c.signal, np.nan)):
+            return False
+        if torso_tilt(frame) > LYING_MIN_DEG:
+            return True
+        hip = midpoint(xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP))
+        ankle = midpoint(xy(frame, L.LEFT_ANKLE), xy(frame, L.RIGHT_ANKLE))
+        return bool(angle_from_vertical(ankle, hip) > LEGS_LYING_MIN_DEG)
 
     def metrics(self, data: RepData) -> dict[str, float]:
         s = data.sig
         top = stat(s["opening_deg"], "max", 90)
-        true_top = stat(s["opening3d_deg" if data.view.view == "oblique" else "opening_deg"], "max", 90)
+        near = np.isfinite(s["opening_deg"]) & (s["opening_deg"] >= top - HOLD_BAND_DEG)
+        plane = stat(s["opening_plane_deg"][near], "median")
+        facing = not plane > PLANE_FACING_MAX_DEG
+        true_top = top if facing else stat(s["opening3d_deg"], "max", 90)
         near_top = np.isfinite(s["opening_deg"]) & (s["opening_deg"] >= top - HOLD_BAND_DEG)
         tilt_rest = stat(data.pre.get("hip_tilt_deg", s["hip_tilt_deg"][:3]), "median")
         if not np.isfinite(tilt_rest):
