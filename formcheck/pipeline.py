@@ -145,7 +145,8 @@ class Scorer:
         reps = self.checker.reps
         followed = self._tracker.description() if self._tracker is not None else None
         warnings = list(extra_warnings or []) + quality_warnings(
-            self.n_frames, self.n_detected, self.n_crowded, self.n_cut, len(reps), followed
+            self.n_frames, self.n_detected, self.n_crowded, self.n_cut, len(reps), followed,
+            None if reps else self.checker.no_reps_reason(),
         )
         views = [r.view for r in reps] or [self.checker.views.estimate.view]
         view = max(set(views), key=views.count)
@@ -172,7 +173,13 @@ class Scorer:
 
 
 def quality_warnings(
-    n_frames: int, n_detected: int, n_crowded: int, n_cut: int, n_reps: int, followed: str | None = None
+    n_frames: int,
+    n_detected: int,
+    n_crowded: int,
+    n_cut: int,
+    n_reps: int,
+    followed: str | None = None,
+    no_reps: str | None = None,
 ) -> list[str]:
     """Sentences about what may make a session less trustworthy (seen too little, crowded, cut)."""
     if n_frames == 0:
@@ -185,7 +192,7 @@ def quality_warnings(
     if n_cut > 0.2 * max(1, n_detected):
         out.append("Part of the body was often out of frame; step back so the whole body shows.")
     if not n_reps and n_detected:
-        out.append("No complete reps were found.")
+        out.append(no_reps or "No complete reps were found.")
     return out
 
 

@@ -216,3 +216,16 @@ def test_an_animated_gif_is_scored_and_a_still_one_refused(tmp_path: Path) -> No
     out = json.loads(res.stdout)
     assert [len(s["reps"]) for s in out["sessions"]] == [3]
     assert any("still GIF" in e["message"] for e in out["errors"]), out["errors"]
+
+
+# -- no reps, with a reason ----------------------------------------------------------------------
+def test_no_reps_says_why() -> None:
+    squat, _ = synthetic.squat(reps=3)
+    as_bridge = score_sequence(squat, "bridge")
+    assert not as_bridge.reps
+    assert any("never saw you in the glute bridge position" in w for w in as_bridge.warnings)
+    seq, truth = synthetic.squat(reps=1, lead_in_s=3.0)
+    still = _slice(seq, 0.0, truth.reps[0].start_s - 0.1)  # standing still, no rep
+    idle = score_sequence(still, "squat")
+    assert not idle.reps
+    assert any(w.startswith("No reps") for w in idle.warnings), idle.warnings

@@ -232,6 +232,9 @@ class Checker:
         self._last_d = float("nan")  # distance from rest of the last valid frame
         self.cuts: list[float] = []  # times the signal jumped faster than a body moves
         self._end_reason = "settled"  # how the last rep ended: settled, turn, stream_end, cut
+        self._n_valid = 0  # frames with the person measurable in the exercise's posture
+        self._ever_ready = False
+        self.partials: list[str] = []  # why movements were not counted
         self._parts = sorted({n for c in definition.checks for n in c.needs})
 
     # -- hooks for subclasses -------------------------------------------------------------
@@ -321,6 +324,8 @@ class Checker:
                     # The next rep already began: it starts where the signal was nearest rest.
                     self._start_from_post(int(np.nanargmin(post_d)))
         self._update_hold()
+        self._n_valid += ok
+        self.partials += [e.message for e in events if e.kind == "partial"]
         return events
 
     def _trust_row(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
@@ -375,6 +380,25 @@ class Checker:
     def finish(self) -> list[Event]:
         """End of the stream: a rep in its settle phase completes; one in progress counts if
         it was more than half way back from its peak when the clip ended, else it is partial."""
+        events = self._finish_stream()
+        self.partials += [e.message for e in events if e.kind == "partial"]
+        return events
+
+    def no_reps_reason(self) -> str:
+        """Why no rep was counted, in a sentence the person can act on."""
+        if not self._n_valid:
+            return f"No reps: formcheck never saw you in the {self.d.title.lower()} position. {self.d.setup}"
+        if not self._ever_ready:
+            return (
+                "No reps: counting starts once you hold the start position still for a moment, "
+                f"and that never happened. {self.d.setup}"
+            )
+        if self.partials:
+            common = max(set(self.partials), key=self.partials.count)
+            return f"No complete reps: {len(self.partials)} movements were not counted ({common})"
+        return "No reps: formcheck saw you in the start position, but no movement of a rep."
+
+    def _finish_stream(self) -> list[Event]:
         if self.phase == "settle":
             self._end_reason = "stream_end" if self._t - self._end_t < SETTLE_S else self._end_reason
             return self._finish_rep()
@@ -470,6 +494,7 @@ class Checker:
         self._pre.append((t, ok, sig))
         if t - self._ready_since >= READY_S and np.std(self._ready_vals) < 6.0:
             self._rest = float(np.median(self._ready_vals))
+            self._ever_ready = True
             events = [Event("ready", t, "Ready.")]
             if self._lookback_open:
                 events += self._lookback()

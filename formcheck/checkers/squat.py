@@ -48,6 +48,10 @@ REF_WINDOW_S = 20.0  # standing references come from the last this many seconds
 REF_PERCENTILE = 90.0
 BOUNCE_DESCENT_S = 0.35  # a dip this quick and shallow is a bounce or a landing, not a squat
 BOUNCE_DROP_PCT = 25.0
+# The shallowest squat the documents describe still bends the knees well past 30 degrees;
+# lowering the hips with straighter knees is a hinge, a lean or a shift, not a squat.
+SQUAT_MIN_BEND_DEG = 150.0
+KNEELING_SHIN_DEG = 70.0  # a shin this far from vertical lies along the floor: kneeling
 ONE_FOOT_LIMIT = 0.33  # ankles differing in height by this many leg lengths: a foot is off the floor
 
 
@@ -82,7 +86,7 @@ def _tilt_from_length(length: float, full: float) -> float:
     whose height standing (upright) is ``full``."""
     if not (np.isfinite(length) and np.isfinite(full) and full > 0):
         return float("nan")
-    return float(np.degrees(np.arccos(min(1.0, length / full))))
+    return float(np.degrees(np.arccos(float(np.clip(length / full, -1.0, 1.0)))))
 
 
 class SquatChecker(Checker):
@@ -158,7 +162,13 @@ class SquatChecker(Checker):
         }
 
     def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
-        return bool(np.isfinite(sig.get(self.c.signal, np.nan))) and torso_tilt(frame) < UPRIGHT_MAX_DEG
+        if not (np.isfinite(sig.get(self.c.signal, np.nan)) and torso_tilt(frame) < UPRIGHT_MAX_DEG):
+            return False
+        # Kneeling (a shin along the floor) is not a squat's position, whatever the hips do.
+        shins = [
+            float(angle_from_vertical(xy(frame, sd["ankle"]), xy(frame, sd["knee"]))) for sd in SIDES.values()
+        ]
+        return not any(a > KNEELING_SHIN_DEG for a in shins if np.isfinite(a))
 
     def metrics(self, data: RepData) -> dict[str, float]:
         s, pre, post, pk = data.sig, data.pre, data.post, data.peak_i
@@ -198,6 +208,9 @@ class SquatChecker(Checker):
         }
 
     def reject(self, data: RepData) -> str | None:
+        knee = data.sig["knee2d_deg" if data.view.view == "side" else "knee_vert_deg"]
+        if np.isfinite(knee).sum() >= 3 and np.nanmin(knee) > SQUAT_MIN_BEND_DEG:
+            return "The knees barely bent: that was not a squat."
         hp = data.sig["hip_pct"]
         if np.isfinite(hp).any():
             drop = float(np.nanmax(hp[: data.reach_i + 1]) - np.nanmin(hp))
