@@ -75,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     live_arguments(lv)
     ex = sub.add_parser("exercises", help="list exercises, their checks and source documents")
     ex.add_argument("name", nargs="?", choices=available())
+    ex.add_argument("--markdown", action="store_true", help="print the table of checks as in the README")
     add_store_parsers(sub)
     st = sub.add_parser(
         "studio",
@@ -343,15 +344,39 @@ def _print_result(r: dict[str, Any], as_json: bool, n: int) -> None:
 def _cmd_exercises(args: argparse.Namespace) -> int:
     from formcheck.definitions import available, load
 
-    for name in [args.name] if args.name else available():
+    names = [args.name] if args.name else available()
+    if args.markdown:
+        print(checks_table(names))
+        return 0
+    for name in names:
         d = load(name)
         print(f"{d.title} ({name}) - film from the {d.preferred_view}. {d.setup}")
         for c in d.checks:
+            needs = c.requirements()
             print(
                 f'  {c.code:20s} {c.label}: "{c.cue}"  '
-                f"[doc {c.source}, {c.document}; views: {', '.join(c.views)}]"
+                f"[doc {c.source}, {c.document}; views: {', '.join(c.views)}"
+                + (f"; needs {needs}" if needs else "")
+                + "]"
             )
     return 0
+
+
+def checks_table(names: list[str]) -> str:
+    """The README's table of checks, made from the exercise definitions."""
+    from formcheck.definitions import load
+
+    rows = [
+        "| exercise | fault code | checks | fault when | views | needs | source |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name in names:
+        for c in load(name).checks:
+            rows.append(
+                f"| {name} | `{c.code}` | {c.label} | {c.rule()} | {', '.join(c.views)} | "
+                f"{c.requirements() or '-'} | {c.source}: {c.quote} |"
+            )
+    return "\n".join(rows)
 
 
 def main(argv: list[str] | None = None) -> int:

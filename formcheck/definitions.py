@@ -86,6 +86,29 @@ class Check:
             return False
         return value > lim if self.fault_when == "above" else value < lim
 
+    def requirements(self) -> str:
+        """What the check needs from the camera, in words ("" when nothing beyond its views)."""
+        words = {"shoulder": "shoulders", "hip": "hips", "knee": "knees", "ankle": "ankles",
+                 "heel": "heels", "toe": "feet"}
+        out = []
+        if self.needs:
+            out.append(", ".join(words[n] for n in self.needs) + " in the picture")
+        if self.camera == "level":
+            out.append("camera at about hip height")
+        if self.after:
+            out.append("the end of the rep filmed")
+        return "; ".join(out)
+
+    def rule(self) -> str:
+        """The fault rule in words, e.g. "knee_min_deg above depth_knee_deg + 15"."""
+        if self.relative_to:
+            sign = "+" if self.threshold >= 0 else "-"
+            limit = f"{self.relative_to} {sign} {abs(self.threshold):g}" if self.threshold else self.relative_to
+        else:
+            limit = f"{self.threshold:g}"
+        when = f"only when {self.requires} is prescribed" if self.requires else ""
+        return f"{self.metric} {self.fault_when} {limit}" + (f" ({when})" if when else "")
+
     def skip_reason(self) -> str:
         where = " or ".join("the " + v if v != "oblique" else "an angle" for v in self.views)
         return f"Film from {where} to check {self.label}."

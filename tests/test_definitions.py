@@ -178,3 +178,14 @@ def test_malformed_definition_raises_value_error(path, value):
 def test_unknown_exercise_is_usage_error():
     with pytest.raises(UsageError):
         load("deadlift")
+
+
+def test_readme_table_of_checks_is_made_from_the_definitions() -> None:
+    """The README's table is what `formcheck exercises --markdown` prints from the TOMLs."""
+    from pathlib import Path
+
+    from formcheck.cli import checks_table
+    from formcheck.definitions import available
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert checks_table(available()) in readme
