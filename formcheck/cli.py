@@ -9,10 +9,20 @@ import signal
 import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from formcheck.errors import ExitCode, FormcheckError, MissingInputError, UsageError
+from formcheck.errors import (
+    BadVideoError,
+    ExitCode,
+    FormcheckError,
+    MissingInputError,
+    UsageError,
+    name_is_utf8,
+    shown,
+)
 
 VIDEO_EXTS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}
 TRACE_EXTS = {".npz"}
@@ -169,6 +179,10 @@ def _score_one(
 
     existed = out.exists()
     try:
+        if not name_is_utf8(path):
+            raise BadVideoError(
+                f"{shown(path)} has a file name that is not valid UTF-8; rename it to score it."
+            )
         if path.suffix.lower() in TRACE_EXTS:
             from formcheck.landmarks import PoseSequence
 
@@ -206,7 +220,11 @@ def _score_one(
     except FormcheckError as e:
         if not existed and out.is_dir() and not any(out.iterdir()):
             out.rmdir()
-        return {"ok": False, "path": str(path), "error": e.message, "code": int(e.exit_code)}
+        return _failed(path, e.message, int(e.exit_code))
+
+
+def _failed(path: Path, message: str, code: int) -> dict[str, Any]:
+    return {"ok": False, "path": str(path), "error": message, "code": code}
 
 
 def _ignore_sigint() -> None:
@@ -272,20 +290,20 @@ def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any]
     else:
         if tty:
             sys.stderr.write(f"Scoring {len(files)} files in {jobs} processes...\n")
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
-        try:
-            futures = [pool.submit(_score_one, *p, show_progress=False) for p in params]
-            for fut in as_completed(futures):
-                results.append(fut.result())
-                _record(store, results[-1], args, rx)
-                _print_result(results[-1], args.json, len(files))
-        except KeyboardInterrupt:
-            for proc in list(getattr(pool, "_processes", {}).values()):
-                proc.terminate()
-            pool.shutdown(wait=True, cancel_futures=True)
-            _remove_partial_files([p[3] for p in params])
-            raise
-        pool.shutdown()
+        def done(r: dict[str, Any]) -> None:
+            results.append(r)
+            _record(store, r, args, rx)
+            _print_result(r, args.json, len(files))
+
+        # A worker that dies natively (a decoder crash) breaks the whole pool: the files it
+        # left unfinished are run again one at a time, each in a pool of its own, so only the
+        # file that crashes is lost.
+        unfinished = _run_pool(params, jobs, done)
+        for p in unfinished:
+            again = _run_pool([p], 1, done)
+            if again:
+                done(_failed(p[0], f"{shown(p[0])} made the video decoder crash; the file may be damaged.",
+                             int(ExitCode.BAD_VIDEO)))
     if args.json:
         payload: Any
         if len(files) == 1 and results[0]["ok"]:
@@ -296,7 +314,7 @@ def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any]
             payload = {
                 "sessions": [r["summary"] for r in results if r["ok"]],
                 "errors": [
-                    {"path": r["path"], "message": r["error"]} for r in results if not r["ok"]
+                    {"path": shown(r["path"]), "message": r["error"]} for r in results if not r["ok"]
                 ],
             }
         print(json.dumps(payload, indent=1))
@@ -306,6 +324,41 @@ def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any]
     if len(failed) == len(results):
         return failed[0]["code"] if len({r["code"] for r in failed}) == 1 else ExitCode.PARTIAL
     return ExitCode.PARTIAL
+
+
+def _run_pool(
+    params: list[tuple[Any, ...]], jobs: int, done: Callable[[dict[str, Any]], None]
+) -> list[tuple[Any, ...]]:
+    """Score ``params`` in ``jobs`` processes, calling ``done`` with each result as it comes.
+
+    Returns the params left unfinished because a worker process died (the pool broke).
+    """
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
+    unfinished: list[tuple[Any, ...]] = []
+    try:
+        score = partial(_score_one, show_progress=False)
+        futures = {pool.submit(score, *p): p for p in params}
+        for fut in as_completed(futures):
+            try:
+                r = fut.result()
+            except BrokenProcessPool:
+                unfinished.append(futures[fut])
+                continue
+            done(r)
+    except BaseException:  # Ctrl-C or SIGTERM: stop the workers now, remove what they half-wrote
+        _stop_pool(pool)
+        _remove_partial_files([p[3] for p in params])
+        raise
+    pool.shutdown()
+    order = {id(p): i for i, p in enumerate(params)}
+    return sorted(unfinished, key=lambda p: order[id(p)])
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Terminate the workers at once (they would finish their files first) and wait for them."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _record(store: Any, r: dict[str, Any], args: argparse.Namespace, rx: dict[str, Any] | None) -> None:

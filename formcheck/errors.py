@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -57,3 +59,17 @@ class CameraError(FormcheckError):
 
 class StoreError(FormcheckError):
     exit_code = ExitCode.STORE
+
+
+def name_is_utf8(path: str | Path) -> bool:
+    """True if the path encodes as UTF-8 (a name read from disk may hold undecodable bytes)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown(path: str | Path) -> str:
+    """The path as printable text: bytes that are not UTF-8 become U+FFFD."""
+    return os.fsencode(str(path)).decode("utf-8", "replace")

@@ -234,7 +234,8 @@ class PoseEstimator:
     def close(self) -> None:
         """Release the model; safe to call more than once."""
         if self._landmarker is not None:
-            self._landmarker.close()
+            with _native_stderr_silenced():  # "DestroyAccelerator" chatter
+                self._landmarker.close()
             self._landmarker = None
 
     def detect(self, rgb: np.ndarray, t_ms: int, mirror: bool = False) -> PoseResult:

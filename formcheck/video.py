@@ -26,7 +26,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from formcheck.errors import BadVideoError, MissingInputError
+from formcheck.errors import BadVideoError, MissingInputError, name_is_utf8, shown
 
 # Leading bytes of still-image formats. FFmpeg happily opens an image as a one-frame "video"
 # whatever its file name says, so these are told apart before OpenCV sees them.
@@ -124,6 +124,11 @@ def _check_file(path: Path) -> None:
     """Raise the right error for a path that is missing, not a file, empty, text or an image."""
     if not path.exists():
         raise MissingInputError(f"No such file: {path}.")
+    if not name_is_utf8(path):
+        # OpenCV crashes (SIGSEGV) on a path that is not valid UTF-8: never hand it one.
+        raise BadVideoError(
+            f"{shown(path)} has a file name that is not valid UTF-8; rename it to score it."
+        )
     if path.is_dir():
         raise BadVideoError(f"{path} is a folder, not a video file.")
     try:

@@ -1,0 +1,122 @@
+"""Hostile input and faults, end to end through the real ``formcheck`` command (issue 15).
+
+Each case runs formcheck as a subprocess, so a native crash or output written straight to the
+file descriptors is seen as a user would see it, and checks: the exit code, that stderr is one
+sentence with no traceback, and that nothing half-written is left behind. Pose inference is
+avoided where the pose stage is not what is tested: ``.npz`` traces from
+:mod:`formcheck.synthetic` stand in for videos.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+CLIP = SAMPLES / "bridge_side_clean.mp4"  # the shortest bundled sample
+
+
+def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None,
+        timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """``formcheck ARGS`` as a subprocess; a generous ceiling, never a tight budget."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "formcheck", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, env=full_env, timeout=timeout, check=False,
+        errors="replace",
+    )
+
+
+def one_sentence(stderr: str) -> str:
+    """The single ``formcheck: ...`` line on stderr; fails on a traceback or any other line."""
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert "Traceback" not in stderr, stderr
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("formcheck: "), stderr
+    return lines[0]
+
+
+def error_lines(stderr: str) -> list[str]:
+    """Every non-empty stderr line, each one a ``formcheck: ...`` sentence (no traceback)."""
+    assert "Traceback" not in stderr, stderr
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert all(ln.startswith("formcheck: ") for ln in lines), stderr
+    return lines
+
+
+def no_partial_files(folder: Path) -> None:
+    """No temp file (``.name.*``) anywhere under ``folder``."""
+    left = [p for p in folder.rglob(".*") if p.is_file()]
+    assert not left, left
+
+
+def trace(path: Path, reps: int = 2, seed: int = 0) -> Path:
+    """A synthetic squat landmark trace saved as ``.npz`` (no pose inference needed)."""
+    from formcheck import synthetic
+
+    seq, _ = synthetic.squat(reps=reps, seed=seed, lead_in_s=0.5, tail_s=0.5, rest_s=0.3)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    seq.save(path)
+    return path
+
+
+# -- 1: a file name that is not UTF-8; a worker that dies natively --------------------------------
+
+@pytest.mark.skipif(sys.platform != "linux", reason="needs a file system that stores raw bytes")
+def test_a_file_name_that_is_not_utf8_gets_one_sentence_and_the_rest_are_scored(tmp_path: Path) -> None:
+    d = tmp_path / "d"
+    trace(d / "a.npz")
+    trace(d / "c.npz", seed=1)
+    shutil.copy(CLIP, os.fsencode(d) + b"/b\xff.mp4")
+    out = tmp_path / "out"
+    r = run("score", d, "-e", "squat", "--out", out, "--jobs", "2")
+    assert r.returncode == 6, r.stderr
+    line = one_sentence(r.stderr)
+    assert "not valid UTF-8" in line
+    assert sorted(p.name for p in out.iterdir()) == ["a", "c"]
+    assert (out / "a" / "session.json").is_file() and (out / "c" / "session.json").is_file()
+    no_partial_files(out)
+    r = run("sessions")
+    assert r.returncode == 0 and r.stdout.count("squat") >= 2, r.stdout
+    alone = run("score", os.fsdecode(os.fsencode(d) + b"/b\xff.mp4"), "-e", "squat", "--out", out)
+    assert alone.returncode == 4, alone.stderr
+    one_sentence(alone.stderr)
+
+
+def _crashing_score_one(path: Path, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Stands in for ``cli._score_one`` in pool workers: dies natively on ``crash.npz``."""
+    from formcheck import cli
+
+    if path.name == "crash.npz":
+        import faulthandler
+
+        faulthandler.disable()  # pytest's crash dump is noise here
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return cli.__dict__["_real_score_one"](path, *args, **kwargs)  # type: ignore[no-any-return]
+
+
+def test_a_worker_dying_natively_loses_only_its_own_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from formcheck import cli
+
+    if sys.platform != "linux":
+        pytest.skip("relies on fork() carrying the patched function into the workers")
+    names = ("a.npz", "crash.npz", "c.npz", "d.npz")
+    files = [trace(tmp_path / "in" / n, seed=i) for i, n in enumerate(names)]
+    monkeypatch.setattr(cli, "_real_score_one", cli._score_one, raising=False)
+    monkeypatch.setattr(cli, "_score_one", _crashing_score_one)
+    out = tmp_path / "out"
+    code = cli.main(["score", *map(str, files), "-e", "squat", "--out", str(out), "-j", "2", "--no-store"])
+    err = capsys.readouterr().err
+    assert code == 6, err
+    assert "crash.npz made the video decoder crash" in err
+    assert sorted(p.name for p in out.iterdir()) == ["a", "c", "d"]
