@@ -120,3 +120,80 @@ def test_a_worker_dying_natively_loses_only_its_own_file(
     assert code == 6, err
     assert "crash.npz made the video decoder crash" in err
     assert sorted(p.name for p in out.iterdir()) == ["a", "c", "d"]
+
+
+# -- 2 and 9: hostile text in every stored field reaches HTML, SVG, CSV, JSON and PDF escaped -------
+
+EVIL = "\"'><script>alert(1)</script><img src=x onerror=alert(2)>$\\frac{$&amp;"
+FORMULAS = (
+    "=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|", "-2+3+cmd|", "\t=1", "\r=1",
+)
+
+
+def hostile_session(tmp_path: Path, text: str = EVIL) -> Path:
+    """A real session.json (scored from a trace) with ``text`` in every stored text field."""
+    import json
+
+    t = trace(tmp_path / "evil.npz")
+    r = run("score", t, "-e", "squat", "--out", tmp_path / "scored", "--no-store")
+    assert r.returncode == 0, r.stderr
+    d = json.loads((tmp_path / "scored" / "evil" / "session.json").read_text())
+    d["source"] = text + ".mp4"
+    d["view"] = d["key_label"] = d["ended"] = text
+    d["warnings"] = [text]
+    d["skipped_checks"] = [{"code": text, "reason": text}]
+    d["prescription"][text] = 1.0
+    for rep in d["reps"]:
+        rep["view"] = text
+        rep["side"] = text
+        rep["metrics"][text] = 1.0
+        rep["faults"].append(
+            {"code": text, "message": text, "source": text, "quote": text, "value": 1.0, "limit": 2.0}
+        )
+    path = tmp_path / "import" / "session.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(d))
+    return path
+
+
+def test_hostile_text_in_a_stored_session_is_escaped_in_every_report(tmp_path: Path) -> None:
+    path = hostile_session(tmp_path)
+    r = run("import", path, "--patient", EVIL)
+    assert r.returncode == 0, r.stderr
+    html = tmp_path / "r.html"
+    r = run("report", "1", "-o", html)
+    assert r.returncode == 0, r.stderr
+    page = html.read_text()
+    assert "<script" not in page.lower() and "<img src=x" not in page.lower()
+    assert "&lt;script&gt;alert(1)" in page  # shown as text
+    assert "Content-Security-Policy" in page  # and a second wall: the page may run no script
+    r = run("report", "--patient", EVIL, "-o", tmp_path / "p.html")
+    assert r.returncode == 0, r.stderr
+    page = (tmp_path / "p.html").read_text()
+    assert "<script" not in page.lower() and "<img src=x" not in page.lower()
+    for fmt in ("--json", "--csv"):
+        r = run("report", "1", fmt, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+    no_partial_files(tmp_path)
+    # The dashboard shows the same data: every page and download stays inert.
+    import threading
+    import urllib.request
+
+    from formcheck.dashboard import make_server
+
+    server = make_server(Path(os.environ["FORMCHECK_STORE"]), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        for path in ("/", "/patients/1", "/patients/1/report", "/sessions/1", "/compare?a=1&b=1"):
+            with urllib.request.urlopen(base + path, timeout=60) as reply:
+                body = reply.read().decode("utf-8")
+            assert "<script" not in body.lower() and "<img src=x" not in body.lower(), path
+        for path in ("/sessions/1.csv", "/patients/1/report.csv", "/sessions/1.json"):
+            with urllib.request.urlopen(base + path, timeout=60) as reply:
+                assert reply.status == 200 and reply.headers["X-Content-Type-Options"] == "nosniff"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
