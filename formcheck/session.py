@@ -6,8 +6,6 @@ never leaves a half-written file behind.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import tempfile
@@ -18,6 +16,7 @@ from typing import Any
 
 from formcheck import __version__
 from formcheck.checkers.base import Rep
+from formcheck.safecsv import rows_to_csv
 
 SESSION_FORMAT = "formcheck-session"
 SESSION_VERSION = 1
@@ -101,12 +100,11 @@ class Session:
         metric_names: list[str] = []
         for r in self.reps:
             metric_names += [m for m in r.metrics if m not in metric_names]
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["rep", "side", "start_s", "peak_s", "end_s", "view", *metric_names, "faults"])
+        head = ["rep", "side", "start_s", "peak_s", "end_s", "view", *metric_names, "faults"]
+        rows: list[list[Any]] = [head]
         for r in self.reps:
             d = r.to_dict()
-            w.writerow(
+            rows.append(
                 [
                     r.index,
                     r.side or "",
@@ -118,7 +116,7 @@ class Session:
                     ";".join(r.fault_codes),
                 ]
             )
-        return buf.getvalue()
+        return rows_to_csv(rows)
 
     def write(self, out_dir: Path) -> list[Path]:
         """Write ``session.json`` and ``reps.csv`` into ``out_dir``; returns the paths."""

@@ -197,3 +197,29 @@ def test_hostile_text_in_a_stored_session_is_escaped_in_every_report(tmp_path: P
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised(tmp_path: Path) -> None:
+    import csv
+
+    from formcheck.safecsv import cell
+
+    assert cell(-12.5) == -12.5 and cell("-12.5") == "-12.5" and cell("-3") == "-3"
+    assert cell(None) == "" and cell("squat") == "squat"
+    for text in FORMULAS:
+        path = hostile_session(tmp_path / str(FORMULAS.index(text)), text)
+        r = run("import", path, f"--patient={text}")
+        assert r.returncode == 0, r.stderr
+        sid = str(FORMULAS.index(text) + 1)
+        for args in (("report", sid, "--csv"), ("report", f"--patient={text}", "--csv")):
+            r = run(*args, "-o", tmp_path / "r.html")
+            assert r.returncode == 0, r.stderr
+            with (tmp_path / "r.csv").open(newline="") as fh:
+                rows = list(csv.reader(fh))
+            cells = [c for row in rows for c in row]
+            assert {"'" + text.replace("\r", "\n"), "'" + text.strip()} & set(cells), cells
+            assert len({len(row) for row in rows}) == 1  # no row broken in two
+            assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r"))]
+            assert not any(c.startswith("-") and not c.lstrip("-").replace(".", "").isdigit() for c in cells)
+            if args[1] == sid:
+                assert any(c.startswith("-0.") for c in cells)  # negative numbers stay numbers
