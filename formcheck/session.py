@@ -7,6 +7,7 @@ never leaves a half-written file behind.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -163,7 +164,7 @@ def session_from_dict(d: dict[str, Any]) -> Session:
         reps = [
             Rep(
                 index=int(r["index"]),
-                side=r.get("side"),
+                side=None if r.get("side") is None else str(r["side"]),
                 start_s=float(r["start_s"]),
                 peak_s=float(r.get("peak_s", r["start_s"])),
                 end_s=float(r["end_s"]),
@@ -203,12 +204,27 @@ def session_from_dict(d: dict[str, Any]) -> Session:
         raise ValueError(f"incomplete session file ({e})") from None
 
 
+def _no_constant(name: str) -> float:
+    """formcheck writes no NaN or Infinity (strict JSON); a file that has them is not its own."""
+    raise ValueError(f"not a formcheck session file (it holds {name})")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"not a formcheck session file (the number {text[:20]} is too large)")
+    return value
+
+
 def load_session(path: Path) -> Session:
     """Read a ``session.json``; raises ValueError (not a session) or OSError."""
     try:
-        d = json.loads(Path(path).read_text(encoding="utf-8"))
+        d = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=_no_constant,
+                       parse_float=_finite_float)
     except UnicodeDecodeError:
         raise ValueError("not a text file") from None
+    except RecursionError:
+        raise ValueError("nested too deeply to be a session file") from None
     if not isinstance(d, dict):
         raise ValueError("not a formcheck session file")
     return session_from_dict(d)

@@ -223,3 +223,39 @@ def test_csv_cells_a_spreadsheet_would_run_are_neutralised(tmp_path: Path) -> No
             assert not any(c.startswith("-") and not c.lstrip("-").replace(".", "").isdigit() for c in cells)
             if args[1] == sid:
                 assert any(c.startswith("-0.") for c in cells)  # negative numbers stay numbers
+
+
+# -- 6: nan or inf in a prescription (TOML allows them) ---------------------------------------------
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "+nan", "1e999", "123456789012345678901234567890"])
+def test_a_prescription_with_nan_or_inf_is_refused_before_any_work(tmp_path: Path, value: str) -> None:
+    rx = tmp_path / "rx.toml"
+    rx.write_text(f'exercise = "squat"\ndepth_knee_deg = {value}\n')
+    t = trace(tmp_path / "t.npz")
+    out = tmp_path / "out"
+    r = run("score", t, "-e", "squat", "--prescription", rx, "--out", out)
+    if value == "123456789012345678901234567890":  # large, but a number: accepted
+        assert r.returncode == 0, r.stderr
+        return
+    assert r.returncode == 2, r.stderr
+    assert "depth_knee_deg" in one_sentence(r.stderr)
+    assert not out.exists()
+    r = run("live", "-e", "squat", "--prescription", rx, "--camera", t, "--no-store")
+    assert r.returncode == 2, r.stderr
+    assert "depth_knee_deg" in one_sentence(r.stderr)
+
+
+def test_a_session_file_with_nan_or_infinity_is_not_imported(tmp_path: Path) -> None:
+    import json
+
+    t = trace(tmp_path / "t.npz")
+    assert run("score", t, "-e", "squat", "--out", tmp_path / "o", "--no-store").returncode == 0
+    path = tmp_path / "o" / "t" / "session.json"
+    text = path.read_text()
+    d = json.loads(text)
+    for bad in ("NaN", "Infinity", "1e999"):
+        path.write_text(text.replace(f'"fps": {d["fps"]}', f'"fps": {bad}'))
+        r = run("import", path)
+        assert r.returncode != 0 and r.returncode != 1, r.stderr
+        error_lines(r.stderr)
+    assert run("sessions").returncode == 3  # nothing was stored
