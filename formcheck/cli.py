@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -217,10 +219,16 @@ def _score_one(
             "session": session,
             "written": written,
         }
-    except FormcheckError as e:
+    except (FormcheckError, OSError) as e:
         if not existed and out.is_dir() and not any(out.iterdir()):
             out.rmdir()
-        return _failed(path, e.message, int(e.exit_code))
+        if isinstance(e, FormcheckError):
+            return _failed(path, e.message, int(e.exit_code))
+        return _failed(
+            path,
+            f"Could not write the results for {shown(path)} to {out} ({e.strerror or e}).",
+            int(ExitCode.USAGE),
+        )
 
 
 def _failed(path: Path, message: str, code: int) -> dict[str, Any]:
@@ -252,14 +260,45 @@ def _cmd_score(args: argparse.Namespace) -> int:
     if args.model is not None and not args.model.is_file():
         raise UsageError(f"No model file at {args.model}.")
     files = _collect(args.inputs)
+    created = _writable_out(args.out)
     from formcheck.store_cli import open_for_recording
 
-    store = open_for_recording(args)
     try:
-        return _score_files(args, files, rx, store)
+        store = open_for_recording(args)
+        try:
+            return _score_files(args, files, rx, store)
+        finally:
+            if store is not None:
+                store.close()
     finally:
-        if store is not None:
-            store.close()
+        for folder in reversed(created):  # made for this run and left empty: not kept
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+def _writable_out(out: Path) -> list[Path]:
+    """Make sure files can be written into ``out`` before any work; returns the folders made.
+
+    Raises:
+        UsageError: ``out`` is a file, or it (or its parent) cannot be written (read-only,
+            no permission, disk full).
+    """
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"The output folder {out} is a file; choose a folder with --out.")
+    created = [q for q in [out, *out.parents] if not q.exists()][::-1]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".formcheck-probe.", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise UsageError(
+            f"Cannot write to the output folder {out} ({e.strerror or e}); choose another with --out."
+        ) from None
+    return created
 
 
 def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any] | None, store: Any) -> int:

@@ -35,6 +35,25 @@ def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None =
     )
 
 
+def run_on_tmpfs(folder: Path, options: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``formcheck ARGS`` with a small tmpfs mounted (``options``) on ``folder``, in a private
+    mount namespace (nothing is mounted outside the command); skips where that is not allowed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("needs unshare (util-linux) to mount a tmpfs for one command")
+    probe = subprocess.run([unshare, "-rm", "mount", "-t", "tmpfs", "tmpfs", str(folder)],
+                           capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip("mounting a tmpfs in a private mount namespace is not allowed here")
+    script = 'mount -t tmpfs -o "$1" tmpfs "$2" && shift 2 && exec "$@"'
+    return subprocess.run(
+        [unshare, "-rm", "sh", "-c", script, "sh", options, str(folder),
+         sys.executable, "-m", "formcheck", *map(str, args)],
+        capture_output=True, text=True, timeout=600, check=False, errors="replace",
+    )
+
+
 def one_sentence(stderr: str) -> str:
     """The single ``formcheck: ...`` line on stderr; fails on a traceback or any other line."""
     lines = [ln for ln in stderr.splitlines() if ln.strip()]
@@ -259,3 +278,24 @@ def test_a_session_file_with_nan_or_infinity_is_not_imported(tmp_path: Path) -> 
         assert r.returncode != 0 and r.returncode != 1, r.stderr
         error_lines(r.stderr)
     assert run("sessions").returncode == 3  # nothing was stored
+
+
+# -- 5: an output folder that cannot be written is found before the work ---------------------------
+
+def test_a_read_only_out_folder_is_refused_before_any_scoring(tmp_path: Path) -> None:
+    t = trace(tmp_path / "t.npz")
+    ro = tmp_path / "ro"
+    r = run_on_tmpfs(ro, "ro,size=1m", "score", t, "-e", "squat", "--out", ro / "out")
+    assert r.returncode == 2, r.stderr
+    assert "Cannot write to the output folder" in one_sentence(r.stderr)
+    assert r.stdout == ""  # refused before any work: nothing scored, nothing stored
+    assert run("sessions").returncode == 3
+
+
+def test_an_out_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    t = trace(tmp_path / "t.npz")
+    (tmp_path / "file").write_text("x")
+    r = run("score", t, "-e", "squat", "--out", tmp_path / "file")
+    assert r.returncode == 2, r.stderr
+    one_sentence(r.stderr)
+    assert (tmp_path / "file").read_text() == "x"
