@@ -134,10 +134,44 @@ def _collect(inputs: list[str]) -> list[Path]:
     )
 
 
-def _out_dir(base: Path, path: Path, all_paths: list[Path]) -> Path:
-    same = [q for q in all_paths if q.stem == path.stem]
-    name = path.stem if len(same) == 1 else f"{path.parent.name}_{path.stem}"
-    return base / name
+def _once_each(files: list[Path]) -> list[Path]:
+    """The files in order, a file given twice (or also through its folder) only once."""
+    seen: set[Path] = set()
+    out = []
+    for f in files:
+        if f.resolve() not in seen:
+            seen.add(f.resolve())
+            out.append(f)
+    return out
+
+
+def _out_dirs(base: Path, paths: list[Path]) -> list[Path]:
+    """One output folder per input, never two the same: ``<stem>``, for inputs with the same
+    name ``<parent>_<stem>``, and if those clash too ``<parent>_<stem>-2``, ``-3``..."""
+
+    def stem(p: Path) -> str:
+        return p.stem if p.stem.strip(".") else "video"  # "..mp4" must not write into base
+
+    def folded(name: str) -> str:  # clashes on case-insensitive file systems too
+        return name.casefold()
+
+    counts: dict[str, int] = {}
+    for p in paths:
+        counts[folded(stem(p))] = counts.get(folded(stem(p)), 0) + 1
+    names = [
+        stem(p) if counts[folded(stem(p))] == 1 else f"{p.parent.resolve().name or 'root'}_{stem(p)}"
+        for p in paths
+    ]
+    taken: set[str] = set()
+    out: list[Path] = []
+    for name in names:
+        unique, n = name, 1
+        while folded(unique) in taken:
+            n += 1
+            unique = f"{name}-{n}"
+        taken.add(folded(unique))
+        out.append(base / unique)
+    return out
 
 
 class _Progress:
@@ -259,7 +293,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         load(args.exercise).with_prescription(rx)  # validate before any work
     if args.model is not None and not args.model.is_file():
         raise UsageError(f"No model file at {args.model}.")
-    files = _collect(args.inputs)
+    files = _once_each(_collect(args.inputs))
     created = _writable_out(args.out)
     from formcheck.store_cli import open_for_recording
 
@@ -308,18 +342,17 @@ def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any]
     # Each process runs pose models side by side, one per CPU alone; the CPUs are shared out.
     pose_workers = None if jobs == 1 else max(1, (os.cpu_count() or 1) // jobs)
     results: list[dict[str, Any]] = []
-    params = [
-        (
-            f,
-            args.exercise,
-            rx,
-            _out_dir(args.out, f, files),
-            args.annotate,
-            args.save_landmarks,
-            args.model,
-            pose_workers,
+    outs = _out_dirs(args.out, files)
+    renamed = [(f, o) for f, o in zip(files, outs, strict=True) if o.name != f.stem]
+    if renamed:
+        print(
+            "formcheck: some inputs have the same name, so their results go to "
+            + ", ".join(f"{o} (for {shown(f)})" for f, o in renamed) + ".",
+            file=sys.stderr,
         )
-        for f in files
+    params = [
+        (f, args.exercise, rx, o, args.annotate, args.save_landmarks, args.model, pose_workers)
+        for f, o in zip(files, outs, strict=True)
     ]
     if jobs == 1:
         for p in params:

@@ -299,3 +299,22 @@ def test_an_out_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
     assert r.returncode == 2, r.stderr
     one_sentence(r.stderr)
     assert (tmp_path / "file").read_text() == "x"
+
+
+# -- 10: inputs with the same name never share an output folder -------------------------------------
+
+def test_inputs_with_the_same_name_get_their_own_output_folders(tmp_path: Path) -> None:
+    import json
+
+    a = trace(tmp_path / "a" / "clips" / "set.npz", reps=2)
+    b = trace(tmp_path / "b" / "clips" / "set.npz", reps=3, seed=1)
+    c = trace(tmp_path / "c" / "set.npz", reps=2, seed=2)
+    out = tmp_path / "O"
+    r = run("score", a, b, c, a, "-e", "squat", "--out", out, "-j", "1")
+    assert r.returncode == 0, r.stderr
+    note = one_sentence(r.stderr)
+    assert "same name" in note and "clips_set-2" in note
+    sources = {
+        d.name: json.loads((d / "session.json").read_text())["source"] for d in out.iterdir()
+    }
+    assert sources == {"clips_set": str(a), "clips_set-2": str(b), "c_set": str(c)}
