@@ -21,6 +21,7 @@ from formcheck.errors import (
     ExitCode,
     FormcheckError,
     MissingInputError,
+    Terminated,
     UsageError,
     name_is_utf8,
     shown,
@@ -270,16 +271,37 @@ def _failed(path: Path, message: str, code: int) -> dict[str, Any]:
 
 
 def _ignore_sigint() -> None:
-    """Pool workers leave Ctrl-C to the main process, which stops them and tidies up."""
+    """Pool workers leave Ctrl-C to the main process, which stops them and tidies up; SIGTERM
+    (sent by the main process to stop them) ends a worker at once, so it starts no other file."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _remove_partial_files(outs: list[Path]) -> None:
+def _on_sigterm(signum: int, _frame: Any) -> None:
+    """SIGTERM unwinds like Ctrl-C (workers stopped, temporary files removed); once only, so
+    a second SIGTERM cannot cut the tidying short."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated
+
+
+def _handle_sigterm() -> None:
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _remove_partial_files(outs: list[Path], existed: set[Path] | None = None) -> None:
+    """Remove the temporary files of stopped work in ``outs``, and the folders of ``outs`` that
+    are left empty and were not there before (``existed``)."""
     for out in outs:
         if out.is_dir():
             for tmp in out.glob(".*"):
                 if tmp.is_file() and tmp.suffix in (".tmp", ".mp4", ".npz"):
                     tmp.unlink(missing_ok=True)
+            if existed is not None and out not in existed:
+                with contextlib.suppress(OSError):
+                    out.rmdir()  # only if empty
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
@@ -354,28 +376,32 @@ def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any]
         (f, args.exercise, rx, o, args.annotate, args.save_landmarks, args.model, pose_workers)
         for f, o in zip(files, outs, strict=True)
     ]
-    if jobs == 1:
-        for p in params:
-            results.append(_score_one(*p, show_progress=tty))
-            _record(store, results[-1], args, rx)
-            _print_result(results[-1], args.json, len(files))
-    else:
-        if tty:
-            sys.stderr.write(f"Scoring {len(files)} files in {jobs} processes...\n")
-        def done(r: dict[str, Any]) -> None:
-            results.append(r)
-            _record(store, r, args, rx)
-            _print_result(r, args.json, len(files))
+    existed = {o for o in outs if o.exists()}
+    try:
+        if jobs == 1:
+            for p in params:
+                results.append(_score_one(*p, show_progress=tty))
+                _record(store, results[-1], args, rx)
+                _print_result(results[-1], args.json, len(files))
+        else:
+            if tty:
+                sys.stderr.write(f"Scoring {len(files)} files in {jobs} processes...\n")
 
-        # A worker that dies natively (a decoder crash) breaks the whole pool: the files it
-        # left unfinished are run again one at a time, each in a pool of its own, so only the
-        # file that crashes is lost.
-        unfinished = _run_pool(params, jobs, done)
-        for p in unfinished:
-            again = _run_pool([p], 1, done)
-            if again:
-                done(_failed(p[0], f"{shown(p[0])} made the video decoder crash; the file may be damaged.",
-                             int(ExitCode.BAD_VIDEO)))
+            def done(r: dict[str, Any]) -> None:
+                results.append(r)
+                _record(store, r, args, rx)
+                _print_result(r, args.json, len(files))
+
+            # A worker that dies natively (a decoder crash) breaks the whole pool: the files it
+            # left unfinished are run again one at a time, each in a pool of its own, so only
+            # the file that crashes is lost.
+            for p in _run_pool(params, jobs, done):
+                if _run_pool([p], 1, done):
+                    message = f"{shown(p[0])} made the video decoder crash; the file may be damaged."
+                    done(_failed(p[0], message, int(ExitCode.BAD_VIDEO)))
+    except BaseException:  # Ctrl-C or SIGTERM: remove what the stopped work half-wrote
+        _remove_partial_files(outs, existed)
+        raise
     if args.json:
         payload: Any
         if len(files) == 1 and results[0]["ok"]:
@@ -417,9 +443,8 @@ def _run_pool(
                 unfinished.append(futures[fut])
                 continue
             done(r)
-    except BaseException:  # Ctrl-C or SIGTERM: stop the workers now, remove what they half-wrote
+    except BaseException:  # Ctrl-C or SIGTERM: stop the workers now (the caller tidies up)
         _stop_pool(pool)
-        _remove_partial_files([p[3] for p in params])
         raise
     pool.shutdown()
     order = {id(p): i for i, p in enumerate(params)}
@@ -493,6 +518,7 @@ def main(argv: list[str] | None = None) -> int:
             return ExitCode.USAGE
         return studio_main(argv[1:])
     args = _parser().parse_args(argv)
+    _handle_sigterm()
     try:
         if args.command == "score":
             return _cmd_score(args)
@@ -508,9 +534,9 @@ def main(argv: list[str] | None = None) -> int:
     except FormcheckError as e:
         print(f"formcheck: {e.message}", file=sys.stderr)
         return int(e.exit_code)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         print("\nformcheck: stopped; nothing half-written was kept.", file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)
+        return int(ExitCode.TERMINATED if isinstance(e, Terminated) else ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return 0
 

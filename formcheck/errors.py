@@ -20,6 +20,11 @@ class ExitCode(IntEnum):
     CAMERA = 7  # camera missing, busy or stopped sending frames
     STORE = 8  # the session store is damaged, from a newer formcheck, or cannot be written
     INTERRUPTED = 130  # Ctrl-C
+    TERMINATED = 143  # SIGTERM (128 + 15), handled like Ctrl-C
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread on SIGTERM, so that it unwinds (and tidies up) like Ctrl-C."""
 
 
 class FormcheckError(Exception):

@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -318,3 +319,64 @@ def test_inputs_with_the_same_name_get_their_own_output_folders(tmp_path: Path) 
         d.name: json.loads((d / "session.json").read_text())["source"] for d in out.iterdir()
     }
     assert sources == {"clips_set": str(a), "clips_set-2": str(b), "c_set": str(c)}
+
+
+# -- 3: SIGTERM during a run behaves like Ctrl-C ----------------------------------------------------
+
+def _processes_mentioning(text: str) -> list[int]:
+    pids = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if text.encode() in (d / "cmdline").read_bytes():
+                    pids.append(int(d.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _wait_for(condition: Any, what: str, ceiling_s: float = 300.0) -> None:
+    """Wait for an event (polling), with a generous ceiling for a busy machine."""
+    deadline = time.monotonic() + ceiling_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {ceiling_s:.0f} s for {what}")
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="looks for leftover workers in /proc")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_sigterm_stops_workers_removes_temp_files_and_keeps_the_store_consistent(
+    tmp_path: Path, jobs: str
+) -> None:
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for name in ("a", "b", "c"):
+        shutil.copy(CLIP, clips / f"{name}.mp4")
+    out = tmp_path / "out-sigterm"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck", "score", str(clips), "-e", "bridge", "--annotate",
+         "--out", str(out), "--jobs", jobs],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        _wait_for(lambda: any(out.rglob(".annotated.*.mp4")) or proc.poll() is not None,
+                  "an annotated video to be started")
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143, stderr
+    assert "stopped" in one_sentence(stderr)
+    assert _processes_mentioning(str(out)) == []  # no worker goes on scoring
+    no_partial_files(out) if out.exists() else None
+    before = sorted(str(p) for p in out.rglob("*")) if out.exists() else []
+    time.sleep(1.0)  # (not a budget: only to see that nothing more is written afterwards)
+    assert (sorted(str(p) for p in out.rglob("*")) if out.exists() else []) == before
+    scored = {p.parent.name for p in out.rglob("session.json")} if out.exists() else set()
+    r = run("sessions", "--json")
+    stored = 0 if r.returncode == 3 else len(__import__("json").loads(r.stdout))
+    assert stored <= len(scored)  # every stored session has its files; nothing half-stored
+    assert stdout.count("Recorded as session") == stored
