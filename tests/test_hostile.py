@@ -47,12 +47,19 @@ def run_on_tmpfs(folder: Path, options: str, *args: str | Path) -> subprocess.Co
                            capture_output=True, check=False)
     if probe.returncode != 0:
         pytest.skip("mounting a tmpfs in a private mount namespace is not allowed here")
-    script = 'mount -t tmpfs -o "$1" tmpfs "$2" && shift 2 && exec "$@"'
+    # After the command, the files left on the tmpfs are listed on stdout (it vanishes with the
+    # namespace), after a line "--- left:".
+    script = ('mount -t tmpfs -o "$1" tmpfs "$2" || exit 99; dir="$2"; shift 2; "$@"; rc=$?; '
+              'echo "--- left:"; (cd "$dir" && find . -mindepth 1 | sort); exit $rc')
     return subprocess.run(
         [unshare, "-rm", "sh", "-c", script, "sh", options, str(folder),
          sys.executable, "-m", "formcheck", *map(str, args)],
         capture_output=True, text=True, timeout=600, check=False, errors="replace",
     )
+
+
+def left_on_tmpfs(r: subprocess.CompletedProcess[str]) -> list[str]:
+    return r.stdout.split("--- left:\n", 1)[1].split()
 
 
 def one_sentence(stderr: str) -> str:
@@ -289,7 +296,7 @@ def test_a_read_only_out_folder_is_refused_before_any_scoring(tmp_path: Path) ->
     r = run_on_tmpfs(ro, "ro,size=1m", "score", t, "-e", "squat", "--out", ro / "out")
     assert r.returncode == 2, r.stderr
     assert "Cannot write to the output folder" in one_sentence(r.stderr)
-    assert r.stdout == ""  # refused before any work: nothing scored, nothing stored
+    assert r.stdout.startswith("--- left:")  # refused before any work: nothing scored, nothing stored
     assert run("sessions").returncode == 3
 
 
@@ -380,3 +387,60 @@ def test_sigterm_stops_workers_removes_temp_files_and_keeps_the_store_consistent
     stored = 0 if r.returncode == 3 else len(__import__("json").loads(r.stdout))
     assert stored <= len(scored)  # every stored session has its files; nothing half-stored
     assert stdout.count("Recorded as session") == stored
+
+
+# -- 8: a busy store, a full disk and a damaged store are three different sentences ----------------
+
+def _hold_write_lock(store: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process holding the store's write lock for ``seconds``; returns once it holds it."""
+    code = (
+        "import sqlite3, sys, time\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "c.execute('BEGIN EXCLUSIVE')\n"
+        "print('locked', flush=True)\n"
+        "time.sleep(float(sys.argv[2]))\n"
+        "c.execute('ROLLBACK')\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(store), str(seconds)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"  # an event, not a sleep
+    return proc
+
+
+def test_a_busy_store_is_called_busy_not_damaged_and_a_short_lock_just_waits(tmp_path: Path) -> None:
+    store = Path(os.environ["FORMCHECK_STORE"])
+    assert run("score", trace(tmp_path / "t.npz"), "-e", "squat", "--out", tmp_path / "o").returncode == 0
+    before = store.read_bytes()
+    locker = _hold_write_lock(store, 1.0)  # shorter than the busy timeout: formcheck waits
+    r = run("sessions")
+    locker.wait()
+    assert r.returncode == 0, r.stderr
+    locker = _hold_write_lock(store, 3600)
+    try:
+        r = run("sessions")
+    finally:
+        locker.kill()
+        locker.wait()
+    assert r.returncode == 8, r.stderr
+    line = one_sentence(r.stderr)
+    assert "busy" in line and "damaged" not in line
+    assert store.read_bytes() == before
+
+
+def test_a_full_disk_under_the_store_is_called_full_and_leaves_no_empty_store(tmp_path: Path) -> None:
+    t = trace(tmp_path / "t.npz")
+    disk = tmp_path / "disk"
+    r = run_on_tmpfs(disk, "size=4k", "score", t, "-e", "squat", "--out", tmp_path / "o",
+                     "--store", disk / "store.sqlite3")
+    assert r.returncode == 8, r.stderr
+    line = one_sentence(r.stderr)
+    assert "full" in line and "damaged" not in line
+    assert left_on_tmpfs(r) == []
+
+
+def test_a_damaged_store_is_still_called_damaged(tmp_path: Path) -> None:
+    store = Path(os.environ["FORMCHECK_STORE"])
+    store.write_bytes(b"SQLite format 3\x00" + os.urandom(4000))
+    r = run("sessions")
+    assert r.returncode == 8, r.stderr
+    assert "damaged" in one_sentence(r.stderr)
