@@ -217,15 +217,18 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import contextlib
+
     from formcheck.dashboard import serve
-    from formcheck.store import default_path
+    from formcheck.errors import MissingInputError
+    from formcheck.store import Store, default_path
 
     path = args.store if args.store is not None else default_path()
-    if path.exists():
-        with open_store(
-            args, create=False
-        ):  # a damaged or newer store is reported now (an older one migrates)
-            pass
+    # A damaged, older or newer store is reported now. Opened read-only: the dashboard never
+    # writes, not even the schema of an empty store or a migration. No store, or an empty one:
+    # the dashboard says there is nothing yet.
+    with contextlib.suppress(MissingInputError):
+        Store.open(path, create=False, readonly=True).close()
     return serve(args.store, args.host, args.port)
 
 

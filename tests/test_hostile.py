@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -444,3 +445,59 @@ def test_a_damaged_store_is_still_called_damaged(tmp_path: Path) -> None:
     r = run("sessions")
     assert r.returncode == 8, r.stderr
     assert "damaged" in one_sentence(r.stderr)
+
+
+# -- 11: formcheck serve never writes to the store ---------------------------------------------------
+
+def _first_line(proc: subprocess.Popen[str], ceiling_s: float = 300.0) -> str:
+    """The first stdout line of ``proc``, waited for as an event with a generous ceiling."""
+    import threading
+
+    got: list[str] = []
+    assert proc.stdout is not None
+    reader = threading.Thread(target=lambda: got.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    reader.join(ceiling_s)
+    assert got, f"no line from {proc.args} in {ceiling_s:.0f} s"
+    return got[0]
+
+
+def test_serve_on_an_empty_store_file_writes_nothing(tmp_path: Path) -> None:
+    import re
+    import urllib.request
+
+    store = tmp_path / "empty.sqlite3"
+    store.touch()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck", "serve", "--port", "0", "--store", str(store)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        line = _first_line(proc)
+        m = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
+        assert m, line + (proc.stderr.read() if proc.poll() is not None and proc.stderr else "")
+        with urllib.request.urlopen(m[1], timeout=300) as reply:
+            assert reply.status == 200
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    assert store.stat().st_size == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.sqlite3"]  # no journal either
+
+
+def test_serve_on_an_older_store_refuses_and_leaves_it_as_it_was(tmp_path: Path) -> None:
+    store = Path(os.environ["FORMCHECK_STORE"])
+    assert run("score", trace(tmp_path / "t.npz"), "-e", "squat", "--out", tmp_path / "o").returncode == 0
+    with sqlite3.connect(store) as db:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        db.execute(f"PRAGMA user_version = {version - 1}")
+    db.close()
+    before = store.read_bytes()
+    r = run("serve", "--port", "0")
+    assert r.returncode == 8, r.stderr
+    assert "older formcheck" in one_sentence(r.stderr)
+    assert store.read_bytes() == before

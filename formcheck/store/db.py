@@ -174,6 +174,11 @@ class Store:
             raise self._error(e) from None
         if app != APPLICATION_ID and (app != 0 or n_tables):
             raise self._damaged()
+        if self.readonly and version == 0 and not n_tables:  # an empty file: nothing stored yet
+            raise MissingInputError(
+                f"No sessions are stored yet (the store at {self.path} is empty); "
+                "score a video or run a live set first."
+            )
         if version > latest_version():
             raise StoreError(
                 f"The store at {self.path} was written by a newer formcheck (schema {version}; this one "
