@@ -259,11 +259,10 @@ def _score_one(
             out.rmdir()
         if isinstance(e, FormcheckError):
             return _failed(path, e.message, int(e.exit_code))
-        return _failed(
-            path,
-            f"Could not write the results for {shown(path)} to {out} ({e.strerror or e}).",
-            int(ExitCode.USAGE),
-        )
+        if e.filename is not None and Path(os.fsdecode(e.filename)).is_relative_to(out):
+            message = f"Could not write the results for {shown(path)} to {out} ({e.strerror or e})."
+            return _failed(path, message, int(ExitCode.USAGE))
+        return _failed(path, f"Could not score {shown(path)} ({e.strerror or e}).", int(ExitCode.ERROR))
 
 
 def _failed(path: Path, message: str, code: int) -> dict[str, Any]:
@@ -315,6 +314,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
         load(args.exercise).with_prescription(rx)  # validate before any work
     if args.model is not None and not args.model.is_file():
         raise UsageError(f"No model file at {args.model}.")
+    if args.model is not None:
+        from formcheck.pose import PoseOptions
+
+        PoseOptions(model_path=args.model)  # checks the bundle loads and runs, before any work
     files = _once_each(_collect(args.inputs))
     created = _writable_out(args.out)
     from formcheck.store_cli import open_for_recording

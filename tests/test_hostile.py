@@ -501,3 +501,38 @@ def test_serve_on_an_older_store_refuses_and_leaves_it_as_it_was(tmp_path: Path)
     assert r.returncode == 8, r.stderr
     assert "older formcheck" in one_sentence(r.stderr)
     assert store.read_bytes() == before
+
+
+# -- 7: a .task file that is not a working pose landmarker --------------------------------------------
+
+def _bundle(path: Path, entries: dict[str, bytes]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["no models", "swapped models", "not a zip"])
+def test_a_task_file_that_is_not_a_pose_landmarker_is_refused_before_any_work(
+    tmp_path: Path, kind: str
+) -> None:
+    import zipfile
+
+    from formcheck.pose import DEFAULT_MODEL
+
+    model = tmp_path / "model.task"
+    if kind == "no models":
+        _bundle(model, {"readme.txt": b"hello"})
+    elif kind == "swapped models":
+        with zipfile.ZipFile(DEFAULT_MODEL) as z:
+            detector, landmarks = z.read("pose_detector.tflite"), z.read("pose_landmarks_detector.tflite")
+        _bundle(model, {"pose_detector.tflite": landmarks, "pose_landmarks_detector.tflite": detector})
+    else:
+        model.write_bytes(b"\x00" * 100)
+    out = tmp_path / "out"
+    r = run("score", CLIP, "-e", "bridge", "--model", model, "--out", out)
+    assert r.returncode == 2, r.stderr
+    assert str(model) in one_sentence(r.stderr)
+    assert not out.exists()
