@@ -152,7 +152,10 @@ def test_a_worker_dying_natively_loses_only_its_own_file(
 
 # -- 2 and 9: hostile text in every stored field reaches HTML, SVG, CSV, JSON and PDF escaped -------
 
-EVIL = "\"'><script>alert(1)</script><img src=x onerror=alert(2)>$\\frac{$&amp;"
+EVIL = (
+    "\"'><script>document.body.setAttribute('data-pwned','1')</script>"
+    "<img src=x onerror=\"document.body.setAttribute('data-pwned','2')\">$\\frac{$&amp;"
+)
 FORMULAS = (
     "=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|", "-2+3+cmd|", "\t=1", "\r=1",
 )
@@ -193,7 +196,7 @@ def test_hostile_text_in_a_stored_session_is_escaped_in_every_report(tmp_path: P
     assert r.returncode == 0, r.stderr
     page = html.read_text()
     assert "<script" not in page.lower() and "<img src=x" not in page.lower()
-    assert "&lt;script&gt;alert(1)" in page  # shown as text
+    assert "&lt;script&gt;document.body" in page  # shown as text
     assert "Content-Security-Policy" in page  # and a second wall: the page may run no script
     r = run("report", "--patient", EVIL, "-o", tmp_path / "p.html")
     assert r.returncode == 0, r.stderr
@@ -536,3 +539,32 @@ def test_a_task_file_that_is_not_a_pose_landmarker_is_refused_before_any_work(
     assert r.returncode == 2, r.stderr
     assert str(model) in one_sentence(r.stderr)
     assert not out.exists()
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install chromium)")
+def test_hostile_text_runs_no_script_in_chromium_even_without_the_csp_and_prints_to_pdf(
+    tmp_path: Path,
+) -> None:
+    import re
+
+    assert CHROMIUM is not None
+    path = hostile_session(tmp_path)
+    assert run("import", path, "--patient", EVIL).returncode == 0
+    html = tmp_path / "r.html"
+    r = run("report", "1", "-o", html, "--pdf", env={"FORMCHECK_CHROMIUM": CHROMIUM})
+    assert r.returncode == 0, r.stderr
+    assert html.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+    # Escaping alone must hold: take the page's CSP away and let Chromium run whatever it finds.
+    bare = tmp_path / "bare.html"
+    bare.write_text(re.sub(r"<meta http-equiv=\"Content-Security-Policy\"[^>]*>", "", html.read_text()))
+    dom = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", bare.as_uri()],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert "<main>" in dom.stdout, dom.stderr
+    assert 'data-pwned="' not in dom.stdout
+    no_partial_files(tmp_path / "import")
