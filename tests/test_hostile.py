@@ -568,3 +568,30 @@ def test_hostile_text_runs_no_script_in_chromium_even_without_the_csp_and_prints
     assert "<main>" in dom.stdout, dom.stderr
     assert 'data-pwned="' not in dom.stdout
     no_partial_files(tmp_path / "import")
+
+
+# -- 12: a sound-only file is not called damaged -------------------------------------------------------
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg to make a sound-only file")
+@pytest.mark.parametrize("name", ["sound.mp4", "sound.mov", "sound.mkv", "sound.webm"])
+def test_a_sound_only_file_is_said_to_have_no_video(tmp_path: Path, name: str) -> None:
+    src = tmp_path / name
+    made = subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
+         *(["-c:a", "libopus"] if name.endswith(".webm") else []), str(src)],
+        capture_output=True, timeout=300, check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    r = run("score", src, "-e", "squat", "--out", tmp_path / "out")
+    assert r.returncode == 4, r.stderr
+    line = one_sentence(r.stderr)
+    assert "no video" in line and "damaged" not in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_video_cut_short_is_still_called_damaged_or_incomplete(tmp_path: Path) -> None:
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(CLIP.read_bytes()[:5000])
+    r = run("score", cut, "-e", "squat", "--out", tmp_path / "out")
+    assert r.returncode == 4, r.stderr
+    assert "damaged or incomplete" in one_sentence(r.stderr)
