@@ -319,8 +319,11 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
         PoseOptions(model_path=args.model)  # checks the bundle loads and runs, before any work
     files = _once_each(_collect(args.inputs))
+    from formcheck.store_cli import open_for_recording, patient_name
+
+    if not args.no_store:
+        patient_name(args, rx)  # a name the store cannot hold is refused before the work
     created = _writable_out(args.out)
-    from formcheck.store_cli import open_for_recording
 
     try:
         store = open_for_recording(args)
@@ -523,6 +526,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _handle_sigterm()
     try:
+        patient = getattr(args, "patient", None)
+        if isinstance(patient, str) and not name_is_utf8(patient):
+            raise UsageError("The patient name is not valid text (UTF-8); type it again.")
         if args.command == "score":
             return _cmd_score(args)
         if args.command == "live":
@@ -542,6 +548,15 @@ def main(argv: list[str] | None = None) -> int:
         return int(ExitCode.TERMINATED if isinstance(e, Terminated) else ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return 0
+    except Exception as e:  # a bug: one sentence, not a traceback (FORMCHECK_DEBUG=1 shows it)
+        if os.environ.get("FORMCHECK_DEBUG"):
+            raise
+        print(
+            f"formcheck: an unexpected error stopped it ({type(e).__name__}: {str(e)[:200]}); "
+            "please report it (FORMCHECK_DEBUG=1 shows where it happened).",
+            file=sys.stderr,
+        )
+        return int(ExitCode.ERROR)
 
 
 if __name__ == "__main__":

@@ -154,16 +154,31 @@ def session_from_dict(d: dict[str, Any]) -> Session:
 
     if d.get("format") != SESSION_FORMAT:
         raise ValueError("not a formcheck session file")
-    if int(d.get("version", 0)) > SESSION_VERSION:
+    try:
+        version = int(d.get("version", 0))
+    except (TypeError, ValueError):
+        raise ValueError(f"its format version {str(d.get('version'))[:20]!r} is not a number") from None
+    if version > SESSION_VERSION:
         raise ValueError(f"written by a newer formcheck (session format {d.get('version')})")
 
     def num(v: Any) -> float:
         return float("nan") if v is None else float(v)
 
+    def count(v: Any) -> int:  # a whole number a store can hold
+        n = int(v)
+        if not 0 <= n < 2**53:
+            raise ValueError(f"{n} is out of range")
+        return n
+
+    def numbers(v: Any) -> list[float | None]:
+        if not isinstance(v, list):
+            raise TypeError("a trace is not a list")
+        return [None if x is None else float(x) for x in v]
+
     try:
         reps = [
             Rep(
-                index=int(r["index"]),
+                index=count(r["index"]),
                 side=None if r.get("side") is None else str(r["side"]),
                 start_s=float(r["start_s"]),
                 peak_s=float(r.get("peak_s", r["start_s"])),
@@ -189,19 +204,19 @@ def session_from_dict(d: dict[str, Any]) -> Session:
             source=str(d.get("source", "")),
             view=str(d.get("view", "unknown")),
             fps=float(d.get("fps", 0.0)),
-            n_frames=int(d.get("n_frames", 0)),
+            n_frames=count(d.get("n_frames", 0)),
             duration_s=float(d.get("duration_s", 0.0)),
             reps=reps,
             skipped_checks={s["code"]: s["reason"] for s in d.get("skipped_checks", [])},
             warnings=[str(w) for w in d.get("warnings", [])],
             prescription={k: float(v) for k, v in d.get("prescription", {}).items()},
             key_label=str(d.get("key_label", "")),
-            trace={k: list(v) for k, v in d.get("trace", {}).items()},
+            trace={str(k): numbers(v) for k, v in d.get("trace", {}).items()},
             ended=str(d.get("ended", "complete")),
             created=str(d.get("created") or datetime.now(UTC).isoformat(timespec="seconds")),
         )
-    except (KeyError, TypeError, ValueError) as e:
-        raise ValueError(f"incomplete session file ({e})") from None
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
+        raise ValueError(f"incomplete or malformed session file ({e})") from None
 
 
 def _no_constant(name: str) -> float:
@@ -227,4 +242,8 @@ def load_session(path: Path) -> Session:
         raise ValueError("nested too deeply to be a session file") from None
     if not isinstance(d, dict):
         raise ValueError("not a formcheck session file")
+    try:
+        json.dumps(d, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\\udcff") no store or page can hold
+        raise ValueError("it holds text that is not valid Unicode") from None
     return session_from_dict(d)

@@ -35,13 +35,18 @@ def patient_name(args: argparse.Namespace, prescription: dict[str, Any] | None =
     """--patient, else the prescription file's ``patient``, else $FORMCHECK_PATIENT, else "me"."""
     import os
 
+    from formcheck.errors import name_is_utf8
+
     named = (prescription or {}).get("patient")
-    return (
+    name = (
         args.patient
         or (str(named) if named else None)
         or os.environ.get("FORMCHECK_PATIENT")
         or DEFAULT_PATIENT
     )
+    if not name_is_utf8(name):
+        raise UsageError("The patient name is not valid text (UTF-8); type it again.")
+    return name
 
 
 def open_store(args: argparse.Namespace, *, create: bool) -> Any:

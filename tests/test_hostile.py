@@ -595,3 +595,49 @@ def test_a_video_cut_short_is_still_called_damaged_or_incomplete(tmp_path: Path)
     r = run("score", cut, "-e", "squat", "--out", tmp_path / "out")
     assert r.returncode == 4, r.stderr
     assert "damaged or incomplete" in one_sentence(r.stderr)
+
+
+# -- more of the kind: malformed session files and names no store can hold -----------------------------
+
+MALFORMED = {
+    "metrics not a table": lambda d: d["reps"][0].__setitem__("metrics", []),
+    "prescription not a table": lambda d: d.__setitem__("prescription", []),
+    "trace not a table": lambda d: d.__setitem__("trace", []),
+    "trace of text": lambda d: d["trace"].__setitem__("key_deg", "abc"),
+    "rep number too large": lambda d: d["reps"][0].__setitem__("index", 10**30),
+    "version not a number": lambda d: d.__setitem__("version", [1]),
+    "lone surrogate": lambda d: d.__setitem__("source", "\udcff.mp4"),
+    "deeply nested": lambda d: None,  # made below, as text: json.dumps would recurse too
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_a_malformed_session_file_is_refused_with_one_sentence(tmp_path: Path, case: str) -> None:
+    import json
+
+    t = trace(tmp_path / "t.npz")
+    assert run("score", t, "-e", "squat", "--out", tmp_path / "o", "--no-store").returncode == 0
+    path = tmp_path / "o" / "t" / "session.json"
+    d = json.loads(path.read_text())
+    MALFORMED[case](d)
+    text = json.dumps(d)
+    if case == "deeply nested":
+        text = text.replace('"warnings": []', '"warnings": ' + "[" * 100_000 + "]" * 100_000)
+        assert "[[[[" in text
+    path.write_text(text)
+    r = run("import", path)
+    assert r.returncode == 2, r.stderr
+    assert "nothing was imported" in one_sentence(r.stderr)
+    assert run("sessions").returncode == 3
+
+
+def test_a_patient_name_that_is_not_utf8_is_refused_before_the_work(tmp_path: Path) -> None:
+    t = trace(tmp_path / "t.npz")
+    name = os.fsdecode(b"Ana \xff")
+    r = run("score", t, "-e", "squat", "--patient", name, "--out", tmp_path / "o")
+    assert r.returncode == 2, r.stderr
+    assert "patient name" in one_sentence(r.stderr)
+    assert not (tmp_path / "o").exists()
+    r = run("score", t, "-e", "squat", "--out", tmp_path / "o", env={"FORMCHECK_PATIENT": name})
+    assert r.returncode == 2, r.stderr
+    one_sentence(r.stderr)
