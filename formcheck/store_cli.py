@@ -199,18 +199,25 @@ def cmd_report(args: argparse.Namespace) -> int:
         else:
             report = patient_report(store, args.patient, first, last)
     out = _default_out(args, report)
+    if out.is_dir():  # -o FOLDER: the default name inside it
+        out = out / _default_out(argparse.Namespace(out=None), report)
     if out.suffix.lower() != ".html":
         out = out.with_suffix(".html")
     if out.parent and not out.parent.exists():
         raise MissingInputError(f"No such folder for the report: {out.parent}.")
+    if not out.parent.is_dir():
+        raise UsageError(f"{out.parent} is a file, not a folder for the report.")
     written = [out]
-    atomic_write_text(out, render(report))
-    if args.csv:
-        atomic_write_text(out.with_suffix(".csv"), export.to_csv(report))
-        written.append(out.with_suffix(".csv"))
-    if args.json:
-        atomic_write_text(out.with_suffix(".json"), export.to_json(report))
-        written.append(out.with_suffix(".json"))
+    try:
+        atomic_write_text(out, render(report))
+        if args.csv:
+            atomic_write_text(out.with_suffix(".csv"), export.to_csv(report))
+            written.append(out.with_suffix(".csv"))
+        if args.json:
+            atomic_write_text(out.with_suffix(".json"), export.to_json(report))
+            written.append(out.with_suffix(".json"))
+    except OSError as e:
+        raise UsageError(f"Cannot write the report in {out.parent} ({e.strerror or e}).") from None
     if args.pdf:
         from formcheck.reports.pdf import html_to_pdf
 

@@ -641,3 +641,17 @@ def test_a_patient_name_that_is_not_utf8_is_refused_before_the_work(tmp_path: Pa
     r = run("score", t, "-e", "squat", "--out", tmp_path / "o", env={"FORMCHECK_PATIENT": name})
     assert r.returncode == 2, r.stderr
     one_sentence(r.stderr)
+
+
+def test_report_into_a_folder_or_under_a_file_gives_one_sentence(tmp_path: Path) -> None:
+    t = trace(tmp_path / "t.npz")
+    assert run("score", t, "-e", "squat", "--out", tmp_path / "o").returncode == 0
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    r = run("report", "1", "-o", folder)
+    assert r.returncode == 0, r.stderr
+    assert (folder / "report-session-1.html").is_file()
+    r = run("report", "1", "-o", tmp_path / "o" / "t" / "session.json" / "r.html")
+    assert r.returncode == 2, r.stderr
+    one_sentence(r.stderr)
+    no_partial_files(tmp_path)
