@@ -24,6 +24,7 @@ from formcheck.errors import (
     Terminated,
     UsageError,
     name_is_utf8,
+    printable,
     shown,
 )
 
@@ -375,7 +376,7 @@ def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any]
     if renamed:
         print(
             "formcheck: some inputs have the same name, so their results go to "
-            + ", ".join(f"{o} (for {shown(f)})" for f, o in renamed) + ".",
+            + printable(", ".join(f"{o} (for {f})" for f, o in renamed)) + ".",
             file=sys.stderr,
         )
     params = [
@@ -484,16 +485,16 @@ def _print_result(r: dict[str, Any], as_json: bool, n: int) -> None:
     from formcheck.report_text import session_text
 
     if not r["ok"]:
-        print(f"formcheck: {r['error']}", file=sys.stderr)
+        print(printable(f"formcheck: {r['error']}"), file=sys.stderr)
         return
     if not as_json:
-        print(session_text(r["session"], r["written"]))
+        print(printable(session_text(r["session"], r["written"])))
         if "session_id" in r:
             print(f"Recorded as session {r['session_id']} in the store (formcheck report {r['session_id']}).")
         if n > 1:
             print()
     if "store_error" in r:
-        print(f"formcheck: {r['store_error']} The files above were written.", file=sys.stderr)
+        print(printable(f"formcheck: {r['store_error']} The files above were written."), file=sys.stderr)
 
 
 def _cmd_exercises(args: argparse.Namespace) -> int:
@@ -541,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return store_run(args)
     except FormcheckError as e:
-        print(f"formcheck: {e.message}", file=sys.stderr)
+        print(printable(f"formcheck: {e.message}"), file=sys.stderr)
         return int(e.exit_code)
     except KeyboardInterrupt as e:
         print("\nformcheck: stopped; nothing half-written was kept.", file=sys.stderr)

@@ -78,3 +78,12 @@ def name_is_utf8(path: str | Path) -> bool:
 def shown(path: str | Path) -> str:
     """The path as printable text: bytes that are not UTF-8 become U+FFFD."""
     return os.fsencode(str(path)).decode("utf-8", "replace")
+
+
+_CONTROL = {c: "\ufffd" for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)] if chr(c) not in "\n\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal: control characters (an escape sequence in a file
+    or patient name could retitle or rewrite the terminal) become U+FFFD; lines stay lines."""
+    return shown(text).translate(_CONTROL)

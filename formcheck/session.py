@@ -170,6 +170,10 @@ def session_from_dict(d: dict[str, Any]) -> Session:
             raise ValueError(f"{n} is out of range")
         return n
 
+    def when(v: Any) -> str:  # kept as written, once it is known to be a date and time
+        datetime.fromisoformat(str(v))
+        return str(v)
+
     def numbers(v: Any) -> list[float | None]:
         if not isinstance(v, list):
             raise TypeError("a trace is not a list")
@@ -213,7 +217,7 @@ def session_from_dict(d: dict[str, Any]) -> Session:
             key_label=str(d.get("key_label", "")),
             trace={str(k): numbers(v) for k, v in d.get("trace", {}).items()},
             ended=str(d.get("ended", "complete")),
-            created=str(d.get("created") or datetime.now(UTC).isoformat(timespec="seconds")),
+            created=when(d.get("created") or datetime.now(UTC).isoformat(timespec="seconds")),
         )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
         raise ValueError(f"incomplete or malformed session file ({e})") from None

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from formcheck.errors import MissingInputError, StoreError, UsageError
+from formcheck.errors import MissingInputError, StoreError, UsageError, printable
 
 DEFAULT_PATIENT = "me"
 
@@ -144,8 +144,10 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     for r in rows:
         when = local_dt(r["created"]).strftime("%Y-%m-%d %H:%M")
         print(
-            f"{r['id']:>4}  {when:16}  {r['patient'][:16]:16}  {r['exercise']:10} "
-            f"{r['n_reps']:>4} {r['n_faulty_reps']:>6}  {r['view']}"
+            printable(
+                f"{r['id']:>4}  {when:16}  {r['patient'][:16]:16}  {r['exercise']:10} "
+                f"{r['n_reps']:>4} {r['n_faulty_reps']:>6}  {r['view']}"
+            )
         )
     return 0
 
@@ -169,7 +171,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     with open_store(args, create=True) as store:
         for f, s in loaded:
             sid, new = store.add_session(s, patient=args.patient or DEFAULT_PATIENT, origin="import")
-            print(f"{f}: {'imported as' if new else 'already in the store as'} session {sid}")
+            print(printable(f"{f}: {'imported as' if new else 'already in the store as'} session {sid}"))
     return 0
 
 
@@ -224,7 +226,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         html_to_pdf(out, out.with_suffix(".pdf"))
         written.append(out.with_suffix(".pdf"))
     for w in written:
-        print(f"wrote {w}")
+        print(printable(f"wrote {w}"))
     return 0
 
 

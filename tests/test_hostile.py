@@ -607,6 +607,7 @@ MALFORMED = {
     "rep number too large": lambda d: d["reps"][0].__setitem__("index", 10**30),
     "version not a number": lambda d: d.__setitem__("version", [1]),
     "lone surrogate": lambda d: d.__setitem__("source", "\udcff.mp4"),
+    "date not a date": lambda d: d.__setitem__("created", "yesterday"),
     "deeply nested": lambda d: None,  # made below, as text: json.dumps would recurse too
 }
 
@@ -655,3 +656,15 @@ def test_report_into_a_folder_or_under_a_file_gives_one_sentence(tmp_path: Path)
     assert r.returncode == 2, r.stderr
     one_sentence(r.stderr)
     no_partial_files(tmp_path)
+
+
+def test_control_characters_in_names_never_reach_the_terminal(tmp_path: Path) -> None:
+    evil = "x\x1b]0;owned\x07\x1b[2J\x9b31m"
+    t = trace(tmp_path / f"{evil}.npz")
+    r = run("score", t, "-e", "squat", "--out", tmp_path / "o", "--patient", evil)
+    assert r.returncode == 0, r.stderr
+    r2 = run("sessions")
+    r3 = run("score", tmp_path / f"{evil}-missing.npz", "-e", "squat", "--out", tmp_path / "o")
+    assert r3.returncode == 3
+    for text in (r.stdout, r.stderr, r2.stdout, r3.stderr):
+        assert not any(c in text for c in "\x1b\x07\x9b"), repr(text)
