@@ -275,6 +275,11 @@ def _ignore_sigint() -> None:
     (sent by the main process to stop them) ends a worker at once, so it starts no other file."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):  # and if the main process is killed outright, so are they
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _on_sigterm(signum: int, _frame: Any) -> None:

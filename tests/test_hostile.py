@@ -668,3 +668,27 @@ def test_control_characters_in_names_never_reach_the_terminal(tmp_path: Path) ->
     assert r3.returncode == 3
     for text in (r.stdout, r.stderr, r2.stdout, r3.stderr):
         assert not any(c in text for c in "\x1b\x07\x9b"), repr(text)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_do_not_outlive_a_main_process_killed_outright(tmp_path: Path) -> None:
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for name in ("a", "b", "c"):
+        shutil.copy(CLIP, clips / f"{name}.mp4")
+    out = tmp_path / "out-sigkill"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck", "score", str(clips), "-e", "bridge", "--annotate",
+         "--out", str(out), "--jobs", "2", "--no-store"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(lambda: any(out.rglob(".annotated.*.mp4")) or proc.poll() is not None,
+                  "an annotated video to be started")
+        assert proc.poll() is None
+        proc.kill()
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    _wait_for(lambda: not _processes_mentioning(str(out)), "the workers to end", ceiling_s=120)
