@@ -133,6 +133,8 @@ def _check_file(path: Path) -> None:
         )
     if path.is_dir():
         raise BadVideoError(f"{path} is a folder, not a video file.")
+    if path.is_fifo() or path.is_socket():  # reading one could wait forever
+        raise BadVideoError(f"{path} is a pipe or socket, not a video file.")
     try:
         with path.open("rb") as fh:
             head = fh.read(512)

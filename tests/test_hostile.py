@@ -692,3 +692,12 @@ def test_workers_do_not_outlive_a_main_process_killed_outright(tmp_path: Path) -
         if proc.poll() is None:
             proc.kill()
     _wait_for(lambda: not _processes_mentioning(str(out)), "the workers to end", ceiling_s=120)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_refused_instead_of_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.mp4"
+    os.mkfifo(fifo)
+    r = run("score", fifo, "-e", "squat", "--out", tmp_path / "o", timeout=300)
+    assert r.returncode == 4, r.stderr
+    assert "pipe" in one_sentence(r.stderr)
