@@ -219,7 +219,7 @@ def _score_one(
     try:
         if not name_is_utf8(path):
             raise BadVideoError(
-                f"{shown(path)} has a file name that is not valid UTF-8; rename it to score it."
+                f"{shown(path)} is not valid UTF-8 (its file or folder name); rename it to score it."
             )
         if path.suffix.lower() in TRACE_EXTS:
             from formcheck.landmarks import PoseSequence

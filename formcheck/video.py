@@ -129,7 +129,7 @@ def _check_file(path: Path) -> None:
     if not name_is_utf8(path):
         # OpenCV crashes (SIGSEGV) on a path that is not valid UTF-8: never hand it one.
         raise BadVideoError(
-            f"{shown(path)} has a file name that is not valid UTF-8; rename it to score it."
+            f"{shown(path)} is not valid UTF-8 (its file or folder name); rename it to score it."
         )
     if path.is_dir():
         raise BadVideoError(f"{path} is a folder, not a video file.")

@@ -701,3 +701,21 @@ def test_a_named_pipe_is_refused_instead_of_waited_on(tmp_path: Path) -> None:
     r = run("score", fifo, "-e", "squat", "--out", tmp_path / "o", timeout=300)
     assert r.returncode == 4, r.stderr
     assert "pipe" in one_sentence(r.stderr)
+
+
+def test_a_store_path_that_is_not_utf8_and_a_browser_that_cannot_start_give_one_sentence(
+    tmp_path: Path,
+) -> None:
+    t = trace(tmp_path / "t.npz")
+    bad = os.fsdecode(os.fsencode(tmp_path) + b"/store\xff.sqlite3")
+    r = run("score", t, "-e", "squat", "--out", tmp_path / "o", "--store", bad)
+    assert r.returncode == 8, r.stderr
+    one_sentence(r.stderr)
+    assert run("score", t, "-e", "squat", "--out", tmp_path / "o").returncode == 0
+    browser = tmp_path / "chromium"
+    browser.write_text("not a program")  # exists, but cannot be run
+    r = run("report", "1", "--pdf", "-o", tmp_path / "r.html", env={"FORMCHECK_CHROMIUM": str(browser)})
+    assert r.returncode == 2, r.stderr
+    assert "HTML report was written" in one_sentence(r.stderr)
+    assert (tmp_path / "r.html").is_file() and not (tmp_path / "r.pdf").exists()
+    no_partial_files(tmp_path)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from formcheck import __version__
-from formcheck.errors import MissingInputError, StoreError
+from formcheck.errors import MissingInputError, StoreError, name_is_utf8, shown
 from formcheck.session import Session
 from formcheck.store.schema import APPLICATION_ID, MIGRATIONS, latest_version
 
@@ -78,6 +78,10 @@ class Store:
     def __init__(self, path: Path, *, create: bool = True, readonly: bool = False) -> None:
         self.path = Path(path)
         self.readonly = readonly
+        if not name_is_utf8(self.path):
+            raise StoreError(
+                f"The store path {shown(self.path)} is not valid UTF-8; choose another with --store."
+            )
         new = not self.path.exists()
         if new:
             if not create:
