@@ -154,6 +154,11 @@ def _out_dirs(base: Path, paths: list[Path]) -> list[Path]:
     def stem(p: Path) -> str:
         return p.stem if p.stem.strip(".") else "video"  # "..mp4" must not write into base
 
+    def fits(name: str) -> str:  # at most 200 bytes, room for "-2" (file systems allow 255)
+        while len(os.fsencode(name)) > 200:
+            name = name[:-1]
+        return name
+
     def folded(name: str) -> str:  # clashes on case-insensitive file systems too
         return name.casefold()
 
@@ -161,7 +166,7 @@ def _out_dirs(base: Path, paths: list[Path]) -> list[Path]:
     for p in paths:
         counts[folded(stem(p))] = counts.get(folded(stem(p)), 0) + 1
     names = [
-        stem(p) if counts[folded(stem(p))] == 1 else f"{p.parent.resolve().name or 'root'}_{stem(p)}"
+        fits(stem(p) if counts[folded(stem(p))] == 1 else f"{p.parent.resolve().name or 'root'}_{stem(p)}")
         for p in paths
     ]
     taken: set[str] = set()

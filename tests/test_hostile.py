@@ -330,6 +330,12 @@ def test_inputs_with_the_same_name_get_their_own_output_folders(tmp_path: Path) 
         d.name: json.loads((d / "session.json").read_text())["source"] for d in out.iterdir()
     }
     assert sources == {"clips_set": str(a), "clips_set-2": str(b), "c_set": str(c)}
+    # Two long names in folders with long names: the folder names are cut to fit, still unique.
+    long_a = trace(tmp_path / ("é" * 100) / ("ü" * 120 + ".npz"))
+    long_b = trace(tmp_path / ("ö" * 100) / ("ü" * 120 + ".npz"), seed=1)
+    r = run("score", long_a, long_b, "-e", "squat", "--out", tmp_path / "L", "--no-store")
+    assert r.returncode == 0, r.stderr
+    assert len(list((tmp_path / "L").glob("*/session.json"))) == 2
 
 
 # -- 3: SIGTERM during a run behaves like Ctrl-C ----------------------------------------------------
