@@ -725,3 +725,24 @@ def test_a_store_path_that_is_not_utf8_and_a_browser_that_cannot_start_give_one_
     assert "HTML report was written" in one_sentence(r.stderr)
     assert (tmp_path / "r.html").is_file() and not (tmp_path / "r.pdf").exists()
     no_partial_files(tmp_path)
+
+
+@pytest.mark.parametrize("case", ["fps inf", "fps nan", "time backwards", "time nan"])
+def test_a_landmark_trace_with_unusable_time_is_refused(tmp_path: Path, case: str) -> None:
+    import numpy as np
+
+    z = dict(np.load(trace(tmp_path / "t.npz")))
+    if case == "fps inf":
+        z["fps"] = np.float64("inf")
+    elif case == "fps nan":
+        z["fps"] = np.float64("nan")
+    elif case == "time backwards":
+        z["t_ms"] = z["t_ms"][::-1].copy()
+    else:
+        z["t_ms"] = np.full(len(z["t_ms"]), np.nan)
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, **z)
+    r = run("score", bad, "-e", "squat", "--out", tmp_path / "o")
+    assert r.returncode == 2, r.stderr
+    assert "not a formcheck landmark trace" in one_sentence(r.stderr)
+    assert not (tmp_path / "o").exists()
