@@ -21,6 +21,7 @@ from formcheck.safecsv import rows_to_csv
 
 SESSION_FORMAT = "formcheck-session"
 SESSION_VERSION = 1
+MAX_SESSION_BYTES = 256 * 2**20  # hours of per-frame traces are a few MB
 
 
 @dataclass
@@ -237,6 +238,11 @@ def _finite_float(text: str) -> float:
 
 def load_session(path: Path) -> Session:
     """Read a ``session.json``; raises ValueError (not a session) or OSError."""
+    p = Path(path)
+    if not p.is_file():  # a device such as /dev/zero would be read forever
+        raise ValueError("not a regular file")
+    if p.stat().st_size > MAX_SESSION_BYTES:
+        raise ValueError(f"larger than any session file ({p.stat().st_size // 2**20} MB)")
     try:
         d = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=_no_constant,
                        parse_float=_finite_float)

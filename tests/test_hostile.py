@@ -638,6 +638,12 @@ def test_a_malformed_session_file_is_refused_with_one_sentence(tmp_path: Path, c
     assert run("sessions").returncode == 3
 
 
+def test_a_device_given_as_a_session_file_is_not_read_forever(tmp_path: Path) -> None:
+    r = run("import", "/dev/zero", timeout=300)
+    assert r.returncode == 2, r.stderr
+    assert "nothing was imported" in one_sentence(r.stderr)
+
+
 def test_a_patient_name_that_is_not_utf8_is_refused_before_the_work(tmp_path: Path) -> None:
     t = trace(tmp_path / "t.npz")
     name = os.fsdecode(b"Ana \xff")
