@@ -353,5 +353,5 @@ def test_speed_benchmark_modes_run(mannequin_clip: Path) -> None:
     assert a.inference > 0 and d.inference > 0
     assert PoseEstimator.detect.__name__ == "detect"  # the clock put the original back
     floor = bench.floor_ms(a, d)
-    assert floor >= 1000 * a.wall / a.frames
+    assert floor >= 1000 * a.wall / a.frames * (1 - 1e-9)  # the same sum rounds either way
     assert "ms/frame" in a.row(frames / 30.0)
