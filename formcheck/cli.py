@@ -294,11 +294,13 @@ def _on_sigterm(signum: int, _frame: Any) -> None:
     raise Terminated
 
 
-def _handle_sigterm() -> None:
+def _handle_sigterm() -> Any:
+    """Install :func:`_on_sigterm` (main thread only); returns the handler it replaced."""
     import threading
 
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    return None
 
 
 def _remove_partial_files(outs: list[Path], existed: set[Path] | None = None) -> None:
@@ -535,7 +537,16 @@ def main(argv: list[str] | None = None) -> int:
             return ExitCode.USAGE
         return studio_main(argv[1:])
     args = _parser().parse_args(argv)
-    _handle_sigterm()
+    old_sigterm = _handle_sigterm()
+    try:
+        return _run(args)
+    finally:
+        if old_sigterm is not None:  # main() called from Python (tests) leaves no handler behind
+            signal.signal(signal.SIGTERM, old_sigterm)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command; every error a user can cause ends in one sentence."""
     try:
         patient = getattr(args, "patient", None)
         if isinstance(patient, str) and not name_is_utf8(patient):
