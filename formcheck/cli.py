@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from formcheck.errors import ExitCode, FormcheckError, MissingInputError, UsageError
+from formcheck.errors import (
+    BadVideoError,
+    ExitCode,
+    FormcheckError,
+    MissingInputError,
+    Terminated,
+    UsageError,
+    name_is_utf8,
+    printable,
+    shown,
+)
 
 VIDEO_EXTS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".gif"}
 TRACE_EXTS = {".npz"}
@@ -123,10 +137,49 @@ def _collect(inputs: list[str]) -> list[Path]:
     )
 
 
-def _out_dir(base: Path, path: Path, all_paths: list[Path]) -> Path:
-    same = [q for q in all_paths if q.stem == path.stem]
-    name = path.stem if len(same) == 1 else f"{path.parent.name}_{path.stem}"
-    return base / name
+def _once_each(files: list[Path]) -> list[Path]:
+    """The files in order, a file given twice (or also through its folder) only once."""
+    seen: set[Path] = set()
+    out = []
+    for f in files:
+        if f.resolve() not in seen:
+            seen.add(f.resolve())
+            out.append(f)
+    return out
+
+
+def _out_dirs(base: Path, paths: list[Path]) -> list[Path]:
+    """One output folder per input, never two the same: ``<stem>``, for inputs with the same
+    name ``<parent>_<stem>``, and if those clash too ``<parent>_<stem>-2``, ``-3``..."""
+
+    def stem(p: Path) -> str:
+        return p.stem if p.stem.strip(".") else "video"  # "..mp4" must not write into base
+
+    def fits(name: str) -> str:  # at most 200 bytes, room for "-2" (file systems allow 255)
+        while len(os.fsencode(name)) > 200:
+            name = name[:-1]
+        return name
+
+    def folded(name: str) -> str:  # clashes on case-insensitive file systems too
+        return name.casefold()
+
+    counts: dict[str, int] = {}
+    for p in paths:
+        counts[folded(stem(p))] = counts.get(folded(stem(p)), 0) + 1
+    names = [
+        fits(stem(p) if counts[folded(stem(p))] == 1 else f"{p.parent.resolve().name or 'root'}_{stem(p)}")
+        for p in paths
+    ]
+    taken: set[str] = set()
+    out: list[Path] = []
+    for name in names:
+        unique, n = name, 1
+        while folded(unique) in taken:
+            n += 1
+            unique = f"{name}-{n}"
+        taken.add(folded(unique))
+        out.append(base / unique)
+    return out
 
 
 class _Progress:
@@ -170,6 +223,10 @@ def _score_one(
 
     existed = out.exists()
     try:
+        if not name_is_utf8(path):
+            raise BadVideoError(
+                f"{shown(path)} is not valid UTF-8 (its file or folder name); rename it to score it."
+            )
         if path.suffix.lower() in TRACE_EXTS:
             from formcheck.landmarks import PoseSequence
 
@@ -204,23 +261,60 @@ def _score_one(
             "session": session,
             "written": written,
         }
-    except FormcheckError as e:
+    except (FormcheckError, OSError) as e:
         if not existed and out.is_dir() and not any(out.iterdir()):
             out.rmdir()
-        return {"ok": False, "path": str(path), "error": e.message, "code": int(e.exit_code)}
+        if isinstance(e, FormcheckError):
+            return _failed(path, e.message, int(e.exit_code))
+        if e.filename is not None and Path(os.fsdecode(e.filename)).is_relative_to(out):
+            message = f"Could not write the results for {shown(path)} to {out} ({e.strerror or e})."
+            return _failed(path, message, int(ExitCode.USAGE))
+        return _failed(path, f"Could not score {shown(path)} ({e.strerror or e}).", int(ExitCode.ERROR))
+
+
+def _failed(path: Path, message: str, code: int) -> dict[str, Any]:
+    return {"ok": False, "path": str(path), "error": message, "code": code}
 
 
 def _ignore_sigint() -> None:
-    """Pool workers leave Ctrl-C to the main process, which stops them and tidies up."""
+    """Pool workers leave Ctrl-C to the main process, which stops them and tidies up; SIGTERM
+    (sent by the main process to stop them) ends a worker at once, so it starts no other file."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):  # and if the main process is killed outright, so are they
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def _remove_partial_files(outs: list[Path]) -> None:
+def _on_sigterm(signum: int, _frame: Any) -> None:
+    """SIGTERM unwinds like Ctrl-C (workers stopped, temporary files removed); once only, so
+    a second SIGTERM cannot cut the tidying short."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated
+
+
+def _handle_sigterm() -> Any:
+    """Install :func:`_on_sigterm` (main thread only); returns the handler it replaced."""
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    return None
+
+
+def _remove_partial_files(outs: list[Path], existed: set[Path] | None = None) -> None:
+    """Remove the temporary files of stopped work in ``outs``, and the folders of ``outs`` that
+    are left empty and were not there before (``existed``)."""
     for out in outs:
         if out.is_dir():
             for tmp in out.glob(".*"):
                 if tmp.is_file() and tmp.suffix in (".tmp", ".mp4", ".npz"):
                     tmp.unlink(missing_ok=True)
+            if existed is not None and out not in existed:
+                with contextlib.suppress(OSError):
+                    out.rmdir()  # only if empty
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
@@ -234,15 +328,53 @@ def _cmd_score(args: argparse.Namespace) -> int:
         load(args.exercise).with_prescription(rx)  # validate before any work
     if args.model is not None and not args.model.is_file():
         raise UsageError(f"No model file at {args.model}.")
-    files = _collect(args.inputs)
-    from formcheck.store_cli import open_for_recording
+    if args.model is not None:
+        from formcheck.pose import PoseOptions
 
-    store = open_for_recording(args)
+        PoseOptions(model_path=args.model)  # checks the bundle loads and runs, before any work
+    files = _once_each(_collect(args.inputs))
+    from formcheck.store_cli import open_for_recording, patient_name
+
+    if not args.no_store:
+        patient_name(args, rx)  # a name the store cannot hold is refused before the work
+    created = _writable_out(args.out)
+
     try:
-        return _score_files(args, files, rx, store)
+        store = open_for_recording(args)
+        try:
+            return _score_files(args, files, rx, store)
+        finally:
+            if store is not None:
+                store.close()
     finally:
-        if store is not None:
-            store.close()
+        for folder in reversed(created):  # made for this run and left empty: not kept
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+def _writable_out(out: Path) -> list[Path]:
+    """Make sure files can be written into ``out`` before any work; returns the folders made.
+
+    Raises:
+        UsageError: ``out`` is a file, or it (or its parent) cannot be written (read-only,
+            no permission, disk full).
+    """
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"The output folder {out} is a file; choose a folder with --out.")
+    created = [q for q in [out, *out.parents] if not q.exists()][::-1]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".formcheck-probe.", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise UsageError(
+            f"Cannot write to the output folder {out} ({e.strerror or e}); choose another with --out."
+        ) from None
+    return created
 
 
 def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any] | None, store: Any) -> int:
@@ -252,41 +384,44 @@ def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any]
     # Each process runs pose models side by side, one per CPU alone; the CPUs are shared out.
     pose_workers = None if jobs == 1 else max(1, (os.cpu_count() or 1) // jobs)
     results: list[dict[str, Any]] = []
-    params = [
-        (
-            f,
-            args.exercise,
-            rx,
-            _out_dir(args.out, f, files),
-            args.annotate,
-            args.save_landmarks,
-            args.model,
-            pose_workers,
+    outs = _out_dirs(args.out, files)
+    renamed = [(f, o) for f, o in zip(files, outs, strict=True) if o.name != f.stem]
+    if renamed:
+        print(
+            "formcheck: some inputs have the same name, so their results go to "
+            + printable(", ".join(f"{o} (for {f})" for f, o in renamed)) + ".",
+            file=sys.stderr,
         )
-        for f in files
+    params = [
+        (f, args.exercise, rx, o, args.annotate, args.save_landmarks, args.model, pose_workers)
+        for f, o in zip(files, outs, strict=True)
     ]
-    if jobs == 1:
-        for p in params:
-            results.append(_score_one(*p, show_progress=tty))
-            _record(store, results[-1], args, rx)
-            _print_result(results[-1], args.json, len(files))
-    else:
-        if tty:
-            sys.stderr.write(f"Scoring {len(files)} files in {jobs} processes...\n")
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
-        try:
-            futures = [pool.submit(_score_one, *p, show_progress=False) for p in params]
-            for fut in as_completed(futures):
-                results.append(fut.result())
+    existed = {o for o in outs if o.exists()}
+    try:
+        if jobs == 1:
+            for p in params:
+                results.append(_score_one(*p, show_progress=tty))
                 _record(store, results[-1], args, rx)
                 _print_result(results[-1], args.json, len(files))
-        except KeyboardInterrupt:
-            for proc in list(getattr(pool, "_processes", {}).values()):
-                proc.terminate()
-            pool.shutdown(wait=True, cancel_futures=True)
-            _remove_partial_files([p[3] for p in params])
-            raise
-        pool.shutdown()
+        else:
+            if tty:
+                sys.stderr.write(f"Scoring {len(files)} files in {jobs} processes...\n")
+
+            def done(r: dict[str, Any]) -> None:
+                results.append(r)
+                _record(store, r, args, rx)
+                _print_result(r, args.json, len(files))
+
+            # A worker that dies natively (a decoder crash) breaks the whole pool: the files it
+            # left unfinished are run again one at a time, each in a pool of its own, so only
+            # the file that crashes is lost.
+            for p in _run_pool(params, jobs, done):
+                if _run_pool([p], 1, done):
+                    message = f"{shown(p[0])} made the video decoder crash; the file may be damaged."
+                    done(_failed(p[0], message, int(ExitCode.BAD_VIDEO)))
+    except BaseException:  # Ctrl-C or SIGTERM: remove what the stopped work half-wrote
+        _remove_partial_files(outs, existed)
+        raise
     if args.json:
         payload: Any
         if len(files) == 1 and results[0]["ok"]:
@@ -297,7 +432,7 @@ def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any]
             payload = {
                 "sessions": [r["summary"] for r in results if r["ok"]],
                 "errors": [
-                    {"path": r["path"], "message": r["error"]} for r in results if not r["ok"]
+                    {"path": shown(r["path"]), "message": r["error"]} for r in results if not r["ok"]
                 ],
             }
         print(json.dumps(payload, indent=1))
@@ -307,6 +442,40 @@ def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any]
     if len(failed) == len(results):
         return failed[0]["code"] if len({r["code"] for r in failed}) == 1 else ExitCode.PARTIAL
     return ExitCode.PARTIAL
+
+
+def _run_pool(
+    params: list[tuple[Any, ...]], jobs: int, done: Callable[[dict[str, Any]], None]
+) -> list[tuple[Any, ...]]:
+    """Score ``params`` in ``jobs`` processes, calling ``done`` with each result as it comes.
+
+    Returns the params left unfinished because a worker process died (the pool broke).
+    """
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
+    unfinished: list[tuple[Any, ...]] = []
+    try:
+        score = partial(_score_one, show_progress=False)
+        futures = {pool.submit(score, *p): p for p in params}
+        for fut in as_completed(futures):
+            try:
+                r = fut.result()
+            except BrokenProcessPool:
+                unfinished.append(futures[fut])
+                continue
+            done(r)
+    except BaseException:  # Ctrl-C or SIGTERM: stop the workers now (the caller tidies up)
+        _stop_pool(pool)
+        raise
+    pool.shutdown()
+    order = {id(p): i for i, p in enumerate(params)}
+    return sorted(unfinished, key=lambda p: order[id(p)])
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Terminate the workers at once (they would finish their files first) and wait for them."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _record(store: Any, r: dict[str, Any], args: argparse.Namespace, rx: dict[str, Any] | None) -> None:
@@ -329,16 +498,16 @@ def _print_result(r: dict[str, Any], as_json: bool, n: int) -> None:
     from formcheck.report_text import session_text
 
     if not r["ok"]:
-        print(f"formcheck: {r['error']}", file=sys.stderr)
+        print(printable(f"formcheck: {r['error']}"), file=sys.stderr)
         return
     if not as_json:
-        print(session_text(r["session"], r["written"]))
+        print(printable(session_text(r["session"], r["written"])))
         if "session_id" in r:
             print(f"Recorded as session {r['session_id']} in the store (formcheck report {r['session_id']}).")
         if n > 1:
             print()
     if "store_error" in r:
-        print(f"formcheck: {r['store_error']} The files above were written.", file=sys.stderr)
+        print(printable(f"formcheck: {r['store_error']} The files above were written."), file=sys.stderr)
 
 
 def _cmd_exercises(args: argparse.Namespace) -> int:
@@ -393,7 +562,20 @@ def main(argv: list[str] | None = None) -> int:
             return ExitCode.USAGE
         return studio_main(argv[1:])
     args = _parser().parse_args(argv)
+    old_sigterm = _handle_sigterm()
     try:
+        return _run(args)
+    finally:
+        if old_sigterm is not None:  # main() called from Python (tests) leaves no handler behind
+            signal.signal(signal.SIGTERM, old_sigterm)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command; every error a user can cause ends in one sentence."""
+    try:
+        patient = getattr(args, "patient", None)
+        if isinstance(patient, str) and not name_is_utf8(patient):
+            raise UsageError("The patient name is not valid text (UTF-8); type it again.")
         if args.command == "score":
             return _cmd_score(args)
         if args.command == "live":
@@ -406,13 +588,22 @@ def main(argv: list[str] | None = None) -> int:
 
         return store_run(args)
     except FormcheckError as e:
-        print(f"formcheck: {e.message}", file=sys.stderr)
+        print(printable(f"formcheck: {e.message}"), file=sys.stderr)
         return int(e.exit_code)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         print("\nformcheck: stopped; nothing half-written was kept.", file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)
+        return int(ExitCode.TERMINATED if isinstance(e, Terminated) else ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return 0
+    except Exception as e:  # a bug: one sentence, not a traceback (FORMCHECK_DEBUG=1 shows it)
+        if os.environ.get("FORMCHECK_DEBUG"):
+            raise
+        print(
+            f"formcheck: an unexpected error stopped it ({type(e).__name__}: {str(e)[:200]}); "
+            "please report it (FORMCHECK_DEBUG=1 shows where it happened).",
+            file=sys.stderr,
+        )
+        return int(ExitCode.ERROR)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ prescription file lets a clinician override the ``[prescription]`` values for on
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -103,7 +104,9 @@ class Check:
         """The fault rule in words, e.g. "knee_min_deg above depth_knee_deg + 15"."""
         if self.relative_to:
             sign = "+" if self.threshold >= 0 else "-"
-            limit = f"{self.relative_to} {sign} {abs(self.threshold):g}" if self.threshold else self.relative_to
+            limit = self.relative_to
+            if self.threshold:
+                limit += f" {sign} {abs(self.threshold):g}"
         else:
             limit = f"{self.threshold:g}"
         when = f"only when {self.requires} is prescribed" if self.requires else ""
@@ -192,9 +195,14 @@ class ExerciseDef:
                 raise UsageError(
                     f"Unknown prescription value '{key}' for {self.name}; use one of: {valid}."
                 )
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            is_number = isinstance(value, int | float) and not isinstance(value, bool)
+            try:
+                number = float(value) if is_number else -1.0
+            except OverflowError:  # an integer too large for a float
+                number = math.inf
+            if not (0 <= number < math.inf):  # also refuses nan and inf, which TOML allows
                 raise UsageError(f"Prescription value '{key}' must be a number of zero or more.")
-            merged[key] = float(value)
+            merged[key] = number
         return ExerciseDef(**{**self.__dict__, "prescription": merged})
 
 
@@ -331,4 +339,6 @@ def load_prescription(path: str | Path) -> dict[str, Any]:
             data = tomllib.load(f)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise UsageError(f"The prescription file {p} is not valid TOML ({e}).") from None
+    except OSError as e:
+        raise UsageError(f"Cannot read the prescription file {p}: {e.strerror or e}.") from None
     return data

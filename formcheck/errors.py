@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -18,6 +20,11 @@ class ExitCode(IntEnum):
     CAMERA = 7  # camera missing, busy or stopped sending frames
     STORE = 8  # the session store is damaged, from a newer formcheck, or cannot be written
     INTERRUPTED = 130  # Ctrl-C
+    TERMINATED = 143  # SIGTERM (128 + 15), handled like Ctrl-C
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread on SIGTERM, so that it unwinds (and tidies up) like Ctrl-C."""
 
 
 class FormcheckError(Exception):
@@ -57,3 +64,26 @@ class CameraError(FormcheckError):
 
 class StoreError(FormcheckError):
     exit_code = ExitCode.STORE
+
+
+def name_is_utf8(path: str | Path) -> bool:
+    """True if the path encodes as UTF-8 (a name read from disk may hold undecodable bytes)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown(path: str | Path) -> str:
+    """The path as printable text: bytes that are not UTF-8 become U+FFFD."""
+    return os.fsencode(str(path)).decode("utf-8", "replace")
+
+
+_CONTROL = {c: "\ufffd" for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)] if chr(c) not in "\n\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal: control characters (an escape sequence in a file
+    or patient name could retitle or rewrite the terminal) become U+FFFD; lines stay lines."""
+    return shown(text).translate(_CONTROL)

@@ -196,16 +196,24 @@ class PoseSequence:
 
     @classmethod
     def load(cls, path: str | Path) -> PoseSequence:
-        """Read an ``.npz`` trace (the format of ``../shared/realdata`` and of ``save``)."""
+        """Read an ``.npz`` trace (the format of ``../shared/realdata`` and of ``save``).
+
+        Raises:
+            ValueError: not such a trace, or one whose frame rate or timestamps are not usable
+                (a file is checked more strictly than arrays built in code).
+        """
         with np.load(path) as z:
-            people = ("people_image" in z.files and "people_world" in z.files)
+            t_ms = np.asarray(z["t_ms"])
+            if t_ms.dtype.kind not in "iuf" or not np.isfinite(t_ms).all():
+                raise ValueError("its timestamps are not all numbers")
+            if t_ms.ndim == 1 and len(t_ms) > 1 and not (np.diff(t_ms) > 0).all():
+                raise ValueError("its timestamps do not increase from frame to frame")
+            fps = float(z["fps"])
+            if not 0 < fps < np.inf:
+                raise ValueError(f"its frame rate is {fps}")
+            people = "people_image" in z.files and "people_world" in z.files
             return cls(
-                z["image"],
-                z["world"],
-                z["t_ms"],
-                float(z["fps"]),
-                int(z["width"]),
-                int(z["height"]),
+                z["image"], z["world"], t_ms, fps, int(z["width"]), int(z["height"]),
                 z["people_image"] if people else None,
                 z["people_world"] if people else None,
             )

@@ -28,6 +28,7 @@ The model runs at 256 px internally, so frames are handed over with their long s
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import queue
 import sys
@@ -105,11 +106,69 @@ class PoseOptions:
             raise UsageError(f"Model {path} is not a MediaPipe .task file.")
         if not path.is_file():
             raise UsageError(f"Model file {path} does not exist.")
+        if path != DEFAULT_MODEL:
+            check_model(path)
         if self.num_poses < 1:
             raise UsageError(f"num_poses must be at least 1, got {self.num_poses}.")
         _check_unit("min_detection_confidence", self.min_detection_confidence)
         _check_unit("min_presence_confidence", self.min_presence_confidence)
         _check_unit("min_tracking_confidence", self.min_tracking_confidence)
+
+
+# The two models inside a pose landmarker .task bundle (a zip).
+_MODEL_ENTRIES = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
+
+
+def check_model(path: Path) -> None:
+    """Make sure ``path`` is a pose landmarker bundle that loads and runs, before any work.
+
+    A zip without the two models, or with other models in their place (swapped, or another
+    task's), otherwise fails with MediaPipe's own errors at the first frame. The check loads
+    the bundle and runs it once on a blank image; it is done once per file and process.
+
+    Raises:
+        UsageError: one sentence saying what is wrong with the file.
+    """
+    st = path.stat()
+    _check_model(path.resolve(), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _check_model(path: Path, _size: int, _mtime_ns: int) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+    except (zipfile.BadZipFile, OSError):
+        raise UsageError(
+            f"Cannot load pose model {path}: it is not a MediaPipe .task file (a zip)."
+        ) from None
+    missing = [n for n in _MODEL_ENTRIES if n not in names]
+    if missing:
+        raise UsageError(
+            f"Cannot load pose model {path}: it does not hold {' or '.join(missing)}."
+        )
+    landmarker = None
+    try:
+        with _native_stderr_silenced():
+            landmarker = vision.PoseLandmarker.create_from_options(
+                vision.PoseLandmarkerOptions(
+                    base_options=BaseOptions(model_asset_path=str(path)),
+                    running_mode=vision.RunningMode.IMAGE,
+                )
+            )
+            blank = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.zeros((64, 64, 3), np.uint8))
+            landmarker.detect(blank)
+    except Exception:  # MediaPipe raises RuntimeError, ValueError, FileNotFoundError, TypeError...
+        raise UsageError(
+            f"Cannot load pose model {path}: its models do not run as a pose landmarker "
+            "(swapped, or made for another task?)."
+        ) from None
+    finally:
+        if landmarker is not None:
+            with _native_stderr_silenced(), contextlib.suppress(Exception):
+                landmarker.close()
 
 
 def _nan_landmarks() -> np.ndarray:
@@ -239,7 +298,8 @@ class PoseEstimator:
     def close(self) -> None:
         """Release the model; safe to call more than once."""
         if self._landmarker is not None:
-            self._landmarker.close()
+            with _native_stderr_silenced():  # "DestroyAccelerator" chatter
+                self._landmarker.close()
             self._landmarker = None
 
     def detect(self, rgb: np.ndarray, t_ms: int, mirror: bool = False) -> PoseResult:

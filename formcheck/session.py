@@ -6,9 +6,8 @@ never leaves a half-written file behind.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -18,9 +17,11 @@ from typing import Any
 
 from formcheck import __version__
 from formcheck.checkers.base import Rep
+from formcheck.safecsv import rows_to_csv
 
 SESSION_FORMAT = "formcheck-session"
 SESSION_VERSION = 1
+MAX_SESSION_BYTES = 256 * 2**20  # hours of per-frame traces are a few MB
 
 
 @dataclass
@@ -101,12 +102,11 @@ class Session:
         metric_names: list[str] = []
         for r in self.reps:
             metric_names += [m for m in r.metrics if m not in metric_names]
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["rep", "side", "start_s", "peak_s", "end_s", "view", *metric_names, "faults"])
+        head = ["rep", "side", "start_s", "peak_s", "end_s", "view", *metric_names, "faults"]
+        rows: list[list[Any]] = [head]
         for r in self.reps:
             d = r.to_dict()
-            w.writerow(
+            rows.append(
                 [
                     r.index,
                     r.side or "",
@@ -118,7 +118,7 @@ class Session:
                     ";".join(r.fault_codes),
                 ]
             )
-        return buf.getvalue()
+        return rows_to_csv(rows)
 
     def write(self, out_dir: Path) -> list[Path]:
         """Write ``session.json`` and ``reps.csv`` into ``out_dir``; returns the paths."""
@@ -155,17 +155,36 @@ def session_from_dict(d: dict[str, Any]) -> Session:
 
     if d.get("format") != SESSION_FORMAT:
         raise ValueError("not a formcheck session file")
-    if int(d.get("version", 0)) > SESSION_VERSION:
+    try:
+        version = int(d.get("version", 0))
+    except (TypeError, ValueError):
+        raise ValueError(f"its format version {str(d.get('version'))[:20]!r} is not a number") from None
+    if version > SESSION_VERSION:
         raise ValueError(f"written by a newer formcheck (session format {d.get('version')})")
 
     def num(v: Any) -> float:
         return float("nan") if v is None else float(v)
 
+    def count(v: Any) -> int:  # a whole number a store can hold
+        n = int(v)
+        if not 0 <= n < 2**53:
+            raise ValueError(f"{n} is out of range")
+        return n
+
+    def when(v: Any) -> str:  # kept as written, once it is known to be a date and time
+        datetime.fromisoformat(str(v))
+        return str(v)
+
+    def numbers(v: Any) -> list[float | None]:
+        if not isinstance(v, list):
+            raise TypeError("a trace is not a list")
+        return [None if x is None else float(x) for x in v]
+
     try:
         reps = [
             Rep(
-                index=int(r["index"]),
-                side=r.get("side"),
+                index=count(r["index"]),
+                side=None if r.get("side") is None else str(r["side"]),
                 start_s=float(r["start_s"]),
                 peak_s=float(r.get("peak_s", r["start_s"])),
                 end_s=float(r["end_s"]),
@@ -190,27 +209,51 @@ def session_from_dict(d: dict[str, Any]) -> Session:
             source=str(d.get("source", "")),
             view=str(d.get("view", "unknown")),
             fps=float(d.get("fps", 0.0)),
-            n_frames=int(d.get("n_frames", 0)),
+            n_frames=count(d.get("n_frames", 0)),
             duration_s=float(d.get("duration_s", 0.0)),
             reps=reps,
             skipped_checks={s["code"]: s["reason"] for s in d.get("skipped_checks", [])},
             warnings=[str(w) for w in d.get("warnings", [])],
             prescription={k: float(v) for k, v in d.get("prescription", {}).items()},
             key_label=str(d.get("key_label", "")),
-            trace={k: list(v) for k, v in d.get("trace", {}).items()},
+            trace={str(k): numbers(v) for k, v in d.get("trace", {}).items()},
             ended=str(d.get("ended", "complete")),
-            created=str(d.get("created") or datetime.now(UTC).isoformat(timespec="seconds")),
+            created=when(d.get("created") or datetime.now(UTC).isoformat(timespec="seconds")),
         )
-    except (KeyError, TypeError, ValueError) as e:
-        raise ValueError(f"incomplete session file ({e})") from None
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
+        raise ValueError(f"incomplete or malformed session file ({e})") from None
+
+
+def _no_constant(name: str) -> float:
+    """formcheck writes no NaN or Infinity (strict JSON); a file that has them is not its own."""
+    raise ValueError(f"not a formcheck session file (it holds {name})")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"not a formcheck session file (the number {text[:20]} is too large)")
+    return value
 
 
 def load_session(path: Path) -> Session:
     """Read a ``session.json``; raises ValueError (not a session) or OSError."""
+    p = Path(path)
+    if not p.is_file():  # a device such as /dev/zero would be read forever
+        raise ValueError("not a regular file")
+    if p.stat().st_size > MAX_SESSION_BYTES:
+        raise ValueError(f"larger than any session file ({p.stat().st_size // 2**20} MB)")
     try:
-        d = json.loads(Path(path).read_text(encoding="utf-8"))
+        d = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=_no_constant,
+                       parse_float=_finite_float)
     except UnicodeDecodeError:
         raise ValueError("not a text file") from None
+    except RecursionError:
+        raise ValueError("nested too deeply to be a session file") from None
     if not isinstance(d, dict):
         raise ValueError("not a formcheck session file")
+    try:
+        json.dumps(d, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\\udcff") no store or page can hold
+        raise ValueError("it holds text that is not valid Unicode") from None
     return session_from_dict(d)

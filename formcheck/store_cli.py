@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from formcheck.errors import MissingInputError, StoreError, UsageError
+from formcheck.errors import MissingInputError, StoreError, UsageError, printable
 
 DEFAULT_PATIENT = "me"
 
@@ -35,13 +35,18 @@ def patient_name(args: argparse.Namespace, prescription: dict[str, Any] | None =
     """--patient, else the prescription file's ``patient``, else $FORMCHECK_PATIENT, else "me"."""
     import os
 
+    from formcheck.errors import name_is_utf8
+
     named = (prescription or {}).get("patient")
-    return (
+    name = (
         args.patient
         or (str(named) if named else None)
         or os.environ.get("FORMCHECK_PATIENT")
         or DEFAULT_PATIENT
     )
+    if not name_is_utf8(name):
+        raise UsageError("The patient name is not valid text (UTF-8); type it again.")
+    return name
 
 
 def open_store(args: argparse.Namespace, *, create: bool) -> Any:
@@ -139,8 +144,10 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     for r in rows:
         when = local_dt(r["created"]).strftime("%Y-%m-%d %H:%M")
         print(
-            f"{r['id']:>4}  {when:16}  {r['patient'][:16]:16}  {r['exercise']:10} "
-            f"{r['n_reps']:>4} {r['n_faulty_reps']:>6}  {r['view']}"
+            printable(
+                f"{r['id']:>4}  {when:16}  {r['patient'][:16]:16}  {r['exercise']:10} "
+                f"{r['n_reps']:>4} {r['n_faulty_reps']:>6}  {r['view']}"
+            )
         )
     return 0
 
@@ -164,7 +171,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     with open_store(args, create=True) as store:
         for f, s in loaded:
             sid, new = store.add_session(s, patient=args.patient or DEFAULT_PATIENT, origin="import")
-            print(f"{f}: {'imported as' if new else 'already in the store as'} session {sid}")
+            print(printable(f"{f}: {'imported as' if new else 'already in the store as'} session {sid}"))
     return 0
 
 
@@ -194,38 +201,48 @@ def cmd_report(args: argparse.Namespace) -> int:
         else:
             report = patient_report(store, args.patient, first, last)
     out = _default_out(args, report)
+    if out.is_dir():  # -o FOLDER: the default name inside it
+        out = out / _default_out(argparse.Namespace(out=None), report)
     if out.suffix.lower() != ".html":
         out = out.with_suffix(".html")
     if out.parent and not out.parent.exists():
         raise MissingInputError(f"No such folder for the report: {out.parent}.")
+    if not out.parent.is_dir():
+        raise UsageError(f"{out.parent} is a file, not a folder for the report.")
     written = [out]
-    atomic_write_text(out, render(report))
-    if args.csv:
-        atomic_write_text(out.with_suffix(".csv"), export.to_csv(report))
-        written.append(out.with_suffix(".csv"))
-    if args.json:
-        atomic_write_text(out.with_suffix(".json"), export.to_json(report))
-        written.append(out.with_suffix(".json"))
+    try:
+        atomic_write_text(out, render(report))
+        if args.csv:
+            atomic_write_text(out.with_suffix(".csv"), export.to_csv(report))
+            written.append(out.with_suffix(".csv"))
+        if args.json:
+            atomic_write_text(out.with_suffix(".json"), export.to_json(report))
+            written.append(out.with_suffix(".json"))
+    except OSError as e:
+        raise UsageError(f"Cannot write the report in {out.parent} ({e.strerror or e}).") from None
     if args.pdf:
         from formcheck.reports.pdf import html_to_pdf
 
         html_to_pdf(out, out.with_suffix(".pdf"))
         written.append(out.with_suffix(".pdf"))
     for w in written:
-        print(f"wrote {w}")
+        print(printable(f"wrote {w}"))
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import contextlib
+
     from formcheck.dashboard import serve
-    from formcheck.store import default_path
+    from formcheck.errors import MissingInputError
+    from formcheck.store import Store, default_path
 
     path = args.store if args.store is not None else default_path()
-    if path.exists():
-        with open_store(
-            args, create=False
-        ):  # a damaged or newer store is reported now (an older one migrates)
-            pass
+    # A damaged, older or newer store is reported now. Opened read-only: the dashboard never
+    # writes, not even the schema of an empty store or a migration. No store, or an empty one:
+    # the dashboard says there is nothing yet.
+    with contextlib.suppress(MissingInputError):
+        Store.open(path, create=False, readonly=True).close()
     return serve(args.store, args.host, args.port)
 
 

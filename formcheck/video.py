@@ -18,15 +18,17 @@ from __future__ import annotations
 import math
 import os
 import queue
+import struct
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import cv2
 import numpy as np
 
-from formcheck.errors import BadVideoError, MissingInputError
+from formcheck.errors import BadVideoError, MissingInputError, name_is_utf8, shown
 
 # Leading bytes of still-image formats. FFmpeg happily opens an image as a one-frame "video"
 # whatever its file name says, so these are told apart before OpenCV sees them.
@@ -141,8 +143,15 @@ def _check_file(path: Path) -> None:
     """Raise the right error for a path that is missing, not a file, empty, text or an image."""
     if not path.exists():
         raise MissingInputError(f"No such file: {path}.")
+    if not name_is_utf8(path):
+        # OpenCV crashes (SIGSEGV) on a path that is not valid UTF-8: never hand it one.
+        raise BadVideoError(
+            f"{shown(path)} is not valid UTF-8 (its file or folder name); rename it to score it."
+        )
     if path.is_dir():
         raise BadVideoError(f"{path} is a folder, not a video file.")
+    if path.is_fifo() or path.is_socket():  # reading one could wait forever
+        raise BadVideoError(f"{path} is a pipe or socket, not a video file.")
     try:
         with path.open("rb") as fh:
             head = fh.read(512)
@@ -182,6 +191,64 @@ def _is_mp4_family(path: Path) -> bool:
     return head[4:8] == b"ftyp"
 
 
+def _has_no_video_track(path: Path) -> bool:
+    """True if the file holds tracks, none of them video (an audio-only MP4, M4A or Matroska).
+
+    Only asked once OpenCV could not open the file, to tell "no video" from "damaged".
+    """
+    try:
+        with path.open("rb") as fh:
+            if _is_mp4_family(path):
+                kinds = _mp4_track_kinds(fh, os.fstat(fh.fileno()).st_size)
+                return kinds is not None and bool(kinds) and b"vide" not in kinds
+            head = fh.read(1 << 20)
+    except OSError:
+        return False
+    if head.startswith(b"\x1a\x45\xdf\xa3"):  # Matroska/WebM: TrackType elements, 1 video, 2 audio
+        return b"\x83\x81\x02" in head and b"\x83\x81\x01" not in head
+    return False
+
+
+def _mp4_track_kinds(fh: BinaryIO, size: int) -> set[bytes] | None:
+    """Handler types (b"vide", b"soun"...) of the tracks of an MP4/MOV; None without a whole
+    ``moov`` box (a file cut short)."""
+
+    def boxes(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+        pos = 0
+        while pos + 8 <= len(data):
+            n, kind = struct.unpack(">I4s", data[pos : pos + 8])
+            if n < 8 or pos + n > len(data):
+                return
+            yield kind, data[pos + 8 : pos + n]
+            pos += n
+
+    pos = 0
+    while pos + 8 <= size:
+        fh.seek(pos)
+        head = fh.read(16)
+        n, kind = struct.unpack(">I4s", head[:8])
+        start = 8
+        if n == 1 and len(head) == 16:
+            n, start = struct.unpack(">Q", head[8:16])[0], 16
+        elif n == 0:
+            n = size - pos
+        if n < start:
+            return None
+        if kind == b"moov":
+            if pos + n > size or n > 64 << 20:
+                return None
+            fh.seek(pos + start)
+            kinds = set()
+            for k, trak in boxes(fh.read(n - start)):
+                if k == b"trak":
+                    for k2, mdia in boxes(trak):
+                        if k2 == b"mdia":
+                            kinds |= {hd[8:12] for k3, hd in boxes(mdia) if k3 == b"hdlr"}
+            return kinds
+        pos += n
+    return None
+
+
 def default_decode_threads() -> int:
     """FFmpeg decoding threads: CPU count - 1, at least 1.
 
@@ -211,6 +278,8 @@ def _open_capture(path: Path, threads: int = 0) -> cv2.VideoCapture:
         cv2.utils.logging.setLogLevel(level)
     if not cap.isOpened():
         cap.release()
+        if _has_no_video_track(path):
+            raise BadVideoError(f"{path} has no video, only sound: there is nothing to score.")
         if _is_mp4_family(path):
             raise BadVideoError(
                 f"{path} cannot be read: the MP4/MOV file is damaged or incomplete "

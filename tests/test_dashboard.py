@@ -80,7 +80,24 @@ def running(store_path: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-        thread.join(5)
+        thread.join(120)
+
+
+# Ceiling for waiting on an event (a line printed, a process ending): generous, because the
+# machine may be busy; a test waits for the event, never for a fixed time.
+CEILING_S = 300.0
+
+
+def first_line(proc: subprocess.Popen[str], ceiling_s: float = CEILING_S) -> str:
+    """The first line ``proc`` prints, waited for (on a thread) up to ``ceiling_s``."""
+    got: list[str] = []
+    assert proc.stdout is not None
+    stdout = proc.stdout
+    reader = threading.Thread(target=lambda: got.append(stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(ceiling_s)
+    assert got, f"nothing printed in {ceiling_s:.0f} s"
+    return got[0]
 
 
 def error_sentence(page: str) -> str:
@@ -369,13 +386,12 @@ def test_serve_command_prints_its_address_and_stops_cleanly_on_ctrl_c(dash: Dash
         text=True,
     )
     try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
+        line = first_line(proc)
         m = re.fullmatch(r"formcheck dashboard on (http://127\.0\.0\.1:\d+/) — Ctrl-C to stop\n", line)
         assert m, line
         assert fetch(m[1], "/").status == 200
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
+        out, err = proc.communicate(timeout=CEILING_S)
     finally:
         if proc.poll() is None:
             proc.kill()

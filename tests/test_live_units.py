@@ -84,7 +84,7 @@ def test_slot_keeps_only_the_newest_frame() -> None:
     assert got is not None and got.seq == 4  # frames 0-3 were dropped, not queued
     assert slot.wait_newer(4, 0.01) is None
     threading.Timer(0.05, lambda: slot.put(Captured(5, time.monotonic(), img))).start()
-    got = slot.wait_newer(4, 2.0)
+    got = slot.wait_newer(4, 120.0)  # waits for the event; the ceiling is generous
     assert got is not None and got.seq == 5
 
 
@@ -106,7 +106,8 @@ def test_file_camera_is_paced_in_real_time_with_monotonic_stamps(tmp_path: Path)
     took = time.monotonic() - t0
     src.stop()
     assert src.end_reason == "eof"
-    assert 0.8 <= took <= 3.0, f"30 frames at 30 fps played in {took:.2f} s"
+    # Paced, not played as fast as decoding goes; no upper budget (a busy machine plays slower).
+    assert took >= 0.8, f"30 frames at 30 fps played in {took:.2f} s"
     assert all(b > a for a, b in itertools.pairwise(stamps))
     assert src.delivered + src.skipped == 30
 
@@ -249,7 +250,7 @@ def test_voice_without_audio_output_says_so_once_and_carries_on(tmp_path: Path) 
     v.say("1.")
     assert v.wait_idle(5)
     v.say("2.")  # ignored: voice is off now
-    v.wait_idle(5)
+    v.wait_idle(120)
     v.stop()
     assert len(notes) == 1 and notes[0].startswith("No audio output device")
     assert not v.available
@@ -265,7 +266,7 @@ def test_voice_without_engine_says_so_once() -> None:
     v = Voice(notify=notes.append, engine_factory=broken)
     v.start()
     v.say("1.")
-    v.wait_idle(5)
+    v.wait_idle(120)
     v.say("2.")
     v.stop()
     assert len(notes) == 1 and "No text-to-speech engine" in notes[0]
@@ -277,7 +278,7 @@ def test_voice_keeps_only_the_newest_line_and_mutes(tmp_path: Path) -> None:
     v.start()
     for i in range(1, 6):  # faster than it can speak: lines in between are dropped
         v.say(f"{i}.")
-    v.wait_idle(5)
+    v.wait_idle(120)
     assert calls[-1] == "5." and len(calls) < 5
     assert v.dropped >= 1
     assert v.toggle_mute() is True
@@ -286,7 +287,7 @@ def test_voice_keeps_only_the_newest_line_and_mutes(tmp_path: Path) -> None:
     assert "muted line" not in calls
     v.toggle_mute()
     v.say("back")
-    v.wait_idle(5)
+    v.wait_idle(120)
     v.stop()
     assert calls[-1] == "back"
 
@@ -300,7 +301,7 @@ def test_real_engine_synthesises_speech(tmp_path: Path) -> None:
     v = Voice(notify=lambda m: None, record_dir=tmp_path, player=("true",))
     v.start()
     v.say("3. Sit back so your knees stay behind your toes.")
-    assert v.wait_idle(20)
+    assert v.wait_idle(300)
     v.stop()
     wavs = sorted(tmp_path.glob("*.wav"))
     assert len(wavs) == 1

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
+
+from formcheck.safecsv import rows_to_csv
 
 
 def to_json(report: dict[str, Any]) -> str:
@@ -25,10 +25,22 @@ def _cell(v: Any) -> Any:
     return "" if v is None else v
 
 
+class _Rows:
+    """Collects rows; :func:`formcheck.safecsv.rows_to_csv` makes them safe CSV."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[Any]] = []
+
+    def writerow(self, row: list[Any]) -> None:
+        self.rows.append(row)
+
+    def text(self) -> str:
+        return rows_to_csv(self.rows)
+
+
 def to_csv(report: dict[str, Any]) -> str:
     """One row per rep (a session report) or per session (a patient report)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = _Rows()
     if report["kind"] == "session":
         s = report["session"]
         cols = [c["name"] for c in report["columns"]]
@@ -67,7 +79,7 @@ def to_csv(report: dict[str, Any]) -> str:
                     ";".join(f["source"] for f in r["faults"]),
                 ]
             )
-        return buf.getvalue()
+        return w.text()
     keys = [
         "session_id",
         "date",
@@ -87,4 +99,4 @@ def to_csv(report: dict[str, Any]) -> str:
     w.writerow(["patient", *keys])
     for p in report["sessions"]:
         w.writerow([report["patient"]["name"], *[_cell(p.get(k)) for k in keys]])
-    return buf.getvalue()
+    return w.text()

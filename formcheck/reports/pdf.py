@@ -63,6 +63,11 @@ def html_to_pdf(html: Path, pdf: Path, *, timeout_s: float = 120.0) -> None:
         os.replace(tmp, pdf)
     except subprocess.TimeoutExpired:
         raise UsageError("Printing the report to PDF took too long; the HTML report was written.") from None
+    except OSError as e:  # not executable, or gone
+        raise UsageError(
+            f"Could not start {Path(browser).name} to print the PDF ({e.strerror or e}); "
+            "the HTML report was written."
+        ) from None
     finally:
         Path(tmp).unlink(missing_ok=True)
         shutil.rmtree(profile, ignore_errors=True)

@@ -7,6 +7,7 @@ font), and the output is the same for the same data.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from datetime import date, timedelta
@@ -62,7 +63,13 @@ def _svg(fig: Figure, label: str) -> str:
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", svg, count=1)
-    return svg.replace("<svg", f'<svg class="plot" role="img" aria-label="{label}"', 1)
+    # The label holds stored text (an exercise's key label): escaped, it can never become markup.
+    return svg.replace("<svg", f'<svg class="plot" role="img" aria-label="{html.escape(label)}"', 1)
+
+
+def _plain(text: str) -> str:
+    """Text for matplotlib drawn as is: a ``$`` would start mathtext (and bad mathtext raises)."""
+    return text.replace("$", r"\$")
 
 
 def _nan(values: list[float | None]) -> np.ndarray:
@@ -89,7 +96,7 @@ def rom_svg(rom: dict[str, Any], faulty_reps: set[int] | None = None) -> str:
                 vals[idx],
                 color=colours,
                 width=0.6,
-                label=(side or "reps") + " side" if side else None,
+                label=_plain(f"{side} side") if side else None,
             )
         for i, v in enumerate(vals):
             if np.isfinite(v):
@@ -108,7 +115,11 @@ def rom_svg(rom: dict[str, Any], faulty_reps: set[int] | None = None) -> str:
     for lim in rom.get("limits", []):
         if lim["value"] is not None:
             ax.axhline(
-                lim["value"], color=LIMIT, lw=1, ls=":", label=f"{lim['code'].replace('_', ' ')} limit"
+                lim["value"],
+                color=LIMIT,
+                lw=1,
+                ls=":",
+                label=_plain(f"{lim['code'].replace('_', ' ')} limit"),
             )
     finite = vals[np.isfinite(vals)]
     refs = [v for v in [rom.get("target"), *[lim["value"] for lim in rom.get("limits", [])]] if v is not None]
@@ -118,7 +129,7 @@ def rom_svg(rom: dict[str, Any], faulty_reps: set[int] | None = None) -> str:
         ax.set_ylim(max(0.0, float(lo_hi.min()) - 3 * pad), float(lo_hi.max()) + pad)
     ax.set_xticks(x, [str(r) for r in reps] if len(reps) <= 30 else None)
     ax.set_xlabel("rep")
-    ax.set_ylabel(rom["label"] + _unit(rom["unit"]))
+    ax.set_ylabel(_plain(rom["label"] + _unit(rom["unit"])))
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=5)
     return _svg(fig, f"{rom['label']} per rep against the target")
 
@@ -155,7 +166,7 @@ def trace_svg(report: dict[str, Any]) -> str:
         ax.axhline(tr["target"], color=TARGET, lw=1.2, ls="--", label=f"target {tr['target']:g}°")
         ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.04))
     ax.set_xlabel("time (s)")
-    ax.set_ylabel(f"{tr['label']} angle (°)")
+    ax.set_ylabel(_plain(f"{tr['label']} angle (°)"))
     ax.margins(x=0.01)
     return _svg(fig, f"{tr['label']} angle over time with reps and faults")
 
@@ -174,7 +185,7 @@ def trend_svg(ex: dict[str, Any]) -> str:
     ax.plot(dates, _nan([p["rom_best"] for p in pts]), marker="^", ls="none", color=INK, label="best")
     if rom.get("target") is not None:
         ax.axhline(rom["target"], color=TARGET, ls="--", lw=1.2, label=f"target {rom['target']:g}")
-    ax.set_ylabel(rom["label"] + _unit(rom["unit"]))
+    ax.set_ylabel(_plain(rom["label"] + _unit(rom["unit"])))
     ax.margins(y=0.2)
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3)
     i = 1

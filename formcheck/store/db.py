@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from formcheck import __version__
-from formcheck.errors import MissingInputError, StoreError
+from formcheck.errors import MissingInputError, StoreError, name_is_utf8, shown
 from formcheck.session import Session
 from formcheck.store.schema import APPLICATION_ID, MIGRATIONS, latest_version
 
@@ -78,7 +78,12 @@ class Store:
     def __init__(self, path: Path, *, create: bool = True, readonly: bool = False) -> None:
         self.path = Path(path)
         self.readonly = readonly
-        if not self.path.exists():
+        if not name_is_utf8(self.path):
+            raise StoreError(
+                f"The store path {shown(self.path)} is not valid UTF-8; choose another with --store."
+            )
+        new = not self.path.exists()
+        if new:
             if not create:
                 raise MissingInputError(
                     f"No sessions are stored yet (no store at {self.path}); "
@@ -98,12 +103,17 @@ class Store:
                 f"{self.path.resolve().as_uri()}?mode={mode}", uri=True, timeout=15, isolation_level=None
             )
         except sqlite3.Error as e:
-            raise StoreError(f"Cannot open the store at {self.path} ({e}).") from None
+            raise self._error(e, f"Cannot open the store at {self.path} ({e}).") from None
         self.db.row_factory = sqlite3.Row
         try:
             self._prepare()
         except BaseException:
             self.db.close()
+            if new:  # a store this call began to make (on a full disk, say): leave no empty file
+                with contextlib.suppress(OSError):
+                    Path(f"{self.path}-journal").unlink(missing_ok=True)
+                    if self.path.stat().st_size == 0:
+                        self.path.unlink()
             raise
 
     @classmethod
@@ -127,16 +137,52 @@ class Store:
             f"The store at {self.path} is damaged or is not a formcheck store; it was left as it is."
         )
 
+    def _error(self, e: sqlite3.Error, otherwise: str | None = None) -> StoreError:
+        """The sentence for an SQLite error: busy, disk full, read-only and damaged differ.
+
+        A busy store or a full disk is no reason to think the store is damaged, and saying so
+        could lead someone to delete a good store.
+        """
+        name = getattr(e, "sqlite_errorname", "") or ""
+        text = str(e).lower()
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text or "busy" in text:
+            return StoreError(
+                f"The store at {self.path} is busy: another program is writing to it; "
+                "try again in a moment (it was left as it is)."
+            )
+        if name.startswith("SQLITE_FULL") or "disk is full" in text:
+            return StoreError(
+                f"The disk holding the store at {self.path} is full; free some space and try "
+                "again (the store was left as it was)."
+            )
+        if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
+            return StoreError(
+                f"The store at {self.path} cannot be written (read-only); it was left as it is."
+            )
+        if name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_PERM")):
+            return StoreError(
+                otherwise or f"The store at {self.path} could not be read or written ({e}); "
+                "it was left as it was."
+            )
+        if otherwise is not None and not name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+            return StoreError(otherwise)
+        return self._damaged()
+
     def _prepare(self) -> None:
         try:
             self.db.execute("PRAGMA foreign_keys = ON")
             app = self.db.execute("PRAGMA application_id").fetchone()[0]
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             n_tables = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        except sqlite3.DatabaseError:
-            raise self._damaged() from None
+        except sqlite3.DatabaseError as e:
+            raise self._error(e) from None
         if app != APPLICATION_ID and (app != 0 or n_tables):
             raise self._damaged()
+        if self.readonly and version == 0 and not n_tables:  # an empty file: nothing stored yet
+            raise MissingInputError(
+                f"No sessions are stored yet (the store at {self.path} is empty); "
+                "score a video or run a live set first."
+            )
         if version > latest_version():
             raise StoreError(
                 f"The store at {self.path} was written by a newer formcheck (schema {version}; this one "
@@ -153,7 +199,9 @@ class Store:
         if not self.readonly:
             try:
                 ok = self.db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-            except sqlite3.DatabaseError:
+            except sqlite3.DatabaseError as e:
+                if not getattr(e, "sqlite_errorname", "").startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+                    raise self._error(e) from None
                 ok = False
             if not ok:
                 raise self._damaged()
@@ -168,10 +216,8 @@ class Store:
                             self.db.execute(stmt)
                 self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 self.db.execute(f"PRAGMA user_version = {latest_version()}")
-        except sqlite3.OperationalError as e:
-            if "readonly" in str(e) or "read-only" in str(e):
-                raise StoreError(f"The store at {self.path} cannot be written ({e}).") from None
-            raise self._damaged() from None
+        except sqlite3.DatabaseError as e:
+            raise self._error(e) from None
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -189,9 +235,7 @@ class Store:
         try:
             yield
         except sqlite3.DatabaseError as e:
-            if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
-                raise StoreError(f"The store at {self.path} is busy; try again in a moment.") from None
-            raise self._damaged() from None
+            raise self._error(e) from None
 
     @property
     def version(self) -> int:
@@ -313,12 +357,9 @@ class Store:
                         if jpeg:
                             self.db.execute("INSERT INTO stills(fault_id, jpeg) VALUES (?, ?)", (fid, jpeg))
                 return sid, True
-        except sqlite3.OperationalError as e:
-            raise StoreError(
-                f"Cannot write to the store at {self.path} ({e}); it was left as it was."
-            ) from None
-        except sqlite3.DatabaseError:
-            raise self._damaged() from None
+        except sqlite3.DatabaseError as e:
+            written = f"Cannot write to the store at {self.path} ({e}); it was left as it was."
+            raise self._error(e, written if isinstance(e, sqlite3.OperationalError) else None) from None
 
     # -- reading ------------------------------------------------------------------------------
     def patients(self) -> list[dict[str, Any]]:
