@@ -25,8 +25,6 @@ from formcheck.landmarks import PoseSequence
 from formcheck.session import Session
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
-# Modules whose code decides the landmarks a video gives (a change re-runs the pose stage).
-_POSE_CODE = ("pose.py", "orient.py")
 
 
 @dataclass
@@ -65,23 +63,27 @@ def cache_dir() -> Path:
 
 def _pose_key(video: Path, lying: bool) -> str:
     """Cache key: the video file, the pose model, and the code that turns frames into landmarks
-    (the pose and orientation modules, the frame reader, OpenCV's and MediaPipe's versions)."""
+    (the pose model's calls, the orientation module, the frame reader, OpenCV's and MediaPipe's
+    versions); code that does not decide landmarks (closing, messages) leaves it unchanged."""
     import inspect
 
     import cv2
     import mediapipe
 
+    from formcheck import orient, pose
     from formcheck import video as video_mod
 
     h = hashlib.sha1()
     st = video.stat()
     h.update(f"{video.name}:{st.st_size}:{int(st.st_mtime)}:{lying}".encode())
-    h.update(f"{cv2.__version__}:{mediapipe.__version__}".encode())
+    h.update(f"{cv2.__version__}:{getattr(mediapipe, '__version__', '')}".encode())
     pkg = Path(__file__).resolve().parent
-    for name in _POSE_CODE:
-        h.update((pkg / name).read_bytes())
-    reader = (video_mod.FrameReader, video_mod._Timestamps, video_mod.reduced_size, video_mod._open_capture)
-    for obj in reader:
+    code = (
+        orient, pose.PoseOptions, pose.PoseEstimator.detect, pose.PoseEstimator._run, pose._pick_largest,
+        pose._to_array, pose.detect_frames, pose._settle, video_mod.FrameReader._decode_frames,
+        video_mod._Timestamps, video_mod.reduced_size, video_mod._open_capture,
+    )
+    for obj in code:
         h.update(inspect.getsource(obj).encode())
     model = pkg / "models" / "pose_landmarker_full.task"
     h.update(str(model.stat().st_size).encode())
