@@ -213,6 +213,7 @@ class PoseWorker:
             if sc.checker.phase == "setup":
                 return
             image, world, n_people = self._nan, self._nan, 0
+            people = None
         else:
             sw, sh = reduced_size(w, h, self.max_side)
             small = cv2.resize(f.bgr, (sw, sh), interpolation=cv2.INTER_AREA) if (sw, sh) != (w, h) else f.bgr
@@ -222,8 +223,11 @@ class PoseWorker:
             res = self.estimator.detect(rgb, round(t_s * 1000), self.orienter.mirror)
             self.orienter.observe(res.image)
             image, world, n_people = res.image, res.world, res.n_people
+            people = (res.people_image, res.people_world)
+        events = sc.update(image, world, t_s, w / h, n_people, people=people)
+        image = sc.image  # the person followed (formcheck.track), as scored
+        if people is not None:
             self.stills.offer(t_s, rgb, image)
-        events = sc.update(image, world, t_s, w / h, n_people)
         for e in events:
             if e.rep is not None:
                 self.stills.capture(e.rep)
