@@ -1,6 +1,8 @@
 """Drawing: skeleton, key angle against its target, rep count and the current cue.
 
-It only draws what the checker's state says; it decides nothing.
+It only draws what the checker's state says; it decides nothing. Text is drawn with
+:mod:`formcheck.textdraw` (DejaVu Sans through Pillow), sized from the frame height: the cue
+is about 1/20 of the frame high, so it reads on a phone as on a monitor.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import cv2
 import numpy as np
 
 from formcheck.checkers.base import CheckerState
+from formcheck.definitions import ExerciseDef
 from formcheck.landmarks import SKELETON_EDGES
+from formcheck.textdraw import draw_text, text_size
 
 GREEN = (90, 200, 90)
 WHITE = (255, 255, 255)
@@ -21,14 +25,38 @@ DARK = (30, 30, 30)
 
 def _bar(img: np.ndarray, y0: int, y1: int, alpha: float = 0.62) -> None:
     """Darken a full-width band so text on it reads while the body behind stays visible."""
-    band = img[y0:y1]
+    band = img[max(0, y0) : y1]
     band[:] = (band.astype(np.float32) * (1 - alpha) + np.array(DARK, np.float32) * alpha).astype(np.uint8)
 
 
-def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, color=WHITE) -> None:  # type: ignore[no-untyped-def]
-    th = max(1, round(scale * 2))
-    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, DARK, th + 3, cv2.LINE_AA)
-    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, color, th, cv2.LINE_AA)
+def text_px(shape: tuple[int, ...], rel: float = 1.0) -> int:
+    """Font size in pixels for a frame: 1/18 of its height (27 px at 480p) times ``rel``."""
+    return max(10, round(shape[0] / 18 * rel))
+
+
+def wrap(text: str, px: int, width: int, max_lines: int = 2) -> list[str]:
+    """Split ``text`` into at most ``max_lines`` lines no wider than ``width`` pixels (a
+    single word wider than that stays whole; the last line takes what is left)."""
+    lines: list[str] = []
+    cur = ""
+    for word in text.split():
+        trial = f"{cur} {word}".strip()
+        if not cur or text_size(trial, px)[0] <= width:
+            cur = trial
+        else:
+            lines.append(cur)
+            cur = word
+    if cur:
+        lines.append(cur)
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
+    return lines
+
+
+def cue_joints(definition: ExerciseDef, cue: str | None) -> tuple[int, ...]:
+    """Landmark indices the current cue is about (its check's ``joints``), or ()."""
+    check = definition.check_for_cue(cue)
+    return check.landmarks if check is not None else ()
 
 
 def draw_skeleton(img: np.ndarray, image_lm: np.ndarray, min_visibility: float = 0.5) -> None:
@@ -52,40 +80,71 @@ def draw_skeleton(img: np.ndarray, image_lm: np.ndarray, min_visibility: float =
             cv2.circle(img, tuple(int(v) for v in pts[i]), lw + 1, GREEN, -1, cv2.LINE_AA)
 
 
+def mark_joints(
+    img: np.ndarray, image_lm: np.ndarray, joints: tuple[int, ...], min_visibility: float = 0.5
+) -> list[tuple[int, int]]:
+    """Ring the landmarks ``joints`` (indices into ``image_lm`` (33, 4)) that are in view, in
+    amber with a dark edge, in place; returns the centres drawn (pixels)."""
+    h, w = img.shape[:2]
+    r = max(8, round(h / 28))
+    th = max(2, round(h / 160))
+    out = []
+    for i in joints:
+        x, y, vis = float(image_lm[i, 0]), float(image_lm[i, 1]), float(image_lm[i, 3])
+        if not (math.isfinite(x) and math.isfinite(y)) or not vis >= min_visibility:
+            continue
+        c = (int(x * w), int(y * h))
+        cv2.circle(img, c, r, DARK, th + 3, cv2.LINE_AA)
+        cv2.circle(img, c, r, AMBER, th, cv2.LINE_AA)
+        out.append(c)
+    return out
+
+
 def draw_state(img: np.ndarray, state: CheckerState, title: str = "") -> None:
     """Draw the rep count, key angle vs target, hold timer and the current cue, in place."""
     h, w = img.shape[:2]
-    s = max(0.5, min(h, w) / 600)
-    pad = int(12 * s)
-    _bar(img, 0, int(92 * s))
+    big, small = text_px(img.shape, 1.25), text_px(img.shape)
+    pad = max(6, small // 2)
+    line1 = pad + big
+    line2 = line1 + pad + small
+    _bar(img, 0, line2 + pad + small // 3)
     if state.reps_by_side:
         count = "  ".join(f"{k[0].upper()}: {v}" for k, v in sorted(state.reps_by_side.items()))
         reps = f"Reps {state.reps}  ({count})"
     else:
         reps = f"Reps {state.reps}"
-    _text(img, reps, (pad, int(40 * s)), 1.2 * s)
+    draw_text(img, reps, (pad, line1), big)
     if math.isfinite(state.key_deg):
-        angle = f"{state.key_label} {state.key_deg:.0f} deg  (target {state.target_deg:.0f})"
+        angle = f"{state.key_label} {state.key_deg:.0f}°  (target {state.target_deg:.0f}°)"
     else:
         angle = f"{state.key_label} --"
-    _text(img, angle, (pad, int(78 * s)), 0.75 * s)
+    draw_text(img, angle, (pad, line2), small)
     if title:
-        (tw, _), _ = cv2.getTextSize(title, cv2.FONT_HERSHEY_SIMPLEX, 0.75 * s, 2)
-        _text(img, title, (w - tw - pad, int(40 * s)), 0.75 * s)
+        tw, _ = text_size(title, small)
+        draw_text(img, title, (w - tw - pad, line1), small)
     if state.hold_s is not None and state.hold_target_s:
         hold = f"hold {state.hold_s:.1f} / {state.hold_target_s:.0f} s"
-        (tw, _), _ = cv2.getTextSize(hold, cv2.FONT_HERSHEY_SIMPLEX, 0.75 * s, 2)
+        tw, _ = text_size(hold, small)
         done = state.hold_s >= state.hold_target_s
-        _text(img, hold, (w - tw - pad, int(78 * s)), 0.75 * s, GREEN if done else WHITE)
+        draw_text(img, hold, (w - tw - pad, line2), small, GREEN if done else WHITE)
     if state.cue:
-        _bar(img, h - int(52 * s), h)
-        _text(img, state.cue, (pad, h - int(17 * s)), 0.8 * s, AMBER)
+        lines = wrap(state.cue, small, w - 2 * pad)
+        step = small + pad
+        _bar(img, h - step * len(lines) - pad, h)
+        for i, line in enumerate(lines):
+            draw_text(img, line, (pad, h - pad - small // 4 - step * (len(lines) - 1 - i)), small, AMBER)
 
 
 def annotate(
-    img: np.ndarray, image_lm: np.ndarray, state: CheckerState, title: str = ""
+    img: np.ndarray,
+    image_lm: np.ndarray,
+    state: CheckerState,
+    title: str = "",
+    joints: tuple[int, ...] = (),
 ) -> np.ndarray:
-    """Skeleton plus state on ``img`` (BGR), in place; returns it."""
+    """Skeleton, the cue's ``joints`` ringed, plus state on ``img`` (BGR), in place; returns it."""
     draw_skeleton(img, image_lm)
+    if state.cue and joints:
+        mark_joints(img, image_lm, joints)
     draw_state(img, state, title)
     return img
