@@ -355,6 +355,10 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the command itself (not a test calling main): native log lines stay off
+        from formcheck.quiet import silence_native_logs
+
+        silence_native_logs()
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["studio"]:
         try:
