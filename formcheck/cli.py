@@ -275,10 +275,17 @@ def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any]
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
         try:
             futures = [pool.submit(_score_one, *p, show_progress=False) for p in params]
-            for fut in as_completed(futures):
-                results.append(fut.result())
-                _record(store, results[-1], args, rx)
-                _print_result(results[-1], args.json, len(files))
+            index = {fut: i for i, fut in enumerate(futures)}
+            done: dict[int, dict[str, Any]] = {}
+            for k, fut in enumerate(as_completed(futures), 1):
+                i = index[fut]
+                done[i] = fut.result()
+                _record(store, done[i], args, rx)
+                if not args.json:  # progress as each file finishes; results in input order
+                    _print_progress(k, len(files), done[i])
+                while len(results) in done:
+                    results.append(done.pop(len(results)))
+                    _print_result(results[-1], args.json, len(files))
         except KeyboardInterrupt:
             for proc in list(getattr(pool, "_processes", {}).values()):
                 proc.terminate()
@@ -322,6 +329,13 @@ def _record(store: Any, r: dict[str, Any], args: argparse.Namespace, rx: dict[st
         return
     r["session_id"] = sid
     r["summary"]["session_id"] = sid
+
+
+def _print_progress(k: int, n: int, r: dict[str, Any]) -> None:
+    name = Path(r["path"]).name
+    what = f"{len(r['session'].reps)} reps" if r["ok"] else "not scored"
+    sys.stderr.write(f"[{k}/{n}] {name}: {what}\n")
+    sys.stderr.flush()
 
 
 def _print_result(r: dict[str, Any], as_json: bool, n: int) -> None:

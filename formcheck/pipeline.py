@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from formcheck.videowrite import AnnotatedWriter
 
 MIN_VISIBILITY = 0.5
+NO_REPS = "No complete reps were found."
 ANNOTATE_MAX_SIDE = 1280  # the annotated video's long side at most: memory stays flat at any size
 # Landmarks that must be in frame for each exercise (MediaPipe indices).
 REQUIRED = {
@@ -150,7 +151,7 @@ def quality_warnings(n_frames: int, n_detected: int, n_crowded: int, n_cut: int,
     if n_cut > 0.2 * max(1, n_detected):
         out.append("Part of the body was often out of frame; step back so the whole body shows.")
     if not n_reps and n_detected:
-        out.append("No complete reps were found.")
+        out.append(NO_REPS)
     return out
 
 
@@ -195,6 +196,7 @@ def score_video(
         MissingInputError, BadVideoError, NoPersonError, UsageError (a bad model path).
     """
     from formcheck.pose import PoseOptions, iter_poses
+    from formcheck.posture import PostureTally
     from formcheck.stills import StillKeeper
 
     scorer = Scorer(exercise, prescription)
@@ -202,6 +204,7 @@ def score_video(
     options = (PoseOptions(head_right=lying) if model is None
                else PoseOptions(model_path=Path(model), head_right=lying))
     keeper = StillKeeper(scorer.checker.d)
+    posture = PostureTally()
     writer: AnnotatedWriter | None = None
     images: list[np.ndarray] = []
     worlds: list[np.ndarray] = []
@@ -215,6 +218,7 @@ def score_video(
             for _, frame, pose in poses:
                 t_s = frame.t_ms / 1000.0
                 keeper.offer(t_s, frame.rgb_small, pose.image)
+                posture.offer(pose.image, aspect)
                 for ev in scorer.update(pose.image, pose.world, t_s, aspect, pose.n_people):
                     if ev.rep is not None:
                         keeper.capture(ev.rep)
@@ -238,6 +242,9 @@ def score_video(
         for rep in session.reps:  # a rep that completed as the video ended
             keeper.capture(rep)
         session.stills = dict(keeper.stills)
+        hint = posture.hint(scorer.checker.d) if not session.reps else None
+        if hint:  # standing when lying was expected, or the other way round
+            session.warnings = [w for w in session.warnings if w != NO_REPS] + [hint]
         if writer is not None:
             _write_annotated(writer, None)
             writer = None
