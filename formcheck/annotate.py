@@ -84,18 +84,29 @@ def mark_joints(
     img: np.ndarray, image_lm: np.ndarray, joints: tuple[int, ...], min_visibility: float = 0.5
 ) -> list[tuple[int, int]]:
     """Ring the landmarks ``joints`` (indices into ``image_lm`` (33, 4)) that are in view, in
-    amber with a dark edge, in place; returns the centres drawn (pixels)."""
+    amber with a dark edge, in place (joints closer than 1.5 ring radii share one ring);
+    returns the centres drawn (pixels)."""
     h, w = img.shape[:2]
     r = max(8, round(h / 28))
     th = max(2, round(h / 160))
-    out = []
+    rings: list[tuple[float, float, float]] = []  # x, y, radius
     for i in joints:
         x, y, vis = float(image_lm[i, 0]), float(image_lm[i, 1]), float(image_lm[i, 3])
         if not (math.isfinite(x) and math.isfinite(y)) or not vis >= min_visibility:
             continue
-        c = (int(x * w), int(y * h))
-        cv2.circle(img, c, r, DARK, th + 3, cv2.LINE_AA)
-        cv2.circle(img, c, r, AMBER, th, cv2.LINE_AA)
+        x, y = x * w, y * h
+        # Joints nearly on top of each other (both knees from the side): one ring round both.
+        near = next((k for k, (rx, ry, _) in enumerate(rings) if math.hypot(x - rx, y - ry) < 1.5 * r), None)
+        if near is None:
+            rings.append((x, y, float(r)))
+        else:
+            rx, ry, _ = rings[near]
+            rings[near] = ((x + rx) / 2, (y + ry) / 2, r + math.hypot(x - rx, y - ry) / 2)
+    out = []
+    for x, y, rr in rings:
+        c = (round(x), round(y))
+        cv2.circle(img, c, round(rr), DARK, th + 3, cv2.LINE_AA)
+        cv2.circle(img, c, round(rr), AMBER, th, cv2.LINE_AA)
         out.append(c)
     return out
 

@@ -171,12 +171,8 @@ def _run(args: argparse.Namespace) -> int:
 def _run_set(args: argparse.Namespace, rx: dict[str, Any] | None, d: Any, source: Any, store: Any) -> int:
     from datetime import datetime
 
-    from formcheck.live.loop import LiveConfig, LiveLoop, install_signal_handlers, restore_signal_handlers
-    from formcheck.live.recorder import IN_PROGRESS, Recorder, Snapshot, completed_sets_today, session_dir
-    from formcheck.live.voice import Voice
+    from formcheck.live.recorder import completed_sets_today
     from formcheck.live.window import Window
-    from formcheck.pose import PoseEstimator
-    from formcheck.report_text import session_text
 
     now = datetime.now()
     set_no = completed_sets_today(args.out, args.exercise, now) + 1
@@ -195,6 +191,13 @@ def _run_set(args: argparse.Namespace, rx: dict[str, Any] | None, d: Any, source
         else:
             pain_before = ask_pain("right now, before the set") if args.ask_pain else None
         window.show(starting_screen(d.title, source.name))
+        # Loaded while the start screen shows (the pose model alone takes about a second).
+        from formcheck.live.loop import LiveConfig, LiveLoop, install_signal_handlers, restore_signal_handlers
+        from formcheck.live.recorder import IN_PROGRESS, Recorder, Snapshot, session_dir
+        from formcheck.live.voice import Voice
+        from formcheck.pose import PoseEstimator
+        from formcheck.report_text import session_text
+
         estimator = PoseEstimator(pose_options(args.model))
     except BaseException:
         window.close()

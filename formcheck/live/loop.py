@@ -597,7 +597,7 @@ def summary_lines(result: LiveResult, cfg: LiveConfig) -> list[tuple[str, float,
     if result.message:
         lines.append((result.message, 0.7, GREY))
     if result.paths:
-        lines.append((f"Saved: {result.paths[0].parent}", 0.65, GREY))
+        lines.append((f"Saved in {result.paths[0].parent.name}", 0.65, GREY))  # full path: terminal
     lines.append(("Press any key to close.", 0.6, GREY))
     return lines
 
