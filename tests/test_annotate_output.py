@@ -185,3 +185,17 @@ def test_annotated_sample_is_h264_with_the_cue_as_the_reference_draws_it(tmp_pat
     iou = (got & want).sum() / max(1, (got | want).sum())
     assert want.sum() > 500 and iou > 0.6, f"cue text differs from the reference rendering (IoU {iou:.2f})"
     cv2.imwrite(str(tmp_path / "frame.png"), img)
+
+
+def test_kept_frames_are_reduced_as_they_are_decoded(tmp_path: Path) -> None:
+    """Annotating a large video holds frames of at most 1280 pixels, never the full size."""
+    from formcheck.video import FrameReader
+
+    path = tmp_path / "big.mp4"
+    wr = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 10, (2560, 1440))
+    for i in range(4):
+        wr.write(np.full((1440, 2560, 3), 30 * i, np.uint8))
+    wr.release()
+    with FrameReader(path, keep_full=True, full_max_side=1280) as reader:
+        shapes = {f.full_bgr.shape for f in reader if f.full_bgr is not None}
+    assert shapes == {(720, 1280, 3)}
