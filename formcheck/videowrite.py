@@ -66,7 +66,10 @@ class AnnotatedWriter:
             self._stream = self._out.add_stream("libx264", rate=rate)
             self._stream.width, self._stream.height = size
             self._stream.pix_fmt = "yuv420p"
-            self._stream.options = {"crf": str(CRF), "preset": "veryfast"}
+            # Few threads and a short look-ahead: the encoder holds a handful of frames, not dozens.
+            self._stream.options = {
+                "crf": str(CRF), "preset": "veryfast", "threads": "2", "rc-lookahead": "8"
+            }
             self._time_base = Fraction(1, 1) / rate
         except BaseException:
             self.abort()
