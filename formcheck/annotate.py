@@ -30,8 +30,14 @@ def _bar(img: np.ndarray, y0: int, y1: int, alpha: float = 0.62) -> None:
 
 
 def text_px(shape: tuple[int, ...], rel: float = 1.0) -> int:
-    """Font size in pixels for a frame: 1/18 of its height (27 px at 480p) times ``rel``."""
-    return max(10, round(shape[0] / 18 * rel))
+    """Font size in pixels for a frame: 1/18 of its short side (27 px at 480p) times ``rel``."""
+    return max(10, round(min(shape[0], shape[1]) / 18 * rel))
+
+
+def fit_px(text: str, px: int, width: int) -> int:
+    """``px``, or smaller so that ``text`` fits in ``width`` pixels (never below 10)."""
+    tw = text_size(text, px)[0]
+    return px if tw <= width else max(10, int(px * width / tw))
 
 
 def wrap(text: str, px: int, width: int, max_lines: int = 2) -> list[str]:
@@ -129,21 +135,29 @@ def draw_state(img: np.ndarray, state: CheckerState, title: str = "") -> None:
         angle = f"{state.key_label} {state.key_deg:.0f}°  (target {state.target_deg:.0f}°)"
     else:
         angle = f"{state.key_label} --"
-    draw_text(img, angle, (pad, line2), small)
-    if title:
-        tw, _ = text_size(title, small)
-        draw_text(img, title, (w - tw - pad, line1), small)
+    apx = fit_px(angle, small, w - 2 * pad)  # a narrow (portrait) frame: smaller, not cut off
+    draw_text(img, angle, (pad, line2), apx)
+    right = {line1: pad + text_size(reps, big)[0], line2: pad + text_size(angle, apx)[0]}
+    hold = None
     if state.hold_s is not None and state.hold_target_s:
         hold = f"hold {state.hold_s:.1f} / {state.hold_target_s:.0f} s"
-        tw, _ = text_size(hold, small)
+        hw, _ = text_size(hold, small)
+        # Beside the angle if there is room, else on the top line (in place of the title).
+        y = line2 if right[line2] + 2 * pad <= w - hw - pad else line1
         done = state.hold_s >= state.hold_target_s
-        draw_text(img, hold, (w - tw - pad, line2), small, GREEN if done else WHITE)
+        draw_text(img, hold, (w - hw - pad, y), small, GREEN if done else WHITE)
+        right[y] = w
+    if title:
+        tw, _ = text_size(title, small)
+        if right[line1] + 2 * pad <= w - tw - pad:
+            draw_text(img, title, (w - tw - pad, line1), small)
     if state.cue:
-        lines = wrap(state.cue, small, w - 2 * pad)
-        step = small + pad
+        lines = wrap(state.cue, small, w - 2 * pad, max_lines=3)
+        cpx = min(fit_px(line, small, w - 2 * pad) for line in lines)  # the last line may be long
+        step = cpx + pad
         _bar(img, h - step * len(lines) - pad, h)
         for i, line in enumerate(lines):
-            draw_text(img, line, (pad, h - pad - small // 4 - step * (len(lines) - 1 - i)), small, AMBER)
+            draw_text(img, line, (pad, h - pad - cpx // 4 - step * (len(lines) - 1 - i)), cpx, AMBER)
 
 
 def annotate(

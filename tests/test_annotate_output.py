@@ -199,3 +199,24 @@ def test_kept_frames_are_reduced_as_they_are_decoded(tmp_path: Path) -> None:
     with FrameReader(path, keep_full=True, full_max_side=1280) as reader:
         shapes = {f.full_bgr.shape for f in reader if f.full_bgr is not None}
     assert shapes == {(720, 1280, 3)}
+
+
+def test_hold_timer_never_covers_the_angle_or_count() -> None:
+    from formcheck.textdraw import text_size
+
+    for shape in [(480, 640, 3), (720, 1280, 3), (1280, 720, 3)]:
+        st = ("bridge", "active", 2, {}, "hip line", 183.0, 180.0)
+        with_hold = CheckerState(*st, 2.0, 2.0, None, "side", 5.0)  # type: ignore[arg-type]
+        without = CheckerState(*st, None, 2.0, None, "side", 5.0)  # type: ignore[arg-type]
+        a, b = np.zeros(shape, np.uint8), np.zeros(shape, np.uint8)
+        draw_state(a, with_hold, "Glute bridge")
+        draw_state(b, without, "Glute bridge")
+        px, big = text_px(shape), text_px(shape, 1.25)
+        pad = max(6, px // 2)
+        line1 = pad + big
+        line2 = line1 + pad + px
+        angle = slice(line2 - px, line2 + px // 3), slice(0, pad + text_size("hip line 183°", px)[0] + 4)
+        count = slice(0, line1 + big // 4), slice(0, pad + text_size("Reps 2", big)[0] + 4)
+        assert np.array_equal(a[angle], b[angle]), shape
+        assert np.array_equal(a[count], b[count]), shape
+        assert not np.array_equal(a, b)  # the timer is drawn somewhere
