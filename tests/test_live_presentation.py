@@ -265,3 +265,23 @@ def test_window_resizes_keeping_the_picture_and_toggles_full_screen(display: str
         else:
             os.environ["DISPLAY"] = env_display
 
+
+
+def test_the_transcript_is_on_the_sessions_clock(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from formcheck.live.loop import LiveConfig, LiveLoop
+    from formcheck.live.window import Window
+
+    sc = Scorer("squat")
+    rec = Recorder(tmp_path / "s", exercise="squat", source="camera 0", fps=30.0,
+                   prescription=dict(sc.checker.rx), key_label="knee")
+    voice = Voice(enabled=False)
+    loop = LiveLoop(LiveConfig("squat"), SimpleNamespace(), None, Window("t", headless=True), voice, rec)
+    loop.worker.t_origin = 100.0  # the first analysed frame's capture time (monotonic s)
+    voice.transcript += [(101.5, "Ready. Go."), (104.25, "1. Sit back.")]
+    session = rec.write(Snapshot.take(loop.scorer), "complete")
+    rec.close()
+    want = [{"t_s": 1.5, "text": "Ready. Go."}, {"t_s": 4.25, "text": "1. Sit back."}]
+    assert session.to_dict()["spoken"] == want
+    assert json.loads((tmp_path / "s" / "session.json").read_text())["spoken"] == want
