@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import cv2
+import cv2  # before av: PyAV's libraries loaded first make a later OpenCV (Qt) window hang
 import numpy as np
 
 MAX_SIDE = 1280  # the annotated video's long side at most (pixels): memory and size stay small

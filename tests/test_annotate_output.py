@@ -6,7 +6,6 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 import pytest
@@ -20,6 +19,10 @@ from formcheck.textdraw import DARK, draw_text, font, stroke_for
 from formcheck.videowrite import AnnotatedWriter, output_size
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+# _import_order: PyAV is imported inside the tests, after OpenCV. Loaded first, its bundled
+# libraries make a later OpenCV (Qt) window hang on creation in the same process, which
+# would stall the live window tests that run after these; formcheck itself always loads
+# cv2 before av (formcheck/videowrite.py).
 CLIP = SAMPLES / "squat_side_faults_a.mp4"
 
 
@@ -120,6 +123,8 @@ def test_writer_makes_h264_faststart_and_renames_only_when_complete(tmp_path: Pa
         assert not dest.exists()
     w.close()
     assert dest.is_file() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    import av  # after cv2: see the note at the top
+
     with av.open(str(dest)) as c:
         s = c.streams.video[0]
         assert s.codec_context.name == "h264" and s.format.name == "yuv420p"
@@ -156,6 +161,8 @@ def test_full_disk_leaves_nothing_and_says_one_sentence(
 def test_annotated_sample_is_h264_with_the_cue_as_the_reference_draws_it(tmp_path: Path) -> None:
     if not CLIP.is_file():
         pytest.skip("bundled sample missing")
+    import av  # after cv2: see the note at the top
+
     from formcheck.pipeline import score_video
 
     dest = tmp_path / "annotated.mp4"
