@@ -212,6 +212,9 @@ def _score_one(
 def _ignore_sigint() -> None:
     """Pool workers leave Ctrl-C to the main process, which stops them and tidies up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from formcheck.quiet import quiet_worker
+
+    quiet_worker()  # native log lines of workers stay off the terminal
 
 
 def _remove_partial_files(outs: list[Path]) -> None:

@@ -24,12 +24,32 @@ NATIVE_LOG = re.compile(
     rb"|[IW]\d{4} \d\d:\d\d:\d\d)"
 )
 
+# A source location as native loggers print it ("[model_load.cc:402]", "gl_context.cc:369]"),
+# anywhere in a line: two processes writing to the same pipe can splice their lines.
+NATIVE_SOURCE = re.compile(rb"[\w/.-]+\.(?:cc|cpp|h):\d+\]")
+ENV = "FORMCHECK_QUIET_NATIVE"
+
 _installed = False
 
 
 def is_native_log(line: bytes) -> bool:
     """True for a log line written by a native library (to be dropped)."""
-    return bool(NATIVE_LOG.match(line.lstrip(b"\r")))
+    line = line.lstrip(b"\r")
+    return bool(NATIVE_LOG.match(line) or NATIVE_SOURCE.search(line))
+
+
+def quiet_worker() -> None:
+    """In a worker process of a silenced run: native output goes nowhere (workers report
+    back through their results, never on stderr), so parallel workers cannot splice log
+    lines into each other's on the way through the filter."""
+    if os.environ.get(ENV) != "1":
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def _pump(read_fd: int, out_fd: int) -> None:
@@ -75,4 +95,5 @@ def silence_native_logs() -> None:
         line_buffering=True,
         write_through=True,
     )
+    os.environ[ENV] = "1"  # worker processes started from now on: see quiet_worker
     _installed = True

@@ -28,6 +28,9 @@ NOISE = re.compile(r"^(INFO:|WARNING: \[|W0000|I0000|WARNING: Logging before)", 
         (b"formcheck: No such file or folder: x.mp4.", False),
         (b"Traceback (most recent call last):", False),
         (b"INFO is a word", False),
+        (b"[model_load.cc:402] Sparsity tensors may not yet be fully supported.", True),  # spliced
+        (b"WARNING: WARNING: [model_load.cc:402] Sparsity", True),
+        (b"formcheck: [1/2] clip.mp4: 3 reps", False),
     ],
 )
 def test_native_log_lines_are_recognised(line: bytes, native: bool) -> None:
