@@ -287,6 +287,10 @@ def _ignore_sigint() -> None:
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
+    from formcheck.quiet import quiet_worker
+
+    quiet_worker()  # native log lines of workers stay off the terminal
+
 
 def _on_sigterm(signum: int, _frame: Any) -> None:
     """SIGTERM unwinds like Ctrl-C (workers stopped, temporary files removed); once only, so
@@ -406,11 +410,20 @@ def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any]
         else:
             if tty:
                 sys.stderr.write(f"Scoring {len(files)} files in {jobs} processes...\n")
+            order = {str(p[0]): i for i, p in enumerate(params)}
+            pending: dict[int, dict[str, Any]] = {}
+            finished = 0
 
             def done(r: dict[str, Any]) -> None:
-                results.append(r)
+                nonlocal finished
+                finished += 1
                 _record(store, r, args, rx)
-                _print_result(r, args.json, len(files))
+                if not args.json:  # progress as each file finishes; results in input order
+                    _print_progress(finished, len(files), r)
+                pending[order.get(str(r["path"]), len(order) + finished)] = r
+                while len(results) in pending:
+                    results.append(pending.pop(len(results)))
+                    _print_result(results[-1], args.json, len(files))
 
             # A worker that dies natively (a decoder crash) breaks the whole pool: the files it
             # left unfinished are run again one at a time, each in a pool of its own, so only
@@ -419,6 +432,9 @@ def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any]
                 if _run_pool([p], 1, done):
                     message = f"{shown(p[0])} made the video decoder crash; the file may be damaged."
                     done(_failed(p[0], message, int(ExitCode.BAD_VIDEO)))
+            for i in sorted(pending):  # any left behind a gap
+                results.append(pending.pop(i))
+                _print_result(results[-1], args.json, len(files))
     except BaseException:  # Ctrl-C or SIGTERM: remove what the stopped work half-wrote
         _remove_partial_files(outs, existed)
         raise
@@ -494,6 +510,13 @@ def _record(store: Any, r: dict[str, Any], args: argparse.Namespace, rx: dict[st
     r["summary"]["session_id"] = sid
 
 
+def _print_progress(k: int, n: int, r: dict[str, Any]) -> None:
+    name = Path(r["path"]).name
+    what = f"{len(r['session'].reps)} reps" if r["ok"] else "not scored"
+    sys.stderr.write(f"[{k}/{n}] {name}: {what}\n")
+    sys.stderr.flush()
+
+
 def _print_result(r: dict[str, Any], as_json: bool, n: int) -> None:
     from formcheck.report_text import session_text
 
@@ -549,6 +572,10 @@ def checks_table(names: list[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the command itself (not a test calling main): native log lines stay off
+        from formcheck.quiet import silence_native_logs
+
+        silence_native_logs()
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["studio"]:
         try:

@@ -18,6 +18,15 @@ from formcheck.errors import MissingInputError, UsageError
 VIEWS = ("side", "front", "oblique")
 MOMENTS = ("start", "peak", "end")
 BETTER = ("lower", "higher", "closer")
+# Joint names a check may mark on the picture -> MediaPipe landmark indices (left, right).
+JOINTS: dict[str, tuple[int, int]] = {
+    "shoulder": (11, 12),
+    "hip": (23, 24),
+    "knee": (25, 26),
+    "ankle": (27, 28),
+    "heel": (29, 30),
+    "toe": (31, 32),
+}
 DOCUMENTS = {
     "000": "000_2c2fe7a3486a5c1e.txt",
     "001": "001_3655a9a4f8da819c.txt",
@@ -55,6 +64,8 @@ class Check:
             "any": camera height does not matter.
         after: the measurement needs the moment after the rep (e.g. standing up fully), so a
             rep the clip ends on, or cuts away from, is not judged.
+        joints: where on the body the fault shows (names of :data:`JOINTS`, e.g. "knee"): the
+            annotated video and live window mark them while the check's cue is shown.
     """
 
     code: str
@@ -72,6 +83,12 @@ class Check:
     needs: tuple[str, ...] = ()
     camera: str = "any"
     after: bool = False
+    joints: tuple[str, ...] = ()
+
+    @property
+    def landmarks(self) -> tuple[int, ...]:
+        """Landmark indices (both sides) of :attr:`joints`."""
+        return tuple(i for j in self.joints for i in JOINTS[j])
 
     def limit(self, prescription: dict[str, float]) -> float:
         base = prescription[self.relative_to] if self.relative_to else 0.0
@@ -184,6 +201,10 @@ class ExerciseDef:
     report: ReportSpec | None = None
     lying: bool = False  # done lying down: the pose model sees the head on the right (orient.py)
 
+    def check_for_cue(self, cue: str | None) -> Check | None:
+        """The check whose cue is ``cue`` (the words a checker's state shows), or None."""
+        return next((c for c in self.checks if cue is not None and c.cue == cue), None)
+
     def with_prescription(self, overrides: dict[str, Any]) -> ExerciseDef:
         """A copy with prescription values replaced; unknown keys raise UsageError."""
         merged = dict(self.prescription)
@@ -261,6 +282,9 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
             raise ValueError(f"{w}: needs must name body parts of {BODY_PARTS}")
         if c.get("camera", "any") not in ("any", "level"):
             raise ValueError(f"{w}: camera must be 'any' or 'level'")
+        joints = tuple(c.get("joints", ()))
+        if any(j not in JOINTS for j in joints):
+            raise ValueError(f"{w}: joints must be names from {sorted(JOINTS)}")
         if _need(c, "source", w) not in DOCUMENTS:
             raise ValueError(f"{w}: source must be one of the documents {sorted(DOCUMENTS)}")
         checks.append(
@@ -280,6 +304,7 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
                 needs=needs,
                 camera=c.get("camera", "any"),
                 after=bool(c.get("after", False)),
+                joints=joints,
             )
         )
     if ex.get("target") not in pr:

@@ -11,21 +11,25 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from formcheck.checkers import make_checker
 from formcheck.checkers.base import Checker, Event
 from formcheck.cuts import CutDetector
-from formcheck.errors import NoPersonError
+from formcheck.errors import FormcheckError, NoPersonError
 from formcheck.landmarks import Frame, PoseSequence, mask_low_visibility
 from formcheck.session import Session, default_mode
 from formcheck.smoothing import FrameSmoother
 from formcheck.track import PersonTracker
 
+if TYPE_CHECKING:
+    from formcheck.videowrite import AnnotatedWriter
+
 MIN_VISIBILITY = 0.5
 IN_PICTURE = (0.01, 0.99)  # normalised coordinates of a point that lies inside the picture
+ANNOTATE_MAX_SIDE = 1280  # the annotated video's long side at most: memory stays flat at any size
 # Landmarks that must be in frame for each exercise (MediaPipe indices).
 REQUIRED = {
     "squat": (23, 24, 25, 26, 27, 28),
@@ -238,6 +242,7 @@ def score_video(
         MissingInputError, BadVideoError, NoPersonError, UsageError (a bad model path).
     """
     from formcheck.pose import PoseOptions, iter_poses
+    from formcheck.posture import PostureTally
     from formcheck.stills import StillKeeper
 
     scorer = Scorer(exercise, prescription)
@@ -245,8 +250,8 @@ def score_video(
     options = (PoseOptions(head_right=lying) if model is None
                else PoseOptions(model_path=Path(model), head_right=lying))
     keeper = StillKeeper(scorer.checker.d)
-    writer = None
-    tmp_video: Path | None = None
+    posture = PostureTally()
+    writer: AnnotatedWriter | None = None
     images: list[np.ndarray] = []
     worlds: list[np.ndarray] = []
     people_images: list[np.ndarray] = []
@@ -255,7 +260,7 @@ def score_video(
     title = scorer.checker.d.title
     try:
         with iter_poses(path, options=options, keep_full=annotate_to is not None,
-                        workers=pose_workers) as poses:
+                        workers=pose_workers, full_max_side=ANNOTATE_MAX_SIDE) as poses:
             info = poses.info
             aspect = info.width / info.height
             for _, frame, pose in poses:
@@ -263,6 +268,7 @@ def score_video(
                 events = scorer.update(pose.image, pose.world, t_s, aspect,
                                        people=(pose.people_image, pose.people_world))
                 keeper.offer(t_s, frame.rgb_small, scorer.image)
+                posture.offer(scorer.image, aspect)
                 for ev in events:
                     if ev.rep is not None:
                         keeper.capture(ev.rep)
@@ -274,10 +280,13 @@ def score_video(
                     t_ms.append(frame.t_ms)
                 if annotate_to is not None and frame.full_bgr is not None:
                     if writer is None:
-                        writer, tmp_video = _open_writer(annotate_to, info.fps, frame.full_bgr.shape)
-                    from formcheck.annotate import annotate
+                        writer = _open_writer(annotate_to, info.fps, frame.full_bgr.shape)
+                    from formcheck.annotate import annotate, cue_joints
 
-                    writer.write(annotate(frame.full_bgr, scorer.image, scorer.checker.state, title))
+                    st = scorer.checker.state
+                    joints = cue_joints(scorer.checker.d, st.cue)
+                    img = annotate(frame.full_bgr, scorer.image, st, title, joints)
+                    _write_annotated(writer, img)
                 if progress is not None:
                     progress(frame.index + 1, info.n_frames)
             extra = [poses.error] if poses.truncated and poses.error else []
@@ -285,11 +294,12 @@ def score_video(
         for rep in session.reps:  # a rep that completed as the video ended
             keeper.capture(rep)
         session.stills = dict(keeper.stills)
-        if writer is not None and tmp_video is not None and annotate_to is not None:
-            writer.release()
+        hint = posture.hint(scorer.checker.d) if not session.reps else None
+        if hint:  # standing when lying was expected, or the other way round
+            session.warnings.append(hint)
+        if writer is not None:
+            _write_annotated(writer, None)
             writer = None
-            os.chmod(tmp_video, default_mode())
-            os.replace(tmp_video, annotate_to)
         if landmarks_to is not None and images:
             seq = PoseSequence(
                 np.stack(images),
@@ -313,9 +323,7 @@ def score_video(
         return session
     finally:
         if writer is not None:
-            writer.release()
-        if tmp_video is not None and tmp_video.exists():
-            tmp_video.unlink()
+            writer.abort()
 
 
 def _pad_people(per_frame: list[np.ndarray]) -> np.ndarray:
@@ -327,23 +335,33 @@ def _pad_people(per_frame: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _open_writer(dest: Path, fps: float, shape: tuple[int, ...]):  # type: ignore[no-untyped-def]
-    import cv2
+def _open_writer(dest: Path, fps: float, shape: tuple[int, ...]) -> AnnotatedWriter:
+    """An H.264 writer for the annotated video (long side at most ANNOTATE_MAX_SIDE, written
+    under a temporary name); a disk that cannot take it ends in one sentence."""
+    from formcheck.videowrite import AnnotatedWriter, output_size
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".mp4", dir=dest.parent)
-    os.close(fd)
     h, w = shape[:2]
-    # H.264 plays in browsers but is missing from some OpenCV builds; mp4v always works. Trying
-    # H.264 where it is missing makes OpenCV log errors meant for developers: keep them quiet.
-    level = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
     try:
-        for codec in ("avc1", "mp4v"):
-            writer = cv2.VideoWriter(tmp, cv2.VideoWriter.fourcc(*codec), fps, (w, h))
-            if writer.isOpened():
-                return writer, Path(tmp)
-    finally:
-        cv2.utils.logging.setLogLevel(level)
-    Path(tmp).unlink(missing_ok=True)
-    raise OSError("Could not open a video writer for the annotated video.")
+        return AnnotatedWriter(dest, fps, output_size(w, h, ANNOTATE_MAX_SIDE), default_mode())
+    except OSError as e:
+        raise FormcheckError(f"Cannot write the annotated video {dest}: {_why(e)}.") from None
+
+
+def _write_annotated(writer: AnnotatedWriter, img: np.ndarray | None) -> None:
+    """Write one frame (None: finish the file and rename it); OSError -> one sentence."""
+    try:
+        if img is None:
+            writer.close()
+        else:
+            writer.write(img)
+    except OSError as e:
+        writer.abort()
+        raise FormcheckError(f"Cannot write the annotated video {writer.dest}: {_why(e)}.") from None
+
+
+def _why(e: OSError) -> str:
+    import errno
+
+    if e.errno == errno.ENOSPC:
+        return "the disk is full"
+    return str(e.strerror or e).rstrip(".").lower()

@@ -470,13 +470,14 @@ class PoseStream:
 
     def __init__(self, path: str | Path, *, options: PoseOptions | None = None,
                  max_side: int = 640, keep_full: bool = False,
-                 decode_threads: int | None = None, workers: int | None = None) -> None:
+                 decode_threads: int | None = None, workers: int | None = None,
+                 full_max_side: int = 0) -> None:
         options = options if options is not None else PoseOptions()
         if workers is not None and workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self.workers = 1 if options.tracking else (workers or default_pose_workers())
         self._reader = FrameReader(path, max_side=max_side, keep_full=keep_full,
-                                   decode_threads=decode_threads)
+                                   decode_threads=decode_threads, full_max_side=full_max_side)
         self.info = self._reader.info
         self._orienter = (
             Orienter(self.info.width / self.info.height)
@@ -527,9 +528,10 @@ class PoseStream:
 
 def iter_poses(path: str | Path, *, options: PoseOptions | None = None, max_side: int = 640,
                keep_full: bool = False, decode_threads: int | None = None,
-               workers: int | None = None) -> PoseStream:
+               workers: int | None = None, full_max_side: int = 0) -> PoseStream:
     """Run the pose model over a video file; see :class:`PoseStream` (iterate it for
-    ``(info, frame, result)`` tuples). ``max_side``, ``keep_full`` and ``decode_threads`` are
+    ``(info, frame, result)`` tuples). ``max_side``, ``keep_full``, ``full_max_side`` and
+    ``decode_threads`` are
     :class:`~formcheck.video.FrameReader`'s; ``workers`` is the number of pose models working
     side by side (None: :func:`default_pose_workers`; always 1 with ``PoseOptions.tracking``).
 
@@ -540,7 +542,7 @@ def iter_poses(path: str | Path, *, options: PoseOptions | None = None, max_side
                 ...
     """
     return PoseStream(path, options=options, max_side=max_side, keep_full=keep_full,
-                      decode_threads=decode_threads, workers=workers)
+                      decode_threads=decode_threads, workers=workers, full_max_side=full_max_side)
 
 
 def pose_sequence(path: str | Path, *, options: PoseOptions | None = None,

@@ -1,9 +1,16 @@
-"""The readable rep table printed at the end of ``formcheck score``."""
+"""The readable rep table printed at the end of ``formcheck score`` (and ``formcheck live``).
+
+It uses the same words as the reports: a fault is named by its check's label ("knees over
+toes"), each cue has its own line, and a metric is shown only for a rep whose view let one of
+its checks run (a front view shows no trunk angle). Checks skipped for the same reason are
+listed on one line.
+"""
 
 from __future__ import annotations
 
 import math
 
+from formcheck.definitions import Check, ExerciseDef, load
 from formcheck.session import Session
 
 # Per exercise: (metric, column title, format) shown in the table.
@@ -11,11 +18,11 @@ COLUMNS = {
     "squat": [
         ("knee_min_deg", "knee", "{:.0f}°"),
         ("trunk_lean_max_deg", "trunk", "{:.0f}°"),
-        ("descent_s", "down", "{:.1f}s"),
-        ("ascent_s", "up", "{:.1f}s"),
+        ("descent_s", "down", "{:.1f} s"),
+        ("ascent_s", "up", "{:.1f} s"),
     ],
-    "bridge": [("hip_line_top_deg", "hip line", "{:.0f}°"), ("hold_s", "hold", "{:.1f}s")],
-    "clamshell": [("opening_max_deg", "opening", "{:.0f}°"), ("hold_s", "hold", "{:.1f}s")],
+    "bridge": [("hip_line_top_deg", "hip line", "{:.0f}°"), ("hold_s", "hold", "{:.1f} s")],
+    "clamshell": [("opening_max_deg", "opening", "{:.0f}°"), ("hold_s", "hold", "{:.1f} s")],
 }
 
 
@@ -23,29 +30,80 @@ def _fmt(v: float | None, f: str) -> str:
     return "-" if v is None or not math.isfinite(v) else f.format(v)
 
 
+def _definition(exercise: str) -> ExerciseDef | None:
+    try:
+        return load(exercise)
+    except Exception:  # an unknown exercise in an old file: codes stand in for words
+        return None
+
+
+def _label(d: ExerciseDef | None, code: str) -> str:
+    check = _check(d, code)
+    return check.label if check is not None else code.replace("_", " ")
+
+
+def _check(d: ExerciseDef | None, code: str) -> Check | None:
+    return next((c for c in d.checks if c.code == code), None) if d is not None else None
+
+
+def shown_in_view(d: ExerciseDef | None, metric: str, view: str) -> bool:
+    """False when every check of ``metric`` needs another camera view than ``view`` (the
+    number was not checked, so it is not shown); True for metrics no check uses."""
+    if d is None:
+        return True
+    checks = [c for c in d.checks if c.metric == metric]
+    return not checks or any(view in c.views for c in checks)
+
+
 def rep_table(s: Session) -> str:
+    d = _definition(s.exercise)
     cols = COLUMNS.get(s.exercise, [])
     head = ["rep", "time", *[c[1] for c in cols], "to work on"]
+    right = [True, True, *[True] * len(cols), False]  # numbers right-aligned, words left
     rows = []
     for r in s.reps:
         side = f" {r.side[0].upper()}" if r.side else ""
         rows.append(
             [
                 f"{r.index}{side}",
-                f"{r.start_s:5.1f}-{r.end_s:.1f}s",
-                *[_fmt(r.metrics.get(m), f) for m, _, f in cols],
-                ", ".join(f.code for f in r.faults) or "good",
+                f"{r.start_s:.1f}–{r.end_s:.1f} s",
+                *[
+                    _fmt(r.metrics.get(m), f) if shown_in_view(d, m, r.view) else "-"
+                    for m, _, f in cols
+                ],
+                ", ".join(_label(d, f.code) for f in r.faults) or "good",
             ]
         )
-    widths = [
-        max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(head)
-    ]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
-    return "\n".join(lines)
+    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(head)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right, strict=True)
+        ).rstrip()
+
+    return "\n".join([line(head), *(line(row) for row in rows)])
+
+
+def skipped_lines(s: Session, d: ExerciseDef | None = None) -> list[str]:
+    """One short line per reason a check was skipped: "Not checked: stance width, knee tracking
+    (film from the front)."."""
+    d = d if d is not None else _definition(s.exercise)
+    groups: dict[str, list[str]] = {}
+    for code, why in s.skipped_checks.items():
+        check = _check(d, code)
+        label = _label(d, code)
+        if check is not None and why == check.skip_reason():
+            where = why.split(" to check ")[0]  # "Film from the front"
+            key = where[0].lower() + where[1:]
+        else:
+            key = why.rstrip(".")
+            key = key[0].lower() + key[1:] if key else key
+        groups.setdefault(key, []).append(label)
+    return [f"Not checked: {', '.join(labels)} ({why})." for why, labels in groups.items()]
 
 
 def session_text(s: Session, written: list[str]) -> str:
+    d = _definition(s.exercise)
     by_side = s.reps_by_side()
     count = f"{len(s.reps)} reps" + (
         f" ({', '.join(f'{k} {v}' for k, v in sorted(by_side.items()))})" if by_side else ""
@@ -58,9 +116,9 @@ def session_text(s: Session, written: list[str]) -> str:
         for f in r.faults:
             cues.setdefault(f.code, f"{f.message} (doc {f.source})")
     if cues:
-        out.append("Cues: " + " ".join(cues.values()))
-    for code, why in s.skipped_checks.items():
-        out.append(f"Not checked ({code}): {why}")
+        out.append("Cues:")
+        out += [f"  - {_label(d, code)}: {cue}" for code, cue in cues.items()]
+    out += skipped_lines(s, d)
     for w in s.warnings:
         out.append(f"Note: {w}")
     if written:

@@ -411,6 +411,8 @@ class FrameReader:
         path: the video file; checked with :func:`probe` at construction (so errors come early).
         max_side: long side of ``rgb_small`` in pixels (frames are never enlarged).
         keep_full: also hand out the full-resolution BGR frame (more memory and copying).
+        full_max_side: with ``keep_full``, reduce that frame to this long side (0: full size),
+            so frames in the queue stay small whatever the video's resolution.
         queue_size: frames decoded ahead at most; bounds memory.
         decode_threads: FFmpeg decoding threads; None for :func:`default_decode_threads`
             (one fewer than the CPUs, so decoding does not slow down pose inference), 0 for
@@ -427,7 +429,8 @@ class FrameReader:
     """
 
     def __init__(self, path: str | Path, *, max_side: int = 640, keep_full: bool = False,
-                 queue_size: int = 8, decode_threads: int | None = None) -> None:
+                 queue_size: int = 8, decode_threads: int | None = None,
+                 full_max_side: int = 0) -> None:
         if max_side < 16:
             raise ValueError(f"max_side must be at least 16 pixels, got {max_side}")
         if queue_size < 1:
@@ -435,6 +438,7 @@ class FrameReader:
         self.info = probe(path)
         self.max_side = max_side
         self.keep_full = keep_full
+        self.full_max_side = full_max_side
         self.decode_threads = (
             default_decode_threads() if decode_threads is None else max(0, decode_threads)
         )
@@ -543,6 +547,9 @@ class FrameReader:
             rgb = np.ascontiguousarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
             full = None
             if self.keep_full:
+                fsize = reduced_size(w, h, self.full_max_side) if self.full_max_side else (w, h)
+                if fsize != (w, h):
+                    bgr = cv2.resize(bgr, fsize, interpolation=cv2.INTER_AREA)
                 full = cv2.rotate(bgr, rotate) if rotate is not None else bgr
             t_ms = stamps.next(index, cap.get(cv2.CAP_PROP_POS_MSEC))
             if not self._put(DecodedFrame(index, t_ms, rgb, full)):

@@ -154,4 +154,4 @@ def test_realdata_trace_through_cli(tmp_path: Path, capsys: pytest.CaptureFixtur
     )
     text = capsys.readouterr().out
     assert rc == 0
-    assert "5 reps" in text and "short_hold" in text and "Hold at the top a little longer." in text
+    assert "5 reps" in text and "hold at the top" in text and "Hold at the top a little longer." in text

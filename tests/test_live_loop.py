@@ -126,17 +126,15 @@ def test_reps_are_saved_as_they_complete(tmp_path: Path) -> None:
     counts = [n for _, n, _ in seen]
     assert counts == sorted(counts)
     final = session_of(out)
-    # The file is a camera that stops before the set of 10 is done.
-    assert proc.returncode == 7
-    assert final["ended"] == "camera lost"
+    # The file ends before the set of 10 is done: a video played to its end is a normal end
+    # (not a camera lost).
+    assert proc.returncode == 0, stderr
+    assert final["ended"] == "complete"
     assert final["rep_count"] == len(truth["reps"])
     assert final["exercise"] == "squat" and final["format"] == "formcheck-session"
     assert len(final["trace"]["t_s"]) == final["n_frames"] > 100
-    assert stderr.strip().splitlines()[-1] == (
-        f"formcheck: The video {clip.name} ended; {final['rep_count']} completed reps saved in "
-        f"{next(out.glob('live-*'))}."
-    )
-    assert "squat" in stdout and "Saved:" in stdout
+    assert "camera" not in stderr.lower()
+    assert "squat" in stdout and f"Saved: {next(out.glob('live-*'))}" in stdout
 
 
 def test_file_that_stops_mid_set_keeps_completed_reps(tmp_path: Path) -> None:
@@ -154,13 +152,13 @@ def test_file_that_stops_mid_set_keeps_completed_reps(tmp_path: Path) -> None:
         text=True,
         timeout=600,
     )
-    assert r.returncode == 7, r.stderr
+    assert r.returncode == 0, r.stderr  # a file that ends is the end of the set, not a lost camera
     s = session_of(out)
-    assert s["ended"] == "camera lost"
+    assert s["ended"] == "complete"
     assert s["rep_count"] == len(done_before), (s["reps"], done_before)
     for live, lab in zip(s["reps"], done_before, strict=True):
         assert live["start_s"] - 0.3 <= lab["peak_s"] <= live["end_s"] + 0.3
-    assert f"{len(done_before)} completed reps saved in" in r.stderr
+    assert f"{len(done_before)} reps" in r.stdout and "Saved:" in r.stdout
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])

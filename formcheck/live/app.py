@@ -118,6 +118,14 @@ def ask_pain(when: str, stream: Any = None) -> int | None:
     return None
 
 
+def starting_screen(title: str, source: str, size: tuple[int, int] = (1280, 720)) -> Any:
+    """The first picture in the window, shown at once: what is starting."""
+    from formcheck.live.overlay import GREY, WHITE, summary_screen
+
+    what = "Starting camera…" if source.startswith("camera") else "Starting…"
+    return summary_screen(None, [(what, 1.6, WHITE), (title, 1.0, GREY), (source, 0.6, GREY)], size)
+
+
 def _say(msg: str) -> None:
     print(f"formcheck: {msg}", file=sys.stderr, flush=True)
 
@@ -163,23 +171,40 @@ def _run(args: argparse.Namespace) -> int:
 def _run_set(args: argparse.Namespace, rx: dict[str, Any] | None, d: Any, source: Any, store: Any) -> int:
     from datetime import datetime
 
-    from formcheck.live.loop import LiveConfig, LiveLoop, install_signal_handlers, restore_signal_handlers
-    from formcheck.live.recorder import IN_PROGRESS, Recorder, Snapshot, completed_sets_today, session_dir
-    from formcheck.live.voice import Voice
+    from formcheck.live.recorder import completed_sets_today
     from formcheck.live.window import Window
-    from formcheck.pose import PoseEstimator
-    from formcheck.report_text import session_text
 
-    pain_before = ask_pain("right now, before the set") if args.ask_pain else None
     now = datetime.now()
     set_no = completed_sets_today(args.out, args.exercise, now) + 1
     sets = int(d.prescription.get("sets", 1) or 1)
     title = f"formcheck - {d.title} - set {set_no} of {sets}"
     target = int(d.prescription.get("reps", 0) or 0)
-    estimator = PoseEstimator(pose_options(args.model))
+    # The window opens first and says what is happening while the model loads and the camera
+    # starts (about 2 s), and asks for pain there: the person is on the mat, not at the keyboard.
+    window = Window(title, headless=args.headless)
+    in_window = args.ask_pain and not args.headless
     try:
-        window = Window(title, headless=args.headless)
+        if in_window:
+            from formcheck.live.pain import ask_pain_in_window
+
+            pain_before = ask_pain_in_window(window, "right now, before the set")
+        else:
+            pain_before = ask_pain("right now, before the set") if args.ask_pain else None
+        window.show(starting_screen(d.title, source.name))
+        # Loaded while the start screen shows (the pose model alone takes about a second).
+        from formcheck.live.loop import LiveConfig, LiveLoop, install_signal_handlers, restore_signal_handlers
+        from formcheck.live.recorder import IN_PROGRESS, Recorder, Snapshot, session_dir
+        from formcheck.live.voice import Voice
+        from formcheck.pose import PoseEstimator
+        from formcheck.report_text import session_text
+
+        estimator = PoseEstimator(pose_options(args.model))
+    except BaseException:
+        window.close()
+        raise
+    try:
         try:
+            window.show(starting_screen(d.title, source.name))
             source.start()  # CameraError: no camera, busy, or no picture
             out_dir = session_dir(args.out, args.exercise, now)
             voice = Voice(muted=args.mute, notify=_say)
@@ -200,6 +225,7 @@ def _run_set(args: argparse.Namespace, rx: dict[str, Any] | None, d: Any, source
                 headless=args.headless,
                 max_seconds=args.max_seconds,
                 summary_s=args.summary_seconds,
+                ask_pain=in_window and store is not None,
             )
             loop = LiveLoop(cfg, source, estimator, window, voice, recorder)
             try:
@@ -222,8 +248,8 @@ def _run_set(args: argparse.Namespace, rx: dict[str, Any] | None, d: Any, source
     if result.session is not None and result.ended != "interrupted":
         print(session_text(result.session, [str(p) for p in result.paths]), flush=True)
     if store is not None and result.session is not None and result.session.reps:
-        pain_after = None
-        if args.ask_pain and result.ended != "interrupted":
+        pain_after = result.pain_after
+        if args.ask_pain and not in_window and result.ended != "interrupted":
             try:
                 pain_after = ask_pain("now, after the set")
             except KeyboardInterrupt:

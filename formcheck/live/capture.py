@@ -104,6 +104,7 @@ class Source:
         self.ended = threading.Event()
         self.end_reason: str | None = None
         self.message: str | None = None
+        self.truncated = False  # a file that broke off before its end (not a normal end)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._seq = 0
@@ -196,6 +197,7 @@ class FileSource(Source):
                         continue
                     short = self.n_frames > 0 and in_file < self.n_frames - max(2, self.n_frames // 100)
                     why = "breaks off (damaged or cut file)" if short else "ended"
+                    self.truncated = short
                     self._end("eof", f"The video {self.path.name} {why}.")
                     return
                 in_file += 1

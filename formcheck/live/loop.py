@@ -31,6 +31,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from formcheck.annotate import cue_joints
 from formcheck.checkers.base import CheckerState, Event
 from formcheck.errors import ExitCode
 from formcheck.live.capture import Captured, Source
@@ -258,6 +259,7 @@ class LiveConfig:
         summary_s: how long the summary screen stays (a key closes it sooner).
         max_side: long side of the frame handed to the pose model (pixels).
         display_height: frames are shown this high (readable from 2-3 m); 0 = as captured.
+        ask_pain: after the summary, ask in the window for a pain score (kept in the result).
     """
 
     exercise: str
@@ -269,6 +271,7 @@ class LiveConfig:
     summary_s: float = 8.0
     max_side: int = 640
     display_height: int = 720
+    ask_pain: bool = False
 
 
 @dataclass
@@ -281,6 +284,7 @@ class LiveResult:
     paths: list[Path]
     stats: Stats
     error: BaseException | None = None
+    pain_after: int | None = None
 
     @property
     def exit_code(self) -> int:
@@ -311,6 +315,9 @@ class LiveLoop:
             source, estimator, self.scorer, self.guide, recorder, self.stats, config.max_side
         )
         self.policy = SpeechPolicy()
+        self._t0 = time.monotonic()
+        if recorder is not None:
+            recorder.transcript = self.transcript
         self.stop_reason: str | None = None  # set from a signal handler
         self._ready_until = -1.0
         self._user_paused = False
@@ -318,6 +325,11 @@ class LiveLoop:
         self._last_frame: np.ndarray | None = None
 
     # -- helpers ---------------------------------------------------------------------------
+    def transcript(self) -> list[dict[str, Any]]:
+        """What the voice said, on the session's clock (seconds from the first analysed frame)."""
+        origin = self.worker.t_origin if self.worker.t_origin is not None else self._t0
+        return [{"t_s": round(t - origin, 2), "text": text} for t, text in list(self.voice.transcript)]
+
     def request_stop(self, reason: str) -> None:
         if self.stop_reason is None:
             self.stop_reason = reason
@@ -366,6 +378,8 @@ class LiveLoop:
                 if said:
                     self._spoken_guide = cue
                     self.voice.say(said)
+            elif pose.state.phase != "setup" and self.voice.pending == 0:
+                self.voice.say(self.policy.due(now))  # a fault cue that had to wait
         self.stats.max_voice_pending = max(self.stats.max_voice_pending, self.voice.pending)
         return done
 
@@ -391,7 +405,10 @@ class LiveLoop:
         guide = pose.guide if pose is not None else GuideState("Step into view of the camera.", 1)
         if self._user_paused:
             guide = GuideState(None, 0)  # the banner says what to do
+        state = pose.state if pose is not None else None
+        joints = cue_joints(self.scorer.checker.d, state.cue) if state is not None else ()
         return OverlayInfo(
+            joints=joints,
             title=self.cfg.title,
             target_reps=self.cfg.target_reps,
             guide_cue=guide.cue,
@@ -446,6 +463,8 @@ class LiveLoop:
                 if self.source.ended.is_set():
                     latest = self.source.slot.latest()
                     if latest is None or latest.seq <= shown:
+                        if self.source.end_reason == "eof" and not self.source.truncated:
+                            return "complete", None  # a video file played to its end
                         return "camera lost", self.source.message
                 self._key(self.window.poll(5))
                 if self._handle_events(time.monotonic()):
@@ -511,6 +530,11 @@ class LiveLoop:
         if not self.window.headless and ended not in ("interrupted", "window closed", "error"):
             with contextlib.suppress(KeyboardInterrupt):
                 self._summary(result)
+                if self.cfg.ask_pain and session is not None and session.reps and not self.window.closed:
+                    from formcheck.live.pain import ask_pain_in_window
+
+                    size = (1280, self.cfg.display_height or 720)
+                    result.pain_after = ask_pain_in_window(self.window, "now, after the set", size)
         self.window.close()
         self.voice.wait_idle(timeout=4.0 if not self.window.headless else 0.5)
         self.voice.stop()
@@ -530,10 +554,14 @@ class LiveLoop:
         lines = summary_lines(result, self.cfg)
         last = self._display_copy(self._last_frame) if self._last_frame is not None else None
         img = summary_screen(last, lines, (1280, self.cfg.display_height or 720))
-        deadline = time.monotonic() + self.cfg.summary_s
+        t_shown = time.monotonic()
+        deadline = t_shown + self.cfg.summary_s
         self.window.show(img)
-        while time.monotonic() < deadline and self.stop_reason is None:
-            if self.window.poll(50) is not None or self.window.closed:
+        reason = self.stop_reason  # "stopped by user" after q: the summary still shows
+        while time.monotonic() < deadline and self.stop_reason == reason:
+            key = self.window.read_key(50)
+            # A key closes it, but not the one that ended the set still bouncing (0.5 s grace).
+            if (key is not None and time.monotonic() - t_shown > 0.5) or self.window.closed:
                 break
 
 
@@ -573,7 +601,7 @@ def summary_lines(result: LiveResult, cfg: LiveConfig) -> list[tuple[str, float,
     if result.message:
         lines.append((result.message, 0.7, GREY))
     if result.paths:
-        lines.append((f"Saved: {result.paths[0].parent}", 0.65, GREY))
+        lines.append((f"Saved in {result.paths[0].parent.name}", 0.65, GREY))  # full path: terminal
     lines.append(("Press any key to close.", 0.6, GREY))
     return lines
 

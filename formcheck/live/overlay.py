@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from formcheck.annotate import draw_skeleton
+from formcheck.annotate import draw_skeleton, mark_joints
 from formcheck.checkers.base import CheckerState
+from formcheck.textdraw import draw_text, text_size
 
-FONT = cv2.FONT_HERSHEY_SIMPLEX
 WHITE = (255, 255, 255)
 GREY = (170, 170, 170)
 GREEN = (90, 210, 90)
@@ -40,6 +40,8 @@ class OverlayInfo:
         banner: a big centred word or two ("READY - GO!", "PAUSED"), or None.
         banner_sub: a smaller line under the banner.
         voice_note: "MUTED", "NO VOICE" or None.
+        joints: landmarks the checker's cue is about (ringed while it shows), see
+            :func:`formcheck.annotate.cue_joints`.
     """
 
     title: str = ""
@@ -49,6 +51,7 @@ class OverlayInfo:
     banner: str | None = None
     banner_sub: str | None = None
     voice_note: str | None = None
+    joints: tuple[int, ...] = ()
 
 
 def scale_for(shape: tuple[int, ...]) -> float:
@@ -56,22 +59,26 @@ def scale_for(shape: tuple[int, ...]) -> float:
     return max(0.5, min(h, w) / 600)
 
 
+def _px(scale: float) -> int:
+    """Font size in pixels for a text scale (1.0: capitals about 22 px high)."""
+    return max(8, round(30 * scale))
+
+
 def _text(
     img: np.ndarray,
     text: str,
     org: tuple[int, int],
     scale: float,
-    color=WHITE,  # type: ignore[no-untyped-def]
+    color: tuple[int, int, int] = WHITE,
     thickness: int | None = None,
 ) -> None:
-    th = thickness if thickness is not None else max(1, round(scale * 2))
-    cv2.putText(img, text, org, FONT, scale, color, th, cv2.LINE_AA)
+    """``text`` with its baseline starting at ``org``, drawn by :func:`formcheck.textdraw.draw_text`
+    (DejaVu Sans Bold with a dark outline from the same glyphs; ``thickness`` is ignored)."""
+    draw_text(img, text, org, _px(scale), color)
 
 
 def _size(text: str, scale: float, thickness: int | None = None) -> tuple[int, int]:
-    th = thickness if thickness is not None else max(1, round(scale * 2))
-    (w, h), _ = cv2.getTextSize(text, FONT, scale, th)
-    return w, h
+    return text_size(text, _px(scale))
 
 
 def _shade(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, keep: float = 0.3) -> None:
@@ -145,6 +152,8 @@ def draw_overlay(
     pad = int(14 * s)
     if image_lm is not None:
         draw_skeleton(img, image_lm)
+        if info.joints and state.cue and state.phase != "setup":
+            mark_joints(img, image_lm, info.joints)
 
     # Count panel, top left.
     panel = count_panel(state, info.target_reps, s)

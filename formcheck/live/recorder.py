@@ -11,6 +11,7 @@ be written. ``ended`` is "in progress" until the final write.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,23 @@ from formcheck.pipeline import Scorer, quality_warnings
 from formcheck.session import Session
 
 IN_PROGRESS = "in progress"
+
+
+@dataclass
+class LiveSession(Session):
+    """A live set's session: a :class:`Session` plus what the voice said.
+
+    Attributes:
+        spoken: ``{"t_s": seconds from the set's start, "text": the line}`` in the order said;
+            saved as ``spoken`` in ``session.json``.
+    """
+
+    spoken: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = super().to_dict()
+        d["spoken"] = [dict(x) for x in self.spoken]
+        return d
 
 
 @dataclass
@@ -41,6 +59,7 @@ class Snapshot:
     trace_sig: list[float]
     extra_warnings: list[str] = field(default_factory=list)
     stills: dict[str, bytes] = field(default_factory=dict)
+    spoken: list[dict[str, Any]] = field(default_factory=list)  # see LiveSession.spoken
 
     @classmethod
     def take(cls, scorer: Scorer, stills: dict[str, bytes] | None = None) -> Snapshot:
@@ -82,7 +101,7 @@ def build_session(
     )
     views = [r.view for r in snap.reps] or [snap.view]
     view = max(set(views), key=views.count)
-    return Session(
+    return LiveSession(
         exercise=exercise,
         source=source,
         view=view,
@@ -102,6 +121,7 @@ def build_session(
             "signal": _clean(snap.trace_sig),
         },
         stills=dict(snap.stills),
+        spoken=[dict(x) for x in snap.spoken],
     )
 
 
@@ -167,6 +187,8 @@ class Recorder:
             created=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         self.notify = notify
+        # Set by the live loop: what the voice has said so far, as LiveSession.spoken.
+        self.transcript: Callable[[], list[dict[str, Any]]] | None = None
         self.writes = 0
         self.error: str | None = None
         self._pending: Snapshot | None = None
@@ -181,6 +203,8 @@ class Recorder:
         return [self.out_dir / "session.json", self.out_dir / "reps.csv"]
 
     def session(self, snap: Snapshot, ended: str) -> Session:
+        if self.transcript is not None and not snap.spoken:
+            snap.spoken = self.transcript()
         return build_session(snap, ended=ended, **self._meta)
 
     def request(self, snap: Snapshot) -> None:

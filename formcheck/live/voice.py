@@ -2,12 +2,16 @@
 
 :class:`SpeechPolicy` decides *what* to say and when (pure, clock passed in, so it is tested
 without audio): rep numbers always; at most one cue every ``cue_gap_s``; never the same cue
-again within ``repeat_gap_s``; now and then a praise line after a clean rep.
+again within ``repeat_gap_s``; now and then a praise line after a clean rep. A fault cue that
+comes too soon after another is owed, not lost: the most important one owed is said at the
+next chance (:meth:`SpeechPolicy.due`).
 
-:class:`Voice` says it. The engine is ``pyttsx3``, which wraps espeak-ng on Linux, SAPI5 on
-Windows and NSSpeechSynthesizer on macOS. On Linux formcheck has pyttsx3's espeak driver
-synthesise each line to a WAV file and plays that with ``aplay`` (or ``paplay`` / ``pw-play``),
-so a missing audio device is noticed (the player fails) instead of passing silently. Only the
+:class:`Voice` says it, and keeps a transcript (when each line began, and what it said) that
+the live recorder saves with the session. On Linux each line is synthesised to a WAV file by
+the ``espeak-ng`` command (:class:`EspeakCli`; pyttsx3's espeak driver where the command is
+missing) and played with ``aplay`` from alsa-utils (or ``paplay`` / ``pw-play``), so a missing
+audio device is noticed (the player fails) instead of passing silently. Elsewhere ``pyttsx3``
+speaks with SAPI5 (Windows) or NSSpeechSynthesizer (macOS). Only the
 newest line waits to be spoken: a line still waiting when a newer one comes is dropped, so
 speech never lags behind the set. When no engine or no audio output exists, it says so once
 and carries on silent. :meth:`Voice.mute` toggles it (the ``m`` key).
@@ -23,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import wave
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -49,11 +54,17 @@ class SpeechPolicy:
         repeat_gap_s: float = 20.0,
         praise_every: int = 3,
         praise_gap_s: float = 12.0,
+        owed_for_s: float = 15.0,
     ) -> None:
         self.cue_gap_s = cue_gap_s
         self.repeat_gap_s = repeat_gap_s
         self.praise_every = praise_every
         self.praise_gap_s = praise_gap_s
+        self.owed_for_s = owed_for_s
+        # A fault cue that came while another cue was still fresh: (rank, since, text). The
+        # most important one (lowest rank: a rep's first fault is its most important) is said
+        # at the next chance, unless it has gone stale.
+        self._owed: tuple[int, float, str] | None = None
         self._last_cue_t = -1e9
         self._said: dict[str, float] = {}
         self._clean_run = 0
@@ -72,6 +83,40 @@ class SpeechPolicy:
         self._said[text] = now
         return text
 
+    def owe(self, text: str, now: float, rank: int = 0) -> None:
+        """Keep ``text`` to say at the next chance (the most important one owed is kept)."""
+        if self._owed is None or rank <= self._owed[0]:
+            self._owed = (rank, now, text)
+
+    def due(self, now: float) -> str | None:
+        """The owed cue, once a cue may be said again (and it is not stale), else None."""
+        if self._owed is None:
+            return None
+        _rank, since, text = self._owed
+        if now - since > self.owed_for_s:
+            self._owed = None
+            return None
+        said = self.cue(text, now)
+        if said is not None:
+            self._owed = None
+        return said
+
+    def fault_cue(self, messages: list[str], now: float) -> str | None:
+        """The cue to say for a rep's faults (most important first): the first not said
+        recently, if a cue may be said now; otherwise it is owed for the next chance."""
+        fresh = [
+            (i, m) for i, m in enumerate(messages) if now - self._said.get(m, -1e9) >= self.repeat_gap_s
+        ]
+        if not fresh:
+            return None
+        rank, text = fresh[0]
+        said = self.cue(text, now)
+        if said is None:
+            self.owe(text, now, rank)
+        elif self._owed is not None and self._owed[2] == said:
+            self._owed = None
+        return said
+
     def praise(self, now: float) -> str | None:
         if self._clean_run < self.praise_every or now - self._last_praise_t < self.praise_gap_s:
             return None
@@ -88,7 +133,7 @@ class SpeechPolicy:
             words = [f"{rep.index}."]
             if rep.faults:
                 self._clean_run = 0
-                extra = self.cue(rep.faults[0].message, now)
+                extra = self.fault_cue([f.message for f in rep.faults], now)
             else:
                 self._clean_run += 1
                 extra = self.praise(now)
@@ -123,6 +168,7 @@ class Voice:
 
     Attributes:
         spoken: lines actually said (or synthesised, when only recording), in order.
+        transcript: (monotonic time it began, line) of each line in ``spoken``.
         available: False once the engine or the audio output is found missing.
     """
 
@@ -143,6 +189,7 @@ class Voice:
         self.engine_factory = engine_factory
         self.player = player
         self.spoken: list[str] = []
+        self.transcript: list[tuple[float, str]] = []
         self.dropped = 0
         self.available = enabled
         self.can_play = True
@@ -258,18 +305,26 @@ class Voice:
                 if linux_espeak:
                     self._synth_and_play(engine, text)
                 else:
+                    t0 = time.monotonic()
                     engine.say(text)
                     engine.runAndWait()
-                    self.spoken.append(text)
+                    self._said(t0, text)
             except Exception as e:
                 self._unavailable(f"Speech failed ({e}); carrying on without voice.")
                 return
             finally:
                 self._busy = False
 
+    def _said(self, t0: float, text: str) -> None:
+        self.spoken.append(text)
+        self.transcript.append((t0, text))
+
     def _make_engine(self) -> Any:
         if self.engine_factory is not None:
             return self.engine_factory()
+        exe = shutil.which("espeak-ng") or shutil.which("espeak")
+        if sys.platform.startswith("linux") and exe:
+            return EspeakCli(exe)
         import pyttsx3  # imported here: optional at run time, and slow to import
 
         engine = pyttsx3.init()
@@ -281,8 +336,14 @@ class Voice:
         fd, wav = tempfile.mkstemp(prefix="formcheck-voice-", suffix=".wav")
         os.close(fd)
         try:
-            engine.save_to_file(text, wav)
-            engine.runAndWait()
+            t0 = time.monotonic()
+            for _ in range(2):  # an empty file is made again once, then the line is skipped
+                engine.save_to_file(text, wav)
+                engine.runAndWait()
+                if wav_frames(wav) > 0:
+                    break
+            else:
+                return
             self._n += 1
             if self.record_dir is not None:
                 self.record_dir.mkdir(parents=True, exist_ok=True)
@@ -307,6 +368,55 @@ class Voice:
                         self._unavailable(msg)
                         return
                     self.notify(msg)
-            self.spoken.append(text)
+            self._said(t0, text)
         finally:
             Path(wav).unlink(missing_ok=True)
+
+
+def wav_frames(path: str | Path) -> int:
+    """Audio frames in a WAV file; 0 for an empty, unfinished or unreadable one."""
+    try:
+        with wave.open(str(path), "rb") as w:
+            return w.getnframes()
+    except (OSError, EOFError, wave.Error):
+        return 0
+
+
+class EspeakCli:
+    """The espeak-ng command as a pyttsx3-like engine (``save_to_file`` + ``runAndWait``).
+
+    pyttsx3's espeak driver writes the WAV file when espeak signals the end of the message,
+    *before* adding the samples delivered in that same callback: a short line whose samples all
+    come in that last callback ("1.") is saved as an empty WAV, depending on how espeak
+    chunks the audio. The command line writes the whole file and exits, so the file is
+    complete when ``runAndWait`` returns.
+    """
+
+    def __init__(self, exe: str, rate: int = 165) -> None:
+        self.exe = exe
+        self.rate = rate
+        self._job: tuple[str, str] | None = None
+
+    def setProperty(self, name: str, value: Any) -> None:  # noqa: N802 - pyttsx3's name
+        if name == "rate":
+            self.rate = int(value)
+
+    def save_to_file(self, text: str, filename: str) -> None:
+        self._job = (text, filename)
+
+    def say(self, text: str) -> None:  # pragma: no cover - Linux uses save_to_file
+        raise NotImplementedError
+
+    def runAndWait(self) -> None:  # noqa: N802 - pyttsx3's name
+        if self._job is None:
+            return
+        text, filename = self._job
+        self._job = None
+        subprocess.run(
+            [self.exe, "-s", str(self.rate), "-w", filename, "--", text],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+            timeout=30,
+        )

@@ -1,6 +1,8 @@
 """The live window (``cv2.imshow``) and its keys; a headless stand-in for benchmarks and tests.
 
-Keys: ``q`` or Esc ends the set, space pauses and resumes, ``m`` mutes and unmutes.
+Keys: ``q`` or Esc ends the set, space pauses and resumes, ``m`` mutes and unmutes, ``f``
+switches full screen on and off (the window itself handles it, on every screen it shows).
+The window can be resized; the picture keeps its shape.
 """
 
 from __future__ import annotations
@@ -63,9 +65,11 @@ class Window:
         import cv2
 
         self._cv2 = cv2
-        cv2.namedWindow(self.NAME, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
+        cv2.namedWindow(self.NAME, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
         cv2.setWindowTitle(self.NAME, title)
         self._open = True
+        self._sized: tuple[int, int] | None = None
+        self.fullscreen = False
 
     def set_title(self, title: str) -> None:
         self.title = title
@@ -79,17 +83,45 @@ class Window:
             return None
         if self.shown > 1 and self.closed:  # imshow would open it again
             return None
+        h, w = img.shape[:2]
+        if self._sized != (w, h) and not self.fullscreen:
+            # A picture of a new size (the first one, the camera's after the start screen): the
+            # window takes its size; between such changes its size is the user's.
+            self._cv2.resizeWindow(self.NAME, w, h)
+            self._sized = (w, h)
         self._cv2.imshow(self.NAME, img)
         return self.poll(wait_ms)
 
     def poll(self, wait_ms: int = 1) -> str | None:
         """Process window events for ``wait_ms`` and return a key action, without drawing."""
+        key = self.read_key(wait_ms)
+        return _KEYS.get(key) if key is not None else None
+
+    def read_key(self, wait_ms: int = 1) -> int | None:
+        """Process window events for ``wait_ms``; the key pressed (its character code), if any.
+        ``f`` is handled here (full screen on or off) and not returned."""
         if self.headless:
             return None
         key = self._cv2.waitKeyEx(max(1, wait_ms))
-        if key < 0:
+        if key < 0 or key >= 0x10000:  # nothing, or a special key (arrows, F-keys)
             return None
-        return _KEYS.get(key & 0xFF) if (key & 0xFF) in _KEYS and key < 0x10000 else None
+        key &= 0xFF
+        if key in (ord("f"), ord("F")):
+            self.toggle_fullscreen()
+            return None
+        return key
+
+    def toggle_fullscreen(self) -> bool:
+        """Full screen on or off; returns ``fullscreen``."""
+        if self.headless or not self._open:
+            return False
+        self.fullscreen = not self.fullscreen
+        cv2 = self._cv2
+        mode = cv2.WINDOW_FULLSCREEN if self.fullscreen else cv2.WINDOW_NORMAL
+        cv2.setWindowProperty(self.NAME, cv2.WND_PROP_FULLSCREEN, mode)
+        if not self.fullscreen and self._sized is not None:
+            cv2.resizeWindow(self.NAME, *self._sized)
+        return self.fullscreen
 
     @property
     def closed(self) -> bool:

@@ -1,0 +1,128 @@
+"""The table ``formcheck score`` prints: words not codes, one cue a line, aligned columns,
+no numbers for checks the view skipped, skipped checks grouped, a hint for the wrong exercise."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck.checkers.base import Fault, Rep
+from formcheck.definitions import load
+from formcheck.posture import PostureTally
+from formcheck.report_text import rep_table, session_text
+from formcheck.session import Session
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def _fault(code: str) -> Fault:
+    c = next(c for c in load("squat").checks if c.code == code)
+    return Fault(code, c.cue, c.source, c.quote, 1.0, 0.5)
+
+
+def _session(view: str = "side") -> Session:
+    m = {"knee_min_deg": 93.0, "trunk_lean_max_deg": 27.0, "descent_s": 1.0, "ascent_s": 0.7}
+    reps = [
+        Rep(1, None, 1.1, 2.0, 3.2, view, dict(m), []),
+        Rep(2, None, 10.5, 11.0, 12.1, view, dict(m), [_fault("knees_past_toes"), _fault("heels_lifting")]),
+    ]
+    d = load("squat")
+    skipped = {c.code: c.skip_reason() for c in d.checks if view not in c.views}
+    return Session("squat", "clip.mp4", view, 30.0, 400, 13.0, reps, skipped, [], dict(d.prescription))
+
+
+def test_faults_are_named_in_words_and_each_cue_has_its_line() -> None:
+    text = session_text(_session(), [])
+    assert "knees_past_toes" not in text and "heels_lifting" not in text
+    assert "knees over toes, heels down" in text
+    lines = text.splitlines()
+    cues = [ln for ln in lines if ln.startswith("  - ")]
+    assert len(cues) == 2
+    assert cues[0].endswith("Sit back so your knees stay behind your toes. (doc 004)")
+
+
+def test_columns_line_up_with_their_headers() -> None:
+    head, *rows = rep_table(_session()).splitlines()
+    for title in ("time", "knee", "trunk"):
+        end = head.index(title) + len(title)  # numbers are right-aligned under their title
+        for row in rows:
+            assert row[end - 1] != " " and (end == len(row) or row[end] == " "), (title, row)
+    assert rows[1].split()[0] == "2" and "10.5–12.1 s" in rows[1]
+
+
+def test_front_view_shows_no_unchecked_trunk_angle() -> None:
+    table = rep_table(_session("front"))
+    head, *rows = table.splitlines()
+    col = head.index("trunk") + len("trunk") - 1
+    assert all(row[col] == "-" for row in rows)
+    assert "27°" not in table and "93°" in table
+
+
+def test_skipped_checks_are_one_line_per_reason() -> None:
+    skipped = [ln for ln in session_text(_session("front"), []).splitlines() if ln.startswith("Not checked")]
+    assert skipped == [
+        "Not checked: knees over toes, heels down, full stand (film from the side).",
+        "Not checked: back angle (film from the side or an angle).",
+    ]
+
+
+def _pose(tilt_deg: float, knee_up: float) -> np.ndarray:
+    """Landmarks of a torso tilted ``tilt_deg`` from vertical with knees ``knee_up`` torso
+    lengths above the hips (normalised image coordinates, aspect 1)."""
+    lm = np.full((33, 4), np.nan, np.float32)
+    hip = np.array([0.5, 0.6])
+    a = np.radians(tilt_deg)
+    sh = hip + 0.2 * np.array([np.sin(a), -np.cos(a)])
+    knee = np.array([0.35, 0.6 - knee_up * 0.2])
+    for i, p in [(11, sh), (12, sh), (23, hip), (24, hip), (25, knee), (26, knee)]:
+        lm[i] = (*p, 0.0, 0.99)
+    return lm
+
+
+@pytest.mark.parametrize(
+    ("exercise", "tilt", "knee_up", "want"),
+    [
+        ("squat", 85, 0.8, "Is this a bridge? Try --exercise bridge."),
+        ("squat", 85, 0.0, "Is this a clamshell? Try --exercise clamshell."),
+        ("bridge", 5, -1.0, "Is this a squat? Try --exercise squat."),
+        ("squat", 10, -1.0, None),  # standing for a squat: no hint
+        ("bridge", 80, 0.8, None),
+    ],
+)
+def test_posture_hint_for_the_wrong_exercise(
+    exercise: str, tilt: float, knee_up: float, want: str | None
+) -> None:
+    tally = PostureTally()
+    for _ in range(30):
+        tally.offer(_pose(tilt, knee_up), 1.0)
+    tally.offer(_pose(10 if tilt > 45 else 85, knee_up), 1.0)  # a moment of something else
+    hint = tally.hint(load(exercise))
+    assert hint == want or (want is not None and hint is not None and hint.endswith(want))
+
+
+def _formcheck(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("formcheck")
+    cmd = [str(exe)] if exe.is_file() else [sys.executable, "-m", "formcheck"]
+    return subprocess.run([*cmd, *args], cwd=cwd, capture_output=True, text=True, env=dict(os.environ),
+                          timeout=600)
+
+
+@pytest.mark.e2e
+def test_several_files_progress_and_input_order_and_bridge_hint(tmp_path: Path) -> None:
+    clips = [SAMPLES / "squat_side_clean.mp4", SAMPLES / "bridge_side_clean.mp4"]
+    if not all(c.is_file() for c in clips):
+        pytest.skip("bundled samples missing")
+    r = _formcheck("score", *map(str, clips), "-e", "squat", "--jobs", "2", "--no-store",
+                   "--out", str(tmp_path / "o"), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    progress = [ln for ln in r.stderr.splitlines() if ln.startswith("[")]
+    assert [ln[:5] for ln in progress] == ["[1/2]", "[2/2]"]
+    assert {ln.split("] ")[1].split(":")[0] for ln in progress} == {c.name for c in clips}
+    heads = [ln for ln in r.stdout.splitlines() if ln.endswith(" reps") and ": squat," in ln]
+    assert [h.split(":")[0] for h in heads] == [str(c) for c in clips]
+    assert "Is this a bridge? Try --exercise bridge." in r.stdout
