@@ -151,8 +151,8 @@ def draw_state(img: np.ndarray, state: CheckerState, title: str = "") -> None:
         tw, _ = text_size(title, small)
         if right[line1] + 2 * pad <= w - tw - pad:
             draw_text(img, title, (w - tw - pad, line1), small)
-    if state.cue:
-        lines = wrap(state.cue, small, w - 2 * pad, max_lines=3)
+    if state.cue_line:
+        lines = wrap(state.cue_line, small, w - 2 * pad, max_lines=3)
         cpx = min(fit_px(line, small, w - 2 * pad) for line in lines)  # the last line may be long
         step = cpx + pad
         _bar(img, h - step * len(lines) - pad, h)

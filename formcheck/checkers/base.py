@@ -137,6 +137,13 @@ class CheckerState:
     t_s: float
     cue_rep: int | None = None  # the rep the cue is about (None: a set-up hint)
 
+    @property
+    def cue_line(self) -> str | None:
+        """The cue as shown: a finished rep's cue names its rep ("Rep 3: ...")."""
+        if self.cue and self.cue_rep is not None:
+            return f"Rep {self.cue_rep}: {self.cue}"
+        return self.cue
+
 
 def _mid(points: np.ndarray, i: int, j: int) -> np.ndarray:
     """Midpoint of points ``i`` and ``j`` (either alone if the other is missing; NaN if both)."""

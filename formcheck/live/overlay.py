@@ -194,7 +194,7 @@ def draw_overlay(
         _text(img, hold, (right - tw, int(62 * s)), 0.9 * s, GREEN if done else WHITE)
 
     # One cue, bottom: the set-up guide's while setting up, else the checker's.
-    cue = info.guide_cue if state.phase == "setup" and info.guide_cue else state.cue
+    cue = info.guide_cue if state.phase == "setup" and info.guide_cue else state.cue_line
     if cue:
         lines = _wrap(cue, 1.0 * s, w - 2 * pad)
         line_h = int(44 * s)
