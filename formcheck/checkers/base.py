@@ -524,6 +524,7 @@ class Checker:
             self._rest += 0.05 * (s - self._rest)  # follow slow drift of the rest position
         if d >= self.c.start_delta:
             self.phase = "active"
+            self._cue_until = min(self._cue_until, t)  # the last rep's cue is over
             self._cur = _Buffer()
             # Keep the rest frames before it: the start is fixed when the rep is done.
             for item in self._pre:
@@ -573,6 +574,7 @@ class Checker:
     def _start_from_post(self, first: int) -> None:
         """Begin a new rep from the settle/turn frames ``first`` onwards (kept in ``_post``)."""
         self.phase = "active"
+        self._cue_until = min(self._cue_until, self._t)
         self._cur = _Buffer()
         self._peak_d, self._peak_t = -np.inf, self._t
         for t, v, r in list(self._post_tail())[first:]:
@@ -756,16 +758,17 @@ class Checker:
             cue=self._shown_cue,
             view=self.views.estimate.view,
             t_s=self._t,
-            cue_rep=self._cue_rep if self.phase != "setup" else None,
+            cue_rep=self._cue_rep if self.phase == "rest" else None,
         )
 
     @property
     def _shown_cue(self) -> str | None:
         """Set-up hints while setting up; a finished rep's cue until the next rep starts or
-        CUE_SHOW_S pass; nothing during a rep (a cue about the last rep would be wrong then)."""
+        CUE_SHOW_S pass; nothing during a rep or while it settles (a cue about the last rep
+        would be wrong then)."""
         if self.phase == "setup":
             return self._cue
-        if self.phase == "active" or self._t >= self._cue_until:
+        if self.phase in ("active", "settle") or self._t >= self._cue_until:
             return None
         return self._cue
 
