@@ -20,13 +20,15 @@ import threading
 # Native log lines: LiteRT/TFLite ("INFO: [file.cc:12] ...", "WARNING: [...]", "VERBOSE: ..."),
 # abseil/glog ("I0000 00:00:... file.cc:12] ...", "W1129 ..."), and abseil's own preamble.
 NATIVE_LOG = re.compile(
-    rb"^(?:(?:INFO|WARNING|VERBOSE|DEBUG): (?:\[|Created TensorFlow|All log messages|Logging before)"
-    rb"|[IW]\d{4} \d\d:\d\d:\d\d)"
+    rb"^(?:(?:INFO|WARNING|VERBOSE|DEBUG): "  # LiteRT's levels; formcheck's own lines never look so
+    rb"|[IW]\d{4} \d\d:\d\d:\d\d"
+    rb"|Stack trace:|\s+@\s+0x[0-9a-f]+\s"  # abseil's stack trace after a native warning
+    rb"|=== Source Location Trace: ===)"  # and MediaPipe's after a failed calculator
 )
 
 # A source location as native loggers print it ("[model_load.cc:402]", "gl_context.cc:369]"),
 # anywhere in a line: two processes writing to the same pipe can splice their lines.
-NATIVE_SOURCE = re.compile(rb"[\w/.-]+\.(?:cc|cpp|h):\d+\]")
+NATIVE_SOURCE = re.compile(rb"[\w/.-]+\.(?:cc|cpp|h):\d+(?:\]|\)|\s*$)")
 ENV = "FORMCHECK_QUIET_NATIVE"
 
 _installed = False

@@ -26,8 +26,8 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 CLIP = SAMPLES / "squat_side_faults_a.mp4"
 
 
-def _state(cue: str | None = None, key: float = 131.0) -> CheckerState:
-    return CheckerState("squat", "rest", 2, {}, "knee", key, 90.0, None, None, cue, "side", 5.0)
+def _state(cue: str | None = None, key: float = 131.0, rep: int | None = None) -> CheckerState:
+    return CheckerState("squat", "rest", 2, {}, "knee", key, 90.0, None, None, cue, "side", 5.0, rep)
 
 
 def _reference(shape: tuple[int, int], text: str, org: tuple[int, int], px: int) -> np.ndarray:
@@ -173,7 +173,7 @@ def test_annotated_sample_is_h264_with_the_cue_as_the_reference_draws_it(tmp_pat
     t0 = faulty.end_s  # the rep's cue is on screen after it ends, until the next one ends
     t1 = session.reps[i + 1].end_s if i + 1 < len(session.reps) else session.duration_s
     ref = np.full((480, 640, 3), 128, np.uint8)
-    draw_state(ref, _state(cue))
+    draw_state(ref, _state(cue, rep=faulty.index))  # shown as "Rep N: ..."
     band = slice(int(ref.shape[0] * 0.7), ref.shape[0])
 
     def amber(a: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ avoided where the pose stage is not what is tested: ``.npz`` traces from
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -63,9 +64,13 @@ def left_on_tmpfs(r: subprocess.CompletedProcess[str]) -> list[str]:
     return r.stdout.split("--- left:\n", 1)[1].split()
 
 
+PROGRESS = re.compile(r"^\[\d+/\d+\] ")  # "[2/3] clip.mp4: 4 reps" as each file of several finishes
+
+
 def one_sentence(stderr: str) -> str:
-    """The single ``formcheck: ...`` line on stderr; fails on a traceback or any other line."""
-    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    """The single ``formcheck: ...`` line on stderr (besides progress lines of a run over several
+    files); fails on a traceback or any other line."""
+    lines = [ln for ln in stderr.splitlines() if ln.strip() and not PROGRESS.match(ln)]
     assert "Traceback" not in stderr, stderr
     assert len(lines) == 1, stderr
     assert lines[0].startswith("formcheck: "), stderr
@@ -75,7 +80,7 @@ def one_sentence(stderr: str) -> str:
 def error_lines(stderr: str) -> list[str]:
     """Every non-empty stderr line, each one a ``formcheck: ...`` sentence (no traceback)."""
     assert "Traceback" not in stderr, stderr
-    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    lines = [ln for ln in stderr.splitlines() if ln.strip() and not PROGRESS.match(ln)]
     assert all(ln.startswith("formcheck: ") for ln in lines), stderr
     return lines
 

@@ -31,6 +31,12 @@ NOISE = re.compile(r"^(INFO:|WARNING: \[|W0000|I0000|WARNING: Logging before)", 
         (b"[model_load.cc:402] Sparsity tensors may not yet be fully supported.", True),  # spliced
         (b"WARNING: WARNING: [model_load.cc:402] Sparsity", True),
         (b"formcheck: [1/2] clip.mp4: 3 reps", False),
+        (b"Stack trace:", True),
+        (b"    @     0x7f2e3f4e20cd  absl::StatusBuilder::CreateStatusAndConditionallyLog()", True),
+        (b"=== Source Location Trace: ===", True),
+        (b"third_party/mediapipe/framework/calculator_node.cc:1014", True),
+        (b'Calculator::Process() for node "x" failed: RET_CHECK failure (third_party/a/b.cc:467) x', True),
+        (b"WARNING: Read-only tensor #1 has an unaligned buffer; copying to an aligned heap buffer.", True),
     ],
 )
 def test_native_log_lines_are_recognised(line: bytes, native: bool) -> None:
