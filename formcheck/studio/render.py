@@ -20,6 +20,9 @@ from formcheck.studio.motions import Motion, MotionParams, make_motion
 from formcheck.studio.truth import frame_angles, rep_metrics
 
 VIEWS = ("side", "front", "oblique")
+#: Framings: the whole body, or the camera closer and aimed so the feet (below mid-shin) or
+#: the head and neck fall outside the picture.
+FRAMINGS = ("whole", "feet_cut", "head_cut")
 
 
 @dataclass
@@ -39,6 +42,10 @@ class RenderParams:
         outfit: clothing and skin colours.
         floor: floor RGB; background: wall/background RGB.
         crf: H.264 quality (lower is better and bigger).
+        yaw: camera angle in degrees from the exercise's front (0) to its side (90), in place
+            of ``view`` (``None``: use ``view``). The side is the one ``facing`` picks.
+        framing: ``whole`` (fit the whole body), ``feet_cut`` (fit the body above mid-shin)
+            or ``head_cut`` (fit the body below the neck): see :data:`FRAMINGS`.
     """
 
     view: str = "side"
@@ -52,6 +59,14 @@ class RenderParams:
     floor: tuple[int, int, int] = (110, 120, 95)
     background: tuple[int, int, int] = (205, 215, 225)
     crf: int = 26
+    yaw: float | None = None
+    framing: str = "whole"
+
+    def view_label(self) -> str:
+        """``view``, or with ``yaw`` the nearest of front (0), oblique (45) and side (90)."""
+        if self.yaw is None:
+            return self.view
+        return "front" if self.yaw < 22.5 else "side" if self.yaw > 67.5 else "oblique"
 
 
 _CAM_HEIGHT = {"squat": 1.0, "bridge": 0.8, "clamshell": 1.3}
@@ -83,6 +98,29 @@ def _camera_direction(exercise: str, view: str, facing: str, lying: str | None) 
         return front
     d = side + front
     return d / np.linalg.norm(d)
+
+
+def _yaw_direction(exercise: str, yaw: float, facing: str, lying: str | None) -> np.ndarray:
+    """Like :func:`_camera_direction` for a camera ``yaw`` degrees from the front toward the side."""
+    front = _camera_direction(exercise, "front", facing, lying)
+    side = _camera_direction(exercise, "side", facing, lying)
+    a = np.radians(yaw)
+    d = np.cos(a) * front + np.sin(a) * side
+    return d / np.linalg.norm(d)
+
+
+def _framing_mask(body: Any, framing: str) -> np.ndarray:
+    """Vertices the camera fit keeps for a framing (bool per vertex of the body mesh)."""
+    seg = np.array(body.bone_segment)[body.dominant]
+    keep = np.ones(len(seg), bool)
+    if framing == "feet_cut":
+        z = body.rest_vertices[:, 2]
+        mid_shin = 0.5 * (body.skeleton.knee_l[2] + body.skeleton.ankle_l[2])
+        keep &= ~np.isin(seg, ["foot_l", "foot_r"])
+        keep &= ~(np.isin(seg, ["shin_l", "shin_r"]) & (z < mid_shin))
+    elif framing == "head_cut":
+        keep &= seg != "neck"
+    return keep
 
 
 def _look_at(eye: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -207,6 +245,9 @@ def render_clip(
 
     if rp.view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}")
+    if rp.framing not in FRAMINGS:
+        raise ValueError(f"framing must be one of {FRAMINGS}")
+    view = rp.view_label()
     body = _body(rp.phenotype)
     mp.fps = float(mp.fps)
     motion: Motion = make_motion(mp, body.skeleton)
@@ -227,11 +268,19 @@ def render_clip(
     anterior = np.stack([p.segment_rotation("pelvis") @ np.array([0.0, -1.0, 0.0]) for p in motion.poses])
 
     # Camera.
-    direction = _camera_direction(mp.exercise, rp.view, rp.facing, motion.lying_side)
+    if rp.yaw is None:
+        direction = _camera_direction(mp.exercise, rp.view, rp.facing, motion.lying_side)
+    else:
+        direction = _yaw_direction(mp.exercise, rp.yaw, rp.facing, motion.lying_side)
     cam_h = rp.cam_height if rp.cam_height is not None else _CAM_HEIGHT[mp.exercise]
     fit_from = int(np.searchsorted(motion.t, mp.lead_in_s)) if mp.lead_in == "walk_in" else 0
     sub = verts[fit_from::3, ::7].reshape(-1, 3).astype(np.float64)
-    cam = _fit_camera(sub, direction, cam_h, rp)
+    if rp.framing == "whole":
+        cam = _fit_camera(sub, direction, cam_h, rp)
+    else:
+        keep = _framing_mask(body, rp.framing)[::7]
+        fit = verts[fit_from::3, ::7][:, keep].reshape(-1, 3).astype(np.float64)
+        cam = _fit_camera(fit, direction, cam_h, rp)
     j2 = {k: project(v, cam, rp.width, rp.height) for k, v in j3.items()}
     hipmid = 0.5 * (j3["left_hip"] + j3["right_hip"])
     a2 = project(hipmid + 0.1 * anterior, cam, rp.width, rp.height) - project(
@@ -242,7 +291,7 @@ def render_clip(
 
     # Facing in the image.
     if mp.exercise == "squat":
-        if rp.view == "front":
+        if view == "front":
             facing: str | None = None
         else:
             fwd = project(hipmid[0] + 0.3 * anterior[0], cam, rp.width, rp.height)[0]
@@ -292,7 +341,12 @@ def render_clip(
 
     params = {
         "motion": {k: v for k, v in asdict(mp).items()},
-        "render": {k: v for k, v in asdict(rp).items()},
+        # yaw and framing only when set, so clips made without them stay byte-identical.
+        "render": {
+            k: v
+            for k, v in asdict(rp).items()
+            if not ((k == "yaw" and v is None) or (k == "framing" and v == "whole"))
+        },
         "codec": writer.codec,
         "floor_shift_m": round(dz, 5),
         "camera_pose": r(cam, 5),
@@ -303,7 +357,9 @@ def render_clip(
         "version": 1,
         "command": command,
         "exercise": mp.exercise,
-        "view": rp.view,
+        "view": view,
+        **({"yaw_deg": rp.yaw} if rp.yaw is not None else {}),
+        **({"framing": rp.framing} if rp.framing != "whole" else {}),
         "facing": facing,
         "fps": mp.fps if mp.fps != int(mp.fps) else int(mp.fps),
         "width": rp.width,
