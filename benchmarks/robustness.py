@@ -1,7 +1,8 @@
 """Robustness sweep in the studio: where does formcheck stay right, and does it know when not?
 
     python benchmarks/robustness.py [--slice small|full] [--exercise squat ...] [--jobs N]
-                                    [--limit N] [--no-pose-cache] [--json FILE]
+                                    [--limit N] [--no-pose-cache] [--json FILE.jsonl]
+    python benchmarks/robustness.py --report FILE.jsonl
 
 Renders studio clips (needs the ``studio`` extra) over a grid of camera height, camera angle,
 framing, body shape and tempo for every exercise, with the studio's faults on known reps,
@@ -71,7 +72,7 @@ import os
 import sys
 import time
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -446,14 +447,33 @@ def _worker_init() -> None:
         pass
 
 
-def run(cells: list[Cell], jobs: int = 1, use_pose_cache: bool = True, echo: bool = True) -> list[CellResult]:
-    """Score every cell (``jobs`` at a time), printing a line per cell as it finishes."""
+def to_json(r: CellResult) -> str:
+    return json.dumps({**asdict(r), "cell": asdict(r.cell)})
+
+
+def from_json(line: str) -> CellResult:
+    d = json.loads(line)
+    return CellResult(**{**d, "cell": Cell(**d["cell"])})
+
+
+def run(
+    cells: list[Cell],
+    jobs: int = 1,
+    use_pose_cache: bool = True,
+    echo: bool = True,
+    jsonl: Path | None = None,
+) -> list[CellResult]:
+    """Score every cell (``jobs`` at a time), printing a line per cell as it finishes and
+    appending its result to ``jsonl`` (so an interrupted sweep keeps what it did)."""
     results: list[CellResult] = []
 
     def done(r: CellResult, i: int) -> None:
         results.append(r)
         if echo:
             print(f"[{i}/{len(cells)}] {r.seconds:5.0f} s  {row(r)}", flush=True)
+        if jsonl is not None:
+            with jsonl.open("a") as f:
+                f.write(to_json(r) + "\n")
 
     if jobs <= 1:
         _worker_init()
@@ -464,7 +484,7 @@ def run(cells: list[Cell], jobs: int = 1, use_pose_cache: bool = True, echo: boo
 
         with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn"), initializer=_worker_init) as ex:
             futs = [ex.submit(score_cell, c, use_pose_cache) for c in cells]
-            for i, f in enumerate(futs, 1):
+            for i, f in enumerate(as_completed(futs), 1):
                 done(f.result(), i)
     order = {c: i for i, c in enumerate(cells)}
     results.sort(key=lambda r: order[r.cell])
@@ -581,8 +601,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=0, help="only the first N cells (0: all)")
     p.add_argument("--only-cached", action="store_true", help="skip cells not rendered yet")
     p.add_argument("--no-pose-cache", action="store_true", help="run MediaPipe even when cached")
-    p.add_argument("--json", type=Path, help="also write every cell's result here")
+    p.add_argument("--json", type=Path,
+                   help="append each cell's result to this JSON-lines file as it finishes")
+    p.add_argument("--report", type=Path, metavar="JSONL",
+                   help="only print the report of results saved with --json")
     a = p.parse_args(argv)
+    if a.report:
+        print(report([from_json(x) for x in a.report.read_text().splitlines() if x.strip()]))
+        return 0
     cells = grid(a.slice, a.exercise or ("squat", "bridge", "clamshell"))
     if a.only_cached:
         cells = [c for c in cells if (cache_dir() / f"{c.key}.json").is_file()]
@@ -590,11 +616,9 @@ def main(argv: list[str] | None = None) -> int:
         cells = cells[: a.limit]
     print(f"{len(cells)} cells ({a.slice} slice), renders in {cache_dir()}", flush=True)
     t0 = time.perf_counter()
-    results = run(cells, a.jobs, not a.no_pose_cache)
+    results = run(cells, a.jobs, not a.no_pose_cache, jsonl=a.json)
     print(f"\nswept {len(cells)} cells in {time.perf_counter() - t0:.0f} s\n")
     print(report(results))
-    if a.json:
-        a.json.write_text(json.dumps([{**asdict(r), "cell": asdict(r.cell)} for r in results], indent=1))
     return 1 if any(r.error for r in results) else 0
 
 
