@@ -19,8 +19,9 @@ Grid factors (values):
 * camera angle (yaw): 0, 15, ..., 90 degrees from the exercise's front to its side (the
   studio's front: facing the squatter, at the feet of the bridge, facing the clamshell; its
   side: side-on; 45 is the studio's ``oblique``);
-* framing: whole body, feet cut (the camera fits the body above mid-shin, so the ankles leave
-  the picture), head cut (fits the body below the neck);
+* framing: whole body, feet cut (the camera zooms so the picture's edge is at mid-shin and
+  the ankles are out), head cut (edge at the neck: the head is out while standing; a squatter's
+  head comes back into the picture at the bottom, as with a phone set up that way);
 * body: ``avg`` (anny's average body) and ``short_heavy`` (gender 0.1, weight 0.8,
   height 0.3, proportions 0.3, other clothes);
 * tempo: ``slow`` and ``quick`` (per exercise, see :data:`TEMPOS`; never quicker than the
@@ -183,7 +184,9 @@ class Cell:
 
     @property
     def key(self) -> str:
-        blob = json.dumps({"v": CACHE_VERSION, "args": self.args()})
+        # Cut framings: renders before the studio zoomed for them (v1) are not reused.
+        cut = {} if self.framing == "whole" else {"cut": 2}
+        blob = json.dumps({"v": CACHE_VERSION, "args": self.args(), **cut})
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     @property
