@@ -42,9 +42,9 @@ Grid factors (values):
 * framing block: feet cut and head cut at every height and at 0, 45 and 90 degrees, with
   (body, tempo) rotating through all four pairs: 24 clips;
 
-so 80 clips per exercise, 240 in all, run in an interleaved order (exercises in turn, a
-stride through each one's cells) so that ``--limit N`` or an interrupted sweep still spreads
-over the whole grid. Camera placement is the issue's main question, so it
+so 80 clips per exercise, 240 in all, run coarse to fine (front and side cameras at every
+height first, see :func:`_spread`) so that ``--limit N`` or an interrupted sweep is a coarser
+grid rather than a corner of it. Camera placement is the issue's main question, so it
 gets the full product; body and tempo matter less and are balanced rather than crossed with
 everything; the cut framings are checked at the three views the checks distinguish. Clips
 are 7-22 s (about 430 frames on average, 100k frames in all): on 2 idle cores with renders
@@ -226,8 +226,11 @@ def grid(slice_: str = "full", exercises: Iterable[str] = ("squat", "bridge", "c
                     if (ih + iy) % 2 == 0
                     else [("avg", "quick"), ("short_heavy", "slow")]
                 )
-                for body, tempo in pairs:
-                    cells.append(Cell(ex, h, y, "whole", body, tempo, n))
+                if (ih // 2 + iy) % 2:
+                    pairs.reverse()  # so the first clips of the cameras take all four pairs
+                for k, (body, tempo) in enumerate(pairs):
+                    # Plans vary along every row and column of the camera grid.
+                    cells.append(Cell(ex, h, y, "whole", body, tempo, iy + 2 * ih + k))
                     n += 1
         k = 0
         for framing in ("feet_cut", "head_cut"):
@@ -241,20 +244,33 @@ def grid(slice_: str = "full", exercises: Iterable[str] = ("squat", "bridge", "c
 
 
 def _spread(cells: list[Cell]) -> list[Cell]:
-    """Run order: exercises in turn, each stepping through its cells with a stride coprime
-    to their number, so a ``--limit`` prefix or an interrupted sweep still covers the grid."""
-    by_ex: dict[str, list[Cell]] = {}
+    """Run order, coarse to fine, so that a ``--limit`` prefix or an interrupted sweep is a
+    coarser grid rather than a corner of it: first front (0) and side (90) cameras at the
+    extreme heights, then at the level ones, then 45 degrees; then the cut framings; then each
+    camera's second clip; then 15/75 and 30/60 degrees. Exercises take turns throughout."""
+    height_rank = {"floor": 0, "overhead": 1, "hip": 2, "chest": 3}
+    ex_rank = {"squat": 0, "bridge": 1, "clamshell": 2}
+    first: set[Cell] = set()
+    seen: set[tuple[str, str, int, str]] = set()
     for c in cells:
-        by_ex.setdefault(c.exercise, []).append(c)
-    seqs = []
-    for cs in by_ex.values():
-        n = len(cs)
-        stride = next(s for s in (37, 31, 29, 23, 19, 17, 13, 11, 7, 5, 3, 1) if np.gcd(s, n) == 1)
-        seqs.append([cs[(i * stride) % n] for i in range(n)])
-    out = []
-    for i in range(max(map(len, seqs), default=0)):
-        out += [s[i] for s in seqs if i < len(s)]
-    return out
+        k = (c.exercise, c.height, c.yaw, c.framing)
+        if k not in seen:
+            seen.add(k)
+            first.add(c)
+
+    def level(c: Cell) -> int:
+        if c.framing != "whole":
+            return 2 if c.yaw in (0, 90) else 4
+        if c not in first:
+            return 3 if c.yaw in (0, 45, 90) else 7
+        return {0: 0, 90: 0, 45: 1, 15: 5, 75: 5, 30: 6, 60: 6}[c.yaw]
+
+    def key(c: Cell) -> tuple[int, int, int, int, int]:
+        lv = level(c)
+        extreme = 0 if lv == 0 and c.height in ("floor", "overhead") else 1
+        return (lv, extreme, height_rank[c.height], c.yaw, ex_rank[c.exercise])
+
+    return sorted(cells, key=key)
 
 
 # -- render and pose, cached --------------------------------------------------------------
