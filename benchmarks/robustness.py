@@ -2,7 +2,8 @@
 
     python benchmarks/robustness.py [--slice small|full] [--exercise squat ...] [--jobs N]
                                     [--limit N] [--no-pose-cache] [--json FILE.jsonl]
-    python benchmarks/robustness.py --report FILE.jsonl
+    python benchmarks/robustness.py --report FILE.jsonl [FILE.jsonl ...]
+    python benchmarks/robustness.py --cells-from FILE.jsonl --json NEW.jsonl   # re-score
 
 Renders studio clips (needs the ``studio`` extra) over a grid of camera height, camera angle,
 framing, body shape and tempo for every exercise, with the studio's faults on known reps,
@@ -136,6 +137,21 @@ TRUTH_METRIC = {
     "small_opening": "opening_max_deg",
     "feet_apart": "ankle_gap_increase_m",
     "pelvis_roll": "pelvis_roll_max_deg",
+}
+
+
+#: Check code -> its metric's true value from a truth rep's metrics (same unit as the check's
+#: metric), where the studio knows it.
+COMPARABLE: dict[str, Any] = {
+    "shallow": lambda m: m["knee_angle_min_deg"],
+    "trunk_lean": lambda m: m["trunk_lean_max_deg"],
+    "knees_caving": lambda m: m["knee_gap_m"] / m["ankle_gap_m"],
+    "incomplete_lockout": lambda m: m["knee_angle_end_deg"],
+    "hips_low": lambda m: m["hip_line_max_deg"],
+    "overarch": lambda m: m["hip_line_max_deg"],
+    "small_opening": lambda m: m["opening_max_deg"],
+    "pelvis_roll": lambda m: m["pelvis_roll_max_deg"],
+    "short_hold": lambda m: m["hold_s"],
 }
 
 
@@ -350,6 +366,7 @@ class CellResult:
     missed: dict[str, int] = field(default_factory=dict)
     found: dict[str, int] = field(default_factory=dict)
     valid: dict[str, int] = field(default_factory=dict)  # code -> reps where it was valid
+    metric_err: dict[str, list[float]] = field(default_factory=dict)  # code -> measured - truth
     scored_reps: int = 0
     uncounted: list[int] = field(default_factory=list)  # truth reps no scored rep matched
     wrong: list[dict[str, Any]] = field(default_factory=list)
@@ -423,6 +440,14 @@ def score_cell(cell: Cell, use_pose_cache: bool = True) -> CellResult:
                 continue
             code = check.code
             res.valid[code] = res.valid.get(code, 0) + 1
+            measured = _num(rep.metrics.get(metric_of[code]))
+            if lab is not None and code in COMPARABLE and measured is not None:
+                try:
+                    true = float(COMPARABLE[code](lab["metrics"]))
+                except (KeyError, ZeroDivisionError):
+                    true = float("nan")
+                if np.isfinite(true):
+                    res.metric_err.setdefault(code, []).append(round(measured - true, 3))
             verdict = None
             if code in got and code not in want:
                 res.false[code] = res.false.get(code, 0) + 1
@@ -583,6 +608,18 @@ def report(results: list[CellResult]) -> str:
             f"  {ex}.{code}: valid on {nvalid} reps in {len(valid_cells)} cells; wrong in "
             f"{len(bad)} cells ({nfalse} false, {nmiss} missed, {nfound} found)"
         )
+        errs = [(e, r) for r in valid_cells for e in r.metric_err.get(code, [])]
+        if errs:
+            worst = sorted(errs, key=lambda x: -abs(x[0]))[:3]
+            lines.append(
+                f"    metric error where valid (measured - truth): median |e| "
+                f"{np.median([abs(e) for e, _ in errs]):.2f}, worst "
+                + "; ".join(
+                    f"{e:+.2f} ({r.cell.height} yaw {r.cell.yaw} {r.cell.framing} {r.cell.body} "
+                    f"{r.cell.tempo})"
+                    for e, r in worst
+                )
+            )
         if (ex, code) not in checks:
             continue
         for r in bad:
@@ -622,13 +659,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-pose-cache", action="store_true", help="run MediaPipe even when cached")
     p.add_argument("--json", type=Path,
                    help="append each cell's result to this JSON-lines file as it finishes")
-    p.add_argument("--report", type=Path, metavar="JSONL",
-                   help="only print the report of results saved with --json")
+    p.add_argument("--report", type=Path, nargs="+", metavar="JSONL",
+                   help="only print the report of results saved with --json (a cell met twice: "
+                   "its last result)")
+    p.add_argument("--cells-from", type=Path, nargs="+", metavar="JSONL",
+                   help="score the cells of saved results instead of a slice (e.g. to re-score "
+                   "them after a checker change; renders and poses come from the cache)")
     a = p.parse_args(argv)
     if a.report:
-        print(report([from_json(x) for x in a.report.read_text().splitlines() if x.strip()]))
+        saved = {}
+        for f in a.report:
+            for line in f.read_text().splitlines():
+                if line.strip():
+                    r = from_json(line)
+                    saved[r.cell] = r
+        print(report(list(saved.values())))
         return 0
     cells = grid(a.slice, a.exercise or ("squat", "bridge", "clamshell"))
+    if a.cells_from:
+        keep = set(a.exercise or ("squat", "bridge", "clamshell"))
+        listed = [from_json(x).cell for f in a.cells_from for x in f.read_text().splitlines() if x.strip()]
+        cells = [c for c in dict.fromkeys(listed) if c.exercise in keep]
     if a.only_cached:
         cells = [c for c in cells if (cache_dir() / f"{c.key}.json").is_file()]
     if a.limit:
