@@ -200,8 +200,9 @@ class Cell:
 
     @property
     def key(self) -> str:
-        # Cut framings: renders before the studio zoomed for them (v1) are not reused.
-        cut = {} if self.framing == "whole" else {"cut": 2}
+        # Cut framings: renders from before the studio's cut edge ignored the arms (v3) are
+        # not reused.
+        cut = {} if self.framing == "whole" else {"cut": 3}
         blob = json.dumps({"v": CACHE_VERSION, "args": self.args(), **cut})
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

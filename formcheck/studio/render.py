@@ -159,17 +159,28 @@ def project(
 
 
 def _cut_intrinsics(
-    cam: np.ndarray, keep: np.ndarray, cut: np.ndarray, rp: RenderParams, margin: float = 0.06
+    cam: np.ndarray,
+    keep: np.ndarray,
+    anchor: np.ndarray,
+    cut: np.ndarray,
+    rp: RenderParams,
+    margin: float = 0.06,
 ) -> tuple[float, float, float, float]:
     """Intrinsics (fx, fy, cx, cy) that frame the ``keep`` points (margin on three sides) with
-    the picture's edge on the ``cut`` points' side right at the kept points' extreme, so the
-    cut points fall outside: the picture a zoomed, re-aimed phone camera would take."""
+    the picture's edge on the ``cut`` points' side right at the ``anchor`` points' extreme
+    (the kept body without its arms, which may reach past the head), so the cut points fall
+    outside: the picture a zoomed, re-aimed phone camera would take."""
     w0, h0 = rp.width, rp.height
     uk = project(keep, cam, w0, h0)
+    ua = project(anchor, cam, w0, h0)
     uc = project(cut, cam, w0, h0)
     lo, hi = uk.min(0), uk.max(0)
     d = uc.mean(0) - uk.mean(0)
     axis = int(np.argmax(np.abs(d)))  # 0: cut left/right, 1: cut top/bottom
+    if d[axis] > 0:
+        hi[axis] = ua[:, axis].max()
+    else:
+        lo[axis] = ua[:, axis].min()
     aspect = w0 / h0
     span = hi - lo
     if axis == 1:
@@ -320,9 +331,16 @@ def render_clip(
     intr = None
     if rp.framing != "whole":
         keep = _framing_mask(body, rp.framing)[::7]
-        kept = verts[fit_from::3, ::7][:, keep].reshape(-1, 3).astype(np.float64)
-        cut = verts[fit_from::3, ::7][:, ~keep].reshape(-1, 3).astype(np.float64)
-        intr = _cut_intrinsics(cam, kept, cut, rp)
+        seg = np.array(body.bone_segment)[body.dominant][::7]
+        arms = np.isin(seg, ["upperarm_l", "upperarm_r", "forearm_l", "forearm_r"])
+        pts = verts[fit_from::3, ::7]
+        intr = _cut_intrinsics(
+            cam,
+            pts[:, keep].reshape(-1, 3).astype(np.float64),
+            pts[:, keep & ~arms].reshape(-1, 3).astype(np.float64),
+            pts[:, ~keep].reshape(-1, 3).astype(np.float64),
+            rp,
+        )
     j2 = {k: project(v, cam, rp.width, rp.height, intr) for k, v in j3.items()}
     hipmid = 0.5 * (j3["left_hip"] + j3["right_hip"])
     a2 = project(hipmid + 0.1 * anterior, cam, rp.width, rp.height, intr) - project(
