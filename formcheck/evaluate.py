@@ -253,8 +253,11 @@ def truth_near_side(truth: dict[str, Any]) -> str:
     return "left" if dl < dr else "right"
 
 
-def evaluate_sample(video: Any, truth: dict[str, Any], seq: Any = None) -> SampleResult:
-    """Run pose estimation (unless ``seq`` is given) and the checker on a studio sample."""
+def evaluate_sample(
+    video: Any, truth: dict[str, Any], seq: Any = None, prescription: dict[str, Any] | None = None
+) -> SampleResult:
+    """Run pose estimation (unless ``seq`` is given) and the checker on a studio sample,
+    with the exercise's default prescription updated by ``prescription``."""
     from formcheck.definitions import VIEWS, load
     from formcheck.pipeline import score_sequence
     from formcheck.pose import PoseOptions, pose_sequence
@@ -263,7 +266,7 @@ def evaluate_sample(video: Any, truth: dict[str, Any], seq: Any = None) -> Sampl
     d = load(ex)
     if seq is None:
         seq = pose_sequence(video, options=PoseOptions(head_right=d.lying))
-    session = score_sequence(seq, ex, source=str(video))
+    session = score_sequence(seq, ex, prescription, source=str(video))
     detected = np.isfinite(seq.image[:, 23, 0]) | np.isfinite(seq.image[:, 24, 0])
     errors: dict[str, float] = {}
     measured = per_frame_angles(seq, ex)

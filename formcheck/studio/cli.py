@@ -72,6 +72,10 @@ def _add_render_args(p: argparse.ArgumentParser) -> None:
     c.add_argument("--view", choices=("side", "front", "oblique"), default="side")
     c.add_argument("--facing", choices=("left", "right"), default="right",
                    help="side/oblique: way the person faces in the image (lying: head side)")
+    c.add_argument("--yaw", type=float,
+                   help="camera angle, degrees from the front (0) to the side (90); replaces --view")
+    c.add_argument("--framing", choices=("whole", "feet_cut", "head_cut"), default="whole",
+                   help="fit the whole body, or leave the feet (below mid-shin) or the head out")
     c.add_argument("--cam-height", type=float, help="camera height above the floor, metres")
     c.add_argument("--distance", type=float, help="camera distance, metres (default: fit)")
     c.add_argument("--width", type=int, default=640)
@@ -126,6 +130,8 @@ def _params(a: argparse.Namespace) -> tuple[MotionParams, object]:
         floor=a.floor,
         background=a.background,
         crf=a.crf,
+        yaw=a.yaw,
+        framing=a.framing,
     )
     return mp, rp
 

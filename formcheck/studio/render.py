@@ -20,6 +20,9 @@ from formcheck.studio.motions import Motion, MotionParams, make_motion
 from formcheck.studio.truth import frame_angles, rep_metrics
 
 VIEWS = ("side", "front", "oblique")
+#: Framings: the whole body, or zoomed and re-aimed so the feet (below mid-shin) or the head
+#: and neck fall outside the picture.
+FRAMINGS = ("whole", "feet_cut", "head_cut")
 
 
 @dataclass
@@ -39,6 +42,11 @@ class RenderParams:
         outfit: clothing and skin colours.
         floor: floor RGB; background: wall/background RGB.
         crf: H.264 quality (lower is better and bigger).
+        yaw: camera angle in degrees from the exercise's front (0) to its side (90), in place
+            of ``view`` (``None``: use ``view``). The side is the one ``facing`` picks.
+        framing: ``whole`` (fit the whole body), ``feet_cut`` (frame the body above mid-shin,
+            the picture's edge at mid-shin) or ``head_cut`` (the body below the neck): the camera
+            stays where ``whole`` puts it and zooms (intrinsics), see :data:`FRAMINGS`.
     """
 
     view: str = "side"
@@ -52,6 +60,14 @@ class RenderParams:
     floor: tuple[int, int, int] = (110, 120, 95)
     background: tuple[int, int, int] = (205, 215, 225)
     crf: int = 26
+    yaw: float | None = None
+    framing: str = "whole"
+
+    def view_label(self) -> str:
+        """``view``, or with ``yaw`` the nearest of front (0), oblique (45) and side (90)."""
+        if self.yaw is None:
+            return self.view
+        return "front" if self.yaw < 22.5 else "side" if self.yaw > 67.5 else "oblique"
 
 
 _CAM_HEIGHT = {"squat": 1.0, "bridge": 0.8, "clamshell": 1.3}
@@ -85,6 +101,29 @@ def _camera_direction(exercise: str, view: str, facing: str, lying: str | None) 
     return d / np.linalg.norm(d)
 
 
+def _yaw_direction(exercise: str, yaw: float, facing: str, lying: str | None) -> np.ndarray:
+    """Like :func:`_camera_direction` for a camera ``yaw`` degrees from the front toward the side."""
+    front = _camera_direction(exercise, "front", facing, lying)
+    side = _camera_direction(exercise, "side", facing, lying)
+    a = np.radians(yaw)
+    d = np.cos(a) * front + np.sin(a) * side
+    return d / np.linalg.norm(d)
+
+
+def _framing_mask(body: Any, framing: str) -> np.ndarray:
+    """Vertices the camera fit keeps for a framing (bool per vertex of the body mesh)."""
+    seg = np.array(body.bone_segment)[body.dominant]
+    keep = np.ones(len(seg), bool)
+    if framing == "feet_cut":
+        z = body.rest_vertices[:, 2]
+        mid_shin = 0.5 * (body.skeleton.knee_l[2] + body.skeleton.ankle_l[2])
+        keep &= ~np.isin(seg, ["foot_l", "foot_r"])
+        keep &= ~(np.isin(seg, ["shin_l", "shin_r"]) & (z < mid_shin))
+    elif framing == "head_cut":
+        keep &= seg != "neck"
+    return keep
+
+
 def _look_at(eye: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Camera-to-world matrix (OpenGL: camera looks down -Z, +Y up)."""
     f = target - eye
@@ -97,15 +136,66 @@ def _look_at(eye: np.ndarray, target: np.ndarray) -> np.ndarray:
     return m
 
 
-def project(points: np.ndarray, cam: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Pixel coordinates (u right, v down; pixel i spans [i, i+1]) of world points (..., 3)."""
+def project(
+    points: np.ndarray,
+    cam: np.ndarray,
+    width: int,
+    height: int,
+    intrinsics: tuple[float, float, float, float] | None = None,
+) -> np.ndarray:
+    """Pixel coordinates (u right, v down; pixel i spans [i, i+1]) of world points (..., 3).
+
+    ``intrinsics`` (fx, fy, cx, cy) replace the default camera (``_YFOV_DEG``, centred)."""
     inv = np.linalg.inv(cam)
     p = points @ inv[:3, :3].T + inv[:3, 3]
-    f = 0.5 * height / np.tan(np.radians(_YFOV_DEG) / 2)
     z = -p[..., 2]
+    if intrinsics is not None:
+        fx, fy, cx, cy = intrinsics
+        return np.stack([cx + fx * p[..., 0] / z, cy - fy * p[..., 1] / z], axis=-1)
+    f = 0.5 * height / np.tan(np.radians(_YFOV_DEG) / 2)
     u = 0.5 * width + f * p[..., 0] / z
     v = 0.5 * height - f * p[..., 1] / z
     return np.stack([u, v], axis=-1)
+
+
+def _cut_intrinsics(
+    cam: np.ndarray,
+    keep: np.ndarray,
+    anchor: np.ndarray,
+    cut: np.ndarray,
+    rp: RenderParams,
+    margin: float = 0.06,
+) -> tuple[float, float, float, float]:
+    """Intrinsics (fx, fy, cx, cy) that frame the ``keep`` points (margin on three sides) with
+    the picture's edge on the ``cut`` points' side right at the ``anchor`` points' extreme
+    (the kept body without its arms, which may reach past the head), so the cut points fall
+    outside: the picture a zoomed, re-aimed phone camera would take."""
+    w0, h0 = rp.width, rp.height
+    uk = project(keep, cam, w0, h0)
+    ua = project(anchor, cam, w0, h0)
+    uc = project(cut, cam, w0, h0)
+    lo, hi = uk.min(0), uk.max(0)
+    d = uc.mean(0) - uk.mean(0)
+    axis = int(np.argmax(np.abs(d)))  # 0: cut left/right, 1: cut top/bottom
+    if d[axis] > 0:
+        hi[axis] = ua[:, axis].max()
+    else:
+        lo[axis] = ua[:, axis].min()
+    aspect = w0 / h0
+    span = hi - lo
+    if axis == 1:
+        h = max(span[1] / (1 - margin), span[0] / (1 - 2 * margin) / aspect)
+        w = h * aspect
+        left = 0.5 * (lo[0] + hi[0]) - 0.5 * w
+        top = hi[1] - h if d[1] > 0 else lo[1]
+    else:
+        w = max(span[0] / (1 - margin), span[1] / (1 - 2 * margin) * aspect)
+        h = w / aspect
+        top = 0.5 * (lo[1] + hi[1]) - 0.5 * h
+        left = hi[0] - w if d[0] > 0 else lo[0]
+    scale = w0 / w
+    f = 0.5 * h0 / np.tan(np.radians(_YFOV_DEG) / 2) * scale
+    return (float(f), float(f), float((0.5 * w0 - left) * scale), float((0.5 * h0 - top) * scale))
 
 
 def _fit_camera(
@@ -207,6 +297,9 @@ def render_clip(
 
     if rp.view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}")
+    if rp.framing not in FRAMINGS:
+        raise ValueError(f"framing must be one of {FRAMINGS}")
+    view = rp.view_label()
     body = _body(rp.phenotype)
     mp.fps = float(mp.fps)
     motion: Motion = make_motion(mp, body.skeleton)
@@ -227,26 +320,42 @@ def render_clip(
     anterior = np.stack([p.segment_rotation("pelvis") @ np.array([0.0, -1.0, 0.0]) for p in motion.poses])
 
     # Camera.
-    direction = _camera_direction(mp.exercise, rp.view, rp.facing, motion.lying_side)
+    if rp.yaw is None:
+        direction = _camera_direction(mp.exercise, rp.view, rp.facing, motion.lying_side)
+    else:
+        direction = _yaw_direction(mp.exercise, rp.yaw, rp.facing, motion.lying_side)
     cam_h = rp.cam_height if rp.cam_height is not None else _CAM_HEIGHT[mp.exercise]
     fit_from = int(np.searchsorted(motion.t, mp.lead_in_s)) if mp.lead_in == "walk_in" else 0
     sub = verts[fit_from::3, ::7].reshape(-1, 3).astype(np.float64)
     cam = _fit_camera(sub, direction, cam_h, rp)
-    j2 = {k: project(v, cam, rp.width, rp.height) for k, v in j3.items()}
+    intr = None
+    if rp.framing != "whole":
+        keep = _framing_mask(body, rp.framing)[::7]
+        seg = np.array(body.bone_segment)[body.dominant][::7]
+        arms = np.isin(seg, ["upperarm_l", "upperarm_r", "forearm_l", "forearm_r"])
+        pts = verts[fit_from::3, ::7]
+        intr = _cut_intrinsics(
+            cam,
+            pts[:, keep].reshape(-1, 3).astype(np.float64),
+            pts[:, keep & ~arms].reshape(-1, 3).astype(np.float64),
+            pts[:, ~keep].reshape(-1, 3).astype(np.float64),
+            rp,
+        )
+    j2 = {k: project(v, cam, rp.width, rp.height, intr) for k, v in j3.items()}
     hipmid = 0.5 * (j3["left_hip"] + j3["right_hip"])
-    a2 = project(hipmid + 0.1 * anterior, cam, rp.width, rp.height) - project(
-        hipmid, cam, rp.width, rp.height
+    a2 = project(hipmid + 0.1 * anterior, cam, rp.width, rp.height, intr) - project(
+        hipmid, cam, rp.width, rp.height, intr
     )
     angles = frame_angles(mp.exercise, j3, anterior, j2, a2)
     reps = rep_metrics(mp.exercise, motion.reps, motion.t, j3, angles)
 
     # Facing in the image.
     if mp.exercise == "squat":
-        if rp.view == "front":
+        if view == "front":
             facing: str | None = None
         else:
-            fwd = project(hipmid[0] + 0.3 * anterior[0], cam, rp.width, rp.height)[0]
-            facing = "right" if fwd > project(hipmid[0], cam, rp.width, rp.height)[0] else "left"
+            fwd = project(hipmid[0] + 0.3 * anterior[0], cam, rp.width, rp.height, intr)[0]
+            facing = "right" if fwd > project(hipmid[0], cam, rp.width, rp.height, intr)[0] else "left"
     else:
         head_u = j2["head"][-1, 0]
         feet_u = 0.5 * (j2["left_ankle"][-1, 0] + j2["right_ankle"][-1, 0])
@@ -260,7 +369,11 @@ def render_clip(
     floor.apply_translation([0, 0, -0.01])
     floor.visual.vertex_colors = np.array([*rp.floor, 255], dtype=np.uint8)
     scene.add(pyrender.Mesh.from_trimesh(floor, smooth=False))
-    camera = pyrender.PerspectiveCamera(yfov=np.radians(_YFOV_DEG), aspectRatio=rp.width / rp.height)
+    camera = (
+        pyrender.PerspectiveCamera(yfov=np.radians(_YFOV_DEG), aspectRatio=rp.width / rp.height)
+        if intr is None
+        else pyrender.IntrinsicsCamera(*intr)
+    )
     scene.add(camera, pose=cam)
     key_eye = cam[:3, 3] + np.array([0.0, 0.0, 2.0]) + 1.5 * np.cross(direction, [0, 0, 1.0])
     centre = 0.5 * (sub.min(0) + sub.max(0))
@@ -292,18 +405,26 @@ def render_clip(
 
     params = {
         "motion": {k: v for k, v in asdict(mp).items()},
-        "render": {k: v for k, v in asdict(rp).items()},
+        # yaw and framing only when set, so clips made without them stay byte-identical.
+        "render": {
+            k: v
+            for k, v in asdict(rp).items()
+            if not ((k == "yaw" and v is None) or (k == "framing" and v == "whole"))
+        },
         "codec": writer.codec,
         "floor_shift_m": round(dz, 5),
         "camera_pose": r(cam, 5),
         "camera_yfov_deg": _YFOV_DEG,
+        **({"camera_intrinsics": [round(x, 4) for x in intr]} if intr is not None else {}),
     }
     doc: dict[str, Any] = {
         "format": "formcheck-studio",
         "version": 1,
         "command": command,
         "exercise": mp.exercise,
-        "view": rp.view,
+        "view": view,
+        **({"yaw_deg": rp.yaw} if rp.yaw is not None else {}),
+        **({"framing": rp.framing} if rp.framing != "whole" else {}),
         "facing": facing,
         "fps": mp.fps if mp.fps != int(mp.fps) else int(mp.fps),
         "width": rp.width,

@@ -1,0 +1,102 @@
+"""The studio robustness sweep (benchmarks/robustness.py): its grid, and its small slice run
+through the whole pipeline. Rendering needs the studio extra (torch, anny, pyrender); those
+tests are skipped without it. Renders are cached in ~/.cache/formcheck/robustness (or
+$FORMCHECK_ROBUSTNESS_CACHE), so only the first run renders."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import robustness
+
+from formcheck.studio.cli import _add_render_args, _params
+from formcheck.studio.motions import FAULTS
+
+_MISSING = [m for m in ("torch", "anny", "pyrender", "trimesh") if importlib.util.find_spec(m) is None]
+studio = pytest.mark.skipif(
+    bool(_MISSING), reason=f"the studio extra is not installed (missing {', '.join(_MISSING)})"
+)
+
+
+def test_full_grid_covers_every_camera_body_tempo_and_fault() -> None:
+    cells = robustness.grid("full")
+    assert len(cells) == len(set(cells)) == 240
+    assert len({c.key for c in cells}) == 240
+    for ex in ("squat", "bridge", "clamshell"):
+        mine = [c for c in cells if c.exercise == ex]
+        planted = {f for c in mine for f in c.faults()}
+        assert planted == set(FAULTS[ex]), ex
+        for h in robustness.HEIGHTS:
+            for y in robustness.YAWS:
+                cam = [c for c in mine if (c.height, c.yaw, c.framing) == (h, y, "whole")]
+                assert {c.body for c in cam} == set(robustness.BODIES)
+                assert {c.tempo for c in cam} == {"slow", "quick"}
+        assert {c.framing for c in mine} == set(robustness.FRAMINGS)
+
+
+def test_cells_are_valid_studio_commands() -> None:
+    for c in robustness.grid("full") + robustness.grid("small"):
+        p = argparse.ArgumentParser()
+        _add_render_args(p)
+        mp, rp = _params(p.parse_args(c.args()))
+        assert mp.reps == 3 and rp.yaw == c.yaw and rp.framing == c.framing  # type: ignore[attr-defined]
+        # Every clip has a clean rep unless a fault is clip-wide.
+        if not any(len(v) == mp.reps for v in mp.faults.values()):
+            assert mp.rep_faults(2) == []
+
+
+# Cells of the small slice where a check that declares itself valid flags a clean rep, with
+# what it measured (filled from the sweep's findings; thresholds are not tuned to pass).
+KNOWN_FALSE_FAULTS: dict[str, str] = {}
+
+
+def _cell_id(c: robustness.Cell) -> str:
+    return f"{c.exercise}-{c.height}-{c.yaw}-{c.framing}"
+
+
+SMALL = robustness.grid("small")
+
+
+@cache
+def _result(cell: robustness.Cell) -> robustness.CellResult:
+    return robustness.score_cell(cell)
+
+
+def _marks(cell: robustness.Cell) -> list[pytest.MarkDecorator]:
+    reason = KNOWN_FALSE_FAULTS.get(_cell_id(cell))
+    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+
+
+@studio
+@pytest.mark.e2e
+@pytest.mark.parametrize("cell", SMALL, ids=[_cell_id(c) for c in SMALL])
+def test_small_slice_cell_runs(cell: robustness.Cell) -> None:
+    r = _result(cell)
+    assert r.error is None, r.error
+    assert r.expected == 3
+    assert r.scored_reps >= 1
+    assert robustness.row(r)  # printable
+
+
+@studio
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    "cell", [pytest.param(c, marks=_marks(c)) for c in SMALL], ids=[_cell_id(c) for c in SMALL]
+)
+def test_valid_checks_flag_no_clean_rep(cell: robustness.Cell) -> None:
+    """Wherever a check says it is valid, it must be right: no fault on a clean rep."""
+    r = _result(cell)
+    assert r.error is None, r.error
+    wrong = [w for w in r.wrong if w["verdict"].startswith("false") and not w["truth_faults"]]
+    assert not wrong, "\n".join(
+        f"rep {w['rep']}: {w['check']} {w['metric']} {w['value']} (limit {w['limit']}), "
+        f"truth {w['truth_metric']} {w['truth']}"
+        for w in wrong
+    )
