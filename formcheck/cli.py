@@ -511,7 +511,7 @@ def _record(store: Any, r: dict[str, Any], args: argparse.Namespace, rx: dict[st
 
 
 def _print_progress(k: int, n: int, r: dict[str, Any]) -> None:
-    name = Path(r["path"]).name
+    name = printable(shown(Path(r["path"]).name))
     what = f"{len(r['session'].reps)} reps" if r["ok"] else "not scored"
     sys.stderr.write(f"[{k}/{n}] {name}: {what}\n")
     sys.stderr.flush()
