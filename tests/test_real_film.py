@@ -229,3 +229,24 @@ def test_no_reps_says_why() -> None:
     idle = score_sequence(still, "squat")
     assert not idle.reps
     assert any(w.startswith("No reps") for w in idle.warnings), idle.warnings
+
+
+@pytest.mark.e2e
+def test_bridge_sample_never_shows_hips_higher_over_a_high_hip_line() -> None:
+    """The tester's case: on the bridge sample the screen showed 204 deg under "Lift your hips
+    higher". Every frame's state, as the annotated video and live window draw it."""
+    from formcheck.pose import PoseOptions, pose_sequence
+
+    seq = pose_sequence(ROOT / "samples" / "bridge_side_faults.mp4", options=PoseOptions(head_right=True))
+    sc = Scorer("bridge")
+    seen: dict[int, set[str]] = {}
+    for i in range(len(seq)):
+        sc.update(seq.image[i], seq.world[i], seq.t_ms[i] / 1000, seq.aspect)
+        st = sc.checker.state
+        if st.cue_line and "higher" in st.cue_line:
+            assert not st.key_deg > 190, (st.t_s, st.key_deg, st.cue_line)
+        if st.cue and st.cue_rep is not None:
+            seen.setdefault(st.cue_rep, set()).add(st.cue)
+    reps = sc.finish("bridge_side_faults", seq.fps).reps
+    assert [r.fault_codes for r in reps] == [["hips_low"], ["overarch"], []]
+    assert seen == {r.index: {r.faults[0].message} for r in reps if r.faults}
