@@ -29,12 +29,18 @@ def body_points(image: np.ndarray, min_visibility: float = 0.5, aspect: float = 
     return np.where((pts[:, 3] >= min_visibility)[:, None], xy, np.nan)
 
 
+def body_size(points: np.ndarray) -> float:
+    """The larger side of the box around the points seen (0 with fewer than two)."""
+    ok = np.isfinite(points).all(1)
+    return float(np.ptp(points[ok], 0).max()) if ok.sum() >= 2 else 0.0
+
+
 def body_speed(prev: np.ndarray, cur: np.ndarray, dt: float) -> float:
     """Median displacement of the points seen in both, in body sizes per 1/30 s (NaN if unknown)."""
     both = np.isfinite(prev).all(1) & np.isfinite(cur).all(1)
     if both.sum() < 3 or dt <= 0:
         return float("nan")
-    size = max(float(np.ptp(prev[both], 0).max()), float(np.ptp(cur[both], 0).max()))
+    size = max(body_size(prev[both]), body_size(cur[both]))
     if size <= 0:
         return float("nan")
     step = float(np.median(np.linalg.norm(cur[both] - prev[both], axis=1)))

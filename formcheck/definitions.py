@@ -37,6 +37,8 @@ DOCUMENTS = {
 
 
 BODY_PARTS = ("shoulder", "hip", "knee", "ankle", "heel", "toe")
+PART_WORDS = {"shoulder": "shoulders", "hip": "hips", "knee": "knees", "ankle": "ankles",
+              "heel": "heels", "toe": "feet"}  # as said to the person
 
 
 @dataclass(frozen=True)
@@ -106,11 +108,9 @@ class Check:
 
     def requirements(self) -> str:
         """What the check needs from the camera, in words ("" when nothing beyond its views)."""
-        words = {"shoulder": "shoulders", "hip": "hips", "knee": "knees", "ankle": "ankles",
-                 "heel": "heels", "toe": "feet"}
         out = []
         if self.needs:
-            out.append(", ".join(words[n] for n in self.needs) + " in the picture")
+            out.append(", ".join(PART_WORDS[n] for n in self.needs) + " in the picture")
         if self.camera == "level":
             out.append("camera at about hip height")
         if self.after:

@@ -143,38 +143,6 @@ def compare(
     return res
 
 
-def table(results: list[ClipResult]) -> str:
-    """A plain-text table: one row per clip, then totals."""
-    head = (
-        f"{'clip':34s} {'exercise':9s} {'count':>5s} {'want':>7s} {'ok':>3s} {'clean reps flagged':>18s}"
-        "  faults found / labelled, false alarms"
-    )
-    lines = [head, "-" * len(head)]
-    for r in results:
-        want = (
-            f"{r.count_range[0]}"
-            if r.count_range[0] == r.count_range[1]
-            else f"{r.count_range[0]}-{r.count_range[1]}"
-        )
-        tp, fn, fp = sum(r.tp.values()), sum(r.fn.values()), sum(r.fp.values())
-        fp_codes = ",".join(sorted(r.fp)) or "-"
-        lines.append(
-            f"{r.name:34s} {r.exercise:9s} {r.counted:5d} {want:>7s} {'yes' if r.count_ok else 'NO':>3s} "
-            f"{r.clean_flagged:>8d} of {r.clean_reps:<8d}  {tp}/{tp + fn}, {fp} ({fp_codes})"
-        )
-    n = len(results)
-    exact = sum(r.count_ok for r in results)
-    clean = sum(r.clean_reps for r in results)
-    flagged = sum(r.clean_flagged for r in results)
-    lines.append("-" * len(head))
-    lines.append(
-        f"count right on {exact}/{n} clips ({100 * exact / max(n, 1):.0f}%), worst miss "
-        f"{max((abs(r.count_error) for r in results), default=0)}; "
-        f"clean reps flagged {flagged}/{clean} ({100 * flagged / max(clean, 1):.0f}%)"
-    )
-    return "\n".join(lines)
-
-
 # -- studio samples: ground truth known exactly -------------------------------------------
 
 ANGLE_KEYS = {

@@ -104,8 +104,9 @@ class Scorer:
         ``image``/``world`` are ignored.
         """
         self.n_frames += 1
-        if self._tracker is None:
+        if self._tracker is None or self._cuts is None:  # the picture's shape is known from here
             self._tracker = PersonTracker(aspect, self.checker.d.lying)
+            self._cuts = CutDetector(aspect)
         if people is not None:
             n_people = len(people[0])
             i = self._tracker.pick(people[0], t_s)
@@ -121,8 +122,6 @@ class Scorer:
                 self.n_crowded += 1
             if not _whole_body_in_frame(image, self._required):
                 self.n_cut += 1
-        if self._cuts is None:
-            self._cuts = CutDetector(aspect)
         events: list[Event] = []
         if frame.detected and self._cuts.update(image, t_s):
             self._smooth.reset()

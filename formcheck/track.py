@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.cuts import body_points
+from formcheck.checkers.common import LYING_MIN_DEG
+from formcheck.cuts import body_points, body_size
 
 LOST_S = 1.0  # after this long without the followed person, choose afresh
-LYING_MIN_DEG = 45.0  # torso nearer horizontal than vertical: lying down
 
 
 def _torso_tilt(points: np.ndarray) -> float:
@@ -25,11 +25,6 @@ def _torso_tilt(points: np.ndarray) -> float:
     if not np.isfinite(v).all() or not np.hypot(*v) > 0:
         return float("nan")
     return float(np.degrees(np.arctan2(abs(v[0]), abs(v[1]))))
-
-
-def _size(points: np.ndarray) -> float:
-    ok = np.isfinite(points).all(1)
-    return float(np.ptp(points[ok], 0).max()) if ok.sum() >= 2 else 0.0
 
 
 class PersonTracker:
@@ -72,7 +67,7 @@ class PersonTracker:
     def _distance(self, p: np.ndarray) -> float:
         assert self._last is not None
         both = np.isfinite(p).all(1) & np.isfinite(self._last).all(1)
-        size = max(_size(self._last), 1e-6)
+        size = max(body_size(self._last), 1e-6)
         if both.sum() < 2:
             return np.inf
         return float(np.median(np.linalg.norm(p[both] - self._last[both], axis=1))) / size
@@ -83,7 +78,7 @@ class PersonTracker:
         for i, p in enumerate(pts):
             tilt = _torso_tilt(p)
             lying = np.isfinite(tilt) and tilt > LYING_MIN_DEG
-            fits.append((bool(lying) == self.lying, _size(p), -i))
+            fits.append((bool(lying) == self.lying, body_size(p), -i))
         return int(-max(fits)[2])
 
     def description(self) -> str | None:

@@ -366,24 +366,35 @@ def _wait_for(condition: Any, what: str, ceiling_s: float = 300.0) -> None:
         time.sleep(0.05)
 
 
+def _annotating_folder_run(tmp_path: Path, out: Path, *args: str, pipe: int) -> subprocess.Popen[str]:
+    """``formcheck score`` on a folder of three clips with ``--annotate``, returned once an
+    annotated video is being written (or the run ended)."""
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for name in ("a", "b", "c"):
+        shutil.copy(CLIP, clips / f"{name}.mp4")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck", "score", str(clips), "-e", "bridge", "--annotate",
+         "--out", str(out), *args],
+        stdout=pipe, stderr=pipe, text=True,
+    )
+    try:
+        _wait_for(lambda: any(out.rglob(".annotated.*.mp4")) or proc.poll() is not None,
+                  "an annotated video to be started")
+    except BaseException:
+        proc.kill()
+        raise
+    return proc
+
+
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="looks for leftover workers in /proc")
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_sigterm_stops_workers_removes_temp_files_and_keeps_the_store_consistent(
     tmp_path: Path, jobs: str
 ) -> None:
-    clips = tmp_path / "clips"
-    clips.mkdir()
-    for name in ("a", "b", "c"):
-        shutil.copy(CLIP, clips / f"{name}.mp4")
     out = tmp_path / "out-sigterm"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "formcheck", "score", str(clips), "-e", "bridge", "--annotate",
-         "--out", str(out), "--jobs", jobs],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    proc = _annotating_folder_run(tmp_path, out, "--jobs", jobs, pipe=subprocess.PIPE)
     try:
-        _wait_for(lambda: any(out.rglob(".annotated.*.mp4")) or proc.poll() is not None,
-                  "an annotated video to be started")
         assert proc.poll() is None, proc.communicate()
         proc.send_signal(signal.SIGTERM)
         stdout, stderr = proc.communicate(timeout=300)
@@ -689,19 +700,9 @@ def test_control_characters_in_names_never_reach_the_terminal(tmp_path: Path) ->
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_workers_do_not_outlive_a_main_process_killed_outright(tmp_path: Path) -> None:
-    clips = tmp_path / "clips"
-    clips.mkdir()
-    for name in ("a", "b", "c"):
-        shutil.copy(CLIP, clips / f"{name}.mp4")
     out = tmp_path / "out-sigkill"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "formcheck", "score", str(clips), "-e", "bridge", "--annotate",
-         "--out", str(out), "--jobs", "2", "--no-store"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    proc = _annotating_folder_run(tmp_path, out, "--jobs", "2", "--no-store", pipe=subprocess.DEVNULL)
     try:
-        _wait_for(lambda: any(out.rglob(".annotated.*.mp4")) or proc.poll() is not None,
-                  "an annotated video to be started")
         assert proc.poll() is None
         proc.kill()
         proc.wait()

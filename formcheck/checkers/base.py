@@ -19,8 +19,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from formcheck.checkers.common import hold_time, stat
-from formcheck.definitions import Check, ExerciseDef
+from formcheck.checkers.common import SIDES, hold_time, stat, torso_tilt
+from formcheck.definitions import PART_WORDS, Check, ExerciseDef
 from formcheck.landmarks import Frame
 from formcheck.view import ViewEstimate, ViewTracker
 
@@ -32,7 +32,6 @@ START_FRACTION = 0.05  # a rep starts where the signal last sat within this shar
 REACH_DEG = 3.0  # within this of the extreme counts as having reached it
 HOLD_BAND_DEG = 8.0  # within this of the rep's peak counts as holding at the top
 CUE_SHOW_S = 4.0  # a finished rep's cue shows this long, or until the next rep starts
-LOOKBACK_START_S = 1.0  # a clip (or shot) that starts this close to a rep may start mid-rep
 END_RETURN_FRACTION = 0.5  # a rep the clip's end cuts short counts if this far back (share of peak)
 JUMP_MIN_DT = 1.0 / 30.0  # speed limits are applied over at least this long (s)
 # A body part counts as seen clearly when MediaPipe's visibility is at least SEEN_MIN and it lies
@@ -47,8 +46,6 @@ SEEN_SHARE = 0.8
 LOW_CAMERA_DEG = -2.0
 HIGH_CAMERA_DEG = 25.0
 UPRIGHT_DEG = 20.0  # image torso within this of vertical: standing or sitting up
-PART_WORDS = {"shoulder": "shoulders", "hip": "hips", "knee": "knees", "ankle": "ankles",
-              "heel": "heels", "toe": "feet"}
 
 
 @dataclass(frozen=True)
@@ -152,6 +149,16 @@ def _mid(points: np.ndarray, i: int, j: int) -> np.ndarray:
     return (a + b) / 2 if fa and fb else a if fa else b
 
 
+def _rep_start(d: np.ndarray, peak_i: int) -> int:
+    """Index where a rep began: the last frame before its peak still within START_FRACTION of
+    its own excursion from rest (``d``), so small and large reps alike, whatever the jitter."""
+    before = d[: peak_i + 1]
+    if not np.isfinite(before).any():
+        return 0
+    calm = np.flatnonzero(before <= START_FRACTION * np.nanmax(before))
+    return int(calm[-1]) if len(calm) else 0
+
+
 def _round(v: float) -> float | None:
     return None if v is None or not np.isfinite(v) else round(float(v), 3)
 
@@ -237,7 +244,6 @@ class Checker:
         self._lookback_open = True
         self._prev: tuple[float, float] | None = None  # time and signal of the last valid frame
         self._last_d = float("nan")  # distance from rest of the last valid frame
-        self.cuts: list[float] = []  # times the signal jumped faster than a body moves
         self._end_reason = "settled"  # how the last rep ended: settled, turn, stream_end, cut
         self._n_valid = 0  # frames with the person measurable in the exercise's posture
         self._ever_ready = False
@@ -338,8 +344,6 @@ class Checker:
     def _trust_row(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         """Per-frame facts the checks' trust rules need: how clearly each needed body part is
         seen (``_seen_<part>``) and, when the person is upright, the camera's pitch (``_pitch``)."""
-        from formcheck.checkers.common import SIDES
-
         seen = frame.seen if frame.seen is not None else frame.visibility
         row: dict[str, float] = {}
         sides = [SIDES[view.near_side]] if view.view == "side" else list(SIDES.values())
@@ -347,9 +351,7 @@ class Checker:
             vals = [float(np.nan_to_num(seen[s[part]])) for s in sides]
             row[f"_seen_{part}"] = min(vals)
         sh, an = _mid(frame.world, 11, 12), _mid(frame.world, 27, 28)
-        tv = _mid(frame.xy, 11, 12) - _mid(frame.xy, 23, 24)
-        known = np.isfinite(tv).all() and np.isfinite(sh).all() and np.isfinite(an).all()
-        if known and np.degrees(np.arctan2(abs(tv[0]), abs(tv[1]))) < UPRIGHT_DEG:
+        if np.isfinite(sh).all() and np.isfinite(an).all() and torso_tilt(frame) < UPRIGHT_DEG:
             v = sh - an
             row["_pitch"] = float(np.degrees(np.arctan2(-v[2], -v[1])))
         return row
@@ -435,7 +437,6 @@ class Checker:
         """The picture jumped (a cut in the video, or another person): a rep under way is not
         counted, since its whole movement was not seen; counting starts again from the start
         position, and a rep the new shot begins in may still count (see :meth:`_lookback`)."""
-        self.cuts.append(t)
         events: list[Event] = []
         if self.phase == "settle":
             self._end_reason = "cut"
@@ -617,13 +618,8 @@ class Checker:
             return []
         i_end = int(np.searchsorted(t, self._end_t))
         peak_i = int(np.argmin(np.abs(t - self._peak_t)))
-        # The rep began at the last frame before its peak still within START_FRACTION of its
-        # own excursion from rest: small and large reps alike, whatever the jitter at rest.
         d_all = self._away(sig.get(self.c.signal, np.full(len(t), np.nan)), rest0)
-        s0 = 0
-        if np.isfinite(d_all[: peak_i + 1]).any():
-            calm = np.flatnonzero(d_all[: peak_i + 1] <= START_FRACTION * np.nanmax(d_all[: peak_i + 1]))
-            s0 = int(calm[-1]) if len(calm) else 0
+        s0 = _rep_start(d_all, peak_i)
         peak_i -= s0
         data = RepData(
             t[s0 : i_end + 1],
@@ -705,11 +701,7 @@ class Checker:
         :meth:`_finish_rep` will fix it, from the peak so far) to now."""
         t = np.asarray(self._cur.t)
         d = self._away_rows(self._cur.rows)
-        peak_i = int(np.argmin(np.abs(t - self._peak_t)))
-        s0 = 0
-        if np.isfinite(d[: peak_i + 1]).any():
-            calm = np.flatnonzero(d[: peak_i + 1] <= START_FRACTION * np.nanmax(d[: peak_i + 1]))
-            s0 = int(calm[-1]) if len(calm) else 0
+        s0 = _rep_start(d, int(np.argmin(np.abs(t - self._peak_t))))
         return t[s0:], d[s0:]
 
     def _update_hold(self) -> None:

@@ -89,17 +89,23 @@ def _tilt_from_length(length: float, full: float) -> float:
     return float(np.degrees(np.arccos(float(np.clip(length / full, -1.0, 1.0)))))
 
 
+def _depth_signal(data: RepData) -> np.ndarray:
+    """The rep's knee angle per frame: the picture's from the side, from the heights of thigh
+    and shin otherwise."""
+    return data.sig["knee2d_deg" if data.view.view == "side" else "knee_vert_deg"]
+
+
 class SquatChecker(Checker):
     name = "squat"
 
     def __init__(self, definition) -> None:  # type: ignore[no-untyped-def]
         super().__init__(definition)
-        self._height_ref = _StandingRef()  # hip height above the ankles when standing
-        self._vert_ref = {k: _StandingRef() for k in ("lt", "ls", "rt", "rs")}  # their heights
+        self.on_cut()
 
     def on_cut(self) -> None:
-        self._height_ref = _StandingRef()
-        self._vert_ref = {k: _StandingRef() for k in ("lt", "ls", "rt", "rs")}
+        """Standing references start afresh (at the start, and after a cut to another shot)."""
+        self._height_ref = _StandingRef()  # hip height above the ankles when standing
+        self._vert_ref = {k: _StandingRef() for k in ("lt", "ls", "rt", "rs")}  # thigh, shin heights
 
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         knees3d = [
@@ -174,8 +180,7 @@ class SquatChecker(Checker):
         s, pre, post, pk = data.sig, data.pre, data.post, data.peak_i
         view = data.view.view
         side = view == "side"
-        # Depth: the image angle from the side; from the heights of thigh and shin otherwise.
-        knee = s["knee2d_deg"] if side else s["knee_vert_deg"]
+        knee = _depth_signal(data)
         # Frames in the bottom half of the rep (by hip height): where depth faults show.
         hp = s["hip_pct"]
         lo, hi = (np.nanmin(hp), np.nanmax(hp)) if np.isfinite(hp).any() else (0.0, 0.0)
@@ -208,7 +213,7 @@ class SquatChecker(Checker):
         }
 
     def reject(self, data: RepData) -> str | None:
-        knee = data.sig["knee2d_deg" if data.view.view == "side" else "knee_vert_deg"]
+        knee = _depth_signal(data)
         if np.isfinite(knee).sum() >= 3 and np.nanmin(knee) > SQUAT_MIN_BEND_DEG:
             return "The knees barely bent: that was not a squat."
         hp = data.sig["hip_pct"]

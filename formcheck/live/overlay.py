@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from formcheck.annotate import draw_skeleton, mark_joints
+from formcheck.annotate import draw_skeleton, mark_joints, wrap
 from formcheck.checkers.base import CheckerState
 from formcheck.textdraw import draw_text, text_size
 
@@ -126,22 +126,6 @@ def _gauge(img: np.ndarray, x0: int, x1: int, y: int, s: float, value: float, ta
         cv2.circle(img, (x_of(value), y), int(10 * s), WHITE, -1, cv2.LINE_AA)
 
 
-def _wrap(text: str, scale: float, width: int, max_lines: int = 2) -> list[str]:
-    words, lines, cur = text.split(), [], ""
-    for w in words:
-        trial = f"{cur} {w}".strip()
-        if _size(trial, scale)[0] <= width or not cur:
-            cur = trial
-        else:
-            lines.append(cur)
-            cur = w
-    if cur:
-        lines.append(cur)
-    if len(lines) > max_lines:
-        lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
-    return lines
-
-
 def draw_overlay(
     img: np.ndarray, state: CheckerState, info: OverlayInfo, image_lm: np.ndarray | None = None
 ) -> np.ndarray:
@@ -196,7 +180,7 @@ def draw_overlay(
     # One cue, bottom: the set-up guide's while setting up, else the checker's.
     cue = info.guide_cue if state.phase == "setup" and info.guide_cue else state.cue_line
     if cue:
-        lines = _wrap(cue, 1.0 * s, w - 2 * pad)
+        lines = wrap(cue, _px(1.0 * s), w - 2 * pad)
         line_h = int(44 * s)
         top = h - line_h * len(lines) - int(22 * s)
         _shade(img, 0, top, w, h, 0.2)
@@ -244,7 +228,7 @@ def summary_screen(
     s = scale_for(img.shape)
     y = int(90 * s)
     for text, sc, color in lines:
-        for line in _wrap(text, sc * s, w - int(60 * s), 3):
+        for line in wrap(text, _px(sc * s), w - int(60 * s), 3):
             tw, th = _size(line, sc * s)
             y += th + int(18 * s)
             _text(img, line, ((w - tw) // 2, y), sc * s, color)
