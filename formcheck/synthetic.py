@@ -546,15 +546,15 @@ def _top_knee(phi: np.ndarray, lift: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return hip, knee, ankle
 
 
-def _opening_xy(top_hip: np.ndarray, top_knee: np.ndarray) -> np.ndarray:
-    """Signed angle (deg) of the top thigh above the bottom thigh in the image plane (x, y)."""
-    v = top_knee - top_hip
-    base = np.arctan2(_C_THIGH_DIR[1], _C_THIGH_DIR[0])
-    return np.degrees(np.arctan2(v[:, 1], v[:, 0]) - base)
+def _opening_3d(top_hip: np.ndarray, top_knee: np.ndarray) -> np.ndarray:
+    """Angle (deg) between the top thigh and the bottom thigh in 3D: the true opening. (The
+    picture overstates it: the thighs point toward the camera, hips flexed 60 deg.)"""
+    v = _unit(top_knee - top_hip)
+    return np.degrees(np.arccos(np.clip(v @ _C_THIGH_DIR, -1.0, 1.0)))
 
 
 _C_PHI = np.radians(np.linspace(0.0, 100.0, 400))
-_C_OPEN = _opening_xy(*_top_knee(_C_PHI, np.zeros(400))[:2])
+_C_OPEN = _opening_3d(*_top_knee(_C_PHI, np.zeros(400))[:2])
 _C_PHI, _C_OPEN = _C_PHI[: _C_OPEN.argmax() + 1], _C_OPEN[: _C_OPEN.argmax() + 1]  # rising part
 
 
@@ -582,7 +582,7 @@ def clamshell(
 
     ``sides`` are the working (top) legs in order; between sides the person turns over out of
     detection for ``turn_s``. ``faults`` keys count across all reps (side by side). Faults:
-    ``small_opening`` (15 deg), ``feet_apart`` (ankle gap 1.1 thigh lengths at the top),
+    ``small_opening`` (20 deg), ``feet_apart`` (ankle gap 1.1 thigh lengths at the top),
     ``pelvis_roll`` (hip axis turns 40 deg back), ``short_hold`` (0.3 s instead of ``hold_s``).
     """
     if view != "front":
@@ -600,7 +600,7 @@ def clamshell(
         moves = [(1.0, 0.3 if "short_hold" in f else hold_s, 1.0) for f in fl]
         tl = _timeline(fps, lead_in_s, moves, rest_s, tail_s + up_s + (1.0 if up_s else 0.0))
         t = tl.t
-        top = np.array([15.0 if "small_opening" in f else opening_deg for f in fl])
+        top = np.array([20.0 if "small_opening" in f else opening_deg for f in fl])
         opening = tl.channel(0.0, top)
         lift = tl.channel(0.0, [1.1 * C_THIGH - C_GAP if "feet_apart" in f else 0.0 for f in fl])
         roll = np.radians(tl.channel(0.0, [40.0 if "pelvis_roll" in f else 0.0 for f in fl]))
@@ -645,10 +645,9 @@ def clamshell(
             lab, t + offset, eye, target, fps=fps, width=width, height=height, noise=noise,
             drop_frames=drop_frames, occlude=occlude, rng=rng, absent=absent,
         )  # fmt: skip
-        # The hold is judged on the opening as the camera sees it (perspective enlarges it).
-        im = _project(lab, eye, target, width, height)[2][..., :2] * [width / height, 1.0]
+        # The hold is judged on the true (3D) opening, as formcheck counts it.
         seen = _angle_between(
-            im[:, L.LEFT_KNEE] - im[:, L.LEFT_HIP], im[:, L.RIGHT_KNEE] - im[:, L.RIGHT_HIP]
+            lab[:, L.LEFT_KNEE] - lab[:, L.LEFT_HIP], lab[:, L.RIGHT_KNEE] - lab[:, L.RIGHT_HIP]
         )
         for i, sp in enumerate(tl.spans):
             truth.append(

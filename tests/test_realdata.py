@@ -40,12 +40,13 @@ class Guard:
 
 GUARDS = {
     "trace": Guard(min_exact=21, max_worst=2, max_clean_flagged=4, min_found=31, max_ignored=2),
-    "video": Guard(min_exact=21, max_worst=2, max_clean_flagged=4, min_found=30, max_ignored=3),
+    "video": Guard(min_exact=22, max_worst=1, max_clean_flagged=4, min_found=30, max_ignored=3),
 }
 # Clips whose count is still off by more than one, with why (strict: a fix makes them XPASS).
 KNOWN_MISSES = {
     "clamshell_dumbbell_clamshell_turf_oblique": (
-        "handheld camera moving to a high angle: the picture's opening flickers between reps (7 of 5)"
+        "handheld camera moving to a high angle: in this trace both the picture's opening and "
+        "the 3D one read open knees between reps (3 of 5); formcheck's own pose of the video counts 5"
     ),
 }
 

@@ -23,8 +23,11 @@ LEGS_LYING_MIN_DEG = 50.0  # hips-to-ankles line this far from vertical: legs al
 # studio's and real front views, 43-84 deg in oblique ones (studio and real). Beyond the limit
 # the picture's angle is not the opening. Below PLANE_MIN_OPENING_DEG the plane is not defined.
 PLANE_FACING_MAX_DEG = 40.0
-PLANE_MIN_OPENING_DEG = 20.0
+PLANE_MIN_OPENING_DEG = 10.0
 PLANE_WINDOW_S = 3.0
+# The picture's angle gives way only on evidence gathered over this long: a few frames of world
+# landmarks jumping while a camera settles are not a turned camera.
+PLANE_MIN_EVIDENCE_S = 0.5
 
 
 class ClamshellChecker(Checker):
@@ -33,9 +36,11 @@ class ClamshellChecker(Checker):
     def __init__(self, definition) -> None:  # type: ignore[no-untyped-def]
         super().__init__(definition)
         self._planes: deque[tuple[float, float]] = deque()
+        self._facing = True
 
     def on_cut(self) -> None:
         self._planes.clear()
+        self._facing = True
 
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         hl, hr = xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP)
@@ -55,9 +60,14 @@ class ClamshellChecker(Checker):
             self._planes.append((frame.t_s, plane))
         while self._planes and self._planes[0][0] < frame.t_s - PLANE_WINDOW_S:
             self._planes.popleft()
-        # Decided over the last seconds, not frame by frame: the plane is noisy when the knees
-        # are nearly closed, and the signal must not jump between the two readings.
-        facing = not self._planes or not np.median([p for _, p in self._planes]) > PLANE_FACING_MAX_DEG
+        # Decided over the last seconds, not frame by frame, and only between reps: the plane is
+        # noisy when the knees are nearly closed, and the signal must not jump from one reading
+        # to the other in the middle of a rep (that would look like the knee closing).
+        # Without fresh evidence (knees closed for a while) the last decision stands.
+        settled = bool(self._planes) and self._planes[-1][0] - self._planes[0][0] >= PLANE_MIN_EVIDENCE_S
+        if settled and self.phase != "active":
+            self._facing = not np.median([p for _, p in self._planes]) > PLANE_FACING_MAX_DEG
+        facing = self._facing
         # Feet gap in world metres over world thigh length: the thighs point toward the camera,
         # so their image length shrinks and an image ratio would overstate the gap.
         wl, wr = w3(frame, L.LEFT_HIP), w3(frame, L.RIGHT_HIP)
