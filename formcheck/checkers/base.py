@@ -302,7 +302,7 @@ class Checker:
             self._prev = (frame.t_s, s)
             self._last_d = float(self._away(s)) if np.isfinite(self._rest) else float("nan")
         if self.phase == "setup" and self._lookback_open:
-            self._prelude.append((frame.t_s, ok, sig if ok else {}))
+            self._prelude.append((frame.t_s, ok, sig))
             if frame.t_s - self._prelude[0][0] > self.c.max_rep_s:
                 self._lookback_open = False
                 self._prelude.clear()
@@ -433,6 +433,11 @@ class Checker:
     def on_cut(self) -> None:
         """Hook: forget per-shot references (e.g. the size of the person standing)."""
 
+    def refresh(self, rows: list[dict[str, float]]) -> list[bool] | None:
+        """Hook: recompute, in place, the signals of frames seen before counting began with
+        the references known now; return which frames are measurable (None: as they were)."""
+        return None
+
     def cut(self, t: float) -> list[Event]:
         """The picture jumped (a cut in the video, or another person): a rep under way is not
         counted, since its whole movement was not seen; counting starts again from the start
@@ -465,6 +470,12 @@ class Checker:
         self._lookback_open = False
         if len(frames) < 3:
             return []
+        # Frames seen before a reference was known (e.g. the person's standing height) may be
+        # measurable now; the rest stay unmeasured.
+        ok_now = self.refresh([r for (_, _, r) in frames])
+        if ok_now is None:
+            ok_now = [ok for (_, ok, _) in frames]
+        frames = [(t, ok, r if ok else {}) for (t, _, r), ok in zip(frames, ok_now, strict=True)]
         d = self._away_rows([r for (_, _, r) in frames])
         if not np.isfinite(d).any():
             return []

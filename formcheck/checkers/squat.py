@@ -16,6 +16,7 @@ import numpy as np
 
 from formcheck.checkers.base import Checker, RepData
 from formcheck.checkers.common import SIDES, around, nanmean, stat, torso_tilt, w3, xy
+from formcheck.definitions import Check
 from formcheck.geometry import angle, angle_from_vertical, angle_to_horizontal, distance, midpoint
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
@@ -46,6 +47,10 @@ def _foot_pitch(heel: np.ndarray, toe: np.ndarray) -> float:
 
 REF_WINDOW_S = 20.0  # standing references come from the last this many seconds
 REF_PERCENTILE = 90.0
+# The full stand a rep's top is judged against: the person's own, from up to STAND_FRAMES frames
+# seen between reps in this shot (at least STAND_MIN_FRAMES, a third of a second at 30 fps).
+STAND_FRAMES = 300
+STAND_MIN_FRAMES = 10
 BOUNCE_DESCENT_S = 0.35  # a dip this quick and shallow is a bounce or a landing, not a squat
 BOUNCE_DROP_PCT = 25.0
 # The shallowest squat the documents describe still bends the knees well past 30 degrees;
@@ -106,6 +111,7 @@ class SquatChecker(Checker):
         """Standing references start afresh (at the start, and after a cut to another shot)."""
         self._height_ref = _StandingRef()  # hip height above the ankles when standing
         self._vert_ref = {k: _StandingRef() for k in ("lt", "ls", "rt", "rs")}  # thigh, shin heights
+        self._stands: deque[float] = deque(maxlen=STAND_FRAMES)  # knee/hip angles between reps
 
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         knees3d = [
@@ -128,19 +134,26 @@ class SquatChecker(Checker):
         # read the same from any view, unlike MediaPipe's depth estimate.
         ankle_y = nanmean(float(a_l[1]), float(a_r[1]))
         height = ankle_y - float(np.nanmean([xy(frame, L.LEFT_HIP)[1], xy(frame, L.RIGHT_HIP)[1]]))
-        ref = self._height_ref.update(height, frame.t_s)
-        hip_pct = 100.0 * height / ref if ref > 0 else np.nan
+        # The references learn only from frames where the knees are nearly straight (in the
+        # picture and in 3D): after a cut to someone kneeling or crouching, the hips' height
+        # there is not their standing height.
+        standing = knee2d >= SQUAT_MIN_BEND_DEG and knee3d >= SQUAT_MIN_BEND_DEG
+        learn = 1.0 if standing else float("nan")
+        self._height_ref.update(height * learn, frame.t_s)
         # Any view, camera at body height: how far thigh and shin lean from vertical follows
         # from their heights in the picture against their heights standing (when they are
         # vertical); vertical distances do not depend on which way the person faces.
-        vert = []
+        raw = {"hip_h": height}
         for key, sd in (("l", SIDES["left"]), ("r", SIDES["right"])):
             h2, k2, a2 = xy(frame, sd["hip"]), xy(frame, sd["knee"]), xy(frame, sd["ankle"])
-            th, sh_h = float(k2[1] - h2[1]), float(a2[1] - k2[1])
-            lt = self._vert_ref[key + "t"].update(th, frame.t_s)
-            ls = self._vert_ref[key + "s"].update(sh_h, frame.t_s)
-            vert.append(180.0 - _tilt_from_length(th, lt) - _tilt_from_length(sh_h, ls))
-        knee_vert = nanmean(*vert)
+            raw[key + "t"], raw[key + "s"] = float(k2[1] - h2[1]), float(a2[1] - k2[1])
+            self._vert_ref[key + "t"].update(raw[key + "t"] * learn, frame.t_s)
+            self._vert_ref[key + "s"].update(raw[key + "s"] * learn, frame.t_s)
+        hip_pct, knee_vert = self._against_standing(raw)
+        if side and self.phase in ("setup", "rest") and self._posture_ok(frame):
+            stand = min(knee2d, float(angle(sh, hip, knee)))
+            if np.isfinite(stand):
+                self._stands.append(stand)
         if side:
             trunk = float(angle_from_vertical(hip, sh))
         else:  # world y points down
@@ -149,6 +162,9 @@ class SquatChecker(Checker):
             v = ws - wh
             trunk = float(np.degrees(np.arccos(np.clip(-v[1] / np.linalg.norm(v), -1, 1))))
         return {
+            **raw,
+            "posture_ok": float(self._posture_ok(frame)),
+            "side_view": float(side),
             "hip_pct": hip_pct,
             "knee3d_deg": knee3d,
             "knee_vert_deg": knee_vert,
@@ -167,14 +183,44 @@ class SquatChecker(Checker):
             "leg_len": thigh + shin,
         }
 
-    def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
-        if not (np.isfinite(sig.get(self.c.signal, np.nan)) and torso_tilt(frame) < UPRIGHT_MAX_DEG):
+    def _against_standing(self, raw: dict[str, float]) -> tuple[float, float]:
+        """Hip height (% of standing) and knee angle from the heights of thigh and shin, against
+        the standing references known now (NaN before the person has been seen standing)."""
+        ref = self._height_ref.value
+        hip_pct = 100.0 * raw["hip_h"] / ref if ref > 0 else np.nan
+        vert = [
+            180.0
+            - _tilt_from_length(raw[k + "t"], self._vert_ref[k + "t"].value)
+            - _tilt_from_length(raw[k + "s"], self._vert_ref[k + "s"].value)
+            for k in ("l", "r")
+        ]
+        return hip_pct, nanmean(*vert)
+
+    def refresh(self, rows: list[dict[str, float]]) -> list[bool]:
+        """A clip that starts mid-rep shows the person standing only after the first rep:
+        measure the frames before against the standing height learnt since."""
+        ok = []
+        for r in rows:
+            if "hip_h" in r:
+                r["hip_pct"], r["knee_vert_deg"] = self._against_standing(r)
+                if not r.get("side_view", 0.0):
+                    r["knee_deg"] = r["knee_vert_deg"]
+            ok.append(bool(r.get("posture_ok", 0.0)) and np.isfinite(r.get(self.c.signal, np.nan)))
+        return ok
+
+    @staticmethod
+    def _posture_ok(frame: Frame) -> bool:
+        """Upright enough, and not kneeling (a shin along the floor is not a squat's position,
+        whatever the hips do)."""
+        if not torso_tilt(frame) < UPRIGHT_MAX_DEG:
             return False
-        # Kneeling (a shin along the floor) is not a squat's position, whatever the hips do.
         shins = [
             float(angle_from_vertical(xy(frame, sd["ankle"]), xy(frame, sd["knee"]))) for sd in SIDES.values()
         ]
         return not any(a > KNEELING_SHIN_DEG for a in shins if np.isfinite(a))
+
+    def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
+        return bool(np.isfinite(sig.get(self.c.signal, np.nan)) and sig.get("posture_ok", 0.0))
 
     def metrics(self, data: RepData) -> dict[str, float]:
         s, pre, post, pk = data.sig, data.pre, data.post, data.peak_i
@@ -196,6 +242,7 @@ class SquatChecker(Checker):
             else s["stance"][:5]
         )
         t0, tp, t1 = data.t[0], data.t[pk], data.t[-1]
+        lockout = min(stat(top_knee, "max"), stat(top_hip, "max")) if side else np.nan
         return {
             "knee_min_deg": stat(knee, "min", 2),
             "knee3d_min_deg": stat(s["knee3d_deg"], "min", 2),
@@ -207,10 +254,32 @@ class SquatChecker(Checker):
             "knee_gap_ratio_min": stat(s["knee_gap"][bottom], "min", 10) if not side else np.nan,
             "stance_ratio": stat(stance_src, "median") if not side else np.nan,
             "heel_lift_deg": stat(s["foot_pitch"][deepest], "median") - heel_base if side else np.nan,
-            "lockout_deg": min(stat(top_knee, "max"), stat(top_hip, "max")) if side else np.nan,
+            "lockout_deg": lockout,
+            "stand_short_deg": self._stand_short(lockout) if side else np.nan,
             "descent_s": float(data.t[data.reach_i] - t0),
             "ascent_s": float(t1 - tp),
         }
+
+    def _stand_ref(self) -> float:
+        """The person's own full stand in this shot (knee and hip angles, side view), from the
+        frames between reps; NaN until they have been seen standing for a moment."""
+        if len(self._stands) < STAND_MIN_FRAMES:
+            return float("nan")
+        return float(np.percentile(np.fromiter(self._stands, float), REF_PERCENTILE))
+
+    def _stand_short(self, lockout: float) -> float:
+        """How far (deg) the top of the rep stops short of the person's own full stand; 0 when
+        it reaches the prescribed stand. A person holding a weight in front, or whose knees do
+        not straighten fully, stands that way between every rep: only a stand clearly lower than
+        their own counts."""
+        if lockout >= self.rx.get("lockout_deg", 160.0):
+            return 0.0
+        return self._stand_ref() - lockout
+
+    def distrust(self, check: Check, data: RepData) -> str | None:
+        if check.code == "incomplete_lockout" and not np.isfinite(self._stand_ref()):
+            return "Stand tall and still for a moment before your first rep, to check the full stand."
+        return super().distrust(check, data)
 
     def reject(self, data: RepData) -> str | None:
         knee = _depth_signal(data)
