@@ -367,9 +367,10 @@ class Checker:
         pitch = float(np.median(vals))
         return "low" if pitch < LOW_CAMERA_DEG else "high" if pitch > HIGH_CAMERA_DEG else "level"
 
-    def distrust(self, check: Check, data: RepData) -> str | None:
+    def distrust(self, check: Check, data: RepData, metrics: dict[str, float] | None = None) -> str | None:
         """Why this rep's measurement for ``check`` cannot be trusted from this camera (a
-        sentence the person can act on), or None when it can."""
+        sentence the person can act on), or None when it can. ``metrics``: the rep's metrics,
+        for rules that look at what was measured."""
         for part in check.needs:
             v = data.sig.get(f"_seen_{part}")
             if v is None or np.mean(np.nan_to_num(v) >= SEEN_MIN) < SEEN_SHARE:
@@ -662,7 +663,7 @@ class Checker:
             if view not in check.views:
                 skipped[check.code] = check.skip_reason()
                 continue
-            doubt = self.distrust(check, data)
+            doubt = self.distrust(check, data, metrics)
             if doubt:
                 skipped[check.code] = doubt
                 continue

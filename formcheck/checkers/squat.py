@@ -276,10 +276,25 @@ class SquatChecker(Checker):
             return 0.0
         return self._stand_ref() - lockout
 
-    def distrust(self, check: Check, data: RepData) -> str | None:
+    def distrust(self, check: Check, data: RepData, metrics: dict[str, float] | None = None) -> str | None:
         if check.code == "incomplete_lockout" and not np.isfinite(self._stand_ref()):
             return "Stand tall and still for a moment before your first rep, to check the full stand."
-        return super().distrust(check, data)
+        doubt = super().distrust(check, data, metrics)
+        if doubt or check.metric != "heel_lift_deg" or metrics is None:
+            return doubt
+        # With the knee well past the toes MediaPipe tilts the foot as if the heel rose: on
+        # the three such reps filmed side-on (sweep at hip height and from the floor, studio
+        # sample squat_side_faults_a) the heels stayed down and the foot read 12-19 deg heel-up,
+        # against 1-9 on the other flat-heel reps there and 24 on a real heel lift (whose knee
+        # stayed behind the toes). The heels are not judged then; the knees get their own cue.
+        kpt = next((c for c in self.d.checks if c.metric == "knee_past_toes"), None)
+        ahead = metrics.get("knee_past_toes", np.nan)
+        if kpt is not None and np.isfinite(ahead) and kpt.is_fault(ahead, self.rx):
+            return (
+                f"Your knees went well past your toes, where the heels cannot be told from the "
+                f"picture: sit back to check {check.label}."
+            )
+        return None
 
     def reject(self, data: RepData) -> str | None:
         knee = _depth_signal(data)
