@@ -87,6 +87,8 @@ def test_metric_finite_where_check_is_valid(name):
         checker.finish()
         assert checker.reps
         for rep in checker.reps:
+            if rep.faults:  # a fault may make another check unjudgeable (e.g. heels, knees far past toes)
+                continue
             for c in checker.d.checks:
                 if rep.view in c.views and c.active(checker.rx):
                     assert c.code not in rep.skipped, (rep.view, c.code, rep.skipped)
