@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+GAP_FRAMES = 2.5  # one dropped frame is bridged, two or more are not
+
 
 def _alpha(cutoff_hz: np.ndarray | float, dt: float) -> np.ndarray:
     tau = 1.0 / (2.0 * math.pi * np.asarray(cutoff_hz, np.float64))
@@ -26,6 +28,10 @@ class OneEuroFilter:
         beta: how fast the cutoff rises with speed (Hz per unit/s of the signal).
         d_cutoff_hz: cutoff of the speed estimate (Hz).
         max_gap_s: an element missing (NaN) for longer than this restarts from its next value.
+
+    An element missing for more than ``GAP_FRAMES`` frame intervals also restarts: smoothing
+    does not invent a path across frames where the point was not seen (a person rising from a
+    squat while detection dropped out would otherwise seem to rise through the gap).
     """
 
     def __init__(
@@ -44,6 +50,8 @@ class OneEuroFilter:
         self._x: np.ndarray | None = None  # last filtered value, NaN where unknown
         self._dx: np.ndarray | None = None  # last filtered speed
         self._t: np.ndarray | None = None  # time each element was last seen (s)
+        self._last_call = float("nan")
+        self._step = float("inf")  # the frame interval: the shortest step between calls (s)
 
     def reset(self) -> None:
         self._x = self._dx = self._t = None
@@ -51,6 +59,10 @@ class OneEuroFilter:
     def __call__(self, x: np.ndarray, t_s: float) -> np.ndarray:
         """Filter one sample ``x`` taken at time ``t_s`` (seconds); returns the same shape."""
         x = np.asarray(x, np.float64)
+        step = t_s - self._last_call
+        if step > 0:
+            self._step = min(self._step, step)
+        self._last_call = t_s
         if self._x is None or self._x.shape != x.shape:
             self._x = x.copy()
             self._dx = np.zeros_like(x)
@@ -59,7 +71,8 @@ class OneEuroFilter:
         assert self._dx is not None and self._t is not None
         seen = np.isfinite(x)
         dt = t_s - self._t
-        restart = seen & (~np.isfinite(self._x) | (dt > self.max_gap_s) | (dt <= 0))
+        gap = (dt > self.max_gap_s) | (dt > GAP_FRAMES * self._step)
+        restart = seen & (~np.isfinite(self._x) | gap | (dt <= 0))
         update = seen & ~restart
         out = np.full_like(x, np.nan)
         if update.any():

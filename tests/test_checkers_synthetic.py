@@ -250,3 +250,22 @@ def test_oblique_view_checks_depth_from_thigh_and_shin_heights():
     assert "shallow" not in session.skipped_checks
     for rep, want in zip(session.reps, truth.reps, strict=True):
         assert abs(rep.metrics["knee_min_deg"] - want.key_deg) < 8.0, (rep.metrics, want)
+
+
+def test_rep_whose_way_back_was_not_seen_is_not_counted():
+    """Detection drops out for 0.4 s from just after the bottom of a rep until the person has
+    nearly stood up: that rep's return was never seen, so it is not counted (the rest of the rep
+    was seen: it is not "too hidden"); the reps around it are."""
+    seq, truth = synthetic.squat(reps=3, view="side", ascent_s=0.6)
+    mid = truth.reps[1]
+    t = seq.t_ms / 1000.0
+    gone = (t > mid.peak_s + 0.1) & (t < mid.end_s - 0.1)
+    seq.image[gone] = float("nan")
+    seq.world[gone] = float("nan")
+    reps = score_sequence(seq, "squat").reps
+    assert len(reps) == 2
+    for rep, tr in zip(reps, (truth.reps[0], truth.reps[2]), strict=True):
+        assert tr.start_s - 0.4 <= rep.peak_s <= tr.end_s, (rep, tr)
+    # The same rep with its return in view counts.
+    whole, _ = synthetic.squat(reps=3, view="side", ascent_s=0.6)
+    assert len(score_sequence(whole, "squat").reps) == 3

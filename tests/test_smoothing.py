@@ -76,3 +76,21 @@ def test_frame_smoother_keeps_frame_shape():
     assert out.xy.shape == (33, 2) and out.world.shape == (33, 3) and out.t_s == 0.0
     out = sm(Frame.missing(0.1))
     assert np.isnan(out.xy).all()
+
+
+def test_no_path_is_invented_across_dropped_frames():
+    """Two or more frames without the point: the filter restarts from the next value seen,
+    rather than drawing a smooth path through frames nobody saw; one dropped frame is bridged."""
+    dt = 1 / 30
+    for dropped, restarts in ((1, False), (2, True), (5, True)):
+        f = OneEuroFilter(min_cutoff_hz=1.0, beta=0.0)
+        for i in range(30):
+            f(np.array([0.0]), i * dt)
+        t = 30 * dt
+        for _ in range(dropped):
+            f(np.array([np.nan]), t)
+            t += dt
+        out = float(f(np.array([1.0]), t)[0])
+        assert (out == 1.0) is restarts, (dropped, out)
+        if not restarts:
+            assert 0.0 < out < 1.0

@@ -149,6 +149,18 @@ def _mid(points: np.ndarray, i: int, j: int) -> np.ndarray:
     return (a + b) / 2 if fa and fb else a if fa else b
 
 
+def _way_back_seen(d: np.ndarray, peak_i: int, return_fraction: float) -> bool:
+    """True if at least one frame shows the rep on its way back: between the peak and the end,
+    past a fifth of the way back and not yet home. A rep whose return fell in a gap in detection
+    or a dissolve between shots (bottom, then standing, nothing between) was not seen to return;
+    a real return takes several frames even at 10 fps."""
+    if not np.isfinite(d).any():
+        return False
+    peak = float(np.nanmax(d))
+    way = d[peak_i + 1 :]
+    return bool(np.any((way > return_fraction * peak) & (way < 0.8 * peak)))
+
+
 def _rep_start(d: np.ndarray, peak_i: int) -> int:
     """Index where a rep began: the last frame before its peak still within START_FRACTION of
     its own excursion from rest (``d``), so small and large reps alike, whatever the jitter."""
@@ -648,6 +660,8 @@ class Checker:
         duration = float(data.t[-1] - data.t[0])
         if duration < self.c.min_rep_s or data.valid.mean() < 0.6:
             return [Event("partial", self._t, "Movement too quick or too hidden to count.")]
+        if not _way_back_seen(dsig, peak_i, self.c.return_fraction):
+            return [Event("partial", self._t, "The way back was not seen (hidden or cut away): not counted.")]
         reason = self.reject(data)
         if reason:
             return [Event("partial", self._t, reason)]
