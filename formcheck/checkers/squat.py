@@ -286,9 +286,13 @@ class SquatChecker(Checker):
         # the three such reps filmed side-on (sweep at hip height and from the floor, studio
         # sample squat_side_faults_a) the heels stayed down and the foot read 12-19 deg heel-up,
         # against 1-9 on the other flat-heel reps there and 24 on a real heel lift (whose knee
-        # stayed behind the toes). The heels are not judged then; the knees get their own cue.
+        # stayed behind the toes). The error only ever reads heel-up, so a reading of heels down
+        # stands; a reading of heels up is not judged then, and the knees get their own cue.
         kpt = next((c for c in self.d.checks if c.metric == "knee_past_toes"), None)
         ahead = metrics.get("knee_past_toes", np.nan)
+        lift = metrics.get(check.metric, np.nan)
+        if not (np.isfinite(lift) and check.is_fault(lift, self.rx)):
+            return None
         if kpt is not None and np.isfinite(ahead) and kpt.is_fault(ahead, self.rx):
             return (
                 f"Your knees went well past your toes, where the heels cannot be told from the "
