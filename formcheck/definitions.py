@@ -200,6 +200,7 @@ class ExerciseDef:
     checks: tuple[Check, ...] = field(default_factory=tuple)
     report: ReportSpec | None = None
     lying: bool = False  # done lying down: the pose model sees the head on the right (orient.py)
+    pattern: str = "knee"  # the joint angle a rep moves, to tell who is exercising (track.py)
 
     def check_for_cue(self, cue: str | None) -> Check | None:
         """The check whose cue is ``cue`` (the words a checker's state shows), or None."""
@@ -325,7 +326,18 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         checks=tuple(checks),
         report=report,
         lying=bool(ex.get("lying", False)),
+        pattern=_pattern(ex, where),
     )
+
+
+PATTERNS = ("knee", "hip", "thighs")  # joint angles a rep can move (see formcheck/track.py)
+
+
+def _pattern(ex: dict[str, Any], where: str) -> str:
+    pattern = ex.get("pattern", "knee")
+    if pattern not in PATTERNS:
+        raise ValueError(f"{where}: exercise.pattern must be one of {PATTERNS}")
+    return str(pattern)
 
 
 def _parse_report(rep: dict[str, Any] | None, where: str) -> ReportSpec | None:

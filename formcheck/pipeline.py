@@ -105,7 +105,7 @@ class Scorer:
         """
         self.n_frames += 1
         if self._tracker is None or self._cuts is None:  # the picture's shape is known from here
-            self._tracker = PersonTracker(aspect, self.checker.d.lying)
+            self._tracker = PersonTracker(aspect, self.checker.d.lying, self.checker.d.pattern)
             self._cuts = CutDetector(aspect)
         if people is not None:
             n_people = len(people[0])

@@ -1,21 +1,56 @@
 """Which person to follow when the pose model sees more than one.
 
 A physiotherapist kneeling beside the patient, a class, someone walking past: the person
-exercising is the one to score, and the same one from frame to frame. Each frame the tracker
-keeps the person whose shoulders, hips, knees and ankles are nearest where the followed
-person was (in body sizes); when nobody has been followed for a while it takes the person
-whose posture fits the exercise (lying down for a bridge or clamshell, upright otherwise),
-and among those the largest.
+exercising is the one to score, and the same one from frame to frame. Everyone seen is kept
+as a track (matched frame to frame by where their shoulders, hips, knees and ankles were, in
+body sizes), with the recent history of the joint angle the exercise moves (the TOML's
+``pattern``: the knees for a squat, the hips for a bridge, the angle between the thighs for a
+clamshell). The tracker follows one track:
+
+- at first, the person whose posture fits the exercise (lying down for a bridge or clamshell,
+  upright otherwise), and among those the one moving in the exercise's pattern, else the
+  largest;
+- while following, it stays with that person, unless they have stood still for a while and
+  another person in the exercise's posture is moving in its pattern in one place (not walking
+  past): then that is the person exercising.
 """
 
 from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from formcheck.checkers.common import LYING_MIN_DEG
 from formcheck.cuts import body_points, body_size
+from formcheck.definitions import PATTERNS
+from formcheck.geometry import angle, vector_angle
 
 LOST_S = 1.0  # after this long without the followed person, choose afresh
+MATCH_MAX = 0.5  # body sizes: further than this from every track is a new person
+WINDOW_S = 4.0  # movement is judged over this long
+MIN_HISTORY_S = 1.5  # and only once a track has been seen this long
+# A rep of any of the exercises moves its joint by 40 deg or more (a shallow squat 180 -> 130
+# at the knee, a bridge 130 -> 180 at the hip, a clamshell 0 -> 40 between the thighs); a
+# person standing or lying still jitters by under 10 deg in MediaPipe's 2D landmarks.
+MOVING_DEG = 25.0  # half the smallest rep's range: moving in the exercise's pattern
+STILL_DEG = 10.0
+IN_PLACE_MAX = 0.5  # body sizes the hips may travel in the window: exercising, not walking
+
+# body_points order: shoulders 0-1, hips 2-3, knees 4-5, ankles 6-7 (left, right).
+
+
+def pattern_angle(points: np.ndarray, pattern: str) -> float:
+    """The exercise's moving joint angle (deg) from body points (8, 2); NaN if unseen."""
+    if pattern == "thighs":
+        return float(vector_angle(points[4] - points[2], points[5] - points[3]))
+    if pattern == "hip":
+        vals = [angle(points[0 + s], points[2 + s], points[4 + s]) for s in (0, 1)]
+    else:
+        vals = [angle(points[2 + s], points[4 + s], points[6 + s]) for s in (0, 1)]
+    arr = np.asarray(vals, np.float64)
+    return float(np.nanmean(arr)) if np.isfinite(arr).any() else float("nan")
 
 
 def _torso_tilt(points: np.ndarray) -> float:
@@ -27,59 +62,140 @@ def _torso_tilt(points: np.ndarray) -> float:
     return float(np.degrees(np.arctan2(abs(v[0]), abs(v[1]))))
 
 
+def _distance(p: np.ndarray, q: np.ndarray) -> float:
+    """Median distance between the points seen in both, in body sizes of ``q``."""
+    both = np.isfinite(p).all(1) & np.isfinite(q).all(1)
+    if both.sum() < 2:
+        return np.inf
+    return float(np.median(np.linalg.norm(p[both] - q[both], axis=1))) / max(body_size(q), 1e-6)
+
+
+@dataclass(eq=False)  # tracks are compared by identity
+class _Track:
+    points: np.ndarray  # (8, 2) where they were last seen
+    t: float  # when
+    history: deque[tuple[float, float, float, float]] = field(default_factory=deque)  # t, angle, hip x, y
+
+    def add(self, points: np.ndarray, t: float, ang: float) -> None:
+        self.points, self.t = points, t
+        hip = np.nanmean(points[2:4], 0)
+        self.history.append((t, ang, float(hip[0]), float(hip[1])))
+        while self.history and self.history[0][0] < t - WINDOW_S:
+            self.history.popleft()
+
+    def movement(self) -> float:
+        """Range (deg) of the pattern angle over the window; NaN until seen long enough."""
+        if len(self.history) < 3 or self.history[-1][0] - self.history[0][0] < MIN_HISTORY_S:
+            return float("nan")
+        a = np.array([h[1] for h in self.history])
+        a = a[np.isfinite(a)]
+        if len(a) < 3:
+            return float("nan")
+        return float(np.percentile(a, 95) - np.percentile(a, 5))
+
+    def in_place(self) -> bool:
+        """The hips stayed within ``IN_PLACE_MAX`` body sizes over the window (not walking)."""
+        xy = np.array([(h[2], h[3]) for h in self.history])
+        xy = xy[np.isfinite(xy).all(1)]
+        if len(xy) < 2:
+            return False
+        return bool(np.ptp(xy, 0).max() / max(body_size(self.points), 1e-6) <= IN_PLACE_MAX)
+
+
 class PersonTracker:
     """Picks, frame by frame, the index of the person to follow among those seen.
 
     Args:
         aspect: frame width / height.
         lying: the exercise is done lying down (True) or upright (False).
+        pattern: the joint angle the exercise moves (see :data:`PATTERNS`).
     """
 
-    def __init__(self, aspect: float, lying: bool) -> None:
+    def __init__(self, aspect: float, lying: bool, pattern: str = "knee") -> None:
+        if pattern not in PATTERNS:
+            raise ValueError(f"pattern must be one of {PATTERNS}")
         self.aspect = aspect
         self.lying = lying
-        self._last: np.ndarray | None = None
-        self._last_t = -np.inf
+        self.pattern = pattern
+        self._tracks: list[_Track] = []
+        self._followed: _Track | None = None
         self.crowded_frames = 0  # frames with more than one person
+        self.switches = 0  # times the tracker moved to someone moving in the pattern
         self.where: list[float] = []  # x (0-1) of the followed person in crowded frames
 
     def pick(self, people_image: np.ndarray, t_s: float) -> int:
         """Index into ``people_image`` (P, 33, 4) of the person to follow; -1 if nobody."""
         n = len(people_image)
+        self._tracks = [tr for tr in self._tracks if t_s - tr.t <= LOST_S]
+        if self._followed is not None and self._followed not in self._tracks:
+            self._followed = None
         if n == 0:
             return -1
         pts = [body_points(p, aspect=self.aspect) for p in people_image]
+        tracks = self._match(pts, t_s)
         if n == 1:
             best = 0
-        elif self._last is not None and t_s - self._last_t <= LOST_S:
-            best = int(np.argmin([self._distance(p) for p in pts]))
+        elif self._followed is not None and self._followed in tracks:
+            best = tracks.index(self._followed)
+            other = self._mover(pts, tracks, exclude=best)
+            if other is not None and tracks[best].movement() < STILL_DEG:
+                best = other
+                self.switches += 1
+                self.where.clear()  # say where the person exercising was
         else:
-            best = self._first_choice(pts)
+            best = self._first_choice(pts, tracks)
+        self._followed = tracks[best]
         if n > 1:
             self.crowded_frames += 1
             x = np.nanmean(people_image[best, [23, 24], 0])
             if np.isfinite(x):
                 self.where.append(float(x))
-        if np.isfinite(pts[best]).all(1).sum() >= 3:
-            self._last, self._last_t = pts[best], t_s
         return best
 
-    def _distance(self, p: np.ndarray) -> float:
-        assert self._last is not None
-        both = np.isfinite(p).all(1) & np.isfinite(self._last).all(1)
-        size = max(body_size(self._last), 1e-6)
-        if both.sum() < 2:
-            return np.inf
-        return float(np.median(np.linalg.norm(p[both] - self._last[both], axis=1))) / size
-
-    def _first_choice(self, pts: list[np.ndarray]) -> int:
-        """The largest person in the exercise's posture (the largest of all if nobody is)."""
-        fits = []
+    def _match(self, pts: list[np.ndarray], t_s: float) -> list[_Track]:
+        """The track of each person seen now (nearest first; a new track for someone new)."""
+        pairs = sorted(
+            (_distance(p, tr.points), i, j) for i, p in enumerate(pts) for j, tr in enumerate(self._tracks)
+        )
+        out: list[_Track | None] = [None] * len(pts)
+        used: set[int] = set()
+        for d, i, j in pairs:
+            if d > MATCH_MAX or out[i] is not None or j in used:
+                continue
+            out[i] = self._tracks[j]
+            used.add(j)
         for i, p in enumerate(pts):
-            tilt = _torso_tilt(p)
-            lying = np.isfinite(tilt) and tilt > LYING_MIN_DEG
-            fits.append((bool(lying) == self.lying, body_size(p), -i))
-        return int(-max(fits)[2])
+            tr = out[i]
+            if tr is None:
+                tr = _Track(p, t_s)
+                self._tracks.append(tr)
+                out[i] = tr
+            if np.isfinite(p).all(1).sum() >= 3:
+                tr.add(p, t_s, pattern_angle(p, self.pattern))
+        return [tr for tr in out if tr is not None]
+
+    def _fits(self, p: np.ndarray) -> bool:
+        tilt = _torso_tilt(p)
+        lying = bool(np.isfinite(tilt) and tilt > LYING_MIN_DEG)
+        return lying == self.lying
+
+    def _mover(self, pts: list[np.ndarray], tracks: list[_Track], exclude: int) -> int | None:
+        """The person in the exercise's posture moving most in its pattern, in one place."""
+        best, best_move = None, MOVING_DEG
+        for i, (p, tr) in enumerate(zip(pts, tracks, strict=True)):
+            move = tr.movement()
+            if i != exclude and self._fits(p) and move >= best_move and tr.in_place():
+                best, best_move = i, move
+        return best
+
+    def _first_choice(self, pts: list[np.ndarray], tracks: list[_Track]) -> int:
+        """In the exercise's posture first; then moving in its pattern; then the largest."""
+        ranked = []
+        for i, (p, tr) in enumerate(zip(pts, tracks, strict=True)):
+            move = tr.movement()
+            moving = bool(np.isfinite(move) and move >= MOVING_DEG and tr.in_place())
+            ranked.append((self._fits(p), moving, body_size(p), -i))
+        return int(-max(ranked)[3])
 
     def description(self) -> str | None:
         """Words about whom was followed, when more than one person was in view; else None."""
@@ -87,4 +203,5 @@ class PersonTracker:
             return None
         x = float(np.median(self.where))
         place = "on the left" if x < 0.4 else "on the right" if x > 0.6 else "in the middle"
-        return f"More than one person was in view; formcheck followed the person {place} of the picture."
+        why = " (the one doing the exercise)" if self.switches else ""
+        return f"More than one person was in view; formcheck followed the person {place} of the picture{why}."

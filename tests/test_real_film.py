@@ -118,6 +118,49 @@ def test_tracker_first_choice_fits_the_exercise_posture() -> None:
     assert PersonTracker(lying.aspect, lying=False).pick(people, 0.0) == 0
 
 
+def _with_a_bystander(exercise: str, seq, scale: float = 1.4, dx: float = 0.25):  # type: ignore[no-untyped-def]
+    """The exerciser shrunk to the left of the picture, and a larger person standing still at
+    its right in the posture the first frame shows (listed first, as the larger)."""
+    ex = seq.image.copy()
+    ex[..., 0] = 0.3 + (ex[..., 0] - 0.5) * 0.7
+    ex[..., 1] = 0.5 + (ex[..., 1] - 0.5) * 0.7
+    still = np.repeat(seq.image[:1], len(seq), axis=0).copy()
+    still[..., 0] = 0.5 + dx + (still[..., 0] - 0.5) * scale
+    still[..., 1] = 0.5 + (still[..., 1] - 0.5) * scale
+    still[..., :2] += np.random.default_rng(0).normal(0.0, 0.002, still[..., :2].shape)
+    world = np.stack([np.repeat(seq.world[:1], len(seq), axis=0), seq.world], axis=1)
+    return np.stack([still, ex], axis=1), world
+
+
+@pytest.mark.parametrize("exercise", ["squat", "bridge", "clamshell"])
+def test_the_person_moving_in_the_exercise_is_followed_not_the_larger_bystander(exercise) -> None:  # type: ignore[no-untyped-def]
+    """A larger person stands (or lies) still beside the one exercising: formcheck moves to the
+    one whose joints move in the exercise's pattern, counts their reps and says so."""
+    make = {"squat": synthetic.squat, "bridge": synthetic.bridge, "clamshell": synthetic.clamshell}[exercise]
+    seq, truth = make(reps=4)
+    people_image, people_world = _with_a_bystander(exercise, seq)
+    sc = Scorer(exercise, {"hold_s": 1.0} if exercise == "clamshell" else None)
+    for i in range(len(seq)):
+        people = (people_image[i], people_world[i])
+        sc.update(people_image[i, 0], people_world[i, 0], seq.t_ms[i] / 1000, seq.aspect, people=people)
+    session = sc.finish("bystander", seq.fps)
+    # The bystander is followed until the exerciser has been seen moving for a moment, so the
+    # first rep may be missed; the rest are counted.
+    assert truth.count() - 1 <= len(session.reps) <= truth.count()
+    assert any("the one doing the exercise" in w and "on the left" in w for w in session.warnings)
+
+
+def test_two_people_exercising_the_followed_one_is_kept() -> None:
+    """Both people squat: the tracker stays with the one it chose."""
+    seq, _ = synthetic.squat(reps=3)
+    other = seq.image.copy()
+    other[..., 0] = other[..., 0] * 1.3 - 0.05
+    tracker = PersonTracker(seq.aspect, lying=False)
+    picks = [tracker.pick(np.stack([other[i], seq.image[i]]), seq.t_ms[i] / 1000) for i in range(len(seq))]
+    assert set(picks) == {picks[0]}
+    assert tracker.switches == 0
+
+
 # -- trust ----------------------------------------------------------------------------------------
 def test_feet_out_of_the_picture_means_heels_not_checked() -> None:
     seq, _ = synthetic.squat(reps=3, view="side", faults={1: ["heels_lifting"]})
