@@ -14,7 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.evaluate import evaluate_sample, studio_samples
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # testkit: the repository's test helpers, not in the wheel
+
+from testkit.evaluate import evaluate_sample, studio_samples  # noqa: E402
 
 
 def main(dirs: list[str]) -> int:

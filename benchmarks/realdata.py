@@ -20,9 +20,14 @@ import argparse
 import math
 import sys
 import time
+from pathlib import Path
 
-from formcheck.evaluate import ClipResult
-from formcheck.realdata import REALDATA, clips, evaluate, score_clip
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # testkit: the repository's test helpers, not in the wheel
+
+from testkit.evaluate import ClipResult  # noqa: E402
+from testkit.realdata import REALDATA, clips, evaluate, score_clip  # noqa: E402
 
 TARGET_EXACT = 0.95
 TARGET_CLEAN_FLAGGED = 0.05

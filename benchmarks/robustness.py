@@ -8,7 +8,7 @@
 Renders studio clips (needs the ``studio`` extra) over a grid of camera height, camera angle,
 framing, body shape and tempo for every exercise, with the studio's faults on known reps,
 scores each through the whole pipeline (video -> MediaPipe -> checkers, via
-:func:`formcheck.evaluate.evaluate_sample`) and prints, per cell: the rep-count error, the
+:func:`testkit.evaluate.evaluate_sample`) and prints, per cell: the rep-count error, the
 false-fault rate on clean reps, false faults and missed faults per check, and which checks
 declared themselves valid (a check is valid on a rep when it is not in the rep's ``skipped``).
 Then, per check, every cell where the check claimed validity and was wrong: the rule is
@@ -80,6 +80,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # testkit: the repository's test helpers, not in the wheel
 
 CACHE_VERSION = 1
 HEIGHTS: dict[str, float] = {"floor": 0.15, "hip": 0.9, "chest": 1.3, "overhead": 2.2}
@@ -407,7 +411,7 @@ def score_cell(cell: Cell, use_pose_cache: bool = True) -> CellResult:
     res = CellResult(cell)
     try:
         from formcheck.definitions import load
-        from formcheck.evaluate import evaluate_sample
+        from testkit.evaluate import evaluate_sample
 
         mp4, truth = render_cell(cell)
         seq = pose_cell(mp4, cell.exercise, use_pose_cache)

@@ -1,13 +1,13 @@
-"""Checkers against synthetic sets with known reps and faults (formcheck.synthetic)."""
+"""Checkers against synthetic sets with known reps and faults (testkit.synthetic)."""
 
 from __future__ import annotations
 
 import pytest
 
-from formcheck import synthetic
 from formcheck.checkers import make_checker
 from formcheck.landmarks import PoseLandmark as L
 from formcheck.pipeline import score_sequence
+from testkit import synthetic
 
 GEN = {"squat": synthetic.squat, "bridge": synthetic.bridge, "clamshell": synthetic.clamshell}
 VIEWS = [("squat", "side"), ("squat", "front"), ("squat", "oblique"), ("bridge", "side"),

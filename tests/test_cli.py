@@ -18,7 +18,7 @@ REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 
 def _trace(tmp_path: Path) -> Path:
     """A landmark trace of a clean synthetic squat set (no real data needed)."""
-    from formcheck import synthetic
+    from testkit import synthetic
 
     seq, _ = synthetic.squat(reps=3, view="side", seed=1)
     p = tmp_path / "set.npz"
@@ -54,7 +54,7 @@ def test_json_output_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_prescription_changes_verdict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from formcheck import synthetic
+    from testkit import synthetic
 
     seq, _ = synthetic.squat(reps=2, view="side", depth_knee_deg=112, seed=2)
     trace = tmp_path / "shallow.npz"

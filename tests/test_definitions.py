@@ -7,11 +7,11 @@ import tomllib
 
 import pytest
 
-from formcheck import synthetic
 from formcheck.checkers import CHECKERS, make_checker
 from formcheck.definitions import DOCUMENTS, VIEWS, _exercises_dir, available, load, parse
 from formcheck.errors import UsageError
 from formcheck.pipeline import score_sequence
+from testkit import synthetic
 
 EXERCISES = available()
 CLEAN = {

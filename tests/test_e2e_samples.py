@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from formcheck.definitions import load
-from formcheck.evaluate import SampleResult, evaluate_sample, studio_samples
+from testkit.evaluate import SampleResult, evaluate_sample, studio_samples
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

@@ -4,7 +4,7 @@ Each case runs formcheck as a subprocess, so a native crash or output written st
 file descriptors is seen as a user would see it, and checks: the exit code, that stderr is one
 sentence with no traceback, and that nothing half-written is left behind. Pose inference is
 avoided where the pose stage is not what is tested: ``.npz`` traces from
-:mod:`formcheck.synthetic` stand in for videos.
+:mod:`testkit.synthetic` stand in for videos.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def no_partial_files(folder: Path) -> None:
 
 def trace(path: Path, reps: int = 2, seed: int = 0) -> Path:
     """A synthetic squat landmark trace saved as ``.npz`` (no pose inference needed)."""
-    from formcheck import synthetic
+    from testkit import synthetic
 
     seq, _ = synthetic.squat(reps=reps, seed=seed, lead_in_s=0.5, tail_s=0.5, rest_s=0.3)
     path.parent.mkdir(parents=True, exist_ok=True)

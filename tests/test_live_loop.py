@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.evaluate import studio_samples
+from testkit.evaluate import studio_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable

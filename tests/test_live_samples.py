@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.evaluate import studio_samples
+from testkit.evaluate import studio_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -77,7 +77,7 @@ def run_live(
 
 def matches(reps: list[dict], truth_reps: list[dict]) -> list[tuple[dict, dict]]:  # type: ignore[type-arg]
     """Pair each true rep with the unused counted rep around its peak (the rule of
-    ``formcheck.evaluate.compare``: the true peak inside the counted rep, +-0.3 s)."""
+    ``testkit.evaluate.compare``: the true peak inside the counted rep, +-0.3 s)."""
     used: set[int] = set()
     out = []
     for lab in truth_reps:

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from formcheck import synthetic
 from formcheck.checkers import make_checker
 from formcheck.errors import NoPersonError
 from formcheck.landmarks import N_LANDMARKS, Frame, PoseSequence
 from formcheck.pipeline import score_sequence
+from testkit import synthetic
 
 EXERCISES = ["squat", "bridge", "clamshell"]
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

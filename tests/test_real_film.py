@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck import synthetic
 from formcheck.checkers import make_checker
 from formcheck.cuts import MAX_BODY_SPEED, CutDetector, body_points, body_speed
 from formcheck.landmarks import PoseSequence
 from formcheck.pipeline import Scorer, score_sequence
 from formcheck.track import PersonTracker
+from testkit import synthetic
 
 ROOT = Path(__file__).resolve().parents[1]
 

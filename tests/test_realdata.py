@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from formcheck.evaluate import ClipResult
-from formcheck.realdata import REALDATA, RealClip, clips, evaluate, score_clip
+from testkit.evaluate import ClipResult
+from testkit.realdata import REALDATA, RealClip, clips, evaluate, score_clip
 
 pytestmark = pytest.mark.realdata
 

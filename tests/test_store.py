@@ -19,7 +19,7 @@ from formcheck.pipeline import score_sequence
 from formcheck.session import Session, load_session
 from formcheck.store import Store
 from formcheck.store import schema as store_schema
-from formcheck.synthetic import squat
+from testkit.synthetic import squat
 
 
 def _synthetic_session(faults: dict[int, list[str]] | None = None) -> Session:

@@ -20,9 +20,9 @@ from typing import Any
 
 from formcheck.checkers import CHECKERS
 from formcheck.definitions import load
-from formcheck.evaluate import ClipResult, compare
 from formcheck.landmarks import PoseSequence
 from formcheck.session import Session
+from testkit.evaluate import ClipResult, compare
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 
@@ -77,7 +77,7 @@ def _pose_key(video: Path, lying: bool) -> str:
     st = video.stat()
     h.update(f"{video.name}:{st.st_size}:{int(st.st_mtime)}:{lying}".encode())
     h.update(f"{cv2.__version__}:{getattr(mediapipe, '__version__', '')}".encode())
-    pkg = Path(__file__).resolve().parent
+    pkg = Path(pose.__file__).resolve().parent  # the formcheck package
     code = (
         orient, pose.PoseOptions, pose.PoseEstimator.detect, pose.PoseEstimator._run, pose._pick_largest,
         pose._to_array, pose.detect_frames, pose._settle, video_mod.FrameReader._decode_frames,
