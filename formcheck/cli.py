@@ -20,13 +20,13 @@ from formcheck.errors import (
     BadVideoError,
     ExitCode,
     FormcheckError,
-    MissingInputError,
     Terminated,
     UsageError,
     name_is_utf8,
     printable,
     shown,
 )
+from formcheck.inputs import expand_paths
 
 VIDEO_EXTS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".gif"}
 TRACE_EXTS = {".npz"}
@@ -104,27 +104,6 @@ def _version() -> str:
     from formcheck import __version__
 
     return __version__
-
-
-def expand_paths(inputs: list[str], find: Callable[[Path], list[Path]], what: str) -> list[Path]:
-    """Files as given, and for each folder the files ``find`` picks in it (``what`` names them).
-
-    Raises:
-        MissingInputError: a path that does not exist, or a folder with none of those files.
-    """
-    files: list[Path] = []
-    for raw in inputs:
-        p = Path(raw)
-        if p.is_dir():
-            found = find(p)
-            if not found:
-                raise MissingInputError(f"No {what} in folder {p}.")
-            files += found
-        elif p.exists():
-            files.append(p)
-        else:
-            raise MissingInputError(f"No such file or folder: {p}.")
-    return files
 
 
 def _collect(inputs: list[str]) -> list[Path]:

@@ -153,7 +153,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 
 def _session_files(paths: list[str]) -> list[Path]:
-    from formcheck.cli import expand_paths
+    from formcheck.inputs import expand_paths
 
     return expand_paths(paths, lambda folder: sorted(folder.rglob("session.json")), "session.json files")
 

@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import robustness
 
-from formcheck.studio.cli import _add_render_args, _params
+from formcheck.studio.args import add_render_args, params
 from formcheck.studio.motions import FAULTS
 
 _MISSING = [m for m in ("torch", "anny", "pyrender", "trimesh") if importlib.util.find_spec(m) is None]
@@ -44,8 +44,8 @@ def test_full_grid_covers_every_camera_body_tempo_and_fault() -> None:
 def test_cells_are_valid_studio_commands() -> None:
     for c in robustness.grid("full") + robustness.grid("small"):
         p = argparse.ArgumentParser()
-        _add_render_args(p)
-        mp, rp = _params(p.parse_args(c.args()))
+        add_render_args(p)
+        mp, rp = params(p.parse_args(c.args()))
         assert mp.reps == 3 and rp.yaw == c.yaw and rp.framing == c.framing  # type: ignore[attr-defined]
         # Every clip has a clean rep unless a fault is clip-wide.
         if not any(len(v) == mp.reps for v in mp.faults.values()):

@@ -80,13 +80,13 @@ CATALOG: list[SampleClip] = [
 
 def _summary(clip: SampleClip) -> tuple[str, str, int, list[list[str]], float]:
     """(exercise, view, reps, faults per rep, seconds) of a catalog entry, without rendering."""
-    from formcheck.studio.cli import _add_render_args, _params
+    from formcheck.studio.args import add_render_args, params
     from formcheck.studio.motions import make_motion
 
     p = argparse.ArgumentParser()
-    _add_render_args(p)
+    add_render_args(p)
     a = p.parse_args(clip.args)
-    mp, _ = _params(a)
+    mp, _ = params(a)
     motion = make_motion(mp)
     return a.exercise, a.view, mp.reps, [mp.rep_faults(i) for i in range(1, mp.reps + 1)], (
         motion.n_frames / mp.fps
