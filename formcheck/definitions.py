@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.errors import MissingInputError, UsageError
+from formcheck.landmarks import PART_INDICES
 
 VIEWS = ("side", "front", "oblique")
 MOMENTS = ("start", "peak", "end")
@@ -174,11 +175,13 @@ class ReportSpec:
         better: which way the range of motion improves: "lower" (a deeper knee angle),
             "higher" (a wider opening) or "closer" to the target (a straight hip line).
         columns: metrics in the per-rep table, in order.
+        brief: the few metrics of the short rep table printed after scoring, with short titles.
     """
 
     rom: str
     better: str
     columns: tuple[MetricSpec, ...]
+    brief: tuple[MetricSpec, ...] = ()
 
     def spec(self, name: str) -> MetricSpec:
         return next((c for c in self.columns if c.name == name), MetricSpec(name, name.replace("_", " ")))
@@ -200,7 +203,17 @@ class ExerciseDef:
     checks: tuple[Check, ...] = field(default_factory=tuple)
     report: ReportSpec | None = None
     lying: bool = False  # done lying down: the pose model sees the head on the right (orient.py)
+    lying_on: str | None = None  # "back" or "side" when lying
     pattern: str = "knee"  # the joint angle a rep moves, to tell who is exercising (track.py)
+    setup_views: tuple[str, ...] = ("side", "front", "oblique")  # the live set-up guide's views
+    setup_turn: str = ""  # its words asking for that view
+    setup_start: str = ""  # its words asking for the start position ("" : ``setup``)
+
+    @property
+    def required_landmarks(self) -> tuple[int, ...]:
+        """MediaPipe indices of the body parts in ``landmarks``: what must be in the picture."""
+        word_part = {w: p for p, w in PART_WORDS.items()}
+        return tuple(i for w in self.landmarks for i in PART_INDICES[word_part[w]])
 
     def check_for_cue(self, cue: str | None) -> Check | None:
         """The check whose cue is ``cue`` (the words a checker's state shows), or None."""
@@ -269,9 +282,7 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         w = f"{where}: checks.{code}"
         if c.get("fault_when") not in ("above", "below"):
             raise ValueError(f"{w}: fault_when must be 'above' or 'below'")
-        views = tuple(c.get("views", VIEWS))
-        if not views or any(v not in VIEWS for v in views):
-            raise ValueError(f"{w}: views must be a non-empty list of {VIEWS}")
+        views = _views(c.get("views", VIEWS), f"{w}: views")
         for key in ("relative_to", "requires"):
             if c.get(key) is not None and c[key] not in pr:
                 raise ValueError(f"{w}: {key} '{c[key]}' is not a prescription value")
@@ -320,14 +331,39 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         key_signal=ex["key_signal"],
         key_label=ex["key_label"],
         target=ex["target"],
-        landmarks=tuple(ex.get("landmarks", ())),
+        landmarks=_landmarks(ex, where),
         counting=counting,
         prescription=pr,
         checks=tuple(checks),
         report=report,
         lying=bool(ex.get("lying", False)),
+        lying_on=_lying_on(ex, where),
         pattern=_pattern(ex, where),
+        setup_views=_views(ex.get("setup_views", VIEWS), f"{where}: exercise.setup_views"),
+        setup_turn=str(ex.get("setup_turn", "")),
+        setup_start=str(ex.get("setup_start", ex["setup"])),
     )
+
+
+def _lying_on(ex: dict[str, Any], where: str) -> str | None:
+    on = ex.get("lying_on")
+    if on not in (None, "back", "side") or (on is not None and not ex.get("lying", False)):
+        raise ValueError(f"{where}: exercise.lying_on is 'back' or 'side', for an exercise done lying")
+    return on
+
+
+def _views(items: Any, w: str) -> tuple[str, ...]:
+    views = tuple(items)
+    if not views or any(v not in VIEWS for v in views):
+        raise ValueError(f"{w} must be a non-empty list of {VIEWS}")
+    return views
+
+
+def _landmarks(ex: dict[str, Any], where: str) -> tuple[str, ...]:
+    words = tuple(ex.get("landmarks", ()))
+    if not words or any(w not in PART_WORDS.values() for w in words):
+        raise ValueError(f"{where}: exercise.landmarks must name body parts of {tuple(PART_WORDS.values())}")
+    return words
 
 
 PATTERNS = ("knee", "hip", "thighs")  # joint angles a rep can move (see formcheck/track.py)
@@ -346,15 +382,21 @@ def _parse_report(rep: dict[str, Any] | None, where: str) -> ReportSpec | None:
     w = f"{where}: report"
     if rep.get("better") not in BETTER:
         raise ValueError(f"{w}.better must be one of {BETTER}")
-    cols = []
-    for c in _need(rep, "columns", w):
-        if not isinstance(c, list) or not 2 <= len(c) <= 3:
-            raise ValueError(f"{w}.columns: each is [metric, label] or [metric, label, unit]")
-        cols.append(MetricSpec(*[str(v) for v in c]))
+    cols = _metric_specs(_need(rep, "columns", w), f"{w}.columns")
+    brief = _metric_specs(rep.get("brief", []), f"{w}.brief")
     rom = _need(rep, "rom", w)
     if rom not in [c.name for c in cols]:
         raise ValueError(f"{w}.rom '{rom}' must be one of the columns")
-    return ReportSpec(rom=rom, better=rep["better"], columns=tuple(cols))
+    return ReportSpec(rom=rom, better=rep["better"], columns=tuple(cols), brief=tuple(brief))
+
+
+def _metric_specs(items: list[Any], w: str) -> list[MetricSpec]:
+    out = []
+    for c in items:
+        if not isinstance(c, list) or not 2 <= len(c) <= 3:
+            raise ValueError(f"{w}: each is [metric, label] or [metric, label, unit]")
+        out.append(MetricSpec(*[str(v) for v in c]))
+    return out
 
 
 def load(name: str) -> ExerciseDef:

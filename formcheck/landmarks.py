@@ -66,6 +66,13 @@ SKELETON_EDGES: tuple[tuple[int, int], ...] = (
 )  # fmt: skip
 
 
+# Body parts by name (left, right): the words exercise definitions use.
+PART_INDICES = {
+    "shoulder": (11, 12), "hip": (23, 24), "knee": (25, 26),
+    "ankle": (27, 28), "heel": (29, 30), "toe": (31, 32),
+}  # fmt: skip
+
+
 def mask_low_visibility(lm: np.ndarray, min_visibility: float) -> np.ndarray:
     """Return a copy of ``lm`` (..., 33, 4) with x, y, z set to NaN where visibility < threshold."""
     out = np.array(lm, dtype=np.float32, copy=True)

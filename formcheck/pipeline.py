@@ -30,14 +30,6 @@ if TYPE_CHECKING:
 MIN_VISIBILITY = 0.5
 IN_PICTURE = (0.01, 0.99)  # normalised coordinates of a point that lies inside the picture
 ANNOTATE_MAX_SIDE = 1280  # the annotated video's long side at most: memory stays flat at any size
-# Landmarks that must be in frame for each exercise (MediaPipe indices).
-REQUIRED = {
-    "squat": (23, 24, 25, 26, 27, 28),
-    "bridge": (11, 12, 23, 24, 25, 26),
-    "clamshell": (23, 24, 25, 26, 27, 28),
-}
-
-
 def _whole_body_in_frame(image: np.ndarray, required: tuple[int, ...]) -> bool:
     """Required points inside the frame, and at least one body side clearly visible.
 
@@ -67,7 +59,7 @@ class Scorer:
     """Feeds frames to a checker and gathers what a session needs.
 
     Args:
-        exercise: "squat", "bridge" or "clamshell".
+        exercise: an exercise's name (see ``formcheck exercises``).
         prescription: overrides of the exercise's default targets.
     """
 
@@ -75,7 +67,7 @@ class Scorer:
         self.checker: Checker = make_checker(exercise, prescription)
         self.exercise = exercise
         self._smooth = FrameSmoother()
-        self._required = REQUIRED[exercise]
+        self._required = self.checker.d.required_landmarks
         self.n_frames = 0
         self.n_detected = 0
         self.n_crowded = 0

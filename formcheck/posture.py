@@ -78,10 +78,10 @@ class PostureTally:
             up = self.knees_up
             # Knees raised above the hips: on the back with the feet planted (a bridge); level
             # with them: on the side (a clamshell).
-            if math.isfinite(up) and up > KNEES_UP and "bridge" in names:
-                names = ["bridge"]
-            elif math.isfinite(up) and up < KNEES_UP / 2 and "clamshell" in names:
-                names = ["clamshell"]
+            on = "back" if math.isfinite(up) and up > KNEES_UP else (
+                "side" if math.isfinite(up) and up < KNEES_UP / 2 else None
+            )
+            names = [n for n in names if on is None or load(n).lying_on == on] or names
             return _ask("lay down", names)
         return None
 

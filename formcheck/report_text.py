@@ -13,17 +13,17 @@ import math
 from formcheck.definitions import Check, ExerciseDef, load
 from formcheck.session import Session
 
-# Per exercise: (metric, column title, format) shown in the table.
-COLUMNS = {
-    "squat": [
-        ("knee_min_deg", "knee", "{:.0f}°"),
-        ("trunk_lean_max_deg", "trunk", "{:.0f}°"),
-        ("descent_s", "down", "{:.1f} s"),
-        ("ascent_s", "up", "{:.1f} s"),
-    ],
-    "bridge": [("hip_line_top_deg", "hip line", "{:.0f}°"), ("hold_s", "hold", "{:.1f} s")],
-    "clamshell": [("opening_max_deg", "opening", "{:.0f}°"), ("hold_s", "hold", "{:.1f} s")],
-}
+FORMATS = {"°": "{:.0f}°", "s": "{:.1f} s"}  # by unit; others "{:.2f}" and the unit
+
+
+def _columns(d: ExerciseDef | None) -> list[tuple[str, str, str]]:
+    """(metric, column title, format) of the exercise's short table (its TOML's report.brief)."""
+    if d is None or d.report is None:
+        return []
+    return [
+        (m.name, m.label, FORMATS.get(m.unit, "{:.2f}" + (f" {m.unit}" if m.unit else "")))
+        for m in d.report.brief
+    ]
 
 
 def _fmt(v: float | None, f: str) -> str:
@@ -57,7 +57,7 @@ def shown_in_view(d: ExerciseDef | None, metric: str, view: str) -> bool:
 
 def rep_table(s: Session) -> str:
     d = _definition(s.exercise)
-    cols = COLUMNS.get(s.exercise, [])
+    cols = _columns(d)
     head = ["rep", "time", *[c[1] for c in cols], "to work on"]
     right = [True, True, *[True] * len(cols), False]  # numbers right-aligned, words left
     rows = []

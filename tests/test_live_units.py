@@ -51,7 +51,8 @@ def state(
     cue: str | None = None,
 ) -> CheckerState:
     return CheckerState(
-        exercise, phase, reps, by_side or {}, "knee", 120.0, 90.0, None, None, cue, "side", 1.0
+        exercise, phase, reps, by_side or {}, "knee", 120.0, 90.0, None, None, cue, "side", 1.0,
+        per_side=load(exercise).counting.per_side,
     )
 
 

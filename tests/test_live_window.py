@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 from formcheck.checkers.base import CheckerState
+from formcheck.definitions import load
 from formcheck.live.overlay import count_panel, scale_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,7 +94,8 @@ class Shooter:
 
 def panel_for(exercise: str, reps: int, side: str | None, target: int, s: float) -> np.ndarray:
     by_side = {side: reps} if side else {}
-    st = CheckerState(exercise, "rest", reps, by_side, "", 0.0, 0.0, None, None, None, "side", 0.0)
+    st = CheckerState(exercise, "rest", reps, by_side, "", 0.0, 0.0, None, None, None, "side", 0.0,
+                      per_side=load(exercise).counting.per_side)
     return count_panel(st, target, s)
 
 

@@ -133,6 +133,7 @@ class CheckerState:
     view: str
     t_s: float
     cue_rep: int | None = None  # the rep the cue is about (None: a set-up hint)
+    per_side: bool = False  # reps are counted per working side (the exercise's TOML)
 
     @property
     def cue_line(self) -> str | None:
@@ -768,6 +769,7 @@ class Checker:
             phase=self.phase,
             reps=len(self.reps),
             reps_by_side=by_side,
+            per_side=self.c.per_side,
             key_label=self.d.key_label,
             key_deg=float(self._last_key),
             target_deg=float(self.rx[self.d.target]),

@@ -249,7 +249,7 @@ class LiveConfig:
     """Settings of one live set (see ``formcheck.live.app`` for the command line).
 
     Attributes:
-        exercise: "squat", "bridge" or "clamshell".
+        exercise: an exercise's name (see ``formcheck exercises``).
         prescription: overrides of the exercise's targets.
         title: the window title ("formcheck - Squat - set 1 of 1").
         target_reps: the set ends once this many reps are done (per side for the clamshell);
@@ -338,7 +338,7 @@ class LiveLoop:
         n = self.cfg.target_reps
         if n <= 0:
             return False
-        if st.exercise == "clamshell" and st.reps_by_side:
+        if st.per_side and st.reps_by_side:
             return max(st.reps_by_side.values()) >= n
         return st.reps >= n
 

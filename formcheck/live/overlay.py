@@ -105,7 +105,7 @@ def count_panel(state: CheckerState, target_reps: int, s: float) -> np.ndarray:
     if target_reps:
         nw, _ = _size(n, 3.2 * s, max(2, round(7 * s)))
         _text(panel, f"/ {target_reps}", (pad + nw + int(10 * s), int(118 * s)), 0.8 * s, GREY)
-    if state.exercise == "clamshell":
+    if state.per_side:
         left, right = state.reps_by_side.get("left", 0), state.reps_by_side.get("right", 0)
         _text(panel, f"L {left}   R {right}", (pad, int(155 * s)), 0.8 * s, WHITE)
     return panel

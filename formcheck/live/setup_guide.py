@@ -4,8 +4,8 @@ Steps, in order; the first one not met gives the cue:
 
 1. someone in view;
 2. head and feet in the picture ("Step back until your head and feet are in view.");
-3. the view the exercise is filmed from: side-on (squat, bridge), or lying facing the camera
-   (clamshell), from :mod:`formcheck.view` via the checker's own view tracker;
+3. the view the exercise is filmed from (its TOML's ``setup_views``, asked for in the words
+   of ``setup_turn``), from :mod:`formcheck.view` via the checker's own view tracker;
 4. the start position (the checker's counting signal inside its ``rest_range``);
 5. "Hold still." until the checker itself says it is ready.
 
@@ -27,17 +27,6 @@ HEAD = (0, 2, 5, 7, 8)  # nose, eyes, ears
 FEET = (27, 28, 29, 30, 31, 32)  # ankles, heels, toes
 MIN_VISIBILITY = 0.5
 
-# View(s) the exercise is filmed from, and the cue that asks for it.
-ORIENTATION: dict[str, tuple[set[str], str]] = {
-    "squat": ({"side", "oblique"}, "Turn side-on to the camera."),
-    "bridge": ({"side", "oblique"}, "Lie on your back side-on to the camera."),
-    "clamshell": ({"front", "oblique"}, "Lie on your side facing the camera."),
-}
-START: dict[str, str] = {
-    "squat": "Stand up tall to start.",
-    "bridge": "Lie on your back, knees bent, feet flat.",
-    "clamshell": "Lie on your side, knees bent and together.",
-}
 STEP_CUES = (
     "Step into view of the camera.",
     "Step back until your head and feet are in view.",
@@ -74,9 +63,10 @@ class SetupGuide:
 
     def __init__(self, definition: ExerciseDef, debounce_s: float = 0.5) -> None:
         self.d = definition
-        name = definition.name
-        self.views, self.turn_cue = ORIENTATION.get(name, ({"side", "front", "oblique"}, ""))
-        self.start_cue = START.get(name, definition.setup)
+        # The view(s) the exercise is filmed from, the words asking for them, and the words
+        # asking for the start position: all from the exercise's TOML.
+        self.views, self.turn_cue = set(definition.setup_views), definition.setup_turn
+        self.start_cue = definition.setup_start
         self.rest_range = definition.counting.rest_range
         self.debounce_s = debounce_s
         self._shown = GuideState(None, 0)  # nothing shown yet: the first assessment shows at once
