@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from formcheck.checkers import make_checker
-from formcheck.checkers.base import Checker, Event
+from formcheck.checkers.base import Checker, Event, Rep
 from formcheck.cuts import CutDetector
 from formcheck.errors import FormcheckError, NoPersonError
 from formcheck.landmarks import Frame, PoseSequence, mask_low_visibility
@@ -126,6 +127,27 @@ class Scorer:
         self.trace_sig.append(self.checker.signal_value)
         return events
 
+    def snapshot(self, stills: dict[str, bytes] | None = None) -> Snapshot:
+        """What a session needs, copied now, without finishing the checker (counting goes on):
+        the live recorder saves a set as it happens from these."""
+        ch = self.checker
+        n = len(self.trace_t)  # the three traces are appended together; copy equal lengths
+        return Snapshot(
+            reps=list(ch.reps),
+            skipped=ch.skipped_checks(),
+            view=ch.views.estimate.view,
+            n_frames=self.n_frames,
+            n_detected=self.n_detected,
+            n_crowded=self.n_crowded,
+            n_cut=self.n_cut,
+            trace_t=self.trace_t[:n],
+            trace_key=self.trace_key[:n],
+            trace_sig=self.trace_sig[:n],
+            followed=self._tracker.description() if self._tracker is not None else None,
+            no_reps=None if ch.reps else ch.no_reps_reason(),
+            stills=dict(stills or {}),
+        )
+
     def finish(
         self,
         source: str,
@@ -137,34 +159,84 @@ class Scorer:
         self.events += self.checker.finish()
         if self.n_frames and self.n_detected == 0:
             raise NoPersonError(f"No person was found in {source}.")
-        reps = self.checker.reps
-        followed = self._tracker.description() if self._tracker is not None else None
-        warnings = list(extra_warnings or []) + quality_warnings(
-            self.n_frames, self.n_detected, self.n_crowded, self.n_cut, len(reps), followed,
-            None if reps else self.checker.no_reps_reason(),
-        )
-        views = [r.view for r in reps] or [self.checker.views.estimate.view]
-        view = max(set(views), key=views.count)
+        snap = self.snapshot()
+        snap.extra_warnings = list(extra_warnings or [])
         d = self.checker.d
-        return Session(
-            exercise=self.exercise,
-            source=source,
-            view=view,
-            fps=fps,
-            n_frames=self.n_frames,
-            duration_s=self.trace_t[-1] if self.trace_t else 0.0,
-            reps=list(reps),
-            skipped_checks=self.checker.skipped_checks(),
-            warnings=warnings,
-            prescription=dict(self.checker.rx),
-            key_label=d.key_label,
-            ended=ended,
-            trace={
-                "t_s": list[float | None](self.trace_t),
-                "key_deg": _clean(self.trace_key),
-                "signal": _clean(self.trace_sig),
-            },
+        return build_session(
+            snap, exercise=self.exercise, source=source, fps=fps, prescription=dict(self.checker.rx),
+            key_label=d.key_label, ended=ended,
         )
+
+
+@dataclass
+class Snapshot:
+    """Copies of a scorer's counts, reps and traces at one moment (see :meth:`Scorer.snapshot`)."""
+
+    reps: list[Rep]
+    skipped: dict[str, str]
+    view: str
+    n_frames: int
+    n_detected: int
+    n_crowded: int
+    n_cut: int
+    trace_t: list[float]
+    trace_key: list[float]
+    trace_sig: list[float]
+    followed: str | None = None  # whom the tracker followed, when several people were seen
+    no_reps: str | None = None  # why there are no reps, when there are none
+    extra_warnings: list[str] = field(default_factory=list)
+    stills: dict[str, bytes] = field(default_factory=dict)
+    spoken: list[dict[str, Any]] = field(default_factory=list)  # what a live voice said
+
+    @classmethod
+    def take(cls, scorer: Scorer, stills: dict[str, bytes] | None = None) -> Snapshot:
+        return scorer.snapshot(stills)
+
+
+def build_session(
+    snap: Snapshot,
+    *,
+    exercise: str,
+    source: str,
+    fps: float,
+    prescription: dict[str, Any],
+    key_label: str,
+    ended: str,
+    created: str | None = None,
+    session_type: type[Session] = Session,
+    **extra: Any,
+) -> Session:
+    """The one way a session is built, offline (:meth:`Scorer.finish`) and live (the recorder):
+    reps, checks skipped, warnings, the view seen most, and the traces, from a snapshot."""
+    warnings = list(snap.extra_warnings) + quality_warnings(
+        snap.n_frames, snap.n_detected, snap.n_crowded, snap.n_cut, len(snap.reps), snap.followed,
+        snap.no_reps,
+    )
+    views = [r.view for r in snap.reps] or [snap.view]
+    view = max(set(views), key=views.count)
+    when = {"created": created} if created is not None else {}
+    return session_type(
+        exercise=exercise,
+        source=source,
+        view=view,
+        fps=fps,
+        n_frames=snap.n_frames,
+        duration_s=snap.trace_t[-1] if snap.trace_t else 0.0,
+        reps=list(snap.reps),
+        skipped_checks=dict(snap.skipped),
+        warnings=warnings,
+        prescription=dict(prescription),
+        key_label=key_label,
+        ended=ended,
+        trace={
+            "t_s": list[float | None](snap.trace_t),
+            "key_deg": _clean(snap.trace_key),
+            "signal": _clean(snap.trace_sig),
+        },
+        stills=dict(snap.stills),
+        **when,
+        **extra,
+    )
 
 
 def quality_warnings(

@@ -1,7 +1,9 @@
 """Saving a live set as it happens, in the same session format as offline scoring.
 
-A :class:`Snapshot` copies what a :class:`~formcheck.session.Session` needs from a running
-:class:`~formcheck.pipeline.Scorer` *without* finishing its checker (so counting goes on). It is
+A :class:`~formcheck.pipeline.Snapshot` copies what a :class:`~formcheck.session.Session` needs
+from a running :class:`~formcheck.pipeline.Scorer` *without* finishing its checker (so counting
+goes on), and :func:`~formcheck.pipeline.build_session` makes the session from it, as offline
+scoring does. It is
 taken on the thread that owns the scorer, right after a rep completes, and handed to the
 :class:`Recorder`'s own thread, which writes ``session.json`` and ``reps.csv`` atomically
 (``Session.write``), so a slow disk never stalls the picture. Only the newest snapshot waits to
@@ -17,10 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from formcheck.checkers.base import Rep
-from formcheck.pipeline import Scorer, quality_warnings
+from formcheck.pipeline import Snapshot, build_session
 from formcheck.session import Session
 
 IN_PROGRESS = "in progress"
@@ -41,88 +40,6 @@ class LiveSession(Session):
         d = super().to_dict()
         d["spoken"] = [dict(x) for x in self.spoken]
         return d
-
-
-@dataclass
-class Snapshot:
-    """Copies of a scorer's counts, reps and traces at one moment."""
-
-    reps: list[Rep]
-    skipped: dict[str, str]
-    view: str
-    n_frames: int
-    n_detected: int
-    n_crowded: int
-    n_cut: int
-    trace_t: list[float]
-    trace_key: list[float]
-    trace_sig: list[float]
-    extra_warnings: list[str] = field(default_factory=list)
-    stills: dict[str, bytes] = field(default_factory=dict)
-    spoken: list[dict[str, Any]] = field(default_factory=list)  # see LiveSession.spoken
-
-    @classmethod
-    def take(cls, scorer: Scorer, stills: dict[str, bytes] | None = None) -> Snapshot:
-        ch = scorer.checker
-        n = len(scorer.trace_t)  # the three traces are appended together; copy equal lengths
-        return cls(
-            reps=list(ch.reps),
-            skipped=ch.skipped_checks(),
-            view=ch.views.estimate.view,
-            n_frames=scorer.n_frames,
-            n_detected=scorer.n_detected,
-            n_crowded=scorer.n_crowded,
-            n_cut=scorer.n_cut,
-            trace_t=scorer.trace_t[:n],
-            trace_key=scorer.trace_key[:n],
-            trace_sig=scorer.trace_sig[:n],
-            stills=dict(stills or {}),
-        )
-
-
-def _clean(vals: list[float]) -> list[float | None]:
-    return [None if not np.isfinite(v) else round(float(v), 2) for v in vals]
-
-
-def build_session(
-    snap: Snapshot,
-    *,
-    exercise: str,
-    source: str,
-    fps: float,
-    prescription: dict[str, Any],
-    key_label: str,
-    ended: str,
-    created: str,
-) -> Session:
-    """A Session from a snapshot; the warnings are those of ``Scorer.finish``."""
-    warnings = list(snap.extra_warnings) + quality_warnings(
-        snap.n_frames, snap.n_detected, snap.n_crowded, snap.n_cut, len(snap.reps)
-    )
-    views = [r.view for r in snap.reps] or [snap.view]
-    view = max(set(views), key=views.count)
-    return LiveSession(
-        exercise=exercise,
-        source=source,
-        view=view,
-        fps=fps,
-        n_frames=snap.n_frames,
-        duration_s=snap.trace_t[-1] if snap.trace_t else 0.0,
-        reps=list(snap.reps),
-        skipped_checks=dict(snap.skipped),
-        warnings=warnings,
-        prescription=dict(prescription),
-        key_label=key_label,
-        ended=ended,
-        created=created,
-        trace={
-            "t_s": list[float | None](snap.trace_t),
-            "key_deg": _clean(snap.trace_key),
-            "signal": _clean(snap.trace_sig),
-        },
-        stills=dict(snap.stills),
-        spoken=[dict(x) for x in snap.spoken],
-    )
 
 
 def session_dir(out: Path, exercise: str, now: datetime | None = None) -> Path:
@@ -205,7 +122,9 @@ class Recorder:
     def session(self, snap: Snapshot, ended: str) -> Session:
         if self.transcript is not None and not snap.spoken:
             snap.spoken = self.transcript()
-        return build_session(snap, ended=ended, **self._meta)
+        return build_session(
+            snap, ended=ended, session_type=LiveSession, spoken=[dict(x) for x in snap.spoken], **self._meta
+        )
 
     def request(self, snap: Snapshot) -> None:
         """Write ``snap`` soon, as "in progress" (replaces one not yet written)."""
