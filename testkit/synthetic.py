@@ -705,3 +705,131 @@ def missing(seq: PoseSequence, t0_s: float, t1_s: float) -> PoseSequence:
     image[gone] = np.nan
     world[gone] = np.nan
     return PoseSequence(image, world, seq.t_ms.copy(), seq.fps, seq.width, seq.height)
+
+
+# -- standing hip abduction -------------------------------------------------------------------
+HIP_ABDUCTION_FAULTS = ("trunk_lean", "knee_bent", "short_hold")
+A_FOOT_HALF = 0.05  # feet together: ankles this far either side of the midline (m)
+
+
+def _legs_angle(p: dict[str, np.ndarray]) -> np.ndarray:
+    """Signed angle (deg) between the legs' hip-to-ankle lines in the frontal (x, y) plane:
+    positive when the feet are further apart than the hips."""
+    out = []
+    for s, sgn in (("l", 1.0), ("r", -1.0)):
+        v = p[f"ankle_{s}"] - p[f"hip_{s}"]
+        out.append(np.degrees(np.arctan2(sgn * v[:, 0], -v[:, 1])))
+    return out[0] + out[1]
+
+
+def hip_abduction(
+    reps: int = 5,
+    view: str = "front",
+    faults: dict[int, list[str]] | None = None,
+    sides: tuple[str, ...] = ("left",),
+    alternate: bool = False,
+    fps: float = 30.0,
+    rest_s: float = 1.0,
+    lead_in_s: float = 1.5,
+    tail_s: float = 1.5,
+    noise: float = 0.003,
+    drop_frames: float = 0.0,
+    occlude: tuple[tuple[float, float, tuple[int, ...]], ...] = (),
+    seed: int = 0,
+    abduction_deg: float = 40.0,
+    hold_s: float = 2.0,
+    raise_s: float = 1.0,
+    lower_s: float = 1.0,
+    width: int = 1280,
+    height: int = 720,
+) -> tuple[PoseSequence, Truth]:
+    """Standing hip abduction, feet together, facing a camera in front (or at ``view``).
+
+    ``reps`` per working leg in ``sides``, one side after the other, or taking turns with
+    ``alternate``; ``faults`` keys count across all reps in the order done. The working leg
+    turns out about the hip by ``abduction_deg`` and holds ``hold_s``. Faults: ``trunk_lean``
+    (the upper body leans 20 deg toward the standing side at the top), ``knee_bent`` (the knee
+    bends 45 deg, the shin going back), ``short_hold`` (0.3 s). ``key_deg`` is the angle between
+    the legs at the top.
+    """
+    for side in sides:
+        if side not in ("left", "right"):
+            raise ValueError("sides must be 'left' or 'right'")
+    order = [s for _ in range(reps) for s in sides] if alternate else [s for s in sides for _ in range(reps)]
+    n = len(order)
+    fl = _check_faults(faults, HIP_ABDUCTION_FAULTS, n)
+    moves = [(raise_s, 0.3 if "short_hold" in f else hold_s, lower_s) for f in fl]
+    tl = _timeline(fps, lead_in_s, moves, rest_s, tail_s)
+    t = tl.t
+    abd = np.radians(tl.channel(0.0, abduction_deg))
+    lean = np.radians(tl.channel(0.0, [20.0 if "trunk_lean" in f else 0.0 for f in fl]))
+    bend = np.radians(tl.channel(0.0, [45.0 if "knee_bent" in f else 0.0 for f in fl]))
+    # Which leg works at each moment (the last rep's, between reps).
+    ends = np.array([s[3] for s in tl.spans])
+    cur = np.clip(np.searchsorted(ends, t, side="left"), 0, n - 1)
+    working = np.array(order)[cur]
+    zero = np.zeros_like(t)
+
+    def pt(x, y, z):  # type: ignore[no-untyped-def]
+        return np.stack(np.broadcast_arrays(x, y, z), axis=-1).astype(np.float64)
+
+    ankle_y, hip_y = 0.08, 0.08 + SHIN + THIGH
+    sh_y = hip_y + TRUNK
+    p: dict[str, np.ndarray] = {}
+    for s, sgn in (("l", 1.0), ("r", -1.0)):
+        ax = sgn * A_FOOT_HALF
+        hip = pt(sgn * HIP_HALF, hip_y, zero)
+        frac = SHIN / (SHIN + THIGH)
+        p[f"hip_{s}"] = hip
+        p[f"ankle_{s}"] = pt(ax, ankle_y, zero)
+        p[f"knee_{s}"] = pt(ax + (sgn * HIP_HALF - ax) * frac, ankle_y + SHIN, zero)
+        p[f"heel_{s}"] = pt(ax, ankle_y - 0.06, zero - 0.05)
+        p[f"toe_{s}"] = pt(ax, ankle_y - 0.07, zero + 0.15)
+        p[f"shoulder_{s}"] = pt(sgn * SHOULDER_HALF, sh_y, zero)
+        p[f"elbow_{s}"] = pt(sgn * (SHOULDER_HALF + 0.03), sh_y - 0.28, zero)
+        p[f"wrist_{s}"] = pt(sgn * (SHOULDER_HALF + 0.04), sh_y - 0.53, zero)
+        mine = working == ("left" if s == "l" else "right")
+        # The working knee bends (shin back), then the whole leg turns out about the hip.
+        for part in ("ankle", "heel", "toe"):
+            bent = _rotate(p[f"{part}_{s}"], p[f"knee_{s}"], [1.0, 0.0, 0.0], bend)
+            p[f"{part}_{s}"] = np.where(mine[:, None], bent, p[f"{part}_{s}"])
+        for part in ("knee", "ankle", "heel", "toe"):
+            p[f"{part}_{s}"] = np.where(
+                mine[:, None], _rotate(p[f"{part}_{s}"], hip, [0.0, 0.0, 1.0], sgn * abd), p[f"{part}_{s}"]
+            )
+    p["head"] = pt(0.0, sh_y + 0.25, zero)
+    p["face"] = pt(0.0, 0.0, 1.0 + zero)
+    p["crown"] = pt(0.0, 1.0 + zero, 0.0)
+    lab = _assemble(p)
+    # Trunk lean: the upper body turns about the middle of the hips toward the standing side.
+    hip_mid = (lab[:, L.LEFT_HIP] + lab[:, L.RIGHT_HIP]) / 2
+    toward = np.where(working == "left", 1.0, -1.0)  # +z rotation tips the trunk to the right
+    lab[:, _UPPER] = _rotate(lab[:, _UPPER], hip_mid, [0.0, 0.0, 1.0], toward * lean)
+    target = np.array([0.0, 0.9, 0.0])
+    eye = _camera(view, 3.5, 1.0, target)
+    seq = _render(
+        lab, t, eye, target, fps=fps, width=width, height=height, noise=noise,
+        drop_frames=drop_frames, occlude=occlude, rng=np.random.default_rng(seed),
+    )  # fmt: skip
+    spread = _legs_angle(
+        {k: lab[:, L[f"{side}_{part.upper()}"]] for side, s in (("LEFT", "l"), ("RIGHT", "r"))
+         for part in ("hip", "ankle") for k in [f"{part}_{s}"]}
+    )  # fmt: skip
+    truth = Truth(
+        "hip_abduction",
+        view,
+        tuple(
+            RepTruth(
+                i,
+                sp[0],
+                sp[1],
+                sp[3],
+                tuple(sorted(fl[i])),
+                float(spread[tl.rep == i].max()),
+                _hold_in_band(tl, spread, i),
+                order[i],
+            )
+            for i, sp in enumerate(tl.spans)
+        ),
+    )
+    return seq, truth

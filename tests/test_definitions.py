@@ -18,6 +18,7 @@ CLEAN = {
     "squat": [lambda: synthetic.squat(reps=2, view="side"), lambda: synthetic.squat(reps=2, view="front")],
     "bridge": [lambda: synthetic.bridge(reps=2)],
     "clamshell": [lambda: synthetic.clamshell(reps=2)],
+    "hip_abduction": [lambda: synthetic.hip_abduction(reps=2, sides=("left", "right"))],
 }
 
 
@@ -27,7 +28,7 @@ def raw(name: str) -> dict:
 
 
 def test_all_exercises_present():
-    assert set(EXERCISES) == {"squat", "bridge", "clamshell"} == set(CHECKERS)
+    assert set(EXERCISES) == {"squat", "bridge", "clamshell", "hip_abduction"} == set(CHECKERS)
 
 
 @pytest.mark.parametrize("name", EXERCISES)
