@@ -86,9 +86,13 @@ class PostureTally:
         return None
 
 
+def _a(words: str) -> str:
+    return ("an " if words[:1] in "aeiou" else "a ") + words
+
+
 def _ask(did: str, names: list[str]) -> str | None:
     if not names:
         return None
-    which = " or ".join(f"a {n}" for n in names)
+    which = " or ".join(_a(load(n).title.lower()) for n in names)
     tries = " or ".join(f"--exercise {n}" for n in names)
     return f"No reps found: the person {did} throughout. Is this {which}? Try {tries}."

@@ -87,9 +87,10 @@ def _pose(tilt_deg: float, knee_up: float) -> np.ndarray:
 @pytest.mark.parametrize(
     ("exercise", "tilt", "knee_up", "want"),
     [
-        ("squat", 85, 0.8, "Is this a bridge? Try --exercise bridge."),
+        ("squat", 85, 0.8, "Is this a glute bridge? Try --exercise bridge."),
         ("squat", 85, 0.0, "Is this a clamshell? Try --exercise clamshell."),
-        ("bridge", 5, -1.0, "Is this a squat? Try --exercise squat."),
+        ("bridge", 5, -1.0,
+         "Is this a standing hip abduction or a squat? Try --exercise hip_abduction or --exercise squat."),
         ("squat", 10, -1.0, None),  # standing for a squat: no hint
         ("bridge", 80, 0.8, None),
     ],
@@ -125,4 +126,4 @@ def test_several_files_progress_and_input_order_and_bridge_hint(tmp_path: Path) 
     assert {ln.split("] ")[1].split(":")[0] for ln in progress} == {c.name for c in clips}
     heads = [ln for ln in r.stdout.splitlines() if ln.endswith(" reps") and ": squat," in ln]
     assert [h.split(":")[0] for h in heads] == [str(c) for c in clips]
-    assert "Is this a bridge? Try --exercise bridge." in r.stdout
+    assert "Is this a glute bridge? Try --exercise bridge." in r.stdout
