@@ -27,7 +27,10 @@ def _columns(d: ExerciseDef | None) -> list[tuple[str, str, str]]:
 
 
 def _fmt(v: float | None, f: str) -> str:
-    return "-" if v is None or not math.isfinite(v) else f.format(v)
+    if v is None or not math.isfinite(v):
+        return "-"
+    text = f.format(v)
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text  # no "-0°"
 
 
 def _definition(exercise: str) -> ExerciseDef | None:

@@ -127,3 +127,11 @@ def test_several_files_progress_and_input_order_and_bridge_hint(tmp_path: Path) 
     heads = [ln for ln in r.stdout.splitlines() if ln.endswith(" reps") and ": squat," in ln]
     assert [h.split(":")[0] for h in heads] == [str(c) for c in clips]
     assert "Is this a glute bridge? Try --exercise bridge." in r.stdout
+
+
+def test_a_value_that_rounds_to_zero_shows_no_minus_sign() -> None:
+    from formcheck.report_text import _fmt
+
+    assert _fmt(-0.3, "{:.0f}°") == "0°"
+    assert _fmt(-4.2, "{:.0f}°") == "-4°"
+    assert _fmt(-0.04, "{:.1f} s") == "0.0 s"

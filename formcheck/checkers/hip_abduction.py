@@ -67,6 +67,9 @@ class HipAbductionChecker(Checker):
             out[f"leg_{name}_len"] = thigh + shin
         # The angle between the legs: how far apart the feet are beyond the hips, in degrees.
         out["leg_angle_deg"] = legs["l"] + legs["r"]
+        # As shown to the person: feet together is 0 (the ankles a little inside the hips read
+        # a few degrees below, which means nothing to them).
+        out["leg_out_deg"] = max(0.0, out["leg_angle_deg"]) if np.isfinite(out["leg_angle_deg"]) else np.nan
         # Trunk: hip-to-shoulder line from vertical (positive: shoulders toward the person's
         # left) and the shoulder line from horizontal (positive: the left shoulder lower).
         sh_l, sh_r = xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)
