@@ -188,10 +188,6 @@ class Snapshot:
     stills: dict[str, bytes] = field(default_factory=dict)
     spoken: list[dict[str, Any]] = field(default_factory=list)  # what a live voice said
 
-    @classmethod
-    def take(cls, scorer: Scorer, stills: dict[str, bytes] | None = None) -> Snapshot:
-        return scorer.snapshot(stills)
-
 
 def build_session(
     snap: Snapshot,

@@ -63,6 +63,17 @@ class Truth:
 
 
 # -- small vector helpers ---------------------------------------------------------------------
+
+def assert_matches(session, truth: Truth) -> None:  # type: ignore[no-untyped-def]
+    """Test helper: the same rep count as ``truth``, each rep where the truth has it, on its
+    side, with exactly its faults."""
+    assert len(session.reps) == truth.count(), [r.fault_codes for r in session.reps]
+    for rep, tr in zip(session.reps, truth.reps, strict=True):
+        assert tr.start_s - 0.4 <= rep.start_s <= tr.start_s + 0.5, (rep.index, rep.start_s, tr)
+        assert tr.peak_s - 0.2 <= rep.end_s <= tr.end_s + 0.2, (rep.index, rep.end_s, tr)
+        assert sorted(rep.fault_codes) == sorted(tr.faults), (rep.index, rep.metrics)
+        assert rep.side == tr.side
+
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
@@ -812,8 +823,8 @@ def hip_abduction(
         drop_frames=drop_frames, occlude=occlude, rng=np.random.default_rng(seed),
     )  # fmt: skip
     spread = _legs_angle(
-        {k: lab[:, L[f"{side}_{part.upper()}"]] for side, s in (("LEFT", "l"), ("RIGHT", "r"))
-         for part in ("hip", "ankle") for k in [f"{part}_{s}"]}
+        {f"{part}_{s}": lab[:, L[f"{side}_{part.upper()}"]] for side, s in (("LEFT", "l"), ("RIGHT", "r"))
+         for part in ("hip", "ankle")}
     )  # fmt: skip
     truth = Truth(
         "hip_abduction",

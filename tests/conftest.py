@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytest.register_assert_rewrite("testkit.synthetic")  # its assert_matches explains a failure
+
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 # Clips with faults in each exercise, so sessions have faults and stills.
 STORE_CLIPS = ("squat_side_faults_a", "bridge_side_faults", "clamshell_front_faults")

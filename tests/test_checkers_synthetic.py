@@ -8,6 +8,7 @@ from formcheck.checkers import make_checker
 from formcheck.landmarks import PoseLandmark as L
 from formcheck.pipeline import score_sequence
 from testkit import synthetic
+from testkit.synthetic import assert_matches
 
 GEN = {"squat": synthetic.squat, "bridge": synthetic.bridge, "clamshell": synthetic.clamshell}
 VIEWS = [("squat", "side"), ("squat", "front"), ("squat", "oblique"), ("bridge", "side"),
@@ -30,16 +31,6 @@ def score(exercise, seq, rx=None):
 
 def make(exercise, view, **kw):
     return GEN[exercise](view=view, **kw)
-
-
-def assert_matches(session, truth):
-    """Same rep count, each rep where the truth has it, and exactly the truth's faults."""
-    assert len(session.reps) == truth.count(), [r.fault_codes for r in session.reps]
-    for rep, tr in zip(session.reps, truth.reps, strict=True):
-        assert tr.start_s - 0.4 <= rep.start_s <= tr.start_s + 0.5, (rep.index, rep.start_s, tr)
-        assert tr.peak_s - 0.2 <= rep.end_s <= tr.end_s + 0.2, (rep.index, rep.end_s, tr)
-        assert sorted(rep.fault_codes) == sorted(tr.faults), (rep.index, rep.metrics)
-        assert rep.side == tr.side
 
 
 @pytest.mark.parametrize(("exercise", "view"), VIEWS)

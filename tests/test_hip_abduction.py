@@ -6,6 +6,7 @@ import pytest
 
 from formcheck.pipeline import score_sequence
 from testkit import synthetic
+from testkit.synthetic import assert_matches
 
 RX = {"hold_s": 2.0}  # holds are only checked when prescribed
 FAULTS = ["trunk_lean", "knee_bent", "short_hold"]
@@ -13,16 +14,6 @@ FAULTS = ["trunk_lean", "knee_bent", "short_hold"]
 
 def score(seq, rx=None):
     return score_sequence(seq, "hip_abduction", RX if rx is None else rx)
-
-
-def assert_matches(session, truth):
-    """Same rep count, each rep where the truth has it, on its side, with exactly its faults."""
-    assert len(session.reps) == truth.count(), [r.fault_codes for r in session.reps]
-    for rep, tr in zip(session.reps, truth.reps, strict=True):
-        assert tr.start_s - 0.4 <= rep.start_s <= tr.start_s + 0.5, (rep.index, rep.start_s, tr)
-        assert tr.peak_s - 0.2 <= rep.end_s <= tr.end_s + 0.2, (rep.index, rep.end_s, tr)
-        assert sorted(rep.fault_codes) == sorted(tr.faults), (rep.index, rep.metrics)
-        assert rep.side == tr.side
 
 
 @pytest.mark.parametrize("seed", [0, 1])

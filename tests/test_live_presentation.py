@@ -20,7 +20,7 @@ import pytest
 from formcheck.checkers.base import Event, Fault, Rep
 from formcheck.live.overlay import WHITE, summary_screen
 from formcheck.live.pain import key_to_score, pain_screen
-from formcheck.live.recorder import Recorder, Snapshot
+from formcheck.live.recorder import Recorder
 from formcheck.live.voice import EspeakCli, SpeechPolicy, Voice, wav_frames
 from formcheck.pipeline import Scorer
 
@@ -109,7 +109,7 @@ def test_the_recorder_saves_what_was_said(tmp_path: Path) -> None:
     rec = Recorder(tmp_path / "s", exercise="squat", source="camera 0", fps=30.0,
                    prescription=dict(sc.checker.rx), key_label="knee")
     rec.transcript = lambda: [{"t_s": 1.25, "text": "Ready. Go."}, {"t_s": 4.5, "text": "1."}]
-    rec.write(Snapshot.take(sc), "complete")
+    rec.write(sc.snapshot(), "complete")
     rec.close()
     data = json.loads((tmp_path / "s" / "session.json").read_text())
     assert data["spoken"] == [{"t_s": 1.25, "text": "Ready. Go."}, {"t_s": 4.5, "text": "1."}]
@@ -280,7 +280,7 @@ def test_the_transcript_is_on_the_sessions_clock(tmp_path: Path) -> None:
     loop = LiveLoop(LiveConfig("squat"), SimpleNamespace(), None, Window("t", headless=True), voice, rec)
     loop.worker.t_origin = 100.0  # the first analysed frame's capture time (monotonic s)
     voice.transcript += [(101.5, "Ready. Go."), (104.25, "1. Sit back.")]
-    session = rec.write(Snapshot.take(loop.scorer), "complete")
+    session = rec.write(loop.scorer.snapshot(), "complete")
     rec.close()
     want = [{"t_s": 1.5, "text": "Ready. Go."}, {"t_s": 4.25, "text": "1. Sit back."}]
     assert session.to_dict()["spoken"] == want

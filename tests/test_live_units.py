@@ -22,7 +22,7 @@ from formcheck.errors import BadVideoError, CameraError, ExitCode, MissingInputE
 from formcheck.live.capture import Captured, FileSource, FrameSlot, open_source
 from formcheck.live.loop import Histogram
 from formcheck.live.overlay import OverlayInfo, count_panel, draw_overlay, scale_for
-from formcheck.live.recorder import IN_PROGRESS, Recorder, Snapshot, completed_sets_today
+from formcheck.live.recorder import IN_PROGRESS, Recorder, completed_sets_today
 from formcheck.live.setup_guide import HOLD_STILL, SetupGuide
 from formcheck.live.voice import PRAISE, SpeechPolicy, Voice
 from formcheck.pipeline import Scorer
@@ -353,7 +353,7 @@ def test_snapshot_does_not_finish_the_checker_and_writes_session_format(tmp_path
         prescription=dict(sc.checker.rx),
         key_label="knee",
     )
-    rec.request(Snapshot.take(sc))
+    rec.request(sc.snapshot())
     rec.close()
     data = json.loads((tmp_path / "s" / "session.json").read_text())
     assert data["format"] == "formcheck-session" and data["ended"] == IN_PROGRESS
@@ -361,7 +361,7 @@ def test_snapshot_does_not_finish_the_checker_and_writes_session_format(tmp_path
     assert len(data["trace"]["t_s"]) == 10
     assert (tmp_path / "s" / "reps.csv").read_text().count("\n") == 2
     assert sc.checker.phase == "setup"  # not finished
-    rec.write(Snapshot.take(sc), "complete")
+    rec.write(sc.snapshot(), "complete")
     assert completed_sets_today(tmp_path, "squat") == 0  # folder name is not live-squat-<day>
 
 

@@ -150,8 +150,10 @@ class SquatChecker(Checker):
             self._vert_ref[key + "t"].update(raw[key + "t"] * learn, frame.t_s)
             self._vert_ref[key + "s"].update(raw[key + "s"] * learn, frame.t_s)
         hip_pct, knee_vert = self._against_standing(raw)
-        if side and self.phase in ("setup", "rest") and self._posture_ok(frame):
-            stand = min(knee2d, float(angle(sh, hip, knee)))
+        posture_ok = self._posture_ok(frame)
+        hip2d = float(angle(sh, hip, knee))
+        if side and self.phase in ("setup", "rest") and posture_ok:
+            stand = min(knee2d, hip2d)
             if np.isfinite(stand):
                 self._stands.append(stand)
         if side:
@@ -163,14 +165,14 @@ class SquatChecker(Checker):
             trunk = float(np.degrees(np.arccos(np.clip(-v[1] / np.linalg.norm(v), -1, 1))))
         return {
             **raw,
-            "posture_ok": float(self._posture_ok(frame)),
+            "posture_ok": float(posture_ok),
             "side_view": float(side),
             "hip_pct": hip_pct,
             "knee3d_deg": knee3d,
             "knee_vert_deg": knee_vert,
             "knee_deg": knee2d if side else knee_vert,
             "knee2d_deg": knee2d,
-            "hip2d_deg": float(angle(sh, hip, knee)),
+            "hip2d_deg": hip2d,
             "thigh_deg": float(angle_to_horizontal(hip, knee)),
             "trunk_deg": trunk,
             "knee_ahead": _along_foot(knee - toe, heel, toe) / shin if shin > 0 else np.nan,

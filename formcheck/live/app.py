@@ -193,7 +193,7 @@ def _run_set(args: argparse.Namespace, rx: dict[str, Any] | None, d: Any, source
         window.show(starting_screen(d.title, source.name))
         # Loaded while the start screen shows (the pose model alone takes about a second).
         from formcheck.live.loop import LiveConfig, LiveLoop, install_signal_handlers, restore_signal_handlers
-        from formcheck.live.recorder import IN_PROGRESS, Recorder, Snapshot, session_dir
+        from formcheck.live.recorder import IN_PROGRESS, Recorder, session_dir
         from formcheck.live.voice import Voice
         from formcheck.pose import PoseEstimator
         from formcheck.report_text import session_text
@@ -229,7 +229,7 @@ def _run_set(args: argparse.Namespace, rx: dict[str, Any] | None, d: Any, source
             )
             loop = LiveLoop(cfg, source, estimator, window, voice, recorder)
             try:
-                recorder.write(Snapshot.take(loop.scorer), IN_PROGRESS)
+                recorder.write(loop.scorer.snapshot(), IN_PROGRESS)
             except OSError as e:
                 raise UsageError(f"Cannot save the session in {out_dir}: {e.strerror or e}.") from None
             old = install_signal_handlers(loop)

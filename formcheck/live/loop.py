@@ -36,7 +36,7 @@ from formcheck.checkers.base import CheckerState, Event
 from formcheck.errors import ExitCode
 from formcheck.live.capture import Captured, Source
 from formcheck.live.overlay import AMBER, GREEN, GREY, WHITE, OverlayInfo, draw_overlay, summary_screen
-from formcheck.live.recorder import Recorder, Snapshot
+from formcheck.live.recorder import Recorder
 from formcheck.live.setup_guide import GuideState, SetupGuide
 from formcheck.live.voice import SpeechPolicy, Voice
 from formcheck.live.window import KEY_MUTE, KEY_PAUSE, KEY_QUIT, Window
@@ -238,7 +238,7 @@ class PoseWorker:
         self.latest = PoseOut(f.seq, f.t_cap, image, n_people > 0, state, guide)
         self.stats.analysed += 1
         if any(e.kind == "rep" for e in events) and self.recorder is not None:
-            self.recorder.request(Snapshot.take(sc, self.stills.stills))
+            self.recorder.request(sc.snapshot(self.stills.stills))
         for e in events:
             self.events.put(e)
         self.stats.pose_time.add(time.perf_counter() - t0)
@@ -516,7 +516,7 @@ class LiveLoop:
         self.voice.say(self._end_line(ended))
         for rep in self.scorer.checker.reps:  # a rep completed by finish() gets its stills too
             self.worker.stills.capture(rep)
-        snap = Snapshot.take(self.scorer, self.worker.stills.stills)
+        snap = self.scorer.snapshot(self.worker.stills.stills)
         if self.recorder is not None:
             self.recorder.close()
             try:
