@@ -679,15 +679,20 @@ def clamshell(
             gap_t = offset + np.arange(round(turn_s * fps)) / fps
             seqs.append(_missing(gap_t, fps, width, height))
             offset = gap_t[-1] + 1.0 / fps
-    out = PoseSequence(
+    return _concat(seqs), Truth("clamshell", view, tuple(truth))
+
+
+def _concat(seqs: list[PoseSequence]) -> PoseSequence:
+    """One sequence of several in a row (same fps and picture size)."""
+    first = seqs[0]
+    return PoseSequence(
         np.concatenate([s.image for s in seqs]),
         np.concatenate([s.world for s in seqs]),
         np.concatenate([s.t_ms for s in seqs]),
-        fps,
-        width,
-        height,
+        first.fps,
+        first.width,
+        first.height,
     )
-    return out, Truth("clamshell", view, tuple(truth))
 
 
 def _angle_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -844,3 +849,118 @@ def hip_abduction(
         ),
     )
     return seq, truth
+
+
+# -- side-lying leg raise ---------------------------------------------------------------------
+SIDE_LEG_RAISE_FAULTS = ("low_lift", "knee_bent", "pelvis_roll")
+R_HIP_GAP, R_LEG = 0.30, 0.85  # top hip above the bottom one; hip to ankle, straight (m)
+_R_HIP = np.array([0.5, 0.10, 0.0])  # the bottom hip (lying on the right side)
+
+
+def _rise_deg(hip: np.ndarray, ankle: np.ndarray) -> np.ndarray:
+    """Angle (deg) of the hip-to-ankle line above level (lab x, y: along the body, up)."""
+    v = ankle - hip
+    return np.degrees(np.arctan2(v[:, 1], np.abs(v[:, 0])))
+
+
+def side_leg_raise(
+    reps: int = 5,
+    view: str = "front",
+    faults: dict[int, list[str]] | None = None,
+    sides: tuple[str, ...] = ("left",),
+    fps: float = 30.0,
+    rest_s: float = 1.0,
+    lead_in_s: float = 1.5,
+    tail_s: float = 1.5,
+    noise: float = 0.003,
+    seed: int = 0,
+    lift_deg: float = 30.0,
+    hold_s: float = 1.0,
+    turn_s: float = 2.0,
+    width: int = 1280,
+    height: int = 720,
+) -> tuple[PoseSequence, Truth]:
+    """Side-lying leg raises facing a camera in front (or at ``view``: "oblique" turns the camera
+    toward the feet), ``reps`` per working (top) leg in ``sides``; between sides the person
+    turns over out of detection for ``turn_s``.
+
+    The bottom knee is bent forward and the top foot rests on the floor beyond it, the top leg
+    sloping down 25 deg; a rep lifts it ``lift_deg`` about the top hip and holds ``hold_s``.
+    Faults (``faults`` keys count across all reps): ``low_lift`` (a 14 deg lift, staying 11 deg
+    below hip height), ``knee_bent`` (the top knee bends 45 deg at the top, the shin
+    going back),
+    ``pelvis_roll`` (the top hip and leg roll back 40 deg). ``key_deg`` is the top leg's rise
+    above level at the top.
+    """
+    if view not in _AZIMUTH:
+        raise ValueError(f"view must be one of {sorted(_AZIMUTH)}, got {view!r}")
+    fl_all = _check_faults(faults, SIDE_LEG_RAISE_FAULTS, reps * len(sides))
+    rng = np.random.default_rng(seed)
+    seqs: list[PoseSequence] = []
+    truth: list[RepTruth] = []
+    offset = 0.0
+    for k, side in enumerate(sides):
+        if side not in ("left", "right"):
+            raise ValueError("sides must be 'left' or 'right'")
+        fl = fl_all[k * reps : (k + 1) * reps]
+        tl = _timeline(fps, lead_in_s, [(1.0, hold_s, 1.0)] * len(fl), rest_s, tail_s)
+        t = tl.t
+        n = len(t)
+
+        def tile(v, n=n):  # type: ignore[no-untyped-def]
+            return np.tile(np.asarray(v, np.float64), (n, 1))
+
+        top_hip = tile(_R_HIP + np.array([0.0, R_HIP_GAP, 0.0]))
+        rest = np.arcsin((0.04 - top_hip[0, 1]) / R_LEG)  # the top foot on the floor
+        lift = np.radians(tl.channel(0.0, [14.0 if "low_lift" in f else lift_deg for f in fl]))
+        bend = np.radians(tl.channel(0.0, [45.0 if "knee_bent" in f else 0.0 for f in fl]))
+        roll = np.radians(tl.channel(0.0, [40.0 if "pelvis_roll" in f else 0.0 for f in fl]))
+        a = rest + lift
+        direction = np.stack([np.cos(a), np.sin(a), np.zeros(n)], axis=-1)
+        knee_l = top_hip + THIGH * direction
+        ankle_l = knee_l + SHIN * direction
+        # A bent knee: the shin folds back (away from the camera), in the leg's own plane of
+        # flexion, across the plane the leg rises in.
+        across = np.stack([-np.sin(a), np.cos(a), np.zeros(n)], axis=-1)
+        ankle_l = _rotate(ankle_l, knee_l, across, bend)
+        p: dict[str, np.ndarray] = {
+            "hip_r": tile(_R_HIP), "hip_l": top_hip, "knee_l": knee_l, "ankle_l": ankle_l,
+            "knee_r": tile(_R_HIP + np.array([0.30, 0.0, 0.30])),
+            "ankle_r": tile(_R_HIP + np.array([0.60, 0.0, 0.0])),
+            "shoulder_r": tile([0.0, 0.10, 0.0]), "shoulder_l": tile([0.0, 0.42, 0.0]),
+            "head": tile([-0.25, 0.25, 0.0]), "face": tile([0.0, 0.0, 1.0]),
+            "crown": tile([-1.0, 0.0, 0.0]),
+        }  # fmt: skip
+        for s in ("l", "r"):
+            p[f"heel_{s}"] = p[f"ankle_{s}"] + [0.0, 0.0, -0.06]
+            p[f"toe_{s}"] = p[f"ankle_{s}"] + [0.05, 0.0, 0.15]
+            p[f"elbow_{s}"] = p[f"shoulder_{s}"] + [0.10, -0.05, 0.25]
+            p[f"wrist_{s}"] = p[f"elbow_{s}"] + [0.10, 0.0, 0.20]
+        for part in ("hip", "knee", "ankle", "heel", "toe"):  # pelvis roll: the top side turns back
+            p[f"{part}_l"] = _rotate(p[f"{part}_l"], p["hip_r"], [-1.0, 0.0, 0.0], roll)
+        lab = _assemble(p)
+        rise = _rise_deg(lab[:, L.LEFT_HIP], lab[:, L.LEFT_ANKLE])
+        target = np.array([0.6, 0.2, 0.0])
+        az = np.radians(_AZIMUTH[view])
+        eye = target + np.array([3.0 * np.sin(az), 0.2, 3.0 * np.cos(az)])
+        if side == "right":  # mirror: lying on the left side, head to the image right
+            lab[..., 0] *= -1
+            lab = lab[:, _swap_lr()]
+            target[0] *= -1
+            eye[0] *= -1
+        seq = _render(
+            lab, t + offset, eye, target, fps=fps, width=width, height=height, noise=noise,
+            drop_frames=0.0, occlude=(), rng=rng,
+        )  # fmt: skip
+        seqs.append(seq)
+        for i, sp in enumerate(tl.spans):
+            m = tl.rep == i
+            start, peak, end = sp[0] + offset, sp[1] + offset, sp[3] + offset
+            top, hold = float(rise[m].max()), _hold_in_band(tl, rise, i)
+            truth.append(RepTruth(len(truth), start, peak, end, tuple(sorted(fl[i])), top, hold, side))
+        offset += t[-1] + 1.0 / fps
+        if k < len(sides) - 1:  # turning over: nobody detected
+            gap_t = offset + np.arange(round(turn_s * fps)) / fps
+            seqs.append(_missing(gap_t, fps, width, height))
+            offset = gap_t[-1] + 1.0 / fps
+    return _concat(seqs), Truth("side_leg_raise", view, tuple(truth))

@@ -19,6 +19,7 @@ CLEAN = {
     "bridge": [lambda: synthetic.bridge(reps=2)],
     "clamshell": [lambda: synthetic.clamshell(reps=2)],
     "hip_abduction": [lambda: synthetic.hip_abduction(reps=2, sides=("left", "right"))],
+    "side_leg_raise": [lambda: synthetic.side_leg_raise(reps=2, sides=("left", "right"))],
 }
 
 
@@ -28,7 +29,8 @@ def raw(name: str) -> dict:
 
 
 def test_all_exercises_present():
-    assert set(EXERCISES) == {"squat", "bridge", "clamshell", "hip_abduction"} == set(CHECKERS)
+    want = {"squat", "bridge", "clamshell", "hip_abduction", "side_leg_raise"}
+    assert set(EXERCISES) == want == set(CHECKERS)
 
 
 @pytest.mark.parametrize("name", EXERCISES)

@@ -88,7 +88,8 @@ def _pose(tilt_deg: float, knee_up: float) -> np.ndarray:
     ("exercise", "tilt", "knee_up", "want"),
     [
         ("squat", 85, 0.8, "Is this a glute bridge? Try --exercise bridge."),
-        ("squat", 85, 0.0, "Is this a clamshell? Try --exercise clamshell."),
+        ("squat", 85, 0.0,
+         "Is this a clamshell or a side-lying leg raise? Try --exercise clamshell or --exercise side_leg_raise."),
         ("bridge", 5, -1.0,
          "Is this a standing hip abduction or a squat? Try --exercise hip_abduction or --exercise squat."),
         ("squat", 10, -1.0, None),  # standing for a squat: no hint

@@ -12,14 +12,13 @@ from collections import deque
 import numpy as np
 
 from formcheck.checkers.base import HOLD_BAND_DEG, Checker, RepData
-from formcheck.checkers.common import LYING_MIN_DEG, nanmean, stat, torso_tilt, w3, xy
+from formcheck.checkers.common import hip_axis_tilt, lying_down, nanmean, stat, w3, xy
 from formcheck.definitions import Check
-from formcheck.geometry import angle_from_vertical, distance, midpoint, vector_angle
+from formcheck.geometry import distance, vector_angle
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
 from formcheck.view import ViewEstimate
 
-LEGS_LYING_MIN_DEG = 50.0  # hips-to-ankles line this far from vertical: legs along the floor
 # The plane the thighs open in, against the picture: 15-22 deg at the top of the rep in the
 # studio's and real front views, 43-84 deg in oblique ones (studio and real). Beyond the limit
 # the picture's angle is not the opening. Below PLANE_MIN_OPENING_DEG the plane is not defined.
@@ -84,7 +83,7 @@ class ClamshellChecker(Checker):
         hv = wr - wl
         n = float(np.linalg.norm(hv))
         feet = float(np.dot(w3(frame, L.RIGHT_ANKLE) - w3(frame, L.LEFT_ANKLE), hv / n)) if n > 0 else np.nan
-        hip_tilt = float(np.degrees(np.arcsin(np.clip(hv[2] / n, -1, 1)))) if n > 0 else np.nan
+        hip_tilt = hip_axis_tilt(frame)
         return {
             "opening_deg": opening,
             "opening3d_deg": opening3d,
@@ -97,16 +96,7 @@ class ClamshellChecker(Checker):
         }
 
     def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
-        # Lying on the side: the torso closer to horizontal than vertical in the image, or,
-        # propped up on a forearm, the legs lying along the floor (hips to ankles well away
-        # from vertical, as they never are standing, sitting or kneeling).
-        if not np.isfinite(sig.get(self.c.signal, np.nan)):
-            return False
-        if torso_tilt(frame) > LYING_MIN_DEG:
-            return True
-        hip = midpoint(xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP))
-        ankle = midpoint(xy(frame, L.LEFT_ANKLE), xy(frame, L.RIGHT_ANKLE))
-        return bool(angle_from_vertical(ankle, hip) > LEGS_LYING_MIN_DEG)
+        return bool(np.isfinite(sig.get(self.c.signal, np.nan)) and lying_down(frame))
 
     def metrics(self, data: RepData) -> dict[str, float]:
         s = data.sig

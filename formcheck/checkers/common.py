@@ -9,6 +9,7 @@ from formcheck.landmarks import PoseLandmark as L
 
 MIN_VIS = 0.5
 LYING_MIN_DEG = 45.0  # torso tilt from vertical above which a person counts as lying down
+LEGS_LYING_MIN_DEG = 50.0  # hips-to-ankles line this far from vertical: legs along the floor
 
 SIDES = {
     "left": {
@@ -81,6 +82,39 @@ def torso_tilt(frame: Frame) -> float:
     if not np.isfinite(sh).all():
         sh = np.nanmean([xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)], axis=0)
     return float(angle_from_vertical(hip, sh))
+
+
+def lying_down(frame: Frame) -> bool:
+    """Lying on the floor: the torso closer to horizontal than vertical in the picture, or,
+    propped up on a forearm, the legs lying along the floor (hips to ankles well away from
+    vertical, as they never are standing, sitting or kneeling)."""
+    from formcheck.geometry import angle_from_vertical, midpoint
+
+    if torso_tilt(frame) > LYING_MIN_DEG:
+        return True
+    hip = midpoint(xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP))
+    ankle = midpoint(xy(frame, L.LEFT_ANKLE), xy(frame, L.RIGHT_ANKLE))
+    return bool(angle_from_vertical(ankle, hip) > LEGS_LYING_MIN_DEG)
+
+
+def hip_axis_tilt(frame: Frame) -> float:
+    """Angle (deg, signed) of the hip axis (left hip to right hip, world landmarks) out of the
+    picture's plane. Lying on the side facing the camera the axis is upright in the picture;
+    rolling the pelvis back turns it toward or away from the camera."""
+    hv = w3(frame, L.RIGHT_HIP) - w3(frame, L.LEFT_HIP)
+    n = float(np.linalg.norm(hv))
+    return float(np.degrees(np.arcsin(np.clip(hv[2] / n, -1, 1)))) if n > 0 else float("nan")
+
+
+def knee_bend(knee_rest: float, knee_top: float, shin_rest: float, shin_top: float) -> float:
+    """How far (deg) a knee bent from rest: the picture's knee angle closing (a bend in the
+    picture's plane), or the shin shortening against the thigh, ``shin_*`` being shin over
+    thigh length in the picture (a bend toward or away from the camera: cos of the bend)."""
+    in_plane = knee_rest - knee_top
+    ratio = shin_top / shin_rest
+    out_plane = float(np.degrees(np.arccos(np.clip(ratio, -1.0, 1.0)))) if np.isfinite(ratio) else np.nan
+    bend = np.array([in_plane, out_plane])
+    return float(np.nanmax(bend)) if np.isfinite(bend).any() else float("nan")
 
 
 def longest_run(mask: np.ndarray, t: np.ndarray, max_gap_s: float = 0.2) -> float:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.checkers.base import HOLD_BAND_DEG, Checker, RepData
-from formcheck.checkers.common import SIDES, stat, torso_tilt, xy
+from formcheck.checkers.common import SIDES, knee_bend, stat, torso_tilt, xy
 from formcheck.geometry import angle, distance, midpoint
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
@@ -122,10 +122,10 @@ class HipAbductionChecker(Checker):
         tilt = toward * (tilt_top - self._before(data, "shoulder_tilt_deg"))
         # A bent knee: bending in the picture's plane closes the picture's knee angle; bending
         # toward or away from the camera shortens the shin against the thigh (cos of the bend).
-        in_plane = self._before(data, f"knee_{k}_deg") - stat(s[f"knee_{k}_deg"][top], "median")
-        ratio = stat(s[f"shin_{k}"][top], "median") / self._before(data, f"shin_{k}")
-        out_plane = float(np.degrees(np.arccos(np.clip(ratio, -1.0, 1.0)))) if np.isfinite(ratio) else np.nan
-        bend = np.array([in_plane, out_plane])
+        bend = knee_bend(
+            self._before(data, f"knee_{k}_deg"), stat(s[f"knee_{k}_deg"][top], "median"),
+            self._before(data, f"shin_{k}"), stat(s[f"shin_{k}"][top], "median"),
+        )  # fmt: skip
         return {
             "leg_angle_max_deg": stat(s["leg_angle_deg"], "max", 90),
             # Both lines must show it: the trunk line alone also tilts when the hips shift
@@ -133,7 +133,7 @@ class HipAbductionChecker(Checker):
             "trunk_lean_deg": float(min(trunk, tilt)) if np.isfinite([trunk, tilt]).all() else np.nan,
             "trunk_line_deg": trunk,
             "shoulder_drop_deg": tilt,
-            "knee_bend_deg": float(np.nanmax(bend)) if np.isfinite(bend).any() else np.nan,
+            "knee_bend_deg": bend,
             "raise_s": float(data.t[data.reach_i] - data.t[0]),
         }
 
