@@ -19,6 +19,10 @@ CLEAN = {
     "bridge": [lambda: synthetic.bridge(reps=2)],
     "clamshell": [lambda: synthetic.clamshell(reps=2)],
     "hip_abduction": [lambda: synthetic.hip_abduction(reps=2, sides=("left", "right"))],
+    "hip_hinge": [
+        lambda: synthetic.hip_hinge(reps=2, view="side"),
+        lambda: synthetic.hip_hinge(reps=2, view="front"),
+    ],
 }
 
 
@@ -28,7 +32,7 @@ def raw(name: str) -> dict:
 
 
 def test_all_exercises_present():
-    assert set(EXERCISES) == {"squat", "bridge", "clamshell", "hip_abduction"} == set(CHECKERS)
+    assert set(EXERCISES) == {"squat", "bridge", "clamshell", "hip_abduction", "hip_hinge"} == set(CHECKERS)
 
 
 @pytest.mark.parametrize("name", EXERCISES)
