@@ -3,11 +3,14 @@
 Counting follows the trunk's lean from vertical in MediaPipe's world landmarks (hips to
 shoulders), from the person's own standing level: it reads the same from the side, the front or
 an angle, where the trunk's angle in the picture shrinks to nothing as the person bends toward
-the camera. The checks need precise angles, so they use the picture: from the side, the trunk's
-and the knee's angles in the picture; from the front or an angle, how much of its standing
-height each segment (trunk, thigh, shin) keeps, since a segment leaning from vertical by ``a``
-shows ``cos a`` of its height whichever way the person faces (as the squat's depth). The knee is
-judged on the leg(s) standing on the floor: in a single-leg hinge the free leg swings back.
+the camera. The checks need precise angles, so they use the picture. The trunk's lean (depth):
+from the side its angle in the picture; from the front or an angle how much of its standing
+height the hips-to-shoulders line keeps, since a segment leaning from vertical by ``a`` shows
+``cos a`` of its height whichever way the person faces (as the squat's depth). The knee (not
+squatting): from the side only, the picture's knee angle of the leg standing on the floor (in a
+single-leg hinge the free leg swings back). From the front or an angle the knee is still read
+from thigh and shin heights for the report, but not judged: in a hinge the hips travel back and
+the hip landmark slides with the bending trunk, which reads as more knee bend than there is.
 
 A neutral spine (000) is not checked: the pose has no points on the spine (see the TOML).
 """
@@ -27,8 +30,9 @@ from formcheck.view import ViewEstimate
 # picture. A hinge moves the hips back over the heels (10-20 deg on the real clips); lying or
 # kneeling lays it down.
 LEGS_UPRIGHT_MAX_DEG = 45.0
-# A foot off the floor: its ankle this many leg lengths above where it stood. A single-leg hinge
-# lifts the free foot by a third of a leg or more; feet on the floor stay within 3% (jitter).
+# A foot off the floor: at the bottom its ankle rose this many leg lengths more than the other's.
+# A single-leg hinge lifts the free foot by half a leg or more (0.56 on the real clip); feet on
+# the floor stay level within 3% (jitter).
 FOOT_UP = 0.15
 # Standing references (segment heights in the picture) learn from frames with the trunk within
 # this of its rest lean and the knees nearly straight in the picture.
