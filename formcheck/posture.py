@@ -93,6 +93,10 @@ def _a(words: str) -> str:
 def _ask(did: str, names: list[str]) -> str | None:
     if not names:
         return None
-    which = " or ".join(_a(load(n).title.lower()) for n in names)
-    tries = " or ".join(f"--exercise {n}" for n in names)
-    return f"No reps found: the person {did} throughout. Is this {which}? Try {tries}."
+    which = _either([_a(load(n).title.lower()) for n in names])
+    return f"No reps found: the person {did} throughout. Is this {which}? Try --exercise {_either(names)}."
+
+
+def _either(words: list[str]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]

@@ -964,3 +964,106 @@ def side_leg_raise(
             seqs.append(_missing(gap_t, fps, width, height))
             offset = gap_t[-1] + 1.0 / fps
     return _concat(seqs), Truth("side_leg_raise", view, tuple(truth))
+
+
+# -- hip hinge --------------------------------------------------------------------------------
+HIP_HINGE_FAULTS = ("squatting", "shallow")
+H_FOOT_HALF = 0.13  # 000: feet slightly wider than hip-width apart (ankles this far from the midline, m)
+
+
+def hip_hinge(
+    reps: int = 5,
+    view: str = "side",
+    faults: dict[int, list[str]] | None = None,
+    fps: float = 30.0,
+    rest_s: float = 1.0,
+    lead_in_s: float = 1.5,
+    tail_s: float = 1.5,
+    noise: float = 0.003,
+    drop_frames: float = 0.0,
+    occlude: tuple[tuple[float, float, tuple[int, ...]], ...] = (),
+    seed: int = 0,
+    hinge_deg: float = 80.0,
+    down_s: float = 1.5,
+    up_s: float = 1.2,
+    half_way: bool = False,
+    single_leg: str | None = None,
+    camera_height: float = 1.0,
+    width: int = 1280,
+    height: int = 720,
+) -> tuple[PoseSequence, Truth]:
+    """Hip hinge (000), seen from ``view``: the trunk turns forward about the hips to
+    ``hinge_deg`` from vertical while the hips go back and the knees bend softly (20 deg).
+
+    Faults: ``squatting`` (the knees bend to 85 deg, thighs toward horizontal, trunk to 70 deg)
+    and ``shallow`` (the trunk only to 40 deg, with either). ``half_way``: between reps the
+    trunk comes back only to 35 deg, as 000 describes ("raise your body halfway back up"),
+    standing after the last.
+    ``single_leg``: the standing leg of a single-leg hinge ("left" or "right"); the free leg
+    swings back in line with the trunk (truth ``side`` is the standing leg). ``key_deg`` is the
+    trunk's greatest lean from vertical.
+    """
+    if single_leg not in (None, "left", "right"):
+        raise ValueError("single_leg must be None, 'left' or 'right'")
+    fl = _check_faults(faults, HIP_HINGE_FAULTS, reps)
+    tl = _timeline(fps, lead_in_s, [(down_s, 0.2, up_s)] * reps, rest_s, tail_s)
+    t = tl.t
+    squat = ["squatting" in f for f in fl]
+    top = [35.0 if half_way and i < reps - 1 else 3.0 for i in range(reps)]
+    peak = [40.0 if "shallow" in f else 70.0 if s else hinge_deg for s, f in zip(squat, fl, strict=True)]
+    lean = tl.channel(3.0, peak, top)
+    # Knee flexion shared between the shin leaning forward and the thigh leaning back.
+    flex = tl.channel(5.0, [95.0 if s else 20.0 for s in squat], [15.0 if tp > 3.0 else 5.0 for tp in top])
+    shin_lean = np.radians(np.where(flex > 40.0, 0.35 * flex, 0.25 * flex))
+    thigh_lean = np.radians(flex) - shin_lean
+    th = np.radians(lean)
+    zero = np.zeros_like(t)
+
+    def pt(x, y, z):  # type: ignore[no-untyped-def]
+        return np.stack(np.broadcast_arrays(x, y, z), axis=-1).astype(np.float64)
+
+    ankle_y = 0.08
+    ky, kz = ankle_y + SHIN * np.cos(shin_lean), SHIN * np.sin(shin_lean)
+    hy, hz = ky + THIGH * np.cos(thigh_lean), kz - THIGH * np.sin(thigh_lean)
+    sy, sz = hy + TRUNK * np.cos(th), hz + TRUNK * np.sin(th)
+    p: dict[str, np.ndarray] = {}
+    for s, sgn in (("l", 1.0), ("r", -1.0)):
+        ax = sgn * H_FOOT_HALF
+        p[f"ankle_{s}"] = pt(ax, ankle_y, zero)
+        p[f"heel_{s}"] = pt(ax, ankle_y - 0.06, zero - 0.05)
+        p[f"toe_{s}"] = pt(ax, ankle_y - 0.07, zero + 0.15)
+        p[f"knee_{s}"] = pt(ax + (sgn * HIP_HALF - ax) * 0.5, ky, kz)
+        p[f"hip_{s}"] = pt(sgn * HIP_HALF, hy, hz)
+        p[f"shoulder_{s}"] = pt(sgn * SHOULDER_HALF, sy, sz)
+        p[f"elbow_{s}"] = pt(sgn * (SHOULDER_HALF - 0.02), sy - 0.28, sz)  # arms hang
+        p[f"wrist_{s}"] = pt(sgn * (SHOULDER_HALF - 0.04), sy - 0.53, sz)
+        if single_leg is not None and s != single_leg[0]:
+            # The free leg: straight, swung back in line with the trunk from standing.
+            down = pt(zero, -np.cos(th), -np.sin(th))
+            hip = p[f"hip_{s}"]
+            p[f"knee_{s}"] = hip + THIGH * down
+            p[f"ankle_{s}"] = hip + (THIGH + SHIN) * down
+            p[f"heel_{s}"] = p[f"ankle_{s}"] + pt(zero, -0.06 * np.sin(th), -0.06 * np.cos(th))
+            p[f"toe_{s}"] = p[f"ankle_{s}"] + pt(zero, -0.15 * np.cos(th), -0.15 * np.sin(th))
+    p["head"] = pt(0.0, sy + 0.25 * np.cos(th), sz + 0.25 * np.sin(th))
+    p["face"] = pt(0.0, -np.sin(th), np.cos(th))
+    p["crown"] = pt(0.0, np.cos(th), np.sin(th))
+    lab = _assemble(p)
+    target = np.array([0.0, 0.9, 0.0])
+    eye = _camera(view, 3.5, camera_height, target)
+    seq = _render(
+        lab, t, eye, target, fps=fps, width=width, height=height, noise=noise,
+        drop_frames=drop_frames, occlude=occlude, rng=np.random.default_rng(seed),
+    )  # fmt: skip
+    truth = Truth(
+        "hip_hinge",
+        view,
+        tuple(
+            RepTruth(
+                i, sp[0], sp[1], sp[3], tuple(sorted(fl[i])), float(lean[tl.rep == i].max()),
+                _hold_in_band(tl, lean, i), single_leg,
+            )
+            for i, sp in enumerate(tl.spans)
+        ),
+    )  # fmt: skip
+    return seq, truth

@@ -20,6 +20,10 @@ CLEAN = {
     "clamshell": [lambda: synthetic.clamshell(reps=2)],
     "hip_abduction": [lambda: synthetic.hip_abduction(reps=2, sides=("left", "right"))],
     "side_leg_raise": [lambda: synthetic.side_leg_raise(reps=2, sides=("left", "right"))],
+    "hip_hinge": [
+        lambda: synthetic.hip_hinge(reps=2, view="side"),
+        lambda: synthetic.hip_hinge(reps=2, view="front"),
+    ],
 }
 
 
@@ -29,7 +33,7 @@ def raw(name: str) -> dict:
 
 
 def test_all_exercises_present():
-    want = {"squat", "bridge", "clamshell", "hip_abduction", "side_leg_raise"}
+    want = {"squat", "bridge", "clamshell", "hip_abduction", "side_leg_raise", "hip_hinge"}
     assert set(EXERCISES) == want == set(CHECKERS)
 
 

@@ -1,0 +1,106 @@
+"""Hip hinge against synthetic sets with known reps and faults, from every view."""
+
+from __future__ import annotations
+
+import pytest
+
+from formcheck.pipeline import score_sequence
+from testkit import synthetic
+from testkit.synthetic import assert_matches
+
+RX = {"min_hinge_deg": 80.0}  # depth is only checked when prescribed
+FAULTS = ["squatting", "shallow"]
+
+
+def score(seq, rx=None):
+    return score_sequence(seq, "hip_hinge", RX if rx is None else rx)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("view", ["side", "front", "oblique"])
+def test_clean_set_counted_exactly(seed, view):
+    seq, truth = synthetic.hip_hinge(reps=5, view=view, seed=seed)
+    session = score(seq)
+    assert session.view == view
+    assert_matches(session, truth)
+    assert all(not r.faults for r in session.reps)
+    for rep, tr in zip(session.reps, truth.reps, strict=True):
+        assert rep.metrics["trunk_lean_max_deg"] == pytest.approx(tr.key_deg, abs=3.0)
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_fault_in_exactly_its_reps(fault):
+    seq, truth = synthetic.hip_hinge(reps=5, faults={1: [fault], 3: [fault]})
+    session = score(seq)
+    assert_matches(session, truth)
+    assert [r.index - 1 for r in session.reps if fault in r.fault_codes] == [1, 3]
+
+
+def test_both_faults_in_one_set():
+    seq, truth = synthetic.hip_hinge(
+        reps=4, faults={0: ["shallow"], 2: ["squatting"], 3: ["squatting", "shallow"]}
+    )
+    assert_matches(score(seq), truth)
+
+
+def test_depth_checked_only_when_prescribed():
+    seq, _ = synthetic.hip_hinge(reps=3, faults={0: ["shallow"], 1: ["shallow"], 2: ["shallow"]})
+    session = score(seq, {})
+    assert len(session.reps) == 3
+    assert not any(r.faults for r in session.reps)
+    assert "shallow" not in session.skipped_checks  # not asked for, so not "not checked" either
+    assert all("shallow" in r.fault_codes for r in score(seq).reps)
+
+
+@pytest.mark.parametrize("view", ["front", "oblique"])
+def test_knees_are_judged_only_from_the_side(view):
+    """From the front or an angle the knee bend is not judged: a squatting rep is counted, its
+    depth judged, and the knees listed as not checked with what to do."""
+    seq, truth = synthetic.hip_hinge(reps=3, view=view, faults={1: ["squatting"], 2: ["shallow"]})
+    session = score(seq)
+    assert session.view == view
+    assert len(session.reps) == truth.count()
+    assert [r.fault_codes for r in session.reps] == [[], [], ["shallow"]]
+    assert session.skipped_checks == {"squatting": "Film from the side to check hips back, knees soft."}
+
+
+def test_camera_on_the_floor_judges_nothing():
+    seq, truth = synthetic.hip_hinge(reps=3, camera_height=0.2, faults={1: ["squatting"]})
+    session = score(seq)
+    assert len(session.reps) == truth.count()  # the 3D lean still counts
+    assert not any(r.faults for r in session.reps)
+    assert session.skipped_checks == {
+        "squatting": "Film from about hip height, not from the floor, to check hips back, knees soft.",
+        "shallow": "Film from about hip height, not from the floor, to check torso toward horizontal.",
+    }
+
+
+def test_halfway_back_up_counts_each_rep():
+    """000's rep: "raise your body halfway back up and then return to full forward hinge"."""
+    seq, truth = synthetic.hip_hinge(reps=5, half_way=True)
+    session = score(seq)
+    assert len(session.reps) == truth.count()
+    assert not any(r.faults for r in session.reps)
+
+
+@pytest.mark.parametrize(("view", "stance"), [("side", "left"), ("side", "right"), ("oblique", "right")])
+def test_single_leg_hinge_counts_on_the_standing_leg(view, stance):
+    """The free leg swings back in line with the trunk: its straight knee reads as a deep bend
+    from thigh and shin heights, so only the standing leg's knee is judged."""
+    seq, truth = synthetic.hip_hinge(reps=4, view=view, single_leg=stance)
+    session = score(seq)
+    assert_matches(session, truth)
+    assert all(r.side == stance for r in session.reps)
+
+
+@pytest.mark.parametrize("degrade", [{"noise": 0.006}, {"drop_frames": 0.05, "seed": 3}])
+def test_noise_and_dropped_frames_keep_counts(degrade):
+    seq, truth = synthetic.hip_hinge(reps=5, view="oblique", **degrade)
+    session = score(seq)
+    assert len(session.reps) == truth.count()
+    assert not any(r.faults for r in session.reps)
+
+
+def test_standing_still_and_a_hip_abduction_are_not_hinges():
+    seq, _ = synthetic.hip_abduction(reps=3)
+    assert score(seq).reps == []
