@@ -1067,3 +1067,66 @@ def hip_hinge(
         ),
     )  # fmt: skip
     return seq, truth
+
+
+# -- marching bridge --------------------------------------------------------------------------
+MARCHING_BRIDGE_FAULTS = ("hips_drop",)
+
+
+def marching_bridge(
+    steps: int = 6,
+    faults: dict[int, list[str]] | None = None,
+    fps: float = 30.0,
+    lead_in_s: float = 2.5,
+    rest_s: float = 0.5,
+    tail_s: float = 1.5,
+    noise: float = 0.003,
+    seed: int = 0,
+    lift_m: float = 0.10,
+    width: int = 1280,
+    height: int = 720,
+) -> tuple[PoseSequence, Truth]:
+    """A marching bridge side-on to a camera at the person's right: the hips rise into a
+    bridge (0.5-1.5 s), then the feet lift ``lift_m`` in turn, left first, ``steps`` in all,
+    and the hips come down at the end. ``hips_drop`` sinks the hips during that step: the
+    shoulder-to-hip line falls 15 deg (13 cm of hip height). ``key_deg`` is the foot's lift (m)."""
+    fl = _check_faults(faults, MARCHING_BRIDGE_FAULTS, steps)
+    tl = _timeline(fps, lead_in_s, [(0.5, 0.3, 0.5)] * steps, rest_s, tail_s)
+    t = tl.t
+    order = ["left" if i % 2 == 0 else "right" for i in range(steps)]
+    rise = _ease((t - 0.5) / 1.0) * (1.0 - _ease((t - (t[-1] - 1.0)) / 0.8))
+    drop = np.radians(tl.channel(0.0, [15.0 if "hips_drop" in f else 0.0 for f in fl]))
+    a_rest, a_top = np.interp([BRIDGE_REST_DEG, 180.0], _B_LINE, _B_ALPHA)
+    alpha = a_rest + (a_top - a_rest) * rise - drop
+    lift = tl.channel(0.0, lift_m)
+    cur = np.clip(np.searchsorted(np.array([s[3] for s in tl.spans]), t, side="left"), 0, steps - 1)
+    working = np.array(order)[cur]
+    j = _bridge_points(alpha, np.full(len(t), B_ANKLE_Z))
+    n = len(t)
+    p: dict[str, np.ndarray] = {}
+    for s, sgn, name in (("l", 1.0, "left"), ("r", -1.0, "right")):
+        off = np.array([sgn, 0.0, 0.0])
+        up = np.where(working == name, lift, 0.0)
+        hip = j["hip"] + 0.10 * off
+        ankle = j["ankle"] + 0.12 * off + up[:, None] * _UP
+        knee = _ik(hip, ankle, B_THIGH, B_SHIN, np.array([0.0, 1.0, 0.0]))
+        p[f"shoulder_{s}"] = j["shoulder"] + 0.18 * off
+        p[f"elbow_{s}"] = j["shoulder"] + 0.20 * off + [0.0, -0.02, 0.27]
+        p[f"wrist_{s}"] = j["shoulder"] + 0.21 * off + [0.0, -0.03, 0.52]
+        p[f"hip_{s}"], p[f"knee_{s}"], p[f"ankle_{s}"] = hip, knee, ankle
+        p[f"heel_{s}"] = ankle + np.array([0.0, -0.06, -0.04])
+        p[f"toe_{s}"] = ankle + np.array([0.0, -0.06, 0.15])
+    p["head"] = np.tile([0.0, 0.12, -0.25], (n, 1))
+    p["face"] = np.tile([0.0, 1.0, 0.0], (n, 1))
+    p["crown"] = np.tile([0.0, 0.0, -1.0], (n, 1))
+    lab = _assemble(p)
+    target, eye = np.array([0.0, 0.25, 0.45]), np.array([-3.0, 0.6, 0.45])
+    seq = _render(
+        lab, t, eye, target, fps=fps, width=width, height=height, noise=noise,
+        drop_frames=0.0, occlude=(), rng=np.random.default_rng(seed),
+    )  # fmt: skip
+    reps = tuple(
+        RepTruth(i, sp[0], sp[1], sp[3], tuple(sorted(fl[i])), lift_m, 0.3, order[i])
+        for i, sp in enumerate(tl.spans)
+    )
+    return seq, Truth("marching_bridge", "side", reps)

@@ -20,6 +20,7 @@ CLEAN = {
     "clamshell": [lambda: synthetic.clamshell(reps=2)],
     "hip_abduction": [lambda: synthetic.hip_abduction(reps=2, sides=("left", "right"))],
     "side_leg_raise": [lambda: synthetic.side_leg_raise(reps=2, sides=("left", "right"))],
+    "marching_bridge": [lambda: synthetic.marching_bridge(steps=4)],
     "hip_hinge": [
         lambda: synthetic.hip_hinge(reps=2, view="side"),
         lambda: synthetic.hip_hinge(reps=2, view="front"),
@@ -33,7 +34,7 @@ def raw(name: str) -> dict:
 
 
 def test_all_exercises_present():
-    want = {"squat", "bridge", "clamshell", "hip_abduction", "side_leg_raise", "hip_hinge"}
+    want = {"squat", "bridge", "clamshell", "hip_abduction", "side_leg_raise", "hip_hinge", "marching_bridge"}
     assert set(EXERCISES) == want == set(CHECKERS)
 
 

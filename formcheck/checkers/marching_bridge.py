@@ -1,0 +1,86 @@
+"""Marching bridge: hips held up in a bridge while the feet lift in turn, like steps.
+
+Filmed from the side. A step is one foot rising from the floor and coming back down. Each
+ankle's height in the picture is taken against its own resting level (both feet down, hips
+up), learnt between steps, in thigh lengths: the far foot sits a little higher in the picture
+than the near one from a camera above the floor, and that offset must not read as a lift. The
+counting signal is the higher of the two rises; the step's side is the foot that rose. The
+hips sinking during a step shows as the shoulder-to-hip line's rise in the picture falling.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from formcheck.checkers.base import Checker, RepData
+from formcheck.checkers.common import SIDES, lying_down, nanmean, stat, xy
+from formcheck.geometry import distance, midpoint
+from formcheck.landmarks import Frame
+from formcheck.landmarks import PoseLandmark as L
+from formcheck.view import ViewEstimate
+
+# Hips up: the shoulder-to-hip line rising at least this far above level in the picture (the hips
+# 7 cm off the floor over a 0.5 m trunk). Lying with the hips down it reads 0-5 deg (shoulders
+# and buttocks on the floor); a bridge's top about 25 (shoulders to knees straight, knees 0.45 m
+# up). Low enough that hips sinking during a step, the fault to flag, are still in the exercise.
+HIPS_UP_MIN_DEG = 8.0
+REST_FRAMES = 90  # each ankle's resting level: the median of its last frames with both feet down
+
+
+def _rise_deg(a: np.ndarray, b: np.ndarray) -> float:
+    """Angle (deg) by which the line from ``a`` to ``b`` rises above level in the picture."""
+    v = b - a
+    if not np.isfinite(v).all() or not np.hypot(*v) > 0:
+        return float("nan")
+    return float(np.degrees(np.arctan2(-v[1], abs(v[0]))))
+
+
+class MarchingBridgeChecker(Checker):
+    name = "marching_bridge"
+
+    def __init__(self, definition) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(definition)
+        self.on_cut()
+
+    def on_cut(self) -> None:
+        self._feet: dict[str, deque[float]] = {k: deque(maxlen=REST_FRAMES) for k in ("l", "r")}
+
+    def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
+        hip = midpoint(xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP))
+        sh = midpoint(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER))
+        thigh = nanmean(*[float(distance(xy(frame, s["hip"]), xy(frame, s["knee"]))) for s in SIDES.values()])
+        out: dict[str, float] = {"trunk_rise_deg": _rise_deg(sh, hip)}
+        resting = self.phase in ("setup", "rest")
+        for k, sd in (("l", SIDES["left"]), ("r", SIDES["right"])):
+            y = float(xy(frame, sd["ankle"])[1])
+            out[f"ankle_{k}_y"] = y
+            if resting and np.isfinite(y):
+                self._feet[k].append(y)
+            base = float(np.median(self._feet[k])) if self._feet[k] else y
+            out[f"lift_{k}_pct"] = 100.0 * (base - y) / thigh if thigh > 0 else np.nan
+        lifts = [out["lift_l_pct"], out["lift_r_pct"]]
+        out["foot_lift_pct"] = float(np.nanmax(lifts)) if np.isfinite(lifts).any() else np.nan
+        return out
+
+    def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
+        up = sig.get("trunk_rise_deg", np.nan) >= HIPS_UP_MIN_DEG
+        return bool(np.isfinite(sig.get(self.c.signal, np.nan)) and up and lying_down(frame))
+
+    def side(self, data: RepData) -> str | None:
+        lifts = {k: stat(data.sig[f"lift_{k}_pct"], "max", 90) for k in ("l", "r")}
+        if not all(np.isfinite(v) for v in lifts.values()):
+            return None
+        return "left" if lifts["l"] > lifts["r"] else "right"
+
+    def metrics(self, data: RepData) -> dict[str, float]:
+        s = data.sig
+        before = stat(data.pre.get("trunk_rise_deg", np.array([])), "median")
+        if not np.isfinite(before):
+            before = stat(s["trunk_rise_deg"][:3], "median")
+        return {
+            "foot_lift_top_pct": stat(s["foot_lift_pct"], "max", 90),
+            "hips_drop_deg": before - stat(s["trunk_rise_deg"], "min", 10),
+            "lift_s": float(data.t[data.reach_i] - data.t[0]),
+        }
