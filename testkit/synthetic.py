@@ -1130,3 +1130,85 @@ def marching_bridge(
         for i, sp in enumerate(tl.spans)
     )
     return seq, Truth("marching_bridge", "side", reps)
+
+
+# -- banded side walk -------------------------------------------------------------------------
+LATERAL_WALK_FAULTS = ("feet_together",)
+
+
+def lateral_walk(
+    steps: tuple[str, ...] = ("right",) * 4 + ("left",) * 4,
+    faults: dict[int, list[str]] | None = None,
+    fps: float = 30.0,
+    lead_in_s: float = 1.5,
+    rest_s: float = 0.5,
+    tail_s: float = 1.5,
+    noise: float = 0.003,
+    seed: int = 0,
+    stance_m: float = 0.40,
+    step_m: float = 0.40,
+    width: int = 1280,
+    height: int = 720,
+) -> tuple[PoseSequence, Truth]:
+    """Side steps facing a camera in front, feet ``stance_m`` apart (000: shoulder width). Each
+    step, toward the person's right or left as ``steps`` says, takes the lead foot out
+    ``step_m`` (0.5 s), then brings the trailing foot after it (0.5 s). ``feet_together``: the
+    trailing foot lands beside the lead one (5 cm apart), and the next step starts from there.
+    ``key_deg`` is the widest stance (m)."""
+    fl = _check_faults(faults, LATERAL_WALK_FAULTS, len(steps))
+    tl = _timeline(fps, lead_in_s, [(0.5, 0.0, 0.5)] * len(steps), rest_s, tail_s)
+    t = tl.t
+    # Feet positions along the person's left (+x in the lab): each step moves the lead foot out
+    # during its first half and the trailing foot in during its second.
+    left_x = np.full(len(t), stance_m / 2)
+    right_x = np.full(len(t), -stance_m / 2)
+    pos = {"left": stance_m / 2, "right": -stance_m / 2}
+    widest = []
+    for i, (go, sp) in enumerate(zip(steps, tl.spans, strict=True)):
+        sign = 1.0 if go == "left" else -1.0
+        lead, trail = go, "right" if go == "left" else "left"
+        out_to = pos[lead] + sign * step_m
+        gap_after = 0.05 if "feet_together" in fl[i] else stance_m
+        in_to = out_to - sign * gap_after
+        widest.append(abs(out_to - pos[trail]))
+        u_out = _ease((t - sp[0]) / (sp[1] - sp[0]))
+        u_in = _ease((t - sp[2]) / (sp[3] - sp[2]))
+        for foot, frm, to, u in ((lead, pos[lead], out_to, u_out), (trail, pos[trail], in_to, u_in)):
+            arr = left_x if foot == "left" else right_x
+            m = t >= sp[0]
+            arr[m] = frm + (to - frm) * u[m]
+        pos[lead], pos[trail] = out_to, in_to
+    zero = np.zeros_like(t)
+
+    def pt(x, y, z):  # type: ignore[no-untyped-def]
+        return np.stack(np.broadcast_arrays(x, y, z), axis=-1).astype(np.float64)
+
+    hip_x = (left_x + right_x) / 2
+    ankle_y, hip_y = 0.08, 0.08 + SHIN + THIGH
+    sh_y = hip_y + TRUNK
+    p: dict[str, np.ndarray] = {}
+    for s, sgn, ax in (("l", 1.0, left_x), ("r", -1.0, right_x)):
+        hx = hip_x + sgn * HIP_HALF
+        p[f"hip_{s}"] = pt(hx, hip_y, zero)
+        p[f"ankle_{s}"] = pt(ax, ankle_y, zero)
+        frac = SHIN / (SHIN + THIGH)
+        p[f"knee_{s}"] = pt(ax + (hx - ax) * frac, ankle_y + SHIN, zero)
+        p[f"heel_{s}"] = pt(ax, ankle_y - 0.06, zero - 0.05)
+        p[f"toe_{s}"] = pt(ax, ankle_y - 0.07, zero + 0.15)
+        p[f"shoulder_{s}"] = pt(hip_x + sgn * SHOULDER_HALF, sh_y, zero)
+        p[f"elbow_{s}"] = pt(hip_x + sgn * (SHOULDER_HALF + 0.03), sh_y - 0.28, zero)
+        p[f"wrist_{s}"] = pt(hip_x + sgn * (SHOULDER_HALF + 0.04), sh_y - 0.53, zero)
+    p["head"] = pt(hip_x, sh_y + 0.25, zero)
+    p["face"] = pt(zero, zero, 1.0 + zero)
+    p["crown"] = pt(zero, 1.0 + zero, zero)
+    lab = _assemble(p)
+    target = np.array([0.0, 0.9, 0.0])
+    seq = _render(
+        lab, t, _camera("front", 4.0, 1.0, target), target, fps=fps, width=width, height=height,
+        noise=noise, drop_frames=0.0, occlude=(), rng=np.random.default_rng(seed),
+    )  # fmt: skip
+    reps = tuple(
+        RepTruth(i, sp[0], sp[1], sp[3], tuple(sorted(fl[i])), widest[i], 0.0, steps[i])
+        for i, sp in enumerate(tl.spans)
+    )
+    return seq, Truth("lateral_walk", "front", reps)

@@ -21,6 +21,7 @@ CLEAN = {
     "hip_abduction": [lambda: synthetic.hip_abduction(reps=2, sides=("left", "right"))],
     "side_leg_raise": [lambda: synthetic.side_leg_raise(reps=2, sides=("left", "right"))],
     "marching_bridge": [lambda: synthetic.marching_bridge(steps=4)],
+    "lateral_walk": [lambda: synthetic.lateral_walk(steps=("right", "left"))],
     "hip_hinge": [
         lambda: synthetic.hip_hinge(reps=2, view="side"),
         lambda: synthetic.hip_hinge(reps=2, view="front"),
@@ -34,7 +35,10 @@ def raw(name: str) -> dict:
 
 
 def test_all_exercises_present():
-    want = {"squat", "bridge", "clamshell", "hip_abduction", "side_leg_raise", "hip_hinge", "marching_bridge"}
+    want = {
+        "squat", "bridge", "clamshell", "hip_abduction", "side_leg_raise", "hip_hinge", "marching_bridge",
+        "lateral_walk",
+    }
     assert set(EXERCISES) == want == set(CHECKERS)
 
 
