@@ -586,10 +586,14 @@ def clamshell(
     hold_s: float = 1.0,
     turn_s: float = 2.0,
     get_up: bool = False,
+    camera: str = "level",
     width: int = 1280,
     height: int = 720,
 ) -> tuple[PoseSequence, Truth]:
     """Clamshells lying on the side, facing a camera in front, ``reps`` per working side.
+
+    ``camera``: "level" (at hip height, 2.8 m away) or "above" (2.4 m up, looking down on the
+    hips at about 60 deg).
 
     ``sides`` are the working (top) legs in order; between sides the person turns over out of
     detection for ``turn_s``. ``faults`` keys count across all reps (side by side). Faults:
@@ -646,7 +650,7 @@ def clamshell(
             lab[:, _UPPER] = _rotate(lab[:, _UPPER], hip_mid, [0.0, 0.0, -1.0], beta)
             absent = t > t[-1] - 1.0
         target = np.array([0.6, 0.2, 0.0])
-        eye = np.array([0.6, 0.5, 2.8])
+        eye = np.array([0.6, 0.5, 2.8]) if camera == "level" else np.array([0.6, 2.4, 1.3])
         if side == "right":  # mirror: lying on the left side, head to the image right
             lab[..., 0] *= -1
             lab = lab[:, _swap_lr()]
@@ -877,12 +881,14 @@ def side_leg_raise(
     lift_deg: float = 30.0,
     hold_s: float = 1.0,
     turn_s: float = 2.0,
+    camera: str = "level",
     width: int = 1280,
     height: int = 720,
 ) -> tuple[PoseSequence, Truth]:
     """Side-lying leg raises facing a camera in front (or at ``view``: "oblique" turns the camera
-    toward the feet), ``reps`` per working (top) leg in ``sides``; between sides the person
-    turns over out of detection for ``turn_s``.
+    toward the feet), at hip height or, with ``camera="above"``, looking down on the hips;
+    ``reps`` per working (top) leg in ``sides``; between sides the person turns over out of
+    detection for ``turn_s``.
 
     The bottom knee is bent forward and the top foot rests on the floor beyond it, the top leg
     sloping down 25 deg; a rep lifts it ``lift_deg`` about the top hip and holds ``hold_s``.
@@ -942,7 +948,8 @@ def side_leg_raise(
         rise = _rise_deg(lab[:, L.LEFT_HIP], lab[:, L.LEFT_ANKLE])
         target = np.array([0.6, 0.2, 0.0])
         az = np.radians(_AZIMUTH[view])
-        eye = target + np.array([3.0 * np.sin(az), 0.2, 3.0 * np.cos(az)])
+        up, away = (0.2, 3.0) if camera == "level" else (2.2, 1.3)  # "above": looking down ~60 deg
+        eye = target + np.array([away * np.sin(az), up, away * np.cos(az)])
         if side == "right":  # mirror: lying on the left side, head to the image right
             lab[..., 0] *= -1
             lab = lab[:, _swap_lr()]

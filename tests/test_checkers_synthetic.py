@@ -20,7 +20,7 @@ FAULTS = {
     ("squat", "front"): ["shallow", "knees_caving", "narrow_stance", "too_fast"],
     ("squat", "oblique"): ["trunk_lean", "too_fast"],  # depth needs a side or front view
     ("bridge", "side"): ["hips_low", "overarch", "short_hold"],
-    ("clamshell", "front"): ["small_opening", "feet_apart", "pelvis_roll", "short_hold"],
+    ("clamshell", "front"): ["small_opening", "feet_apart", "short_hold"],  # pelvis_roll: from above
 }  # fmt: skip
 RX = {"clamshell": {"hold_s": 1.0}}  # clamshell holds are only checked when prescribed
 
@@ -118,6 +118,21 @@ def test_walk_in_really_walks():
     assert not detected[0] and not detected[-1] and any(detected)
 
 
+@pytest.mark.parametrize("sides", [("left",), ("right",)])
+def test_clamshell_pelvis_roll_seen_from_above(sides):
+    """A pelvis roll shows in MediaPipe's depth only to a camera looking down on the hips: from
+    there it is found in exactly its reps; from hip height it is not checked, and says why."""
+    faults = {1: ["pelvis_roll"], 3: ["pelvis_roll"]}
+    seq, truth = synthetic.clamshell(reps=5, sides=sides, camera="above", faults=faults)
+    session = score("clamshell", seq)
+    assert len(session.reps) == truth.count()
+    assert [r.index - 1 for r in session.reps if "pelvis_roll" in r.fault_codes] == [1, 3]
+    seq, _ = synthetic.clamshell(reps=5, sides=sides, faults=faults)
+    level = score("clamshell", seq)
+    assert not any("pelvis_roll" in r.fault_codes for r in level.reps)
+    assert level.skipped_checks["pelvis_roll"].startswith("Film from above")
+
+
 def test_clamshell_counts_per_side():
     seq, truth = synthetic.clamshell(reps=3, sides=("left", "right"))
     session = score("clamshell", seq)
@@ -138,7 +153,7 @@ def test_clamshell_counts_per_side():
         ("squat", "oblique", {"knees_past_toes", "heels_lifting", "incomplete_lockout",
                               "knees_caving", "narrow_stance"}),
         ("bridge", "side", set()),
-        ("clamshell", "front", set()),
+        ("clamshell", "front", {"pelvis_roll"}),
     ],
 )  # fmt: skip
 def test_checks_invalid_for_view_are_skipped_with_reason(exercise, view, skipped):
@@ -152,6 +167,9 @@ def test_checks_invalid_for_view_are_skipped_with_reason(exercise, view, skipped
     assert set(got) == skipped
     by_code = {c.code: c for c in checker.d.checks}
     for code, reason in got.items():
+        if by_code[code].camera == "above":  # the view allows it; the camera's height does not
+            assert reason == f"Film from above, looking down at your hips, to check {by_code[code].label}."
+            continue
         assert reason == by_code[code].skip_reason()
         assert all(v in reason for v in ("the " + x for x in by_code[code].views if x != "oblique"))
     assert set(score(exercise, seq).skipped_checks) == skipped

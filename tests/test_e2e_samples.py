@@ -49,7 +49,10 @@ def test_faults_where_they_are(video: Path) -> None:
         checkable = {
             c for c, chk in checks.items() if rep.view in chk.views and chk.active(res.session.prescription)
         }
-        want = set(lab["faults"]) & checkable
+        # A check the camera could not support (here: a pelvis roll needs a camera looking
+        # down) is not made, and the rep says why; every planted fault is found or so explained.
+        unmade = {c for c in checkable if c in rep.skipped and rep.skipped[c].startswith("Film from")}
+        want = set(lab["faults"]) & (checkable - unmade)
         got = set(rep.fault_codes)
         if want != got:
             wrong.append(f"rep {lab['index']}: truth {sorted(want)}, found {sorted(got)} ({rep.view} view)")

@@ -22,6 +22,7 @@ import numpy as np
 from formcheck.checkers.common import SIDES, hold_time, stat, torso_tilt
 from formcheck.definitions import PART_WORDS, Check, ExerciseDef
 from formcheck.landmarks import Frame
+from formcheck.landmarks import PoseLandmark as L
 from formcheck.view import ViewEstimate, ViewTracker
 
 SETTLE_S = 0.6  # how long after a rep's end to keep looking (s)
@@ -46,6 +47,13 @@ SEEN_SHARE = 0.8
 LOW_CAMERA_DEG = -2.0
 HIGH_CAMERA_DEG = 25.0
 UPRIGHT_DEG = 20.0  # image torso within this of vertical: standing or sitting up
+# Lying on the side, how far the camera looks down on the hips: the line from the bottom hip to
+# the top one (world landmarks) against the picture's plane, toward the camera. In the studio's
+# sweep it read -6 to -1 deg from the floor, 30-45 from hip and chest height, 53-67 from 2.2 m.
+# From above, MediaPipe's depth sees a roll of the pelvis: clean reps read at most 21 deg of roll
+# there and 40 deg rolls 36-40; from hip or chest height clean reps read up to 30 and 40 deg
+# rolls 24-31, so no limit separates them.
+LOOK_DOWN_MIN_DEG = 50.0
 
 
 @dataclass(frozen=True)
@@ -218,6 +226,18 @@ class RepData:
     reach_i: int = 0  # first frame within REACH_DEG of the rep's extreme (end of the descent)
 
 
+def _look_down(frame: Frame) -> float:
+    """Angle (deg) of the line from the lower hip in the picture to the higher one, out of the
+    picture's plane toward the camera (world landmarks; MediaPipe's z grows away from it)."""
+    left_lower = frame.xy[L.LEFT_HIP][1] > frame.xy[L.RIGHT_HIP][1]  # image y grows down
+    lo, hi = (L.LEFT_HIP, L.RIGHT_HIP) if left_lower else (L.RIGHT_HIP, L.LEFT_HIP)
+    v = frame.world[hi].astype(np.float64) - frame.world[lo].astype(np.float64)
+    n = float(np.linalg.norm(v))
+    if not (np.isfinite(n) and n > 0):
+        return float("nan")
+    return float(np.degrees(np.arcsin(np.clip(-v[2] / n, -1.0, 1.0))))
+
+
 class Checker:
     """Base class: counting and fault logic driven by an :class:`ExerciseDef`."""
 
@@ -367,7 +387,17 @@ class Checker:
         if np.isfinite(sh).all() and np.isfinite(an).all() and torso_tilt(frame) < UPRIGHT_DEG:
             v = sh - an
             row["_pitch"] = float(np.degrees(np.arctan2(-v[2], -v[1])))
+        elif self.d.lying:
+            row["_look_down"] = _look_down(frame)
         return row
+
+    def look_down(self, data: RepData) -> float:
+        """Lying on the side: how far (deg) the camera looked down on the hips at rest before
+        the rep (NaN when unknown)."""
+        vals = data.pre.get("_look_down", np.array([]))
+        if np.isfinite(vals).sum() < 3:
+            vals = data.sig.get("_look_down", np.array([]))[:5]
+        return stat(vals, "median")
 
     def camera_height(self, data: RepData) -> str:
         """"low", "high" or "level" camera for this rep, from the standing frames around it;
@@ -394,6 +424,8 @@ class Checker:
                 return f"Film from about hip height, not from the floor, to check {check.label}."
             if height == "high":
                 return f"Film from about hip height, not from above, to check {check.label}."
+        if check.camera == "above" and not self.look_down(data) >= LOOK_DOWN_MIN_DEG:
+            return f"Film from above, looking down at your hips, to check {check.label}."
         if check.after and self._end_reason == "stream_end":
             return f"Keep filming until the end of the last rep to check {check.label}."
         if check.after and self._end_reason == "cut":

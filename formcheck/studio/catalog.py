@@ -71,6 +71,10 @@ CATALOG: list[SampleClip] = [
         "--exercise", "clamshell", "--reps", "4", "--descent", "0.8", "--ascent", "0.8",
         "--hold", "1.0", "--rest", "0.4", "--side", "right", "--fault", "small_opening=2",
         "--fault", "feet_apart=3", "--fault", "pelvis_roll=4", "--view", "front", *_WOMAN]),
+    SampleClip("clamshell_above_roll", "pelvis roll vs clean, filmed from above", [
+        "--exercise", "clamshell", "--reps", "3", "--descent", "0.8", "--ascent", "0.8",
+        "--hold", "1.0", "--rest", "0.4", "--side", "right", "--fault", "pelvis_roll=2",
+        "--view", "front", "--cam-height", "2.2"]),
     SampleClip("clamshell_oblique_left", "left leg working, settles in, oblique, short hold", [
         "--exercise", "clamshell", "--reps", "3", "--descent", "0.8", "--ascent", "0.8",
         "--hold", "1.0", "--rest", "0.4", "--side", "left", "--lead-in", "settle",
