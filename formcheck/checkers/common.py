@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from formcheck.geometry import midpoint
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
 
@@ -13,6 +14,7 @@ LYING_MIN_DEG = 45.0  # torso tilt from vertical above which a person counts as 
 SIDES = {
     "left": {
         "shoulder": L.LEFT_SHOULDER,
+        "wrist": L.LEFT_WRIST,
         "hip": L.LEFT_HIP,
         "knee": L.LEFT_KNEE,
         "ankle": L.LEFT_ANKLE,
@@ -21,6 +23,7 @@ SIDES = {
     },
     "right": {
         "shoulder": L.RIGHT_SHOULDER,
+        "wrist": L.RIGHT_WRIST,
         "hip": L.RIGHT_HIP,
         "knee": L.RIGHT_KNEE,
         "ankle": L.RIGHT_ANKLE,
@@ -139,3 +142,74 @@ def hold_time(signal: np.ndarray, t: np.ndarray, top: float, band: float) -> flo
     near = ok & (smooth >= top - band)
     level = float(np.median(smooth[near])) if near.any() else top
     return longest_run(ok & (smooth >= level - band), t)
+
+
+# -- on hands and knees -----------------------------------------------------------------------
+# On all fours the hips and shoulders are at about the same height and the knees hang a thigh's
+# length below the hips; standing or kneeling upright, the shoulders are a torso's length above
+# the hips (more than the thigh's drop); lying, the knees are level with the hips or above them.
+ALL_FOURS_MAX_RISE = 0.6  # shoulders above or below the hips by less than this share of the thigh's drop
+
+
+def _unit2(v: np.ndarray) -> np.ndarray:
+    n = float(np.hypot(*v))
+    return v / n if np.isfinite(n) and n > 0 else np.full(2, np.nan)
+
+
+def _down2(axis: np.ndarray) -> np.ndarray:
+    """Unit image vector perpendicular to ``axis`` (2,), pointing down the picture."""
+    d = _unit2(np.array([-axis[1], axis[0]]))
+    return -d if d[1] < 0 else d
+
+
+def _deg(along: float, down: float) -> float:
+    if not (np.isfinite(along) and np.isfinite(down)) or (along == 0 and down == 0):
+        return float("nan")
+    return float(np.degrees(np.arctan2(along, down)))
+
+
+def all_fours(frame: Frame) -> bool:
+    """True when the pose is on hands and knees, from the picture: the lower knee hangs below
+    the hips while the shoulders stay near the hips' height (not upright, not lying down)."""
+    hip = np.nanmean([xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP)], axis=0)
+    sh = np.nanmean([xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)], axis=0)
+    knees = np.array([xy(frame, L.LEFT_KNEE)[1], xy(frame, L.RIGHT_KNEE)[1]])
+    if not (np.isfinite(hip).all() and np.isfinite(sh).all() and np.isfinite(knees).any()):
+        return False
+    drop = float(np.nanmax(knees) - hip[1])  # image y grows downwards
+    return bool(drop > 0 and abs(float(sh[1] - hip[1])) < ALL_FOURS_MAX_RISE * drop)
+
+
+def thigh_readings(frame: Frame) -> dict[str, float]:
+    """Where each thigh (hip to knee) points on hands and knees, in degrees from hanging
+    straight down: ``back_<l|r>_2d`` toward the feet along the body (a kick; 90 is in line with
+    the back), read in the picture from the perpendicular to the shoulders-to-hips line (so a
+    rolled camera drops out); ``out_<l|r>_2d`` out to the side (a lift to the side), read in the
+    picture from its vertical; ``back_<l|r>_3d`` and ``out_<l|r>_3d`` the same in MediaPipe's
+    world landmarks, against the camera's down made square to the hips-to-shoulders line (not
+    against the hip axis, which tilts with the lifted leg). NaN where a point is missing."""
+    out: dict[str, float] = {}
+    hl, hr = xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP)
+    sl, sr = xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)
+    fwd2 = _unit2(midpoint(sl, sr) - midpoint(hl, hr))
+    down_f = _down2(fwd2)
+    left_x = float(np.sign(hl[0] - hr[0])) if np.isfinite(hl[0] - hr[0]) and hl[0] != hr[0] else np.nan
+    wl, wr = w3(frame, L.LEFT_HIP), w3(frame, L.RIGHT_HIP)
+    fwd = midpoint(w3(frame, L.LEFT_SHOULDER), w3(frame, L.RIGHT_SHOULDER)) - midpoint(wl, wr)
+    n = float(np.linalg.norm(fwd))
+    fwd = fwd / n if n > 0 else np.full(3, np.nan)
+    down = np.array([0.0, 1.0, 0.0]) - fwd[1] * fwd  # the camera's down, square to the body line
+    m = float(np.linalg.norm(down))
+    down = down / m if m > 0 else np.full(3, np.nan)
+    lat = np.cross(down, fwd)
+    lat = lat * float(np.sign(np.dot(lat, wl - wr)))  # toward the left hip
+    for k, sgn, hip_i, knee_i in (("l", 1.0, L.LEFT_HIP, L.LEFT_KNEE), ("r", -1.0, L.RIGHT_HIP, L.RIGHT_KNEE)):
+        t2 = xy(frame, knee_i) - xy(frame, hip_i)
+        out[f"back_{k}_2d"] = _deg(-float(np.dot(t2, fwd2)), float(np.dot(t2, down_f)))
+        # Out of the body's fore-and-aft plane (asin of the share of the thigh that points out),
+        # so a thigh kicked back and up, with next to nothing to the side, reads near 0.
+        out[f"out_{k}_2d"] = _deg(sgn * left_x * float(t2[0]), abs(float(t2[1])))
+        t3 = w3(frame, knee_i) - w3(frame, hip_i)
+        out[f"back_{k}_3d"] = _deg(-float(np.dot(t3, fwd)), float(np.dot(t3, down)))
+        out[f"out_{k}_3d"] = _deg(sgn * float(np.dot(t3, lat)), float(np.hypot(np.dot(t3, down), np.dot(t3, fwd))))
+    return out
