@@ -1,0 +1,85 @@
+"""Donkey kick and fire hydrant (on hands and knees) against synthetic sets with known reps,
+sides and faults."""
+
+from __future__ import annotations
+
+import pytest
+
+from formcheck.pipeline import score_sequence
+from testkit import synthetic
+from testkit.synthetic import assert_matches
+
+MAKE = {"donkey_kick": synthetic.donkey_kick, "fire_hydrant": synthetic.fire_hydrant}
+VIEW = {"donkey_kick": "side", "fire_hydrant": "front"}  # where the movement lies in the picture
+
+
+@pytest.mark.parametrize("exercise", sorted(MAKE))
+@pytest.mark.parametrize("sides", [("left",), ("right",)])
+def test_clean_set_counted_exactly(exercise, sides):
+    seq, truth = MAKE[exercise](reps=4, sides=sides)
+    session = score_sequence(seq, exercise)
+    assert session.view == VIEW[exercise]
+    assert_matches(session, truth)
+    assert all(not r.faults for r in session.reps)
+
+
+@pytest.mark.parametrize(
+    ("exercise", "fault", "view"),
+    [
+        ("donkey_kick", "low_back_arch", "side"),
+        ("donkey_kick", "start_position", "side"),
+        ("fire_hydrant", "hip_shift", "front"),
+        ("fire_hydrant", "start_position", "side"),
+    ],
+)
+def test_fault_in_exactly_its_reps(exercise, fault, view):
+    seq, truth = MAKE[exercise](reps=5, view=view, faults={1: [fault], 3: [fault]})
+    session = score_sequence(seq, exercise)
+    assert_matches(session, truth)
+    assert [r.index - 1 for r in session.reps if fault in r.fault_codes] == [1, 3]
+
+
+@pytest.mark.parametrize("exercise", sorted(MAKE))
+def test_per_side_counts_taking_turns(exercise):
+    seq, truth = MAKE[exercise](reps=3, sides=("left", "right"), alternate=True)
+    session = score_sequence(seq, exercise)
+    assert_matches(session, truth)
+    assert session.reps_by_side() == {"left": 3, "right": 3}
+
+
+def test_kick_from_in_front_is_counted_but_not_judged():
+    """From in front the thigh swings toward the camera: counted in the world landmarks, but the
+    body line and the start position lie out of the picture."""
+    seq, truth = synthetic.donkey_kick(reps=3, view="front", faults={1: ["low_back_arch", "start_position"]})
+    session = score_sequence(seq, "donkey_kick")
+    assert session.view == "front"
+    assert len(session.reps) == truth.count()
+    assert not any(r.faults for r in session.reps)
+    assert session.skipped_checks == {
+        "start_position": "Film from the side to check start position.",
+        "low_back_arch": "Film from the side to check low back.",
+    }
+
+
+@pytest.mark.parametrize("view", ["side", "oblique"])
+def test_hydrant_from_the_side_or_an_angle_is_counted_but_the_shift_not_judged(view):
+    seq, truth = synthetic.fire_hydrant(reps=3, view=view, sides=("right",), faults={1: ["hip_shift"]})
+    session = score_sequence(seq, "fire_hydrant")
+    assert session.view == view
+    assert [r.side for r in session.reps] == ["right"] * 3
+    assert not any("hip_shift" in r.fault_codes for r in session.reps)
+    assert session.skipped_checks["hip_shift"] == "Film from the front to check weight still."
+
+
+def test_a_kick_is_not_a_hydrant_and_standing_is_neither():
+    kick, _ = synthetic.donkey_kick(reps=3, view="front")
+    assert score_sequence(kick, "fire_hydrant").reps == []  # the thigh goes back, not out
+    squat, _ = synthetic.squat(reps=3, view="side")
+    assert score_sequence(squat, "donkey_kick").reps == []  # not on hands and knees
+
+
+@pytest.mark.parametrize("exercise", sorted(MAKE))
+@pytest.mark.parametrize("degrade", [{"noise": 0.006}, {"drop_frames": 0.05, "seed": 3}])
+def test_noise_and_dropped_frames_keep_counts(exercise, degrade):
+    seq, _ = MAKE[exercise](reps=3, sides=("left", "right"), alternate=True, **degrade)
+    assert score_sequence(seq, exercise).reps_by_side() == {"left": 3, "right": 3}
