@@ -39,8 +39,15 @@ DOCUMENTS = {
 
 
 BODY_PARTS = ("shoulder", "wrist", "hip", "knee", "ankle", "heel", "toe")
-PART_WORDS = {"shoulder": "shoulders", "wrist": "wrists", "hip": "hips", "knee": "knees", "ankle": "ankles",
-              "heel": "heels", "toe": "feet"}  # as said to the person
+PART_WORDS = {
+    "shoulder": "shoulders",
+    "wrist": "wrists",
+    "hip": "hips",
+    "knee": "knees",
+    "ankle": "ankles",
+    "heel": "heels",
+    "toe": "feet",
+}  # as said to the person
 LYING_ON = ("back", "side", "hands_knees")  # how an exercise done on the floor lies (posture hints)
 
 
@@ -229,9 +236,7 @@ class ExerciseDef:
                 continue
             if key not in merged:
                 valid = ", ".join(sorted(merged))
-                raise UsageError(
-                    f"Unknown prescription value '{key}' for {self.name}; use one of: {valid}."
-                )
+                raise UsageError(f"Unknown prescription value '{key}' for {self.name}; use one of: {valid}.")
             is_number = isinstance(value, int | float) and not isinstance(value, bool)
             try:
                 number = float(value) if is_number else -1.0

@@ -3,7 +3,8 @@
 Scoring a bridge video as a squat finds no reps; rather than leave "0 reps" unexplained, the
 torso's tilt from vertical over the whole video says whether the person stood or lay, and a
 lying person's knees (raised above the hips in a bridge, level with them in a clamshell, hanging
-below them on hands and knees) say which floor exercise it likely was. Constant memory: a fixed histogram per measure.
+below them on hands and knees) say which floor exercise it likely was. Constant memory: a fixed
+histogram per measure.
 """
 
 from __future__ import annotations
@@ -82,9 +83,12 @@ class PostureTally:
             # Knees raised above the hips: on the back with the feet planted (a bridge); level
             # with them: on the side (a clamshell); hanging below them: on hands and knees.
             on = None
-            if math.isfinite(up):
-                on = ("back" if up > KNEES_UP else "hands_knees" if up < -KNEES_DOWN
-                      else "side" if up < KNEES_UP / 2 else None)
+            if math.isfinite(up) and up > KNEES_UP:
+                on = "back"
+            elif math.isfinite(up) and up < -KNEES_DOWN:
+                on = "hands_knees"
+            elif math.isfinite(up) and up < KNEES_UP / 2:
+                on = "side"
             names = [n for n in names if on is None or load(n).lying_on == on] or names
             return _ask("lay down", names)
         return None

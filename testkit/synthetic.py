@@ -64,6 +64,7 @@ class Truth:
 
 # -- small vector helpers ---------------------------------------------------------------------
 
+
 def assert_matches(session, truth: Truth) -> None:  # type: ignore[no-untyped-def]
     """Test helper: the same rep count as ``truth``, each rep where the truth has it, on its
     side, with exactly its faults."""
@@ -73,6 +74,7 @@ def assert_matches(session, truth: Truth) -> None:  # type: ignore[no-untyped-de
         assert tr.peak_s - 0.2 <= rep.end_s <= tr.end_s + 0.2, (rep.index, rep.end_s, tr)
         assert sorted(rep.fault_codes) == sorted(tr.faults), (rep.index, rep.metrics)
         assert rep.side == tr.side
+
 
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v, axis=-1, keepdims=True)
@@ -916,7 +918,9 @@ def _all_fours(
         else:
             axis, ang = [0.0, 0.0, 1.0], sgn * lift
         for part in ("knee", "ankle", "heel", "toe"):
-            p[f"{part}_{s}"] = np.where(mine[:, None], _rotate(p[f"{part}_{s}"], hip, axis, ang), p[f"{part}_{s}"])
+            p[f"{part}_{s}"] = np.where(
+                mine[:, None], _rotate(p[f"{part}_{s}"], hip, axis, ang), p[f"{part}_{s}"]
+            )
     p["head"] = pt(0.0, Q_SHOULDER_Y + 0.08, zero + Q_TRUNK + 0.25)
     p["face"] = pt(0.0, -0.6 + zero, 1.0)
     p["crown"] = pt(0.0, 0.6 + zero, 1.0)
@@ -972,8 +976,10 @@ def donkey_kick(
     swings back to ``kick_deg`` from hanging (95: about in line with the back) and returns.
     Faults: ``low_back_arch`` (kicked to 150 deg, 55 above the line of the body),
     ``start_position`` (hands 0.7 m ahead of the shoulders). ``key_deg``: the top kick angle."""
-    return _all_fours("donkey_kick", DONKEY_KICK_FAULTS, reps, view, faults, sides, alternate, kick_deg,
-                      150.0, fps, rest_s, lead_in_s, tail_s, noise, drop_frames, seed, width, height)
+    return _all_fours(
+        "donkey_kick", DONKEY_KICK_FAULTS, reps, view, faults, sides, alternate, kick_deg, 150.0,
+        fps, rest_s, lead_in_s, tail_s, noise, drop_frames, seed, width, height,
+    )  # fmt: skip
 
 
 def fire_hydrant(
@@ -997,5 +1003,7 @@ def fire_hydrant(
     out to the side to ``lift_deg`` from hanging and returns. Faults: ``hip_shift`` (the body
     slides 0.16 m, 0.8 hip widths, toward the standing knee at the top), ``start_position``
     (hands 0.7 m ahead of the shoulders). ``key_deg``: the top lift angle."""
-    return _all_fours("fire_hydrant", FIRE_HYDRANT_FAULTS, reps, view, faults, sides, alternate, lift_deg,
-                      None, fps, rest_s, lead_in_s, tail_s, noise, drop_frames, seed, width, height)
+    return _all_fours(
+        "fire_hydrant", FIRE_HYDRANT_FAULTS, reps, view, faults, sides, alternate, lift_deg, None,
+        fps, rest_s, lead_in_s, tail_s, noise, drop_frames, seed, width, height,
+    )  # fmt: skip

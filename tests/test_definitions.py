@@ -19,8 +19,14 @@ CLEAN = {
     "bridge": [lambda: synthetic.bridge(reps=2)],
     "clamshell": [lambda: synthetic.clamshell(reps=2)],
     "hip_abduction": [lambda: synthetic.hip_abduction(reps=2, sides=("left", "right"))],
-    "donkey_kick": [lambda: synthetic.donkey_kick(reps=2), lambda: synthetic.donkey_kick(reps=2, view="front")],
-    "fire_hydrant": [lambda: synthetic.fire_hydrant(reps=2), lambda: synthetic.fire_hydrant(reps=2, view="side")],
+    "donkey_kick": [
+        lambda: synthetic.donkey_kick(reps=2),
+        lambda: synthetic.donkey_kick(reps=2, view="front"),
+    ],
+    "fire_hydrant": [
+        lambda: synthetic.fire_hydrant(reps=2),
+        lambda: synthetic.fire_hydrant(reps=2, view="side"),
+    ],
 }
 
 
@@ -30,9 +36,11 @@ def raw(name: str) -> dict:
 
 
 def test_all_exercises_present():
-    assert set(EXERCISES) == {
-        "squat", "bridge", "clamshell", "hip_abduction", "donkey_kick", "fire_hydrant"
-    } == set(CHECKERS)
+    assert (
+        set(EXERCISES)
+        == {"squat", "bridge", "clamshell", "hip_abduction", "donkey_kick", "fire_hydrant"}
+        == set(CHECKERS)
+    )
 
 
 @pytest.mark.parametrize("name", EXERCISES)

@@ -63,7 +63,7 @@ def test_kick_from_in_front_is_counted_but_not_judged():
 
 @pytest.mark.parametrize("view", ["side", "oblique"])
 def test_hydrant_from_the_side_or_an_angle_is_counted_but_the_shift_not_judged(view):
-    seq, truth = synthetic.fire_hydrant(reps=3, view=view, sides=("right",), faults={1: ["hip_shift"]})
+    seq, _ = synthetic.fire_hydrant(reps=3, view=view, sides=("right",), faults={1: ["hip_shift"]})
     session = score_sequence(seq, "fire_hydrant")
     assert session.view == view
     assert [r.side for r in session.reps] == ["right"] * 3

@@ -86,7 +86,8 @@ class AllFoursChecker(Checker):
         return v if np.isfinite(v) else stat(data.sig[key][:3], "median")
 
     def working(self, data: RepData) -> str | None:
-        """"l" or "r": the leg whose thigh was higher at the top; None if neither was seen.
+        """The working leg, "l" or "r": the one whose thigh was higher at the top; None if
+        neither was seen.
         (Compared at the top, not as a rise from rest: on all fours a far leg is often hidden
         behind the near one at rest, and seen only once it rises.)"""
         top = self._top(data)

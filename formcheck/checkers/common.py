@@ -203,7 +203,10 @@ def thigh_readings(frame: Frame) -> dict[str, float]:
     down = down / m if m > 0 else np.full(3, np.nan)
     lat = np.cross(down, fwd)
     lat = lat * float(np.sign(np.dot(lat, wl - wr)))  # toward the left hip
-    for k, sgn, hip_i, knee_i in (("l", 1.0, L.LEFT_HIP, L.LEFT_KNEE), ("r", -1.0, L.RIGHT_HIP, L.RIGHT_KNEE)):
+    for k, sgn, hip_i, knee_i in (
+        ("l", 1.0, L.LEFT_HIP, L.LEFT_KNEE),
+        ("r", -1.0, L.RIGHT_HIP, L.RIGHT_KNEE),
+    ):
         t2 = xy(frame, knee_i) - xy(frame, hip_i)
         out[f"back_{k}_2d"] = _deg(-float(np.dot(t2, fwd2)), float(np.dot(t2, down_f)))
         # Out of the body's fore-and-aft plane (asin of the share of the thigh that points out),
@@ -211,5 +214,7 @@ def thigh_readings(frame: Frame) -> dict[str, float]:
         out[f"out_{k}_2d"] = _deg(sgn * left_x * float(t2[0]), abs(float(t2[1])))
         t3 = w3(frame, knee_i) - w3(frame, hip_i)
         out[f"back_{k}_3d"] = _deg(-float(np.dot(t3, fwd)), float(np.dot(t3, down)))
-        out[f"out_{k}_3d"] = _deg(sgn * float(np.dot(t3, lat)), float(np.hypot(np.dot(t3, down), np.dot(t3, fwd))))
+        out[f"out_{k}_3d"] = _deg(
+            sgn * float(np.dot(t3, lat)), float(np.hypot(np.dot(t3, down), np.dot(t3, fwd)))
+        )
     return out

@@ -33,6 +33,8 @@ class DonkeyKickChecker(AllFoursChecker):
         legs = np.vstack([data.sig["back_l_2d"], data.sig["back_r_2d"]])
         with np.errstate(all="ignore"):
             both_nan = ~np.isfinite(legs).any(axis=0)
-            highest = np.where(both_nan, np.nan, np.nanmax(np.where(np.isfinite(legs), legs, -np.inf), axis=0))
+            highest = np.where(
+                both_nan, np.nan, np.nanmax(np.where(np.isfinite(legs), legs, -np.inf), axis=0)
+            )
         out["above_line_deg"] = stat(highest[top], "median") - IN_LINE_DEG
         return out
