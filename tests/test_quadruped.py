@@ -83,3 +83,25 @@ def test_a_kick_is_not_a_hydrant_and_standing_is_neither():
 def test_noise_and_dropped_frames_keep_counts(exercise, degrade):
     seq, _ = MAKE[exercise](reps=3, sides=("left", "right"), alternate=True, **degrade)
     assert score_sequence(seq, exercise).reps_by_side() == {"left": 3, "right": 3}
+
+
+def test_no_reps_on_all_fours_suggests_these_exercises():
+    """Scored as a squat, a person on hands and knees (level torso, knees a thigh below the
+    hips) is told which exercises fit."""
+    import numpy as np
+
+    from formcheck.definitions import load
+    from formcheck.posture import PostureTally
+
+    lm = np.full((33, 4), np.nan, np.float32)
+    for i, p in [(11, (0.7, 0.5)), (12, (0.7, 0.5)), (23, (0.5, 0.5)), (24, (0.5, 0.5)),
+                 (25, (0.5, 0.68)), (26, (0.5, 0.68))]:  # fmt: skip
+        lm[i] = (*p, 0.0, 0.99)
+    tally = PostureTally()
+    for _ in range(10):
+        tally.offer(lm, 1.0)
+    hint = tally.hint(load("squat"))
+    assert hint is not None
+    assert hint.endswith(
+        "Is this a donkey kick or a fire hydrant? Try --exercise donkey_kick or --exercise fire_hydrant."
+    )

@@ -148,7 +148,14 @@ def hold_time(signal: np.ndarray, t: np.ndarray, top: float, band: float) -> flo
 # On all fours the hips and shoulders are at about the same height and the knees hang a thigh's
 # length below the hips; standing or kneeling upright, the shoulders are a torso's length above
 # the hips (more than the thigh's drop); lying, the knees are level with the hips or above them.
-ALL_FOURS_MAX_RISE = 0.6  # shoulders above or below the hips by less than this share of the thigh's drop
+# Shoulders-over-hips height against the lower knee's drop below the hips, per frame of the real
+# traces (5th-95th percentile): 0.18-0.39 on hands and knees, 0.73 and up standing (squats, leg
+# lifts). The limit sits between.
+ALL_FOURS_MAX_RISE = 0.6
+# Lying on the side the hips are stacked, a hip width apart up and down the picture: 0.44-1.08 of
+# the lower knee's drop (clamshells); on all fours the hip axis is level and they differ in height
+# only by perspective and the pelvis tipping with a lifted leg: 0.02-0.30.
+HIPS_LEVEL_MAX = 0.5
 
 
 def _unit2(v: np.ndarray) -> np.ndarray:
@@ -170,14 +177,18 @@ def _deg(along: float, down: float) -> float:
 
 def all_fours(frame: Frame) -> bool:
     """True when the pose is on hands and knees, from the picture: the lower knee hangs below
-    the hips while the shoulders stay near the hips' height (not upright, not lying down)."""
+    the hips while the shoulders stay near the hips' height (not upright, not lying down) and
+    the hips are level (not stacked, as lying on the side)."""
     hip = np.nanmean([xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP)], axis=0)
     sh = np.nanmean([xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)], axis=0)
     knees = np.array([xy(frame, L.LEFT_KNEE)[1], xy(frame, L.RIGHT_KNEE)[1]])
     if not (np.isfinite(hip).all() and np.isfinite(sh).all() and np.isfinite(knees).any()):
         return False
     drop = float(np.nanmax(knees) - hip[1])  # image y grows downwards
-    return bool(drop > 0 and abs(float(sh[1] - hip[1])) < ALL_FOURS_MAX_RISE * drop)
+    if not (drop > 0 and abs(float(sh[1] - hip[1])) < ALL_FOURS_MAX_RISE * drop):
+        return False
+    stacked = abs(float(xy(frame, L.LEFT_HIP)[1] - xy(frame, L.RIGHT_HIP)[1]))
+    return not stacked >= HIPS_LEVEL_MAX * drop  # one hip unseen: not judged on it
 
 
 def thigh_readings(frame: Frame) -> dict[str, float]:
