@@ -105,3 +105,64 @@ def test_no_reps_on_all_fours_suggests_these_exercises():
     assert hint.endswith(
         "Is this a donkey kick or a fire hydrant? Try --exercise donkey_kick or --exercise fire_hydrant."
     )
+
+
+def _frame(
+    points: dict[int, tuple[float, float]], world: dict[int, tuple[float, float, float]] | None = None
+):
+    """A checker frame with the given image points (frame heights) and world points (metres)."""
+    import numpy as np
+
+    from formcheck.landmarks import Frame
+
+    xy = np.full((33, 2), np.nan, np.float32)
+    wo = np.full((33, 3), np.nan, np.float32)
+    vis = np.zeros(33, np.float32)
+    for i, p in points.items():
+        xy[i], vis[i] = p, 0.99
+    for i, p in (world or {}).items():
+        wo[i] = p
+    return Frame(0.0, xy, vis, wo)
+
+
+def test_thigh_readings_against_hand_computed_angles():
+    """From the side, head to the right: shoulders level with the hips; the left thigh kicked
+    back in line with the body, the right hanging straight down. In the world (camera axes, y
+    down, z away) the left thigh points straight out to the person's left, away from the camera."""
+    from formcheck.checkers.common import all_fours, thigh_readings
+
+    img = {11: (1.0, 0.5), 12: (1.0, 0.5), 23: (0.5, 0.5), 24: (0.5, 0.5), 25: (0.1, 0.5), 26: (0.5, 0.9)}
+    world = {11: (0.5, 0.0, 0.1), 12: (0.5, 0.0, -0.1), 23: (0.0, 0.0, 0.1), 24: (0.0, 0.0, -0.1),
+             25: (0.0, 0.0, 0.5), 26: (0.0, 0.4, -0.1)}  # fmt: skip
+    r = thigh_readings(_frame(img, world))
+    assert r["back_l_2d"] == pytest.approx(90.0)
+    assert r["back_r_2d"] == pytest.approx(0.0)
+    assert r["out_r_2d"] != r["out_r_2d"]  # NaN: in profile the picture has no left and right
+    assert r["out_l_3d"] == pytest.approx(90.0)  # straight out to the left
+    assert r["back_l_3d"] != r["back_l_3d"]  # NaN: neither down nor along the body, no kick angle
+    assert r["out_r_3d"] == pytest.approx(0.0, abs=1e-6) and r["back_r_3d"] == pytest.approx(0.0, abs=1e-6)
+    assert all_fours(_frame(img, world))
+
+
+def test_on_all_fours_is_neither_standing_nor_lying_on_the_side():
+    from formcheck.checkers.common import all_fours
+
+    standing = {
+        11: (0.5, 0.3),
+        12: (0.6, 0.3),
+        23: (0.52, 0.6),
+        24: (0.58, 0.6),
+        25: (0.52, 0.8),
+        26: (0.58, 0.8),
+    }
+    side_lying = {
+        11: (0.2, 0.5),
+        12: (0.2, 0.4),
+        23: (0.6, 0.55),
+        24: (0.6, 0.4),
+        25: (0.8, 0.6),
+        26: (0.8, 0.5),
+    }
+    assert not all_fours(_frame(standing))
+    assert not all_fours(_frame(side_lying))
+    assert not all_fours(_frame({}))  # nobody: never in the position
