@@ -74,6 +74,9 @@ def test_hydrant_from_the_side_or_an_angle_is_counted_but_the_shift_not_judged(v
 def test_a_kick_is_not_a_hydrant_and_standing_is_neither():
     kick, _ = synthetic.donkey_kick(reps=3, view="front")
     assert score_sequence(kick, "fire_hydrant").reps == []  # the thigh goes back, not out
+    for view in ("side", "front"):
+        lift, _ = synthetic.fire_hydrant(reps=3, view=view)
+        assert score_sequence(lift, "donkey_kick").reps == []  # the thigh goes out, not back
     squat, _ = synthetic.squat(reps=3, view="side")
     assert score_sequence(squat, "donkey_kick").reps == []  # not on hands and knees
 
