@@ -169,3 +169,21 @@ def test_on_all_fours_is_neither_standing_nor_lying_on_the_side():
     assert not all_fours(_frame(standing))
     assert not all_fours(_frame(side_lying))
     assert not all_fours(_frame({}))  # nobody: never in the position
+
+
+@pytest.mark.parametrize("view", ["oblique", "side", "front"])
+def test_kicks_into_hydrants_count_only_the_chosen_movement(view):
+    """004's "donkey kick into fire hydrant": kicks, then lifts to the side, in one set."""
+    import numpy as np
+
+    from formcheck.landmarks import PoseSequence
+
+    kicks, _ = synthetic.donkey_kick(reps=3, view=view, tail_s=1.0)
+    lifts, _ = synthetic.fire_hydrant(reps=3, view=view, lead_in_s=1.0)
+    t = np.concatenate([kicks.t_ms, lifts.t_ms + kicks.t_ms[-1] + round(1000 / kicks.fps)])
+    both = PoseSequence(
+        np.concatenate([kicks.image, lifts.image]), np.concatenate([kicks.world, lifts.world]),
+        t, kicks.fps, kicks.width, kicks.height,
+    )  # fmt: skip
+    assert len(score_sequence(both, "donkey_kick").reps) == 3
+    assert len(score_sequence(both, "fire_hydrant").reps) == 3

@@ -25,6 +25,12 @@ from formcheck.landmarks import PoseLandmark as L
 from formcheck.view import ViewEstimate
 
 _DOWN = np.array([0.0, 1.0])
+# A kick and a lift to the side (004 has the two in one sequence) told apart by where the working
+# thigh points at the top, in the world landmarks: back along the body more than this many times
+# as far as out to the side is a kick. The real kicks: 4.5 times at least (58-140 deg back, 1-24
+# out); the real side lifts: 1.6 times at most (45-58 back, 37-50 out; MediaPipe's depth makes a
+# thigh going out toward or away from the camera read partly back).
+BACK_OVER_OUT = 2.5
 
 
 def _from_down(v: np.ndarray) -> float:
@@ -95,6 +101,18 @@ class AllFoursChecker(Checker):
         if not np.isfinite(list(high.values())).any():
             return None
         return "l" if np.nan_to_num(high["l"], nan=-np.inf) >= np.nan_to_num(high["r"], nan=-np.inf) else "r"
+
+    def kicked_back(self, data: RepData) -> bool | None:
+        """True when the working thigh pointed back along the body at the top (a kick), False
+        when it pointed out to the side as much (a side lift); None when unknown."""
+        k = self.working(data)
+        if k is None:
+            return None
+        top = self._top(data)
+        back, out = (stat(data.sig[f"{m}_{k}_3d"][top], "median") for m in ("back", "out"))
+        if not (np.isfinite(back) and np.isfinite(out)):
+            return None
+        return bool(back > BACK_OVER_OUT * max(out, 0.0))
 
     def side(self, data: RepData) -> str | None:
         k = self.working(data)

@@ -38,3 +38,8 @@ class DonkeyKickChecker(AllFoursChecker):
             )
         out["above_line_deg"] = stat(highest[top], "median") - IN_LINE_DEG
         return out
+
+    def reject(self, data: RepData) -> str | None:
+        if self.kicked_back(data) is False:
+            return "The knee went out to the side, not back in line with the body: not a kick."
+        return None

@@ -29,6 +29,11 @@ class FireHydrantChecker(AllFoursChecker):
         out["hip_shift_ratio"] = self._hip_shift(data)
         return out
 
+    def reject(self, data: RepData) -> str | None:
+        if self.kicked_back(data):
+            return "The thigh went back along the body, not out to the side: not a side lift."
+        return None
+
     def _hip_shift(self, data: RepData) -> float:
         """How far the hips moved toward the standing knee, from rest to the top, over the
         width of the hips at rest (in the picture)."""
