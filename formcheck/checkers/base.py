@@ -370,15 +370,10 @@ class Checker:
         return row
 
     def camera_height(self, data: RepData) -> str:
-        """ "low", "high" or "level" camera for this rep, from the standing frames around it;
+        """"low", "high" or "level" camera for this rep, from the standing frames around it;
         "unknown" when the person was not seen upright (e.g. lying down)."""
-        vals = np.concatenate(
-            [
-                data.pre.get("_pitch", np.array([])),
-                data.sig.get("_pitch", np.array([])),
-                data.post.get("_pitch", np.array([])),
-            ]
-        )
+        vals = np.concatenate([data.pre.get("_pitch", np.array([])), data.sig.get("_pitch", np.array([])),
+                               data.post.get("_pitch", np.array([]))])
         vals = vals[np.isfinite(vals)]
         if len(vals) < 5:
             return "unknown"
