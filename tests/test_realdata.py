@@ -61,8 +61,13 @@ def _results(source: str) -> list[ClipResult]:
 
 def _params(todo: list[RealClip]) -> list:  # type: ignore[type-arg]
     return [
-        pytest.param(c, id=c.name, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[c.name])]
-                     if c.name in KNOWN_MISSES else [])
+        pytest.param(
+            c,
+            id=c.name,
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[c.name])]
+            if c.name in KNOWN_MISSES
+            else [],
+        )
         for c in todo
     ]
 
