@@ -61,7 +61,7 @@ class AllFoursChecker(Checker):
         if self.phase != "active" and view.view != "unknown":
             self._picture = view.view in self.PICTURE_VIEWS
         how = "2d" if self._picture else "3d"
-        out: dict[str, float] = {k: v for k, v in r.items()}
+        out = dict(r)
         legs = np.array([r[f"{self.MOVE}_l_{how}"], r[f"{self.MOVE}_r_{how}"]])
         out["leg_l_deg"], out["leg_r_deg"] = float(legs[0]), float(legs[1])
         out[self.c.signal] = float(np.nanmax(legs)) if np.isfinite(legs).any() else np.nan
