@@ -10,6 +10,10 @@ bounding-box side of those points), per 1/30 s.
 lunges, step-ups, bridges, kicks; 10-60 fps; handheld and static cameras), real movement
 peaked at 0.068 body sizes per 1/30 s, while hard cuts moved the body 0.13-0.68. The limit
 is about twice the fastest real movement.
+
+A body seen side-on may have its left and right swapped by the pose model from one frame to
+the next (on all fours, the legs overlap in the picture); that is no cut: the speed is the
+smaller of the two readings, as labelled and with left and right exchanged.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ MAX_BODY_SPEED = 0.12  # body sizes per 1/30 s
 MAX_GAP_S = 0.25  # frames further apart than this are not compared
 _CORE = (11, 12, 23, 24, 25, 26, 27, 28)
 _REF_DT = 1.0 / 30.0
+_SWAP = np.array([1, 0, 3, 2, 5, 4, 7, 6])  # body_points with left and right exchanged
 
 
 def body_points(image: np.ndarray, min_visibility: float = 0.5, aspect: float = 1.0) -> np.ndarray:
@@ -61,6 +66,8 @@ class CutDetector:
             return False
         cut = False
         if self._prev is not None and t_s - self._prev_t <= MAX_GAP_S:
-            cut = bool(body_speed(self._prev, cur, t_s - self._prev_t) > MAX_BODY_SPEED)
+            dt = t_s - self._prev_t
+            speed = np.nanmin([body_speed(self._prev, cur, dt), body_speed(self._prev, cur[_SWAP], dt)])
+            cut = bool(speed > MAX_BODY_SPEED)
         self._prev, self._prev_t = cur, t_s
         return cut

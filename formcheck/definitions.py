@@ -22,6 +22,7 @@ BETTER = ("lower", "higher", "closer")
 # Joint names a check may mark on the picture -> MediaPipe landmark indices (left, right).
 JOINTS: dict[str, tuple[int, int]] = {
     "shoulder": (11, 12),
+    "wrist": (15, 16),
     "hip": (23, 24),
     "knee": (25, 26),
     "ankle": (27, 28),
@@ -37,9 +38,17 @@ DOCUMENTS = {
 }
 
 
-BODY_PARTS = ("shoulder", "hip", "knee", "ankle", "heel", "toe")
-PART_WORDS = {"shoulder": "shoulders", "hip": "hips", "knee": "knees", "ankle": "ankles",
-              "heel": "heels", "toe": "feet"}  # as said to the person
+BODY_PARTS = ("shoulder", "wrist", "hip", "knee", "ankle", "heel", "toe")
+PART_WORDS = {
+    "shoulder": "shoulders",
+    "wrist": "wrists",
+    "hip": "hips",
+    "knee": "knees",
+    "ankle": "ankles",
+    "heel": "heels",
+    "toe": "feet",
+}  # as said to the person
+LYING_ON = ("back", "side", "hands_knees")  # how an exercise done on the floor lies (posture hints)
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,7 @@ class Check:
         source: the document id ("004") the cue comes from; quote: what it says.
         moment: when in a rep the fault shows best ("start", "peak" or "end"): the still a
             report shows is taken then.
-        needs: body parts ("shoulder", "hip", "knee", "ankle", "heel", "toe") that must be
+        needs: body parts ("shoulder", "wrist", "hip", "knee", "ankle", "heel", "toe") that must be
             seen clearly, inside the picture, through the rep (the side nearer the camera in a
             side view, both sides otherwise); else the check is not made.
         camera: "level": the measurement is a 2D angle that a camera on the floor or high
@@ -206,7 +215,7 @@ class ExerciseDef:
     checks: tuple[Check, ...] = field(default_factory=tuple)
     report: ReportSpec | None = None
     lying: bool = False  # done lying down: the pose model sees the head on the right (orient.py)
-    lying_on: str | None = None  # "back" or "side" when lying
+    lying_on: str | None = None  # "back", "side" or "hands_knees" when on the floor
     pattern: str = "knee"  # the joint angle a rep moves, to tell who is exercising (track.py)
     setup_views: tuple[str, ...] = ("side", "front", "oblique")  # the live set-up guide's views
     setup_turn: str = ""  # its words asking for that view
@@ -230,9 +239,7 @@ class ExerciseDef:
                 continue
             if key not in merged:
                 valid = ", ".join(sorted(merged))
-                raise UsageError(
-                    f"Unknown prescription value '{key}' for {self.name}; use one of: {valid}."
-                )
+                raise UsageError(f"Unknown prescription value '{key}' for {self.name}; use one of: {valid}.")
             is_number = isinstance(value, int | float) and not isinstance(value, bool)
             try:
                 number = float(value) if is_number else -1.0
@@ -350,8 +357,8 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
 
 def _lying_on(ex: dict[str, Any], where: str) -> str | None:
     on = ex.get("lying_on")
-    if on not in (None, "back", "side") or (on is not None and not ex.get("lying", False)):
-        raise ValueError(f"{where}: exercise.lying_on is 'back' or 'side', for an exercise done lying")
+    if on not in (None, *LYING_ON) or (on is not None and not ex.get("lying", False)):
+        raise ValueError(f"{where}: exercise.lying_on is one of {LYING_ON}, for an exercise done lying")
     return on
 
 
@@ -364,8 +371,9 @@ def _views(items: Any, w: str) -> tuple[str, ...]:
 
 def _landmarks(ex: dict[str, Any], where: str) -> tuple[str, ...]:
     words = tuple(ex.get("landmarks", ()))
-    if not words or any(w not in PART_WORDS.values() for w in words):
-        raise ValueError(f"{where}: exercise.landmarks must name body parts of {tuple(PART_WORDS.values())}")
+    allowed = tuple(PART_WORDS[p] for p in PART_INDICES)
+    if not words or any(w not in allowed for w in words):
+        raise ValueError(f"{where}: exercise.landmarks must name body parts of {allowed}")
     return words
 
 

@@ -2,8 +2,9 @@
 
 Scoring a bridge video as a squat finds no reps; rather than leave "0 reps" unexplained, the
 torso's tilt from vertical over the whole video says whether the person stood or lay, and a
-lying person's knees (raised above the hips in a bridge, level with them in a clamshell) say
-which lying exercise it likely was. Constant memory: a fixed histogram per measure.
+lying person's knees (raised above the hips in a bridge, level with them in a clamshell, hanging
+below them on hands and knees) say which floor exercise it likely was. Constant memory: a fixed
+histogram per measure.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from formcheck.definitions import ExerciseDef, available, load
 STANDING_MAX_DEG = 35.0  # median torso tilt below this: upright
 LYING_MIN_DEG = 60.0  # above this: lying
 KNEES_UP = 0.35  # knees above the hips by this share of the torso length: knees raised (bridge)
+# Knees below the hips by this share: on hands and knees (the thigh hangs down, about 0.8 of the
+# torso's length; lying on the side the knees are level with the hips).
+KNEES_DOWN = 0.4
 
 
 class PostureTally:
@@ -77,12 +81,16 @@ class PostureTally:
             names = [n for n in available() if load(n).lying]
             up = self.knees_up
             # Knees raised above the hips: on the back with the feet planted (a bridge); level
-            # with them: on the side (a clamshell).
-            on = "back" if math.isfinite(up) and up > KNEES_UP else (
-                "side" if math.isfinite(up) and up < KNEES_UP / 2 else None
-            )
+            # with them: on the side (a clamshell); hanging below them: on hands and knees.
+            on = None
+            if math.isfinite(up) and up > KNEES_UP:
+                on = "back"
+            elif math.isfinite(up) and up < -KNEES_DOWN:
+                on = "hands_knees"
+            elif math.isfinite(up) and up < KNEES_UP / 2:
+                on = "side"
             names = [n for n in names if on is None or load(n).lying_on == on] or names
-            return _ask("lay down", names)
+            return _ask("was on hands and knees" if on == "hands_knees" else "lay down", names)
         return None
 
 

@@ -1219,3 +1219,164 @@ def lateral_walk(
         for i, sp in enumerate(tl.spans)
     )
     return seq, Truth("lateral_walk", "front", reps)
+
+
+# -- on hands and knees: donkey kick, fire hydrant ----------------------------------------------
+DONKEY_KICK_FAULTS = ("start_position", "low_back_arch")
+FIRE_HYDRANT_FAULTS = ("start_position", "hip_shift")
+Q_HIP_Y = 0.05 + THIGH  # knees on the floor, thighs hanging straight down
+Q_SHOULDER_Y = 0.05 + 0.53  # hands on the floor, arms straight down
+Q_TRUNK = 0.52  # hips to shoulders along the floor (m)
+
+
+def _all_fours(
+    exercise: str,
+    allowed: tuple[str, ...],
+    reps: int,
+    view: str,
+    faults: dict[int, list[str]] | None,
+    sides: tuple[str, ...],
+    alternate: bool,
+    lift_deg: float,
+    fault_lift_deg: float | None,
+    fps: float,
+    rest_s: float,
+    lead_in_s: float,
+    tail_s: float,
+    noise: float,
+    drop_frames: float,
+    seed: int,
+    width: int,
+    height: int,
+) -> tuple[PoseSequence, Truth]:
+    """A person on hands and knees (facing lab +z, left +x) lifting one thigh per rep: back
+    along the body about the hip's left-right axis (``donkey_kick``) or out to the side about
+    its fore-and-aft axis (``fire_hydrant``), the knee bent at 90 deg throughout."""
+    for side in sides:
+        if side not in ("left", "right"):
+            raise ValueError("sides must be 'left' or 'right'")
+    order = [s for _ in range(reps) for s in sides] if alternate else [s for s in sides for _ in range(reps)]
+    n = len(order)
+    fl = _check_faults(faults, allowed, n)
+    tl = _timeline(fps, lead_in_s, [(0.8, 0.6, 0.8)] * n, rest_s, tail_s)
+    t = tl.t
+    high = [fault_lift_deg if fault_lift_deg is not None and "low_back_arch" in f else lift_deg for f in fl]
+    lift = np.radians(tl.channel(0.0, high))
+    shift = tl.channel(0.0, [0.16 if "hip_shift" in f else 0.0 for f in fl])  # m toward the standing knee
+    ends = np.array([s[3] for s in tl.spans])
+    cur = np.clip(np.searchsorted(ends, t, side="left"), 0, n - 1)
+    working = np.array(order)[cur]
+    # Hands too far forward (0.7 m ahead of the shoulders: 53 deg) through a faulty rep and the
+    # rest before it.
+    reach = np.array([0.7 if "start_position" in fl[i] else 0.0 for i in range(n)])[cur]
+    zero = np.zeros_like(t)
+
+    def pt(x, y, z):  # type: ignore[no-untyped-def]
+        return np.stack(np.broadcast_arrays(x, y, z), axis=-1).astype(np.float64)
+
+    p: dict[str, np.ndarray] = {}
+    for s, sgn in (("l", 1.0), ("r", -1.0)):
+        mine = working == ("left" if s == "l" else "right")
+        hip = pt(sgn * HIP_HALF, Q_HIP_Y, zero)
+        p[f"hip_{s}"] = hip
+        p[f"knee_{s}"] = pt(sgn * HIP_HALF, 0.05, zero)
+        p[f"ankle_{s}"] = pt(sgn * HIP_HALF, 0.07, zero - SHIN)
+        p[f"heel_{s}"] = pt(sgn * HIP_HALF, 0.05, zero - SHIN - 0.06)
+        p[f"toe_{s}"] = pt(sgn * HIP_HALF, 0.02, zero - SHIN + 0.05)
+        p[f"shoulder_{s}"] = pt(sgn * SHOULDER_HALF, Q_SHOULDER_Y, zero + Q_TRUNK)
+        p[f"elbow_{s}"] = pt(sgn * SHOULDER_HALF, Q_SHOULDER_Y - 0.26, Q_TRUNK + reach / 2)
+        p[f"wrist_{s}"] = pt(sgn * SHOULDER_HALF, 0.05, Q_TRUNK + reach)
+        if exercise == "donkey_kick":
+            axis, ang = [1.0, 0.0, 0.0], lift
+        else:
+            axis, ang = [0.0, 0.0, 1.0], sgn * lift
+        for part in ("knee", "ankle", "heel", "toe"):
+            p[f"{part}_{s}"] = np.where(
+                mine[:, None], _rotate(p[f"{part}_{s}"], hip, axis, ang), p[f"{part}_{s}"]
+            )
+    p["head"] = pt(0.0, Q_SHOULDER_Y + 0.08, zero + Q_TRUNK + 0.25)
+    p["face"] = pt(0.0, -0.6 + zero, 1.0)
+    p["crown"] = pt(0.0, 0.6 + zero, 1.0)
+    # A shift of the weight: all but the hands and the standing leg's knee and shin slides toward
+    # the standing side.
+    way = np.where(working == "left", -1.0, 1.0)  # the standing leg's side (lab x)
+    for key in list(p):
+        if key.startswith(("wrist", "face", "crown")):
+            continue
+        stand = np.where(working == "left", key.endswith("_r"), key.endswith("_l"))
+        keep = stand & key.startswith(("knee", "ankle", "heel", "toe"))
+        moved = p[key].copy()
+        moved[:, 0] += way * shift
+        p[key] = np.where(keep[:, None], p[key], moved)
+    lab = _assemble(p)
+    target = np.array([0.0, 0.35, 0.1])
+    eye = _camera(view, 2.2, 0.6, target)  # framed as a phone on the floor nearby would
+    seq = _render(
+        lab, t, eye, target, fps=fps, width=width, height=height, noise=noise,
+        drop_frames=drop_frames, occlude=(), rng=np.random.default_rng(seed),
+    )  # fmt: skip
+    key = np.degrees(lift)
+    truth = Truth(
+        exercise,
+        view,
+        tuple(
+            RepTruth(i, sp[0], sp[1], sp[3], tuple(sorted(fl[i])), float(key[tl.rep == i].max()),
+                     _hold_in_band(tl, key, i), order[i])
+            for i, sp in enumerate(tl.spans)
+        ),
+    )  # fmt: skip
+    return seq, truth
+
+
+def donkey_kick(
+    reps: int = 5,
+    view: str = "side",
+    faults: dict[int, list[str]] | None = None,
+    sides: tuple[str, ...] = ("left",),
+    alternate: bool = False,
+    kick_deg: float = 95.0,
+    fps: float = 30.0,
+    rest_s: float = 1.0,
+    lead_in_s: float = 1.5,
+    tail_s: float = 1.5,
+    noise: float = 0.003,
+    drop_frames: float = 0.0,
+    seed: int = 0,
+    width: int = 1280,
+    height: int = 720,
+) -> tuple[PoseSequence, Truth]:
+    """Donkey kicks on hands and knees, filmed from the side (or ``view``): the working thigh
+    swings back to ``kick_deg`` from hanging (95: about in line with the back) and returns.
+    Faults: ``low_back_arch`` (kicked to 150 deg, 55 above the line of the body),
+    ``start_position`` (hands 0.7 m ahead of the shoulders). ``key_deg``: the top kick angle."""
+    return _all_fours(
+        "donkey_kick", DONKEY_KICK_FAULTS, reps, view, faults, sides, alternate, kick_deg, 150.0,
+        fps, rest_s, lead_in_s, tail_s, noise, drop_frames, seed, width, height,
+    )  # fmt: skip
+
+
+def fire_hydrant(
+    reps: int = 5,
+    view: str = "front",
+    faults: dict[int, list[str]] | None = None,
+    sides: tuple[str, ...] = ("left",),
+    alternate: bool = False,
+    lift_deg: float = 60.0,
+    fps: float = 30.0,
+    rest_s: float = 1.0,
+    lead_in_s: float = 1.5,
+    tail_s: float = 1.5,
+    noise: float = 0.003,
+    drop_frames: float = 0.0,
+    seed: int = 0,
+    width: int = 1280,
+    height: int = 720,
+) -> tuple[PoseSequence, Truth]:
+    """Fire hydrants on hands and knees, filmed from in front (or ``view``): the bent knee lifts
+    out to the side to ``lift_deg`` from hanging and returns. Faults: ``hip_shift`` (the body
+    slides 0.16 m, 0.8 hip widths, toward the standing knee at the top), ``start_position``
+    (hands 0.7 m ahead of the shoulders). ``key_deg``: the top lift angle."""
+    return _all_fours(
+        "fire_hydrant", FIRE_HYDRANT_FAULTS, reps, view, faults, sides, alternate, lift_deg, None,
+        fps, rest_s, lead_in_s, tail_s, noise, drop_frames, seed, width, height,
+    )  # fmt: skip

@@ -6,6 +6,7 @@ from collections import deque
 
 import numpy as np
 
+from formcheck.geometry import midpoint
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
 
@@ -16,6 +17,7 @@ LEGS_LYING_MIN_DEG = 50.0  # hips-to-ankles line this far from vertical: legs al
 SIDES = {
     "left": {
         "shoulder": L.LEFT_SHOULDER,
+        "wrist": L.LEFT_WRIST,
         "hip": L.LEFT_HIP,
         "knee": L.LEFT_KNEE,
         "ankle": L.LEFT_ANKLE,
@@ -24,6 +26,7 @@ SIDES = {
     },
     "right": {
         "shoulder": L.RIGHT_SHOULDER,
+        "wrist": L.RIGHT_WRIST,
         "hip": L.RIGHT_HIP,
         "knee": L.RIGHT_KNEE,
         "ankle": L.RIGHT_ANKLE,
@@ -213,3 +216,96 @@ def tilt_from_length(length: float, full: float) -> float:
     if not (np.isfinite(length) and np.isfinite(full) and full > 0):
         return float("nan")
     return float(np.degrees(np.arccos(float(np.clip(length / full, -1.0, 1.0)))))
+
+
+# -- on hands and knees -----------------------------------------------------------------------
+# On all fours the hips and shoulders are at about the same height and the knees hang a thigh's
+# length below the hips; standing or kneeling upright, the shoulders are a torso's length above
+# the hips (more than the thigh's drop); lying, the knees are level with the hips or above them.
+# Shoulders-over-hips height against the lower knee's drop below the hips, per frame of the real
+# traces (5th-95th percentile): 0.18-0.39 on hands and knees, 0.73 and up standing (squats, leg
+# lifts). The limit sits between.
+ALL_FOURS_MAX_RISE = 0.6
+# Lying on the side the hips are stacked, a hip width apart up and down the picture: 0.44-1.08 of
+# the lower knee's drop (clamshells); on all fours the hip axis is level and they differ in height
+# only by perspective and the pelvis tipping with a lifted leg: 0.02-0.30.
+HIPS_LEVEL_MAX = 0.5
+
+
+def _unit2(v: np.ndarray) -> np.ndarray:
+    n = float(np.hypot(*v))
+    return v / n if np.isfinite(n) and n > 0 else np.full(2, np.nan)
+
+
+def _down2(axis: np.ndarray) -> np.ndarray:
+    """Unit image vector perpendicular to ``axis`` (2,), pointing down the picture."""
+    d = _unit2(np.array([-axis[1], axis[0]]))
+    return -d if d[1] < 0 else d
+
+
+def _either(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Midpoint of two image points, or the one seen; NaN when neither is."""
+    fa, fb = np.isfinite(a).all(), np.isfinite(b).all()
+    return (a + b) / 2 if fa and fb else a if fa else b
+
+
+def _deg(along: float, down: float) -> float:
+    if not (np.isfinite(along) and np.isfinite(down)) or (along == 0 and down == 0):
+        return float("nan")
+    return float(np.degrees(np.arctan2(along, down)))
+
+
+def all_fours(frame: Frame) -> bool:
+    """True when the pose is on hands and knees, from the picture: the lower knee hangs below
+    the hips while the shoulders stay near the hips' height (not upright, not lying down) and
+    the hips are level (not stacked, as lying on the side)."""
+    hip = _either(xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP))
+    sh = _either(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER))
+    knees = np.array([xy(frame, L.LEFT_KNEE)[1], xy(frame, L.RIGHT_KNEE)[1]])
+    if not (np.isfinite(hip).all() and np.isfinite(sh).all() and np.isfinite(knees).any()):
+        return False
+    drop = float(np.nanmax(knees) - hip[1])  # image y grows downwards
+    if not (drop > 0 and abs(float(sh[1] - hip[1])) < ALL_FOURS_MAX_RISE * drop):
+        return False
+    stacked = abs(float(xy(frame, L.LEFT_HIP)[1] - xy(frame, L.RIGHT_HIP)[1]))
+    return not stacked >= HIPS_LEVEL_MAX * drop  # one hip unseen: not judged on it
+
+
+def thigh_readings(frame: Frame) -> dict[str, float]:
+    """Where each thigh (hip to knee) points on hands and knees, in degrees from hanging
+    straight down: ``back_<l|r>_2d`` toward the feet along the body (a kick; 90 is in line with
+    the back), read in the picture from the perpendicular to the shoulders-to-hips line (so a
+    rolled camera drops out); ``out_<l|r>_2d`` out to the side (a lift to the side), read in the
+    picture from its vertical; ``back_<l|r>_3d`` and ``out_<l|r>_3d`` the same in MediaPipe's
+    world landmarks, against the camera's down made square to the hips-to-shoulders line (not
+    against the hip axis, which tilts with the lifted leg). NaN where a point is missing."""
+    out: dict[str, float] = {}
+    hl, hr = xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP)
+    sl, sr = xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)
+    fwd2 = _unit2(midpoint(sl, sr) - midpoint(hl, hr))
+    down_f = _down2(fwd2)
+    left_x = float(np.sign(hl[0] - hr[0])) if np.isfinite(hl[0] - hr[0]) and hl[0] != hr[0] else np.nan
+    wl, wr = w3(frame, L.LEFT_HIP), w3(frame, L.RIGHT_HIP)
+    fwd = midpoint(w3(frame, L.LEFT_SHOULDER), w3(frame, L.RIGHT_SHOULDER)) - midpoint(wl, wr)
+    n = float(np.linalg.norm(fwd))
+    fwd = fwd / n if n > 0 else np.full(3, np.nan)
+    down = np.array([0.0, 1.0, 0.0]) - fwd[1] * fwd  # the camera's down, square to the body line
+    m = float(np.linalg.norm(down))
+    down = down / m if m > 0 else np.full(3, np.nan)
+    lat = np.cross(down, fwd)
+    lat = lat * float(np.sign(np.dot(lat, wl - wr)))  # toward the left hip
+    for k, sgn, hip_i, knee_i in (
+        ("l", 1.0, L.LEFT_HIP, L.LEFT_KNEE),
+        ("r", -1.0, L.RIGHT_HIP, L.RIGHT_KNEE),
+    ):
+        t2 = xy(frame, knee_i) - xy(frame, hip_i)
+        out[f"back_{k}_2d"] = _deg(-float(np.dot(t2, fwd2)), float(np.dot(t2, down_f)))
+        # Out of the body's fore-and-aft plane (asin of the share of the thigh that points out),
+        # so a thigh kicked back and up, with next to nothing to the side, reads near 0.
+        out[f"out_{k}_2d"] = _deg(sgn * left_x * float(t2[0]), abs(float(t2[1])))
+        t3 = w3(frame, knee_i) - w3(frame, hip_i)
+        out[f"back_{k}_3d"] = _deg(-float(np.dot(t3, fwd)), float(np.dot(t3, down)))
+        out[f"out_{k}_3d"] = _deg(
+            sgn * float(np.dot(t3, lat)), float(np.hypot(np.dot(t3, down), np.dot(t3, fwd)))
+        )
+    return out

@@ -1,0 +1,190 @@
+"""Donkey kick and fire hydrant (on hands and knees) against synthetic sets with known reps,
+sides and faults."""
+
+from __future__ import annotations
+
+import pytest
+
+from formcheck.pipeline import score_sequence
+from testkit import synthetic
+from testkit.synthetic import assert_matches
+
+MAKE = {"donkey_kick": synthetic.donkey_kick, "fire_hydrant": synthetic.fire_hydrant}
+VIEW = {"donkey_kick": "side", "fire_hydrant": "front"}  # where the movement lies in the picture
+
+
+@pytest.mark.parametrize("exercise", sorted(MAKE))
+@pytest.mark.parametrize("sides", [("left",), ("right",)])
+def test_clean_set_counted_exactly(exercise, sides):
+    seq, truth = MAKE[exercise](reps=4, sides=sides)
+    session = score_sequence(seq, exercise)
+    assert session.view == VIEW[exercise]
+    assert_matches(session, truth)
+    assert all(not r.faults for r in session.reps)
+
+
+@pytest.mark.parametrize(
+    ("exercise", "fault", "view"),
+    [
+        ("donkey_kick", "low_back_arch", "side"),
+        ("donkey_kick", "start_position", "side"),
+        ("fire_hydrant", "hip_shift", "front"),
+        ("fire_hydrant", "start_position", "side"),
+    ],
+)
+def test_fault_in_exactly_its_reps(exercise, fault, view):
+    seq, truth = MAKE[exercise](reps=5, view=view, faults={1: [fault], 3: [fault]})
+    session = score_sequence(seq, exercise)
+    assert_matches(session, truth)
+    assert [r.index - 1 for r in session.reps if fault in r.fault_codes] == [1, 3]
+
+
+@pytest.mark.parametrize("exercise", sorted(MAKE))
+def test_per_side_counts_taking_turns(exercise):
+    seq, truth = MAKE[exercise](reps=3, sides=("left", "right"), alternate=True)
+    session = score_sequence(seq, exercise)
+    assert_matches(session, truth)
+    assert session.reps_by_side() == {"left": 3, "right": 3}
+
+
+def test_kick_from_in_front_is_counted_but_not_judged():
+    """From in front the thigh swings toward the camera: counted in the world landmarks, but the
+    body line and the start position lie out of the picture."""
+    seq, truth = synthetic.donkey_kick(reps=3, view="front", faults={1: ["low_back_arch", "start_position"]})
+    session = score_sequence(seq, "donkey_kick")
+    assert session.view == "front"
+    assert len(session.reps) == truth.count()
+    assert not any(r.faults for r in session.reps)
+    assert session.skipped_checks == {
+        "start_position": "Film from the side to check start position.",
+        "low_back_arch": "Film from the side to check low back.",
+    }
+
+
+@pytest.mark.parametrize("view", ["side", "oblique"])
+def test_hydrant_from_the_side_or_an_angle_is_counted_but_the_shift_not_judged(view):
+    seq, _ = synthetic.fire_hydrant(reps=3, view=view, sides=("right",), faults={1: ["hip_shift"]})
+    session = score_sequence(seq, "fire_hydrant")
+    assert session.view == view
+    assert [r.side for r in session.reps] == ["right"] * 3
+    assert not any("hip_shift" in r.fault_codes for r in session.reps)
+    assert session.skipped_checks["hip_shift"] == "Film from the front to check weight still."
+
+
+def test_a_kick_is_not_a_hydrant_and_standing_is_neither():
+    kick, _ = synthetic.donkey_kick(reps=3, view="front")
+    assert score_sequence(kick, "fire_hydrant").reps == []  # the thigh goes back, not out
+    for view in ("side", "front"):
+        lift, _ = synthetic.fire_hydrant(reps=3, view=view)
+        assert score_sequence(lift, "donkey_kick").reps == []  # the thigh goes out, not back
+    squat, _ = synthetic.squat(reps=3, view="side")
+    assert score_sequence(squat, "donkey_kick").reps == []  # not on hands and knees
+
+
+@pytest.mark.parametrize("exercise", sorted(MAKE))
+@pytest.mark.parametrize("degrade", [{"noise": 0.006}, {"drop_frames": 0.05, "seed": 3}])
+def test_noise_and_dropped_frames_keep_counts(exercise, degrade):
+    seq, _ = MAKE[exercise](reps=3, sides=("left", "right"), alternate=True, **degrade)
+    assert score_sequence(seq, exercise).reps_by_side() == {"left": 3, "right": 3}
+
+
+def test_no_reps_on_all_fours_suggests_these_exercises():
+    """Scored as a squat, a person on hands and knees (level torso, knees a thigh below the
+    hips) is told which exercises fit."""
+    import numpy as np
+
+    from formcheck.definitions import load
+    from formcheck.posture import PostureTally
+
+    lm = np.full((33, 4), np.nan, np.float32)
+    for i, p in [(11, (0.7, 0.5)), (12, (0.7, 0.5)), (23, (0.5, 0.5)), (24, (0.5, 0.5)),
+                 (25, (0.5, 0.68)), (26, (0.5, 0.68))]:  # fmt: skip
+        lm[i] = (*p, 0.0, 0.99)
+    tally = PostureTally()
+    for _ in range(10):
+        tally.offer(lm, 1.0)
+    hint = tally.hint(load("squat"))
+    assert hint is not None
+    assert hint == (
+        "No reps found: the person was on hands and knees throughout. "
+        "Is this a donkey kick or a fire hydrant? Try --exercise donkey_kick or fire_hydrant."
+    )
+
+
+def _frame(
+    points: dict[int, tuple[float, float]], world: dict[int, tuple[float, float, float]] | None = None
+):
+    """A checker frame with the given image points (frame heights) and world points (metres)."""
+    import numpy as np
+
+    from formcheck.landmarks import Frame
+
+    xy = np.full((33, 2), np.nan, np.float32)
+    wo = np.full((33, 3), np.nan, np.float32)
+    vis = np.zeros(33, np.float32)
+    for i, p in points.items():
+        xy[i], vis[i] = p, 0.99
+    for i, p in (world or {}).items():
+        wo[i] = p
+    return Frame(0.0, xy, vis, wo)
+
+
+def test_thigh_readings_against_hand_computed_angles():
+    """From the side, head to the right: shoulders level with the hips; the left thigh kicked
+    back in line with the body, the right hanging straight down. In the world (camera axes, y
+    down, z away) the left thigh points straight out to the person's left, away from the camera."""
+    from formcheck.checkers.common import all_fours, thigh_readings
+
+    img = {11: (1.0, 0.5), 12: (1.0, 0.5), 23: (0.5, 0.5), 24: (0.5, 0.5), 25: (0.1, 0.5), 26: (0.5, 0.9)}
+    world = {11: (0.5, 0.0, 0.1), 12: (0.5, 0.0, -0.1), 23: (0.0, 0.0, 0.1), 24: (0.0, 0.0, -0.1),
+             25: (0.0, 0.0, 0.5), 26: (0.0, 0.4, -0.1)}  # fmt: skip
+    r = thigh_readings(_frame(img, world))
+    assert r["back_l_2d"] == pytest.approx(90.0)
+    assert r["back_r_2d"] == pytest.approx(0.0)
+    assert r["out_r_2d"] != r["out_r_2d"]  # NaN: in profile the picture has no left and right
+    assert r["out_l_3d"] == pytest.approx(90.0)  # straight out to the left
+    assert r["back_l_3d"] != r["back_l_3d"]  # NaN: neither down nor along the body, no kick angle
+    assert r["out_r_3d"] == pytest.approx(0.0, abs=1e-6) and r["back_r_3d"] == pytest.approx(0.0, abs=1e-6)
+    assert all_fours(_frame(img, world))
+
+
+def test_on_all_fours_is_neither_standing_nor_lying_on_the_side():
+    from formcheck.checkers.common import all_fours
+
+    standing = {
+        11: (0.5, 0.3),
+        12: (0.6, 0.3),
+        23: (0.52, 0.6),
+        24: (0.58, 0.6),
+        25: (0.52, 0.8),
+        26: (0.58, 0.8),
+    }
+    side_lying = {
+        11: (0.2, 0.5),
+        12: (0.2, 0.4),
+        23: (0.6, 0.55),
+        24: (0.6, 0.4),
+        25: (0.8, 0.6),
+        26: (0.8, 0.5),
+    }
+    assert not all_fours(_frame(standing))
+    assert not all_fours(_frame(side_lying))
+    assert not all_fours(_frame({}))  # nobody: never in the position
+
+
+@pytest.mark.parametrize("view", ["oblique", "side", "front"])
+def test_kicks_into_hydrants_count_only_the_chosen_movement(view):
+    """004's "donkey kick into fire hydrant": kicks, then lifts to the side, in one set."""
+    import numpy as np
+
+    from formcheck.landmarks import PoseSequence
+
+    kicks, _ = synthetic.donkey_kick(reps=3, view=view, tail_s=1.0)
+    lifts, _ = synthetic.fire_hydrant(reps=3, view=view, lead_in_s=1.0)
+    t = np.concatenate([kicks.t_ms, lifts.t_ms + kicks.t_ms[-1] + round(1000 / kicks.fps)])
+    both = PoseSequence(
+        np.concatenate([kicks.image, lifts.image]), np.concatenate([kicks.world, lifts.world]),
+        t, kicks.fps, kicks.width, kicks.height,
+    )  # fmt: skip
+    assert len(score_sequence(both, "donkey_kick").reps) == 3
+    assert len(score_sequence(both, "fire_hydrant").reps) == 3
