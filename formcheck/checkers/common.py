@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 from formcheck.landmarks import Frame
@@ -139,3 +141,41 @@ def hold_time(signal: np.ndarray, t: np.ndarray, top: float, band: float) -> flo
     near = ok & (smooth >= top - band)
     level = float(np.median(smooth[near])) if near.any() else top
     return longest_run(ok & (smooth >= level - band), t)
+
+
+REF_WINDOW_S = 20.0  # standing references come from the last this many seconds
+REF_PERCENTILE = 90.0
+
+
+class StandingRef:
+    """Size of a body part when extended (standing): a high percentile over a recent window.
+
+    A percentile rather than the maximum, so a single jittery frame does not inflate it; a
+    window, so it follows a person who steps closer or further away.
+    """
+
+    def __init__(self) -> None:
+        self._t: deque[float] = deque()
+        self._v: deque[float] = deque()
+        self.value = float("nan")
+        self._n = 0
+
+    def update(self, x: float, t: float) -> float:
+        if np.isfinite(x):
+            self._t.append(t)
+            self._v.append(x)
+        while self._t and self._t[0] < t - REF_WINDOW_S:
+            self._t.popleft()
+            self._v.popleft()
+        self._n += 1
+        if self._v and (self._n % 5 == 0 or not np.isfinite(self.value)):
+            self.value = float(np.percentile(np.fromiter(self._v, float), REF_PERCENTILE))
+        return self.value
+
+
+def tilt_from_length(length: float, full: float) -> float:
+    """Angle (deg) from vertical of a segment whose height in the picture is ``length`` and
+    whose height standing (upright) is ``full``."""
+    if not (np.isfinite(length) and np.isfinite(full) and full > 0):
+        return float("nan")
+    return float(np.degrees(np.arccos(float(np.clip(length / full, -1.0, 1.0)))))

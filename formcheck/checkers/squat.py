@@ -15,7 +15,18 @@ from collections import deque
 import numpy as np
 
 from formcheck.checkers.base import Checker, RepData
-from formcheck.checkers.common import SIDES, around, nanmean, stat, torso_tilt, w3, xy
+from formcheck.checkers.common import (
+    REF_PERCENTILE,
+    SIDES,
+    StandingRef,
+    around,
+    nanmean,
+    stat,
+    tilt_from_length,
+    torso_tilt,
+    w3,
+    xy,
+)
 from formcheck.definitions import Check
 from formcheck.geometry import angle, angle_from_vertical, angle_to_horizontal, distance, midpoint
 from formcheck.landmarks import Frame
@@ -45,8 +56,6 @@ def _foot_pitch(heel: np.ndarray, toe: np.ndarray) -> float:
     return float(np.degrees(np.arctan2(f[1], abs(f[0]))))
 
 
-REF_WINDOW_S = 20.0  # standing references come from the last this many seconds
-REF_PERCENTILE = 90.0
 # The full stand a rep's top is judged against: the person's own, from up to STAND_FRAMES frames
 # seen between reps in this shot (at least STAND_MIN_FRAMES, a third of a second at 30 fps).
 STAND_FRAMES = 300
@@ -58,40 +67,6 @@ BOUNCE_DROP_PCT = 25.0
 SQUAT_MIN_BEND_DEG = 150.0
 KNEELING_SHIN_DEG = 70.0  # a shin this far from vertical lies along the floor: kneeling
 ONE_FOOT_LIMIT = 0.33  # ankles differing in height by this many leg lengths: a foot is off the floor
-
-
-class _StandingRef:
-    """Size of a body part when extended (standing): a high percentile over a recent window.
-
-    A percentile rather than the maximum, so a single jittery frame does not inflate it; a
-    window, so it follows a person who steps closer or further away.
-    """
-
-    def __init__(self) -> None:
-        self._t: deque[float] = deque()
-        self._v: deque[float] = deque()
-        self.value = float("nan")
-        self._n = 0
-
-    def update(self, x: float, t: float) -> float:
-        if np.isfinite(x):
-            self._t.append(t)
-            self._v.append(x)
-        while self._t and self._t[0] < t - REF_WINDOW_S:
-            self._t.popleft()
-            self._v.popleft()
-        self._n += 1
-        if self._v and (self._n % 5 == 0 or not np.isfinite(self.value)):
-            self.value = float(np.percentile(np.fromiter(self._v, float), REF_PERCENTILE))
-        return self.value
-
-
-def _tilt_from_length(length: float, full: float) -> float:
-    """Angle (deg) from vertical of a segment whose height in the picture is ``length`` and
-    whose height standing (upright) is ``full``."""
-    if not (np.isfinite(length) and np.isfinite(full) and full > 0):
-        return float("nan")
-    return float(np.degrees(np.arccos(float(np.clip(length / full, -1.0, 1.0)))))
 
 
 def _depth_signal(data: RepData) -> np.ndarray:
@@ -109,8 +84,8 @@ class SquatChecker(Checker):
 
     def on_cut(self) -> None:
         """Standing references start afresh (at the start, and after a cut to another shot)."""
-        self._height_ref = _StandingRef()  # hip height above the ankles when standing
-        self._vert_ref = {k: _StandingRef() for k in ("lt", "ls", "rt", "rs")}  # thigh, shin heights
+        self._height_ref = StandingRef()  # hip height above the ankles when standing
+        self._vert_ref = {k: StandingRef() for k in ("lt", "ls", "rt", "rs")}  # thigh, shin heights
         self._stands: deque[float] = deque(maxlen=STAND_FRAMES)  # knee/hip angles between reps
 
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
@@ -192,8 +167,8 @@ class SquatChecker(Checker):
         hip_pct = 100.0 * raw["hip_h"] / ref if ref > 0 else np.nan
         vert = [
             180.0
-            - _tilt_from_length(raw[k + "t"], self._vert_ref[k + "t"].value)
-            - _tilt_from_length(raw[k + "s"], self._vert_ref[k + "s"].value)
+            - tilt_from_length(raw[k + "t"], self._vert_ref[k + "t"].value)
+            - tilt_from_length(raw[k + "s"], self._vert_ref[k + "s"].value)
             for k in ("l", "r")
         ]
         return hip_pct, nanmean(*vert)
