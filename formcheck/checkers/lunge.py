@@ -44,8 +44,18 @@ UPRIGHT_MAX_DEG = 70.0  # torso tilt beyond this is bending over or lying, not l
 STRAIGHT_KNEE_DEG = 150.0
 # 004's side lunge: "feet wide apart, approximately twice the width of your shoulders". A
 # forward, reverse or split stance keeps the feet about hip width apart across the body (under
-# one shoulder width, ankle to ankle, in the picture from the front); 1.5 lies between.
+# one shoulder width, ankle to ankle, in the picture from the front); 1.5 lies between. A
+# forward lunge stepping out diagonally also spreads the feet in the picture (1.5-1.7 on real
+# film), but its rear knee bends toward the floor: in MediaPipe's 3D landmarks the rear knees of
+# the real lunges read 81-99 deg (up to 142 from a camera on the floor), a side lunge's straight
+# leg 170-173. A stance is a side lunge's when the other knee also reads over SIDE_OTHER_KNEE_DEG
+# (a bend of 70 deg and more is no longer a straight leg bent a little, but another exercise).
 SIDE_LUNGE_STANCE = 1.5
+SIDE_OTHER_KNEE_DEG = 110.0
+# The other leg straight whatever the view (3D, over 155 deg: a side lunge, or a lunge with the
+# back leg kept straight): the upper body then leans over the bent knee, as 004 asks of the side
+# lunge, so its lean is not judged. The rear knees of the real lunges read at most 142.
+STRAIGHT_OTHER_KNEE_DEG = 155.0
 LEGS = {"l": SIDES["left"], "r": SIDES["right"]}
 
 
@@ -56,16 +66,11 @@ def _along_foot(v: np.ndarray, heel: np.ndarray, toe: np.ndarray) -> float:
     return float(np.dot(v, f) / n) if n > 0 else float("nan")
 
 
-def _inward_bend(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, other_hip: np.ndarray) -> float:
-    """Frontal plane projection angle (deg): how far the knee leaves the hip-to-ankle line in the
-    picture, positive toward the body's middle (the side of the line the other hip is on)."""
-    line = ankle - hip
-    if not np.isfinite(np.concatenate([line, knee, other_hip])).all():
-        return float("nan")
-    dev = 180.0 - float(angle(hip, knee, ankle))
-    side_knee = float(np.cross(line, knee - hip))
-    side_mid = float(np.cross(line, other_hip - hip))
-    return dev if side_knee * side_mid > 0 else -dev
+def _inward(knee: np.ndarray, ankle: np.ndarray, hip: np.ndarray, other_hip: np.ndarray) -> float:
+    """How far (picture x) the knee lies inside its ankle, toward the body's middle (the side
+    the other hip is on); negative outside."""
+    toward = float(np.sign(other_hip[0] - hip[0]))
+    return float((knee[0] - ankle[0]) * toward) if toward else float("nan")
 
 
 class LungeChecker(Checker):
@@ -100,8 +105,12 @@ class LungeChecker(Checker):
             out[f"shin_{k}"] = shin / thigh if thigh > 0 else np.nan
             ahead = _along_foot(p["knee"] - p["toe"], p["heel"], p["toe"])
             out[f"knee_ahead_{k}"] = ahead / shin if shin > 0 else np.nan
-            out[f"valgus_{k}"] = _inward_bend(p["hip"], p["knee"], p["ankle"], other["hip"])
+            out[f"knee_in_{k}"] = _inward(p["knee"], p["ankle"], p["hip"], other["hip"])
             out[f"leg_len_{k}"] = thigh + shin
+        for k, sd in LEGS.items():
+            out[f"knee3d_{k}"] = float(
+                angle(w3(frame, sd["hip"]), w3(frame, sd["knee"]), w3(frame, sd["ankle"]))
+            )
         seen = frame.seen if frame.seen is not None else frame.visibility
         for k, sd in LEGS.items():
             out[f"seen_{k}"] = float(
@@ -149,6 +158,9 @@ class LungeChecker(Checker):
             shin = tilt_from_length(r[f"shin_h_{k}"], self._vert_ref[k + "s"].value)
             r[f"thigh_tilt_{k}"] = thigh
             r[f"knee_vert_{k}"] = 180.0 - thigh - shin
+            # The knee inside its ankle, in standing shin heights (which do not shrink when the
+            # shin leans toward the camera).
+            r[f"valgus_{k}"] = r[f"knee_in_{k}"] / self._vert_ref[k + "s"].value
         tl, tr = r["thigh_tilt_l"], r["thigh_tilt_r"]
         k = "l" if tl >= tr or not np.isfinite(tr) else "r"
         r["knee_deg"] = r[f"knee2d_{k}"] if r.get("side_view") else r[f"knee_vert_{k}"]
@@ -192,11 +204,20 @@ class LungeChecker(Checker):
         leg = self._leg(data)
         return None if leg is None else "left" if leg == "l" else "right"
 
+    def _other_knee3d(self, data: RepData) -> float:
+        """The other (non-working) leg's 3D knee angle at the bottom (deg)."""
+        k = self._leg(data)
+        if k is None:
+            return float("nan")
+        return stat(data.sig[f"knee3d_{'r' if k == 'l' else 'l'}"][self._bottom(data)], "median")
+
     def _side_lunge(self, data: RepData) -> bool:
-        """A side lunge: seen from the front, the feet over 1.5 shoulder widths apart."""
+        """A side lunge seen from the front: the feet over 1.5 shoulder widths apart, the other
+        knee not lowered toward the floor as a lunge's rear knee is."""
         if data.view.view != "front":
             return False
-        return bool(stat(data.sig["stance"][self._bottom(data)], "median") > SIDE_LUNGE_STANCE)
+        wide = stat(data.sig["stance"][self._bottom(data)], "median") > SIDE_LUNGE_STANCE
+        return bool(wide and self._other_knee3d(data) > SIDE_OTHER_KNEE_DEG)
 
     def _knee(self, data: RepData, k: str) -> np.ndarray:
         """Leg ``k``'s knee angle per frame: the picture's from the side (a lunge's legs move in
@@ -230,11 +251,12 @@ class LungeChecker(Checker):
             "knee_min_deg": stat(self._knee(data, k), "min", 2),
             "hip_height_min_pct": stat(s["hip_pct"], "min", 2),
             "knee_past_toes": stat(s[f"knee_ahead_{k}"][b], "max", 90) if view == "side" else np.nan,
-            "knee_valgus_deg": stat(s[f"valgus_{k}"][b], "median") if view == "front" else np.nan,
+            "knee_inside": stat(s[f"valgus_{k}"][b], "median") if view == "front" else np.nan,
             "trunk_lean_max_deg": stat(s["trunk_deg"][b], "max", 90),
             "straight_knee_bend_deg": bend,
             "stance_ratio": stat(s["stance"][b], "median") if view == "front" else np.nan,
             "side_lunge": float(side_lunge),
+            "other_knee3d_deg": stat(s[f"knee3d_{o}"][b], "median"),
             "descent_s": float(data.t[data.reach_i] - data.t[0]),
         }
 
@@ -244,6 +266,8 @@ class LungeChecker(Checker):
             return doubt
         if check.metric == "straight_knee_bend_deg" and not self._side_lunge(data):
             return f"The back knee bends in a forward or back lunge: {check.label} is checked in side lunges."
+        if check.metric == "trunk_lean_max_deg" and self._other_knee3d(data) > STRAIGHT_OTHER_KNEE_DEG:
+            return f"A side lunge leans over the bent knee: {check.label} is checked in other lunges."
         if check.metric == "knee_past_toes":
             # From the side the working leg may be the far one, partly hidden behind the other.
             k = self._leg(data)
