@@ -120,13 +120,13 @@ class LungeChecker(Checker):
         shoulders = float(distance(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)))
         out["stance"] = abs(float(a_l[0] - a_r[0])) / shoulders if shoulders > 0 else np.nan
         # Counting: hip height above the ankles; the references learn only while both knees are
-        # nearly straight (standing, or at the top of a split squat).
+        # nearly straight (standing, or at the top of a split squat; a knee hidden behind the
+        # other leg is left out).
         hip_y = nanmean(float(pts["l"]["hip"][1]), float(pts["r"]["hip"][1]))
         out["hip_h"] = nanmean(float(a_l[1]), float(a_r[1])) - hip_y
-        straight = (
-            min(out["knee2d_l"], out["knee2d_r"]) >= STRAIGHT_KNEE_DEG
-            and nanmean(*knees3d) >= STRAIGHT_KNEE_DEG
-        )
+        knees2d = [v for v in (out["knee2d_l"], out["knee2d_r"]) if np.isfinite(v)]
+        straight = bool(knees2d) and min(knees2d) >= STRAIGHT_KNEE_DEG
+        straight = straight and nanmean(*knees3d) >= STRAIGHT_KNEE_DEG
         learn = 1.0 if straight else float("nan")
         self._height_ref.update(out["hip_h"] * learn, frame.t_s)
         for k in LEGS:
@@ -177,7 +177,9 @@ class LungeChecker(Checker):
 
     @staticmethod
     def _upright(sig: dict[str, float]) -> bool:
-        return bool(sig.get("torso_tilt", 90.0) < UPRIGHT_MAX_DEG)
+        """Not bent over or lying. A close-up framed from the chest down (real lunge tutorials)
+        shows no shoulders: the legs alone are judged then."""
+        return not sig.get("torso_tilt", np.nan) >= UPRIGHT_MAX_DEG
 
     def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
         return bool(np.isfinite(sig.get(self.c.signal, np.nan)) and self._upright(sig))
