@@ -3,10 +3,11 @@
 Every lunge lowers the hips by bending one knee, the working leg's: the front leg of a forward
 or reverse lunge, the bent leg of a side lunge. Counting uses the hip height above the ankles
 against standing (as the squat), which reads the same in any view. The working leg is the one
-whose thigh comes nearest horizontal at the bottom: the front thigh of a lunge lies about level
-while the rear one hangs near vertical, and a side lunge's straight leg stays within about 40
-deg of vertical. A thigh's tilt follows from its height in the picture against its height
-standing, whichever way the person faces (camera at about body height).
+whose thigh comes nearest horizontal over the most upright shin at the bottom: the front thigh
+of a lunge lies about level over an upright shin while the rear thigh hangs near vertical over
+a shin near the floor, and a side lunge's straight leg tilts thigh and shin alike. A segment's
+tilt follows from its height in the picture against its height standing, whichever way the
+person faces (camera at about body height).
 
 Depth is the working knee's angle: the picture's from the side; from the front or an angle,
 from how much of their standing height its thigh and shin keep. Knee over the toes is measured
@@ -157,11 +158,12 @@ class LungeChecker(Checker):
             thigh = tilt_from_length(r[f"thigh_h_{k}"], self._vert_ref[k + "t"].value)
             shin = tilt_from_length(r[f"shin_h_{k}"], self._vert_ref[k + "s"].value)
             r[f"thigh_tilt_{k}"] = thigh
+            r[f"shin_tilt_{k}"] = shin
             r[f"knee_vert_{k}"] = 180.0 - thigh - shin
             # The knee inside its ankle, in standing shin heights (which do not shrink when the
             # shin leans toward the camera).
             r[f"valgus_{k}"] = r[f"knee_in_{k}"] / self._vert_ref[k + "s"].value
-        tl, tr = r["thigh_tilt_l"], r["thigh_tilt_r"]
+        tl, tr = r["thigh_tilt_l"] - r["shin_tilt_l"], r["thigh_tilt_r"] - r["shin_tilt_r"]
         k = "l" if tl >= tr or not np.isfinite(tr) else "r"
         r["knee_deg"] = r[f"knee2d_{k}"] if r.get("side_view") else r[f"knee_vert_{k}"]
 
@@ -240,14 +242,16 @@ class LungeChecker(Checker):
         side_lunge = self._side_lunge(data)
         bend = np.nan
         if side_lunge:
-            # The other leg: its picture knee angle closing from standing, or its shin
-            # shortening against the thigh (a bend toward the camera), whichever is more.
+            # The other leg: its picture knee angle closing from standing, its shin shortening
+            # against the thigh (the shin swinging back), or its 3D knee angle closing (the knee
+            # dropping toward the camera, which the picture hardly shows), whichever is most.
             in_plane = self._before(data, f"knee2d_{o}") - stat(s[f"knee2d_{o}"][b], "median")
             ratio = stat(s[f"shin_{o}"][b], "median") / self._before(data, f"shin_{o}")
             out_plane = (
                 float(np.degrees(np.arccos(np.clip(ratio, -1.0, 1.0)))) if np.isfinite(ratio) else np.nan
             )
-            both = np.array([in_plane, out_plane])
+            in_3d = self._before(data, f"knee3d_{o}") - stat(s[f"knee3d_{o}"][b], "median")
+            both = np.array([in_plane, out_plane, in_3d])
             bend = float(np.nanmax(both)) if np.isfinite(both).any() else np.nan
         return {
             "knee_min_deg": stat(self._knee(data, k), "min", 2),
