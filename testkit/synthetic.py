@@ -875,7 +875,7 @@ def lunge(
     drop_frames: float = 0.0,
     seed: int = 0,
     descent_s: float = 1.2,
-    hold_s: float = 1.0,
+    hold_s: float = 1.5,
     ascent_s: float = 1.0,
     camera_height: float = 1.0,
     width: int = 1280,

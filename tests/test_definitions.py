@@ -19,6 +19,12 @@ CLEAN = {
     "bridge": [lambda: synthetic.bridge(reps=2)],
     "clamshell": [lambda: synthetic.clamshell(reps=2)],
     "hip_abduction": [lambda: synthetic.hip_abduction(reps=2, sides=("left", "right"))],
+    # The straight-leg check is made in side lunges only, from the front (the back knee of a
+    # forward or back lunge bends by design).
+    "lunge": [
+        lambda: synthetic.lunge(reps=2, view="side", sides=("right",)),
+        lambda: synthetic.lunge(reps=2, kind="side", view="front", sides=("left", "right")),
+    ],
 }
 
 
@@ -28,7 +34,7 @@ def raw(name: str) -> dict:
 
 
 def test_all_exercises_present():
-    assert set(EXERCISES) == {"squat", "bridge", "clamshell", "hip_abduction"} == set(CHECKERS)
+    assert set(EXERCISES) == {"squat", "bridge", "clamshell", "hip_abduction", "lunge"} == set(CHECKERS)
 
 
 @pytest.mark.parametrize("name", EXERCISES)

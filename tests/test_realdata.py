@@ -39,9 +39,11 @@ class Guard:
 
 
 GUARDS = {
-    "trace": Guard(min_exact=24, max_worst=2, max_clean_flagged=2, min_found=37, max_ignored=0),
+    # + the four lunge clips: 3 exact (the close-up's rep across a cut is missed), 0 of 32 clean
+    # reps flagged, on each source
+    "trace": Guard(min_exact=27, max_worst=2, max_clean_flagged=2, min_found=37, max_ignored=0),
     # + the three hip abduction clips: 3 exact and 6 of 6 labelled leans found on each source
-    "video": Guard(min_exact=25, max_worst=1, max_clean_flagged=1, min_found=36, max_ignored=0),
+    "video": Guard(min_exact=28, max_worst=1, max_clean_flagged=1, min_found=36, max_ignored=0),
 }
 # Clips whose count is still off by more than one, with why (strict: a fix makes them XPASS).
 KNOWN_MISSES = {
@@ -59,8 +61,13 @@ def _results(source: str) -> list[ClipResult]:
 
 def _params(todo: list[RealClip]) -> list:  # type: ignore[type-arg]
     return [
-        pytest.param(c, id=c.name, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[c.name])]
-                     if c.name in KNOWN_MISSES else [])
+        pytest.param(
+            c,
+            id=c.name,
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[c.name])]
+            if c.name in KNOWN_MISSES
+            else [],
+        )
         for c in todo
     ]
 
