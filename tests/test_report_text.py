@@ -90,7 +90,8 @@ def _pose(tilt_deg: float, knee_up: float) -> np.ndarray:
         ("squat", 85, 0.8, "Is this a glute bridge? Try --exercise bridge."),
         ("squat", 85, 0.0, "Is this a clamshell? Try --exercise clamshell."),
         ("bridge", 5, -1.0,
-         "Is this a standing hip abduction or a squat? Try --exercise hip_abduction or --exercise squat."),
+         "Is this a standing hip abduction or a lunge or a squat? "
+         "Try --exercise hip_abduction or --exercise lunge or --exercise squat."),
         ("squat", 10, -1.0, None),  # standing for a squat: no hint
         ("bridge", 80, 0.8, None),
     ],
