@@ -89,9 +89,13 @@ def _pose(tilt_deg: float, knee_up: float) -> np.ndarray:
     [
         ("squat", 85, 0.8, "Is this a glute bridge? Try --exercise bridge."),
         ("squat", 85, 0.0, "Is this a clamshell? Try --exercise clamshell."),
-        ("bridge", 5, -1.0,
-         "Is this a standing hip abduction or a lunge or a squat? "
-         "Try --exercise hip_abduction or --exercise lunge or --exercise squat."),
+        (
+            "bridge",
+            5,
+            -1.0,
+            "Is this a standing hip abduction or a lunge or a squat? "
+            "Try --exercise hip_abduction or --exercise lunge or --exercise squat.",
+        ),
         ("squat", 10, -1.0, None),  # standing for a squat: no hint
         ("bridge", 80, 0.8, None),
     ],
@@ -110,8 +114,9 @@ def test_posture_hint_for_the_wrong_exercise(
 def _formcheck(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).with_name("formcheck")
     cmd = [str(exe)] if exe.is_file() else [sys.executable, "-m", "formcheck"]
-    return subprocess.run([*cmd, *args], cwd=cwd, capture_output=True, text=True, env=dict(os.environ),
-                          timeout=600)
+    return subprocess.run(
+        [*cmd, *args], cwd=cwd, capture_output=True, text=True, env=dict(os.environ), timeout=600
+    )
 
 
 @pytest.mark.e2e
@@ -119,8 +124,18 @@ def test_several_files_progress_and_input_order_and_bridge_hint(tmp_path: Path) 
     clips = [SAMPLES / "squat_side_clean.mp4", SAMPLES / "bridge_side_clean.mp4"]
     if not all(c.is_file() for c in clips):
         pytest.skip("bundled samples missing")
-    r = _formcheck("score", *map(str, clips), "-e", "squat", "--jobs", "2", "--no-store",
-                   "--out", str(tmp_path / "o"), cwd=tmp_path)
+    r = _formcheck(
+        "score",
+        *map(str, clips),
+        "-e",
+        "squat",
+        "--jobs",
+        "2",
+        "--no-store",
+        "--out",
+        str(tmp_path / "o"),
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     progress = [ln for ln in r.stderr.splitlines() if ln.startswith("[")]
     assert [ln[:5] for ln in progress] == ["[1/2]", "[2/2]"]
