@@ -11,11 +11,13 @@ person faces (camera at about body height).
 
 Depth is the working knee's angle: the picture's from the side; from the front or an angle,
 from how much of their standing height its thigh and shin keep. Knee over the toes is measured
-from the side, along the foot; a knee caving in from the front, as the knee's offset from the
-hip-to-ankle line (the frontal plane projection angle). The torso's lean is forward lean (from
-the side, or in 3D from an angle): a side lunge's drift of the upper body over the bent knee is
-what 004 asks for, so sideways lean is not judged. The other leg must stay straight only in a
-side lunge, recognised by a stance wider than 1.5 shoulder widths in the picture from the front.
+from the side, along the foot; a knee caving in from the front, as how far the knee lies inside
+its ankle in the picture. The torso's lean is forward lean (from the side, or in 3D from an
+angle), judged in forward, back and split lunges: in a side lunge (the other leg straight) the
+upper body drifts over the bent knee as 004 asks. The other leg must stay straight only in a
+side lunge, recognised from the front by a stance wider than 1.5 shoulder widths with the other
+knee not lowered toward the floor (a forward lunge stepping out diagonally spreads the feet in
+the picture too, but its rear knee bends).
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ SIDE_OTHER_KNEE_DEG = 110.0
 # lunge, so its lean is not judged. The rear knees of the real lunges read at most 142.
 STRAIGHT_OTHER_KNEE_DEG = 155.0
 LEGS = {"l": SIDES["left"], "r": SIDES["right"]}
+# A working leg's thigh tilt less its shin tilt at the bottom: 60-90 deg (thigh near level over
+# an upright shin); a lunge's rear leg or a side lunge's straight leg about 0 or below. Half way.
+WORKING_MIN_DEG = 30.0
 
 
 def _along_foot(v: np.ndarray, heel: np.ndarray, toe: np.ndarray) -> float:
@@ -197,12 +202,22 @@ class LungeChecker(Checker):
         return hp <= lo + 0.25 * (hi - lo)
 
     def _leg(self, data: RepData) -> str | None:
-        """ "l" or "r": the working leg, whose thigh comes nearest horizontal at the bottom."""
+        """ "l" or "r": the working leg, whose thigh comes nearest level over the most upright
+        shin at the bottom (thigh tilt less shin tilt: a lunge's rear leg is the other way
+        round, its shin near the floor; a side lunge's straight leg tilts both alike). With one
+        leg hidden throughout (the far leg, side-on), the seen one tells: a working thigh reads
+        well over WORKING_MIN_DEG, a rear or straight leg well under."""
         b = self._bottom(data)
-        tilt = {k: stat(data.sig[f"thigh_tilt_{k}"][b], "median") for k in LEGS}
-        if not all(np.isfinite(v) for v in tilt.values()):
-            return None
-        return "l" if tilt["l"] >= tilt["r"] else "r"
+        score = {
+            k: stat(data.sig[f"thigh_tilt_{k}"][b] - data.sig[f"shin_tilt_{k}"][b], "median") for k in LEGS
+        }
+        seen = [k for k, v in score.items() if np.isfinite(v)]
+        if len(seen) == 2:
+            return "l" if score["l"] >= score["r"] else "r"
+        if len(seen) == 1:
+            k = seen[0]
+            return k if score[k] >= WORKING_MIN_DEG else "r" if k == "l" else "l"
+        return None
 
     def side(self, data: RepData) -> str | None:
         leg = self._leg(data)
