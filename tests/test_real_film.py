@@ -48,6 +48,22 @@ def test_cut_detector_fires_once_at_a_jump() -> None:
     assert fired == [60]
 
 
+def test_a_swap_of_the_legs_labels_is_no_cut() -> None:
+    """Side-on with the legs apart, MediaPipe may swap which leg it calls left: the knees and
+    ankles jump half a body size, but the picture did not change."""
+    seq, _ = synthetic.lunge(reps=1, view="side", sides=("right",), noise=0.0)
+    image = seq.image.copy()
+    legs = [25, 26, 27, 28, 29, 30, 31, 32]
+    swapped = [26, 25, 28, 27, 30, 29, 32, 31]
+    bottom = int(np.argmax(image[:, 23, 1]))  # the hips lowest: the legs furthest apart
+    image[bottom:, legs] = image[bottom:, swapped]
+    det = CutDetector(seq.aspect)
+    assert not any(det.update(image[i], seq.t_ms[i] / 1000) for i in range(len(seq)))
+    image[bottom + 5 :, :, 0] += 0.3  # a real cut still is one
+    det = CutDetector(seq.aspect)
+    assert [i for i in range(len(seq)) if det.update(image[i], seq.t_ms[i] / 1000)] == [bottom + 5]
+
+
 def test_a_rep_cut_in_the_middle_is_not_counted() -> None:
     seq, truth = synthetic.squat(reps=3)
     r = truth.reps[1]
