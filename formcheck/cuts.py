@@ -11,9 +11,12 @@ lunges, step-ups, bridges, kicks; 10-60 fps; handheld and static cameras), real 
 peaked at 0.068 body sizes per 1/30 s, while hard cuts moved the body 0.13-0.68. The limit
 is about twice the fastest real movement.
 
-A body seen side-on may have its left and right swapped by the pose model from one frame to
-the next (on all fours, the legs overlap in the picture); that is no cut: the speed is the
-smaller of the two readings, as labelled and with left and right exchanged.
+A swap of the person's left and right labels (the legs alone, or the whole body) is no cut:
+side-on, MediaPipe often swaps which leg it calls left, and with the legs apart (a lunge's split
+stance) the knees and ankles then jump by half a body size (0.12-0.28 body sizes per 1/30 s
+over the real side-on lunges, 0.02-0.11 when compared swapped back). Movement is the smallest
+of the three readings; a hard cut moves the body whichever way it is labelled. Nor is a jump of
+the legs alone, the torso staying put (``MIN_TORSO_SPEED``).
 """
 
 from __future__ import annotations
@@ -24,7 +27,13 @@ MAX_BODY_SPEED = 0.12  # body sizes per 1/30 s
 MAX_GAP_S = 0.25  # frames further apart than this are not compared
 _CORE = (11, 12, 23, 24, 25, 26, 27, 28)
 _REF_DT = 1.0 / 30.0
-_SWAP = np.array([1, 0, 3, 2, 5, 4, 7, 6])  # body_points with left and right exchanged
+# Orders of _CORE with the left and right labels swapped: the legs only, and the whole body.
+_SWAPS = ((0, 1, 2, 3, 5, 4, 7, 6), (1, 0, 3, 2, 5, 4, 7, 6))
+_TORSO = (0, 1, 2, 3)  # shoulders and hips in _CORE
+# A cut moves the torso too: hard cuts in the real clips moved the shoulders and hips 0.09-0.68
+# body sizes per 1/30 s, while MediaPipe losing the legs of a split stance for a frame (knees and
+# ankles jumping 0.12-0.22) moved them 0.002-0.03. Half the cut limit lies between.
+MIN_TORSO_SPEED = 0.06
 
 
 def body_points(image: np.ndarray, min_visibility: float = 0.5, aspect: float = 1.0) -> np.ndarray:
@@ -40,15 +49,19 @@ def body_size(points: np.ndarray) -> float:
     return float(np.ptp(points[ok], 0).max()) if ok.sum() >= 2 else 0.0
 
 
-def body_speed(prev: np.ndarray, cur: np.ndarray, dt: float) -> float:
-    """Median displacement of the points seen in both, in body sizes per 1/30 s (NaN if unknown)."""
+def body_speed(prev: np.ndarray, cur: np.ndarray, dt: float, only: tuple[int, ...] | None = None) -> float:
+    """Median displacement of the points seen in both (or of those of them in ``only``), in body
+    sizes per 1/30 s (NaN if unknown)."""
     both = np.isfinite(prev).all(1) & np.isfinite(cur).all(1)
     if both.sum() < 3 or dt <= 0:
         return float("nan")
     size = max(body_size(prev[both]), body_size(cur[both]))
-    if size <= 0:
+    moved = both.copy()
+    if only is not None:
+        moved[[i for i in range(len(moved)) if i not in only]] = False
+    if size <= 0 or moved.sum() < 2:
         return float("nan")
-    step = float(np.median(np.linalg.norm(cur[both] - prev[both], axis=1)))
+    step = float(np.median(np.linalg.norm(cur[moved] - prev[moved], axis=1)))
     return step / size * _REF_DT / max(dt, _REF_DT)
 
 
@@ -67,7 +80,10 @@ class CutDetector:
         cut = False
         if self._prev is not None and t_s - self._prev_t <= MAX_GAP_S:
             dt = t_s - self._prev_t
-            speed = np.nanmin([body_speed(self._prev, cur, dt), body_speed(self._prev, cur[_SWAP], dt)])
-            cut = bool(speed > MAX_BODY_SPEED)
+            orders = [self._prev] + [self._prev[list(o)] for o in _SWAPS]
+            speeds = np.array([body_speed(p, cur, dt) for p in orders])
+            torso = body_speed(self._prev, cur, dt, only=_TORSO)
+            jumped = bool(np.isfinite(speeds).any() and np.nanmin(speeds) > MAX_BODY_SPEED)
+            cut = jumped and not torso <= MIN_TORSO_SPEED  # an unknown torso speed does not veto
         self._prev, self._prev_t = cur, t_s
         return cut

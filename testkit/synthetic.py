@@ -1380,3 +1380,155 @@ def fire_hydrant(
         "fire_hydrant", FIRE_HYDRANT_FAULTS, reps, view, faults, sides, alternate, lift_deg, None,
         fps, rest_s, lead_in_s, tail_s, noise, drop_frames, seed, width, height,
     )  # fmt: skip
+
+
+# -- lunges -----------------------------------------------------------------------------------
+LUNGE_FAULTS = ("shallow", "knee_past_toes", "trunk_lean", "knee_caving", "straight_leg_bent", "short_hold")
+L_ANKLE_Y = 0.08  # ankle height above the floor standing (m)
+L_SIDE_HALF = 0.45  # a side lunge's ankles this far either side of the middle (2.5 shoulder widths)
+
+
+def _knee_gap(knee_deg: np.ndarray) -> np.ndarray:
+    """Hip-to-ankle distance (m) of a leg whose knee is at ``knee_deg``."""
+    return np.sqrt(THIGH**2 + SHIN**2 - 2 * THIGH * SHIN * np.cos(np.radians(knee_deg)))
+
+
+def lunge(
+    reps: int = 4,
+    kind: str = "reverse",
+    view: str = "side",
+    faults: dict[int, list[str]] | None = None,
+    sides: tuple[str, ...] = ("left",),
+    alternate: bool = False,
+    depth_knee_deg: float = 88.0,
+    fps: float = 30.0,
+    rest_s: float = 1.0,
+    lead_in_s: float = 1.5,
+    tail_s: float = 1.5,
+    noise: float = 0.003,
+    drop_frames: float = 0.0,
+    seed: int = 0,
+    descent_s: float = 1.2,
+    hold_s: float = 1.5,
+    ascent_s: float = 1.0,
+    camera_height: float = 1.0,
+    width: int = 1280,
+    height: int = 720,
+) -> tuple[PoseSequence, Truth]:
+    """A lunge set seen from ``view``: ``kind`` "reverse" (the other foot steps back and its knee
+    drops toward the floor) or "side" (feet 2.5 shoulder widths apart, one knee bends, the other
+    leg stays straight).
+
+    ``reps`` per working leg in ``sides`` (one side after the other, or taking turns with
+    ``alternate``); ``faults`` keys count across all reps in the order done. The working knee
+    bends to ``depth_knee_deg`` and holds ``hold_s``. Faults: ``shallow`` (the knee to 120 deg),
+    ``knee_past_toes`` (the front shin 40 deg forward), ``trunk_lean`` (the torso 60 deg forward),
+    ``knee_caving`` (the working knee 0.4 shin lengths inside its ankle), ``straight_leg_bent``
+    (side lunge: the other knee bends 50 deg), ``short_hold`` (0.2 s). ``key_deg`` is the working
+    knee's smallest angle.
+    """
+    if kind not in ("reverse", "side"):
+        raise ValueError("kind must be 'reverse' or 'side'")
+    order = [s for _ in range(reps) for s in sides] if alternate else [s for s in sides for _ in range(reps)]
+    n = len(order)
+    fl = _check_faults(faults, LUNGE_FAULTS, n)
+    moves = [(descent_s, 0.2 if "short_hold" in f else hold_s, ascent_s) for f in fl]
+    tl = _timeline(fps, lead_in_s, moves, rest_s, tail_s)
+    t = tl.t
+    u = tl.u  # 0 standing .. 1 at the bottom
+
+    def per(code: str, bad: float, good: float) -> np.ndarray:
+        return np.array([bad if code in f else good for f in fl])
+
+    knee = tl.channel(STAND_KNEE, per("shallow", 120.0, depth_knee_deg))
+    shin = tl.channel(2.0, per("knee_past_toes", 40.0, 6.0))  # front shin forward of vertical
+    trunk = np.radians(tl.channel(3.0, per("trunk_lean", 60.0, 12.0 if kind == "reverse" else 30.0)))
+    # Caving: the working knee toward the middle, from where it is (over the foot in a side lunge,
+    # where it points out over the toes).
+    cave = tl.channel(0.0, per("knee_caving", (0.4 if kind == "reverse" else 0.75) * SHIN, 0.0))
+    other_bend = tl.channel(180.0 - STAND_KNEE, per("straight_leg_bent", 50.0, 180.0 - STAND_KNEE))
+    ends = np.array([s[3] for s in tl.spans])
+    cur = np.clip(np.searchsorted(ends, t, side="left"), 0, n - 1)
+    w_sgn = np.where(np.array(order)[cur] == "left", 1.0, -1.0)  # working leg's side (+x: left)
+    zero = np.zeros_like(t)
+
+    def pt(x, y, z):  # type: ignore[no-untyped-def]
+        return np.stack(np.broadcast_arrays(x, y, z), axis=-1).astype(np.float64)
+
+    if kind == "reverse":
+        # The front ankle stays put; the hips sit over a front shin leaning ``shin`` forward.
+        ths, tht = np.radians(shin), np.radians(180.0 - knee - shin)
+        w_ankle = pt(w_sgn * HIP_HALF, L_ANKLE_Y, zero)
+        w_knee = w_ankle + pt(0.0, SHIN * np.cos(ths), SHIN * np.sin(ths))
+        pelvis = w_knee + pt(-w_sgn * HIP_HALF, THIGH * np.cos(tht), -THIGH * np.sin(tht))
+        # The other foot steps back as far as its knee, bent 20 deg more than the front one,
+        # lets it reach (its heel lifting).
+        o_y = L_ANKLE_Y + 0.07 * u
+        reach = _knee_gap(np.minimum(knee + 20.0, 180.0)) ** 2 - (pelvis[:, 1] - o_y) ** 2
+        o_ankle = pt(-w_sgn * HIP_HALF, o_y, pelvis[:, 2] - np.sqrt(np.maximum(reach, 0.0)))
+        hint = w_hint = pt(zero, zero, 1.0 + zero)
+    else:
+        # Feet wide; the pelvis sits back and where the working leg (knee at ``knee``) and the
+        # other leg (straight, or bent for the fault) both reach their ankles.
+        c = L_SIDE_HALF - HIP_HALF  # pelvis positions that put each hip over its ankle
+        pz = -0.25 * u
+        d_w = np.sqrt(np.maximum(_knee_gap(knee) ** 2 - pz**2, 1e-6))
+        d_o = np.sqrt(np.maximum(_knee_gap(180.0 - other_bend) ** 2 - pz**2, 1e-6))
+        big = 2 * c
+        a = (d_w**2 - d_o**2 + big**2) / (2 * big)  # from the working side toward the other
+        px = w_sgn * (c - a)
+        py = L_ANKLE_Y + np.sqrt(np.maximum(d_w**2 - a**2, 0.0))
+        pelvis = pt(px, py, pz)
+        w_ankle = pt(w_sgn * L_SIDE_HALF, L_ANKLE_Y, zero)
+        o_ankle = pt(-w_sgn * L_SIDE_HALF, L_ANKLE_Y, zero)
+        hint = pt(zero, zero, 1.0 + zero)
+        w_hint = pt(w_sgn * 0.5, zero, 1.0 + zero)  # the working knee out over the foot
+        w_knee = None
+    w_hip = pelvis + pt(w_sgn * HIP_HALF, zero, zero)
+    o_hip = pelvis - pt(w_sgn * HIP_HALF, zero, zero)
+    if w_knee is None:
+        w_knee = _ik(w_hip, w_ankle, THIGH, SHIN, w_hint)
+    w_knee = w_knee - pt(w_sgn * cave, zero, zero)  # caving: toward the middle
+    o_knee = _ik(o_hip, o_ankle, THIGH, SHIN, hint)
+    p: dict[str, np.ndarray] = {}
+    legs = {"w": (w_hip, w_knee, w_ankle), "o": (o_hip, o_knee, o_ankle)}
+    for s, sgn in (("l", 1.0), ("r", -1.0)):
+        mine = (w_sgn == sgn)[:, None]
+        hip, kn, an = (np.where(mine, legs["w"][i], legs["o"][i]) for i in range(3))
+        p[f"hip_{s}"], p[f"knee_{s}"], p[f"ankle_{s}"] = hip, kn, an
+        p[f"heel_{s}"] = an + pt(zero, -0.06, -0.05 + zero)
+        p[f"toe_{s}"] = an + pt(zero, -0.07, 0.15 + zero)
+    sy = pelvis[:, 1] + TRUNK * np.cos(trunk)
+    sz = pelvis[:, 2] + TRUNK * np.sin(trunk)
+    for s, sgn in (("l", 1.0), ("r", -1.0)):
+        p[f"shoulder_{s}"] = pt(pelvis[:, 0] + sgn * SHOULDER_HALF, sy, sz)
+        p[f"elbow_{s}"] = pt(pelvis[:, 0] + sgn * (SHOULDER_HALF + 0.03), sy - 0.28, sz)
+        p[f"wrist_{s}"] = pt(pelvis[:, 0] + sgn * (SHOULDER_HALF + 0.04), sy - 0.53, sz)
+    p["head"] = pt(pelvis[:, 0], sy + 0.25 * np.cos(trunk), sz + 0.25 * np.sin(trunk))
+    p["face"] = pt(zero, -np.sin(trunk / 2), np.cos(trunk / 2))
+    p["crown"] = pt(zero, np.cos(trunk / 2), np.sin(trunk / 2))
+    lab = _assemble(p)
+    target = np.array([0.0, 0.8, 0.0])
+    eye = _camera(view, 3.8, camera_height, target)
+    seq = _render(
+        lab, t, eye, target, fps=fps, width=width, height=height, noise=noise,
+        drop_frames=drop_frames, occlude=(), rng=np.random.default_rng(seed),
+    )  # fmt: skip
+    truth = Truth(
+        "lunge",
+        view,
+        tuple(
+            RepTruth(
+                i,
+                sp[0],
+                sp[1],
+                sp[3],
+                tuple(sorted(fl[i])),
+                float(knee[tl.rep == i].min()),
+                _hold_in_band(tl, -knee, i),
+                order[i],
+            )
+            for i, sp in enumerate(tl.spans)
+        ),
+    )
+    return seq, truth

@@ -37,6 +37,12 @@ CLEAN = {
         lambda: synthetic.fire_hydrant(reps=2),
         lambda: synthetic.fire_hydrant(reps=2, view="side"),
     ],
+    # The straight-leg check is made in side lunges only, from the front (the back knee of a
+    # forward or back lunge bends by design).
+    "lunge": [
+        lambda: synthetic.lunge(reps=2, view="side", sides=("right",)),
+        lambda: synthetic.lunge(reps=2, kind="side", view="front", sides=("left", "right")),
+    ],
 }
 
 

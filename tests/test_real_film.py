@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def _slice(seq: PoseSequence, t0: float, t1: float = np.inf) -> PoseSequence:
     t = seq.t_ms / 1000.0
     keep = (t >= t0) & (t <= t1)
-    return PoseSequence(seq.image[keep], seq.world[keep], seq.t_ms[keep] - seq.t_ms[keep][0],
-                        seq.fps, seq.width, seq.height)
+    return PoseSequence(
+        seq.image[keep], seq.world[keep], seq.t_ms[keep] - seq.t_ms[keep][0], seq.fps, seq.width, seq.height
+    )
 
 
 # -- cuts -----------------------------------------------------------------------------------
@@ -46,6 +47,22 @@ def test_cut_detector_fires_once_at_a_jump() -> None:
     image[60:, :, 0] += 0.3  # the shot changes at frame 60
     fired = [i for i in range(len(seq)) if det.update(image[i], seq.t_ms[i] / 1000)]
     assert fired == [60]
+
+
+def test_a_swap_of_the_legs_labels_is_no_cut() -> None:
+    """Side-on with the legs apart, MediaPipe may swap which leg it calls left: the knees and
+    ankles jump half a body size, but the picture did not change."""
+    seq, _ = synthetic.lunge(reps=1, view="side", sides=("right",), noise=0.0)
+    image = seq.image.copy()
+    legs = [25, 26, 27, 28, 29, 30, 31, 32]
+    swapped = [26, 25, 28, 27, 30, 29, 32, 31]
+    bottom = int(np.argmax(image[:, 23, 1]))  # the hips lowest: the legs furthest apart
+    image[bottom:, legs] = image[bottom:, swapped]
+    det = CutDetector(seq.aspect)
+    assert not any(det.update(image[i], seq.t_ms[i] / 1000) for i in range(len(seq)))
+    image[bottom + 5 :, :, 0] += 0.3  # a real cut still is one
+    det = CutDetector(seq.aspect)
+    assert [i for i in range(len(seq)) if det.update(image[i], seq.t_ms[i] / 1000)] == [bottom + 5]
 
 
 def test_a_rep_cut_in_the_middle_is_not_counted() -> None:
@@ -207,8 +224,14 @@ def test_bridge_cue_never_contradicts_the_hip_line_on_screen() -> None:
 def test_hold_timer_ends_on_the_saved_hold_even_with_frames_dropped() -> None:
     seq, truth = synthetic.bridge(reps=3, hold_s=3.0)
     for keep_every in (1, 3):  # all frames, then a loaded machine analysing every third
-        sub = PoseSequence(seq.image[::keep_every], seq.world[::keep_every], seq.t_ms[::keep_every],
-                           seq.fps, seq.width, seq.height)
+        sub = PoseSequence(
+            seq.image[::keep_every],
+            seq.world[::keep_every],
+            seq.t_ms[::keep_every],
+            seq.fps,
+            seq.width,
+            seq.height,
+        )
         sc = Scorer("bridge")
         last_shown: dict[int, float] = {}
         for i in range(len(sub)):
@@ -249,8 +272,19 @@ def test_an_animated_gif_is_scored_and_a_still_one_refused(tmp_path: Path) -> No
     gif.parent.mkdir()
     frames[0].save(gif, save_all=True, append_images=frames[1::2], duration=67, loop=0)
     frames[0].save(tmp_path / "clip" / "still.gif")
-    cmd = [sys.executable, "-m", "formcheck", "score", str(gif.parent), "-e", "squat", "--json",
-           "--no-store", "--out", str(tmp_path / "out")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "formcheck",
+        "score",
+        str(gif.parent),
+        "-e",
+        "squat",
+        "--json",
+        "--no-store",
+        "--out",
+        str(tmp_path / "out"),
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert res.returncode == 6, res.stderr  # one scored, one refused
     assert "Traceback" not in res.stderr

@@ -92,8 +92,8 @@ def _pose(tilt_deg: float, knee_up: float) -> np.ndarray:
         ("squat", 85, 0.0,
          "Is this a clamshell or a side-lying leg raise? Try --exercise clamshell or side_leg_raise."),
         ("bridge", 5, -1.0,
-         "Is this a standing hip abduction, a hip hinge, a banded side walk or a squat? "
-         "Try --exercise hip_abduction, hip_hinge, lateral_walk or squat."),
+         "Is this a standing hip abduction, a hip hinge, a banded side walk, a lunge or a squat? "
+         "Try --exercise hip_abduction, hip_hinge, lateral_walk, lunge or squat."),
         ("squat", 10, -1.0, None),  # standing for a squat: no hint
         ("bridge", 80, 0.8, None),
     ],

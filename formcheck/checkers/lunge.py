@@ -1,0 +1,307 @@
+"""Lunges: forward, reverse and static (split squat) lunges and the side lunge, per working leg.
+
+Every lunge lowers the hips by bending one knee, the working leg's: the front leg of a forward
+or reverse lunge, the bent leg of a side lunge. Counting uses the hip height above the ankles
+against standing (as the squat), which reads the same in any view. The working leg is the one
+whose thigh comes nearest horizontal over the most upright shin at the bottom: the front thigh
+of a lunge lies about level over an upright shin while the rear thigh hangs near vertical over
+a shin near the floor, and a side lunge's straight leg tilts thigh and shin alike. A segment's
+tilt follows from its height in the picture against its height standing, whichever way the
+person faces (camera at about body height).
+
+Depth is the working knee's angle: the picture's from the side; from the front or an angle,
+from how much of their standing height its thigh and shin keep. Knee over the toes is measured
+from the side, along the foot; a knee caving in from the front, as how far the knee lies inside
+its ankle in the picture. The torso's lean is forward lean (from the side, or in 3D from an
+angle), judged in forward, back and split lunges: in a side lunge (the other leg straight) the
+upper body drifts over the bent knee as 004 asks. The other leg must stay straight only in a
+side lunge, recognised from the front by a stance wider than 1.5 shoulder widths with the other
+knee not lowered toward the floor (a forward lunge stepping out diagonally spreads the feet in
+the picture too, but its rear knee bends).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from formcheck.checkers.base import SEEN_MIN, SEEN_SHARE, Checker, RepData
+from formcheck.checkers.common import (
+    SIDES,
+    StandingRef,
+    nanmean,
+    stat,
+    tilt_from_length,
+    torso_tilt,
+    w3,
+    xy,
+)
+from formcheck.definitions import Check
+from formcheck.geometry import angle, angle_from_vertical, distance, midpoint
+from formcheck.landmarks import Frame
+from formcheck.landmarks import PoseLandmark as L
+from formcheck.view import ViewEstimate
+
+UPRIGHT_MAX_DEG = 70.0  # torso tilt beyond this is bending over or lying, not lunging
+# Standing, for the references: both knees this straight (in the picture and in 3D). The
+# shallowest lunge the documents describe bends the front knee well past 30 deg.
+STRAIGHT_KNEE_DEG = 150.0
+# 004's side lunge: "feet wide apart, approximately twice the width of your shoulders". A
+# forward, reverse or split stance keeps the feet about hip width apart across the body (under
+# one shoulder width, ankle to ankle, in the picture from the front); 1.5 lies between. A
+# forward lunge stepping out diagonally also spreads the feet in the picture (1.5-1.7 on real
+# film), but its rear knee bends toward the floor: in MediaPipe's 3D landmarks the rear knees of
+# the real lunges read 81-99 deg (up to 142 from a camera on the floor), a side lunge's straight
+# leg 170-173. A stance is a side lunge's when the other knee also reads over SIDE_OTHER_KNEE_DEG
+# (a bend of 70 deg and more is no longer a straight leg bent a little, but another exercise).
+SIDE_LUNGE_STANCE = 1.5
+SIDE_OTHER_KNEE_DEG = 110.0
+# The other leg straight whatever the view (3D, over 155 deg: a side lunge, or a lunge with the
+# back leg kept straight): the upper body then leans over the bent knee, as 004 asks of the side
+# lunge, so its lean is not judged. The rear knees of the real lunges read at most 142.
+STRAIGHT_OTHER_KNEE_DEG = 155.0
+LEGS = {"l": SIDES["left"], "r": SIDES["right"]}
+# A working leg's thigh tilt less its shin tilt at the bottom: 60-90 deg (thigh near level over
+# an upright shin); a lunge's rear leg or a side lunge's straight leg about 0 or below. Half way.
+WORKING_MIN_DEG = 30.0
+
+
+def _along_foot(v: np.ndarray, heel: np.ndarray, toe: np.ndarray) -> float:
+    """Component of image vector ``v`` along the heel-to-toe direction (the floor line)."""
+    f = toe - heel
+    n = float(np.hypot(*f))
+    return float(np.dot(v, f) / n) if n > 0 else float("nan")
+
+
+def _inward(knee: np.ndarray, ankle: np.ndarray, hip: np.ndarray, other_hip: np.ndarray) -> float:
+    """How far (picture x) the knee lies inside its ankle, toward the body's middle (the side
+    the other hip is on); negative outside."""
+    toward = float(np.sign(other_hip[0] - hip[0]))
+    return float((knee[0] - ankle[0]) * toward) if toward else float("nan")
+
+
+class LungeChecker(Checker):
+    name = "lunge"
+
+    def __init__(self, definition) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(definition)
+        self.on_cut()
+
+    def on_cut(self) -> None:
+        """Standing references start afresh (at the start, and after a cut to another shot)."""
+        self._height_ref = StandingRef()  # hip height above the ankles when standing
+        self._vert_ref = {k + p: StandingRef() for k in LEGS for p in ("t", "s")}  # thigh, shin heights
+
+    def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
+        side = view.view == "side"
+        pts = {
+            k: {p: xy(frame, sd[p]) for p in ("hip", "knee", "ankle", "heel", "toe")}
+            for k, sd in LEGS.items()
+        }
+        knees3d = [
+            float(angle(w3(frame, sd["hip"]), w3(frame, sd["knee"]), w3(frame, sd["ankle"])))
+            for sd in LEGS.values()
+        ]
+        out: dict[str, float] = {"side_view": float(side), "torso_tilt": torso_tilt(frame)}
+        for k, p in pts.items():
+            other = pts["r" if k == "l" else "l"]
+            thigh, shin = float(distance(p["hip"], p["knee"])), float(distance(p["knee"], p["ankle"]))
+            out[f"knee2d_{k}"] = float(angle(p["hip"], p["knee"], p["ankle"]))
+            out[f"thigh_h_{k}"] = float(p["knee"][1] - p["hip"][1])
+            out[f"shin_h_{k}"] = float(p["ankle"][1] - p["knee"][1])
+            out[f"shin_{k}"] = shin / thigh if thigh > 0 else np.nan
+            ahead = _along_foot(p["knee"] - p["toe"], p["heel"], p["toe"])
+            out[f"knee_ahead_{k}"] = ahead / shin if shin > 0 else np.nan
+            out[f"knee_in_{k}"] = _inward(p["knee"], p["ankle"], p["hip"], other["hip"])
+            out[f"leg_len_{k}"] = thigh + shin
+        for k, sd in LEGS.items():
+            out[f"knee3d_{k}"] = float(
+                angle(w3(frame, sd["hip"]), w3(frame, sd["knee"]), w3(frame, sd["ankle"]))
+            )
+        seen = frame.seen if frame.seen is not None else frame.visibility
+        for k, sd in LEGS.items():
+            out[f"seen_{k}"] = float(
+                min(np.nan_to_num(seen[sd[p]]) for p in ("knee", "ankle", "heel", "toe"))
+            )
+        a_l, a_r = pts["l"]["ankle"], pts["r"]["ankle"]
+        shoulders = float(distance(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)))
+        out["stance"] = abs(float(a_l[0] - a_r[0])) / shoulders if shoulders > 0 else np.nan
+        # Counting: hip height above the ankles; the references learn only while both knees are
+        # nearly straight (standing, or at the top of a split squat; a knee hidden behind the
+        # other leg is left out).
+        hip_y = nanmean(float(pts["l"]["hip"][1]), float(pts["r"]["hip"][1]))
+        out["hip_h"] = nanmean(float(a_l[1]), float(a_r[1])) - hip_y
+        knees2d = [v for v in (out["knee2d_l"], out["knee2d_r"]) if np.isfinite(v)]
+        straight = bool(knees2d) and min(knees2d) >= STRAIGHT_KNEE_DEG
+        straight = straight and nanmean(*knees3d) >= STRAIGHT_KNEE_DEG
+        learn = 1.0 if straight else float("nan")
+        self._height_ref.update(out["hip_h"] * learn, frame.t_s)
+        for k in LEGS:
+            self._vert_ref[k + "t"].update(out[f"thigh_h_{k}"] * learn, frame.t_s)
+            self._vert_ref[k + "s"].update(out[f"shin_h_{k}"] * learn, frame.t_s)
+        self._against_standing(out)
+        # The torso's lean from vertical: the picture's from the side (the near side's hip and
+        # shoulder), 3D otherwise (world y points down).
+        if side:
+            near = SIDES[view.near_side]
+            trunk = float(angle_from_vertical(xy(frame, near["hip"]), xy(frame, near["shoulder"])))
+        else:
+            v = midpoint(w3(frame, L.LEFT_SHOULDER), w3(frame, L.RIGHT_SHOULDER)) - midpoint(
+                w3(frame, L.LEFT_HIP), w3(frame, L.RIGHT_HIP)
+            )
+            n = float(np.linalg.norm(v))
+            trunk = float(np.degrees(np.arccos(np.clip(-v[1] / n, -1, 1)))) if n > 0 else np.nan
+        out["trunk_deg"] = trunk
+        return out
+
+    def _against_standing(self, r: dict[str, float]) -> None:
+        """Fill in, in place, what needs the standing references: hip height (% of standing),
+        each thigh's tilt from vertical, each knee's angle from thigh and shin heights, and the
+        shown knee angle of the leg bent most."""
+        ref = self._height_ref.value
+        r["hip_pct"] = 100.0 * r["hip_h"] / ref if ref > 0 else np.nan
+        for k in LEGS:
+            thigh = tilt_from_length(r[f"thigh_h_{k}"], self._vert_ref[k + "t"].value)
+            shin = tilt_from_length(r[f"shin_h_{k}"], self._vert_ref[k + "s"].value)
+            r[f"thigh_tilt_{k}"] = thigh
+            r[f"shin_tilt_{k}"] = shin
+            r[f"knee_vert_{k}"] = 180.0 - thigh - shin
+            # The knee inside its ankle, in standing shin heights (which do not shrink when the
+            # shin leans toward the camera).
+            r[f"valgus_{k}"] = r[f"knee_in_{k}"] / self._vert_ref[k + "s"].value
+        tl, tr = r["thigh_tilt_l"] - r["shin_tilt_l"], r["thigh_tilt_r"] - r["shin_tilt_r"]
+        k = "l" if tl >= tr or not np.isfinite(tr) else "r"
+        r["knee_deg"] = r[f"knee2d_{k}"] if r.get("side_view") else r[f"knee_vert_{k}"]
+
+    def refresh(self, rows: list[dict[str, float]]) -> list[bool]:
+        """Frames seen before the person had been seen standing, measured against the standing
+        references learnt since (a clip that starts mid-rep)."""
+        ok = []
+        for r in rows:
+            if "hip_h" in r:
+                self._against_standing(r)
+            ok.append(self._upright(r) and np.isfinite(r.get(self.c.signal, np.nan)))
+        return ok
+
+    @staticmethod
+    def _upright(sig: dict[str, float]) -> bool:
+        """Not bent over or lying. A close-up framed from the chest down (real lunge tutorials)
+        shows no shoulders: the legs alone are judged then."""
+        return not sig.get("torso_tilt", np.nan) >= UPRIGHT_MAX_DEG
+
+    def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
+        return bool(np.isfinite(sig.get(self.c.signal, np.nan)) and self._upright(sig))
+
+    # -- per rep --------------------------------------------------------------------------
+    @staticmethod
+    def _bottom(data: RepData) -> np.ndarray:
+        """Frames in the deepest quarter of the rep (by hip height), where a lunge is judged."""
+        hp = data.sig["hip_pct"]
+        if not np.isfinite(hp).any():
+            return np.ones(len(hp), bool)
+        lo, hi = np.nanmin(hp), np.nanmax(hp)
+        return hp <= lo + 0.25 * (hi - lo)
+
+    def _leg(self, data: RepData) -> str | None:
+        """ "l" or "r": the working leg, whose thigh comes nearest level over the most upright
+        shin at the bottom (thigh tilt less shin tilt: a lunge's rear leg is the other way
+        round, its shin near the floor; a side lunge's straight leg tilts both alike). With one
+        leg hidden throughout (the far leg, side-on), the seen one tells: a working thigh reads
+        well over WORKING_MIN_DEG, a rear or straight leg well under."""
+        b = self._bottom(data)
+        score = {
+            k: stat(data.sig[f"thigh_tilt_{k}"][b] - data.sig[f"shin_tilt_{k}"][b], "median") for k in LEGS
+        }
+        seen = [k for k, v in score.items() if np.isfinite(v)]
+        if len(seen) == 2:
+            return "l" if score["l"] >= score["r"] else "r"
+        if len(seen) == 1:
+            k = seen[0]
+            return k if score[k] >= WORKING_MIN_DEG else "r" if k == "l" else "l"
+        return None
+
+    def side(self, data: RepData) -> str | None:
+        leg = self._leg(data)
+        return None if leg is None else "left" if leg == "l" else "right"
+
+    def _other_knee3d(self, data: RepData) -> float:
+        """The other (non-working) leg's 3D knee angle at the bottom (deg)."""
+        k = self._leg(data)
+        if k is None:
+            return float("nan")
+        return stat(data.sig[f"knee3d_{'r' if k == 'l' else 'l'}"][self._bottom(data)], "median")
+
+    def _side_lunge(self, data: RepData) -> bool:
+        """A side lunge seen from the front: the feet over 1.5 shoulder widths apart, the other
+        knee not lowered toward the floor as a lunge's rear knee is."""
+        if data.view.view != "front":
+            return False
+        wide = stat(data.sig["stance"][self._bottom(data)], "median") > SIDE_LUNGE_STANCE
+        return bool(wide and self._other_knee3d(data) > SIDE_OTHER_KNEE_DEG)
+
+    def _knee(self, data: RepData, k: str) -> np.ndarray:
+        """Leg ``k``'s knee angle per frame: the picture's from the side (a lunge's legs move in
+        the picture's plane there), from thigh and shin heights otherwise."""
+        return data.sig[f"knee2d_{k}" if data.view.view == "side" else f"knee_vert_{k}"]
+
+    def _before(self, data: RepData, key: str) -> float:
+        """A signal's level at rest just before the rep (its first frames if none was kept)."""
+        v = stat(data.pre.get(key, np.array([])), "median")
+        return v if np.isfinite(v) else stat(data.sig[key][:3], "median")
+
+    def metrics(self, data: RepData) -> dict[str, float]:
+        s = data.sig
+        view = data.view.view
+        b = self._bottom(data)
+        k = self._leg(data) or "l"
+        o = "r" if k == "l" else "l"
+        side_lunge = self._side_lunge(data)
+        bend = np.nan
+        if side_lunge:
+            # The other leg: its picture knee angle closing from standing, its shin shortening
+            # against the thigh (the shin swinging back), or its 3D knee angle closing (the knee
+            # dropping toward the camera, which the picture hardly shows), whichever is most.
+            in_plane = self._before(data, f"knee2d_{o}") - stat(s[f"knee2d_{o}"][b], "median")
+            ratio = stat(s[f"shin_{o}"][b], "median") / self._before(data, f"shin_{o}")
+            out_plane = (
+                float(np.degrees(np.arccos(np.clip(ratio, -1.0, 1.0)))) if np.isfinite(ratio) else np.nan
+            )
+            in_3d = self._before(data, f"knee3d_{o}") - stat(s[f"knee3d_{o}"][b], "median")
+            both = np.array([in_plane, out_plane, in_3d])
+            bend = float(np.nanmax(both)) if np.isfinite(both).any() else np.nan
+        return {
+            "knee_min_deg": stat(self._knee(data, k), "min", 2),
+            "hip_height_min_pct": stat(s["hip_pct"], "min", 2),
+            "knee_past_toes": stat(s[f"knee_ahead_{k}"][b], "max", 90) if view == "side" else np.nan,
+            "knee_inside": stat(s[f"valgus_{k}"][b], "median") if view == "front" else np.nan,
+            "trunk_lean_max_deg": stat(s["trunk_deg"][b], "max", 90),
+            "straight_knee_bend_deg": bend,
+            "stance_ratio": stat(s["stance"][b], "median") if view == "front" else np.nan,
+            "side_lunge": float(side_lunge),
+            "other_knee3d_deg": stat(s[f"knee3d_{o}"][b], "median"),
+            "descent_s": float(data.t[data.reach_i] - data.t[0]),
+        }
+
+    def distrust(self, check: Check, data: RepData, metrics: dict[str, float] | None = None) -> str | None:
+        doubt = super().distrust(check, data, metrics)
+        if doubt:
+            return doubt
+        if check.metric == "straight_knee_bend_deg" and not self._side_lunge(data):
+            return f"The back knee bends in a forward or back lunge: {check.label} is checked in side lunges."
+        if check.metric == "trunk_lean_max_deg" and self._other_knee3d(data) > STRAIGHT_OTHER_KNEE_DEG:
+            return f"A side lunge leans over the bent knee: {check.label} is checked in other lunges."
+        if check.metric == "knee_past_toes":
+            # From the side the working leg may be the far one, partly hidden behind the other.
+            k = self._leg(data)
+            seen = data.sig.get(f"seen_{k}") if k else None
+            if seen is None or np.mean(np.nan_to_num(seen) >= SEEN_MIN) < SEEN_SHARE:
+                return f"Keep your front foot in the picture, clearly seen, to check {check.label}."
+        return None
+
+    def reject(self, data: RepData) -> str | None:
+        k = self._leg(data)
+        knee = self._knee(data, k) if k else np.array([])
+        if np.isfinite(knee).sum() >= 3 and np.nanmin(knee) > STRAIGHT_KNEE_DEG:
+            return "The knees barely bent: that was not a lunge."
+        if np.nanmax(data.sig["torso_tilt"]) >= UPRIGHT_MAX_DEG:
+            return "Bent over: that was not a lunge."
+        return None
