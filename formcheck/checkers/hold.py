@@ -122,6 +122,7 @@ class HoldChecker(Checker):
         self._seen_out = False  # a frame out of the position was seen since the clip (shot) began
         self._dts: deque[float] = deque(maxlen=15)
         self._shown_hold: float | None = None  # the last hold's time, on show with its cue
+        self._cue_until = -np.inf  # no hold's cue on show yet
 
     # -- hooks ----------------------------------------------------------------------------
     def frame_side(self, sig: dict[str, float]) -> str | None:
