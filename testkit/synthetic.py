@@ -1179,27 +1179,30 @@ def hip_flexor_stretch(
     if view not in _AZIMUTH:
         raise ValueError(f"view must be one of {sorted(_AZIMUTH)}, got {view!r}")
     fl = _check_faults(faults, HIP_FLEXOR_STRETCH_FAULTS, len(holds))
-    t, u, side, idx, spans = _hold_plan(holds, breaks, fps, lead_in_s, rest_s, step_s, start_in_hold, end_in_hold)
+    t, u, side, idx, spans = _hold_plan(
+        holds, breaks, fps, lead_in_s, rest_s, step_s, start_in_hold, end_in_hold
+    )
     n = len(t)
     kappa = np.array([130.0 if "front_knee" in f else front_knee_deg for f in fl])[idx]
     lean = np.radians(np.array([30.0 if "trunk_lean" in f else 0.0 for f in fl])[idx]) * u
     phi = np.radians(hip_forward_deg) * u
     # The kneeling (left) leg: knee on the floor, shin along it, thigh up and forward.
     knee_l = np.tile([0.10, 0.05, 0.0], (n, 1))
-    ankle_l = knee_l + [0.0, 0.03, -SHIN]
+    ankle_l = knee_l + np.array([0.0, 0.03, -SHIN])
     hip_l = knee_l + THIGH * np.stack([np.zeros(n), np.cos(phi), np.sin(phi)], -1)
-    hip_r = hip_l + [-2 * HIP_HALF, 0.0, 0.0]
+    hip_r = hip_l + np.array([-2 * HIP_HALF, 0.0, 0.0])
     # The front (right) leg: its ankle on the floor ahead, where the knee angle is kappa.
     reach = np.sqrt(THIGH**2 + SHIN**2 - 2 * THIGH * SHIN * np.cos(np.radians(kappa)))
     drop = hip_r[:, 1] - 0.08
     ahead = np.sqrt(np.maximum(reach**2 - drop**2, 0.0))
     ankle_front = np.stack([hip_r[:, 0], np.full(n, 0.08), hip_r[:, 2] + ahead], -1)
     knee_front = _ik(hip_r, ankle_front, THIGH, SHIN, np.array([0.0, 1.0, 1.0]))
-    knee_back, ankle_back = knee_l + [-2 * HIP_HALF, 0, 0], ankle_l + [-2 * HIP_HALF, 0, 0]
+    beside = np.array([-2 * HIP_HALF, 0.0, 0.0])
+    knee_back, ankle_back = knee_l + beside, ankle_l + beside
     lift = np.sin(np.pi * u)[:, None]
     w = u[:, None]
-    knee_r = knee_back + (knee_front - knee_back) * w + [0.0, 0.10, 0.0] * lift
-    ankle_r = ankle_back + (ankle_front - ankle_back) * w + [0.0, 0.20, 0.0] * lift
+    knee_r = knee_back + (knee_front - knee_back) * w + np.array([0.0, 0.10, 0.0]) * lift
+    ankle_r = ankle_back + (ankle_front - ankle_back) * w + np.array([0.0, 0.20, 0.0]) * lift
     mid = (hip_l + hip_r) / 2
     trunk = np.stack([np.zeros(n), np.cos(lean), np.sin(lean)], -1)
     sh_mid = mid + TRUNK * trunk
@@ -1209,10 +1212,10 @@ def hip_flexor_stretch(
         "crown": trunk,
     }  # fmt: skip
     for s, sgn in (("l", 1.0), ("r", -1.0)):
-        p[f"shoulder_{s}"] = sh_mid + [sgn * SHOULDER_HALF, 0.0, 0.0]
-        p[f"elbow_{s}"] = p[f"shoulder_{s}"] + [0.0, -0.28, 0.03]
-        p[f"wrist_{s}"] = p[f"elbow_{s}"] + [0.0, -0.25, 0.08]
-    p["heel_l"], p["toe_l"] = ankle_l + [0.0, 0.02, 0.04], ankle_l + [0.0, -0.04, -0.15]
+        p[f"shoulder_{s}"] = sh_mid + np.array([sgn * SHOULDER_HALF, 0.0, 0.0])
+        p[f"elbow_{s}"] = p[f"shoulder_{s}"] + np.array([0.0, -0.28, 0.03])
+        p[f"wrist_{s}"] = p[f"elbow_{s}"] + np.array([0.0, -0.25, 0.08])
+    p["heel_l"], p["toe_l"] = ankle_l + np.array([0.0, 0.02, 0.04]), ankle_l + np.array([0.0, -0.04, -0.15])
     p["heel_r"] = ankle_r + ([0.0, 0.02, 0.04] + (np.array([0.0, -0.06, -0.05]) - [0.0, 0.02, 0.04]) * w)
     p["toe_r"] = ankle_r + ([0.0, -0.04, -0.15] + (np.array([0.0, -0.06, 0.15]) - [0.0, -0.04, -0.15]) * w)
     lab = _mirror_frames(_assemble(p), side == "right")
@@ -1254,7 +1257,9 @@ def double_hip_rotation(
     if view not in ("front", "side"):
         raise ValueError("double_hip_rotation supports view='front' (from the feet) or 'side'")
     fl = _check_faults(faults, DOUBLE_HIP_ROTATION_FAULTS, len(holds))
-    t, u, side, idx, spans = _hold_plan(holds, breaks, fps, lead_in_s, rest_s, step_s, start_in_hold, end_in_hold)
+    t, u, side, idx, spans = _hold_plan(
+        holds, breaks, fps, lead_in_s, rest_s, step_s, start_in_hold, end_in_hold
+    )
     n = len(t)
     sgn = np.where(side == "left", -1.0, 1.0)  # about +z: -angle turns up (+y) toward the left (+x)
     rho = np.radians(drop_deg) * u * sgn
@@ -1270,15 +1275,17 @@ def double_hip_rotation(
         dy = knee[0, 1] - 0.08
         ankle = np.tile([x * HIP_HALF, 0.08, knee[0, 2] + np.sqrt(SHIN**2 - dy**2)], (n, 1))
         p.update({f"hip_{s}": hip, f"knee_{s}": knee, f"ankle_{s}": ankle,
-                  f"heel_{s}": ankle + [0.0, -0.06, -0.05], f"toe_{s}": ankle + [0.0, -0.06, 0.15]})
+                  f"heel_{s}": ankle + np.array([0.0, -0.06, -0.05]),
+                  f"toe_{s}": ankle + np.array([0.0, -0.06, 0.15])})
         p[f"shoulder_{s}"] = tile([x * SHOULDER_HALF, 0.10, -TRUNK])
-        p[f"elbow_{s}"] = p[f"shoulder_{s}"] + [x * 0.05, -0.02, 0.27]
-        p[f"wrist_{s}"] = p[f"elbow_{s}"] + [x * 0.02, -0.01, 0.25]
+        p[f"elbow_{s}"] = p[f"shoulder_{s}"] + np.array([x * 0.05, -0.02, 0.27])
+        p[f"wrist_{s}"] = p[f"elbow_{s}"] + np.array([x * 0.02, -0.01, 0.25])
     p["head"] = tile([0.0, 0.12, -TRUNK - 0.25])
     p["face"] = tile([0.0, 1.0, 0.0])
     p["crown"] = tile([0.0, 0.0, -1.0])
     lab = _assemble(p)
-    legs = [int(L[f"{sd}_{j}"]) for sd in ("LEFT", "RIGHT") for j in ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX")]
+    parts = ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX")
+    legs = [int(L[f"{sd}_{j}"]) for sd in ("LEFT", "RIGHT") for j in parts]
     lab[:, legs] = _rotate(lab[:, legs], np.tile([0.0, 0.10, 0.0], (n, 1)), [0.0, 0.0, 1.0], rho)
     upper = _UPPER
     lab[:, upper] = _rotate(lab[:, upper], np.tile([0.0, 0.10, -TRUNK], (n, 1)), [0.0, 0.0, 1.0], sigma)

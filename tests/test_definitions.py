@@ -24,6 +24,15 @@ CLEAN = {
         lambda: synthetic.hip_hinge(reps=2, view="side"),
         lambda: synthetic.hip_hinge(reps=2, view="front"),
     ],
+    "hip_flexor_stretch": [
+        # the left knee down: the front leg is the one nearer the camera
+        lambda: synthetic.hip_flexor_stretch(holds=(("left", 16.0), ("left", 16.0)), view="side"),
+        lambda: synthetic.hip_flexor_stretch(holds=(("left", 16.0),), view="front"),
+    ],
+    "double_hip_rotation": [
+        lambda: synthetic.double_hip_rotation(holds=(("left", 31.0), ("right", 31.0)), view="front"),
+        lambda: synthetic.double_hip_rotation(holds=(("left", 31.0),), view="side"),
+    ],
 }
 
 
@@ -33,7 +42,8 @@ def raw(name: str) -> dict:
 
 
 def test_all_exercises_present():
-    want = {"squat", "bridge", "clamshell", "hip_abduction", "side_leg_raise", "hip_hinge"}
+    want = {"squat", "bridge", "clamshell", "hip_abduction", "side_leg_raise", "hip_hinge",
+            "hip_flexor_stretch", "double_hip_rotation"}
     assert set(EXERCISES) == want == set(CHECKERS)
 
 

@@ -87,12 +87,13 @@ def _pose(tilt_deg: float, knee_up: float) -> np.ndarray:
 @pytest.mark.parametrize(
     ("exercise", "tilt", "knee_up", "want"),
     [
-        ("squat", 85, 0.8, "Is this a glute bridge? Try --exercise bridge."),
+        ("squat", 85, 0.8, "Is this a glute bridge or a double hip rotation? "
+         "Try --exercise bridge or double_hip_rotation."),
         ("squat", 85, 0.0,
          "Is this a clamshell or a side-lying leg raise? Try --exercise clamshell or side_leg_raise."),
         ("bridge", 5, -1.0,
-         "Is this a standing hip abduction, a hip hinge or a squat? "
-         "Try --exercise hip_abduction, hip_hinge or squat."),
+         "Is this a standing hip abduction, a kneeling hip flexor stretch, a hip hinge or a squat? "
+         "Try --exercise hip_abduction, hip_flexor_stretch, hip_hinge or squat."),
         ("squat", 10, -1.0, None),  # standing for a squat: no hint
         ("bridge", 80, 0.8, None),
     ],
@@ -139,7 +140,8 @@ def test_several_files_progress_and_input_order_and_bridge_hint(tmp_path: Path) 
     assert {ln.split("] ")[1].split(":")[0] for ln in progress} == {c.name for c in clips}
     heads = [ln for ln in r.stdout.splitlines() if ln.endswith(" reps") and ": squat," in ln]
     assert [h.split(":")[0] for h in heads] == [str(c) for c in clips]
-    assert "Is this a glute bridge? Try --exercise bridge." in r.stdout
+    hint = "Is this a glute bridge or a double hip rotation? Try --exercise bridge or double_hip_rotation."
+    assert hint in r.stdout
 
 
 def test_a_value_that_rounds_to_zero_shows_no_minus_sign() -> None:

@@ -59,7 +59,7 @@ def test_hip_flexor_faults_in_exactly_their_holds():
 
 
 def test_a_short_hold_is_flagged_and_a_too_short_one_not_counted():
-    seq, truth = synthetic.hip_flexor_stretch(holds=(("left", 8.0), ("right", 1.5), ("right", 18.0)))
+    seq, _ = synthetic.hip_flexor_stretch(holds=(("left", 8.0), ("right", 1.5), ("right", 18.0)))
     session = score_sequence(seq, "hip_flexor_stretch")
     assert [r.side for r in session.reps] == ["left", "right"]
     assert [r.fault_codes for r in session.reps] == [["short_hold"], []]
@@ -70,7 +70,7 @@ def test_a_short_hold_is_flagged_and_a_too_short_one_not_counted():
 
 def test_leaving_the_position_pauses_the_timer():
     """Out of the position briefly (under BREAK_S) and back: one hold, the time out not counted."""
-    seq, truth = synthetic.hip_flexor_stretch(holds=(("left", 20.0),), breaks=((0, 8.0, 1.0),))
+    seq, _ = synthetic.hip_flexor_stretch(holds=(("left", 20.0),), breaks=((0, 8.0, 1.0),))
     session = score_sequence(seq, "hip_flexor_stretch")
     assert len(session.reps) == 1
     assert session.reps[0].metrics["hold_s"] == pytest.approx(20.0, abs=TIMER_TOL_S)
@@ -139,11 +139,15 @@ def test_double_hip_rotation_holds_per_side(view):
 
 
 def test_double_hip_rotation_shoulders_judged_from_the_feet_only():
-    seq, truth = synthetic.double_hip_rotation(holds=(("left", 30.0), ("right", 30.0)), faults={1: ["shoulders_lift"]})
+    seq, truth = synthetic.double_hip_rotation(
+        holds=(("left", 30.0), ("right", 30.0)), faults={1: ["shoulders_lift"]}
+    )
     session = score_sequence(seq, "double_hip_rotation")
     _check(session, truth)
     assert [r.fault_codes for r in session.reps] == [[], ["shoulders_lift"]]
-    seq, _ = synthetic.double_hip_rotation(holds=(("left", 30.0),), view="side", faults={0: ["shoulders_lift"]})
+    seq, _ = synthetic.double_hip_rotation(
+        holds=(("left", 30.0),), view="side", faults={0: ["shoulders_lift"]}
+    )
     side = score_sequence(seq, "double_hip_rotation")
     assert len(side.reps) == 1 and not side.reps[0].faults
     assert side.skipped_checks["shoulders_lift"].startswith("Film from your feet")

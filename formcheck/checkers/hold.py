@@ -70,7 +70,7 @@ class HoldTimer:
             return
         if self.run0 is None:
             self.run0 = t
-        elif self.dipped and self.last_in is not None and t - self.last_in > BRIDGE_S:
+        elif self.dipped and self.last_in is not None and t - self.last_in - self.step > BRIDGE_S:
             self.closed += self.last_in - self.run0 + self.step
             self.run0 = t
         self.last_in = t
@@ -196,7 +196,7 @@ class HoldChecker(Checker):
     def _phase_now(self) -> None:
         h = self._hold
         if h is not None and h.timer.last_in is not None:
-            self.phase = "active" if self._t - h.timer.last_in <= BRIDGE_S else "rest"
+            self.phase = "active" if self._t - h.timer.last_in - self._step <= BRIDGE_S else "rest"
         elif self._t < self._cue_until:
             self.phase = "rest"
         else:
@@ -212,7 +212,9 @@ class HoldChecker(Checker):
             return []
         held = h.timer.seconds
         if held < self.c.min_hold_s:
-            return [Event("partial", self._t, f"Held {held:.1f} s: a hold counts from {self.c.min_hold_s:g} s.")]
+            return [
+                Event("partial", self._t, f"Held {held:.1f} s: a hold counts from {self.c.min_hold_s:g} s.")
+            ]
         self._end_reason = reason
         keep = np.flatnonzero(h.inpos)
         t = np.asarray(h.t)[keep]
@@ -238,7 +240,9 @@ class HoldChecker(Checker):
                 skipped[check.code] = f"Could not measure {check.label} in this hold."
                 continue
             if check.is_fault(value, self.rx):
-                faults.append(Fault(check.code, check.cue, check.source, check.quote, value, check.limit(self.rx)))
+                faults.append(
+                    Fault(check.code, check.cue, check.source, check.quote, value, check.limit(self.rx))
+                )
         first, last = float(t[0]), float(t[-1])
         rep = Rep(len(self.reps) + 1, h.side, first, (first + last) / 2, last, view, metrics, faults, skipped)
         self.reps.append(rep)
@@ -266,14 +270,20 @@ class HoldChecker(Checker):
         if self.reps:
             return super().skipped_checks()
         view = self.views.estimate.view
-        return {c.code: self.skip_reason(c) for c in self.d.checks if c.active(self.rx) and view not in c.views}
+        return {
+            c.code: self.skip_reason(c) for c in self.d.checks if c.active(self.rx) and view not in c.views
+        }
 
     # -- stream events --------------------------------------------------------------------
     def finish(self) -> list[Event]:
         """End of the stream: a hold under way (or paused) ends here, and counts if long enough."""
         h = self._hold
         reason = "settled"
-        if h is not None and h.timer.last_in is not None and self._t - h.timer.last_in <= BRIDGE_S:
+        if (
+            h is not None
+            and h.timer.last_in is not None
+            and self._t - h.timer.last_in - self._step <= BRIDGE_S
+        ):
             reason = "stream_end"  # still in the position when the video ended
         events = self._end_hold(reason)
         self._phase_now()
