@@ -167,6 +167,18 @@ class Counting:
     # Fastest the counting signal can change in a real movement (units per second). Faster
     # than this between two looks is a cut in the video or a switch of person, not motion.
     max_speed: float = float("inf")
+    # "reps" (a movement out and back is one rep) or "hold" (a position held is one "rep";
+    # see formcheck/checkers/hold.py). A hold counts once it lasted ``min_hold_s``.
+    mode: str = "reps"
+    min_hold_s: float = 0.0
+
+
+MODES = ("reps", "hold")
+# A held exercise's [counting] needs only ``mode``, ``signal`` (1 in position, 0 out: the live
+# set-up guide's start position), ``min_hold_s`` and ``per_side``; the rep machine's values
+# get these (``max_rep_s``: the longest hold a report keeps frames for).
+HOLD_COUNTING = {"direction": "up", "rest_range": [0.5, 1.5], "start_delta": 0.5, "return_fraction": 0.5,
+                 "min_excursion": 0.5, "max_rep_s": 120.0}
 
 
 @dataclass(frozen=True)
@@ -272,6 +284,12 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
     """Validate a parsed TOML definition; raises ValueError naming what is wrong."""
     ex = _need(data, "exercise", where)
     co = _need(data, "counting", where)
+    mode = co.get("mode", "reps")
+    if mode not in MODES:
+        raise ValueError(f"{where}: counting.mode must be one of {MODES}")
+    if mode == "hold":
+        hold = float(_need(co, "min_hold_s", f"{where}: counting"))
+        co = {**HOLD_COUNTING, "min_rep_s": hold, **co}
     pr = {k: float(v) for k, v in _need(data, "prescription", where).items()}
     if co["direction"] not in ("up", "down"):
         raise ValueError(f"{where}: counting.direction must be 'up' or 'down'")
@@ -286,6 +304,8 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         max_rep_s=float(co["max_rep_s"]),
         per_side=bool(co.get("per_side", False)),
         max_speed=float(co.get("max_speed", float("inf"))),
+        mode=mode,
+        min_hold_s=float(co.get("min_hold_s", 0.0)),
     )
     checks = []
     for code, c in data.get("checks", {}).items():

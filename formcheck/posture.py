@@ -76,7 +76,7 @@ class PostureTally:
         if not math.isfinite(tilt):
             return None
         if d.lying and tilt < STANDING_MAX_DEG:
-            return _ask("stood", [n for n in available() if not load(n).lying])
+            return _ask("was upright", [n for n in available() if not load(n).lying])
         if not d.lying and tilt > LYING_MIN_DEG:
             names = [n for n in available() if load(n).lying]
             up = self.knees_up

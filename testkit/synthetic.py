@@ -1532,3 +1532,232 @@ def lunge(
         ),
     )
     return seq, truth
+
+
+# -- held stretches (hold mode) ---------------------------------------------------------------
+HIP_FLEXOR_STRETCH_FAULTS = ("trunk_lean", "front_knee")
+DOUBLE_HIP_ROTATION_FAULTS = ("shoulders_lift",)
+
+
+def _hold_plan(
+    holds: tuple[tuple[str, float], ...],
+    breaks: tuple[tuple[int, float, float], ...],
+    fps: float,
+    lead_in_s: float,
+    rest_s: float,
+    step_s: float,
+    start_in_hold: bool,
+    end_in_hold: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[tuple[float, float, float]]]:
+    """Times, how far into the position (``u``: 0 out, 1 in), the side and the hold index per
+    frame for a set of holds; and per hold its (start, end, seconds at u = 1).
+
+    ``breaks``: (hold index, seconds into the hold, seconds out) — the person steps out of the
+    position (``step_s`` each way) and back into it, the hold going on. The seconds in the
+    position count from half-way into each step in to half-way through each step out.
+    """
+    keys: list[tuple[float, float]] = []  # (time, u)
+    spans: list[tuple[float, float, float]] = []
+    owner: list[tuple[float, float, int]] = []  # (from, to, hold index)
+    t = 0.0
+    for i, (_, secs) in enumerate(holds):
+        first, last = i == 0 and start_in_hold, i == len(holds) - 1 and end_in_hold
+        if not first:
+            keys += [(t, 0.0), (t + (lead_in_s if i == 0 else rest_s), 0.0)]
+            t += (lead_in_s if i == 0 else rest_s) + step_s
+        t0 = t
+        keys.append((t, 1.0))
+        paused = 0.0  # time out of the position in this hold's earlier breaks
+        for _, at, out in sorted((b for b in breaks if b[0] == i), key=lambda b: b[1]):
+            tb = t0 + at + paused  # ``at`` seconds in the position after the hold began
+            keys += [(tb, 1.0), (tb + step_s, 0.0), (tb + step_s + out, 0.0), (tb + 2 * step_s + out, 1.0)]
+            paused += 2 * step_s + out
+        pauses = sum(2 * step_s + out for (j, _, out) in breaks if j == i)
+        t_end = t0 + secs + pauses
+        keys.append((t_end, 1.0))
+        spans.append((t0, t_end, secs))
+        owner.append((t0 - step_s - rest_s / 2, t_end + step_s + rest_s / 2, i))
+        t = t_end
+        if not last:
+            keys.append((t + step_s, 0.0))
+            t += step_s
+    t += 0.0 if end_in_hold else 1.0
+    keys.append((t, keys[-1][1]))
+    times = np.arange(round(t * fps)) / fps
+    kt, ku = np.array([k[0] for k in keys]), np.array([k[1] for k in keys])
+    u = np.interp(times, kt, ku)
+    idx = np.zeros(len(times), int)
+    for a, _, i in owner:
+        idx[times >= a] = i
+    side = np.array([holds[i][0] for i in idx])
+    # The time in the position: from half-way through each step in to half-way through each
+    # step out (a position is reached part of the way through the movement into it).
+    step = 1.0 / fps
+    spans = [(a, b, float(np.sum((idx == i) & (u >= 0.5)) * step)) for i, (a, b, _) in enumerate(spans)]
+    return times, u, side, idx, spans
+
+
+def _stretch_truth(exercise, view, holds, spans, fl, key) -> Truth:  # type: ignore[no-untyped-def]
+    return Truth(exercise, view, tuple(
+        RepTruth(i, a, (a + b) / 2, b, tuple(sorted(fl[i])), key[i], float(secs), holds[i][0])
+        for i, (a, b, secs) in enumerate(spans)
+    ))  # fmt: skip
+
+
+def _mirror_frames(lab: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Frames where ``right`` is True mirrored across x = 0, left and right swapped: the same
+    pose on the other side."""
+    out = lab.copy()
+    m = lab[right].copy()
+    m[..., 0] *= -1
+    out[right] = m[:, _swap_lr()]
+    return out
+
+
+def hip_flexor_stretch(
+    holds: tuple[tuple[str, float], ...] = (("left", 20.0), ("right", 20.0)),
+    view: str = "side",
+    faults: dict[int, list[str]] | None = None,
+    breaks: tuple[tuple[int, float, float], ...] = (),
+    start_in_hold: bool = False,
+    end_in_hold: bool = False,
+    fps: float = 30.0,
+    lead_in_s: float = 1.5,
+    rest_s: float = 5.0,
+    step_s: float = 0.5,
+    noise: float = 0.003,
+    seed: int = 0,
+    hip_forward_deg: float = 20.0,
+    front_knee_deg: float = 90.0,
+    width: int = 1280,
+    height: int = 720,
+) -> tuple[PoseSequence, Truth]:
+    """Kneeling hip flexor stretches, facing +z, a camera at ``view`` (side: at the right).
+
+    Each hold in ``holds`` is (kneeling leg, seconds in the position): from kneeling on both
+    knees the front foot steps forward (``step_s``) to a front knee of ``front_knee_deg``, the
+    kneeling thigh ``hip_forward_deg`` forward of vertical, torso upright; held; and back.
+    ``breaks`` step out of the position in a hold and back (see :func:`_hold_plan`). Faults per
+    hold: ``trunk_lean`` (torso 30 deg forward), ``front_knee`` (front knee at 130 deg).
+    ``key_deg`` is the front knee's angle; ``hold_s`` the seconds in the position.
+    """
+    if view not in _AZIMUTH:
+        raise ValueError(f"view must be one of {sorted(_AZIMUTH)}, got {view!r}")
+    fl = _check_faults(faults, HIP_FLEXOR_STRETCH_FAULTS, len(holds))
+    t, u, side, idx, spans = _hold_plan(
+        holds, breaks, fps, lead_in_s, rest_s, step_s, start_in_hold, end_in_hold
+    )
+    n = len(t)
+    kappa = np.array([130.0 if "front_knee" in f else front_knee_deg for f in fl])[idx]
+    lean = np.radians(np.array([30.0 if "trunk_lean" in f else 0.0 for f in fl])[idx]) * u
+    phi = np.radians(hip_forward_deg) * u
+    # The kneeling (left) leg: knee on the floor, shin along it, thigh up and forward.
+    knee_l = np.tile([0.10, 0.05, 0.0], (n, 1))
+    ankle_l = knee_l + np.array([0.0, 0.03, -SHIN])
+    hip_l = knee_l + THIGH * np.stack([np.zeros(n), np.cos(phi), np.sin(phi)], -1)
+    hip_r = hip_l + np.array([-2 * HIP_HALF, 0.0, 0.0])
+    # The front (right) leg: its ankle on the floor ahead, where the knee angle is kappa.
+    reach = np.sqrt(THIGH**2 + SHIN**2 - 2 * THIGH * SHIN * np.cos(np.radians(kappa)))
+    drop = hip_r[:, 1] - 0.08
+    ahead = np.sqrt(np.maximum(reach**2 - drop**2, 0.0))
+    ankle_front = np.stack([hip_r[:, 0], np.full(n, 0.08), hip_r[:, 2] + ahead], -1)
+    knee_front = _ik(hip_r, ankle_front, THIGH, SHIN, np.array([0.0, 1.0, 1.0]))
+    beside = np.array([-2 * HIP_HALF, 0.0, 0.0])
+    knee_back, ankle_back = knee_l + beside, ankle_l + beside
+    lift = np.sin(np.pi * u)[:, None]
+    w = u[:, None]
+    knee_r = knee_back + (knee_front - knee_back) * w + np.array([0.0, 0.10, 0.0]) * lift
+    ankle_r = ankle_back + (ankle_front - ankle_back) * w + np.array([0.0, 0.20, 0.0]) * lift
+    mid = (hip_l + hip_r) / 2
+    trunk = np.stack([np.zeros(n), np.cos(lean), np.sin(lean)], -1)
+    sh_mid = mid + TRUNK * trunk
+    p: dict[str, np.ndarray] = {
+        "hip_l": hip_l, "hip_r": hip_r, "knee_l": knee_l, "knee_r": knee_r, "ankle_l": ankle_l,
+        "ankle_r": ankle_r, "head": sh_mid + 0.25 * trunk, "face": np.tile([0.0, 0.0, 1.0], (n, 1)),
+        "crown": trunk,
+    }  # fmt: skip
+    for s, sgn in (("l", 1.0), ("r", -1.0)):
+        p[f"shoulder_{s}"] = sh_mid + np.array([sgn * SHOULDER_HALF, 0.0, 0.0])
+        p[f"elbow_{s}"] = p[f"shoulder_{s}"] + np.array([0.0, -0.28, 0.03])
+        p[f"wrist_{s}"] = p[f"elbow_{s}"] + np.array([0.0, -0.25, 0.08])
+    p["heel_l"], p["toe_l"] = ankle_l + np.array([0.0, 0.02, 0.04]), ankle_l + np.array([0.0, -0.04, -0.15])
+    p["heel_r"] = ankle_r + ([0.0, 0.02, 0.04] + (np.array([0.0, -0.06, -0.05]) - [0.0, 0.02, 0.04]) * w)
+    p["toe_r"] = ankle_r + ([0.0, -0.04, -0.15] + (np.array([0.0, -0.06, 0.15]) - [0.0, -0.04, -0.15]) * w)
+    lab = _mirror_frames(_assemble(p), side == "right")
+    target = np.array([0.0, 0.55, 0.2])
+    eye = _camera(view, 3.2, 0.6, target)
+    seq = _render(
+        lab, t, eye, target, fps=fps, width=width, height=height, noise=noise, drop_frames=0.0,
+        occlude=(), rng=np.random.default_rng(seed),
+    )  # fmt: skip
+    key = [130.0 if "front_knee" in f else front_knee_deg for f in fl]
+    return seq, _stretch_truth("hip_flexor_stretch", view, holds, spans, fl, key)
+
+
+def double_hip_rotation(
+    holds: tuple[tuple[str, float], ...] = (("left", 30.0), ("right", 30.0)),
+    view: str = "front",
+    faults: dict[int, list[str]] | None = None,
+    breaks: tuple[tuple[int, float, float], ...] = (),
+    start_in_hold: bool = False,
+    end_in_hold: bool = False,
+    fps: float = 30.0,
+    lead_in_s: float = 1.5,
+    rest_s: float = 5.0,
+    step_s: float = 1.0,
+    noise: float = 0.003,
+    seed: int = 0,
+    drop_deg: float = 60.0,
+    width: int = 1280,
+    height: int = 720,
+) -> tuple[PoseSequence, Truth]:
+    """Double hip rotations lying on the back, feet toward +z; ``view`` "front" is a camera at
+    the feet, low, looking along the body; "side" one beside the person (at their right).
+
+    Each hold in ``holds`` is (the side the knees go to, seconds there): from knees up, both
+    knees (and the pelvis) turn ``drop_deg`` about the body's length in ``step_s``, stay, and
+    come back up. Fault: ``shoulders_lift`` (the shoulders turn 30 deg after the knees).
+    ``key_deg`` is the knees' lowering; ``hold_s`` the seconds in the position.
+    """
+    if view not in ("front", "side"):
+        raise ValueError("double_hip_rotation supports view='front' (from the feet) or 'side'")
+    fl = _check_faults(faults, DOUBLE_HIP_ROTATION_FAULTS, len(holds))
+    t, u, side, idx, spans = _hold_plan(
+        holds, breaks, fps, lead_in_s, rest_s, step_s, start_in_hold, end_in_hold
+    )
+    n = len(t)
+    sgn = np.where(side == "left", -1.0, 1.0)  # about +z: -angle turns up (+y) toward the left (+x)
+    rho = np.radians(drop_deg) * u * sgn
+    sigma = np.radians(np.array([30.0 if "shoulders_lift" in f else 0.0 for f in fl])[idx]) * u * sgn
+
+    def tile(v):  # type: ignore[no-untyped-def]
+        return np.tile(np.asarray(v, np.float64), (n, 1))
+
+    p: dict[str, np.ndarray] = {}
+    for s, x in (("l", 1.0), ("r", -1.0)):
+        hip = tile([x * HIP_HALF, 0.10, 0.0])
+        knee = hip + THIGH * np.array([0.0, np.sin(np.radians(50)), np.cos(np.radians(50))])
+        dy = knee[0, 1] - 0.08
+        ankle = np.tile([x * HIP_HALF, 0.08, knee[0, 2] + np.sqrt(SHIN**2 - dy**2)], (n, 1))
+        p.update({f"hip_{s}": hip, f"knee_{s}": knee, f"ankle_{s}": ankle,
+                  f"heel_{s}": ankle + np.array([0.0, -0.06, -0.05]),
+                  f"toe_{s}": ankle + np.array([0.0, -0.06, 0.15])})
+        p[f"shoulder_{s}"] = tile([x * SHOULDER_HALF, 0.10, -TRUNK])
+        p[f"elbow_{s}"] = p[f"shoulder_{s}"] + np.array([x * 0.05, -0.02, 0.27])
+        p[f"wrist_{s}"] = p[f"elbow_{s}"] + np.array([x * 0.02, -0.01, 0.25])
+    p["head"] = tile([0.0, 0.12, -TRUNK - 0.25])
+    p["face"] = tile([0.0, 1.0, 0.0])
+    p["crown"] = tile([0.0, 0.0, -1.0])
+    lab = _assemble(p)
+    parts = ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX")
+    legs = [int(L[f"{sd}_{j}"]) for sd in ("LEFT", "RIGHT") for j in parts]
+    lab[:, legs] = _rotate(lab[:, legs], np.tile([0.0, 0.10, 0.0], (n, 1)), [0.0, 0.0, 1.0], rho)
+    upper = _UPPER
+    lab[:, upper] = _rotate(lab[:, upper], np.tile([0.0, 0.10, -TRUNK], (n, 1)), [0.0, 0.0, 1.0], sigma)
+    target = np.array([0.0, 0.15, -0.2])
+    eye = np.array([0.0, 0.45, 2.6]) if view == "front" else np.array([-3.0, 0.6, -0.2])
+    seq = _render(
+        lab, t, eye, target, fps=fps, width=width, height=height, noise=noise, drop_frames=0.0,
+        occlude=(), rng=np.random.default_rng(seed),
+    )  # fmt: skip
+    return seq, _stretch_truth("double_hip_rotation", view, holds, spans, fl, [drop_deg] * len(holds))

@@ -43,6 +43,15 @@ CLEAN = {
         lambda: synthetic.lunge(reps=2, view="side", sides=("right",)),
         lambda: synthetic.lunge(reps=2, kind="side", view="front", sides=("left", "right")),
     ],
+    "hip_flexor_stretch": [
+        # the left knee down: the front leg is the one nearer the camera
+        lambda: synthetic.hip_flexor_stretch(holds=(("left", 16.0), ("left", 16.0)), view="side"),
+        lambda: synthetic.hip_flexor_stretch(holds=(("left", 16.0),), view="front"),
+    ],
+    "double_hip_rotation": [
+        lambda: synthetic.double_hip_rotation(holds=(("left", 31.0), ("right", 31.0)), view="front"),
+        lambda: synthetic.double_hip_rotation(holds=(("left", 31.0),), view="side"),
+    ],
 }
 
 

@@ -88,12 +88,14 @@ def _pose(tilt_deg: float, knee_up: float) -> np.ndarray:
     ("exercise", "tilt", "knee_up", "want"),
     [
         ("squat", 85, 0.8,
-         "Is this a glute bridge or a marching bridge? Try --exercise bridge or marching_bridge."),
+         "Is this a glute bridge, a double hip rotation or a marching bridge? "
+         "Try --exercise bridge, double_hip_rotation or marching_bridge."),
         ("squat", 85, 0.0,
          "Is this a clamshell or a side-lying leg raise? Try --exercise clamshell or side_leg_raise."),
         ("bridge", 5, -1.0,
-         "Is this a standing hip abduction, a hip hinge, a banded side walk, a lunge or a squat? "
-         "Try --exercise hip_abduction, hip_hinge, lateral_walk, lunge or squat."),
+         "Is this a standing hip abduction, a kneeling hip flexor stretch, a hip hinge, a banded side "
+         "walk, a lunge or a squat? Try --exercise hip_abduction, hip_flexor_stretch, hip_hinge, "
+         "lateral_walk, lunge or squat."),
         ("squat", 10, -1.0, None),  # standing for a squat: no hint
         ("bridge", 80, 0.8, None),
     ],
@@ -140,7 +142,10 @@ def test_several_files_progress_and_input_order_and_bridge_hint(tmp_path: Path) 
     assert {ln.split("] ")[1].split(":")[0] for ln in progress} == {c.name for c in clips}
     heads = [ln for ln in r.stdout.splitlines() if ln.endswith(" reps") and ": squat," in ln]
     assert [h.split(":")[0] for h in heads] == [str(c) for c in clips]
-    hint = "Is this a glute bridge or a marching bridge? Try --exercise bridge or marching_bridge."
+    hint = (
+        "Is this a glute bridge, a double hip rotation or a marching bridge? "
+        "Try --exercise bridge, double_hip_rotation or marching_bridge."
+    )
     assert hint in r.stdout
 
 

@@ -1,0 +1,113 @@
+"""Double hip rotation: lying on the back, knees bent, both knees lowered to one side, shoulders down.
+
+A held exercise (:mod:`formcheck.checkers.hold`): the timer runs while both knees are lowered
+to one side. The lowering is read from MediaPipe's world landmarks, so a camera at the feet or
+beside the person will do (upright: its up is the room's up): the knees' direction from the
+hips, seen along the body's length (hips to shoulders), measured from straight up: 0 with the
+knees pointing at the ceiling, 90 lying on the floor. Its sign says to which side of the body
+the knees went (toward the left or the right shoulder): that is the hold's side.
+
+"Keep both shoulders against the floor" (003) is checked from the foot end (the camera at the
+feet, low, looking along the body: "front" for formcheck's view, the shoulder line lying across
+the picture), where a shoulder lifting off the floor turns the shoulder line in the picture.
+From beside the person the lift would be a change of depth, which MediaPipe's depth estimate
+does not give reliably, so it is not judged there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from formcheck.checkers.base import RepData
+from formcheck.checkers.common import SIDES, stat, w3, xy
+from formcheck.checkers.hold import HoldChecker
+from formcheck.definitions import Check
+from formcheck.geometry import angle
+from formcheck.landmarks import Frame
+from formcheck.landmarks import PoseLandmark as L
+from formcheck.view import ViewEstimate
+
+# Lying: the hips-to-shoulders line this far from the world's vertical (the camera's y axis;
+# the camera upright, at the feet or beside the person). Lying on a mat it reads 80-90 deg,
+# sitting up or standing under 30; past 60 the person is at least two thirds of the way down.
+LYING_MIN_DEG = 60.0
+# Knees bent ("knees up and feet flat", 003): the knee angle (3D) under this. Feet flat with the
+# knees up put it near 90 deg (70-110); a leg stretched out along the floor reads over 160.
+KNEES_BENT_MAX_DEG = 135.0
+# Lowered to one side: the knees this far from pointing at the ceiling. Lying still with the
+# knees up they sway within about 10 deg (and MediaPipe's jitter adds a few); 003 asks to lower
+# them "toward the floor" gently, and a stiff low back and hips still reach 45 deg or more
+# (trunk rotation lying down is 40-50 deg in adults, with the hips' own rotation besides). A
+# third of the way down (30 deg) is clearly lowered and within everyone's reach.
+KNEES_DOWN_MIN_DEG = 30.0
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return v / n if n > 0 else np.full(3, np.nan)
+
+
+def knee_drop(frame: Frame) -> tuple[float, float]:
+    """(knee drop in degrees, signed: + toward the person's left; lying angle in degrees) from
+    world landmarks. The drop is the angle of the hips-to-knees direction, seen along the body's
+    length, from straight up (the camera's up: an upright camera at the feet or beside the
+    person); NaN when a point is missing. The shoulders only say which way is the body's left,
+    so a shoulder lifting with the knees does not change the drop."""
+    sh_l, sh_r = w3(frame, L.LEFT_SHOULDER), w3(frame, L.RIGHT_SHOULDER)
+    hip = (w3(frame, L.LEFT_HIP) + w3(frame, L.RIGHT_HIP)) / 2
+    knee = (w3(frame, L.LEFT_KNEE) + w3(frame, L.RIGHT_KNEE)) / 2
+    long = _unit((sh_l + sh_r) / 2 - hip)  # along the body, toward the head
+    if not np.isfinite(long).all():
+        return float("nan"), float("nan")
+    lying = float(np.degrees(np.arccos(min(1.0, abs(float(long[1]))))))
+    up = np.array([0.0, -1.0, 0.0])  # world y grows down
+    up = _unit(up - np.dot(up, long) * long)
+    left = np.cross(up, long)
+    if np.dot(left, sh_l - sh_r) < 0:  # the body's left, whatever the handedness of the axes
+        left = -left
+    k = knee - hip
+    k = k - np.dot(k, long) * long  # seen along the body's length
+    if not (np.isfinite(k).all() and np.isfinite(left).all()) or not np.linalg.norm(k) > 0:
+        return float("nan"), lying
+    return float(np.degrees(np.arctan2(np.dot(k, left), np.dot(k, up)))), lying
+
+
+class DoubleHipRotationChecker(HoldChecker):
+    name = "double_hip_rotation"
+
+    def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
+        drop, lying = knee_drop(frame)
+        knees = [float(angle(w3(frame, sd["hip"]), w3(frame, sd["knee"]), w3(frame, sd["ankle"])))
+                 for sd in SIDES.values()]  # fmt: skip
+        knee = float(np.nanmax(knees)) if np.isfinite(knees).any() else np.nan
+        # The shoulder line's turn in the picture (a level camera at the feet: lying flat, 0).
+        v = xy(frame, L.LEFT_SHOULDER) - xy(frame, L.RIGHT_SHOULDER)
+        tilt = float(np.degrees(np.arctan2(abs(v[1]), abs(v[0])))) if np.isfinite(v).all() else np.nan
+        ok = bool(lying >= LYING_MIN_DEG and knee <= KNEES_BENT_MAX_DEG and abs(drop) >= KNEES_DOWN_MIN_DEG)
+        return {
+            "knee_drop_deg": abs(drop),
+            "knee_drop_signed_deg": drop,
+            "lying_deg": lying,
+            "knee_bend3d_deg": knee,
+            "shoulder_tilt_deg": tilt,
+            "in_position": 1.0 if ok else 0.0,
+        }
+
+    def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
+        return bool(np.isfinite(sig.get("knee_drop_signed_deg", np.nan)))
+
+    def frame_side(self, sig: dict[str, float]) -> str | None:
+        d = sig.get("knee_drop_signed_deg", np.nan)
+        return None if not np.isfinite(d) else "left" if d > 0 else "right"
+
+    def metrics(self, data: RepData) -> dict[str, float]:
+        s = data.sig
+        return {
+            "knee_drop_deg": stat(s["knee_drop_deg"], "median"),
+            "shoulder_lift_deg": stat(s["shoulder_tilt_deg"], "median"),
+        }
+
+    def skip_reason(self, check: Check) -> str:
+        if check.views == ("front",):
+            return f"Film from your feet, the camera low and looking along your body, to check {check.label}."
+        return check.skip_reason()

@@ -1,0 +1,129 @@
+"""Kneeling hip flexor stretch: one knee down, the front knee bent about 90 deg, torso upright.
+
+A held exercise (:mod:`formcheck.checkers.hold`): the timer runs while the person kneels on one
+knee with the other foot planted in front. The position is read from MediaPipe's world
+landmarks (metres, the camera's axes: y down), so it does not depend on where the camera
+stands: the kneeling shin lies along the floor, the front shin stands up from it, and the front
+knee is well above the kneeling one. The side is the kneeling leg, whose hip is stretched.
+
+The checks are made in the picture from the side, where the torso's lean and the front knee's
+angle lie in the picture's plane: the torso upright (004: "keeping your torso upright"; 003:
+"maintaining a straight back") and the front knee not opened past 90 deg (003: "both knees
+forming a 90-degree angle"); pressing the hip forward closes the front knee, so a closed knee
+is no fault. ``hip_forward_deg`` (the kneeling thigh's angle forward of vertical: how far the
+hip is pressed forward) is measured and reported, not judged: 004 asks for it "if tolerable",
+and a stiff hip stretches with the knee under the hip.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from formcheck.checkers.base import RepData
+from formcheck.checkers.common import LYING_MIN_DEG, SIDES, stat, torso_tilt, w3, xy
+from formcheck.checkers.hold import HoldChecker
+from formcheck.definitions import Check
+from formcheck.geometry import angle
+from formcheck.landmarks import Frame
+from formcheck.view import ViewEstimate
+
+# The kneeling shin lies along the floor: within this of level (world). Resting on the floor it
+# reads 0-15 deg (the foot's height at the ankle, toes tucked under or flat; the real clip's
+# 8-15); a lunge's back shin, its knee off the floor, rises from the ball of the foot at 30 deg
+# or more, and a standing or sitting shin is near vertical.
+KNEEL_SHIN_MAX_DEG = 25.0
+# The front shin stands up from the floor: within this of vertical. Under a 90 deg front knee it
+# is vertical; pressing the hip forward tips it forward (the real clip's deep lunge: 14-17 deg);
+# a foot placed far forward tips it back. Past 45 it is closer to lying than standing.
+FRONT_SHIN_MAX_DEG = 45.0
+# The front knee stands above the kneeling one by about a shin's length (0.35-0.45 m in adults;
+# the real clip 0.39-0.41 m). Half a short shin (0.15 m) tells a knee up from one down whatever
+# MediaPipe's depth jitter, and rules out kneeling on both knees.
+KNEE_RISE_MIN_M = 0.15
+# The front knee bent, not straight: below this (3D angle). The stretch asks for 90 deg; a front
+# foot far out (a straight front leg) is another stretch.
+FRONT_KNEE_MAX_DEG = 140.0
+# The front leg's points are seen clearly (MediaPipe's visibility, inside the picture) in this
+# share of a hold's frames, as base.SEEN_MIN/SEEN_SHARE ask of every check's body parts.
+SEEN_MIN, SEEN_SHARE = 0.8, 0.8
+
+
+def _from_level(a: np.ndarray, b: np.ndarray) -> float:
+    """Angle (deg) of the world line a->b from level (the camera's horizontal plane)."""
+    v = b - a
+    n = float(np.linalg.norm(v))
+    return float(np.degrees(np.arcsin(min(1.0, abs(v[1]) / n)))) if n > 0 else float("nan")
+
+
+class HipFlexorStretchChecker(HoldChecker):
+    name = "hip_flexor_stretch"
+
+    def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
+        out: dict[str, float] = {"torso_tilt_deg": torso_tilt(frame)}
+        knees_y = {}
+        for k, sd in (("l", SIDES["left"]), ("r", SIDES["right"])):
+            hip, knee, ankle = w3(frame, sd["hip"]), w3(frame, sd["knee"]), w3(frame, sd["ankle"])
+            out[f"shin_{k}_deg"] = _from_level(knee, ankle)  # 0 along the floor, 90 upright
+            out[f"knee3d_{k}_deg"] = float(angle(hip, knee, ankle))
+            knees_y[k] = float(knee[1])  # world y grows down
+            ph, pk, pa = xy(frame, sd["hip"]), xy(frame, sd["knee"]), xy(frame, sd["ankle"])
+            out[f"knee_{k}_deg"] = float(angle(ph, pk, pa))  # in the picture
+            out[f"hipfwd_{k}_deg"] = _thigh_forward(ph, pk, pa)
+            seen = frame.seen if frame.seen is not None else frame.visibility
+            out[f"_seen_leg_{k}"] = float(min(np.nan_to_num(seen[sd[p]]) for p in ("hip", "knee", "ankle")))
+        # The kneeling leg: the lower knee. Both must be measured to tell.
+        if np.isfinite(knees_y["l"]) and np.isfinite(knees_y["r"]):
+            down = "l" if knees_y["l"] > knees_y["r"] else "r"
+            front = "r" if down == "l" else "l"
+            rise = abs(knees_y["l"] - knees_y["r"])
+        else:
+            down = front = ""
+            rise = float("nan")
+        out["kneeling_left"] = 1.0 if down == "l" else 0.0 if down == "r" else np.nan
+        ok = bool(
+            down
+            and out[f"shin_{down}_deg"] <= KNEEL_SHIN_MAX_DEG
+            and out[f"shin_{front}_deg"] >= 90.0 - FRONT_SHIN_MAX_DEG
+            and rise >= KNEE_RISE_MIN_M
+            and out[f"knee3d_{front}_deg"] <= FRONT_KNEE_MAX_DEG
+            and out["torso_tilt_deg"] < LYING_MIN_DEG  # kneeling up, not on hands and knees
+        )
+        out["in_position"] = 1.0 if ok else 0.0
+        out["front_knee_deg"] = out[f"knee_{front}_deg"] if front else np.nan
+        out["hip_forward_deg"] = out[f"hipfwd_{down}_deg"] if down else np.nan
+        out["_seen_front_leg"] = out[f"_seen_leg_{front}"] if front else 0.0
+        return out
+
+    def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
+        return bool(np.isfinite(sig.get("kneeling_left", np.nan)))
+
+    def frame_side(self, sig: dict[str, float]) -> str | None:
+        k = sig.get("kneeling_left", np.nan)
+        return None if not np.isfinite(k) else "left" if k > 0.5 else "right"
+
+    def metrics(self, data: RepData) -> dict[str, float]:
+        s = data.sig
+        return {
+            "trunk_lean_deg": stat(s["torso_tilt_deg"], "median"),
+            "front_knee_deg": stat(s["front_knee_deg"], "median"),
+            "hip_forward_deg": stat(s["hip_forward_deg"], "median"),
+        }
+
+    def distrust(self, check: Check, data, metrics: dict[str, float] | None = None) -> str | None:  # type: ignore[no-untyped-def]
+        doubt = super().distrust(check, data, metrics)
+        if doubt or "knee" not in check.needs:
+            return doubt
+        seen = np.nan_to_num(data.sig.get("_seen_front_leg", np.array([0.0])))
+        if np.mean(seen >= SEEN_MIN) < SEEN_SHARE:
+            return f"Keep your front leg in the picture, clearly seen, to check {check.label}."
+        return None
+
+
+def _thigh_forward(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> float:
+    """Angle (deg, picture) of the kneeling thigh forward of vertical: positive with the hip
+    ahead of the knee. Forward is away from the kneeling foot, which lies behind the knee."""
+    v = hip - knee
+    back = np.sign(ankle[0] - knee[0])
+    if not (np.isfinite(v).all() and back != 0):
+        return float("nan")
+    return float(np.degrees(np.arctan2(-back * v[0], -v[1])))

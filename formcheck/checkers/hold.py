@@ -1,0 +1,355 @@
+"""Held exercises (stretches): a position held is timed, and each hold counts as one "rep".
+
+An exercise whose TOML says ``[counting] mode = "hold"`` has a checker derived from
+:class:`HoldChecker`. Its subclass says, frame by frame, whether the person is in the position
+(the counting signal, 1 or 0) and on which side (:meth:`HoldChecker.frame_side`); this module
+runs the timer:
+
+- the timer runs while the position is right and pauses when it is left; a dip out of it
+  shorter than :data:`BRIDGE_S` (a jittery frame, a hand shifting) is bridged, as
+  :func:`~formcheck.checkers.common.longest_run` bridges the top of a rep;
+- a hold ends when the person stays out of the position longer than :data:`BREAK_S`, takes
+  the position on the other side, or the video cuts or ends; coming back sooner resumes it;
+- a hold of at least ``min_hold_s`` (time in the position) counts: it becomes a :class:`Rep`
+  with ``hold_s``, its side and the per-hold metrics and checks, so the table, session JSON,
+  reports and dashboard need nothing new. A hold under way when the clip starts counts too
+  (the person was already in position), and so does one the clip ends in;
+- the prescription's ``hold_s`` drives a ``short_hold`` check. A hold the video started or
+  ended in was not seen whole, so it is never called short (that check says why instead).
+
+Phases, for the live window: ``setup`` (not in position), ``active`` (holding: the timer
+runs), ``rest`` (a hold paused, or the last one's cue and time still on show).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.checkers.base import CUE_SHOW_S, Checker, CheckerState, Event, Fault, Rep, RepData, _columns
+from formcheck.definitions import Check, ExerciseDef
+from formcheck.landmarks import Frame
+
+# A dip out of the position shorter than this is bridged: MediaPipe drops or misplaces a point
+# for a frame or a few (a tenth of a second or two at 25-30 fps), and a hand moving on the knee
+# hides one; no one leaves and retakes a stretch that fast. The same 0.2 s as the rep checkers'
+# hold at the top (``longest_run``).
+BRIDGE_S = 0.2
+# Out of the position longer than this, the hold is over; back sooner, it resumes (the timer
+# paused meanwhile). Shifting a knee on the mat or re-balancing takes a second or two; coming
+# out of a stretch and going back in for the next repetition takes longer (standing up or
+# swapping legs: 3.7 s on the real kneeling clip, sitting up and lying back alike).
+BREAK_S = 3.0
+# The side changes only once the position has been taken on the other side this long: a
+# left-right swap of MediaPipe's labels for a frame or two is no change of side.
+SWITCH_S = 0.5
+
+
+class HoldTimer:
+    """Seconds in the position, paused while out of it; dips under :data:`BRIDGE_S` bridged.
+
+    The one computation behind the live timer and the saved hold's ``hold_s``. A run of frames
+    in the position counts from its first frame to its last plus one frame interval (the last
+    frame's own duration), as :func:`~formcheck.checkers.common.longest_run` counts. Only a frame
+    seen out of the position breaks a run: frames never looked at (a busy live loop) are no dip.
+    """
+
+    def __init__(self) -> None:
+        self.closed = 0.0  # seconds of finished runs
+        self.run0: float | None = None  # the current run's first frame
+        self.last_in: float | None = None
+        self.dipped = False
+        self.step = 0.0  # one frame interval (s)
+
+    def update(self, t: float, in_pos: bool, step: float) -> None:
+        self.step = step
+        if not in_pos:
+            self.dipped = self.run0 is not None
+            return
+        if self.run0 is None:
+            self.run0 = t
+        elif self.dipped and self.last_in is not None and t - self.last_in - self.step > BRIDGE_S:
+            self.closed += self.last_in - self.run0 + self.step
+            self.run0 = t
+        self.last_in = t
+        self.dipped = False
+
+    @property
+    def seconds(self) -> float:
+        if self.run0 is None or self.last_in is None:
+            return self.closed
+        return self.closed + self.last_in - self.run0 + self.step
+
+
+@dataclass
+class _Hold:
+    """One hold under way: its frames (all, in or out of the position) and its timer."""
+
+    began_cut: bool  # under way when the clip (or shot) began
+    timer: HoldTimer = field(default_factory=HoldTimer)
+    t: list[float] = field(default_factory=list)
+    inpos: list[bool] = field(default_factory=list)
+    rows: list[dict[str, float]] = field(default_factory=list)
+    sides: list[str] = field(default_factory=list)
+
+    @property
+    def side(self) -> str | None:
+        return max(set(self.sides), key=self.sides.count) if self.sides else None
+
+    def add(self, t: float, in_pos: bool, row: dict[str, float], side: str | None, step: float) -> None:
+        self.t.append(t)
+        self.inpos.append(in_pos)
+        self.rows.append(row)
+        if in_pos and side is not None:
+            self.sides.append(side)
+        self.timer.update(t, in_pos, step)
+
+
+class HoldChecker(Checker):
+    """Base class of the held exercises' checkers.
+
+    Subclasses compute ``signals`` as any checker does, with the counting signal (the TOML's
+    ``counting.signal``) 1.0 in the position and 0.0 out of it, and give :meth:`frame_side`
+    and :meth:`metrics` (per hold, from the frames in the position).
+    """
+
+    def __init__(self, definition: ExerciseDef) -> None:
+        super().__init__(definition)
+        self._hold: _Hold | None = None
+        self._other: list[tuple[float, dict[str, float], str]] = []  # in position on the other side
+        self._seen_out = False  # a frame out of the position was seen since the clip (shot) began
+        self._dts: deque[float] = deque(maxlen=15)
+        self._shown_hold: float | None = None  # the last hold's time, on show with its cue
+        self._cue_until = -np.inf  # no hold's cue on show yet
+
+    # -- hooks ----------------------------------------------------------------------------
+    def frame_side(self, sig: dict[str, float]) -> str | None:
+        """The side ("left"/"right") of the position in a frame that is in it (None: unknown)."""
+        return None
+
+    def in_position(self, sig: dict[str, float]) -> bool:
+        return bool(sig.get(self.c.signal, 0.0) >= 0.5)
+
+    # -- per frame ------------------------------------------------------------------------
+    def update(self, frame: Frame) -> list[Event]:
+        if self._prev is not None and frame.t_s > self._prev[0]:
+            self._dts.append(frame.t_s - self._prev[0])
+        self._prev = (frame.t_s, 0.0)
+        self._t = t = frame.t_s
+        view = self.views.update(frame) if frame.detected else self.views.estimate
+        sig = self.signals(frame, view) if frame.detected else {}
+        if frame.detected:
+            sig.update(self._trust_row(frame, view))
+        ok = frame.detected and self.valid(frame, sig)
+        self._last_row = sig if ok else {}
+        in_pos = ok and self.in_position(sig)
+        side = self.frame_side(sig) if in_pos else None
+        events: list[Event] = []
+        hold = self._hold
+        if in_pos and hold is not None and self.c.per_side and hold.side and side and side != hold.side:
+            # In the position on the other side: the current hold pauses meanwhile, and ends
+            # once that has lasted SWITCH_S (a real change of legs, not a swap of labels).
+            self._other.append((t, sig, side))
+            hold.add(t, False, sig, None, self._step)
+            if t - self._other[0][0] >= SWITCH_S:
+                events += self._end_hold("settled")
+                other, self._other = self._other, []
+                events += self._begin(other[0][0], began_cut=False)
+                for tt, row, sd in other:
+                    self._hold_add(tt, True, row, sd)
+        elif in_pos:
+            self._other = []
+            if self._hold is None:
+                events += self._begin(t, began_cut=not self._seen_out)
+            self._hold_add(t, True, sig, side)
+        else:
+            self._other = []
+            self._seen_out |= ok
+            if hold is not None:
+                hold.add(t, False, sig, None, self._step)
+                if hold.timer.last_in is not None and t - hold.timer.last_in > BREAK_S:
+                    events += self._end_hold("settled")
+        self._phase_now()
+        self._n_valid += ok
+        self.partials += [e.message for e in events if e.kind == "partial"]
+        return events
+
+    @property
+    def _step(self) -> float:
+        return float(np.median(self._dts)) if self._dts else 0.0
+
+    def _hold_add(self, t: float, in_pos: bool, row: dict[str, float], side: str | None) -> None:
+        assert self._hold is not None
+        self._hold.add(t, in_pos, row, side, self._step)
+
+    def _begin(self, t: float, began_cut: bool) -> list[Event]:
+        self._hold = _Hold(began_cut)
+        self._shown_hold = None
+        self._cue_until = min(self._cue_until, t)  # the last hold's cue is over
+        if self._ever_ready:
+            return []
+        self._ever_ready = True
+        return [Event("ready", t, "Ready.")]
+
+    def _phase_now(self) -> None:
+        h = self._hold
+        if h is not None and h.timer.last_in is not None:
+            self.phase = "active" if self._t - h.timer.last_in - self._step <= BRIDGE_S else "rest"
+        elif self._t < self._cue_until:
+            self.phase = "rest"
+        else:
+            self.phase = "setup"
+            self._cue = self.d.setup
+            self._cue_rep = None
+
+    # -- the end of a hold -----------------------------------------------------------------
+    def _end_hold(self, reason: str) -> list[Event]:
+        """Close the hold under way; it counts if it lasted ``min_hold_s`` in the position."""
+        h, self._hold = self._hold, None
+        if h is None or not any(h.inpos):
+            return []
+        held = h.timer.seconds
+        if held < self.c.min_hold_s:
+            return [
+                Event("partial", self._t, f"Held {held:.1f} s: a hold counts from {self.c.min_hold_s:g} s.")
+            ]
+        self._end_reason = reason
+        keep = np.flatnonzero(h.inpos)
+        t = np.asarray(h.t)[keep]
+        sig = _columns([h.rows[i] for i in keep])
+        data = RepData(t, np.ones(len(t), bool), sig, {}, {}, len(t) // 2, self.views.estimate)
+        metrics = self.metrics(data)
+        metrics["hold_s"] = held
+        view = data.view.view
+        faults: list[Fault] = []
+        skipped: dict[str, str] = {}
+        for check in self.d.checks:
+            if not check.active(self.rx):
+                continue
+            if view not in check.views:
+                skipped[check.code] = self.skip_reason(check)
+                continue
+            value = metrics.get(check.metric, np.nan)
+            doubt = self.distrust(check, data, metrics) or self._unseen_whole(check, h, value)
+            if doubt:
+                skipped[check.code] = doubt
+                continue
+            if not np.isfinite(value):
+                skipped[check.code] = f"Could not measure {check.label} in this hold."
+                continue
+            if check.is_fault(value, self.rx):
+                faults.append(
+                    Fault(check.code, check.cue, check.source, check.quote, value, check.limit(self.rx))
+                )
+        first, last = float(t[0]), float(t[-1])
+        rep = Rep(len(self.reps) + 1, h.side, first, (first + last) / 2, last, view, metrics, faults, skipped)
+        self.reps.append(rep)
+        self._cue = faults[0].message if faults else None
+        self._cue_rep = rep.index
+        self._cue_until = self._t + CUE_SHOW_S
+        self._shown_hold = held
+        return [Event("rep", self._t, f"Hold {rep.index}", rep)]
+
+    def _unseen_whole(self, check: Check, h: _Hold, value: float) -> str | None:
+        """A hold the video began or ended in is not called short: its whole length was not seen."""
+        if check.metric != "hold_s" or not check.is_fault(value, self.rx):
+            return None
+        if h.began_cut:
+            return f"The video began during this hold, so {check.label} was not checked."
+        if self._end_reason in ("stream_end", "cut"):
+            return f"The video ended during this hold, so {check.label} was not checked."
+        return None
+
+    def skip_reason(self, check: Check) -> str:
+        """Why ``check`` is not made from the current view (the check's own words by default)."""
+        return check.skip_reason()
+
+    def skipped_checks(self) -> dict[str, str]:
+        if self.reps:
+            return super().skipped_checks()
+        view = self.views.estimate.view
+        return {
+            c.code: self.skip_reason(c) for c in self.d.checks if c.active(self.rx) and view not in c.views
+        }
+
+    # -- stream events --------------------------------------------------------------------
+    def finish(self) -> list[Event]:
+        """End of the stream: a hold under way (or paused) ends here, and counts if long enough."""
+        h = self._hold
+        reason = "settled"
+        if (
+            h is not None
+            and h.timer.last_in is not None
+            and self._t - h.timer.last_in - self._step <= BRIDGE_S
+        ):
+            reason = "stream_end"  # still in the position when the video ended
+        events = self._end_hold(reason)
+        self._phase_now()
+        self.partials += [e.message for e in events if e.kind == "partial"]
+        return events
+
+    def cut(self, t: float) -> list[Event]:
+        """The picture jumped (a cut, another person): the hold under way ends at the cut."""
+        events = self._end_hold("cut")
+        self.views = type(self.views)()
+        self._prev = None
+        self._other = []
+        self._seen_out = False  # a hold the new shot begins in was under way before it
+        self.on_cut()
+        self._phase_now()
+        self.partials += [e.message for e in events if e.kind == "partial"]
+        return events
+
+    def no_reps_reason(self) -> str:
+        if not self._n_valid:
+            return f"No holds: formcheck never saw you in the {self.d.title.lower()} position. {self.d.setup}"
+        if not self._ever_ready:
+            return f"No holds: formcheck saw you, but never in the position. {self.d.setup_start}"
+        return (
+            f"No holds: none lasted {self.c.min_hold_s:g} s in the position "
+            f"({len(self.partials)} shorter ones were not counted)."
+        )
+
+    # -- what the live window shows ---------------------------------------------------------
+    @property
+    def hold_seconds(self) -> float | None:
+        """The running timer of the hold under way (paused while out of the position), else
+        the last hold's time while its cue is on show, else None."""
+        if self._hold is not None and self._hold.timer.run0 is not None:
+            return self._hold.timer.seconds
+        return self._shown_hold if self._t < self._cue_until else None
+
+    @property
+    def state(self) -> CheckerState:
+        by_side: dict[str, int] = {}
+        for r in self.reps:
+            if r.side:
+                by_side[r.side] = by_side.get(r.side, 0) + 1
+        paused = self.phase == "rest" and self._hold is not None
+        cue = "Timer paused: get back into the stretch." if paused else self._shown_cue
+        return CheckerState(
+            exercise=self.d.name,
+            phase=self.phase,
+            reps=len(self.reps),
+            reps_by_side=by_side,
+            per_side=self.c.per_side,
+            key_label=self.d.key_label,
+            key_deg=float(self._last_key),
+            target_deg=float(self.rx[self.d.target]),
+            hold_s=self.hold_seconds,
+            hold_target_s=self.rx.get("hold_s") or None,
+            cue=cue,
+            view=self.views.estimate.view,
+            t_s=self._t,
+            cue_rep=self._cue_rep if self.phase == "rest" and not paused else None,
+        )
+
+    @property
+    def _shown_cue(self) -> str | None:
+        if self.phase == "setup":
+            return self._cue
+        if self.phase == "active" or self._t >= self._cue_until:
+            return None
+        return self._cue

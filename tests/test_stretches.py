@@ -1,0 +1,176 @@
+"""Held stretches (hold mode): the kneeling hip flexor stretch and the double hip rotation
+against synthetic sets with known holds, sides, breaks and faults."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from formcheck.checkers import make_checker
+from formcheck.checkers.hold import BREAK_S, HoldTimer
+from formcheck.definitions import load
+from formcheck.pipeline import score_sequence
+from testkit import synthetic
+
+# Steps into and out of the position pass through it part of the way: each may add a few
+# tenths of a second to the timer against the truth's time fully in it.
+TIMER_TOL_S = 1.0
+
+
+def _check(session, truth, faults=None):  # type: ignore[no-untyped-def]
+    assert len(session.reps) == truth.count()
+    for rep, tr in zip(session.reps, truth.reps, strict=True):
+        assert rep.side == tr.side
+        assert rep.metrics["hold_s"] == pytest.approx(tr.hold_s, abs=TIMER_TOL_S)
+        assert tr.start_s - 1.0 <= rep.start_s <= tr.start_s + 0.5
+        assert tr.end_s - 0.5 <= rep.end_s <= tr.end_s + 1.0
+
+
+@pytest.mark.parametrize("view", ["side", "front", "oblique"])
+def test_hip_flexor_holds_counted_per_side_with_their_time(view):
+    seq, truth = synthetic.hip_flexor_stretch(holds=(("left", 20.0), ("right", 16.0)), view=view)
+    session = score_sequence(seq, "hip_flexor_stretch")
+    _check(session, truth)
+    assert session.reps_by_side() == {"left": 1, "right": 1}
+    assert not any(r.faults for r in session.reps)
+
+
+def test_hip_flexor_checks_skipped_where_the_view_cannot_show_them():
+    seq, _ = synthetic.hip_flexor_stretch(holds=(("left", 16.0),), view="front", faults={0: ["trunk_lean"]})
+    session = score_sequence(seq, "hip_flexor_stretch")
+    assert len(session.reps) == 1 and not session.reps[0].faults
+    assert session.skipped_checks == {
+        "trunk_lean": "Film from the side to check torso upright.",
+        "front_knee": "Film from the side to check front knee at 90°.",
+    }
+
+
+def test_hip_flexor_faults_in_exactly_their_holds():
+    # The front knee is judged where the front leg is the near one (left knee down, camera at
+    # the right); with the front leg behind the body it must be seen clearly, or it is not judged.
+    seq, truth = synthetic.hip_flexor_stretch(
+        holds=(("left", 16.0), ("left", 16.0), ("right", 16.0)), faults={0: ["trunk_lean"], 1: ["front_knee"]}
+    )
+    session = score_sequence(seq, "hip_flexor_stretch")
+    _check(session, truth)
+    assert [r.fault_codes for r in session.reps] == [["trunk_lean"], ["front_knee"], []]
+    assert session.reps[1].metrics["front_knee_deg"] == pytest.approx(130.0, abs=3.0)
+    assert session.reps[0].metrics["trunk_lean_deg"] == pytest.approx(30.0, abs=3.0)
+
+
+def test_a_short_hold_is_flagged_and_a_too_short_one_not_counted():
+    seq, _ = synthetic.hip_flexor_stretch(holds=(("left", 8.0), ("right", 1.5), ("right", 18.0)))
+    session = score_sequence(seq, "hip_flexor_stretch")
+    assert [r.side for r in session.reps] == ["left", "right"]
+    assert [r.fault_codes for r in session.reps] == [["short_hold"], []]
+    assert session.reps[0].metrics["hold_s"] == pytest.approx(8.0, abs=TIMER_TOL_S)
+    short = next(f for f in session.reps[0].faults if f.code == "short_hold")
+    assert short.limit == 15.0  # 004: 15-30 s
+
+
+def test_leaving_the_position_pauses_the_timer():
+    """Out of the position briefly (under BREAK_S) and back: one hold, the time out not counted."""
+    seq, _ = synthetic.hip_flexor_stretch(holds=(("left", 20.0),), breaks=((0, 8.0, 1.0),))
+    session = score_sequence(seq, "hip_flexor_stretch")
+    assert len(session.reps) == 1
+    assert session.reps[0].metrics["hold_s"] == pytest.approx(20.0, abs=TIMER_TOL_S)
+    assert session.reps[0].end_s - session.reps[0].start_s > 21.5  # the break lies inside it
+
+
+def test_a_long_break_ends_the_hold():
+    seq, _ = synthetic.hip_flexor_stretch(holds=(("left", 20.0),), breaks=((0, 10.0, BREAK_S + 2.0),))
+    session = score_sequence(seq, "hip_flexor_stretch")
+    assert [r.metrics["hold_s"] for r in session.reps] == pytest.approx([10.0, 10.0], abs=TIMER_TOL_S)
+
+
+def test_holds_under_way_at_the_clip_edges_count_and_are_not_called_short():
+    seq, truth = synthetic.hip_flexor_stretch(
+        holds=(("left", 6.0), ("right", 5.0)), start_in_hold=True, end_in_hold=True
+    )
+    session = score_sequence(seq, "hip_flexor_stretch")
+    _check(session, truth)
+    assert session.reps[0].start_s == 0.0
+    for rep in session.reps:
+        assert not rep.faults
+        assert "hold time was not checked" in rep.skipped["short_hold"]
+
+
+def test_live_timer_runs_pauses_and_shows_the_finished_hold():
+    seq, _ = synthetic.hip_flexor_stretch(holds=(("left", 10.0),), breaks=((0, 5.0, 1.5),))
+    checker = make_checker("hip_flexor_stretch")
+    shown: list[tuple[float, str, float | None]] = []
+    for fr in seq.frames():
+        checker.update(fr)
+        st = checker.state
+        shown.append((fr.t_s, st.phase, st.hold_s))
+        assert st.hold_target_s == 15.0
+    t = np.array([s[0] for s in shown])
+    hold = np.array([np.nan if s[2] is None else s[2] for s in shown])
+    phases = [s[1] for s in shown]
+    assert phases[0] == "setup" and "active" in phases and "rest" in phases
+    # During the break (out of the position) the timer stands still...
+    during = (t > 7.9) & (t < 8.6)
+    assert np.nanmax(hold[during]) - np.nanmin(hold[during]) < 0.1
+    paused = [i for i, s in enumerate(shown) if s[1] == "rest" and 7.9 < s[0] < 8.6]
+    assert paused
+    # ...and it grows at one second per second while held.
+    held = (t > 3.0) & (t < 6.0)
+    assert np.nanmax(hold[held]) - np.nanmin(hold[held]) == pytest.approx(t[held][-1] - t[held][0], abs=0.1)
+    checker.finish()  # the set ends (the clip's last second is out of the position)
+    assert len(checker.reps) == 1
+    assert checker.reps[0].metrics["hold_s"] == pytest.approx(float(np.nanmax(hold)), abs=0.05)
+
+
+def test_hold_timer_bridges_short_dips_only():
+    t = np.arange(0, 5, 0.1)
+    timer = HoldTimer()
+    for tt in t:
+        dip = 1.0 <= tt < 1.05 or 3.0 <= tt < 3.55  # one frame (bridged) and six (a pause)
+        timer.update(tt, not dip, 0.1)
+    assert timer.seconds == pytest.approx(5.0 - 0.6, abs=0.01)
+
+
+@pytest.mark.parametrize("view", ["front", "side"])
+def test_double_hip_rotation_holds_per_side(view):
+    seq, truth = synthetic.double_hip_rotation(holds=(("left", 30.0), ("right", 30.0)), view=view)
+    session = score_sequence(seq, "double_hip_rotation")
+    _check(session, truth)
+    assert not any(r.faults for r in session.reps)
+
+
+def test_double_hip_rotation_shoulders_judged_from_the_feet_only():
+    seq, truth = synthetic.double_hip_rotation(
+        holds=(("left", 30.0), ("right", 30.0)), faults={1: ["shoulders_lift"]}
+    )
+    session = score_sequence(seq, "double_hip_rotation")
+    _check(session, truth)
+    assert [r.fault_codes for r in session.reps] == [[], ["shoulders_lift"]]
+    seq, _ = synthetic.double_hip_rotation(
+        holds=(("left", 30.0),), view="side", faults={0: ["shoulders_lift"]}
+    )
+    side = score_sequence(seq, "double_hip_rotation")
+    assert len(side.reps) == 1 and not side.reps[0].faults
+    assert side.skipped_checks["shoulders_lift"].startswith("Film from your feet")
+
+
+def test_double_hip_rotation_pause_and_short_hold():
+    seq, truth = synthetic.double_hip_rotation(holds=(("right", 20.0),), breaks=((0, 10.0, 1.0),))
+    session = score_sequence(seq, "double_hip_rotation")
+    _check(session, truth)
+    assert truth.reps[0].hold_s == pytest.approx(20.0 + 4 * 0.5, abs=0.1)  # half of each 1 s step
+    assert session.reps[0].fault_codes == ["short_hold"]  # 003: 30 s
+
+
+def test_kneeling_is_not_the_lying_stretch_and_standing_is_neither():
+    seq, _ = synthetic.hip_flexor_stretch(holds=(("left", 10.0),))
+    assert score_sequence(seq, "double_hip_rotation").reps == []
+    seq, _ = synthetic.squat(reps=3)
+    assert score_sequence(seq, "hip_flexor_stretch").reps == []
+    assert score_sequence(seq, "double_hip_rotation").reps == []
+
+
+def test_hold_mode_in_the_definitions():
+    for name in ("hip_flexor_stretch", "double_hip_rotation"):
+        c = load(name).counting
+        assert c.mode == "hold" and c.min_hold_s == 3.0 and c.per_side
+    assert load("squat").counting.mode == "reps"
