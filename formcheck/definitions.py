@@ -36,6 +36,14 @@ DOCUMENTS = {
     "003": "003_e418d96018aaf0b4.txt",
     "004": "004_c015dc04302b5aca.txt",
 }
+# What a report calls each source document: its own title, or (000, 002 have none) what it is.
+DOCUMENT_TITLES = {
+    "000": "Hip pain: causes and treatments",
+    "001": "Hip pain: 11 possible causes (and what to do?)",
+    "002": "Hip anatomy and the causes of hip pain",
+    "003": "How to Alleviate Hip Pain With Physical Therapy Exercises",
+    "004": "5 Daily Hip Exercises to Reduce Your Pain",
+}
 
 
 BODY_PARTS = ("shoulder", "wrist", "hip", "knee", "ankle", "heel", "toe")
@@ -188,6 +196,9 @@ class MetricSpec:
     name: str
     label: str
     unit: str = ""
+    # Words for a signed value instead of its sign, "below zero|above zero" (e.g. "behind|past"):
+    # shown as "0.13 shin behind" rather than "-0.13 shin".
+    signs: str = ""
 
 
 @dataclass(frozen=True)
@@ -424,8 +435,10 @@ def _parse_report(rep: dict[str, Any] | None, where: str) -> ReportSpec | None:
 def _metric_specs(items: list[Any], w: str) -> list[MetricSpec]:
     out = []
     for c in items:
-        if not isinstance(c, list) or not 2 <= len(c) <= 3:
-            raise ValueError(f"{w}: each is [metric, label] or [metric, label, unit]")
+        if not isinstance(c, list) or not 2 <= len(c) <= 4:
+            raise ValueError(f"{w}: each is [metric, label], adding a unit and then signs if wanted")
+        if len(c) == 4 and len(str(c[3]).split("|")) != 2:
+            raise ValueError(f"{w}: signs are two words, 'below zero|above zero', e.g. 'behind|past'")
         out.append(MetricSpec(*[str(v) for v in c]))
     return out
 

@@ -160,7 +160,8 @@ def test_index_lists_patients_and_sessions(dash: Dash) -> None:
             assert f'<td class="n">{s["n_reps"]}</td><td class="n">{s["n_faulty_reps"]}</td>' in row
             assert f'name="a" value="{s["id"]}"' in row and f'name="b" value="{s["id"]}"' in row
         for p in store.patients():
-            assert f'<td class="n">{p["n_sessions"]}</td>' in tr(r.text, "patient", str(p["id"]))
+            last = datetime.fromisoformat(p["last"]).astimezone().date().isoformat()
+            assert last in tr(r.text, "patient", str(p["id"]))  # the last session's day
     assert "O&#x27;Brien &lt;b&gt;&amp; Co&lt;/b&gt;" in r.text
     assert "<b>&" not in r.text
     assert 'action="/compare"' in r.text
@@ -236,8 +237,12 @@ def test_patient_page_and_period_report(dash: Dash) -> None:
     assert odd.status == 200 and "<b>&" not in odd.text and "&lt;b&gt;&amp; Co" in odd.text
 
 
-def test_compare_shows_both_sessions(dash: Dash) -> None:
-    a, b = dash.ids["squat_side_faults_a"], dash.ids["clamshell_front_faults"]
+def test_compare_shows_both_sessions(dash: Dash, sample_sessions: dict[str, Any], dated: Any) -> None:
+    a = dash.ids["squat_side_faults_a"]
+    with Store.open(dash.store_path) as store:  # a second squat, of the patient with markup in the name
+        b = store.add_session(
+            dated(sample_sessions["squat_side_faults_a"], 1), patient=ODD_NAME, origin="score"
+        )[0]
     r = fetch(dash.url, f"/compare?a={a}&b={b}")
     assert r.status == 200
     assert r.headers["Content-Security-Policy"] == CSP
@@ -245,14 +250,18 @@ def test_compare_shows_both_sessions(dash: Dash) -> None:
         sa, sb = store.session(a), store.session(b)
     reps = re.findall(r"<td>(.*?)</td>", tr(r.text, "row", "reps"))
     assert len(reps) == 2
-    assert reps[0] == f"{len(sa['reps'])} of {SQUAT_REPS}"
-    assert sum(int(n) for n in re.findall(r"(\d+) of", reps[1])) == len(sb["reps"])  # per side, maybe
+    assert reps[0] == f"{len(sa['reps'])} of {SQUAT_REPS}" == reps[1]
+    assert '<td class="diff">same</td>' in tr(r.text, "row", "rom-mean")  # the same clip: no difference
     for s in (sa, sb):
         for code in {f["code"] for rep in s["reps"] for f in rep["faults"]}:
             counts = re.findall(r"<td>(.*?)</td>", tr(r.text, "code", code))
             n = sum(1 for rep in s["reps"] if any(f["code"] == code for f in rep["faults"]))
             assert f"{n} (rep" in counts[0 if s is sa else 1]
     assert r.text.count('<svg class="plot"') == 2
+    ylims = re.findall(r'<svg class="plot".*?</svg>', r.text, re.S)
+    ticks = [re.findall(r">(\d+)</text>", svg) for svg in ylims]
+    assert ticks[0] == ticks[1]  # one scale for both
+    assert r.text.count('<figure class="still"') >= 2  # the moments of the faults, A beside B
     assert f'href="/sessions/{a}"' in r.text and f'href="/sessions/{b}"' in r.text
     assert "&lt;b&gt;&amp; Co" in r.text and "<b>&" not in r.text
 
@@ -312,12 +321,12 @@ def test_no_path_reaches_the_file_system(dash: Dash, path: str) -> None:
     assert "no such page" in error_sentence(r.text)
 
 
-def test_only_get(dash: Dash) -> None:
-    for method in ("POST", "PUT", "DELETE"):
-        r = fetch(dash.url, "/", method=method, headers={"Content-Length": "0"})
+def test_only_get_and_its_own_forms(dash: Dash) -> None:
+    for method, path in (("POST", "/"), ("POST", "/sessions/1"), ("PUT", "/"), ("DELETE", "/sessions/1")):
+        r = fetch(dash.url, path, method=method, headers={"Content-Length": "0"})
         assert r.status == 405, method
-        assert r.headers["Allow"] == "GET"
-        assert "changes nothing" in error_sentence(r.text)
+        assert r.headers["Allow"] == "GET, POST"
+        assert "changes nothing but prescriptions and notes" in error_sentence(r.text)
 
 
 def test_answers_only_to_this_computers_names(dash: Dash) -> None:
@@ -475,25 +484,44 @@ def assert_plots_visible(page: Any, n: int) -> None:
         assert b["x"] >= 0 and b["x"] + b["width"] <= WIDTH + 0.5, b
 
 
-def test_browser_clicks_through_the_dashboard(dash: Dash, browser: Browser, tmp_path: Path) -> None:
+def test_browser_clicks_through_the_dashboard(
+    dash: Dash, browser: Browser, tmp_path: Path, sample_sessions: dict[str, Any], dated: Any
+) -> None:
     page = browser.page
-    squat, bridge = dash.ids["squat_side_faults_a"], dash.ids["bridge_side_faults"]
-    with Store.open(dash.store_path, create=False) as store:
-        s_squat, s_bridge = store.session(squat), store.session(bridge)
+    squat = dash.ids["squat_side_faults_a"]
+    with Store.open(dash.store_path) as store:  # a second squat of Ana's, to compare like with like
+        squat2 = store.add_session(
+            dated(sample_sessions["squat_side_faults_a"], 1),
+            patient="Ana",
+            origin="score",
+            pain_before=4,
+            pain_after=6,
+        )[0]
+        s_squat, s_squat2 = store.session(squat), store.session(squat2)
 
-    # The front page: patients and recent sessions.
+    # The front page: who needs a look (Ana's pain after exercise went from 2 to 6), recent sessions.
     page.goto(dash.url + "/")
     assert page.locator("h1").inner_text() == "formcheck dashboard"
-    assert page.locator("table.patients tbody tr").count() == 2
-    assert page.locator("table.sessions tbody tr").count() == 3
+    assert page.locator("table.attention tbody tr").count() == 2
+    first = page.locator("table.attention tbody tr").first
+    assert first.locator("a").inner_text() == "Ana"
+    assert "went up from 2 to 6" in first.locator(".flag").inner_text()
+    assert page.locator("table.sessions tbody tr").count() == 4
     assert page.get_by_role("link", name=ODD_NAME).count() >= 1  # shown as text, not markup
     shoot(page, tmp_path, "01-index")
 
-    # A patient's page.
-    page.locator("table.patients").get_by_role("link", name="Ana").click()
+    # A patient's page: prescription forms, report links, sessions.
+    page.locator("table.attention").get_by_role("link", name="Ana").click()
     page.wait_for_url(f"**/patients/{dash.patients['Ana']}")
     assert page.locator("h1").inner_text() == "Ana"
-    assert page.locator("table.sessions tbody tr").count() == 2
+    assert page.locator("table.sessions tbody tr").count() == 3
+    page.locator("details > summary").first.click()  # open the prescription forms
+    week_ago = datetime.now().astimezone().date() - timedelta(days=7)
+    page.locator('form.rx[data-exercise="squat"] input[name="valid_from"]').fill(str(week_ago))
+    page.locator('form.rx[data-exercise="squat"] input[name="reps"]').fill("4")
+    page.locator('form.rx[data-exercise="squat"] button').click()
+    page.wait_for_url(f"**/patients/{dash.patients['Ana']}")
+    assert "reps 4" in page.locator("table.prescriptions").inner_text()
     shoot(page, tmp_path, "02-patient")
 
     # A session's report, from the patient's list.
@@ -509,19 +537,24 @@ def test_browser_clicks_through_the_dashboard(dash: Dash, browser: Browser, tmp_
     assert page.evaluate(f"{loaded}.every(i => i.complete && i.naturalWidth > 0)"), "every still loaded"
     shoot(page, tmp_path, "03-session")
 
+    # A note on the session, kept and shown.
+    page.fill('form.note textarea[name="text"]', "Deeper than last week <b>well done</b>")
+    page.get_by_role("button", name="Save the note").click()
+    page.wait_for_url(f"**/sessions/{squat}#notes")
+    assert "Deeper than last week <b>well done</b>" in page.locator("p.note-text").inner_text()
+
     # Back to the dashboard by its link, then pick two sessions and compare them.
     page.get_by_role("link", name="Dashboard").click()
     page.wait_for_url(dash.url + "/")
-    page.check(f'input[name="a"][value="{squat}"]')
-    page.check(f'input[name="b"][value="{bridge}"]')
-    page.get_by_role("button", name="Compare A with B").click()
+    page.check(f'input[name="a"][value="{squat2}"]')
+    page.check(f'input[name="b"][value="{squat}"]')
+    page.get_by_role("button", name="Compare A with B").first.click()
     page.wait_for_url(re.compile(r"/compare\?"))
-    assert parse_qs(urlsplit(page.url).query) == {"a": [str(squat)], "b": [str(bridge)]}
+    assert parse_qs(urlsplit(page.url).query) == {"a": [str(squat2)], "b": [str(squat)]}
     cells = page.locator('tr[data-row="reps"] td')
-    assert cells.nth(0).inner_text() == f"{len(s_squat['reps'])} of {SQUAT_REPS}"
-    assert cells.nth(1).inner_text().startswith(str(len(s_bridge["reps"])))
+    assert cells.nth(0).inner_text() == f"{len(s_squat2['reps'])} of 4"  # the prescription set above
     pain = page.locator('tr[data-row="pain"] td')
-    assert pain.nth(1).inner_text() == "4 → 2"
+    assert pain.nth(0).inner_text() == "4 → 6"
     assert_plots_visible(page, 2)
     shoot(page, tmp_path, "04-compare")
 
@@ -532,7 +565,7 @@ def test_browser_clicks_through_the_dashboard(dash: Dash, browser: Browser, tmp_
     page.fill('input[name="to"]', str(today))
     page.get_by_role("button", name="Show the report").click()
     page.wait_for_url(re.compile(r"/report\?from="))
-    assert page.locator("tr[data-session]").count() == 2
+    assert page.locator("tr[data-session]").count() == 3
     assert_plots_visible(page, 2)
     shoot(page, tmp_path, "05-patient-report")
 

@@ -152,14 +152,12 @@ def test_an_older_store_migrates_forward_keeping_its_data(
     with Store.open(path) as st:
         sid, _ = st.add_session(_synthetic_session(), patient="Ana", origin="score")
     v1 = store_schema.latest_version()
-    step = (
-        "CREATE TABLE notes (id INTEGER PRIMARY KEY, session_id INTEGER REFERENCES sessions(id), text TEXT)"
-    )
+    step = "CREATE TABLE later_things (id INTEGER PRIMARY KEY, session_id INTEGER REFERENCES sessions(id))"
     monkeypatch.setattr(store_schema, "MIGRATIONS", [*store_schema.MIGRATIONS, step])
     monkeypatch.setattr("formcheck.store.db.MIGRATIONS", store_schema.MIGRATIONS)
     with Store.open(path, create=False) as st:
         assert st.version == v1 + 1
-        assert st.db.execute("SELECT count(*) FROM notes").fetchone()[0] == 0
+        assert st.db.execute("SELECT count(*) FROM later_things").fetchone()[0] == 0
         assert len(st.session(sid)["reps"]) == 4
 
 

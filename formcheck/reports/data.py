@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from formcheck import __version__
-from formcheck.definitions import DOCUMENTS, ExerciseDef, MetricSpec, load
+from formcheck.definitions import DOCUMENT_TITLES, ExerciseDef, MetricSpec, load
 from formcheck.errors import FormcheckError, UsageError
 from formcheck.store.db import Store
 
@@ -60,17 +60,45 @@ def _columns(d: ExerciseDef | None, reps: list[dict[str, Any]]) -> list[MetricSp
     return [MetricSpec(n, n.replace("_", " ")) for n in names]
 
 
-def _rom(d: ExerciseDef | None, s: dict[str, Any]) -> dict[str, Any] | None:
+CEILING = "past_limit"  # the fault of a rep past a clinician's limit (prescription key "ceiling")
+
+
+def ceiling_side(d: ExerciseDef | None) -> str | None:
+    """Which side of a clinician's limit on the range of motion is too far: "below" where a lower
+    value goes further (a knee angle), "above" where a higher one does (an opening); None where the
+    range of motion aims at a target from both sides (no limit can be set)."""
+    if d is None or d.report is None:
+        return None
+    return {"lower": "below", "higher": "above"}.get(d.report.better)
+
+
+def in_band(value: float | None, limits: list[dict[str, Any]]) -> bool | None:
+    """Whether a range-of-motion value lies inside every fault limit on it (None: not measured)."""
+    if value is None:
+        return None
+    for lim in limits:
+        if lim["value"] is None:
+            continue
+        below, above = value < lim["value"], value > lim["value"]
+        if (lim["when"] == "below" and below) or (lim["when"] == "above" and above):
+            return False
+    return True
+
+
+def _rom(d: ExerciseDef | None, s: dict[str, Any], rx: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """The range-of-motion metric per rep, its target and the fault limits on it."""
     if d is None or d.report is None:
         return None
     spec = d.report.spec(d.report.rom)
-    rx = {**d.prescription, **s["prescription"]}
+    rx = rx if rx is not None else {**d.prescription, **s["prescription"]}
     limits = [
         {"code": c.code, "label": c.label, "value": _v(c.limit(rx)), "when": c.fault_when}
         for c in d.checks
         if c.metric == spec.name and c.active(rx)
     ]
+    when = ceiling_side(d)
+    if when and rx.get("ceiling"):
+        limits.append({"code": CEILING, "label": "the set limit", "value": _v(rx["ceiling"]), "when": when})
     return {
         "metric": spec.name,
         "label": spec.label,
@@ -81,6 +109,7 @@ def _rom(d: ExerciseDef | None, s: dict[str, Any]) -> dict[str, Any] | None:
         "reps": [r["index"] for r in s["reps"]],
         "sides": [r["side"] for r in s["reps"]],
         "values": [_v(r["metrics"].get(spec.name)) for r in s["reps"]],
+        "in_band": [in_band(_v(r["metrics"].get(spec.name)), limits) for r in s["reps"]],
     }
 
 
@@ -92,21 +121,67 @@ def _fault_moment(d: ExerciseDef | None, rep: dict[str, Any], code: str) -> floa
 
 
 def _check_label(d: ExerciseDef | None, code: str) -> str:
+    if code == CEILING:
+        return "past the set limit"
     if d is None:
         return code.replace("_", " ")
     return next((c.label for c in d.checks if c.code == code), code.replace("_", " "))
 
 
-def _sets_that_day(store: Store, s: dict[str, Any]) -> int:
-    """This session's set number that day: sessions of the exercise up to it, on its local date."""
+def _past_ceiling(d: ExerciseDef | None, rx: dict[str, Any], reps: list[dict[str, Any]]) -> None:
+    """Add the fault of going past a clinician's limit (``rx["ceiling"]``) to each rep that did."""
+    when = ceiling_side(d)
+    limit = rx.get("ceiling")
+    if not when or not limit or d is None or d.report is None:
+        return
+    spec = d.report.spec(d.report.rom)
+    for r in reps:
+        v = _v(r["metrics"].get(spec.name))
+        if v is None or not ((when == "below" and v < limit) or (when == "above" and v > limit)):
+            continue
+        r["faults"].append(
+            {
+                "id": None,
+                "code": CEILING,
+                "message": "Stop at the limit your clinician set.",
+                "source": "clinician",
+                "quote": f"{spec.label.capitalize()} not past {_v(limit):g}{spec.unit}.",
+                "value": v,
+                "limit": limit,
+                "has_still": False,
+            }
+        )
+
+
+def set_key(row: dict[str, Any]) -> tuple[str, str]:
+    """What makes a session a set of its own: a live set is one, and scoring the same video
+    again is the same set (so re-scoring does not add sets)."""
+    return (row["origin"], row["source"]) if row["origin"] != "live" else ("live", str(row["created"]))
+
+
+def _sets_that_day(store: Store, s: dict[str, Any]) -> tuple[int, int]:
+    """This session's set number that day, and the number of sets of the exercise that day
+    (a video scored twice is one set), on its local date."""
     day = local_dt(s["created"]).date()
     start, end = day_bounds(day, day)
-    same = [
-        x
-        for x in store.sessions(s["patient"]["id"], start, end)
-        if x["exercise"] == s["exercise"] and (x["created"], x["id"]) <= (s["created"], s["id"])
-    ]
-    return len(same)
+    keys: list[tuple[str, str]] = []
+    mine = set_key(s)
+    for x in store.sessions(s["patient"]["id"], start, end):
+        if x["exercise"] == s["exercise"] and set_key(x) not in keys:
+            keys.append(set_key(x))
+    return keys.index(mine) + 1 if mine in keys else len(keys) + 1, max(len(keys), 1)
+
+
+def prescription_on(store: Store, patient_id: int, exercise: str, at: str) -> dict[str, Any]:
+    """The exercise's defaults with the patient's prescription in force at ``at`` (ISO) over them."""
+    d = _definition(exercise)
+    return {**(d.prescription if d else {}), **(store.prescription_in_force(patient_id, exercise, at) or {})}
+
+
+def day_end(day: date) -> str:
+    """The last second of local day ``day`` as UTC ISO: what is in force that day is in force then."""
+    end = datetime.combine(day + timedelta(days=1), time.min).astimezone() - timedelta(seconds=1)
+    return end.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def day_bounds(first: date, last: date) -> tuple[str, str]:
@@ -120,7 +195,14 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
     """Everything a one-session report shows (see the module docstring)."""
     s = store.session(session_id)
     d = _definition(s["exercise"])
+    # What the session was scored with (its faults were judged against it), and over it the
+    # prescription in force that day (the clinician's reps, sets and sessions a week).
     rx = {**(d.prescription if d else {}), **s["prescription"]}
+    in_force = store.prescription_in_force(s["patient"]["id"], s["exercise"], s["created"]) or {}
+    rx.update(
+        {k: v for k, v in in_force.items() if k in ("reps", "sets", "sessions_per_week", "hold_s", "ceiling")}
+    )
+    _past_ceiling(d, rx, s["reps"])
     reps_rx = int(rx.get("reps", 0) or 0)
     per_side = bool(d and d.counting.per_side)
     sides: dict[str, int] = {}
@@ -141,7 +223,9 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
                 "label": _check_label(d, f["code"]),
                 "cue": f["message"],
                 "source": f["source"],
-                "document": DOCUMENTS.get(f["source"], f["source"]),
+                "document": "your clinician's prescription"
+                if f["source"] == "clinician"
+                else DOCUMENT_TITLES.get(f["source"], f["source"]),
                 "quote": f["quote"],
             }
             entry = faults_by_code.setdefault(f["code"], {**described, "count": 0, "reps": []})
@@ -187,6 +271,8 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
     key = s["trace"]["key_deg"]
     cols = _columns(d, s["reps"])
     created = local_dt(s["created"])
+    set_number, sets_that_day = _sets_that_day(store, s)
+    rom = _rom(d, s, rx)
     return {
         "format": REPORT_FORMAT,
         "version": REPORT_VERSION,
@@ -220,17 +306,23 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
             "reps_prescribed": reps_rx,
             "per_side": per_side,
             "by_side": by_side,
-            "set_number": _sets_that_day(store, s),
+            "set_number": set_number,
+            "sets_that_day": sets_that_day,
             "sets_prescribed": int(rx.get("sets", 1) or 1),
             "hold": hold,
             "clean_reps": len(reps_out) - n_faulty,
             "faulty_reps": n_faulty,
             "faults": sorted(faults_by_code.values(), key=lambda f: -f["count"]),
         },
-        "rom": _rom(d, s),
+        "rom": rom,
+        "symmetry": symmetry(rom, reps_rx) if per_side else None,
+        "notes": [
+            {**n, "local_time": local_dt(n["created"]).strftime("%Y-%m-%d %H:%M")}
+            for n in store.notes(s["id"])
+        ],
         # Metrics this view could not measure in any rep (e.g. stance width from the side) are left out.
         "columns": [
-            {"name": c.name, "label": c.label, "unit": c.unit}
+            {"name": c.name, "label": c.label, "unit": c.unit, "signs": c.signs}
             for c in cols
             if any(_v(r["metrics"].get(c.name)) is not None for r in s["reps"])
         ],
@@ -280,6 +372,11 @@ def session_point(store: Store, row: dict[str, Any]) -> dict[str, Any]:
         "reps_prescribed": rep["summary"]["reps_prescribed"],
         "rom_mean": _mean(list(vals)),
         "rom_best": _v(best),
+        "rom_min": _v(min(vals)) if vals else None,
+        "rom_max": _v(max(vals)) if vals else None,
+        "in_band": _v(sum(b for b in band) / len(band), 3)
+        if (band := [b for b in (rom["in_band"] if rom else []) if b is not None])
+        else None,
         "hold_mean_s": hold["mean_s"] if hold else None,
         "fault_rate": _v(rep["summary"]["faulty_reps"] / n, 3) if n else None,
         "faulty_reps": rep["summary"]["faulty_reps"],
@@ -289,30 +386,142 @@ def session_point(store: Store, row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _adherence(days_done: set[date], per_week: float, first: date, last: date) -> dict[str, Any]:
-    """Days with a session against days prescribed (``per_week`` a week), in all and per week."""
-    n_days = (last - first).days + 1
-    prescribed = per_week * n_days / 7.0
-    weeks = []
-    wk = first - timedelta(days=first.weekday())
-    while wk <= last:
-        lo, hi = max(wk, first), min(wk + timedelta(days=6), last)
-        span = (hi - lo).days + 1
-        done = sum(1 for dd in days_done if lo <= dd <= hi)
-        weeks.append(
+def _spread(vals: list[float]) -> dict[str, float | None]:
+    """Median, lowest and highest of a day's values (None when there are none)."""
+    if not vals:
+        return {"median": None, "min": None, "max": None}
+    v = sorted(vals)
+    mid = len(v) // 2
+    med = v[mid] if len(v) % 2 else (v[mid - 1] + v[mid]) / 2
+    return {"median": _v(med), "min": _v(v[0]), "max": _v(v[-1])}
+
+
+def symmetry(rom: dict[str, Any] | None, reps_rx: int) -> list[dict[str, Any]] | None:
+    """Per side of a one-sided exercise: reps done against prescribed, and the range of motion
+    (median, lowest, highest, share of reps inside the target band)."""
+    if not rom:
+        return None
+    sides: dict[str, list[int]] = {}
+    for i, side in enumerate(rom["sides"]):
+        sides.setdefault(side or "both", []).append(i)
+    out = []
+    for side in sorted(sides):
+        idx = sides[side]
+        vals = [rom["values"][i] for i in idx if rom["values"][i] is not None]
+        band = [rom["in_band"][i] for i in idx if rom["in_band"][i] is not None]
+        out.append(
             {
-                "week_of": wk.isoformat(),
-                "days_done": done,
-                "days_prescribed": _v(per_week * span / 7.0, 1),
+                "side": side,
+                "reps": len(idx),
+                "prescribed": reps_rx,
+                **_spread(vals),
+                "in_band": _v(sum(band) / len(band), 3) if band else None,
             }
         )
-        wk += timedelta(days=7)
+    return out
+
+
+def _week_start(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def day_series(
+    store: Store, patient_id: int, exercise: str, rows: list[dict[str, Any]], first: date, last: date
+) -> dict[str, Any]:
+    """Per local day of ``first`` .. ``last``: what was done and seen, judged against the
+    prescription in force that day, and adherence per week from those days.
+
+    A day is adherent when it has at least the prescribed number of sets with at least the
+    prescribed reps each (per side, for a one-sided exercise). Several sessions on one day are
+    that day's sets; a video scored twice is one set (:func:`set_key`).
+    """
+    d = _definition(exercise)
+    per_side = bool(d and d.counting.per_side)
+    by_day: dict[date, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["exercise"] == exercise:
+            by_day.setdefault(local_dt(r["created"]).date(), []).append(r)
+    days = []
+    day = first
+    while day <= last:
+        rx = prescription_on(store, patient_id, exercise, day_end(day))
+        reps_rx = int(rx.get("reps", 0) or 0)
+        sets_rx = int(rx.get("sets", 1) or 1)
+        per_week = float(rx.get("sessions_per_week", 7.0) or 0.0)
+        todays = by_day.get(day, [])
+        entry: dict[str, Any] = {
+            "date": day.isoformat(),
+            "prescribed": {"reps": reps_rx, "sets": sets_rx, "sessions_per_week": _v(per_week, 1)},
+            "sessions": [r["id"] for r in todays],
+            "sets": 0,
+            "complete_sets": 0,
+            "adherent": False,
+        }
+        if todays:
+            latest: dict[tuple[str, str], dict[str, Any]] = {}
+            for r in todays:
+                latest[set_key(r)] = r  # a video scored again: its newest scoring counts
+            reports = [session_report(store, r["id"], with_stills=False) for r in latest.values()]
+            complete = 0
+            vals: list[float] = []
+            band: list[bool] = []
+            holds: list[float] = []
+            n_reps = n_faulty = 0
+            for rep in reports:
+                sides = rep["summary"]["by_side"]
+                done = [b["done"] for b in sides] if per_side else [rep["summary"]["reps_done"]]
+                if per_side and len(done) < 2:
+                    done.append(0)  # one side only: the other side's set was not done
+                complete += all(n >= reps_rx for n in done) and bool(rep["reps"])
+                if rep["rom"]:
+                    vals += [v for v in rep["rom"]["values"] if v is not None]
+                    band += [b for b in rep["rom"]["in_band"] if b is not None]
+                holds += [
+                    r["metrics"]["hold_s"] for r in rep["reps"] if r["metrics"].get("hold_s") is not None
+                ]
+                n_reps += rep["summary"]["reps_done"]
+                n_faulty += rep["summary"]["faulty_reps"]
+            pains_after = [r["pain_after"] for r in todays if r["pain_after"] is not None]
+            pains_before = [r["pain_before"] for r in todays if r["pain_before"] is not None]
+            entry.update(
+                {
+                    "sets": len(latest),
+                    "complete_sets": complete,
+                    "adherent": complete >= sets_rx,
+                    "reps": n_reps,
+                    "rom": _spread(vals),
+                    "in_band": _v(sum(band) / len(band), 3) if band else None,
+                    "hold": _spread(holds),
+                    "fault_rate": _v(n_faulty / n_reps, 3) if n_reps else None,
+                    "pain_before": max(pains_before) if pains_before else None,
+                    "pain_after": max(pains_after) if pains_after else None,
+                }
+            )
+        entry["due"] = _v(per_week / 7.0, 3)
+        days.append(entry)
+        day += timedelta(days=1)
+    weeks: dict[date, dict[str, Any]] = {}
+    for e in days:
+        wk = _week_start(date.fromisoformat(e["date"]))
+        w = weeks.setdefault(
+            wk, {"week_of": wk.isoformat(), "days_done": 0, "days_with_sets": 0, "days_prescribed": 0.0}
+        )
+        w["days_done"] += e["adherent"]
+        w["days_with_sets"] += e["sets"] > 0
+        w["days_prescribed"] += e["due"]
+    week_list = [{**w, "days_prescribed": _v(w["days_prescribed"], 1)} for w in weeks.values()]
+    done = sum(e["adherent"] for e in days)
+    prescribed = sum(e["due"] for e in days)
     return {
-        "sessions_per_week": _v(per_week, 1),
-        "days_done": len(days_done),
-        "days_prescribed": _v(prescribed, 1),
-        "percent": _v(100.0 * len(days_done) / prescribed, 0) if prescribed > 0 else None,
-        "weeks": weeks,
+        "days": [e for e in days if e["sets"]],
+        "adherence": {
+            "days_done": done,
+            "days_with_sets": sum(e["sets"] > 0 for e in days),
+            "days_prescribed": _v(prescribed, 1),
+            "percent": _v(min(100.0, 100.0 * done / prescribed), 0) if prescribed > 0 else None,
+            "weeks": week_list,
+            "current": days[-1]["prescribed"] if days else None,
+        },
     }
 
 
@@ -342,11 +551,8 @@ def patient_report(
     for ex in sorted({r["exercise"] for r in rows}):
         d = _definition(ex)
         pts = [x for x in points if x["exercise"] == ex]
-        rx = store.prescription_in_force(p["id"], ex, end)
-        per_week = float(
-            (rx or {}).get("sessions_per_week", d.prescription.get("sessions_per_week", 7.0) if d else 7.0)
-        )
-        days = {date.fromisoformat(x["date"]) for x in pts}
+        rx = store.prescription_in_force(p["id"], ex, day_end(last))
+        series = day_series(store, p["id"], ex, rows, first, last)
         rom = _rom(d, {"prescription": rx or {}, "reps": []}) if d else None
         exercises.append(
             {
@@ -357,7 +563,9 @@ def patient_report(
                 else {k: rom[k] for k in ("metric", "label", "unit", "better", "target", "limits")},
                 "hold_target_s": _v({**(d.prescription if d else {}), **(rx or {})}.get("hold_s")),
                 "points": pts,
-                "adherence": _adherence(days, per_week, first, last),
+                "days": series["days"],
+                "adherence": series["adherence"],
+                "per_side": bool(d and d.counting.per_side),
                 "fault_rate": _v(sum(x["faulty_reps"] for x in pts) / n, 3)
                 if (n := sum(x["reps_done"] for x in pts))
                 else None,
@@ -375,3 +583,90 @@ def patient_report(
         "sessions": points,
         "exercises": exercises,
     }
+
+
+PAIN_RISE = 2  # pain after exercise up by this much (0-10) is worth a look
+PAIN_HIGH = 7  # ... and so is pain after exercise at this or more, twice running
+NEW_FAULT_DAYS = 7  # faults seen in this many days and not in the four weeks before are new
+
+
+def pain_flag(pains: list[tuple[str, int]]) -> str | None:
+    """A short sentence when pain after exercise, oldest first ``(date, score)``, needs a look:
+    the latest is ``PAIN_RISE`` or more above the lowest of the two weeks before it, or the last
+    two are ``PAIN_HIGH`` or more. None otherwise."""
+    if not pains:
+        return None
+    last_day, last = pains[-1]
+    if len(pains) >= 2 and pains[-2][1] >= PAIN_HIGH and last >= PAIN_HIGH:
+        return f"Pain after exercise has stayed at {PAIN_HIGH} or more ({pains[-2][1]}, then {last})."
+    lo = date.fromisoformat(last_day) - timedelta(days=14)
+    before = [p for d, p in pains[:-1] if date.fromisoformat(d) >= lo]
+    if before and last - min(before) >= PAIN_RISE:
+        return f"Pain after exercise went up from {min(before)} to {last}."
+    return None
+
+
+def attention(store: Store, today: date | None = None) -> list[dict[str, Any]]:
+    """Per patient, what a clinician checks first: last session, adherence this week against the
+    prescription in force, pain after exercise and its flag, new faults, days missed; sorted with
+    those who most need a look first (``need``, higher first)."""
+    today = today or datetime.now().astimezone().date()
+    week0 = _week_start(today)
+    out = []
+    for p in store.patients():
+        rows = store.sessions(p["id"])
+        if not rows:
+            continue
+        pains: list[tuple[str, int]] = []
+        by_day: dict[str, int] = {}
+        for r in rows:
+            if r["pain_after"] is not None:
+                day = local_dt(r["created"]).date().isoformat()
+                by_day[day] = max(by_day.get(day, 0), int(r["pain_after"]))
+        pains = sorted(by_day.items())
+        flag = pain_flag(pains)
+        done = due = 0.0
+        exercises = sorted({r["exercise"] for r in rows})
+        recent_rows = [r for r in rows if local_dt(r["created"]).date() >= week0 - timedelta(days=28)]
+        for ex in exercises:
+            series = day_series(store, p["id"], ex, recent_rows, week0, today)
+            done += series["adherence"]["days_done"]
+            due += series["adherence"]["days_prescribed"] or 0.0
+        new_since = today - timedelta(days=NEW_FAULT_DAYS - 1)
+        seen_before: set[str] = set()
+        seen_now: dict[str, str] = {}
+        for r in recent_rows:
+            if not r["n_faulty_reps"]:
+                continue
+            s = store.session(r["id"])
+            d = _definition(r["exercise"])
+            codes = {(f["code"], _check_label(d, f["code"])) for rep in s["reps"] for f in rep["faults"]}
+            recent = local_dt(r["created"]).date() >= new_since
+            for code, label in codes:
+                key = f"{r['exercise']}:{code}"
+                if recent:
+                    seen_now.setdefault(key, label)
+                else:
+                    seen_before.add(key)
+        new_faults = sorted({label for key, label in seen_now.items() if key not in seen_before})
+        last_day = local_dt(rows[-1]["created"]).date()
+        idle = (today - last_day).days
+        missed = max(0, round(due) - int(done)) if due else 0
+        need = (100 if flag else 0) + 10 * min(idle, 14) + 15 * missed + 5 * len(new_faults)
+        out.append(
+            {
+                "patient": {"id": p["id"], "name": p["name"]},
+                "last": rows[-1]["created"],
+                "last_day": last_day.isoformat(),
+                "days_since": idle,
+                "exercises": exercises,
+                "week": {"days_done": int(done), "days_prescribed": _v(due, 1)},
+                "missed": missed,
+                "pain": [v for _, v in pains[-5:]],
+                "pain_flag": flag,
+                "new_faults": new_faults,
+                "need": need,
+            }
+        )
+    out.sort(key=lambda x: (-x["need"], x["patient"]["name"].lower()))
+    return out

@@ -33,7 +33,20 @@ def _env() -> jinja2.Environment:
     env.filters["pct"] = lambda v: "–" if v is None else f"{100 * v:.0f}%"
     env.filters["secs"] = lambda v: "–" if v is None else f"{v:.1f} s"
     env.filters["side"] = lambda s: {"both": "", None: ""}.get(s, s)
+    env.filters["metric"] = metric
     return env
+
+
+def metric(v: Any, col: dict[str, Any]) -> str:
+    """A rep's metric for its column: a signed value with words for its sign ("0.13 shin
+    behind", not "-0.13 shin") when the column names them."""
+    signs = (col.get("signs") or "").split("|")
+    if len(signs) != 2 or not isinstance(v, int | float) or isinstance(v, bool):
+        return num(v, col.get("unit", ""))
+    text = num(abs(v), col.get("unit", ""))
+    if float(text.split()[0].rstrip("°")) == 0:  # rounds to zero: no side to name
+        return text
+    return f"{text} {signs[0] if v < 0 else signs[1]}"
 
 
 def num(v: Any, unit: str = "", nd: int | None = None) -> str:
@@ -50,6 +63,12 @@ def num(v: Any, unit: str = "", nd: int | None = None) -> str:
     return f"{text} {unit}" if unit else text
 
 
+def css_string(text: str) -> str:
+    """Text as the inside of a CSS string: every character but letters, digits and spaces as a
+    six-digit CSS escape, so nothing in it can end the string or the <style> element."""
+    return "".join(c if (c.isascii() and c.isalnum()) or c == " " else f"\\{ord(c):06x}" for c in text)
+
+
 def data_uri(jpeg: bytes) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
@@ -63,13 +82,22 @@ def page(title: str, body: str, *, nav: str = "", extra_css: str = "") -> str:
     )
 
 
-def render(report: dict[str, Any], *, links: bool = False, nav: str = "", extra_css: str = "") -> str:
+def render(
+    report: dict[str, Any],
+    *,
+    links: bool = False,
+    nav: str = "",
+    extra_css: str = "",
+    note_form: str = "",
+    prescription_form: str = "",
+) -> str:
     """The whole HTML page of a session or patient report.
 
     Args:
         links: link sessions to ``/sessions/<id>`` (the dashboard); a saved file has no links.
         nav: safe HTML shown above the report on screen (not printed), e.g. a back link.
         extra_css: styles added after the report's own (the dashboard's navigation).
+        note_form, prescription_form: safe HTML of the dashboard's forms (none in a saved file).
     """
     # Plot SVGs are formcheck's own markup, marked safe where they are made; all else is escaped.
     if report["kind"] == "session":
@@ -84,18 +112,27 @@ def render(report: dict[str, Any], *, links: bool = False, nav: str = "", extra_
             for f in r["faults"]
             if f.get("still_jpeg")
         ]
-        tpl, ctx = "session.html.j2", {"figs": figs, "stills": stills}
+        tpl, ctx = "session.html.j2", {"figs": figs, "stills": stills, "note_form": Markup(note_form)}
     else:
         figs_by_ex = {
             ex["exercise"]: {
-                "trend": Markup(plots.trend_svg(ex)) if ex["points"] else "",
+                "trend": [Markup(x) for x in plots.trend_svgs(ex, report["from"], report["to"])]
+                if ex["days"]
+                else [],
                 "adherence": Markup(plots.adherence_svg(ex["adherence"])),
             }
             for ex in report["exercises"]
         }
-        tpl, ctx = "patient.html.j2", {"figs": figs_by_ex}
+        tpl, ctx = "patient.html.j2", {"figs": figs_by_ex, "prescription_form": Markup(prescription_form)}
     body = _env().get_template(tpl).render(r=report, links=links, **ctx)
-    return page(_title(report), body, nav=nav, extra_css=extra_css)
+    # Printed, every page names the patient and is numbered (Chromium's @page margin boxes).
+    who = css_string(report["patient"]["name"])
+    running = (
+        '@media print { @page { @top-left { content: "' + who + '"; font: 9px sans-serif; color: #616e7c; }'
+        ' @bottom-right { content: "page " counter(page) " of " counter(pages); font: 9px sans-serif;'
+        " color: #616e7c; } } }"
+    )
+    return page(_title(report), body, nav=nav, extra_css=extra_css + running)
 
 
 def _title(report: dict[str, Any]) -> str:

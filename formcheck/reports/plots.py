@@ -80,23 +80,73 @@ def _unit(u: str) -> str:
     return f" ({u})" if u else ""
 
 
-def rom_svg(rom: dict[str, Any], faulty_reps: set[int] | None = None) -> str:
-    """Range of motion per rep against the target and the fault limits."""
+def rom_limits(roms: list[dict[str, Any]]) -> tuple[float, float] | None:
+    """One y range for several range-of-motion plots (values, targets and limits of all)."""
+    vals: list[float] = []
+    for rom in roms:
+        vals += [v for v in rom["values"] if v is not None]
+        refs = [rom.get("target"), *[x["value"] for x in rom.get("limits", [])]]
+        vals += [v for v in refs if v is not None]
+    if not vals:
+        return None
+    lo, hi = min(vals), max(vals)
+    pad = max(5.0, 0.12 * (hi - lo))
+    return lo - pad, hi + pad
+
+
+def rom_svg(
+    rom: dict[str, Any], faulty_reps: set[int] | None = None, *, ylim: tuple[float, float] | None = None
+) -> str:
+    """Range of motion per rep as dots (not bars: the number is an angle, not an amount), the
+    target dashed and the band between the fault limits shaded. A dot is red only when that
+    rep's range of motion is outside the band; a ring marks a rep with another fault. Where a
+    lower value is better (a deeper knee angle), the axis runs downwards, so up is always better."""
     fig, ax = _figure()
     reps = rom["reps"]
     vals = _nan(rom["values"])
+    band = rom.get("in_band") or [None] * len(reps)
     faulty = faulty_reps or set()
     x = np.arange(1, len(reps) + 1)
+    limits = [lim for lim in rom.get("limits", []) if lim["value"] is not None]
+    below = [lim["value"] for lim in limits if lim["when"] == "below"]
+    above = [lim["value"] for lim in limits if lim["when"] == "above"]
+    lo_y, hi_y = ylim if ylim else (rom_limits([rom]) or (0.0, 1.0))
+    if below or above:
+        ax.axhspan(
+            max(below) if below else lo_y,
+            min(above) if above else hi_y,
+            color=TARGET,
+            alpha=0.08,
+            lw=0,
+            label="inside the limits",
+        )
     if len(reps):
         for side in dict.fromkeys(rom["sides"]):
             idx = [i for i, s in enumerate(rom["sides"]) if s == side]
-            colours = [FAULT if reps[i] in faulty else SIDE_COLOURS.get(side, BLUE) for i in idx]
-            ax.bar(
+            colours = [FAULT if band[i] is False else SIDE_COLOURS.get(side, BLUE) for i in idx]
+            ax.vlines(x[idx], lo_y, vals[idx], color="#d5dbe1", lw=1)
+            ax.scatter(
                 x[idx],
                 vals[idx],
-                color=colours,
-                width=0.6,
+                c=colours,
+                s=46,
+                zorder=3,
+                marker="o" if side != "right" else "s",
                 label=_plain(f"{side} side") if side else None,
+            )
+        other = [
+            i for i, r in enumerate(reps) if r in faulty and band[i] is not False and np.isfinite(vals[i])
+        ]
+        if other:
+            ax.scatter(
+                x[other],
+                vals[other],
+                s=140,
+                facecolors="none",
+                edgecolors=FAULT,
+                lw=1.2,
+                zorder=4,
+                label="another fault in the rep",
             )
         for i, v in enumerate(vals):
             if np.isfinite(v):
@@ -107,29 +157,20 @@ def rom_svg(rom: dict[str, Any], faulty_reps: set[int] | None = None) -> str:
                     va="bottom",
                     fontsize=7,
                     color=INK,
-                    xytext=(0, 2),
+                    xytext=(0, 6),
                     textcoords="offset points",
                 )
     if rom.get("target") is not None:
         ax.axhline(rom["target"], color=TARGET, lw=1.4, ls="--", label=f"target {rom['target']:g}")
-    for lim in rom.get("limits", []):
-        if lim["value"] is not None:
-            ax.axhline(
-                lim["value"],
-                color=LIMIT,
-                lw=1,
-                ls=":",
-                label=_plain(f"{lim['code'].replace('_', ' ')} limit"),
-            )
-    finite = vals[np.isfinite(vals)]
-    refs = [v for v in [rom.get("target"), *[lim["value"] for lim in rom.get("limits", [])]] if v is not None]
-    lo_hi = np.concatenate([finite, np.array(refs, np.float64)])
-    if lo_hi.size:
-        pad = max(5.0, 0.1 * float(np.ptp(lo_hi)))
-        ax.set_ylim(max(0.0, float(lo_hi.min()) - 3 * pad), float(lo_hi.max()) + pad)
+    for lim in limits:
+        ax.axhline(lim["value"], color=LIMIT, lw=1, ls=":")
+    better_low = rom.get("better") == "lower"
+    ax.set_ylim((hi_y, lo_y) if better_low else (lo_y, hi_y))
+    ax.set_xlim(0.4, max(len(reps), 1) + 0.6)
     ax.set_xticks(x, [str(r) for r in reps] if len(reps) <= 30 else None)
     ax.set_xlabel("rep")
-    ax.set_ylabel(_plain(rom["label"] + _unit(rom["unit"])))
+    way = " (deeper is up)" if better_low else ""
+    ax.set_ylabel(_plain(rom["label"] + _unit(rom["unit"]) + way))
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=5)
     return _svg(fig, f"{rom['label']} per rep against the target")
 
@@ -143,10 +184,11 @@ def trace_svg(report: dict[str, Any]) -> str:
     for r in report["reps"]:
         colour = FAULT if r["faults"] else GOOD
         ax.axvspan(r["start_s"], r["end_s"], color=colour, alpha=0.10, lw=0)
+        hold = r["metrics"].get("hold_s")
         ax.text(
             (r["start_s"] + r["end_s"]) / 2,
             1.0,
-            str(r["index"]),
+            str(r["index"]) + (f" · hold {hold:.1f} s" if hold is not None else ""),
             transform=ax.get_xaxis_transform(),
             ha="center",
             va="bottom",
@@ -171,65 +213,104 @@ def trace_svg(report: dict[str, Any]) -> str:
     return _svg(fig, f"{tr['label']} angle over time with reps and faults")
 
 
-def trend_svg(ex: dict[str, Any]) -> str:
-    """Per session: range of motion (mean and best) against the target, hold time, fault rate."""
-    pts = ex["points"]
-    dates = [date.fromisoformat(p["date"]) for p in pts]
-    has_hold = any(p["hold_mean_s"] is not None for p in pts)
-    has_pain = any(p["pain_before"] is not None or p["pain_after"] is not None for p in pts)
-    rows = 2 + has_hold + has_pain
-    fig, axes = _figure(h=2.2 * rows + 0.5, rows=rows)
-    rom = ex.get("rom") or {"label": "range of motion", "unit": "", "target": None}
-    ax = axes[0]
-    ax.plot(dates, _nan([p["rom_mean"] for p in pts]), marker="o", color=BLUE, label="mean")
-    ax.plot(dates, _nan([p["rom_best"] for p in pts]), marker="^", ls="none", color=INK, label="best")
-    if rom.get("target") is not None:
-        ax.axhline(rom["target"], color=TARGET, ls="--", lw=1.2, label=f"target {rom['target']:g}")
-    ax.set_ylabel(_plain(rom["label"] + _unit(rom["unit"])))
-    ax.margins(y=0.2)
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3)
-    i = 1
-    if has_hold:
-        ax = axes[i]
-        ax.plot(dates, _nan([p["hold_mean_s"] for p in pts]), marker="o", color=BLUE)
-        if ex.get("hold_target_s"):
-            ax.axhline(ex["hold_target_s"], color=TARGET, ls="--", lw=1.2)
-        ax.set_ylabel("hold (s)")
-        ax.set_ylim(bottom=0)
-        ax.margins(y=0.2)
-        i += 1
-    if has_pain:
-        ax = axes[i]
-        ax.plot(dates, _nan([p["pain_before"] for p in pts]), marker="o", color=MUTED, label="pain before")
-        ax.plot(dates, _nan([p["pain_after"] for p in pts]), marker="s", color=FAULT, label="pain after")
-        ax.set_ylim(0, 10.5)
-        ax.set_ylabel("pain (0-10)")
-        ax.legend(loc="upper right", ncol=2)
-        i += 1
-    ax = axes[i]
-    rate = _nan([None if p["fault_rate"] is None else 100 * p["fault_rate"] for p in pts])
-    ax.bar(dates, rate, color=FAULT, width=0.5)
-    ax.set_ylim(0, 100)
-    ax.set_ylabel("reps with a fault (%)")
+def _date_axis(ax: Any, lo: date, hi: date) -> None:
+    """A labelled date axis from ``lo`` to ``hi`` (a day's padding each side), on every chart."""
     import matplotlib.dates as mdates
 
-    lo, hi = min(dates), max(dates)
-    pad = max(3, (hi - lo).days // 20)
-    ax.set_xlim(lo - timedelta(days=pad), hi + timedelta(days=pad))
-    if (hi - lo).days + 2 * pad <= 14:
+    ax.set_xlim(lo - timedelta(days=1), hi + timedelta(days=1))
+    span = (hi - lo).days + 2
+    if span <= 16:
         ax.xaxis.set_major_locator(mdates.DayLocator())
     else:
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=10))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    return _svg(fig, f"{ex['title']}: trends per session")
+    ax.tick_params(axis="x", labelbottom=True)
+    ax.set_xlabel("date")
+
+
+def trend_svgs(ex: dict[str, Any], first: str | None = None, last: str | None = None) -> list[str]:
+    """Per day (several sessions on a day are one day): range of motion as the day's median with
+    its lowest and highest rep, and the share of reps inside the target band; hold; pain before
+    and after; the share of reps with a fault. Every chart has its date axis."""
+    days = ex["days"]
+    dates = [date.fromisoformat(p["date"]) for p in days]
+    lo = date.fromisoformat(first) if first else min(dates)
+    hi = date.fromisoformat(last) if last else max(dates)
+    has_rom = any(p["rom"]["median"] is not None for p in days)
+    has_band = any(p["in_band"] is not None for p in days)
+    has_hold = any(p["hold"]["median"] is not None for p in days)
+    has_pain = any(p["pain_before"] is not None or p["pain_after"] is not None for p in days)
+    panels = ["rom"] * has_rom + ["band"] * has_band + ["hold"] * has_hold + ["pain"] * has_pain + ["faults"]
+    rom = ex.get("rom") or {"label": "range of motion", "unit": "", "target": None, "limits": []}
+    names = {
+        "rom": f"{rom['label']} per day",
+        "band": "reps inside the target band per day",
+        "hold": "hold per day",
+        "pain": "pain before and after per day",
+        "faults": "reps with a fault per day",
+    }
+    out = []
+    for what in panels:  # one chart each, so a printed page can break between them
+        fig, ax = _figure(h=2.4 if what == "rom" else 2.0)
+        if what == "rom":
+            med = _nan([p["rom"]["median"] for p in days])
+            mn, mx = _nan([p["rom"]["min"] for p in days]), _nan([p["rom"]["max"] for p in days])
+            ax.vlines(dates, mn, mx, color=BLUE, lw=2.2, alpha=0.45, label="lowest to highest rep")
+            ax.plot(dates, med, marker="o", ls="none", color=BLUE, label="median rep")
+            limits = [lim for lim in rom.get("limits", []) if lim["value"] is not None]
+            for lim in limits:
+                ax.axhline(lim["value"], color=LIMIT, lw=1, ls=":")
+            if rom.get("target") is not None:
+                ax.axhline(rom["target"], color=TARGET, ls="--", lw=1.2, label=f"target {rom['target']:g}")
+            ax.set_ylabel(_plain(rom["label"] + _unit(rom["unit"])), fontsize=9)
+            ax.margins(y=0.2)
+            if rom.get("better") == "lower":
+                ax.invert_yaxis()
+            ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3)
+        elif what == "band":
+            share = _nan([None if p["in_band"] is None else 100 * p["in_band"] for p in days])
+            ax.bar(dates, share, color=GOOD, width=0.7)
+            ax.set_ylim(0, 105)
+            ax.set_ylabel("reps inside the\ntarget band (%)", fontsize=9)
+        elif what == "hold":
+            med = _nan([p["hold"]["median"] for p in days])
+            ax.vlines(
+                dates,
+                _nan([p["hold"]["min"] for p in days]),
+                _nan([p["hold"]["max"] for p in days]),
+                color=BLUE,
+                lw=2.2,
+                alpha=0.45,
+            )
+            ax.plot(dates, med, marker="o", ls="none", color=BLUE)
+            if ex.get("hold_target_s"):
+                ax.axhline(ex["hold_target_s"], color=TARGET, ls="--", lw=1.2)
+            ax.set_ylabel("hold (s)", fontsize=9)
+            ax.set_ylim(bottom=0)
+            ax.margins(y=0.2)
+        elif what == "pain":
+            ax.plot(dates, _nan([p["pain_before"] for p in days]), marker="o", color=MUTED, label="before")
+            ax.plot(dates, _nan([p["pain_after"] for p in days]), marker="s", color=FAULT, label="after")
+            ax.set_ylim(0, 10.5)
+            ax.set_ylabel("pain (0-10)", fontsize=9)
+            ax.legend(loc="upper right", ncol=2)
+        else:
+            rate = _nan([None if p["fault_rate"] is None else 100 * p["fault_rate"] for p in days])
+            ax.bar(dates, rate, color=FAULT, width=0.7)
+            ax.set_ylim(0, 105)
+            ax.set_ylabel("reps with a\nfault (%)", fontsize=9)
+        _date_axis(ax, lo, hi)
+        out.append(_svg(fig, f"{ex['title']}: {names[what]}"))
+    return out
 
 
 def adherence_svg(adherence: dict[str, Any]) -> str:
-    """Days with a session per week, against the days prescribed."""
+    """Days per week with the prescribed sets done, against the days prescribed."""
     weeks = adherence["weeks"]
     fig, ax = _figure(h=2.4)
     x = np.arange(len(weeks))
-    ax.bar(x, [w["days_done"] for w in weeks], color=BLUE, width=0.6, label="days done")
+    ax.bar(x, [w["days_with_sets"] for w in weeks], color="#c9d6e6", width=0.6, label="days with a set")
+    ax.bar(x, [w["days_done"] for w in weeks], color=BLUE, width=0.6, label="days with every set done")
     ax.plot(
         x,
         [w["days_prescribed"] for w in weeks],
@@ -242,8 +323,8 @@ def adherence_svg(adherence: dict[str, Any]) -> str:
     )
     ax.set_xticks(x, [date.fromisoformat(w["week_of"]).strftime("%d %b") for w in weeks])
     ax.set_xlim(-0.6, max(len(weeks), 6) - 0.4)
-    ax.set_xlabel("week of")
+    ax.set_xlabel("week starting (date)")
     ax.set_ylabel("days")
     ax.set_ylim(0, 7.5)
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2)
-    return _svg(fig, "sessions done per week against prescribed")
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3)
+    return _svg(fig, "days done per week against prescribed")

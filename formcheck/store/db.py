@@ -161,8 +161,8 @@ class Store:
             )
         if name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_PERM")):
             return StoreError(
-                otherwise or f"The store at {self.path} could not be read or written ({e}); "
-                "it was left as it was."
+                otherwise
+                or f"The store at {self.path} could not be read or written ({e}); it was left as it was."
             )
         if otherwise is not None and not name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
             return StoreError(otherwise)
@@ -258,14 +258,15 @@ class Store:
         text = json.dumps({k: rx[k] for k in sorted(rx)})
         row = self.db.execute(
             "SELECT id, prescription_json FROM prescriptions WHERE patient_id = ? AND exercise = ? "
-            "ORDER BY created DESC, id DESC LIMIT 1",
-            (patient_id, exercise),
+            "AND valid_from <= ? ORDER BY valid_from DESC, id DESC LIMIT 1",
+            (patient_id, exercise, created),
         ).fetchone()
         if row and row["prescription_json"] == text:
             return int(row["id"])
         cur = self.db.execute(
-            "INSERT INTO prescriptions(patient_id, exercise, created, prescription_json) VALUES (?, ?, ?, ?)",
-            (patient_id, exercise, created, text),
+            "INSERT INTO prescriptions(patient_id, exercise, created, valid_from, prescription_json)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (patient_id, exercise, created, created, text),
         )
         return int(cur.lastrowid or 0)
 
@@ -516,11 +517,71 @@ class Store:
         return bytes(row["jpeg"]) if row else None
 
     def prescription_in_force(self, patient_id: int, exercise: str, at: str) -> dict[str, Any] | None:
-        """The patient's newest prescription for ``exercise`` made by ``at`` (ISO), or None."""
+        """The patient's prescription for ``exercise`` in force at ``at`` (ISO): the one with the
+        latest ``valid_from`` not after it (the newest made, among equals), or None."""
         with self._reading():
             row = self.db.execute(
                 "SELECT prescription_json FROM prescriptions WHERE patient_id = ? AND exercise = ?"
-                " AND created <= ? ORDER BY created DESC, id DESC LIMIT 1",
+                " AND valid_from <= ? ORDER BY valid_from DESC, id DESC LIMIT 1",
                 (patient_id, exercise, at),
             ).fetchone()
         return json.loads(row["prescription_json"]) if row else None
+
+    def prescriptions(self, patient_id: int, exercise: str | None = None) -> list[dict[str, Any]]:
+        """A patient's prescription history, oldest in force first: id, exercise, valid_from,
+        created, set_by and the prescription's values."""
+        sql = (
+            "SELECT id, exercise, created, valid_from, set_by, prescription_json FROM prescriptions"
+            " WHERE patient_id = ?" + (" AND exercise = ?" if exercise else "") + " ORDER BY valid_from, id"
+        )
+        args: list[Any] = [patient_id] + ([exercise] if exercise else [])
+        with self._reading():
+            rows = self.db.execute(sql, args).fetchall()
+        return [
+            {k: r[k] for k in ("id", "exercise", "created", "valid_from", "set_by")}
+            | {"values": json.loads(r["prescription_json"])}
+            for r in rows
+        ]
+
+    def set_prescription(
+        self, patient_id: int, exercise: str, values: dict[str, float], valid_from: str
+    ) -> int:
+        """Record a clinician's prescription for ``exercise``, in force from ``valid_from`` (ISO
+        time) until a later one; earlier days keep the prescription they had. Returns its id."""
+        clean = {k: float(v) for k, v in values.items()}
+        try:
+            with self._transaction():
+                if self.db.execute("SELECT 1 FROM patients WHERE id = ?", (patient_id,)).fetchone() is None:
+                    raise MissingInputError(f"No patient {patient_id} in the store.")
+                cur = self.db.execute(
+                    "INSERT INTO prescriptions(patient_id, exercise, created, valid_from, set_by,"
+                    " prescription_json) VALUES (?, ?, ?, ?, 'clinician', ?)",
+                    (patient_id, exercise, _now(), valid_from, json.dumps(dict(sorted(clean.items())))),
+                )
+                return int(cur.lastrowid or 0)
+        except sqlite3.DatabaseError as e:
+            raise self._error(e, f"Cannot write to the store at {self.path} ({e}).") from None
+
+    def add_note(self, session_id: int, text: str) -> int:
+        """Keep a clinician's note on a session, dated now. Returns its id."""
+        text = text.strip()
+        if not text:
+            raise StoreError("A note cannot be empty.")
+        try:
+            with self._transaction():
+                self.session_row(session_id)
+                cur = self.db.execute(
+                    "INSERT INTO notes(session_id, created, text) VALUES (?, ?, ?)",
+                    (session_id, _now(), text),
+                )
+                return int(cur.lastrowid or 0)
+        except sqlite3.DatabaseError as e:
+            raise self._error(e, f"Cannot write to the store at {self.path} ({e}).") from None
+
+    def notes(self, session_id: int) -> list[dict[str, Any]]:
+        """A session's notes, oldest first: id, created (ISO), text."""
+        with self._reading():
+            rows = self.db.execute(
+                "SELECT id, created, text FROM notes WHERE session_id = ? ORDER BY created, id", (session_id,)
+            ).fetchall()
+        return [dict(r) for r in rows]

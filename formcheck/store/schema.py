@@ -83,7 +83,24 @@ CREATE TABLE stills (
 );
 """
 
-MIGRATIONS: list[str] = [_V1]
+# Version 2: a prescription has a history: each is in force from ``valid_from`` (an ISO time, the
+# start of a local day for one a clinician sets) until the next one; ``set_by`` says whether it came
+# with a session ("session") or from the dashboard ("clinician"). Clinicians' notes per session.
+_V2 = """
+ALTER TABLE prescriptions ADD COLUMN valid_from TEXT;
+UPDATE prescriptions SET valid_from = created;
+ALTER TABLE prescriptions ADD COLUMN set_by TEXT NOT NULL DEFAULT 'session';
+CREATE INDEX prescriptions_in_force ON prescriptions(patient_id, exercise, valid_from);
+CREATE TABLE notes (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    created TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX notes_by_session ON notes(session_id, created);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2]
 
 
 def latest_version() -> int:
