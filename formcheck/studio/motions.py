@@ -83,7 +83,7 @@ FAULTS: dict[str, dict[str, str]] = {
         "short_hold": "top held 0.2 s instead of the clip's hold_s",
     },
     "side_leg_raise": {
-        "low_lift": "top leg rises only to 15 deg below level (hip height; limit -6)",
+        "low_lift": "top leg rises only to 12 deg below level (hip height; limit -6)",
         "knee_bent": "top knee bends 45 deg at the top, the shin going back (limit 30)",
         "pelvis_roll": "pelvis and top leg roll back 40 deg at the top (limit 30)",
     },
@@ -117,7 +117,10 @@ PELVIS_ROLL_DEG = 40.0  # the clamshell's planted pelvis roll (the check's limit
 # the limit is a coin toss for any measurement, so it tests nothing).
 ABD_LEAN_DEG = 20.0  # hip abduction trunk lean (limit 10)
 KNEE_BEND_DEG = 45.0  # hip abduction / side-lying leg raise knee bend (limit 30)
-LOW_LIFT_DEG = -15.0  # side-lying leg raise: top of a low lift, deg above level (limit -6)
+# Side-lying leg raise: top of a low lift, deg above level (limit -6). The top foot rests on the
+# floor at about -23 deg and a rise under 10 deg (the count's least) is no rep, so a low lift
+# the checker can flag lies between -13 and -6: -12 is as far past the limit as is counted.
+LOW_LIFT_DEG = -12.0
 HIPS_DROP_DEG = 14.0  # marching bridge: trunk line falls (limit 10; hips-up needs 8 of ~24)
 FEET_TOGETHER_M = 0.10  # side walk: the trailing foot lands this far from the lead (0.3 sh)
 
@@ -1043,7 +1046,7 @@ def lateral_walk_pose(skel: Skeleton, cfg: Config) -> Pose:
     (a wide stance lowers them and softens the knees)."""
     l_th = skel.length("hip_l", "knee_l")
     l_sh = skel.length("knee_l", "ankle_l")
-    reach = 0.995 * (l_th + l_sh)
+    reach = 0.999 * (l_th + l_sh)  # knees soft (about 175 deg) standing
     hip_l, hip_r = skel.point("hip_l"), skel.point("hip_r")
     ankle_z = skel.point("ankle_l")[2]  # rest ankle height relative to the root
     xm = 0.5 * (cfg["xl"] + cfg["xr"])
