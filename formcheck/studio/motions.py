@@ -899,6 +899,7 @@ def _hip_abduction(p: MotionParams, skel: Skeleton) -> Motion:
 SLR_HIP_Z = 0.17  # bottom hip joint above the floor (m), as for the clamshell
 SLR_FOOT_Z = 0.06  # ankle joint of a foot lying on the floor (m)
 SLR_FORWARD_DEG = 6.0  # top leg a little in front of the body's plane (hip flexion, deg)
+SLR_TOP_ARM = "flank"
 
 
 def side_leg_raise_pose(skel: Skeleton, cfg: Config, lying_side: str) -> Pose:
@@ -943,10 +944,17 @@ def side_leg_raise_pose(skel: Skeleton, cfg: Config, lying_side: str) -> Pose:
                   b @ np.array([0.0, -0.25, 1.0]))
     set_direction(pose, skel, "forearm_" + bot, "elbow_" + bot, "wrist_" + bot,
                   b @ np.array([0.0, -0.6, 1.0]))
-    top_arm = unit(0.15 * head_axis + 0.55 * fwd + np.array([0.0, 0.0, -1.0]))
-    set_direction(pose, skel, "upperarm_" + top, "shoulder_" + top, "elbow_" + top, top_arm)
-    set_direction(pose, skel, "forearm_" + top, "elbow_" + top, "wrist_" + top,
-                  unit(0.3 * head_axis + 0.8 * fwd + np.array([0.0, 0.0, -0.6])))
+    if SLR_TOP_ARM == "floor":
+        top_arm = unit(0.15 * head_axis + 0.55 * fwd + np.array([0.0, 0.0, -1.0]))
+        set_direction(pose, skel, "upperarm_" + top, "shoulder_" + top, "elbow_" + top, top_arm)
+        set_direction(pose, skel, "forearm_" + top, "elbow_" + top, "wrist_" + top,
+                      unit(0.3 * head_axis + 0.8 * fwd + np.array([0.0, 0.0, -0.6])))
+    else:  # resting on the flank, as for the clamshell
+        sxt = 1.0 if top == "l" else -1.0
+        set_direction(pose, skel, "upperarm_" + top, "shoulder_" + top, "elbow_" + top,
+                      g_pelvis @ np.array([sxt * 0.25, -0.45, -1.0]))
+        set_direction(pose, skel, "forearm_" + top, "elbow_" + top, "wrist_" + top,
+                      g_pelvis @ np.array([sxt * 0.05, -0.9, -1.0]))
     return pose
 
 
