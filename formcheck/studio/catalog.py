@@ -81,6 +81,10 @@ CATALOG: list[SampleClip] = [
     SampleClip("hip_abduction_oblique", "right leg, same faults from an angle: not checked", [
         "--exercise", "hip_abduction", "--reps", "3", "--side", "right", "--fault", "trunk_lean=2",
         "--fault", "knee_bent=3", "--view", "oblique"]),
+    SampleClip("side_leg_raise_front_faults", "right leg on top: clean, low lift, knee bent, "
+               "pelvis roll", [
+        "--exercise", "side_leg_raise", "--reps", "4", "--side", "right", "--fault", "low_lift=2",
+        "--fault", "knee_bent=3", "--fault", "pelvis_roll=4", "--view", "front"]),
     SampleClip("lateral_walk_front_faults", "2 steps right (feet together after the 2nd), 2 left", [
         "--exercise", "lateral_walk", "--reps", "4", "--side", "right",
         "--fault", "feet_together=2", "--view", "front"]),
