@@ -902,7 +902,6 @@ def _hip_abduction(p: MotionParams, skel: Skeleton) -> Motion:
 SLR_HIP_Z = 0.17  # bottom hip joint above the floor (m), as for the clamshell
 SLR_FOOT_Z = 0.06  # ankle joint of a foot lying on the floor (m)
 SLR_FORWARD_DEG = 6.0  # top leg a little in front of the body's plane (hip flexion, deg)
-SLR_TOP_ARM = "flank"
 
 
 def side_leg_raise_pose(skel: Skeleton, cfg: Config, lying_side: str) -> Pose:
@@ -941,23 +940,18 @@ def side_leg_raise_pose(skel: Skeleton, cfg: Config, lying_side: str) -> Pose:
     a, phi = np.radians(cfg["a"]), np.radians(SLR_FORWARD_DEG)
     d = np.cos(phi) * np.array([-np.cos(a), 0.0, np.sin(a)]) + np.sin(phi) * fwd
     _straight_leg(pose, skel, top, r_roll @ d, cfg["bend"], r_roll @ -fwd)
-    # Arms: bottom arm overhead along the floor (pillow), top hand on the floor in front of the
-    # chest.
+    # Arms: bottom arm overhead along the floor (pillow), top arm resting on the flank (as for
+    # the clamshell; a top hand on the floor in front of the chest made MediaPipe's hips read
+    # further out of the picture).
     set_direction(pose, skel, "upperarm_" + bot, "shoulder_" + bot, "elbow_" + bot,
                   b @ np.array([0.0, -0.25, 1.0]))
     set_direction(pose, skel, "forearm_" + bot, "elbow_" + bot, "wrist_" + bot,
                   b @ np.array([0.0, -0.6, 1.0]))
-    if SLR_TOP_ARM == "floor":
-        top_arm = unit(0.15 * head_axis + 0.55 * fwd + np.array([0.0, 0.0, -1.0]))
-        set_direction(pose, skel, "upperarm_" + top, "shoulder_" + top, "elbow_" + top, top_arm)
-        set_direction(pose, skel, "forearm_" + top, "elbow_" + top, "wrist_" + top,
-                      unit(0.3 * head_axis + 0.8 * fwd + np.array([0.0, 0.0, -0.6])))
-    else:  # resting on the flank, as for the clamshell
-        sxt = 1.0 if top == "l" else -1.0
-        set_direction(pose, skel, "upperarm_" + top, "shoulder_" + top, "elbow_" + top,
-                      g_pelvis @ np.array([sxt * 0.25, -0.45, -1.0]))
-        set_direction(pose, skel, "forearm_" + top, "elbow_" + top, "wrist_" + top,
-                      g_pelvis @ np.array([sxt * 0.05, -0.9, -1.0]))
+    sxt = 1.0 if top == "l" else -1.0
+    set_direction(pose, skel, "upperarm_" + top, "shoulder_" + top, "elbow_" + top,
+                  g_pelvis @ np.array([sxt * 0.25, -0.45, -1.0]))
+    set_direction(pose, skel, "forearm_" + top, "elbow_" + top, "wrist_" + top,
+                  g_pelvis @ np.array([sxt * 0.05, -0.9, -1.0]))
     return pose
 
 
@@ -1007,7 +1001,13 @@ def trunk_rise_deg(j: dict[str, Vec]) -> float:
 
 def _marching_bridge(p: MotionParams, skel: Skeleton) -> Motion:
     """Hips up into a bridge during the lead-in, steps (a foot lifted ``depth`` cm and put
-    down, sides taking turns from ``side``), hips down in the tail."""
+    down, sides taking turns from ``side``), hips down in the tail.
+
+    No committed sample yet: rendered, the checker counted only the near foot's steps from the
+    side (MediaPipe sees the far ankle rise but with visibility 0.48-0.50, under the checkers'
+    0.5), lost the hips-drop step with the camera turned 20 deg toward the feet, and from 45 deg
+    the hips-up rule (trunk line 8 deg above level in the picture) fails on a full bridge.
+    """
     lo, hi = 0.0, 60.0
     for _ in range(50):
         mid = 0.5 * (lo + hi)
