@@ -25,11 +25,14 @@ pytestmark = [
 
 
 def target_for(truth: dict) -> int:  # type: ignore[type-arg]
-    """Reps in the set so it completes at the sample's last rep (per side for the clamshell);
-    0 when a clamshell sample works both sides (then the file ends the set)."""
+    """Reps in the set so it completes at the sample's last rep (per side where the exercise
+    counts per side); 0 when a sample of such an exercise works both sides (then the file ends
+    the set)."""
+    from formcheck.definitions import load
+
     reps = truth["reps"]
     sides = {r.get("side") for r in reps if r.get("side")}
-    if truth["exercise"] == "clamshell" and sides:
+    if load(truth["exercise"]).counting.per_side and sides:
         return len(reps) if len(sides) == 1 else 0
     return len(reps)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from formcheck.definitions import load
 from formcheck.studio.geometry import (
     Skeleton,
     align,
@@ -14,12 +15,16 @@ from formcheck.studio.geometry import (
     rot_x,
 )
 from formcheck.studio.motions import (
+    EXERCISES,
     FAULTS,
     Motion,
     MotionParams,
     bridge_line_side,
     clamshell_opening,
+    leg_lift_deg,
+    leg_spread_deg,
     make_motion,
+    trunk_rise_deg,
 )
 from formcheck.studio.truth import frame_angles, rep_metrics
 
@@ -179,7 +184,7 @@ def test_deterministic_and_validates() -> None:
         make_motion(MotionParams(exercise="bridge", faults={"shallow": [1]}))
     with pytest.raises(ValueError):
         make_motion(MotionParams(exercise="squat", reps=2, faults={"shallow": [3]}))
-    assert set(FAULTS) == {"squat", "bridge", "clamshell"}
+    assert set(FAULTS) == set(EXERCISES)
 
 
 def test_studio_imports_without_heavy_deps() -> None:
@@ -193,3 +198,122 @@ def test_studio_imports_without_heavy_deps() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --------------------------------------------------------------------------- the hip set
+
+ADDED = ("hip_abduction", "side_leg_raise", "marching_bridge", "lateral_walk")
+
+
+def _each_fault(ex: str, side: str) -> Motion:
+    """A clip of ``ex``: a clean rep, then each fault alone on its own rep, then a clean one."""
+    names = sorted(FAULTS[ex])
+    faults = {f: [i + 2] for i, f in enumerate(names)}
+    return make_motion(MotionParams(exercise=ex, reps=len(names) + 2, side=side, faults=faults, fps=10), SKEL)
+
+
+@pytest.mark.parametrize("ex", ADDED)
+def test_faults_are_the_checks_codes(ex: str) -> None:
+    """The studio plants exactly the faults formcheck checks for the exercise."""
+    assert set(FAULTS[ex]) == {c.code for c in load(ex).checks}
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+@pytest.mark.parametrize("ex", ADDED)
+def test_planted_faults_are_well_past_their_limits(ex: str, side: str) -> None:
+    """Each check's truth metric is well past its limit on the rep with the fault and well inside
+    it on every other rep (a fault on the limit is a coin toss: it tests nothing)."""
+    m = _each_fault(ex, side)
+    _, reps = _truth(m)
+    checks = [c for c in load(ex).checks if c.relative_to is None]
+    assert checks
+    for c in checks:
+        for r in reps:
+            v = r["metrics"][c.metric]
+            past = v - c.threshold if c.fault_when == "above" else c.threshold - v
+            margin = 0.3 * abs(c.threshold) if c.threshold else 2.0
+            if c.code in r["faults"]:
+                assert past >= margin, (c.code, r["index"], v)
+            else:
+                assert past <= -margin, (c.code, r["index"], v)
+    # Relative checks (the hold): short on its rep only.
+    for r, plan in zip(reps, m.reps, strict=True):
+        assert r["metrics"]["hold_s"] == pytest.approx(plan.hold_s)
+        if "short_hold" in FAULTS[ex]:
+            assert (plan.hold_s < 0.5 * m.params.value("hold_s")) == ("short_hold" in r["faults"])
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_hip_abduction(side: str) -> None:
+    m = _each_fault("hip_abduction", side)
+    j3, reps = _truth(m)
+    other = "right" if side == "left" else "left"
+    for r, plan in zip(reps, m.reps, strict=True):
+        assert r["side"] == side
+        assert r["metrics"]["leg_angle_max_deg"] == pytest.approx(40.0, abs=0.5)
+        pk = fk_joints(SKEL, m.poses[_frame(m, plan.peak_s)])
+        assert leg_spread_deg(pk) == pytest.approx(40.0, abs=0.5)
+        # The working foot is the one off the floor.
+        assert pk[f"{side}_ankle"][2] - pk[f"{other}_ankle"][2] > 0.05
+    # Feet together at rest (a few degrees below zero), the standing foot never moves.
+    assert -6.0 < leg_spread_deg(fk_joints(SKEL, m.poses[0])) < 0.0
+    assert np.ptp(j3[f"{other}_ankle"], axis=0).max() < 1e-9
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_side_leg_raise(side: str) -> None:
+    m = _each_fault("side_leg_raise", side)
+    assert m.lying_side == ("left" if side == "right" else "right")
+    _, reps = _truth(m)
+    d = load("side_leg_raise")
+    j0 = fk_joints(SKEL, m.poses[0])
+    # The working leg is the top one, resting with its foot on the floor (as low as the bottom
+    # foot), well below level.
+    assert j0[f"{side}_hip"][2] > j0[f"{'left' if side == 'right' else 'right'}_hip"][2] + 0.15
+    rest = leg_lift_deg(j0[f"{side}_hip"], j0[f"{side}_ankle"])
+    assert rest < -20.0
+    for r in reps:
+        assert r["side"] == side
+        # Every rep, the low lift too, rises far enough from rest to be counted.
+        rise = r["metrics"]["leg_lift_top_deg"] - r["metrics"]["leg_lift_rest_deg"]
+        assert rise >= d.counting.min_excursion + 1.0
+        if "low_lift" not in r["faults"]:
+            assert r["metrics"]["leg_lift_top_deg"] >= 8.0
+
+
+@pytest.mark.parametrize("first", ["left", "right"])
+def test_marching_bridge_steps(first: str) -> None:
+    m = make_motion(MotionParams(exercise="marching_bridge", reps=5, side=first,
+                                 faults={"hips_drop": [4]}, fps=10), SKEL)
+    j3, reps = _truth(m)
+    other = "right" if first == "left" else "left"
+    assert [r["side"] for r in reps] == [first, other, first, other, first]
+    for r, plan in zip(reps, m.reps, strict=True):
+        assert r["metrics"]["foot_lift_m"] == pytest.approx(0.10, abs=1e-6)
+        i = np.flatnonzero((m.t >= plan.start_s) & (m.t <= plan.end_s))
+        still = "right" if r["side"] == "left" else "left"
+        assert np.ptp(j3[f"{still}_ankle"][i], axis=0).max() < 1e-6  # the other foot stays down
+        # Hips up through every step, the drop included (the checker's hips-up rule is 8 deg).
+        assert min(trunk_rise_deg({k: v[n] for k, v in j3.items()}) for n in i) >= 9.0
+    # Lying flat before the bridge and after it.
+    for k in (0, -1):
+        assert trunk_rise_deg(fk_joints(SKEL, m.poses[k])) < 0.0
+
+
+@pytest.mark.parametrize("first", ["left", "right"])
+def test_lateral_walk_steps(first: str) -> None:
+    m = make_motion(MotionParams(exercise="lateral_walk", reps=5, side=first,
+                                 faults={"feet_together": [2]}, fps=10), SKEL)
+    j3, reps = _truth(m)
+    back = "right" if first == "left" else "left"
+    assert [r["side"] for r in reps] == [first, first, first, back, back]
+    hips = 0.5 * (j3["left_hip"][:, 0] + j3["right_hip"][:, 0])
+    for r, plan in zip(reps, m.reps, strict=True):
+        # The hips go the step's way (the person's left is +X).
+        moved = hips[_frame(m, plan.end_s)] - hips[_frame(m, plan.start_s)]
+        assert moved * (1 if r["side"] == "left" else -1) > 0.15
+        assert r["metrics"]["stance_max_pct"] > 55.0
+    # Feet on the floor between steps, legs straight standing.
+    j0 = fk_joints(SKEL, m.poses[0])
+    assert angle_deg(j0["left_hip"], j0["left_knee"], j0["left_ankle"]) > 170
+    assert j3["left_ankle"][:, 2].min() == pytest.approx(j0["left_ankle"][2], abs=1e-6)

@@ -35,16 +35,21 @@ def add_render_args(p: argparse.ArgumentParser) -> None:
     m.add_argument(
         "--depth",
         type=float,
-        help="clean peak: squat bottom knee angle / bridge top hip line / clamshell opening",
+        help="clean peak: squat bottom knee angle / bridge top hip line / clamshell opening / "
+        "hip abduction angle between the legs / side-lying leg raise rise above level (deg); "
+        "marching bridge foot lift / side walk step (cm)",
     )
     m.add_argument("--side", choices=("left", "right"), default="right",
-                   help="clamshell working (top) leg; the other side lies down")
+                   help="clamshell / side-lying leg raise working (top) leg (the other side lies "
+                   "down); hip abduction working leg; marching bridge first foot up; side walk "
+                   "first direction (the second half of the steps come back)")
     m.add_argument("--lead-in", choices=LEAD_INS, default="still")
     m.add_argument("--lead-in-s", type=float, default=1.0, help="seconds before the first rep")
     m.add_argument("--tail", type=float, default=0.8, help="seconds still after the last rep")
     m.add_argument("--pause-after", type=int, default=0, help="rep after which to pause (0: none)")
     m.add_argument("--pause-s", type=float, default=0.0, help="seconds of that pause")
-    m.add_argument("--stance-width", type=float, default=0.34, help="squat ankle gap, metres")
+    m.add_argument("--stance-width", type=float, default=0.34,
+                   help="squat / side walk ankle gap, metres")
     m.add_argument(
         "--fault",
         action="append",

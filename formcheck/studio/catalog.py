@@ -79,6 +79,19 @@ CATALOG: list[SampleClip] = [
         "--exercise", "clamshell", "--reps", "3", "--descent", "0.8", "--ascent", "0.8",
         "--hold", "1.0", "--rest", "0.4", "--side", "left", "--lead-in", "settle",
         "--lead-in-s", "2.0", "--fault", "short_hold=2", "--view", "oblique", *_MAN]),
+    SampleClip("hip_abduction_front_faults", "left leg out: clean, trunk lean, knee bent", [
+        "--exercise", "hip_abduction", "--reps", "3", "--side", "left", "--fault", "trunk_lean=2",
+        "--fault", "knee_bent=3", "--view", "front"]),
+    SampleClip("hip_abduction_oblique", "right leg, same faults from an angle: not checked", [
+        "--exercise", "hip_abduction", "--reps", "3", "--side", "right", "--fault", "trunk_lean=2",
+        "--fault", "knee_bent=3", "--view", "oblique"]),
+    SampleClip("side_leg_raise_front_faults", "right leg on top: clean, low lift, knee bent, "
+               "pelvis roll", [
+        "--exercise", "side_leg_raise", "--reps", "4", "--side", "right", "--fault", "low_lift=2",
+        "--fault", "knee_bent=3", "--fault", "pelvis_roll=4", "--view", "front"]),
+    SampleClip("lateral_walk_front_faults", "2 steps right (feet together after the 2nd), 2 left", [
+        "--exercise", "lateral_walk", "--reps", "4", "--side", "right",
+        "--fault", "feet_together=2", "--view", "front"]),
 ]
 
 
@@ -117,7 +130,9 @@ def write_readme(out: Path) -> None:
     lines += [
         "",
         "All clips are 640x480, 30 fps, H.264. Lying exercises: `facing` in the JSON is the",
-        "image side the head is on; clamshell `side` is the working (top) leg.",
+        "image side the head is on; clamshell and side-lying leg raise `side` is the working (top)",
+        "leg. Marching bridge and side walk reps are steps: `side` is the foot lifted or the way",
+        "the step went (the person's left or right).",
         "",
         "## Licence",
         "",

@@ -10,7 +10,13 @@ Canonical placements (the camera, not the body, moves to give the requested view
 * squat: standing at the origin, facing -Y, left side toward +X;
 * bridge: supine, head toward +Y, face up;
 * clamshell: lying on one side, head toward +X, front toward -Y (lying on the left side) or
-  +Y (lying on the right side).
+  +Y (lying on the right side);
+* hip_abduction, lateral_walk: standing like the squat (facing -Y, left side toward +X);
+* side_leg_raise: lying on one side like the clamshell;
+* marching_bridge: supine like the bridge.
+
+The marching bridge's and the side walk's "reps" are steps: a foot lifted and put down, the
+feet going apart and together.
 
 Every rep is a keyframe sequence: start config -> peak config (reached after ``descent_s``),
 held for the rep's hold time, -> end config (after ``ascent_s``), then ``rest_s`` still. Faults
@@ -31,15 +37,23 @@ from formcheck.studio.geometry import (
     Vec,
     angle_deg,
     axis_angle,
+    fk_joints,
     fk_point,
     rot_x,
+    rot_y,
     set_direction,
     two_link_knee,
     unit,
     vector_angle_deg,
 )
 
-EXERCISES = ("squat", "bridge", "clamshell")
+EXERCISES = (
+    "squat", "bridge", "clamshell", "hip_abduction", "side_leg_raise", "marching_bridge",
+    "lateral_walk",
+)
+STANDING = ("squat", "hip_abduction", "lateral_walk")
+#: Exercises whose reps alternate or belong to one working side (``MotionParams.side``).
+SIDED = ("clamshell", "hip_abduction", "side_leg_raise", "marching_bridge", "lateral_walk")
 
 #: Faults each exercise knows, with a one-line description.
 FAULTS: dict[str, dict[str, str]] = {
@@ -63,6 +77,22 @@ FAULTS: dict[str, dict[str, str]] = {
         "small_opening": "thighs open about 12 deg instead of about 45 deg",
         "short_hold": "top held 0.2 s instead of the clip's hold_s",
     },
+    "hip_abduction": {
+        "trunk_lean": "trunk leans 20 deg toward the standing side at the top (limit 10)",
+        "knee_bent": "working knee bends 60 deg at the top, the shin going back (limit 30)",
+        "short_hold": "top held 0.2 s instead of the clip's hold_s",
+    },
+    "side_leg_raise": {
+        "low_lift": "top leg rises only to 12 deg below level (hip height; limit -6)",
+        "knee_bent": "top knee bends 60 deg at the top, the shin going back (limit 30)",
+        "pelvis_roll": "pelvis and top leg roll back 40 deg at the top (limit 30)",
+    },
+    "marching_bridge": {
+        "hips_drop": "hips sink 14 deg (trunk line) while the foot is up (limit 10)",
+    },
+    "lateral_walk": {
+        "feet_together": "trailing foot lands 10 cm from the lead one (0.3 shoulder widths; limit 0.5)",
+    },
 }
 
 #: Exercise defaults: peak target ("depth": squat bottom knee angle, bridge top hip-line angle,
@@ -71,10 +101,31 @@ DEFAULTS: dict[str, dict[str, float]] = {
     "squat": {"depth": 88.0, "descent_s": 1.5, "ascent_s": 1.5, "hold_s": 0.3, "rest_s": 0.8},
     "bridge": {"depth": 180.0, "descent_s": 1.2, "ascent_s": 1.2, "hold_s": 2.5, "rest_s": 0.8},
     "clamshell": {"depth": 45.0, "descent_s": 1.0, "ascent_s": 1.0, "hold_s": 1.0, "rest_s": 0.5},
+    # Angle between the legs at the top (deg).
+    "hip_abduction": {"depth": 40.0, "descent_s": 1.0, "ascent_s": 1.0, "hold_s": 1.0, "rest_s": 0.6},
+    # Top leg's rise above level at the top (deg, hip height is 0).
+    "side_leg_raise": {"depth": 10.0, "descent_s": 0.9, "ascent_s": 0.9, "hold_s": 0.5, "rest_s": 0.5},
+    # Foot lift at the top of a step (cm).
+    "marching_bridge": {"depth": 10.0, "descent_s": 0.6, "ascent_s": 0.6, "hold_s": 0.4, "rest_s": 0.6},
+    # Lead foot's step out (cm); descent = lead foot out, ascent = trailing foot in.
+    "lateral_walk": {"depth": 40.0, "descent_s": 0.6, "ascent_s": 0.6, "hold_s": 0.1, "rest_s": 0.7},
 }
 
 LEAD_INS = ("still", "walk_in", "settle")
 PELVIS_ROLL_DEG = 40.0  # the clamshell's planted pelvis roll (the check's limit is 30 deg)
+# Planted faults of the exercises added later, each well past its check's limit (a fault on
+# the limit is a coin toss for any measurement, so it tests nothing).
+ABD_LEAN_DEG = 20.0  # hip abduction trunk lean (limit 10)
+# Hip abduction / side-lying leg raise knee bend (limit 30), twice the limit: from the front
+# a bend straight back only shortens the shin in the picture, and MediaPipe read a 45 deg bend
+# as 26-31 deg (a coin toss at the limit).
+KNEE_BEND_DEG = 60.0
+# Side-lying leg raise: top of a low lift, deg above level (limit -6). The top foot rests on the
+# floor at about -23 deg and a rise under 10 deg (the count's least) is no rep, so a low lift
+# the checker can flag lies between -13 and -6: -12 is as far past the limit as is counted.
+LOW_LIFT_DEG = -12.0
+HIPS_DROP_DEG = 14.0  # marching bridge: trunk line falls (limit 10; hips-up needs 8 of ~24)
+FEET_TOGETHER_M = 0.10  # side walk: the trailing foot lands this far from the lead (0.3 sh)
 
 
 @dataclass
@@ -82,21 +133,25 @@ class MotionParams:
     """Everything that shapes a motion. ``None`` fields take the exercise's :data:`DEFAULTS`.
 
     Attributes:
-        exercise: ``squat``, ``bridge`` or ``clamshell``.
+        exercise: one of :data:`EXERCISES`.
         reps: number of repetitions.
         descent_s: seconds from start to peak (squat down / bridge up / clamshell open).
         ascent_s: seconds from peak back to the start position.
         hold_s: seconds held at the peak on clean reps.
         rest_s: seconds still between reps.
-        depth: clean peak target in degrees (see :data:`DEFAULTS`).
-        side: clamshell working (top) leg, ``left`` or ``right``; the other side lies down.
+        depth: clean peak target (see :data:`DEFAULTS`: degrees; the marching bridge's foot
+            lift and the side walk's step in centimetres).
+        side: clamshell / side-lying leg raise working (top) leg, ``left`` or ``right`` (the
+            other side lies down); hip abduction working leg; marching bridge first foot to
+            lift (then they alternate); side walk first direction (the second half of the steps
+            come back the other way).
         lead_in: ``still`` (still in the start position), ``walk_in`` (squat: walks into place),
             ``settle`` (lying exercises: bends the legs into the start position).
         lead_in_s: seconds before the first rep starts.
         tail_s: seconds still after the last rep.
         pause_after: rep index (1-based) after which the person pauses mid-set, or 0.
         pause_s: extra still seconds of that pause.
-        stance_width: squat ankle-to-ankle distance in metres.
+        stance_width: squat / side walk ankle-to-ankle distance in metres.
         faults: fault name -> 1-based rep indices it applies to.
         fps: frames per second of the timeline.
     """
@@ -133,8 +188,8 @@ class MotionParams:
             raise ValueError(f"unknown lead_in {self.lead_in!r}; choose from {LEAD_INS}")
         if self.lead_in == "walk_in" and self.exercise != "squat":
             raise ValueError("walk_in is for the squat; lying exercises use settle")
-        if self.lead_in == "settle" and self.exercise == "squat":
-            raise ValueError("settle is for lying exercises; the squat uses walk_in")
+        if self.lead_in == "settle" and self.exercise not in ("bridge", "clamshell"):
+            raise ValueError("settle is for the bridge and the clamshell")
         if self.side not in ("left", "right"):
             raise ValueError("side must be left or right")
         for name, idx in self.faults.items():
@@ -267,7 +322,11 @@ def make_motion(p: MotionParams, skel: Skeleton | None = None) -> Motion:
     """Build the motion for ``p`` on skeleton ``skel`` (default: anny's default body)."""
     p.validate()
     skel = skel or Skeleton()
-    builder = {"squat": _squat, "bridge": _bridge, "clamshell": _clamshell}[p.exercise]
+    builder = {
+        "squat": _squat, "bridge": _bridge, "clamshell": _clamshell,
+        "hip_abduction": _hip_abduction, "side_leg_raise": _side_leg_raise,
+        "marching_bridge": _marching_bridge, "lateral_walk": _lateral_walk,
+    }[p.exercise]  # fmt: skip
     return builder(p, skel)
 
 
@@ -482,7 +541,8 @@ def _bridge_geometry(skel: Skeleton) -> dict[str, float]:
 
 def bridge_pose(skel: Skeleton, cfg: Config) -> Pose:
     """Supine bridge pose: ``cfg['beta']`` = trunk elevation (deg, hips above shoulders),
-    ``cfg['bend']`` = 1 with feet placed, 0 with legs straight (settling in)."""
+    ``cfg['bend']`` = 1 with feet placed, 0 with legs straight (settling in); optional
+    ``cfg['lift_l']`` / ``cfg['lift_r']``: a placed foot lifted that many metres."""
     geo = _bridge_geometry(skel)
     g_trunk = rot_x(-cfg["beta"]) @ _SUPINE  # hips rise: rotate about X through the shoulders
     sh_mid_rest = 0.5 * (skel.point("shoulder_l") + skel.point("shoulder_r"))
@@ -492,7 +552,8 @@ def bridge_pose(skel: Skeleton, cfg: Config) -> Pose:
     leg = geo["l_th"] + geo["l_sh"]
     for s, sx in (("l", 1.0), ("r", -1.0)):
         hip = fk_point(skel, pose, "hip_" + s)
-        placed = np.array([sx * 0.09, geo["feet_y"], 0.075])
+        # The marching bridge lifts a placed foot straight up (``lift_l`` / ``lift_r``, metres).
+        placed = np.array([sx * 0.09, geo["feet_y"], 0.075 + cfg.get("lift_" + s, 0.0)])
         straight = np.array([sx * 0.11, hip[1] - leg * 0.995, 0.075])
         w = cfg["bend"]
         ankle = (1 - w) * straight + w * placed
@@ -738,3 +799,332 @@ def _clamshell(p: MotionParams, skel: Skeleton) -> Motion:
     t = _frames(dur, p.fps)
     poses = [clamshell_pose(skel, _interp(keys, float(ti)), lying) for ti in t]
     return Motion(p, skel, t, poses, reps, lying_side=lying)
+
+
+# --------------------------------------------------------------------------- standing hip abduction
+
+ABD_FOOT_HALF = 0.08  # feet together: ankles this far either side of the midline (m)
+
+
+def _rotate_toward(v: Vec, axis: Vec, deg: float, toward: Vec) -> Vec:
+    """``v`` turned ``deg`` degrees about ``axis``, the way that moves it toward ``toward``."""
+    r = axis_angle(axis, 10.0)
+    sign = 1.0 if np.dot(r @ v - v, toward) > 0 else -1.0
+    return axis_angle(axis, sign * deg) @ v
+
+
+def _straight_leg(
+    pose: Pose, skel: Skeleton, s: str, direction: Vec, bend: float, back: Vec
+) -> None:
+    """Set leg ``s`` straight along ``direction`` from its hip, the shin then folding ``bend``
+    degrees toward ``back`` (knee flexion)."""
+    d = unit(direction)
+    set_direction(pose, skel, "thigh_" + s, "hip_" + s, "knee_" + s, d)
+    shin = d
+    if bend > 0:
+        shin = _rotate_toward(d, np.cross(d, back), bend, back)
+    set_direction(pose, skel, "shin_" + s, "knee_" + s, "ankle_" + s, shin)
+
+
+def hip_abduction_pose(skel: Skeleton, cfg: Config, side: str) -> Pose:
+    """Standing on one leg, the other (``side``) out to the side. ``cfg``: ``abd`` = working
+    leg's turn out from its feet-together line (deg, in the frontal plane), ``lean`` = trunk
+    lean toward the standing side (deg, about the standing hip), ``bend`` = working knee
+    flexion (deg, the shin going back)."""
+    w = "l" if side == "left" else "r"
+    st = "r" if w == "l" else "l"
+    sx_st = 1.0 if st == "l" else -1.0
+    # Positive rot_y tips the trunk toward +X (the person's left).
+    g = rot_y(sx_st * cfg["lean"])
+    hip_st = skel.point("hip_" + st)
+    pose = Pose(root=np.zeros(3), rot={"pelvis": g})
+    pose.root = hip_st - g @ (hip_st - skel.point("root"))
+    down = np.array([0.0, 0.0, -1.0])
+    leg = skel.length("hip_l", "knee_l") + skel.length("knee_l", "ankle_l")
+    for s in ("l", "r"):
+        sx = 1.0 if s == "l" else -1.0
+        hip_rest = skel.point("hip_" + s)
+        # Feet together: straight legs from the rest hips to ankles near the midline.
+        drop = float(np.sqrt(leg**2 - (hip_rest[0] - sx * ABD_FOOT_HALF) ** 2))
+        d0 = unit(np.array([sx * ABD_FOOT_HALF - hip_rest[0], 0.0, -drop]))
+        if s == w:
+            d = _rotate_toward(d0, np.array([0.0, 1.0, 0.0]), cfg["abd"], np.array([sx, 0.0, 0.0]))
+            _straight_leg(pose, skel, s, d, cfg["bend"], np.array([0.0, 1.0, 0.0]))
+        else:
+            _straight_leg(pose, skel, s, d0, 0.0, down)
+        arm = g @ np.array([sx * 0.3, 0.0, -1.0])
+        set_direction(pose, skel, "upperarm_" + s, "shoulder_" + s, "elbow_" + s, arm)
+        set_direction(pose, skel, "forearm_" + s, "elbow_" + s, "wrist_" + s, arm)
+    return pose
+
+
+def leg_spread_deg(j: dict[str, Vec]) -> float:
+    """Angle (deg) between the hip-to-ankle lines in the frontal (X-Z) plane, as the hip
+    abduction checker measures it in the picture: positive when the feet are wider than the
+    hips."""
+    out = 0.0
+    for side, sx in (("left", 1.0), ("right", -1.0)):
+        v = np.asarray(j[f"{side}_ankle"]) - np.asarray(j[f"{side}_hip"])
+        out += float(np.degrees(np.arctan2(sx * v[0], -v[2])))
+    return out
+
+
+def _hip_abduction(p: MotionParams, skel: Skeleton) -> Motion:
+    rest: Config = {"abd": 0.0, "lean": 0.0, "bend": 0.0}
+
+    def spread(cfg: Config) -> float:
+        return leg_spread_deg(fk_joints(skel, hip_abduction_pose(skel, cfg, p.side)))
+
+    base = spread(rest)
+    # The turn that opens the legs to ``depth`` from feet together (the rest spread is a few
+    # degrees below zero: the ankles a little inside the hips).
+    abd = p.value("depth") - base
+
+    def peak_for(i: int) -> Config:
+        f = p.rep_faults(i)
+        return {
+            "abd": abd,
+            "lean": ABD_LEAN_DEG if "trunk_lean" in f else 0.0,
+            "bend": KNEE_BEND_DEG if "knee_bent" in f else 0.0,
+        }
+
+    def hold_for(i: int) -> float:
+        return 0.2 if "short_hold" in p.rep_faults(i) else p.value("hold_s")
+
+    keys, reps, dur = _plan(p, rest, peak_for, lambda i, c: rest, hold_for, p.side)
+    t = _frames(dur, p.fps)
+    poses = [hip_abduction_pose(skel, _interp(keys, float(ti)), p.side) for ti in t]
+    return Motion(p, skel, t, poses, reps)
+
+
+# --------------------------------------------------------------------------- side-lying leg raise
+
+SLR_HIP_Z = 0.17  # bottom hip joint above the floor (m), as for the clamshell
+SLR_FOOT_Z = 0.06  # ankle joint of a foot lying on the floor (m)
+SLR_FORWARD_DEG = 6.0  # top leg a little in front of the body's plane (hip flexion, deg)
+
+
+def side_leg_raise_pose(skel: Skeleton, cfg: Config, lying_side: str) -> Pose:
+    """Lying on ``lying_side``, bottom knee bent forward, top leg straight. ``cfg``: ``a`` =
+    the top leg's hip-to-ankle line above level in the frontal plane (deg; resting, the top
+    foot lies on the floor in front of the bottom leg), ``bend`` = top knee flexion (deg, the
+    shin going back), ``rho`` = pelvis and top leg rolled back (deg)."""
+    b = _lying_base(lying_side)
+    top = "r" if lying_side == "left" else "l"
+    bot = "l" if top == "r" else "r"
+    fwd = b @ np.array([0.0, -1.0, 0.0])
+    head_axis = np.array([1.0, 0.0, 0.0])
+    pose0 = Pose(root=np.zeros(3), rot={"pelvis": b})
+    hip_top0 = fk_point(skel, pose0, "hip_" + top)
+    hip_bot0 = fk_point(skel, pose0, "hip_" + bot)
+    r_roll = np.eye(3)
+    if cfg["rho"] != 0.0:
+        r_try = axis_angle(head_axis, 10.0)
+        sign = 1.0 if np.dot(r_try @ (hip_top0 - hip_bot0), -fwd) > 0 else -1.0
+        r_roll = axis_angle(head_axis, sign * cfg["rho"])
+    g_pelvis = r_roll @ b
+    pose = Pose(root=np.zeros(3), rot={"pelvis": g_pelvis})
+    hb_rest = skel.point("hip_" + bot) - skel.point("root")
+    pose.root = np.array([0.0, 0.0, SLR_HIP_Z]) - g_pelvis @ hb_rest
+    l_th = skel.length("hip_l", "knee_l")
+    l_sh = skel.length("knee_l", "ankle_l")
+    # Bottom leg: hip flexed 25 deg, knee 70 deg, knee and foot on the floor.
+    hb = fk_point(skel, pose, "hip_" + bot)
+    a1, a2 = np.radians(25.0), np.radians(25.0 - 70.0)
+    knee_b = hb + l_th * unit(-np.cos(a1) * head_axis + np.sin(a1) * fwd + np.array([0, 0, -0.2]))
+    ankle_b = knee_b + l_sh * unit(-np.cos(a2) * head_axis + np.sin(a2) * fwd + np.array([0, 0, -0.07]))
+    set_direction(pose, skel, "thigh_" + bot, "hip_" + bot, "knee_" + bot, knee_b - hb)
+    set_direction(pose, skel, "shin_" + bot, "knee_" + bot, "ankle_" + bot, ankle_b - knee_b)
+    # Top leg: in the frontal plane at ``a`` above level, a little forward, rolled with the
+    # pelvis.
+    a, phi = np.radians(cfg["a"]), np.radians(SLR_FORWARD_DEG)
+    d = np.cos(phi) * np.array([-np.cos(a), 0.0, np.sin(a)]) + np.sin(phi) * fwd
+    _straight_leg(pose, skel, top, r_roll @ d, cfg["bend"], r_roll @ -fwd)
+    # Arms: bottom arm overhead along the floor (pillow), top arm resting on the flank (as for
+    # the clamshell; a top hand on the floor in front of the chest made MediaPipe's hips read
+    # further out of the picture).
+    set_direction(pose, skel, "upperarm_" + bot, "shoulder_" + bot, "elbow_" + bot,
+                  b @ np.array([0.0, -0.25, 1.0]))
+    set_direction(pose, skel, "forearm_" + bot, "elbow_" + bot, "wrist_" + bot,
+                  b @ np.array([0.0, -0.6, 1.0]))
+    sxt = 1.0 if top == "l" else -1.0
+    set_direction(pose, skel, "upperarm_" + top, "shoulder_" + top, "elbow_" + top,
+                  g_pelvis @ np.array([sxt * 0.25, -0.45, -1.0]))
+    set_direction(pose, skel, "forearm_" + top, "elbow_" + top, "wrist_" + top,
+                  g_pelvis @ np.array([sxt * 0.05, -0.9, -1.0]))
+    return pose
+
+
+def leg_lift_deg(hip: Vec, ankle: Vec) -> float:
+    """Angle (deg) of the hip-to-ankle line above level in the frontal plane of a person lying
+    with the head toward +X (the X-Z plane), as the side-lying leg raise checker measures it
+    in a picture from the front."""
+    v = np.asarray(ankle) - np.asarray(hip)
+    return float(np.degrees(np.arctan2(v[2], abs(v[0]))))
+
+
+def _side_leg_raise(p: MotionParams, skel: Skeleton) -> Motion:
+    lying = "left" if p.side == "right" else "right"
+    top = "left" if p.side == "left" else "right"
+    leg = skel.length("hip_l", "knee_l") + skel.length("knee_l", "ankle_l")
+    pose0 = side_leg_raise_pose(skel, {"a": 0.0, "bend": 0.0, "rho": 0.0}, lying)
+    hip_z = fk_joints(skel, pose0)[f"{top}_hip"][2]
+    # Resting: the top foot on the floor in front of the bottom leg.
+    a_rest = float(np.degrees(np.arcsin((SLR_FOOT_Z - hip_z) / (leg * np.cos(np.radians(SLR_FORWARD_DEG))))))
+    rest: Config = {"a": a_rest, "bend": 0.0, "rho": 0.0}
+
+    def peak_for(i: int) -> Config:
+        f = p.rep_faults(i)
+        return {
+            "a": LOW_LIFT_DEG if "low_lift" in f else p.value("depth"),
+            "bend": KNEE_BEND_DEG if "knee_bent" in f else 0.0,
+            "rho": PELVIS_ROLL_DEG if "pelvis_roll" in f else 0.0,
+        }
+
+    keys, reps, dur = _plan(p, rest, peak_for, lambda i, c: rest, lambda i: p.value("hold_s"), p.side)
+    t = _frames(dur, p.fps)
+    poses = [side_leg_raise_pose(skel, _interp(keys, float(ti)), lying) for ti in t]
+    return Motion(p, skel, t, poses, reps, lying_side=lying)
+
+
+# --------------------------------------------------------------------------- marching bridge
+
+
+def trunk_rise_deg(j: dict[str, Vec]) -> float:
+    """Angle (deg) by which the shoulder-to-hip line rises above level (supine, head +Y):
+    the marching bridge checker's hips-up measure, seen from the side."""
+    sh = 0.5 * (np.asarray(j["left_shoulder"]) + np.asarray(j["right_shoulder"]))
+    hp = 0.5 * (np.asarray(j["left_hip"]) + np.asarray(j["right_hip"]))
+    v = hp - sh
+    return float(np.degrees(np.arctan2(v[2], abs(v[1]))))
+
+
+def _marching_bridge(p: MotionParams, skel: Skeleton) -> Motion:
+    """Hips up into a bridge during the lead-in, steps (a foot lifted ``depth`` cm and put
+    down, sides taking turns from ``side``), hips down in the tail.
+
+    No committed sample yet: rendered, the checker counted only the near foot's steps from the
+    side (MediaPipe sees the far ankle rise but with visibility 0.48-0.50, under the checkers'
+    0.5), lost the hips-drop step with the camera turned 20 deg toward the feet, and from 45 deg
+    the hips-up rule (trunk line 8 deg above level in the picture) fails on a full bridge.
+    """
+    lo, hi = 0.0, 60.0
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        if bridge_line_side(skel, bridge_pose(skel, {"beta": mid, "bend": 1.0})) < 180.0:
+            lo = mid
+        else:
+            hi = mid
+    beta = 0.5 * (lo + hi)
+    # Beta is the trunk's elevation about the shoulders: the trunk line falls by as much.
+    rest: Config = {"beta": beta, "bend": 1.0, "lift_l": 0.0, "lift_r": 0.0}
+    first = "l" if p.side == "left" else "r"
+    other = "r" if first == "l" else "l"
+
+    def foot(i: int) -> str:
+        return first if i % 2 == 1 else other
+
+    def peak_for(i: int) -> Config:
+        c = dict(rest)
+        c["lift_" + foot(i)] = p.value("depth") / 100.0
+        if "hips_drop" in p.rep_faults(i):
+            c["beta"] = beta - HIPS_DROP_DEG
+        return c
+
+    keys, reps, _ = _plan(p, rest, peak_for, lambda i, c: rest, lambda i: p.value("hold_s"), None)
+    for r in reps:
+        r.side = "left" if foot(r.index) == "l" else "right"
+    flat = {**rest, "beta": 0.0}
+    # Lead-in: lying flat, the hips rise over 1 s, then held up until the first step.
+    rise_end = max(p.lead_in_s - 0.6, 0.4)
+    keys = [_Key(0.0, flat), _Key(max(rise_end - 1.0, 0.0), flat), _Key(rise_end, rest), *keys[1:]]
+    # Tail: held up a moment, then the hips come down.
+    end = keys[-1].t
+    keys += [_Key(end + 0.9, flat), _Key(end + 1.4, flat)]
+    t = _frames(end + 1.4, p.fps)
+    poses = [bridge_pose(skel, _interp(keys, float(ti))) for ti in t]
+    return Motion(p, skel, t, poses, reps)
+
+
+# --------------------------------------------------------------------------- banded side walk
+
+SWING_LIFT_M = 0.03  # a stepping foot clears the floor by this much mid-step
+
+
+def lateral_walk_pose(skel: Skeleton, cfg: Config) -> Pose:
+    """Standing facing -Y with the ankles at ``cfg['xl']`` / ``cfg['xr']`` (m along X) and lifted
+    ``cfg['zl']`` / ``cfg['zr']``; the hips centred over the feet as high as the legs reach
+    (a wide stance lowers them and softens the knees)."""
+    l_th = skel.length("hip_l", "knee_l")
+    l_sh = skel.length("knee_l", "ankle_l")
+    reach = 0.999 * (l_th + l_sh)  # knees soft (about 175 deg) standing
+    hip_l, hip_r = skel.point("hip_l"), skel.point("hip_r")
+    ankle_z = skel.point("ankle_l")[2]  # rest ankle height relative to the root
+    xm = 0.5 * (cfg["xl"] + cfg["xr"])
+    # Highest root height at which both hips reach their ankles.
+    h = np.inf
+    for hip, x in ((hip_l, cfg["xl"]), (hip_r, cfg["xr"])):
+        dx = xm + hip[0] - x
+        dy = hip[1] - skel.point("ankle_l")[1]
+        h = min(h, float(np.sqrt(max(reach**2 - dx**2 - dy**2, 0.0))) - hip[2] + ankle_z)
+    h = min(h, 0.0)  # never above standing height
+    pose = Pose(root=np.array([xm, 0.0, h]), rot={"pelvis": np.eye(3)})
+    for s, sx in (("l", 1.0), ("r", -1.0)):
+        hip = fk_point(skel, pose, "hip_" + s)
+        a_rest = skel.point("ankle_" + s)
+        ankle = np.array([cfg["x" + s], a_rest[1], a_rest[2] + cfg["z" + s]])
+        knee = two_link_knee(hip, ankle, l_th, l_sh, np.array([0.0, -1.0, 0.0]))
+        set_direction(pose, skel, "thigh_" + s, "hip_" + s, "knee_" + s, knee - hip)
+        set_direction(pose, skel, "shin_" + s, "knee_" + s, "ankle_" + s, ankle - knee)
+        arm = np.array([sx * 0.3, 0.0, -1.0])
+        set_direction(pose, skel, "upperarm_" + s, "shoulder_" + s, "elbow_" + s, arm)
+        set_direction(pose, skel, "forearm_" + s, "elbow_" + s, "wrist_" + s, arm)
+    return pose
+
+
+def _lateral_walk(p: MotionParams, skel: Skeleton) -> Motion:
+    """Side steps: the first half (rounded up) toward ``side``, the rest back. Each step takes
+    the lead foot out ``depth`` cm (descent), then brings the trailing foot after it (ascent)
+    to ``stance_width`` apart, or :data:`FEET_TOGETHER_M` with ``feet_together``."""
+    step = p.value("depth") / 100.0
+    n_first = (p.reps + 1) // 2
+    pos = {"l": 0.5 * p.stance_width, "r": -0.5 * p.stance_width}
+    rest: Config = {"xl": pos["l"], "xr": pos["r"], "zl": 0.0, "zr": 0.0}
+    dirs: dict[int, str] = {}
+    for i in range(1, p.reps + 1):
+        go = p.side if i <= n_first else ("left" if p.side == "right" else "right")
+        dirs[i] = go
+    state = dict(rest)
+
+    def peak_for(i: int) -> Config:
+        lead = "l" if dirs[i] == "left" else "r"
+        sign = 1.0 if lead == "l" else -1.0
+        c = dict(state)
+        c["x" + lead] = state["x" + lead] + sign * step
+        return c
+
+    def end_for(i: int, peak: Config) -> Config:
+        lead = "l" if dirs[i] == "left" else "r"
+        trail = "r" if lead == "l" else "l"
+        sign = 1.0 if lead == "l" else -1.0
+        gap = FEET_TOGETHER_M if "feet_together" in p.rep_faults(i) else p.stance_width
+        c = dict(peak)
+        c["x" + trail] = peak["x" + lead] - sign * gap
+        state.update(c)
+        return c
+
+    keys, reps, dur = _plan(p, rest, peak_for, end_for, lambda i: p.value("hold_s"), None)
+    for r in reps:
+        r.side = dirs[r.index]
+    t = _frames(dur, p.fps)
+    poses = []
+    for ti in t:
+        cfg = _interp(keys, float(ti))
+        for r in reps:  # the moving foot clears the floor
+            lead = "l" if r.side == "left" else "r"
+            trail = "r" if lead == "l" else "l"
+            for a, b_, f in ((r.start_s, r.peak_start_s, lead), (r.peak_end_s, r.end_s, trail)):
+                if a < ti < b_:
+                    cfg["z" + f] = SWING_LIFT_M * float(np.sin(np.pi * (ti - a) / (b_ - a)))
+        poses.append(lateral_walk_pose(skel, cfg))
+    return Motion(p, skel, t, poses, reps)

@@ -70,12 +70,23 @@ class RenderParams:
         return "front" if self.yaw < 22.5 else "side" if self.yaw > 67.5 else "oblique"
 
 
-_CAM_HEIGHT = {"squat": 1.0, "bridge": 0.8, "clamshell": 1.3}
+_CAM_HEIGHT = {
+    "squat": 1.0, "bridge": 0.8, "clamshell": 1.3, "hip_abduction": 1.0, "side_leg_raise": 0.45,
+    "marching_bridge": 0.8, "lateral_walk": 1.0,
+}  # fmt: skip
+# The side-lying leg raise is filmed from near the floor, as its checks ask: from 0.9 m or
+# 1.3 m MediaPipe's world landmarks turned the hips of a person lying square to the camera
+# 20-37 deg out of the picture, an oblique view to formcheck, so no check was made; from 0.45 m,
+# 1-13 deg.
+#: The placement (and so the camera directions) each exercise shares with the first three.
+_PLACED_LIKE = {"hip_abduction": "squat", "lateral_walk": "squat", "side_leg_raise": "clamshell",
+                "marching_bridge": "bridge"}
 _YFOV_DEG = 45.0
 
 
 def _camera_direction(exercise: str, view: str, facing: str, lying: str | None) -> np.ndarray:
     """Horizontal unit vector from the body toward the camera (canonical world)."""
+    exercise = _PLACED_LIKE.get(exercise, exercise)
     if exercise == "squat":
         # Body faces -Y; camera at -X sees the right side and the person faces image-right.
         side = np.array([-1.0, 0.0, 0.0]) if facing == "right" else np.array([1.0, 0.0, 0.0])
@@ -350,7 +361,7 @@ def render_clip(
     reps = rep_metrics(mp.exercise, motion.reps, motion.t, j3, angles)
 
     # Facing in the image.
-    if mp.exercise == "squat":
+    if _PLACED_LIKE.get(mp.exercise, mp.exercise) == "squat":
         if view == "front":
             facing: str | None = None
         else:
