@@ -15,7 +15,7 @@ from collections import deque
 import numpy as np
 
 from formcheck.checkers.base import Checker, RepData
-from formcheck.checkers.common import SIDES, lying_down, nanmean, stat, xy
+from formcheck.checkers.common import SIDES, lying_down, nanmean, stat, w3, xy
 from formcheck.geometry import distance, midpoint
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
@@ -51,7 +51,14 @@ class MarchingBridgeChecker(Checker):
         hip = midpoint(xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP))
         sh = midpoint(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER))
         thigh = nanmean(*[float(distance(xy(frame, s["hip"]), xy(frame, s["knee"]))) for s in SIDES.values()])
-        out: dict[str, float] = {"trunk_rise_deg": _rise_deg(sh, hip)}
+        # Hips up, from the world landmarks (the picture shrinks the rise from an angle: a 24 deg
+        # bridge read 8-12 in the picture from 45 deg); world y points down.
+        v = midpoint(w3(frame, L.LEFT_HIP), w3(frame, L.RIGHT_HIP)) - midpoint(
+            w3(frame, L.LEFT_SHOULDER), w3(frame, L.RIGHT_SHOULDER)
+        )
+        ok = np.isfinite(v).all()
+        rise3d = float(np.degrees(np.arctan2(-v[1], np.hypot(v[0], v[2])))) if ok else np.nan
+        out: dict[str, float] = {"trunk_rise_deg": _rise_deg(sh, hip), "trunk_rise3d_deg": rise3d}
         resting = self.phase in ("setup", "rest")
         for k, sd in (("l", SIDES["left"]), ("r", SIDES["right"])):
             y = float(xy(frame, sd["ankle"])[1])
@@ -65,7 +72,8 @@ class MarchingBridgeChecker(Checker):
         return out
 
     def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
-        up = sig.get("trunk_rise_deg", np.nan) >= HIPS_UP_MIN_DEG
+        rise = sig.get("trunk_rise3d_deg", np.nan)
+        up = (rise if np.isfinite(rise) else sig.get("trunk_rise_deg", np.nan)) >= HIPS_UP_MIN_DEG
         return bool(np.isfinite(sig.get(self.c.signal, np.nan)) and up and lying_down(frame))
 
     def side(self, data: RepData) -> str | None:

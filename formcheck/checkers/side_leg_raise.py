@@ -2,8 +2,9 @@
 
 Filmed from the front while lying on one side. The top leg is the one whose hip is higher in
 the picture. Its rise is the picture's angle of its hip-to-ankle line above level: below zero
-resting on the bottom leg or the floor, zero at hip height. From the front that angle is true
-whatever the camera's pitch, because the leg lies across the picture. A bent knee shows as the
+resting on the bottom leg or the floor, zero at hip height. From the front the leg lies across
+the picture, so level stays level whatever the camera's pitch, and a camera looking down
+shortens a rise only by the cosine of its pitch. A bent knee shows as the
 picture's knee angle closing or the shin shortening against the thigh, a roll of the pelvis as
 the hip axis turning out of the picture's plane (world landmarks, as for the clamshell).
 """
