@@ -14,7 +14,7 @@ joined to a folder, so a request reaches only the store's data):
 ``POST /patients/<id>/prescription``       a new prescription, in force from a date (form + token)
 ``POST /sessions/<id>/notes``              a clinician's note on a session (form + token)
 ``/patients/<id>/report[.csv|.json]``      ``?from=YYYY-MM-DD&to=YYYY-MM-DD``: the patient report
-``/sessions/<id>[.csv|.json]``             one session's report
+``/sessions/<id>[.csv|.json|.fhir]``       one session's report (``.fhir``: a FHIR R4 Bundle)
 ``/compare?a=<id>&b=<id>``                 two sessions side by side
 =========================================  ===============================================
 
@@ -238,7 +238,8 @@ def _sessions_table(rows: list[dict[str, Any]], *, with_patient: bool) -> str:
             + f"<td>{esc(_title(r['exercise']))}</td><td>{esc(r['view'])}</td>"
             f'<td class="n">{int(r["n_reps"])}</td><td class="n">{int(r["n_faulty_reps"])}</td>'
             f'<td class="n">{esc(_pain(r["pain_before"], r["pain_after"]))}</td>'
-            f"<td>{_link(f'/sessions/{sid}.csv', 'CSV')} · {_link(f'/sessions/{sid}.json', 'JSON')}</td></tr>"
+            f"<td>{_link(f'/sessions/{sid}.csv', 'CSV')} · {_link(f'/sessions/{sid}.json', 'JSON')}"
+            f" · {_link(f'/sessions/{sid}.fhir', 'FHIR')}</td></tr>"
         )
     button = (
         '<div class="actions"><button type="submit">Compare A with B</button>'
@@ -448,6 +449,7 @@ def _download(text: str | bytes, kind: str, filename: str) -> Response:
         "csv": "text/csv; charset=utf-8",
         "json": "application/json; charset=utf-8",
         "pdf": "application/pdf",
+        "fhir": "application/fhir+json; charset=utf-8",
     }
     body = text if isinstance(text, bytes) else text.encode("utf-8")
     return Response(200, body, types[kind], filename)
@@ -502,13 +504,17 @@ def view_patient_report(store: Store, m: re.Match[str], q: Query) -> Response:
     return Response(200, render(report, links=True, nav=nav, extra_css=EXTRA_CSS).encode("utf-8"))
 
 
-def _session_report(store: Store, sid: int, *, with_stills: bool = True) -> dict[str, Any]:
-    from formcheck.reports.data import session_report
-
+def _known_session(store: Store, sid: int) -> None:
     try:
         store.session_row(sid)
     except MissingInputError:
         raise HttpError(404, f"There is no session {sid} in the store.") from None
+
+
+def _session_report(store: Store, sid: int, *, with_stills: bool = True) -> dict[str, Any]:
+    from formcheck.reports.data import session_report
+
+    _known_session(store, sid)
     return session_report(store, sid, with_stills=with_stills)
 
 
@@ -524,6 +530,11 @@ def view_session(store: Store, m: re.Match[str], q: Query) -> Response:
     if m[2] == "json":
         report = _session_report(store, sid, with_stills=False)
         return _download(export.to_json(report), "json", f"session-{sid}.json")
+    if m[2] == "fhir":
+        from formcheck import fhir
+
+        _known_session(store, sid)
+        return _download(fhir.to_json(fhir.session_bundle(store, sid)), "fhir", f"session-{sid}.fhir.json")
     if m[2] == "pdf":
         return _download(_pdf(render(_session_report(store, sid))), "pdf", f"session-{sid}.pdf")
     report = _session_report(store, sid)
@@ -536,6 +547,7 @@ def view_session(store: Store, m: re.Match[str], q: Query) -> Response:
             (f"/sessions/{sid}.pdf", "Download PDF"),
             (f"/sessions/{sid}.csv", "Download CSV"),
             (f"/sessions/{sid}.json", "Download JSON"),
+            (f"/sessions/{sid}.fhir", "Download FHIR"),
         ),
     )
     form = (
@@ -812,7 +824,7 @@ ROUTES: list[tuple[re.Pattern[str], View]] = [
     (re.compile(r"/"), view_index),
     (re.compile(rf"/patients/{_ID}"), view_patient),
     (re.compile(rf"/patients/{_ID}/report(?:\.(csv|json|pdf))?"), view_patient_report),
-    (re.compile(rf"/sessions/{_ID}(?:\.(csv|json|pdf))?"), view_session),
+    (re.compile(rf"/sessions/{_ID}(?:\.(csv|json|pdf|fhir))?"), view_session),
     (re.compile(r"/compare"), view_compare),
 ]
 

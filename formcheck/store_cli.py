@@ -92,6 +92,11 @@ def add_parsers(sub: Any) -> None:
     )
     rp.add_argument("--csv", action="store_true", help="also write the reps (or sessions) as CSV beside it")
     rp.add_argument("--json", action="store_true", help="also write the report's data as JSON beside it")
+    rp.add_argument(
+        "--fhir",
+        action="store_true",
+        help="also write the session as a FHIR R4 Bundle beside it (.fhir.json), for a health record",
+    )
     add_store_options(rp, writes=False)
 
     sv = sub.add_parser("serve", help="a local web dashboard of the store's patients and sessions")
@@ -194,12 +199,19 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if args.session_id is not None and (args.first or args.last):
         raise UsageError("--from and --to go with --patient, not with a session id.")
+    if args.fhir and args.session_id is None:
+        raise UsageError("--fhir exports one session: give a session id, not --patient.")
     first, last = parse_day(args.first, "--from"), parse_day(args.last, "--to")
     with open_store(args, create=False) as store:
         if args.session_id is not None:
             report = session_report(store, args.session_id)
         else:
             report = patient_report(store, args.patient, first, last)
+        fhir_text = None
+        if args.fhir:  # made before anything is written, so a failure leaves no file behind
+            from formcheck import fhir
+
+            fhir_text = fhir.to_json(fhir.session_bundle(store, args.session_id))
     out = _default_out(args, report)
     if out.is_dir():  # -o FOLDER: the default name inside it
         out = out / _default_out(argparse.Namespace(out=None), report)
@@ -218,6 +230,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         if args.json:
             atomic_write_text(out.with_suffix(".json"), export.to_json(report))
             written.append(out.with_suffix(".json"))
+        if fhir_text is not None:
+            atomic_write_text(out.with_suffix(".fhir.json"), fhir_text)
+            written.append(out.with_suffix(".fhir.json"))
     except OSError as e:
         raise UsageError(f"Cannot write the report in {out.parent} ({e.strerror or e}).") from None
     if args.pdf:
