@@ -86,11 +86,6 @@ class AllFoursChecker(Checker):
         a = data.sig[self.c.signal]
         return np.isfinite(a) & (a >= stat(a, "max", 90) - HOLD_BAND_DEG)
 
-    def _before(self, data: RepData, key: str) -> float:
-        """A signal's level at rest just before the rep (its first frames if none was kept)."""
-        v = stat(data.pre.get(key, np.array([])), "median")
-        return v if np.isfinite(v) else stat(data.sig[key][:3], "median")
-
     def working(self, data: RepData) -> str | None:
         """The working leg, "l" or "r": the one whose thigh was higher at the top; None if
         neither was seen.
@@ -121,8 +116,8 @@ class AllFoursChecker(Checker):
     def start_offset(self, data: RepData) -> float:
         """How far (deg) the wrists sat from under the shoulders, or the knees from under the
         hips, at rest before the rep (whichever is further), in the picture."""
-        arms = [self._before(data, f"arm_{k}_deg") for k in ("l", "r")]
-        thighs = [self._before(data, f"thigh_{k}_deg") for k in ("l", "r")]
+        arms = [data.before(f"arm_{k}_deg") for k in ("l", "r")]
+        thighs = [data.before(f"thigh_{k}_deg") for k in ("l", "r")]
         vals = [float(np.nanmedian(v)) for v in (arms, thighs) if np.isfinite(v).any()]
         return max(vals) if vals else float("nan")
 

@@ -14,6 +14,7 @@ what follows, e.g. whether the person stands fully) -> ``rest``.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -225,6 +226,11 @@ class RepData:
     view: ViewEstimate
     reach_i: int = 0  # first frame within REACH_DEG of the rep's extreme (end of the descent)
 
+    def before(self, key: str) -> float:
+        """A signal's level at rest just before the rep (its first frames if none was kept)."""
+        v = stat(self.pre.get(key, np.array([])), "median")
+        return v if np.isfinite(v) else stat(self.sig[key][:3], "median")
+
 
 def _look_down(frame: Frame) -> float:
     """Angle (deg) of the line from the lower hip in the picture to the higher one, out of the
@@ -431,6 +437,41 @@ class Checker:
         if check.after and self._end_reason == "cut":
             return f"The video cut away before the end of this rep, so {check.label} was not checked."
         return None
+
+    def skip_reason(self, check: Check) -> str:
+        """Why ``check`` is not made from the current view (the check's own words by default)."""
+        return check.skip_reason()
+
+    def _judge(
+        self,
+        data: RepData,
+        metrics: dict[str, float],
+        unit: str,
+        doubt: Callable[[Check, float], str | None] | None = None,
+    ) -> tuple[list[Fault], dict[str, str]]:
+        """Each active check on one rep (or hold, ``unit``): its fault, or why it was not made.
+        ``doubt``: a further reason not to judge a check, given its value."""
+        view = data.view.view
+        faults: list[Fault] = []
+        skipped: dict[str, str] = {}
+        for check in self.d.checks:
+            if not check.active(self.rx):
+                continue
+            if view not in check.views:
+                skipped[check.code] = self.skip_reason(check)
+                continue
+            value = metrics.get(check.metric, np.nan)
+            why = self.distrust(check, data, metrics) or (doubt(check, value) if doubt else None)
+            if why:
+                skipped[check.code] = why
+                continue
+            if not np.isfinite(value):
+                skipped[check.code] = f"Could not measure {check.label} in this {unit}."
+                continue
+            if check.is_fault(value, self.rx):
+                limit = check.limit(self.rx)
+                faults.append(Fault(check.code, check.cue, check.source, check.quote, value, limit))
+        return faults, skipped
 
     def finish(self) -> list[Event]:
         """End of the stream: a rep in its settle phase completes; one in progress counts if
@@ -702,33 +743,7 @@ class Checker:
         if self._has_hold:
             metrics["hold_s"] = self._hold_over(data.t, dsig)
         view = data.view.view
-        faults: list[Fault] = []
-        skipped: dict[str, str] = {}
-        for check in self.d.checks:
-            if not check.active(self.rx):
-                continue
-            if view not in check.views:
-                skipped[check.code] = check.skip_reason()
-                continue
-            doubt = self.distrust(check, data, metrics)
-            if doubt:
-                skipped[check.code] = doubt
-                continue
-            value = metrics.get(check.metric, np.nan)
-            if not np.isfinite(value):
-                skipped[check.code] = f"Could not measure {check.label} in this rep."
-                continue
-            if check.is_fault(value, self.rx):
-                faults.append(
-                    Fault(
-                        check.code,
-                        check.cue,
-                        check.source,
-                        check.quote,
-                        value,
-                        check.limit(self.rx),
-                    )
-                )
+        faults, skipped = self._judge(data, metrics, "rep")
         rep = Rep(
             len(self.reps) + 1,
             self.side(data),
@@ -781,9 +796,8 @@ class Checker:
         """Checks skipped in every rep (or, with no reps, in the current view), with reasons."""
         if not self.reps:
             view = self.views.estimate.view
-            return {
-                c.code: c.skip_reason() for c in self.d.checks if c.active(self.rx) and view not in c.views
-            }
+            active = [c for c in self.d.checks if c.active(self.rx)]
+            return {c.code: self.skip_reason(c) for c in active if view not in c.views}
         common = set(self.reps[0].skipped)
         for r in self.reps[1:]:
             common &= set(r.skipped)
@@ -796,6 +810,7 @@ class Checker:
             if r.side:
                 by_side[r.side] = by_side.get(r.side, 0) + 1
         hold_target = self.rx.get("hold_s") or None
+        cue, cue_rep = self._live_cue()
         return CheckerState(
             exercise=self.d.name,
             phase=self.phase,
@@ -805,13 +820,22 @@ class Checker:
             key_label=self.d.key_label,
             key_deg=float(self._last_key),
             target_deg=float(self.rx[self.d.target]),
-            hold_s=self._hold_s,
+            hold_s=self.hold_seconds,
             hold_target_s=hold_target,
-            cue=self._shown_cue,
+            cue=cue,
             view=self.views.estimate.view,
             t_s=self._t,
-            cue_rep=self._cue_rep if self.phase == "rest" else None,
+            cue_rep=cue_rep,
         )
+
+    @property
+    def hold_seconds(self) -> float | None:
+        """The hold timer the live window shows (None: none on show)."""
+        return self._hold_s
+
+    def _live_cue(self) -> tuple[str | None, int | None]:
+        """The cue on show and the rep it is about (None when not about a finished rep)."""
+        return self._shown_cue, self._cue_rep if self.phase == "rest" else None
 
     @property
     def _shown_cue(self) -> str | None:

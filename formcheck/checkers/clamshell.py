@@ -106,15 +106,11 @@ class ClamshellChecker(Checker):
         facing = not plane > PLANE_FACING_MAX_DEG
         true_top = top if facing else stat(s["opening3d_deg"], "max", 90)
         near_top = np.isfinite(s["opening_deg"]) & (s["opening_deg"] >= top - HOLD_BAND_DEG)
-        tilt_rest = stat(data.pre.get("hip_tilt_deg", s["hip_tilt_deg"][:3]), "median")
-        if not np.isfinite(tilt_rest):
-            tilt_rest = stat(s["hip_tilt_deg"][:3], "median")
+        tilt_rest = data.before("hip_tilt_deg")
         tilt_top = stat(s["hip_tilt_deg"][near_top], "median")
         # The top foot's rise from rest: against the person's own closed position, so the width
         # of their feet and knees (and any constant error of the model) drops out.
-        feet_rest = stat(data.pre.get("feet_along_hips", s["feet_along_hips"][:3]), "median")
-        if not np.isfinite(feet_rest):
-            feet_rest = stat(s["feet_along_hips"][:3], "median")
+        feet_rest = data.before("feet_along_hips")
         return {
             "opening_max_deg": true_top,
             "feet_lift_ratio": stat(s["feet_along_hips"][near_top], "median") - feet_rest,

@@ -50,7 +50,7 @@ class FireHydrantChecker(AllFoursChecker):
         if not np.isfinite(rest):
             rest = stat(rel[:3], "median")
         # Toward the standing side: from the working knee to the standing one, at rest.
-        way = np.sign(self._before(data, f"knee_{stand}_x") - self._before(data, f"knee_{k}_x"))
-        width = self._before(data, "hip_width")
+        way = np.sign(data.before(f"knee_{stand}_x") - data.before(f"knee_{k}_x"))
+        width = data.before("hip_width")
         toward = (stat(rel[top], "median") - rest) * way
         return float(toward / width) if width > 0 else float("nan")

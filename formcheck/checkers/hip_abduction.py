@@ -96,16 +96,11 @@ class HipAbductionChecker(Checker):
         top = stat(a, "max", 90)
         return np.isfinite(a) & (a >= top - HOLD_BAND_DEG)
 
-    def _before(self, data: RepData, key: str) -> float:
-        """A signal's level at rest just before the rep (its first frames if none was kept)."""
-        v = stat(data.pre.get(key, np.array([])), "median")
-        return v if np.isfinite(v) else stat(data.sig[key][:3], "median")
-
     def _rises(self, data: RepData) -> dict[str, float]:
         top = self._top(data)
         leg = stat(np.concatenate([data.sig["leg_l_len"], data.sig["leg_r_len"]]), "median")
         return {
-            k: (self._before(data, f"ankle_{k}_y") - stat(data.sig[f"ankle_{k}_y"][top], "median")) / leg
+            k: (data.before(f"ankle_{k}_y") - stat(data.sig[f"ankle_{k}_y"][top], "median")) / leg
             for k in ("l", "r")
         }
 
@@ -116,15 +111,15 @@ class HipAbductionChecker(Checker):
         k = "l" if side == "left" else "r"
         # Toward the standing side: the person's right when the left leg works.
         toward = -1.0 if side == "left" else 1.0
-        trunk = toward * (stat(s["trunk_deg"][top], "median") - self._before(data, "trunk_deg"))
+        trunk = toward * (stat(s["trunk_deg"][top], "median") - data.before("trunk_deg"))
         # The shoulder line tilts down toward the standing side as the trunk leans that way.
         tilt_top = stat(s["shoulder_tilt_deg"][top], "median")
-        tilt = toward * (tilt_top - self._before(data, "shoulder_tilt_deg"))
+        tilt = toward * (tilt_top - data.before("shoulder_tilt_deg"))
         # A bent knee: bending in the picture's plane closes the picture's knee angle; bending
         # toward or away from the camera shortens the shin against the thigh (cos of the bend).
         bend = knee_bend(
-            self._before(data, f"knee_{k}_deg"), stat(s[f"knee_{k}_deg"][top], "median"),
-            self._before(data, f"shin_{k}"), stat(s[f"shin_{k}"][top], "median"),
+            data.before(f"knee_{k}_deg"), stat(s[f"knee_{k}_deg"][top], "median"),
+            data.before(f"shin_{k}"), stat(s[f"shin_{k}"][top], "median"),
         )  # fmt: skip
         return {
             "leg_angle_max_deg": stat(s["leg_angle_deg"], "max", 90),

@@ -135,17 +135,12 @@ class HipHingeChecker(Checker):
         return self._ok(sig)
 
     # -- per rep --------------------------------------------------------------------------
-    def _before(self, data: RepData, key: str) -> float:
-        """A signal's level at rest just before the rep (its first frames if none was kept)."""
-        v = stat(data.pre.get(key, np.array([])), "median")
-        return v if np.isfinite(v) else stat(data.sig[key][:3], "median")
-
     def _bottom(self, data: RepData) -> np.ndarray:
         """Frames at the bottom of the rep: within BOTTOM_SHARE of its lean from the deepest."""
         h = data.sig["hinge_deg"]
         if not np.isfinite(h).any():
             return np.ones(len(h), bool)
-        lo, hi = self._before(data, "hinge_deg"), stat(h, "max", 95)
+        lo, hi = data.before("hinge_deg"), stat(h, "max", 95)
         lo = lo if np.isfinite(lo) else stat(h, "min")
         return np.isfinite(h) & (h >= hi - BOTTOM_SHARE * (hi - lo))
 
@@ -156,7 +151,7 @@ class HipHingeChecker(Checker):
         bottom = self._bottom(data)
         leg = stat(data.sig["leg_len"], "median")
         gap = data.sig["ankle_y_l"] - data.sig["ankle_y_r"]  # image y grows downward
-        before = self._before(data, "ankle_y_l") - self._before(data, "ankle_y_r")
+        before = data.before("ankle_y_l") - data.before("ankle_y_r")
         rise = (before - stat(gap[bottom], "median")) / leg  # > 0: the left foot rose
         if rise > FOOT_UP:
             return ["r"]
@@ -184,7 +179,7 @@ class HipHingeChecker(Checker):
         else:
             knee = nanmean(*[stat(s[f"knee_vert_{k}"][bottom], "median") for k in stance])
         return {
-            "hinge_max_deg": stat(s["hinge_deg"], "max", 95) - self._before(data, "hinge_deg"),
+            "hinge_max_deg": stat(s["hinge_deg"], "max", 95) - data.before("hinge_deg"),
             "trunk_lean_max_deg": stat(s["trunk_lean_deg"], "max", 95),
             "knee_min_deg": knee,
             "descent_s": float(data.t[data.reach_i] - data.t[0]),

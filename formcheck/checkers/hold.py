@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcheck.checkers.base import CUE_SHOW_S, Checker, CheckerState, Event, Fault, Rep, RepData, _columns
+from formcheck.checkers.base import CUE_SHOW_S, Checker, Event, Rep, RepData, _columns
 from formcheck.definitions import Check, ExerciseDef
 from formcheck.landmarks import Frame
 
@@ -223,26 +223,7 @@ class HoldChecker(Checker):
         metrics = self.metrics(data)
         metrics["hold_s"] = held
         view = data.view.view
-        faults: list[Fault] = []
-        skipped: dict[str, str] = {}
-        for check in self.d.checks:
-            if not check.active(self.rx):
-                continue
-            if view not in check.views:
-                skipped[check.code] = self.skip_reason(check)
-                continue
-            value = metrics.get(check.metric, np.nan)
-            doubt = self.distrust(check, data, metrics) or self._unseen_whole(check, h, value)
-            if doubt:
-                skipped[check.code] = doubt
-                continue
-            if not np.isfinite(value):
-                skipped[check.code] = f"Could not measure {check.label} in this hold."
-                continue
-            if check.is_fault(value, self.rx):
-                faults.append(
-                    Fault(check.code, check.cue, check.source, check.quote, value, check.limit(self.rx))
-                )
+        faults, skipped = self._judge(data, metrics, "hold", lambda c, value: self._unseen_whole(c, h, value))
         first, last = float(t[0]), float(t[-1])
         rep = Rep(len(self.reps) + 1, h.side, first, (first + last) / 2, last, view, metrics, faults, skipped)
         self.reps.append(rep)
@@ -261,18 +242,6 @@ class HoldChecker(Checker):
         if self._end_reason in ("stream_end", "cut"):
             return f"The video ended during this hold, so {check.label} was not checked."
         return None
-
-    def skip_reason(self, check: Check) -> str:
-        """Why ``check`` is not made from the current view (the check's own words by default)."""
-        return check.skip_reason()
-
-    def skipped_checks(self) -> dict[str, str]:
-        if self.reps:
-            return super().skipped_checks()
-        view = self.views.estimate.view
-        return {
-            c.code: self.skip_reason(c) for c in self.d.checks if c.active(self.rx) and view not in c.views
-        }
 
     # -- stream events --------------------------------------------------------------------
     def finish(self) -> list[Event]:
@@ -321,35 +290,8 @@ class HoldChecker(Checker):
             return self._hold.timer.seconds
         return self._shown_hold if self._t < self._cue_until else None
 
-    @property
-    def state(self) -> CheckerState:
-        by_side: dict[str, int] = {}
-        for r in self.reps:
-            if r.side:
-                by_side[r.side] = by_side.get(r.side, 0) + 1
+    def _live_cue(self) -> tuple[str | None, int | None]:
         paused = self.phase == "rest" and self._hold is not None
-        cue = "Timer paused: get back into the stretch." if paused else self._shown_cue
-        return CheckerState(
-            exercise=self.d.name,
-            phase=self.phase,
-            reps=len(self.reps),
-            reps_by_side=by_side,
-            per_side=self.c.per_side,
-            key_label=self.d.key_label,
-            key_deg=float(self._last_key),
-            target_deg=float(self.rx[self.d.target]),
-            hold_s=self.hold_seconds,
-            hold_target_s=self.rx.get("hold_s") or None,
-            cue=cue,
-            view=self.views.estimate.view,
-            t_s=self._t,
-            cue_rep=self._cue_rep if self.phase == "rest" and not paused else None,
-        )
-
-    @property
-    def _shown_cue(self) -> str | None:
-        if self.phase == "setup":
-            return self._cue
-        if self.phase == "active" or self._t >= self._cue_until:
-            return None
-        return self._cue
+        if paused:
+            return "Timer paused: get back into the stretch.", None
+        return super()._live_cue()

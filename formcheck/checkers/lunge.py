@@ -243,11 +243,6 @@ class LungeChecker(Checker):
         the picture's plane there), from thigh and shin heights otherwise."""
         return data.sig[f"knee2d_{k}" if data.view.view == "side" else f"knee_vert_{k}"]
 
-    def _before(self, data: RepData, key: str) -> float:
-        """A signal's level at rest just before the rep (its first frames if none was kept)."""
-        v = stat(data.pre.get(key, np.array([])), "median")
-        return v if np.isfinite(v) else stat(data.sig[key][:3], "median")
-
     def metrics(self, data: RepData) -> dict[str, float]:
         s = data.sig
         view = data.view.view
@@ -260,12 +255,12 @@ class LungeChecker(Checker):
             # The other leg: its picture knee angle closing from standing, its shin shortening
             # against the thigh (the shin swinging back), or its 3D knee angle closing (the knee
             # dropping toward the camera, which the picture hardly shows), whichever is most.
-            in_plane = self._before(data, f"knee2d_{o}") - stat(s[f"knee2d_{o}"][b], "median")
-            ratio = stat(s[f"shin_{o}"][b], "median") / self._before(data, f"shin_{o}")
+            in_plane = data.before(f"knee2d_{o}") - stat(s[f"knee2d_{o}"][b], "median")
+            ratio = stat(s[f"shin_{o}"][b], "median") / data.before(f"shin_{o}")
             out_plane = (
                 float(np.degrees(np.arccos(np.clip(ratio, -1.0, 1.0)))) if np.isfinite(ratio) else np.nan
             )
-            in_3d = self._before(data, f"knee3d_{o}") - stat(s[f"knee3d_{o}"][b], "median")
+            in_3d = data.before(f"knee3d_{o}") - stat(s[f"knee3d_{o}"][b], "median")
             both = np.array([in_plane, out_plane, in_3d])
             bend = float(np.nanmax(both)) if np.isfinite(both).any() else np.nan
         return {

@@ -84,9 +84,7 @@ class MarchingBridgeChecker(Checker):
 
     def metrics(self, data: RepData) -> dict[str, float]:
         s = data.sig
-        before = stat(data.pre.get("trunk_rise_deg", np.array([])), "median")
-        if not np.isfinite(before):
-            before = stat(s["trunk_rise_deg"][:3], "median")
+        before = data.before("trunk_rise_deg")
         return {
             "foot_lift_top_pct": stat(s["foot_lift_pct"], "max", 90),
             "hips_drop_deg": before - stat(s["trunk_rise_deg"], "min", 10),

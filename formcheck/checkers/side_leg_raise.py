@@ -74,11 +74,6 @@ class SideLegRaiseChecker(Checker):
             return None
         return "left" if ly < ry else "right"  # the top hip is higher in the picture
 
-    def _before(self, data: RepData, key: str) -> float:
-        """A signal's level at rest just before the rep (its first frames if none was kept)."""
-        v = stat(data.pre.get(key, np.array([])), "median")
-        return v if np.isfinite(v) else stat(data.sig[key][:3], "median")
-
     def metrics(self, data: RepData) -> dict[str, float]:
         s = data.sig
         lift = s["leg_lift_deg"]
@@ -86,10 +81,10 @@ class SideLegRaiseChecker(Checker):
         top = np.isfinite(lift) & (lift >= peak - HOLD_BAND_DEG)
         k = "l" if self.side(data) == "left" else "r"
         bend = knee_bend(
-            self._before(data, f"knee_{k}_deg"), stat(s[f"knee_{k}_deg"][top], "median"),
-            self._before(data, f"shin_{k}"), stat(s[f"shin_{k}"][top], "median"),
+            data.before(f"knee_{k}_deg"), stat(s[f"knee_{k}_deg"][top], "median"),
+            data.before(f"shin_{k}"), stat(s[f"shin_{k}"][top], "median"),
         )  # fmt: skip
-        roll = stat(s["hip_tilt_deg"][top], "median") - self._before(data, "hip_tilt_deg")
+        roll = stat(s["hip_tilt_deg"][top], "median") - data.before("hip_tilt_deg")
         return {
             "leg_lift_top_deg": peak,
             "knee_bend_deg": bend,
