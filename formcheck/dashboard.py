@@ -877,14 +877,19 @@ class Handler(BaseHTTPRequestHandler):
         return name.lower() in LOOPBACK_NAMES
 
     def do_GET(self) -> None:
+        self._respond(self._answer, "showing this page")
+
+    def _respond(self, make: Callable[[], Response], doing: str) -> None:
+        """Send what ``make`` answers, or an error page: its own words, or for anything
+        unforeseen a pointer to the traceback printed in the terminal."""
         try:
-            response = self._answer()
+            response = make()
         except HttpError as e:
             response = _error_page(e.status, e.message)
         except Exception:
             traceback.print_exc(file=sys.stderr)
             response = _error_page(
-                500, "Something went wrong showing this page; the terminal running formcheck serve says what."
+                500, f"Something went wrong {doing}; the terminal running formcheck serve says what."
             )
         self._send(response)
 
@@ -924,16 +929,7 @@ class Handler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = _not_allowed  # noqa: N815
 
     def do_POST(self) -> None:
-        try:
-            response = self._write()
-        except HttpError as e:
-            response = _error_page(e.status, e.message)
-        except Exception:
-            traceback.print_exc(file=sys.stderr)
-            response = _error_page(
-                500, "Something went wrong saving this; the terminal running formcheck serve says what."
-            )
-        self._send(response)
+        self._respond(self._write, "saving this")
 
     def _form(self) -> Query:
         """The request's form fields, after the checks every write must pass."""
