@@ -13,7 +13,7 @@ import math
 from formcheck.definitions import Check, ExerciseDef, load
 from formcheck.session import Session
 
-FORMATS = {"°": "{:.0f}°", "s": "{:.1f} s"}  # by unit; others "{:.2f}" and the unit
+FORMATS = {"°": "{:.0f}°", "s": "{:.1f} s", "%": "{:.0f}%"}  # by unit; others "{:.2f}" and the unit
 
 
 def _columns(d: ExerciseDef | None) -> list[tuple[str, str, str]]:
