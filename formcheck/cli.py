@@ -316,7 +316,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
         PoseOptions(model_path=args.model)  # checks the bundle loads and runs, before any work
     files = _once_each(_collect(args.inputs))
-    from formcheck.store_cli import open_for_recording, patient_name
+    from formcheck.store_cli import clinic_prescription, open_for_recording, patient_name
 
     if not args.no_store:
         patient_name(args, rx)  # a name the store cannot hold is refused before the work
@@ -325,7 +325,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
     try:
         store = open_for_recording(args)
         try:
-            return _score_files(args, files, rx, store)
+            judged, said = clinic_prescription(store, args, args.exercise, rx)
+            if said:
+                print(f"formcheck: {said}", file=sys.stderr)
+            return _score_files(args, files, judged, store, prescribed=rx)
         finally:
             if store is not None:
                 store.close()
@@ -360,7 +363,15 @@ def _writable_out(out: Path) -> list[Path]:
     return created
 
 
-def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any] | None, store: Any) -> int:
+def _score_files(
+    args: argparse.Namespace,
+    files: list[Path],
+    rx: dict[str, Any] | None,
+    store: Any,
+    prescribed: dict[str, Any] | None = None,
+) -> int:
+    """Score ``files`` judged against ``rx``; ``prescribed``: the prescription file's values,
+    which the store keeps as the patient's prescription from now on."""
     tty = sys.stderr.isatty() and not args.json
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     jobs = max(1, min(jobs, len(files)))
@@ -384,7 +395,7 @@ def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any]
         if jobs == 1:
             for p in params:
                 results.append(_score_one(*p, show_progress=tty))
-                _record(store, results[-1], args, rx)
+                _record(store, results[-1], args, prescribed)
                 _print_result(results[-1], args.json, len(files))
         else:
             if tty:
@@ -396,7 +407,7 @@ def _score_files(args: argparse.Namespace, files: list[Path], rx: dict[str, Any]
             def done(r: dict[str, Any]) -> None:
                 nonlocal finished
                 finished += 1
-                _record(store, r, args, rx)
+                _record(store, r, args, prescribed)
                 if not args.json:  # progress as each file finishes; results in input order
                     _print_progress(finished, len(files), r)
                 pending[order.get(str(r["path"]), len(order) + finished)] = r

@@ -36,6 +36,8 @@ DOCUMENTS = {
     "003": "003_e418d96018aaf0b4.txt",
     "004": "004_c015dc04302b5aca.txt",
 }
+CEILING = "past_limit"  # the fault of a rep past a clinician's limit (prescription key "ceiling")
+CLINICIAN = "clinician"  # the source of that check: the clinician's prescription, not a document
 # What a report calls each source document: its own title, or (000, 002 have none) what it is.
 DOCUMENT_TITLES = {
     "000": "Hip pain: causes and treatments",
@@ -254,9 +256,49 @@ class ExerciseDef:
         """The check whose cue is ``cue`` (the words a checker's state shows), or None."""
         return next((c for c in self.checks if cue is not None and c.cue == cue), None)
 
+    @property
+    def ceiling_side(self) -> str | None:
+        """Which side of a clinician's limit on the range of motion is too far: "below" where a
+        lower value goes further (a knee angle), "above" where a higher one does (an opening);
+        None where the range of motion aims at a target from both sides (no limit can be set)."""
+        if self.report is None:
+            return None
+        return {"lower": "below", "higher": "above"}.get(self.report.better)
+
+    def ceiling_check(self, limit: float) -> Check | None:
+        """The check of a clinician's limit (prescription ``ceiling``) on the range of motion:
+        trusted where the document check on the same metric is (its views, needs and camera),
+        else in the views the set-up guide asks for. None where no limit can be set."""
+        when = self.ceiling_side
+        if when is None or self.report is None:
+            return None
+        spec = self.report.spec(self.report.rom)
+        like = next((c for c in self.checks if c.metric == spec.name), None)
+        unit = spec.unit if spec.unit in ("°", "%") else f" {spec.unit}" if spec.unit else ""
+        return Check(
+            code=CEILING,
+            label="the set limit",
+            metric=spec.name,
+            fault_when=when,
+            threshold=0.0,
+            views=like.views if like else self.setup_views,
+            cue="Stop at the limit your clinician set.",
+            source=CLINICIAN,
+            quote=f"{spec.label.capitalize()} not past {limit:g}{unit}.",
+            relative_to="ceiling",
+            requires="ceiling",
+            needs=like.needs if like else (),
+            camera=like.camera if like else "any",
+            joints=like.joints if like else (),
+        )
+
     def with_prescription(self, overrides: dict[str, Any]) -> ExerciseDef:
-        """A copy with prescription values replaced; unknown keys raise UsageError."""
+        """A copy with prescription values replaced; unknown keys raise UsageError. A
+        clinician's ``ceiling`` (a limit on the range of motion, e.g. a depth limit after hip
+        surgery) adds :meth:`ceiling_check`, so going past it is a fault like any other."""
         merged = dict(self.prescription)
+        if self.ceiling_side is not None:
+            merged.setdefault("ceiling", 0.0)
         for key, value in overrides.items():
             if key in ("exercise", "patient", "note", "notes"):
                 continue
@@ -271,7 +313,13 @@ class ExerciseDef:
             if not (0 <= number < math.inf):  # also refuses nan and inf, which TOML allows
                 raise UsageError(f"Prescription value '{key}' must be a number of zero or more.")
             merged[key] = number
-        return ExerciseDef(**{**self.__dict__, "prescription": merged})
+        checks = tuple(c for c in self.checks if c.code != CEILING)
+        ceiling = self.ceiling_check(merged.get("ceiling", 0.0)) if merged.get("ceiling", 0.0) > 0 else None
+        if ceiling is None:
+            merged.pop("ceiling", None)
+        else:
+            checks += (ceiling,)
+        return ExerciseDef(**{**self.__dict__, "prescription": merged, "checks": checks})
 
 
 def _exercises_dir() -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from formcheck.definitions import Check, ExerciseDef, load
+from formcheck.definitions import CEILING, CLINICIAN, Check, ExerciseDef, load
 from formcheck.session import Session
 
 FORMATS = {"°": "{:.0f}°", "s": "{:.1f} s", "%": "{:.0f}%"}  # by unit; others "{:.2f}" and the unit
@@ -41,6 +41,8 @@ def _definition(exercise: str) -> ExerciseDef | None:
 
 
 def _label(d: ExerciseDef | None, code: str) -> str:
+    if code == CEILING:
+        return "past the set limit"
     check = _check(d, code)
     return check.label if check is not None else code.replace("_", " ")
 
@@ -117,7 +119,8 @@ def session_text(s: Session, written: list[str]) -> str:
     cues: dict[str, str] = {}
     for r in s.reps:
         for f in r.faults:
-            cues.setdefault(f.code, f"{f.message} (doc {f.source})")
+            where = "your clinician" if f.source == CLINICIAN else f"doc {f.source}"
+            cues.setdefault(f.code, f"{f.message} ({where})")
     if cues:
         out.append("Cues:")
         out += [f"  - {_label(d, code)}: {cue}" for code, cue in cues.items()]

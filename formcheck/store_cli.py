@@ -49,6 +49,42 @@ def patient_name(args: argparse.Namespace, prescription: dict[str, Any] | None =
     return name
 
 
+def clinic_prescription(
+    store: Any, args: argparse.Namespace, exercise: str, rx: dict[str, Any] | None
+) -> tuple[dict[str, Any] | None, str]:
+    """What a ``score`` or ``live`` run judges with: the patient's prescription in force now in
+    the store (what their clinician set on the dashboard, e.g. a depth limit), with the
+    prescription file's values (``rx``) over it. Also a line telling the person, "" when the
+    store holds none. Keys the exercise does not know are left out (a prescription written
+    for an older formcheck still loads)."""
+    if store is None:
+        return rx, ""
+    from datetime import UTC, datetime
+
+    from formcheck.definitions import load
+
+    try:
+        patient = store.patient(patient_name(args, rx))
+    except MissingInputError:
+        return rx, ""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    stored = store.prescription_in_force(patient["id"], exercise, now) or {}
+    d = load(exercise)
+    known = {*d.prescription, *(("ceiling",) if d.ceiling_side else ())}
+    used = {
+        k: float(v)
+        for k, v in stored.items()
+        if k in known and isinstance(v, int | float) and not isinstance(v, bool) and k not in (rx or {})
+    }
+    if not used:
+        return rx, ""
+    said = "Using the prescription set for " + printable(patient["name"])
+    if used.get("ceiling") and d.report is not None:
+        spec = d.report.spec(d.report.rom)
+        said += f" (limit on {spec.label}: {used['ceiling']:g}{spec.unit})"
+    return {**used, **(rx or {})}, said + "."
+
+
 def open_store(args: argparse.Namespace, *, create: bool) -> Any:
     from formcheck.store import Store
 

@@ -152,23 +152,36 @@ def _run(args: argparse.Namespace) -> int:
     from formcheck.live.capture import open_source
 
     rx = _prescription(args)
-    d = load(args.exercise).with_prescription(rx or {})
+    load(args.exercise).with_prescription(rx or {})  # validate before any work
     if args.model is not None and not Path(args.model).is_file():
         raise UsageError(f"No model file at {args.model}.")
     if args.max_seconds is not None and args.max_seconds <= 0:
         raise UsageError("--max-seconds must be more than 0.")
     source = open_source(args.camera)  # a file is checked here; a camera opens at start()
-    from formcheck.store_cli import open_for_recording
+    from formcheck.store_cli import clinic_prescription, open_for_recording
 
     store = open_for_recording(args)  # a damaged or newer store is told before the set
     try:
-        return _run_set(args, rx, d, source, store)
+        judged, said = clinic_prescription(store, args, args.exercise, rx)
+        if said:
+            _say(said)
+        d = load(args.exercise).with_prescription(judged or {})
+        return _run_set(args, rx, d, source, store, judged)
     finally:
         if store is not None:
             store.close()
 
 
-def _run_set(args: argparse.Namespace, rx: dict[str, Any] | None, d: Any, source: Any, store: Any) -> int:
+def _run_set(
+    args: argparse.Namespace,
+    rx: dict[str, Any] | None,
+    d: Any,
+    source: Any,
+    store: Any,
+    judged: dict[str, Any] | None,
+) -> int:
+    """One live set; ``rx``: the prescription file's values (kept by the store), ``judged``: what
+    the set is judged against (the store's prescription in force with ``rx`` over it)."""
     from datetime import datetime
 
     from formcheck.live.recorder import completed_sets_today
@@ -219,7 +232,7 @@ def _run_set(args: argparse.Namespace, rx: dict[str, Any] | None, d: Any, source
             )
             cfg = LiveConfig(
                 exercise=args.exercise,
-                prescription=rx,
+                prescription=judged,
                 title=title,
                 target_reps=target,
                 headless=args.headless,

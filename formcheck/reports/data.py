@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from formcheck import __version__
-from formcheck.definitions import DOCUMENT_TITLES, ExerciseDef, MetricSpec, load
+from formcheck.definitions import CEILING, DOCUMENT_TITLES, ExerciseDef, MetricSpec, load
 from formcheck.errors import FormcheckError, UsageError
 from formcheck.store.db import Store
 
@@ -60,16 +60,9 @@ def _columns(d: ExerciseDef | None, reps: list[dict[str, Any]]) -> list[MetricSp
     return [MetricSpec(n, n.replace("_", " ")) for n in names]
 
 
-CEILING = "past_limit"  # the fault of a rep past a clinician's limit (prescription key "ceiling")
-
-
 def ceiling_side(d: ExerciseDef | None) -> str | None:
-    """Which side of a clinician's limit on the range of motion is too far: "below" where a lower
-    value goes further (a knee angle), "above" where a higher one does (an opening); None where the
-    range of motion aims at a target from both sides (no limit can be set)."""
-    if d is None or d.report is None:
-        return None
-    return {"lower": "below", "higher": "above"}.get(d.report.better)
+    """Which side of a clinician's limit is too far (see :attr:`ExerciseDef.ceiling_side`)."""
+    return d.ceiling_side if d is not None else None
 
 
 def in_band(value: float | None, limits: list[dict[str, Any]]) -> bool | None:
@@ -128,24 +121,30 @@ def _check_label(d: ExerciseDef | None, code: str) -> str:
     return next((c.label for c in d.checks if c.code == code), code.replace("_", " "))
 
 
-def _past_ceiling(d: ExerciseDef | None, rx: dict[str, Any], reps: list[dict[str, Any]]) -> None:
-    """Add the fault of going past a clinician's limit (``rx["ceiling"]``) to each rep that did."""
-    when = ceiling_side(d)
+def _past_ceiling(d: ExerciseDef | None, rx: dict[str, Any], s: dict[str, Any]) -> None:
+    """Add the fault of going past a clinician's limit (``rx["ceiling"]``) to each rep of session
+    ``s`` that did, where the session was scored before that limit was set. A session scored
+    with the limit was judged by its checker (``ExerciseDef.ceiling_check``), with the camera's
+    trust rules; here, too, a limit is judged only in the views where that check is trusted."""
     limit = rx.get("ceiling")
-    if not when or not limit or d is None or d.report is None:
+    if d is None or not limit or s["prescription"].get("ceiling"):
         return
-    spec = d.report.spec(d.report.rom)
-    for r in reps:
-        v = _v(r["metrics"].get(spec.name))
-        if v is None or not ((when == "below" and v < limit) or (when == "above" and v > limit)):
+    check = d.ceiling_check(float(limit))
+    if check is None:
+        return
+    for r in s["reps"]:
+        v = _v(r["metrics"].get(check.metric))
+        if (r.get("view") or s.get("view")) not in check.views or v is None or not check.is_fault(v, rx):
+            continue
+        if any(f["code"] == CEILING for f in r["faults"]):
             continue
         r["faults"].append(
             {
                 "id": None,
                 "code": CEILING,
-                "message": "Stop at the limit your clinician set.",
-                "source": "clinician",
-                "quote": f"{spec.label.capitalize()} not past {_v(limit):g}{spec.unit}.",
+                "message": check.cue,
+                "source": check.source,
+                "quote": check.quote,
                 "value": v,
                 "limit": limit,
                 "has_still": False,
@@ -202,7 +201,7 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
     rx.update(
         {k: v for k, v in in_force.items() if k in ("reps", "sets", "sessions_per_week", "hold_s", "ceiling")}
     )
-    _past_ceiling(d, rx, s["reps"])
+    _past_ceiling(d, rx, s)
     reps_rx = int(rx.get("reps", 0) or 0)
     per_side = bool(d and d.counting.per_side)
     sides: dict[str, int] = {}
