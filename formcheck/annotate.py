@@ -131,10 +131,7 @@ def draw_state(img: np.ndarray, state: CheckerState, title: str = "") -> None:
     else:
         reps = f"Reps {state.reps}"
     draw_text(img, reps, (pad, line1), big)
-    if math.isfinite(state.key_deg):
-        angle = f"{state.key_label} {state.key_deg:.0f}°  (target {state.target_deg:.0f}°)"
-    else:
-        angle = f"{state.key_label} --"
+    angle = f"{state.key_text}  ({state.target_text})" if math.isfinite(state.key_deg) else state.key_text
     apx = fit_px(angle, small, w - 2 * pad)  # a narrow (portrait) frame: smaller, not cut off
     draw_text(img, angle, (pad, line2), apx)
     right = {line1: pad + text_size(reps, big)[0], line2: pad + text_size(angle, apx)[0]}

@@ -245,6 +245,7 @@ class ExerciseDef:
     setup_views: tuple[str, ...] = ("side", "front", "oblique")  # the live set-up guide's views
     setup_turn: str = ""  # its words asking for that view
     setup_start: str = ""  # its words asking for the start position ("" : ``setup``)
+    key_unit: str = "°"  # the unit of ``key_signal`` as shown on screen ("°" or "%")
 
     @property
     def required_landmarks(self) -> tuple[int, ...]:
@@ -431,7 +432,18 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         setup_views=_views(ex.get("setup_views", VIEWS), f"{where}: exercise.setup_views"),
         setup_turn=str(ex.get("setup_turn", "")),
         setup_start=str(ex.get("setup_start", ex["setup"])),
+        key_unit=_key_unit(ex, where),
     )
+
+
+KEY_UNITS = ("°", "%")  # what the live window and annotated video put after the key number
+
+
+def _key_unit(ex: dict[str, Any], where: str) -> str:
+    unit = ex.get("key_unit", "°")
+    if unit not in KEY_UNITS:
+        raise ValueError(f"{where}: exercise.key_unit must be one of {KEY_UNITS}")
+    return str(unit)
 
 
 def _lying_on(ex: dict[str, Any], where: str) -> str | None:

@@ -235,3 +235,26 @@ def test_readme_table_of_checks_is_made_from_the_definitions() -> None:
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert checks_table(available()) in readme
+
+
+@pytest.mark.parametrize("name", available())
+def test_key_number_unit_matches_its_signal(name: str) -> None:
+    """The live window and annotated video put the key signal's own unit after it: a signal in
+    % of a length (``*_pct``) is not shown in degrees, nor an angle (``*_deg``) in %."""
+    d = load(name)
+    unit = {"pct": "%", "deg": "°"}.get(d.key_signal.rsplit("_", 1)[-1])
+    if unit is None:
+        pytest.skip(f"{d.key_signal} names no unit")
+    assert d.key_unit == unit
+
+
+def test_side_walk_state_shows_percent() -> None:
+    seq, _ = synthetic.lateral_walk(steps=("right", "right"), seed=1)
+    checker = make_checker("lateral_walk")
+    texts = []
+    for i in range(len(seq)):
+        checker.update(seq.frame(i))
+        texts.append(checker.state.key_text)
+    shown = [t for t in texts if not t.endswith("--")]
+    assert shown and all(t.endswith("%") and "°" not in t for t in shown)
+    assert checker.state.target_text == f"target {load('lateral_walk').prescription['stance_pct']:.0f}%"

@@ -143,6 +143,19 @@ class CheckerState:
     t_s: float
     cue_rep: int | None = None  # the rep the cue is about (None: a set-up hint)
     per_side: bool = False  # reps are counted per working side (the exercise's TOML)
+    key_unit: str = "°"  # the unit of ``key_deg`` and ``target_deg`` ("°", or "%" of a length)
+
+    @property
+    def key_text(self) -> str:
+        """The key number as shown, "knee 93°", or "knee --" when not measured now."""
+        if not np.isfinite(self.key_deg):
+            return f"{self.key_label} --"
+        return f"{self.key_label} {self.key_deg:.0f}{self.key_unit}"
+
+    @property
+    def target_text(self) -> str:
+        """The target as shown, "target 90°"."""
+        return f"target {self.target_deg:.0f}{self.key_unit}"
 
     @property
     def cue_line(self) -> str | None:
@@ -818,6 +831,7 @@ class Checker:
             reps_by_side=by_side,
             per_side=self.c.per_side,
             key_label=self.d.key_label,
+            key_unit=self.d.key_unit,
             key_deg=float(self._last_key),
             target_deg=float(self.rx[self.d.target]),
             hold_s=self.hold_seconds,

@@ -148,17 +148,14 @@ def draw_overlay(
     bar_h = int(96 * s)
     _shade(img, pw, 0, w, bar_h)
     x = pw + pad
-    if math.isfinite(state.key_deg):
-        angle = f"{state.key_label} {state.key_deg:.0f}°"
-    else:
-        angle = f"{state.key_label} --"
+    angle = state.key_text
     _text(img, angle, (x, int(44 * s)), 1.1 * s)
     aw, _ = _size(angle, 1.1 * s)
-    _text(img, f"target {state.target_deg:.0f}°", (x + aw + int(16 * s), int(44 * s)), 0.75 * s, AMBER)
+    _text(img, state.target_text, (x + aw + int(16 * s), int(44 * s)), 0.75 * s, AMBER)
     gx1 = min(w - pad, x + int(380 * s))
     _gauge(img, x, gx1, int(74 * s), s, state.key_deg, state.target_deg)
     right = w - pad
-    tx, _ = _size(f"target {state.target_deg:.0f}°", 0.75 * s)
+    tx, _ = _size(state.target_text, 0.75 * s)
     used = x + aw + int(16 * s) + tx + int(20 * s)
     if info.title:
         tw, _ = _size(info.title, 0.6 * s)

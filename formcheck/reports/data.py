@@ -328,6 +328,7 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
         "reps": reps_out,
         "trace": {
             "label": s["key_label"] or (d.key_label if d else ""),
+            "unit": d.key_unit if d else "°",
             "target": _v(rx.get(d.target)) if d else None,
             "t_s": [_v(x, 3) for x in t],
             "key_deg": [_v(x, 1) for x in key],

@@ -179,6 +179,7 @@ def trace_svg(report: dict[str, Any]) -> str:
     """The key angle over the session, reps shaded, each fault marked where it happened."""
     fig, ax = _figure(h=3.2)
     tr = report["trace"]
+    unit = tr.get("unit", "°")
     t, k = _nan(tr["t_s"]), _nan(tr["key_deg"])
     ax.plot(t, k, color=BLUE, lw=1.1)
     for r in report["reps"]:
@@ -205,12 +206,13 @@ def trace_svg(report: dict[str, Any]) -> str:
             )
             ax.plot([f["at_s"]], [y], marker="v", color=FAULT, ms=6)
     if tr.get("target") is not None:
-        ax.axhline(tr["target"], color=TARGET, lw=1.2, ls="--", label=f"target {tr['target']:g}°")
+        ax.axhline(tr["target"], color=TARGET, lw=1.2, ls="--", label=f"target {tr['target']:g}{unit}")
         ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.04))
     ax.set_xlabel("time (s)")
-    ax.set_ylabel(_plain(f"{tr['label']} angle (°)"))
+    ax.set_ylabel(_plain(f"{tr['label']} angle (°)" if unit == "°" else f"{tr['label']} ({unit})"))
     ax.margins(x=0.01)
-    return _svg(fig, f"{tr['label']} angle over time with reps and faults")
+    what = f"{tr['label']} angle" if unit == "°" else str(tr["label"])
+    return _svg(fig, f"{what} over time with reps and faults")
 
 
 def _date_axis(ax: Any, lo: date, hi: date) -> None:
