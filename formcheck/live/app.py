@@ -279,6 +279,8 @@ def _run_set(
         _say(f"internal error ({detail}); {_saved(n, where)}.")
     elif result.message:
         _say(result.message)
+    if result.ended == "interrupted" and loop.terminated:
+        return int(ExitCode.TERMINATED)
     return result.exit_code
 
 

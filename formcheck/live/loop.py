@@ -319,6 +319,7 @@ class LiveLoop:
         if recorder is not None:
             recorder.transcript = self.transcript
         self.stop_reason: str | None = None  # set from a signal handler
+        self.terminated = False  # the stop was a SIGTERM (exit 143, not Ctrl-C's 130)
         self._ready_until = -1.0
         self._user_paused = False
         self._spoken_guide: str | None = None
@@ -616,6 +617,7 @@ def install_signal_handlers(loop: LiveLoop) -> dict[int, Any]:
     def on_signal(signum: int, _frame: Any) -> None:
         if loop.stop_reason is not None and signum == signal.SIGINT:
             raise KeyboardInterrupt
+        loop.terminated = loop.terminated or (signum == signal.SIGTERM and loop.stop_reason is None)
         loop.request_stop("interrupted")
 
     for sig in (signal.SIGINT, signal.SIGTERM):
