@@ -100,10 +100,10 @@ CATALOG: list[SampleClip] = [
         "--exercise", "lunge", "--reps", "5", "--side", "right", "--fault", "shallow=2",
         "--fault", "knee_past_toes=3", "--fault", "trunk_lean=4", "--view", "side",
         "--facing", "right", *_WOMAN]),
-    SampleClip("lunge_front_faults", "reverse lunges from the front: clean, knee caving, shallow, "
-               "clean", [
-        "--exercise", "lunge", "--reps", "4", "--side", "right", "--fault", "knee_caving=2",
-        "--fault", "shallow=3", "--view", "front", *_MAN]),
+    SampleClip("lunge_front_faults", "reverse lunges from the front: clean, knee caving (left "
+               "then right leg), clean", [
+        "--exercise", "lunge", "--reps", "4", "--side", "right", "--fault", "knee_caving=2,3",
+        "--view", "front", *_MAN]),
 ]
 
 
