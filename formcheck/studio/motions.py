@@ -334,16 +334,19 @@ def _plan(
     return keys, reps, t
 
 
+#: Builders of exercises whose motions live in their own modules, which add themselves here when
+#: imported (the ``formcheck.studio`` package imports them: see its ``__init__``).
+BUILDERS: dict[str, Callable[[MotionParams, Skeleton], Motion]] = {}
+
+
 def make_motion(p: MotionParams, skel: Skeleton | None = None) -> Motion:
     """Build the motion for ``p`` on skeleton ``skel`` (default: anny's default body)."""
     p.validate()
     skel = skel or Skeleton()
-    from formcheck.studio.motions_standing import BUILDERS as STANDING_BUILDERS
-
     builder = {
         "squat": _squat, "bridge": _bridge, "clamshell": _clamshell,
         "hip_abduction": _hip_abduction, "side_leg_raise": _side_leg_raise,
-        "marching_bridge": _marching_bridge, "lateral_walk": _lateral_walk, **STANDING_BUILDERS,
+        "marching_bridge": _marching_bridge, "lateral_walk": _lateral_walk, **BUILDERS,
     }[p.exercise]  # fmt: skip
     return builder(p, skel)
 

@@ -40,9 +40,8 @@ from formcheck.studio.geometry import (
     two_link_knee,
     unit,
 )
-
-# ``motions.make_motion`` imports this module when it is first called (no import cycle).
 from formcheck.studio.motions import (
+    BUILDERS,
     Config,
     Motion,
     MotionParams,
@@ -370,8 +369,5 @@ def front_knee_deg(j: dict[str, Vec], side: str) -> float:
     return angle_deg(j[f"{side}_hip"], j[f"{side}_knee"], j[f"{side}_ankle"])
 
 
-#: Builders, merged into ``motions.make_motion``'s dispatch.
-BUILDERS: dict[str, Callable[[MotionParams, Skeleton], Motion]] = {
-    "hip_hinge": _hip_hinge,
-    "lunge": _lunge,
-}
+# ``motions.make_motion``'s dispatch (this module imports ``motions``, not the other way round).
+BUILDERS.update({"hip_hinge": _hip_hinge, "lunge": _lunge})
