@@ -53,6 +53,10 @@ cached, pose inference (about 16 ms a frame with two models side by side, ``--jo
 the sweep about 30-40 minutes. Rendering the grid the first time takes longer (about 0.1-0.2 s
 of one core per frame).
 
+The hip hinge and the lunge have tables too (``--exercise hip_hinge``, ``--exercise lunge``:
+80 clips each, scored with ``min_hinge_deg`` 80 and a 2 s hold prescribed so that every planted
+check is active) but are not in the default sweep.
+
 ``--slice small`` is 4 short clips (the test ``tests/test_robustness.py`` runs it): a squat
 from the side at hip height (the recommended set-up) and from the floor, a glute bridge from
 the side at floor level and a clamshell from the front with the feet cut.
@@ -102,6 +106,10 @@ TEMPOS: dict[str, dict[str, tuple[float, float, float, float]]] = {
     "squat": {"slow": (2.2, 2.2, 0.4, 0.6), "quick": (0.8, 0.8, 0.1, 0.3)},
     "bridge": {"slow": (1.8, 1.8, 2.5, 0.8), "quick": (0.6, 0.6, 2.5, 0.4)},
     "clamshell": {"slow": (1.5, 1.5, 1.5, 0.6), "quick": (0.5, 0.5, 1.5, 0.3)},
+    "hip_hinge": {"slow": (2.0, 2.0, 0.6, 0.8), "quick": (0.9, 0.8, 0.2, 0.4)},
+    # The lunge's descent and ascent include the back foot's step (a third of each); its clean
+    # hold is the prescribed one (see PRESCRIPTIONS).
+    "lunge": {"slow": (2.2, 2.0, 2.0, 0.8), "quick": (1.1, 1.0, 2.0, 0.4)},
 }
 #: exercise -> fault plans: (faults of rep 1, faults of rep 3); rep 2 is clean. "*" before a
 #: name: the fault is on every rep (clip-wide).
@@ -122,9 +130,24 @@ PLANS: dict[str, list[tuple[str, str]]] = {
         ("feet_apart", "pelvis_roll"),
         ("short_hold", "small_opening"),
     ],
+    "hip_hinge": [("squatting", "shallow"), ("shallow", "squatting")],
+    # Reps 1 and 3 work the right leg (the legs take turns from --side right), the one nearer
+    # the camera from the side (--facing right): knee past toes needs the front foot seen.
+    "lunge": [
+        ("shallow", "knee_caving"),
+        ("knee_past_toes", "trunk_lean"),
+        ("trunk_lean", "short_hold"),
+        ("knee_caving", "knee_past_toes"),
+        ("short_hold", "shallow"),
+    ],
 }
 #: Prescriptions the sweep scores with (on top of the exercise's defaults).
-PRESCRIPTIONS: dict[str, dict[str, float]] = {"clamshell": {"hold_s": 1.0}}
+PRESCRIPTIONS: dict[str, dict[str, float]] = {
+    "clamshell": {"hold_s": 1.0},
+    # 000's dumbbell RDL "almost parallel", so that the hinge's depth check is active.
+    "hip_hinge": {"min_hinge_deg": 80.0},
+    "lunge": {"hold_s": 2.0},
+}
 #: Check code -> the truth metric shown beside a wrong verdict.
 TRUTH_METRIC = {
     "shallow": "knee_angle_min_deg",
@@ -141,6 +164,14 @@ TRUTH_METRIC = {
     "small_opening": "opening_max_deg",
     "feet_apart": "ankle_gap_increase_m",
     "pelvis_roll": "pelvis_roll_max_deg",
+}
+#: The same for codes whose truth metric differs by exercise (looked up first).
+TRUTH_METRIC_EX: dict[tuple[str, str], str] = {
+    ("hip_hinge", "squatting"): "knee_min_deg",
+    ("hip_hinge", "shallow"): "trunk_lean_max_deg",
+    ("lunge", "shallow"): "knee_min_deg",
+    ("lunge", "knee_past_toes"): "knee_past_toes",
+    ("lunge", "knee_caving"): "knee_inside",
 }
 
 
@@ -189,6 +220,9 @@ def _truth_value(code: str, lab: dict[str, Any], truth: dict[str, Any]) -> float
     (a hold within a frame of it) is left out as borderline: no measurement can be held to it."""
     if code == "short_hold":
         return _time_at_top(truth, lab)
+    metric = TRUTH_METRIC_EX.get((truth["exercise"], code))
+    if metric is not None:
+        return float(lab["metrics"].get(metric, float("nan")))
     try:
         return float(COMPARABLE[code](lab["metrics"])) if code in COMPARABLE else float("nan")
     except (KeyError, ZeroDivisionError):
@@ -309,7 +343,7 @@ def _spread(cells: list[Cell]) -> list[Cell]:
     extreme heights, then at the level ones, then 45 degrees; then the cut framings; then each
     camera's second clip; then 15/75 and 30/60 degrees. Exercises take turns throughout."""
     height_rank = {"floor": 0, "overhead": 1, "hip": 2, "chest": 3}
-    ex_rank = {"squat": 0, "bridge": 1, "clamshell": 2}
+    ex_rank = {"squat": 0, "bridge": 1, "clamshell": 2, "hip_hinge": 3, "lunge": 4}
     first: set[Cell] = set()
     seen: set[tuple[str, str, int, str]] = set()
     for c in cells:
@@ -508,7 +542,7 @@ def score_cell(cell: Cell, use_pose_cache: bool = True) -> CellResult:
             elif code in want:
                 res.found[code] = res.found.get(code, 0) + 1
             if verdict:
-                tm = TRUTH_METRIC.get(code)
+                tm = TRUTH_METRIC_EX.get((cell.exercise, code), TRUTH_METRIC.get(code))
                 truth_v = lab["metrics"].get(tm) if lab is not None and tm else None
                 if code == "short_hold" and np.isfinite(true):
                     tm, truth_v = "time_at_top_s", round(true, 3)
@@ -706,8 +740,8 @@ def report(results: list[CellResult]) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--slice", choices=("small", "full"), default="small")
-    p.add_argument("--exercise", action="append", choices=("squat", "bridge", "clamshell"),
-                   help="only these exercises (repeatable; default all)")
+    p.add_argument("--exercise", action="append", choices=tuple(PLANS),
+                   help="only these exercises (repeatable; default squat, bridge, clamshell)")
     p.add_argument("--jobs", type=int, default=1, help="cells at once (one core each)")
     p.add_argument("--limit", type=int, default=0, help="only the first N cells (0: all)")
     p.add_argument("--only-cached", action="store_true", help="skip cells not rendered yet")

@@ -132,3 +132,16 @@ def test_a_leg_lift_is_no_lunge():
 def test_noise_and_dropped_frames_keep_counts(degrade):
     seq, _ = synthetic.lunge(reps=3, sides=("left", "right"), alternate=True, view="side", **degrade)
     assert score(seq).reps_by_side() == {"left": 3, "right": 3}
+
+
+def test_front_knee_judged_with_the_back_foot_hidden():
+    """From the front a deep reverse lunge hides the back foot behind the front leg (MediaPipe's
+    visibility of it fell to 0.1-0.3 on the studio's lunges): the front knee's tracking and
+    depth are still judged, on the bent leg alone."""
+    faults = {1: ["knee_caving"], 3: ["knee_caving"]}
+    seq, truth = synthetic.lunge(reps=4, view="front", sides=("left",), faults=faults)
+    seq.image[:, 28, 3] = 0.6  # the right (back) ankle: found, but not clearly seen
+    session = score(seq)
+    assert_matches(session, truth)
+    assert [r.index - 1 for r in session.reps if "knee_caving" in r.fault_codes] == [1, 3]
+    assert all("shallow" not in r.skipped and "knee_caving" not in r.skipped for r in session.reps)

@@ -52,6 +52,26 @@ def test_cells_are_valid_studio_commands() -> None:
             assert mp.rep_faults(2) == []
 
 
+@pytest.mark.parametrize("ex", ["hip_hinge", "lunge"])
+def test_hinge_and_lunge_grids_plant_every_studio_fault(ex: str) -> None:
+    """Outside the default sweep, but ``--exercise hip_hinge`` / ``lunge`` make full grids whose
+    cells are valid studio commands, planting every fault the studio renders, each under a
+    prescription that makes its check active."""
+    from formcheck.definitions import load
+
+    cells = robustness.grid("full", [ex])
+    assert len(cells) == len({c.key for c in cells}) == 80
+    assert {f for c in cells for f in c.faults()} == set(FAULTS[ex])
+    d = load(ex).with_prescription(robustness.PRESCRIPTIONS[ex])
+    active = {c.code for c in d.checks if c.active(d.prescription)}
+    assert set(FAULTS[ex]) <= active
+    for c in cells:
+        p = argparse.ArgumentParser()
+        add_render_args(p)
+        mp, _ = params(p.parse_args(c.args()))
+        assert mp.exercise == ex and mp.rep_faults(2) == []
+
+
 # Cells of the small slice where a check that declares itself valid flags a clean rep, with
 # what it measured (filled from the sweep's findings; thresholds are not tuned to pass).
 KNOWN_FALSE_FAULTS: dict[str, str] = {}

@@ -317,3 +317,103 @@ def test_lateral_walk_steps(first: str) -> None:
     j0 = fk_joints(SKEL, m.poses[0])
     assert angle_deg(j0["left_hip"], j0["left_knee"], j0["left_ankle"]) > 170
     assert j3["left_ankle"][:, 2].min() == pytest.approx(j0["left_ankle"][2], abs=1e-6)
+
+
+# --------------------------------------------------------------------------- hip hinge, lunge
+
+STANDING_ADDED = ("hip_hinge", "lunge")
+
+
+def _past(check, value: float, rx: dict[str, float]) -> float:  # type: ignore[no-untyped-def]
+    """How far ``value`` lies past the check's limit under prescription ``rx`` (negative: inside)."""
+    lim = check.limit(rx)
+    return value - lim if check.fault_when == "above" else lim - value
+
+
+@pytest.mark.parametrize("ex", STANDING_ADDED)
+def test_standing_faults_are_the_checks_codes(ex: str) -> None:
+    """Every check the studio can plant is one of the exercise's checks; the lunge's side-lunge
+    check (the other leg straight) has no forward/reverse lunge to plant it in."""
+    codes = {c.code for c in load(ex).checks}
+    assert set(FAULTS[ex]) <= codes
+    assert codes - set(FAULTS[ex]) == ({"straight_leg_bent"} if ex == "lunge" else set())
+
+
+# Prescriptions under which every planted check is active (the hinge's depth and the lunge's
+# hold are checked only when prescribed), as the robustness sweep scores them.
+_RX = {"hip_hinge": {"min_hinge_deg": 80.0}, "lunge": {"hold_s": 0.6}}
+# Margins past the limit (units of each metric) a planted fault must clear and a clean rep
+# must stay inside by: a fault on the limit is a coin toss for any measurement.
+_MARGIN = {"squatting": 20.0, "shallow": 10.0, "knee_past_toes": 0.1, "trunk_lean": 10.0,
+           "knee_caving": 0.08}  # fmt: skip
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+@pytest.mark.parametrize("ex", STANDING_ADDED)
+def test_standing_planted_faults_well_past_their_limits(ex: str, side: str) -> None:
+    m = _each_fault(ex, side)
+    _, reps = _truth(m)
+    d = load(ex)
+    rx = {**d.prescription, **_RX[ex]}
+    checks = [c for c in d.checks if c.code in FAULTS[ex] and c.code != "short_hold"]
+    assert checks
+    for c in checks:
+        for r in reps:
+            past = _past(c, r["metrics"][c.metric], rx)
+            if c.code in r["faults"]:
+                assert past >= _MARGIN[c.code], (c.code, r["index"], r["metrics"][c.metric])
+            else:
+                assert past <= -_MARGIN[c.code], (c.code, r["index"], r["metrics"][c.metric])
+    for r, plan in zip(reps, m.reps, strict=True):
+        assert r["metrics"]["hold_s"] == pytest.approx(plan.hold_s)
+        if "short_hold" in FAULTS[ex]:
+            assert (plan.hold_s < 0.5 * m.params.value("hold_s")) == ("short_hold" in r["faults"])
+
+
+def test_hip_hinge_counts_and_stays_on_its_feet() -> None:
+    m = _each_fault("hip_hinge", "right")
+    j3, reps = _truth(m)
+    d = load("hip_hinge")
+    for r in reps:
+        assert r["side"] is None
+        # Every rep hinges far enough from standing to be counted.
+        assert r["metrics"]["hinge_max_deg"] >= d.counting.min_excursion + 10.0
+        if "shallow" not in r["faults"]:
+            assert r["metrics"]["trunk_lean_max_deg"] >= 75.0
+    # Both feet flat and still; standing straight before the first rep.
+    for k in ("left_ankle", "right_ankle", "left_toe", "right_heel"):
+        assert np.ptp(j3[k], axis=0).max() < 1e-9
+    j0 = fk_joints(SKEL, m.poses[0])
+    assert angle_deg(j0["left_hip"], j0["left_knee"], j0["left_ankle"]) > 175
+    # Hips back at the bottom of a clean hinge: behind the ankles by a hand's width or more.
+    pk = fk_joints(SKEL, m.poses[_frame(m, m.reps[0].peak_s)])
+    assert pk["left_hip"][1] - pk["left_ankle"][1] > 0.1
+
+
+@pytest.mark.parametrize("first", ["left", "right"])
+def test_lunge_legs_take_turns_front_foot_planted(first: str) -> None:
+    m = _each_fault("lunge", first)
+    j3, reps = _truth(m)
+    other = "right" if first == "left" else "left"
+    assert [r["side"] for r in reps] == [first, other] * (len(reps) // 2) + [first] * (len(reps) % 2)
+    d = load("lunge")
+    floor = min(float(j3[k][:, 2].min()) for k in j3)
+    for r, plan in zip(reps, m.reps, strict=True):
+        i = np.flatnonzero((m.t >= plan.start_s) & (m.t <= plan.end_s))
+        f, b = r["side"], ("right" if r["side"] == "left" else "left")
+        # The working leg's foot never moves; the other steps back and lifts its heel.
+        assert np.ptp(j3[f"{f}_ankle"][i], axis=0).max() < 1e-9
+        pk = fk_joints(SKEL, m.poses[_frame(m, plan.peak_s)])
+        assert pk[f"{b}_ankle"][1] - pk[f"{f}_ankle"][1] > 0.45
+        assert pk[f"{b}_heel"][2] > pk[f"{f}_heel"][2] + 0.03
+        # Deep enough to be counted (the hips drop well past the count's least).
+        assert 100.0 - r["metrics"]["hip_height_min_pct"] >= d.counting.min_excursion + 4.0
+        # The back knee lowers toward the floor, never into it.
+        assert r["metrics"]["back_knee_min_deg"] < 150.5
+        assert float(j3[f"{b}_knee"][i, 2].min()) > floor + 0.03
+        if not set(r["faults"]) & {"shallow", "knee_past_toes"}:
+            assert r["metrics"]["knee_min_deg"] == pytest.approx(90.0, abs=1.0)
+    # Standing with the feet together before the first rep, knees straight (soft: about 175).
+    j0 = fk_joints(SKEL, m.poses[0])
+    assert angle_deg(j0["left_hip"], j0["left_knee"], j0["left_ankle"]) > 170
+    assert abs(j0["left_ankle"][1] - j0["right_ankle"][1]) < 1e-9

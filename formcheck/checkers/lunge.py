@@ -22,6 +22,8 @@ the picture too, but its rear knee bends).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from formcheck.checkers.base import SEEN_MIN, SEEN_SHARE, Checker, RepData
@@ -63,6 +65,12 @@ LEGS = {"l": SIDES["left"], "r": SIDES["right"]}
 # A working leg's thigh tilt less its shin tilt at the bottom: 60-90 deg (thigh near level over
 # an upright shin); a lunge's rear leg or a side lunge's straight leg about 0 or below. Half way.
 WORKING_MIN_DEG = 30.0
+# Checks read on the working leg alone from the front or an angle (its knee angle from its thigh
+# and shin heights, its knee against its own ankle): they need that leg seen clearly, not the
+# other one, whose foot a deep forward or reverse lunge filmed from the front hides behind the
+# front leg (MediaPipe's visibility of the back ankle fell to 0.1-0.3 at the bottom of studio
+# reverse lunges, so no rep's front knee was judged).
+WORKING_LEG_METRICS = ("knee_min_deg", "knee_inside")
 
 
 def _along_foot(v: np.ndarray, heel: np.ndarray, toe: np.ndarray) -> float:
@@ -122,6 +130,7 @@ class LungeChecker(Checker):
             out[f"seen_{k}"] = float(
                 min(np.nan_to_num(seen[sd[p]]) for p in ("knee", "ankle", "heel", "toe"))
             )
+            out[f"seen_leg_{k}"] = float(min(np.nan_to_num(seen[sd[p]]) for p in ("hip", "knee", "ankle")))
         a_l, a_r = pts["l"]["ankle"], pts["r"]["ankle"]
         shoulders = float(distance(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)))
         out["stance"] = abs(float(a_l[0] - a_r[0])) / shoulders if shoulders > 0 else np.nan
@@ -277,6 +286,12 @@ class LungeChecker(Checker):
         }
 
     def distrust(self, check: Check, data: RepData, metrics: dict[str, float] | None = None) -> str | None:
+        if check.metric in WORKING_LEG_METRICS and data.view.view != "side":
+            k = self._leg(data)
+            seen = data.sig.get(f"seen_leg_{k}") if k else None
+            if seen is None or np.mean(np.nan_to_num(seen) >= SEEN_MIN) < SEEN_SHARE:
+                return f"Keep your bent leg in the picture, clearly seen, to check {check.label}."
+            check = dataclasses.replace(check, needs=())  # the other leg need not be seen
         doubt = super().distrust(check, data, metrics)
         if doubt:
             return doubt

@@ -4,3 +4,6 @@ The motions (:mod:`.motions`, :mod:`.geometry`, :mod:`.truth`) are pure numpy. R
 (:mod:`.body`, :mod:`.render`) needs the optional ``studio`` extra (anny, torch, pyrender,
 trimesh), imported lazily only when a clip is rendered.
 """
+
+# Motions in modules of their own add their builders to ``motions.make_motion``'s dispatch.
+from formcheck.studio import motions_standing  # noqa: F401

@@ -92,6 +92,18 @@ CATALOG: list[SampleClip] = [
     SampleClip("lateral_walk_front_faults", "2 steps right (feet together after the 2nd), 2 left", [
         "--exercise", "lateral_walk", "--reps", "4", "--side", "right",
         "--fault", "feet_together=2", "--view", "front"]),
+    SampleClip("hip_hinge_side_faults", "hip hinges: clean, squatting (knees to 80 deg), clean", [
+        "--exercise", "hip_hinge", "--reps", "3", "--fault", "squatting=2", "--view", "side",
+        "--facing", "right"]),
+    SampleClip("lunge_side_faults", "reverse lunges, legs in turn from the right: clean, shallow, "
+               "knee past toes, trunk lean, clean", [
+        "--exercise", "lunge", "--reps", "5", "--side", "right", "--fault", "shallow=2",
+        "--fault", "knee_past_toes=3", "--fault", "trunk_lean=4", "--view", "side",
+        "--facing", "right", *_WOMAN]),
+    SampleClip("lunge_front_faults", "reverse lunges from the front: clean, knee caving (left "
+               "then right leg), clean", [
+        "--exercise", "lunge", "--reps", "4", "--side", "right", "--fault", "knee_caving=2,3",
+        "--view", "front", *_MAN]),
 ]
 
 
@@ -132,7 +144,8 @@ def write_readme(out: Path) -> None:
         "All clips are 640x480, 30 fps, H.264. Lying exercises: `facing` in the JSON is the",
         "image side the head is on; clamshell and side-lying leg raise `side` is the working (top)",
         "leg. Marching bridge and side walk reps are steps: `side` is the foot lifted or the way",
-        "the step went (the person's left or right).",
+        "the step went (the person's left or right). Lunges are reverse lunges, the legs taking",
+        "turns: `side` is the front (bent, working) leg.",
         "",
         "## Licence",
         "",

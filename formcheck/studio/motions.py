@@ -49,11 +49,11 @@ from formcheck.studio.geometry import (
 
 EXERCISES = (
     "squat", "bridge", "clamshell", "hip_abduction", "side_leg_raise", "marching_bridge",
-    "lateral_walk",
+    "lateral_walk", "hip_hinge", "lunge",
 )
-STANDING = ("squat", "hip_abduction", "lateral_walk")
+STANDING = ("squat", "hip_abduction", "lateral_walk", "hip_hinge", "lunge")
 #: Exercises whose reps alternate or belong to one working side (``MotionParams.side``).
-SIDED = ("clamshell", "hip_abduction", "side_leg_raise", "marching_bridge", "lateral_walk")
+SIDED = ("clamshell", "hip_abduction", "side_leg_raise", "marching_bridge", "lateral_walk", "lunge")
 
 #: Faults each exercise knows, with a one-line description.
 FAULTS: dict[str, dict[str, str]] = {
@@ -93,6 +93,18 @@ FAULTS: dict[str, dict[str, str]] = {
     "lateral_walk": {
         "feet_together": "trailing foot lands 10 cm from the lead one (0.3 shoulder widths; limit 0.5)",
     },
+    # Planted values: formcheck/studio/motions_standing.py.
+    "hip_hinge": {
+        "squatting": "knees bend to 80 deg at the bottom (limit 100; clean 155)",
+        "shallow": "trunk stops at 45 deg from vertical (limit 65 with min_hinge_deg 80 prescribed)",
+    },
+    "lunge": {
+        "shallow": "front knee stops at 125 deg (limit 115 = 90 + 25)",
+        "knee_past_toes": "front knee 12 cm ahead of its toes (0.3 shin lengths; limit 0.15)",
+        "trunk_lean": "torso 60 deg from vertical at the bottom (limit 50; clean 10)",
+        "knee_caving": "front knee 14 cm inside its ankle (0.35 shin lengths; limit 0.25), from the front",
+        "short_hold": "bottom held 0.1 s instead of the clip's hold_s (checked when a hold is prescribed)",
+    },
 }
 
 #: Exercise defaults: peak target ("depth": squat bottom knee angle, bridge top hip-line angle,
@@ -109,6 +121,10 @@ DEFAULTS: dict[str, dict[str, float]] = {
     "marching_bridge": {"depth": 10.0, "descent_s": 0.6, "ascent_s": 0.6, "hold_s": 0.4, "rest_s": 0.6},
     # Lead foot's step out (cm); descent = lead foot out, ascent = trailing foot in.
     "lateral_walk": {"depth": 40.0, "descent_s": 0.6, "ascent_s": 0.6, "hold_s": 0.1, "rest_s": 0.7},
+    # Trunk lean from vertical at the bottom (deg; 000: "almost parallel").
+    "hip_hinge": {"depth": 80.0, "descent_s": 1.5, "ascent_s": 1.3, "hold_s": 0.4, "rest_s": 0.7},
+    # Front knee angle at the bottom (deg); descent = step forward and down.
+    "lunge": {"depth": 90.0, "descent_s": 1.6, "ascent_s": 1.4, "hold_s": 0.6, "rest_s": 0.8},
 }
 
 LEAD_INS = ("still", "walk_in", "settle")
@@ -318,6 +334,11 @@ def _plan(
     return keys, reps, t
 
 
+#: Builders of exercises whose motions live in their own modules, which add themselves here when
+#: imported (the ``formcheck.studio`` package imports them: see its ``__init__``).
+BUILDERS: dict[str, Callable[[MotionParams, Skeleton], Motion]] = {}
+
+
 def make_motion(p: MotionParams, skel: Skeleton | None = None) -> Motion:
     """Build the motion for ``p`` on skeleton ``skel`` (default: anny's default body)."""
     p.validate()
@@ -325,7 +346,7 @@ def make_motion(p: MotionParams, skel: Skeleton | None = None) -> Motion:
     builder = {
         "squat": _squat, "bridge": _bridge, "clamshell": _clamshell,
         "hip_abduction": _hip_abduction, "side_leg_raise": _side_leg_raise,
-        "marching_bridge": _marching_bridge, "lateral_walk": _lateral_walk,
+        "marching_bridge": _marching_bridge, "lateral_walk": _lateral_walk, **BUILDERS,
     }[p.exercise]  # fmt: skip
     return builder(p, skel)
 

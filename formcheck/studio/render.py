@@ -72,7 +72,7 @@ class RenderParams:
 
 _CAM_HEIGHT = {
     "squat": 1.0, "bridge": 0.8, "clamshell": 1.3, "hip_abduction": 1.0, "side_leg_raise": 0.45,
-    "marching_bridge": 0.8, "lateral_walk": 1.0,
+    "marching_bridge": 0.8, "lateral_walk": 1.0, "hip_hinge": 1.0, "lunge": 1.0,
 }  # fmt: skip
 # The side-lying leg raise is filmed from near the floor, as its checks ask: from 0.9 m or
 # 1.3 m MediaPipe's world landmarks turned the hips of a person lying square to the camera
@@ -80,7 +80,7 @@ _CAM_HEIGHT = {
 # 1-13 deg.
 #: The placement (and so the camera directions) each exercise shares with the first three.
 _PLACED_LIKE = {"hip_abduction": "squat", "lateral_walk": "squat", "side_leg_raise": "clamshell",
-                "marching_bridge": "bridge"}
+                "marching_bridge": "bridge", "hip_hinge": "squat", "lunge": "squat"}
 _YFOV_DEG = 45.0
 
 

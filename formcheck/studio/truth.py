@@ -12,6 +12,7 @@ import numpy as np
 
 from formcheck.studio.geometry import angle_deg, hip_line_deg, vector_angle_deg
 from formcheck.studio.motions import RepPlan
+from formcheck.studio.truth_standing import hip_hinge_metrics, lunge_metrics
 
 Tracks = dict[str, np.ndarray]
 
@@ -265,4 +266,6 @@ _ADDED = {
     "side_leg_raise": _side_leg_raise_metrics,
     "marching_bridge": _marching_bridge_metrics,
     "lateral_walk": _lateral_walk_metrics,
+    "hip_hinge": hip_hinge_metrics,
+    "lunge": lunge_metrics,
 }
