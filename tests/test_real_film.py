@@ -13,6 +13,7 @@ import pytest
 
 from formcheck.checkers import carry, make_checker
 from formcheck.cuts import MAX_BODY_SPEED, CutDetector, body_points, body_speed
+from formcheck.definitions import load
 from formcheck.landmarks import PoseSequence
 from formcheck.pipeline import Scorer, score_sequence
 from formcheck.track import PersonTracker
@@ -104,6 +105,10 @@ def test_a_lunge_that_goes_down_in_one_shot_and_up_in_the_next_counts() -> None:
     across = session.reps[1]
     assert across.start_s < cut_s < across.end_s
     assert across.side == "left" and across.faults == []
+    # Its frames come from two cameras: counted, not judged (the checks made on the first rep).
+    d = load("lunge")
+    judged = {c.code for c in d.checks if c.active(d.prescription)} - session.reps[0].skipped.keys()
+    assert judged and all("cut to another shot" in across.skipped[code] for code in judged)
 
 
 def test_a_cut_to_another_moment_of_the_set_still_drops_the_rep() -> None:

@@ -284,6 +284,7 @@ class Checker:
         self._prelude: deque[tuple[float, bool, dict[str, float]]] = deque()
         self._lookback_open = True
         self._carried: carry.Carried | None = None  # a rep under way at a cut (formcheck/checkers/carry.py)
+        self._across_cut = False  # the rep being finished was joined across a cut
         self._prev: tuple[float, float] | None = None  # time and signal of the last valid frame
         self._last_d = float("nan")  # distance from rest of the last valid frame
         self._end_reason = "settled"  # how the last rep ended: settled, turn, stream_end, cut
@@ -424,6 +425,8 @@ class Checker:
         """Why this rep's measurement for ``check`` cannot be trusted from this camera (a
         sentence the person can act on), or None when it can. ``metrics``: the rep's metrics,
         for rules that look at what was measured."""
+        if self._across_cut:  # its frames come from two cameras, whose pictures do not compare
+            return f"The video cut to another shot during this rep, so {check.label} was not checked."
         for part in check.needs:
             v = data.sig.get(f"_seen_{part}")
             if v is None or np.mean(np.nan_to_num(v) >= SEEN_MIN) < SEEN_SHARE:
@@ -625,7 +628,10 @@ class Checker:
         self._peak_d, self._peak_t = peak, frames[pk][0]
         self._end_t = frames[end][0]
         self._end_reason = "settled"
-        return ([] if joined else lost) + self._finish_rep()
+        self._across_cut = bool(joined)
+        events = ([] if joined else lost) + self._finish_rep()
+        self._across_cut = False
+        return events
 
     # -- steps ----------------------------------------------------------------------------
     def _setup_step(self, t: float, ok: bool, s: float, sig: dict[str, float]) -> list[Event]:
