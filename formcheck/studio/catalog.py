@@ -92,6 +92,10 @@ CATALOG: list[SampleClip] = [
     SampleClip("lateral_walk_front_faults", "2 steps right (feet together after the 2nd), 2 left", [
         "--exercise", "lateral_walk", "--reps", "4", "--side", "right",
         "--fault", "feet_together=2", "--view", "front"]),
+    SampleClip("marching_bridge_side_faults", "4 steps from the side, feet in turn (right first), "
+               "hips sink on the 3rd", [
+        "--exercise", "marching_bridge", "--reps", "4", "--fault", "hips_drop=3",
+        "--view", "side", "--facing", "right"]),
 ]
 
 
