@@ -181,6 +181,10 @@ class Counting:
     # see formcheck/checkers/hold.py). A hold counts once it lasted ``min_hold_s``.
     mode: str = "reps"
     min_hold_s: float = 0.0
+    # The signal means the same in any view (e.g. hip height as a share of standing, not an angle
+    # in the picture): a rep under way at a cut between shots may go on in the next shot
+    # (formcheck/checkers/carry.py).
+    same_in_any_view: bool = False
 
 
 MODES = ("reps", "hold")
@@ -353,6 +357,8 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
     pr = {k: float(v) for k, v in _need(data, "prescription", where).items()}
     if co["direction"] not in ("up", "down"):
         raise ValueError(f"{where}: counting.direction must be 'up' or 'down'")
+    if not isinstance(co.get("same_in_any_view", False), bool):
+        raise ValueError(f"{where}: counting.same_in_any_view must be true or false")
     counting = Counting(
         signal=co["signal"],
         direction=co["direction"],
@@ -364,6 +370,7 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         max_rep_s=float(co["max_rep_s"]),
         per_side=bool(co.get("per_side", False)),
         max_speed=float(co.get("max_speed", float("inf"))),
+        same_in_any_view=co.get("same_in_any_view", False),
         mode=mode,
         min_hold_s=float(co.get("min_hold_s", 0.0)),
     )

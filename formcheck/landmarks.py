@@ -92,6 +92,9 @@ class Frame:
         world: (33, 3) world position in metres, hip-centred (x right, y down, z away); NaN if missing.
         seen: (33,) visibility, but 0 where the point lies outside the picture (the model's
             guess of a joint out of frame); None: same as ``visibility``.
+        faint: (33, 2) image position (as ``xy``) of the points seen too faintly to be used as
+            they are (visibility under the floor), NaN elsewhere; a checker may use one where it
+            fits the body around it (e.g. a far foot behind the near leg). None: not known.
     """
 
     t_s: float
@@ -99,6 +102,7 @@ class Frame:
     visibility: np.ndarray
     world: np.ndarray
     seen: np.ndarray | None = None
+    faint: np.ndarray | None = None
 
     @classmethod
     def missing(cls, t_s: float) -> Frame:

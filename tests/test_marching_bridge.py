@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from formcheck.landmarks import PoseSequence
 from formcheck.pipeline import score_sequence
 from testkit import synthetic
 from testkit.synthetic import assert_matches
@@ -56,3 +58,29 @@ def test_feet_lifted_with_the_hips_down_are_not_steps():
     lying = PoseSequence(flat[0], flat[1], seq.t_ms, seq.fps, seq.width, seq.height)
     assert score(lying).reps == []
     assert truth.count() == 4
+
+
+def _far_foot_faint(shift_x: float = 0.0):  # type: ignore[no-untyped-def]
+    """The set with the far (left) ankle seen faintly, visibility 0.45, whenever that foot is up
+    (behind the near leg, as MediaPipe sees it side-on), its point moved ``shift_x``."""
+    seq, truth = synthetic.marching_bridge(steps=6)
+    image = seq.image.copy()
+    ankle = 27  # left ankle
+    rest = np.nanmedian(image[: int(2.5 * seq.fps), ankle, 1])
+    up = rest - image[:, ankle, 1] > 0.004  # the foot off the floor
+    image[up, ankle, 3] = 0.45
+    image[up, ankle, 0] += shift_x
+    return PoseSequence(image, seq.world, seq.t_ms, seq.fps, seq.width, seq.height), truth
+
+
+def test_a_far_foot_seen_faintly_still_steps_when_it_fits_the_leg():
+    seq, truth = _far_foot_faint()
+    session = score(seq)
+    assert_matches(session, truth)
+    assert session.reps_by_side() == {"left": 3, "right": 3}
+
+
+def test_a_faint_far_foot_off_the_leg_is_not_used():
+    """Placed half a leg away from where its hip allows, a faint point is not the foot."""
+    seq, _ = _far_foot_faint(shift_x=0.25)
+    assert score(seq).reps_by_side().get("left", 0) == 0

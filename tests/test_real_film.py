@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.checkers import make_checker
+from formcheck.checkers import carry, make_checker
 from formcheck.cuts import MAX_BODY_SPEED, CutDetector, body_points, body_speed
+from formcheck.definitions import load
 from formcheck.landmarks import PoseSequence
 from formcheck.pipeline import Scorer, score_sequence
 from formcheck.track import PersonTracker
@@ -75,6 +76,66 @@ def test_a_rep_cut_in_the_middle_is_not_counted() -> None:
     session = score_sequence(cut, "squat")
     assert len(session.reps) == 2
     assert all(not (rep.start_s < r.peak_s < rep.end_s) for rep in session.reps)
+
+
+def _closer_shot(seq: PoseSequence, cut_s: float, resume_s: float | None = None) -> PoseSequence:
+    """``seq`` up to ``cut_s``, then a hard cut to a closer camera (the person 1.4 times as large
+    and further right in the picture) showing the movement from ``resume_s`` (default: from the
+    cut on, the same moment) to the end."""
+    t = seq.t_ms / 1000.0
+    before = t < cut_s
+    after = t >= (cut_s if resume_s is None else resume_s)
+    image = seq.image[after].copy()
+    image[..., :2] = (image[..., :2] - 0.5) * 1.4 + np.array([0.62, 0.45])
+    step_ms = np.round(1000 / seq.fps * np.arange(1, int(after.sum()) + 1))
+    t_ms = np.concatenate([seq.t_ms[before], seq.t_ms[before][-1] + step_ms]).astype(np.int64)
+    image = np.concatenate([seq.image[before], image])
+    world = np.concatenate([seq.world[before], seq.world[after]])
+    return PoseSequence(image, world, t_ms, seq.fps, seq.width, seq.height)
+
+
+def test_a_lunge_that_goes_down_in_one_shot_and_up_in_the_next_counts() -> None:
+    """Hip height against standing reads the same in any shot (``same_in_any_view``): a rep
+    half way down at a cut to a closer camera, still down after it, is one rep."""
+    seq, truth = synthetic.lunge(reps=3, view="side", sides=("left",))
+    r = truth.reps[1]
+    cut_s = r.start_s + 0.7 * (r.peak_s - r.start_s)  # on the way down
+    session = score_sequence(_closer_shot(seq, cut_s), "lunge")
+    assert len(session.reps) == truth.count()
+    across = session.reps[1]
+    assert across.start_s < cut_s < across.end_s
+    assert across.side == "left" and across.faults == []
+    # Its frames come from two cameras: counted, not judged (the checks made on the first rep).
+    d = load("lunge")
+    judged = {c.code for c in d.checks if c.active(d.prescription)} - session.reps[0].skipped.keys()
+    assert judged and all("cut to another shot" in across.skipped[code] for code in judged)
+
+
+def test_a_cut_to_another_moment_of_the_set_still_drops_the_rep() -> None:
+    """Down before the cut, standing after it (the rest of the rep was edited out): the phase
+    jumped, so the rep under way is not counted and the set goes on from the new shot."""
+    seq, truth = synthetic.lunge(reps=3, view="side", sides=("left",))
+    r = truth.reps[1]
+    cut_s = r.start_s + 0.7 * (r.peak_s - r.start_s)
+    session = score_sequence(_closer_shot(seq, cut_s, resume_s=r.end_s + 0.3), "lunge")
+    assert len(session.reps) == truth.count() - 1
+    assert all(not (rep.start_s < cut_s < rep.end_s) for rep in session.reps)
+
+
+@pytest.mark.parametrize(
+    ("gap_s", "d_before", "d_after", "joined"),
+    [
+        (0.04, 39.0, 50.0, True),  # the real lunge's cut (formcheck's pose run)
+        (0.04, 41.0, 61.0, True),  # the same cut in the labelled trace
+        (0.04, 39.0, 3.0, False),  # standing after the cut: the way back was not seen
+        (0.04, 3.0, 39.0, False),  # not yet out of the start position before it
+        (0.04, 20.0, 55.0, False),  # far deeper: another moment of the movement
+        (1.00, 39.0, 45.0, False),  # the next shot starts later
+    ],
+)
+def test_when_a_rep_goes_on_across_a_cut(gap_s: float, d_before: float, d_after: float, joined: bool) -> None:
+    c = carry.Carried((), 100.0, 7.0, d_before)
+    assert carry.joins(c, 7.0 + gap_s, d_after, start_delta=7.0) is joined
 
 
 # -- start and end of a clip -----------------------------------------------------------------

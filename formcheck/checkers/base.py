@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from formcheck.checkers import carry
 from formcheck.checkers.common import SIDES, hold_time, stat, torso_tilt
 from formcheck.definitions import PART_WORDS, Check, ExerciseDef
 from formcheck.landmarks import Frame
@@ -35,6 +36,7 @@ REACH_DEG = 3.0  # within this of the extreme counts as having reached it
 HOLD_BAND_DEG = 8.0  # within this of the rep's peak counts as holding at the top
 CUE_SHOW_S = 4.0  # a finished rep's cue shows this long, or until the next rep starts
 END_RETURN_FRACTION = 0.5  # a rep the clip's end cuts short counts if this far back (share of peak)
+CUT_MID_REP = "The video cut away mid-rep: not counted."
 JUMP_MIN_DT = 1.0 / 30.0  # speed limits are applied over at least this long (s)
 # A body part counts as seen clearly when MediaPipe's visibility is at least SEEN_MIN and it lies
 # inside the picture, in at least SEEN_SHARE of a rep's frames. Clearly filmed joints score
@@ -294,6 +296,8 @@ class Checker:
         # already under way when the clip starts is counted once the start position is known.
         self._prelude: deque[tuple[float, bool, dict[str, float]]] = deque()
         self._lookback_open = True
+        self._carried: carry.Carried | None = None  # a rep under way at a cut (formcheck/checkers/carry.py)
+        self._across_cut = False  # the rep being finished was joined across a cut
         self._prev: tuple[float, float] | None = None  # time and signal of the last valid frame
         self._last_d = float("nan")  # distance from rest of the last valid frame
         self._end_reason = "settled"  # how the last rep ended: settled, turn, stream_end, cut
@@ -349,7 +353,7 @@ class Checker:
             self._missing_since = frame.t_s
         gone = self._missing_since is not None and frame.t_s - self._missing_since > MAX_MISSING_S
         if ok and self._jumped(frame.t_s, s):
-            events += self.cut(frame.t_s)
+            events += self._cut(frame.t_s, may_carry=False)  # the signal itself broke off
         if ok:
             self._prev = (frame.t_s, s)
             self._last_d = float(self._away(s)) if np.isfinite(self._rest) else float("nan")
@@ -358,6 +362,7 @@ class Checker:
             if frame.t_s - self._prelude[0][0] > self.c.max_rep_s:
                 self._lookback_open = False
                 self._prelude.clear()
+                events += self._drop_carried(frame.t_s)
 
         if self.phase == "setup":
             events += self._setup_step(frame.t_s, ok, s, sig)
@@ -433,6 +438,8 @@ class Checker:
         """Why this rep's measurement for ``check`` cannot be trusted from this camera (a
         sentence the person can act on), or None when it can. ``metrics``: the rep's metrics,
         for rules that look at what was measured."""
+        if self._across_cut:  # its frames come from two cameras, whose pictures do not compare
+            return f"The video cut to another shot during this rep, so {check.label} was not checked."
         for part in check.needs:
             v = data.sig.get(f"_seen_{part}")
             if v is None or np.mean(np.nan_to_num(v) >= SEEN_MIN) < SEEN_SHARE:
@@ -508,6 +515,8 @@ class Checker:
         return "No reps: formcheck saw you in the start position, but no movement of a rep."
 
     def _finish_stream(self) -> list[Event]:
+        if self._carried is not None:
+            return self._drop_carried(self._t)
         if self.phase == "settle":
             self._end_reason = "stream_end" if self._t - self._end_t < SETTLE_S else self._end_reason
             return self._finish_rep()
@@ -540,14 +549,24 @@ class Checker:
 
     def cut(self, t: float) -> list[Event]:
         """The picture jumped (a cut in the video, or another person): a rep under way is not
-        counted, since its whole movement was not seen; counting starts again from the start
-        position, and a rep the new shot begins in may still count (see :meth:`_lookback`)."""
-        events: list[Event] = []
+        counted, since its whole movement was not seen, unless the next shot plainly continues
+        it (see formcheck/checkers/carry.py); counting starts again from the start position,
+        and a rep the new shot begins in may still count (see :meth:`_lookback`)."""
+        return self._cut(t, may_carry=True)
+
+    def _cut(self, t: float, may_carry: bool) -> list[Event]:
+        events = self._drop_carried(t)  # a second cut before the first one's rep went on
         if self.phase == "settle":
             self._end_reason = "cut"
             events += self._finish_rep()
         elif self.phase == "active":
-            events.append(Event("partial", t, "The video cut away mid-rep: not counted."))
+            if may_carry and self.c.same_in_any_view:
+                self._carried = carry.carry(
+                    list(zip(self._cur.t, self._cur.valid, self._cur.rows, strict=True)),
+                    self._rest, self.c.signal, lambda v, rest: float(self._away(v, rest)),
+                )
+            if self._carried is None:
+                events.append(Event("partial", t, CUT_MID_REP))
         self.views = ViewTracker()
         self._prev = None
         self.on_cut()
@@ -556,6 +575,27 @@ class Checker:
         self._prelude.clear()
         self._lookback_open = True
         return events
+
+    def _drop_carried(self, t: float) -> list[Event]:
+        """The rep carried over a cut did not go on in the next shot: not counted."""
+        if self._carried is None:
+            return []
+        self._carried = None
+        return [Event("partial", t, CUT_MID_REP)]
+
+    def _join_carried(self, frames: list[carry.Row]) -> tuple[list[carry.Row], bool | None]:
+        """The frames since a cut, after the part of a rep seen before it when the two agree
+        (formcheck/checkers/carry.py), else as they were; and whether they were joined (None:
+        no rep was under way at the cut)."""
+        c, self._carried = self._carried, None
+        if c is None:
+            return frames, None
+        first = next(((t, r[self.c.signal]) for t, ok, r in frames if ok and self.c.signal in r), None)
+        if first is not None and carry.joins(
+            c, first[0], float(self._away(first[1])), self.c.start_delta
+        ):
+            return carry.rebased(c, self._rest, self.c.signal) + frames, True
+        return frames, False
 
     def _lookback(self) -> list[Event]:
         """Counting just started: was there a whole rep in the frames before it?
@@ -568,17 +608,20 @@ class Checker:
         frames = list(self._prelude)
         self._prelude.clear()
         self._lookback_open = False
-        if len(frames) < 3:
-            return []
         # Frames seen before a reference was known (e.g. the person's standing height) may be
         # measurable now; the rest stay unmeasured.
         ok_now = self.refresh([r for (_, _, r) in frames])
         if ok_now is None:
             ok_now = [ok for (_, ok, _) in frames]
         frames = [(t, ok, r if ok else {}) for (t, _, r), ok in zip(frames, ok_now, strict=True)]
+        frames, joined = self._join_carried(frames)  # with a rep under way at the cut before them
+        # That rep is lost unless it was joined and the frames make a whole rep.
+        lost = [] if joined is None else [Event("partial", self._t, CUT_MID_REP)]
+        if len(frames) < 3:
+            return lost
         d = self._away_rows([r for (_, _, r) in frames])
         if not np.isfinite(d).any():
-            return []
+            return lost
         pk = int(np.nanargmax(d))
         peak = float(d[pk])
         idx = np.arange(len(d))
@@ -586,7 +629,7 @@ class Checker:
         back = np.flatnonzero((idx > pk) & (d <= low))
         rise = np.flatnonzero((idx < pk) & (d <= low))  # the way out must be seen too: a person
         if peak < self.c.min_excursion or not len(back) or not len(rise):  # settling in is no rep
-            return []
+            return lost
         end = int(back[0])
         self._cur = _Buffer()
         for item in frames[: end + 1]:
@@ -598,7 +641,10 @@ class Checker:
         self._peak_d, self._peak_t = peak, frames[pk][0]
         self._end_t = frames[end][0]
         self._end_reason = "settled"
-        return self._finish_rep()
+        self._across_cut = bool(joined)
+        events = ([] if joined else lost) + self._finish_rep()
+        self._across_cut = False
+        return events
 
     # -- steps ----------------------------------------------------------------------------
     def _setup_step(self, t: float, ok: bool, s: float, sig: dict[str, float]) -> list[Event]:

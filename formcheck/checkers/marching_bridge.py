@@ -27,6 +27,15 @@ from formcheck.view import ViewEstimate
 # up). Low enough that hips sinking during a step, the fault to flag, are still in the exercise.
 HIPS_UP_MIN_DEG = 8.0
 REST_FRAMES = 90  # each ankle's resting level: the median of its last frames with both feet down
+# Side-on, the far foot is partly hidden behind the near leg: rendered studio steps read its
+# ankle at MediaPipe visibility 0.43-0.46 at the top of a step (0.71-0.73 resting), under the
+# 0.5 floor (formcheck/pipeline.py), though the point sits where the foot is. A faint ankle
+# (Frame.faint) seen at least FAR_MIN_VIS is still used when the leg keeps its shape: its
+# distance from its clearly seen hip in the picture stays within LEG_BAND of its resting length.
+# A foot lifted 10 cm shortened that line to 0.79-0.93 of resting in the renders (the hip flexes,
+# the knee bends a little more); a point the model misplaces off the leg does not keep it.
+FAR_MIN_VIS = 0.35
+LEG_BAND = (0.7, 1.1)
 
 
 def _rise_deg(a: np.ndarray, b: np.ndarray) -> float:
@@ -46,6 +55,23 @@ class MarchingBridgeChecker(Checker):
 
     def on_cut(self) -> None:
         self._feet: dict[str, deque[float]] = {k: deque(maxlen=REST_FRAMES) for k in ("l", "r")}
+        self._legs: dict[str, deque[float]] = {k: deque(maxlen=REST_FRAMES) for k in ("l", "r")}
+
+    def _ankle(self, frame: Frame, k: str, resting: bool) -> np.ndarray:
+        """Leg ``k``'s ankle in the picture: clearly seen, or moderately seen on a leg that keeps
+        its resting length from the hip (see FAR_MIN_VIS); NaN otherwise."""
+        sd = SIDES["left" if k == "l" else "right"]
+        hip, ankle = xy(frame, sd["hip"]), xy(frame, sd["ankle"])
+        leg = float(distance(hip, ankle))
+        if np.isfinite(leg):
+            if resting:
+                self._legs[k].append(leg)
+            return ankle
+        if frame.faint is None or not frame.visibility[sd["ankle"]] >= FAR_MIN_VIS or not self._legs[k]:
+            return ankle
+        guess = frame.faint[sd["ankle"]].astype(np.float64)
+        ratio = float(distance(hip, guess)) / float(np.median(self._legs[k]))
+        return guess if LEG_BAND[0] <= ratio <= LEG_BAND[1] else ankle
 
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         hip = midpoint(xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP))
@@ -60,8 +86,8 @@ class MarchingBridgeChecker(Checker):
         rise3d = float(np.degrees(np.arctan2(-v[1], np.hypot(v[0], v[2])))) if ok else np.nan
         out: dict[str, float] = {"trunk_rise_deg": _rise_deg(sh, hip), "trunk_rise3d_deg": rise3d}
         resting = self.phase in ("setup", "rest")
-        for k, sd in (("l", SIDES["left"]), ("r", SIDES["right"])):
-            y = float(xy(frame, sd["ankle"])[1])
+        for k in ("l", "r"):
+            y = float(self._ankle(frame, k, resting)[1])
             out[f"ankle_{k}_y"] = y
             if resting and np.isfinite(y):
                 self._feet[k].append(y)

@@ -104,6 +104,10 @@ CATALOG: list[SampleClip] = [
                "then right leg), clean", [
         "--exercise", "lunge", "--reps", "4", "--side", "right", "--fault", "knee_caving=2,3",
         "--view", "front", *_MAN]),
+    SampleClip("marching_bridge_side_faults", "4 steps from the side, feet in turn (right first), "
+               "hips sink on the 3rd", [
+        "--exercise", "marching_bridge", "--reps", "4", "--fault", "hips_drop=3",
+        "--view", "side", "--facing", "right"]),
 ]
 
 

@@ -1024,10 +1024,11 @@ def _marching_bridge(p: MotionParams, skel: Skeleton) -> Motion:
     """Hips up into a bridge during the lead-in, steps (a foot lifted ``depth`` cm and put
     down, sides taking turns from ``side``), hips down in the tail.
 
-    No committed sample yet: rendered, the checker counted only the near foot's steps from the
-    side (MediaPipe sees the far ankle rise but with visibility 0.48-0.50, under the checkers'
-    0.5), lost the hips-drop step with the camera turned 20 deg toward the feet, and from 45 deg
-    the hips-up rule (trunk line 8 deg above level in the picture) fails on a full bridge.
+    Side-on (sample ``marching_bridge_side_faults``) MediaPipe sees the far ankle rise with
+    visibility 0.43-0.46, under the 0.5 floor: the checker uses such a faint far ankle when it
+    fits the leg (formcheck/checkers/marching_bridge.py). With the camera turned 20 deg toward
+    the feet the hips-drop step was lost, and from 45 deg the hips-up rule (trunk line 8 deg
+    above level in the picture) fails on a full bridge.
     """
     lo, hi = 0.0, 60.0
     for _ in range(50):
