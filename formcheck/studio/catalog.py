@@ -92,6 +92,15 @@ CATALOG: list[SampleClip] = [
     SampleClip("lateral_walk_front_faults", "2 steps right (feet together after the 2nd), 2 left", [
         "--exercise", "lateral_walk", "--reps", "4", "--side", "right",
         "--fault", "feet_together=2", "--view", "front"]),
+    SampleClip("donkey_kick_side_faults", "right leg: starts with hands and knees too far apart, "
+               "clean, kick above the body line, clean", [
+        "--exercise", "donkey_kick", "--reps", "4", "--side", "right",
+        "--fault", "start_position=1", "--fault", "low_back_arch=3", "--view", "side",
+        "--facing", "right"]),
+    SampleClip("fire_hydrant_front_faults", "right knee out: clean, hips shift to the left knee, "
+               "clean", [
+        "--exercise", "fire_hydrant", "--reps", "3", "--side", "right", "--fault", "hip_shift=2",
+        "--view", "front", *_WOMAN]),
 ]
 
 

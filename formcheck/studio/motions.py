@@ -49,11 +49,12 @@ from formcheck.studio.geometry import (
 
 EXERCISES = (
     "squat", "bridge", "clamshell", "hip_abduction", "side_leg_raise", "marching_bridge",
-    "lateral_walk",
+    "lateral_walk", "donkey_kick", "fire_hydrant",
 )
 STANDING = ("squat", "hip_abduction", "lateral_walk")
 #: Exercises whose reps alternate or belong to one working side (``MotionParams.side``).
-SIDED = ("clamshell", "hip_abduction", "side_leg_raise", "marching_bridge", "lateral_walk")
+SIDED = ("clamshell", "hip_abduction", "side_leg_raise", "marching_bridge", "lateral_walk",
+         "donkey_kick", "fire_hydrant")
 
 #: Faults each exercise knows, with a one-line description.
 FAULTS: dict[str, dict[str, str]] = {
@@ -93,6 +94,15 @@ FAULTS: dict[str, dict[str, str]] = {
     "lateral_walk": {
         "feet_together": "trailing foot lands 10 cm from the lead one (0.3 shoulder widths; limit 0.5)",
     },
+    # On hands and knees: formcheck/studio/motions_all_fours.py.
+    "donkey_kick": {
+        "low_back_arch": "thigh kicked 55 deg above the shoulders-to-hips line (limit 30)",
+        "start_position": "hands 60 deg forward of under the shoulders, through the rep (limit 45)",
+    },
+    "fire_hydrant": {
+        "hip_shift": "hips slide 1.25 hip widths toward the standing knee at the top (limit 0.5)",
+        "start_position": "hands 60 deg forward of under the shoulders, through the rep (limit 45)",
+    },
 }
 
 #: Exercise defaults: peak target ("depth": squat bottom knee angle, bridge top hip-line angle,
@@ -109,6 +119,10 @@ DEFAULTS: dict[str, dict[str, float]] = {
     "marching_bridge": {"depth": 10.0, "descent_s": 0.6, "ascent_s": 0.6, "hold_s": 0.4, "rest_s": 0.6},
     # Lead foot's step out (cm); descent = lead foot out, ascent = trailing foot in.
     "lateral_walk": {"depth": 40.0, "descent_s": 0.6, "ascent_s": 0.6, "hold_s": 0.1, "rest_s": 0.7},
+    # Thigh back from the body line's perpendicular at the top (deg, 90: in line with the body).
+    "donkey_kick": {"depth": 88.0, "descent_s": 1.0, "ascent_s": 1.0, "hold_s": 0.5, "rest_s": 1.2},
+    # Thigh out to the side from hanging at the top (deg, 90: level with the hip).
+    "fire_hydrant": {"depth": 60.0, "descent_s": 1.0, "ascent_s": 1.0, "hold_s": 0.5, "rest_s": 1.2},
 }
 
 LEAD_INS = ("still", "walk_in", "settle")
@@ -326,7 +340,11 @@ def make_motion(p: MotionParams, skel: Skeleton | None = None) -> Motion:
         "squat": _squat, "bridge": _bridge, "clamshell": _clamshell,
         "hip_abduction": _hip_abduction, "side_leg_raise": _side_leg_raise,
         "marching_bridge": _marching_bridge, "lateral_walk": _lateral_walk,
-    }[p.exercise]  # fmt: skip
+    }.get(p.exercise)  # fmt: skip
+    if builder is None:  # on hands and knees (imported here: that module builds on this one)
+        from formcheck.studio.motions_all_fours import all_fours_motion
+
+        builder = all_fours_motion
     return builder(p, skel)
 
 

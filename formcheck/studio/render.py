@@ -17,6 +17,7 @@ import numpy as np
 
 from formcheck.studio.body import Outfit
 from formcheck.studio.motions import Motion, MotionParams, make_motion
+from formcheck.studio.motions_all_fours import ALL_FOURS
 from formcheck.studio.truth import frame_angles, rep_metrics
 
 VIEWS = ("side", "front", "oblique")
@@ -72,12 +73,15 @@ class RenderParams:
 
 _CAM_HEIGHT = {
     "squat": 1.0, "bridge": 0.8, "clamshell": 1.3, "hip_abduction": 1.0, "side_leg_raise": 0.45,
-    "marching_bridge": 0.8, "lateral_walk": 1.0,
+    "marching_bridge": 0.8, "lateral_walk": 1.0, "donkey_kick": 0.8, "fire_hydrant": 0.7,
 }  # fmt: skip
 # The side-lying leg raise is filmed from near the floor, as its checks ask: from 0.9 m or
 # 1.3 m MediaPipe's world landmarks turned the hips of a person lying square to the camera
 # 20-37 deg out of the picture, an oblique view to formcheck, so no check was made; from 0.45 m,
 # 1-13 deg.
+# On all fours from in front, 0.7 m (a little above the shoulders) with the head raised to look
+# ahead: from 1.0 m the trunk hid the hips and knees and MediaPipe never found the position;
+# from behind (the hips in full view) it lost the rep whose hips shifted (0.6 and 0.9 m).
 #: The placement (and so the camera directions) each exercise shares with the first three.
 _PLACED_LIKE = {"hip_abduction": "squat", "lateral_walk": "squat", "side_leg_raise": "clamshell",
                 "marching_bridge": "bridge"}
@@ -91,6 +95,13 @@ def _camera_direction(exercise: str, view: str, facing: str, lying: str | None) 
         # Body faces -Y; camera at -X sees the right side and the person faces image-right.
         side = np.array([-1.0, 0.0, 0.0]) if facing == "right" else np.array([1.0, 0.0, 0.0])
         front = np.array([0.0, -1.0, 0.0])
+    elif exercise in ALL_FOURS:
+        # On all fours, head +Y (motions_all_fours.py): from the side as the bridge (camera at +X
+        # puts the head on image-right), from the front in front of the face, as the checkers
+        # call these views (the kick lies in the picture from the side, the hydrant's lift to
+        # the side from the front).
+        side = np.array([1.0, 0.0, 0.0]) if facing == "right" else np.array([-1.0, 0.0, 0.0])
+        front = np.array([0.0, 1.0, 0.0])
     elif exercise == "bridge":
         # Supine, head +Y; camera at +X puts the head on image-right.
         side = np.array([1.0, 0.0, 0.0]) if facing == "right" else np.array([-1.0, 0.0, 0.0])
@@ -319,7 +330,7 @@ def render_clip(
     j3: dict[str, np.ndarray] = {}
     batch = 64
     for s in range(0, n, batch):
-        out = body.pose(motion.poses[s : s + batch])
+        out = body.pose(motion.poses[s : s + batch], wrists=mp.exercise in ALL_FOURS)
         verts[s : s + batch] = out.vertices
         for k, v in out.joints.items():
             j3.setdefault(k, np.zeros((n, 3)))[s : s + batch] = v
