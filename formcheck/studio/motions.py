@@ -100,7 +100,7 @@ FAULTS: dict[str, dict[str, str]] = {
         "start_position": "hands 60 deg forward of under the shoulders, through the rep (limit 45)",
     },
     "fire_hydrant": {
-        "hip_shift": "hips slide 1.25 hip widths toward the standing knee at the top (limit 0.5)",
+        "hip_shift": "hips slide 1.0 hip widths toward the standing knee at the top (limit 0.5)",
         "start_position": "hands 60 deg forward of under the shoulders, through the rep (limit 45)",
     },
 }

@@ -73,15 +73,17 @@ class RenderParams:
 
 _CAM_HEIGHT = {
     "squat": 1.0, "bridge": 0.8, "clamshell": 1.3, "hip_abduction": 1.0, "side_leg_raise": 0.45,
-    "marching_bridge": 0.8, "lateral_walk": 1.0, "donkey_kick": 0.8, "fire_hydrant": 0.7,
+    "marching_bridge": 0.8, "lateral_walk": 1.0, "donkey_kick": 0.8, "fire_hydrant": 0.45,
 }  # fmt: skip
 # The side-lying leg raise is filmed from near the floor, as its checks ask: from 0.9 m or
 # 1.3 m MediaPipe's world landmarks turned the hips of a person lying square to the camera
 # 20-37 deg out of the picture, an oblique view to formcheck, so no check was made; from 0.45 m,
 # 1-13 deg.
-# On all fours from in front, 0.7 m (a little above the shoulders) with the head raised to look
-# ahead: from 1.0 m the trunk hid the hips and knees and MediaPipe never found the position;
-# from behind (the hips in full view) it lost the rep whose hips shifted (0.6 and 0.9 m).
+# On all fours from in front, 0.45 m (below the shoulders), the head raised to look ahead: the
+# knees show under the chest (MediaPipe's visibility 0.86-0.95, clearly seen); from 0.7 m they
+# hid behind the arms (0.56-0.9, so the hip shift was not checked), from 1.0 m the trunk hid
+# hips and knees and the position was never found, and from behind (hips in full view) the rep
+# whose hips shifted was lost (0.6 and 0.9 m).
 #: The placement (and so the camera directions) each exercise shares with the first three.
 _PLACED_LIKE = {"hip_abduction": "squat", "lateral_walk": "squat", "side_leg_raise": "clamshell",
                 "marching_bridge": "bridge"}
