@@ -31,6 +31,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from formcheck.studio import motions_all_fours as quad
 from formcheck.studio.geometry import (
     Pose,
     Skeleton,
@@ -340,11 +341,8 @@ def make_motion(p: MotionParams, skel: Skeleton | None = None) -> Motion:
         "squat": _squat, "bridge": _bridge, "clamshell": _clamshell,
         "hip_abduction": _hip_abduction, "side_leg_raise": _side_leg_raise,
         "marching_bridge": _marching_bridge, "lateral_walk": _lateral_walk,
-    }.get(p.exercise)  # fmt: skip
-    if builder is None:  # on hands and knees (imported here: that module builds on this one)
-        from formcheck.studio.motions_all_fours import all_fours_motion
-
-        builder = all_fours_motion
+        "donkey_kick": all_fours_motion, "fire_hydrant": all_fours_motion,
+    }[p.exercise]  # fmt: skip
     return builder(p, skel)
 
 
@@ -1145,4 +1143,57 @@ def _lateral_walk(p: MotionParams, skel: Skeleton) -> Motion:
                 if a < ti < b_:
                     cfg["z" + f] = SWING_LIFT_M * float(np.sin(np.pi * (ti - a) / (b_ - a)))
         poses.append(lateral_walk_pose(skel, cfg))
+    return Motion(p, skel, t, poses, reps)
+
+
+# --------------------------------------------------------------------------- on hands and knees
+# Poses, faults and measures: motions_all_fours.py.
+
+
+def _reach_at(t: float, reps: list[RepPlan], faulty: set[int]) -> float:
+    """The arms' forward angle (deg) at time ``t``: ``quad.REACH_DEG`` through each rep with a
+    faulty start and the rest before it (the hands move there early in that rest, and back early
+    in the next one), 0 otherwise."""
+    level = 0.0
+    for r in reps:
+        if r.index not in faulty:
+            continue
+        if t > r.end_s:  # back under the shoulders early in the next rest
+            level = max(level, 1.0 - ease((t - r.end_s) / quad.REACH_MOVE_S))
+        elif r.index == 1:  # from the start of the clip
+            level = 1.0
+        else:  # forward early in the rest before the rep
+            prev_end = reps[r.index - 2].end_s
+            level = max(level, ease((t - prev_end) / quad.REACH_MOVE_S) if t >= prev_end else 0.0)
+    return quad.REACH_DEG * level
+
+
+def all_fours_motion(p: MotionParams, skel: Skeleton) -> Motion:
+    """Donkey kicks or fire hydrants with leg ``p.side`` (see motions_all_fours.py)."""
+    kick = p.exercise == "donkey_kick"
+    rest: Config = {"back": 0.0, "out": 0.0, "shift": 0.0}
+    width = abs(skel.point("hip_l")[0] - skel.point("hip_r")[0])
+    faulty = set(p.faults.get("start_position", []))
+
+    def peak_for(i: int) -> Config:
+        f = p.rep_faults(i)
+        c = dict(rest)
+        if kick:
+            # ``depth`` (or the arch's height) is read from the body line: less the rest reading.
+            target = 90.0 + quad.ARCH_ABOVE_DEG if "low_back_arch" in f else p.value("depth")
+            reach = quad.REACH_DEG if i in faulty else 0.0
+            c["back"] = target - quad.rest_reading(skel, {**rest, "reach": reach}, p.side)
+        else:
+            c["out"] = p.value("depth")
+            if "hip_shift" in f:
+                c["shift"] = quad.HIP_SHIFT_WIDTHS * width
+        return c
+
+    keys, reps, dur = _plan(p, rest, peak_for, lambda i, c: rest, lambda i: p.value("hold_s"), p.side)
+    t = _frames(dur, p.fps)
+    poses = []
+    for ti in t:
+        cfg = _interp(keys, float(ti))
+        cfg["reach"] = _reach_at(float(ti), reps, faulty)
+        poses.append(quad.all_fours_pose(skel, cfg, p.side))
     return Motion(p, skel, t, poses, reps)

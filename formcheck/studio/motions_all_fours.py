@@ -7,6 +7,8 @@ floor, the hands flat with the fingers forward. The trunk is one rigid segment (
 body has no spine): it tips only as far as the arms and thighs make it (shoulders a few
 centimetres higher than the hips at rest).
 
+The motions themselves (the timeline, :func:`~.motions.all_fours_motion`) are built in
+``motions.py`` from the poses here (this module needs only the geometry, so no import circle).
 A rep moves the working leg (``MotionParams.side``) as one piece, the knee kept at 90 deg:
 
 * donkey kick: the thigh swings back about the hip's left-right axis until it lies in line
@@ -44,16 +46,8 @@ from formcheck.studio.geometry import (
     set_direction,
     unit,
 )
-from formcheck.studio.motions import (
-    Config,
-    Motion,
-    MotionParams,
-    RepPlan,
-    _frames,
-    _interp,
-    _plan,
-    ease,
-)
+
+Config = dict[str, float]  # as in motions.py (which builds the motions from these poses)
 
 ALL_FOURS = ("donkey_kick", "fire_hydrant")
 
@@ -198,7 +192,7 @@ def all_fours_angles(j3: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def all_fours_metrics(
     exercise: str,
-    r: RepPlan,
+    side: str,
     idx: np.ndarray,
     j3: dict[str, np.ndarray],
     angles: dict[str, list[float]],
@@ -207,8 +201,8 @@ def all_fours_metrics(
     signal's top), ``above_line_deg`` (kick: the thigh above the body line at the top),
     ``hip_shift_ratio`` (hydrant: the hips toward the standing knee, rest to top, in hip
     widths), ``start_offset_deg`` (the hands from under the shoulders or the knees from under the
-    hips, at rest before the rep, the larger; needs wrist tracks)."""
-    side = str(r.side)
+    hips, at rest before the rep, the larger; needs wrist tracks). ``side``: the working leg,
+    ``idx``: the rep's frames."""
     move = "back" if exercise == "donkey_kick" else "out"
     sig = np.asarray(angles[f"{side}_thigh_{move}_3d"])
     i0 = int(idx[0])
@@ -232,61 +226,9 @@ def all_fours_metrics(
     return m
 
 
-# --------------------------------------------------------------------------- motions
-
-
-def _reach_at(t: float, reps: list[RepPlan], faulty: set[int]) -> float:
-    """The arms' forward angle (deg) at time ``t``: :data:`REACH_DEG` through each faulty rep
-    and the rest before it (the hands move there early in that rest, and back early in the next
-    one), 0 otherwise."""
-    level = 0.0
-    for r in reps:
-        if r.index not in faulty:
-            continue
-        if t > r.end_s:  # back under the shoulders early in the next rest
-            level = max(level, 1.0 - ease((t - r.end_s) / REACH_MOVE_S))
-        elif r.index == 1:  # from the start of the clip
-            level = 1.0
-        else:  # forward early in the rest before the rep
-            prev_end = reps[r.index - 2].end_s
-            level = max(level, ease((t - prev_end) / REACH_MOVE_S) if t >= prev_end else 0.0)
-    return REACH_DEG * level
-
-
-def _pitch(skel: Skeleton, cfg: Config, side: str) -> float:
+def rest_reading(skel: Skeleton, cfg: Config, side: str) -> float:
     """The working thigh's reading at rest (deg back from the body line's perpendicular): the
     trunk's tilt (head up positive), plus the knees' way back with a faulty start."""
     j = fk_joints(skel, all_fours_pose(skel, cfg, side))
     back, _ = thigh_angles({k: v[None] for k, v in j.items()}, side)
     return float(back[0])
-
-
-def all_fours_motion(p: MotionParams, skel: Skeleton) -> Motion:
-    """Donkey kicks or fire hydrants with leg ``p.side``."""
-    kick = p.exercise == "donkey_kick"
-    rest: Config = {"back": 0.0, "out": 0.0, "shift": 0.0}
-    width = abs(skel.point("hip_l")[0] - skel.point("hip_r")[0])
-    faulty = set(p.faults.get("start_position", []))
-
-    def peak_for(i: int) -> Config:
-        f = p.rep_faults(i)
-        c = dict(rest)
-        if kick:
-            target = 90.0 + ARCH_ABOVE_DEG if "low_back_arch" in f else p.value("depth")
-            reach = REACH_DEG if i in faulty else 0.0
-            c["back"] = target - _pitch(skel, {**rest, "reach": reach}, p.side)
-        else:
-            c["out"] = p.value("depth")
-            if "hip_shift" in f:
-                c["shift"] = HIP_SHIFT_WIDTHS * width
-        return c
-
-    keys, reps, dur = _plan(p, rest, peak_for, lambda i, c: rest, lambda i: p.value("hold_s"), p.side)
-    t = _frames(dur, p.fps)
-    poses = []
-    for ti in t:
-        cfg = _interp(keys, float(ti))
-        cfg["reach"] = _reach_at(float(ti), reps, faulty)
-        poses.append(all_fours_pose(skel, cfg, p.side))
-    return Motion(p, skel, t, poses, reps)
-

@@ -168,7 +168,7 @@ def rep_metrics(
                 m["hip_line_max_2d_deg"] = float(np.max(_mean2(angles, "hip_line_2d")[idx]))
             m["hip_line_peak_deg"] = float(hl[pk])
         elif exercise in ALL_FOURS:
-            m.update(all_fours_metrics(exercise, r, idx, j3, angles))
+            m.update(all_fours_metrics(exercise, str(r.side), idx, j3, angles))
         elif exercise in _ADDED:
             m.update(_ADDED[exercise](r, idx, pk, t, j3, angles))
         else:
