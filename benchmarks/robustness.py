@@ -110,7 +110,12 @@ TEMPOS: dict[str, dict[str, tuple[float, float, float, float]]] = {
     # The lunge's descent and ascent include the back foot's step (a third of each); its clean
     # hold is the prescribed one (see PRESCRIPTIONS).
     "lunge": {"slow": (2.2, 2.0, 2.0, 0.8), "quick": (1.1, 1.0, 2.0, 0.4)},
+    # On hands and knees the start position is read at rest before each rep: rests of 1 s or more.
+    "donkey_kick": {"slow": (1.5, 1.5, 0.8, 1.4), "quick": (0.6, 0.6, 0.3, 1.0)},
+    "fire_hydrant": {"slow": (1.5, 1.5, 0.8, 1.4), "quick": (0.6, 0.6, 0.3, 1.0)},
 }
+#: Exercises the sweep can render (``--exercise``); the default sweep is the first three.
+SWEPT: tuple[str, ...] = ("squat", "bridge", "clamshell")
 #: exercise -> fault plans: (faults of rep 1, faults of rep 3); rep 2 is clean. "*" before a
 #: name: the fault is on every rep (clip-wide).
 PLANS: dict[str, list[tuple[str, str]]] = {
@@ -140,6 +145,10 @@ PLANS: dict[str, list[tuple[str, str]]] = {
         ("knee_caving", "knee_past_toes"),
         ("short_hold", "shallow"),
     ],
+    # A faulty start on the first rep only (studio/motions_all_fours.py: on a later rep the move
+    # into it starts the count).
+    "donkey_kick": [("start_position", "low_back_arch"), ("low_back_arch", "")],
+    "fire_hydrant": [("start_position", "hip_shift"), ("hip_shift", "")],
 }
 #: Prescriptions the sweep scores with (on top of the exercise's defaults).
 PRESCRIPTIONS: dict[str, dict[str, float]] = {
@@ -164,6 +173,9 @@ TRUTH_METRIC = {
     "small_opening": "opening_max_deg",
     "feet_apart": "ankle_gap_increase_m",
     "pelvis_roll": "pelvis_roll_max_deg",
+    "low_back_arch": "above_line_deg",
+    "hip_shift": "hip_shift_ratio",
+    "start_position": "start_offset_deg",
 }
 #: The same for codes whose truth metric differs by exercise (looked up first).
 TRUTH_METRIC_EX: dict[tuple[str, str], str] = {
@@ -187,6 +199,9 @@ COMPARABLE: dict[str, Any] = {
     "small_opening": lambda m: m["opening_max_deg"],
     "pelvis_roll": lambda m: m["pelvis_roll_max_deg"],
     "short_hold": lambda m: m["hold_s"],
+    "low_back_arch": lambda m: m["above_line_deg"],
+    "hip_shift": lambda m: m["hip_shift_ratio"],
+    "start_position": lambda m: m["start_offset_deg"],
 }
 
 
@@ -297,7 +312,7 @@ def _rotate(i: int) -> tuple[str, str]:
     return bodies[i % 2], tempos[(i // 2) % 2]
 
 
-def grid(slice_: str = "full", exercises: Iterable[str] = ("squat", "bridge", "clamshell")) -> list[Cell]:
+def grid(slice_: str = "full", exercises: Iterable[str] = SWEPT) -> list[Cell]:
     """The cells of a slice (see the module docstring)."""
     exercises = list(exercises)
     cells: list[Cell] = []
@@ -343,7 +358,7 @@ def _spread(cells: list[Cell]) -> list[Cell]:
     extreme heights, then at the level ones, then 45 degrees; then the cut framings; then each
     camera's second clip; then 15/75 and 30/60 degrees. Exercises take turns throughout."""
     height_rank = {"floor": 0, "overhead": 1, "hip": 2, "chest": 3}
-    ex_rank = {"squat": 0, "bridge": 1, "clamshell": 2, "hip_hinge": 3, "lunge": 4}
+    ex_rank = {ex: i for i, ex in enumerate(TEMPOS)}
     first: set[Cell] = set()
     seen: set[tuple[str, str, int, str]] = set()
     for c in cells:
@@ -764,9 +779,9 @@ def main(argv: list[str] | None = None) -> int:
                     saved[r.cell] = r
         print(report(list(saved.values())))
         return 0
-    cells = grid(a.slice, a.exercise or ("squat", "bridge", "clamshell"))
+    cells = grid(a.slice, a.exercise or SWEPT)
     if a.cells_from:
-        keep = set(a.exercise or ("squat", "bridge", "clamshell"))
+        keep = set(a.exercise or SWEPT)
         listed = [from_json(x).cell for f in a.cells_from for x in f.read_text().splitlines() if x.strip()]
         cells = [c for c in dict.fromkeys(listed) if c.exercise in keep]
     if a.only_cached:

@@ -41,6 +41,20 @@ def test_full_grid_covers_every_camera_body_tempo_and_fault() -> None:
         assert {c.framing for c in mine} == set(robustness.FRAMINGS)
 
 
+@pytest.mark.parametrize("ex", ["donkey_kick", "fire_hydrant"])
+def test_exercises_outside_the_default_sweep_have_their_grid(ex: str) -> None:
+    """``--exercise donkey_kick`` (not in the default sweep): the same 80 cameras, every fault."""
+    cells = robustness.grid("full", [ex])
+    assert len(cells) == 80 and {c.exercise for c in cells} == {ex}
+    assert {f for c in cells for f in c.faults()} == set(FAULTS[ex])
+    assert ex in robustness.TEMPOS and ex not in robustness.SWEPT
+    for c in cells[:4]:
+        p = argparse.ArgumentParser()
+        add_render_args(p)
+        mp, _ = params(p.parse_args(c.args()))
+        assert mp.exercise == ex and mp.rep_faults(2) == []
+
+
 def test_cells_are_valid_studio_commands() -> None:
     for c in robustness.grid("full") + robustness.grid("small"):
         p = argparse.ArgumentParser()

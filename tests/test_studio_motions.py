@@ -13,6 +13,7 @@ from formcheck.studio.geometry import (
     fk_joints,
     hip_line_deg,
     rot_x,
+    vector_angle_deg,
 )
 from formcheck.studio.motions import (
     EXERCISES,
@@ -26,13 +27,14 @@ from formcheck.studio.motions import (
     make_motion,
     trunk_rise_deg,
 )
+from formcheck.studio.motions_all_fours import KNEES_BACK_DEG, thigh_angles
 from formcheck.studio.truth import frame_angles, rep_metrics
 
 SKEL = Skeleton()
 
 
 def _truth(m: Motion) -> tuple[dict[str, np.ndarray], list[dict]]:
-    frames = [fk_joints(SKEL, p) for p in m.poses]
+    frames = [fk_joints(SKEL, p, wrists=True) for p in m.poses]
     j3 = {k: np.stack([f[k] for f in frames]) for k in frames[0]}
     ant = np.stack([p.segment_rotation("pelvis") @ np.array([0.0, -1.0, 0.0]) for p in m.poses])
     angles = frame_angles(m.params.exercise, j3, ant)
@@ -202,7 +204,7 @@ def test_studio_imports_without_heavy_deps() -> None:
 
 # --------------------------------------------------------------------------- the hip set
 
-ADDED = ("hip_abduction", "side_leg_raise", "marching_bridge", "lateral_walk")
+ADDED = ("hip_abduction", "side_leg_raise", "marching_bridge", "lateral_walk", "donkey_kick", "fire_hydrant")
 
 
 def _each_fault(ex: str, side: str) -> Motion:
@@ -417,3 +419,74 @@ def test_lunge_legs_take_turns_front_foot_planted(first: str) -> None:
     j0 = fk_joints(SKEL, m.poses[0])
     assert angle_deg(j0["left_hip"], j0["left_knee"], j0["left_ankle"]) > 170
     assert abs(j0["left_ankle"][1] - j0["right_ankle"][1]) < 1e-9
+# --------------------------------------------------------------------------- on hands and knees
+
+
+def _rest_offsets(j: dict[str, np.ndarray]) -> list[float]:
+    """Each arm (shoulder to wrist) and thigh (hip to knee) from straight down, deg."""
+    return [
+        vector_angle_deg(j[f"{s}_{b}"] - j[f"{s}_{a}"], np.array([0.0, 0.0, -1.0]))
+        for s in ("left", "right")
+        for a, b in (("shoulder", "wrist"), ("hip", "knee"))
+    ]
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+@pytest.mark.parametrize("ex", ["donkey_kick", "fire_hydrant"])
+def test_all_fours(ex: str, side: str) -> None:
+    m = _each_fault(ex, side)
+    j3, reps = _truth(m)
+    other = "right" if side == "left" else "left"
+    # The start: wrists under the shoulders, knees under the hips, knees bent 90 deg, the trunk
+    # near level (the shoulders a little higher: the arms are longer than the thighs).
+    j0 = {k: v[0] for k, v in j3.items()}
+    assert max(_rest_offsets(j0)) < 0.5
+    for s in ("left", "right"):
+        assert angle_deg(j0[f"{s}_hip"], j0[f"{s}_knee"], j0[f"{s}_ankle"]) == pytest.approx(90.0, abs=0.5)
+    sh = 0.5 * (j0["left_shoulder"] + j0["right_shoulder"])
+    hp = 0.5 * (j0["left_hip"] + j0["right_hip"])
+    assert abs(np.degrees(np.arctan2(sh[2] - hp[2], sh[1] - hp[1]))) < 12.0
+    # The working knee stays bent 90 deg; the standing knee stays on the floor, where it knelt,
+    # and the hands stay flat on the floor.
+    for n in range(m.n_frames):
+        j = {k: v[n] for k, v in j3.items()}
+        bend = angle_deg(j[f"{side}_hip"], j[f"{side}_knee"], j[f"{side}_ankle"])
+        assert bend == pytest.approx(90.0, abs=0.5)
+    assert np.ptp(j3[f"{other}_knee"][:, [0, 2]], axis=0).max() < 1e-9
+    assert np.ptp(j3["left_wrist"][:, 2]) < 1e-9
+    across = "out" if ex == "donkey_kick" else "back"
+    depth = m.params.value("depth")
+    for r, plan in zip(reps, m.reps, strict=True):
+        assert r["side"] == side
+        mt = r["metrics"]
+        assert mt["lift_max_deg"] - mt["lift_rest_deg"] >= load(ex).counting.min_excursion + 20.0
+        pk = _frame(m, plan.peak_s)
+        # The other reading hardly moves: a kick is not a lift to the side, nor a lift a kick.
+        i0 = _frame(m, plan.start_s)
+        assert abs(m_angle(j3, side, across, pk) - m_angle(j3, side, across, i0)) < 5.0
+        if "low_back_arch" not in r["faults"]:
+            assert mt["lift_max_deg"] == pytest.approx(depth, abs=0.5)
+        # The working thigh moves, the other hangs straight under its hip (but for a shift, or
+        # the knees set back with a faulty start).
+        hang = vector_angle_deg(j3[f"{other}_knee"][pk] - j3[f"{other}_hip"][pk], np.array([0.0, 0.0, -1.0]))
+        if "hip_shift" in r["faults"]:
+            assert hang > 20.0
+        else:
+            assert hang == pytest.approx(KNEES_BACK_DEG if "start_position" in r["faults"] else 0.0, abs=0.5)
+
+
+def m_angle(j3: dict[str, np.ndarray], side: str, move: str, i: int) -> float:
+    back, out = thigh_angles({k: v[i : i + 1] for k, v in j3.items()}, side)
+    return float((back if move == "back" else out)[0])
+
+
+def test_faulty_start_holds_through_the_rest_before_its_rep() -> None:
+    p = MotionParams(exercise="donkey_kick", reps=3, faults={"start_position": [2]}, fps=10)
+    m = make_motion(p, SKEL)
+    j3, _ = _truth(m)
+    r1, r2, r3 = m.reps
+    at = {k: {n: v[_frame(m, t)] for n, v in j3.items()} for k, t in (
+        ("before", 0.5 * (r1.end_s + r2.start_s) + 0.3), ("during", r2.peak_s),
+        ("after", r3.start_s - 0.1), ("first", r1.start_s))}
+    assert max(_rest_offsets(at["before"])) > 55.0 and max(_rest_offsets(at["during"])) > 55.0
+    assert max(_rest_offsets(at["after"])) < 0.5 and max(_rest_offsets(at["first"])) < 0.5

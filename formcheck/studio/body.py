@@ -30,6 +30,8 @@ SEGMENT_BONE: dict[str, str] = {
     "forearm_l": "lowerarm01.L",
     "upperarm_r": "upperarm01.R",
     "forearm_r": "lowerarm01.R",
+    "hand_l": "wrist.L",
+    "hand_r": "wrist.R",
 }
 
 #: Phenotype names anny understands (each 0..1, 0.5 = average).
@@ -114,6 +116,8 @@ class AnnyBody:
             shoulder_l=h("upperarm01.L"),
             elbow_l=h("lowerarm01.L"),
             wrist_l=h("wrist.L"),
+            index_l=h("finger2-1.L"),
+            pinky_l=h("finger5-1.L"),
             neck=h("neck01"),
             head=(float(head[0]), float(head[1]), float(head[2])),
             sole_z=float(self.rest_vertices[:, 2].min()),
@@ -176,8 +180,9 @@ class AnnyBody:
                 col[i, :3] = c
         return col
 
-    def pose(self, poses: list[Pose]) -> PosedFrames:
-        """Skinned vertices and ground-truth joints for a batch of poses."""
+    def pose(self, poses: list[Pose], wrists: bool = False) -> PosedFrames:
+        """Skinned vertices and ground-truth joints for a batch of poses (``wrists``: the
+        wrists too, for the exercises on hands and knees)."""
         t = self._torch
         n = len(poses)
         nb = len(self.labels)
@@ -204,5 +209,7 @@ class AnnyBody:
             j[f"{side}_ankle"] = heads[:, self.labels.index("foot" + suf)]
             j[f"{side}_heel"] = verts[:, self.heel_idx[s]]
             j[f"{side}_toe"] = verts[:, self.toe_idx[s]]
+            if wrists:
+                j[f"{side}_wrist"] = heads[:, self.labels.index("wrist" + suf)]
         j["head"] = 0.5 * (heads[:, self.head_idx[0]] + heads[:, self.head_idx[1]])
         return PosedFrames(verts, j)

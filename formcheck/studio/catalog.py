@@ -108,6 +108,15 @@ CATALOG: list[SampleClip] = [
                "hips sink on the 3rd", [
         "--exercise", "marching_bridge", "--reps", "4", "--fault", "hips_drop=3",
         "--view", "side", "--facing", "right"]),
+    SampleClip("donkey_kick_side_faults", "right leg: starts with hands and knees too far apart, "
+               "clean, kick above the body line, clean", [
+        "--exercise", "donkey_kick", "--reps", "4", "--side", "right",
+        "--fault", "start_position=1", "--fault", "low_back_arch=3", "--view", "side",
+        "--facing", "right"]),
+    SampleClip("fire_hydrant_front_faults", "right knee out: clean, hips shift to the left knee, "
+               "clean", [
+        "--exercise", "fire_hydrant", "--reps", "3", "--side", "right", "--fault", "hip_shift=2",
+        "--view", "front", *_WOMAN]),
 ]
 
 
@@ -150,6 +159,8 @@ def write_readme(out: Path) -> None:
         "leg. Marching bridge and side walk reps are steps: `side` is the foot lifted or the way",
         "the step went (the person's left or right). Lunges are reverse lunges, the legs taking",
         "turns: `side` is the front (bent, working) leg.",
+        "the step went (the person's left or right). Donkey kick and fire hydrant (on hands and",
+        "knees): `side` is the working leg; `front` films the person face-on, `side` side-on.",
         "",
         "## Licence",
         "",

@@ -34,6 +34,8 @@ SEGMENT_PARENT: dict[str, str | None] = {
     "forearm_l": "upperarm_l",
     "upperarm_r": "pelvis",
     "forearm_r": "upperarm_r",
+    "hand_l": "forearm_l",  # set only on all fours (flat on the floor); else it follows the forearm
+    "hand_r": "forearm_r",
 }
 
 #: Ground-truth joint names written to the clip JSON.
@@ -71,6 +73,8 @@ class Skeleton:
     shoulder_l: tuple[float, float, float] = (0.1650, -0.0130, 0.4270)
     elbow_l: tuple[float, float, float] = (0.3340, -0.0186, 0.2394)
     wrist_l: tuple[float, float, float] = (0.4500, -0.1740, 0.1211)
+    index_l: tuple[float, float, float] = (0.4769, -0.2680, 0.0828)  # index finger's knuckle
+    pinky_l: tuple[float, float, float] = (0.5018, -0.2153, 0.0549)  # little finger's knuckle
     neck: tuple[float, float, float] = (0.0, 0.0056, 0.5125)
     head: tuple[float, float, float] = (0.0, -0.0700, 0.6490)
     sole_z: float = -0.8660
@@ -211,11 +215,12 @@ def fk_point(skel: Skeleton, pose: Pose, name: str) -> Vec:
     return fk_point(skel, pose, parent_name) + g @ offset
 
 
-def fk_joints(skel: Skeleton, pose: Pose) -> dict[str, Vec]:
-    """Ground-truth joints (names of :data:`JOINT_NAMES`) of ``pose`` in metres."""
+def fk_joints(skel: Skeleton, pose: Pose, wrists: bool = False) -> dict[str, Vec]:
+    """Ground-truth joints (names of :data:`JOINT_NAMES`, with ``wrists`` also the wrists) of
+    ``pose`` in metres."""
     out: dict[str, Vec] = {}
     for side, s in (("left", "_l"), ("right", "_r")):
-        for j in ("shoulder", "hip", "knee", "ankle", "heel", "toe"):
+        for j in ("shoulder", "hip", "knee", "ankle", "heel", "toe") + (("wrist",) if wrists else ()):
             out[f"{side}_{j}"] = fk_point(skel, pose, j + s)
     out["head"] = fk_point(skel, pose, "head")
     return out

@@ -31,6 +31,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from formcheck.studio import motions_all_fours as quad
 from formcheck.studio.geometry import (
     Pose,
     Skeleton,
@@ -49,11 +50,12 @@ from formcheck.studio.geometry import (
 
 EXERCISES = (
     "squat", "bridge", "clamshell", "hip_abduction", "side_leg_raise", "marching_bridge",
-    "lateral_walk", "hip_hinge", "lunge",
+    "lateral_walk", "hip_hinge", "lunge", "donkey_kick", "fire_hydrant",
 )
 STANDING = ("squat", "hip_abduction", "lateral_walk", "hip_hinge", "lunge")
 #: Exercises whose reps alternate or belong to one working side (``MotionParams.side``).
-SIDED = ("clamshell", "hip_abduction", "side_leg_raise", "marching_bridge", "lateral_walk", "lunge")
+SIDED = ("clamshell", "hip_abduction", "side_leg_raise", "marching_bridge", "lateral_walk", "lunge",
+         "donkey_kick", "fire_hydrant")
 
 #: Faults each exercise knows, with a one-line description.
 FAULTS: dict[str, dict[str, str]] = {
@@ -105,6 +107,15 @@ FAULTS: dict[str, dict[str, str]] = {
         "knee_caving": "front knee 14 cm inside its ankle (0.35 shin lengths; limit 0.25), from the front",
         "short_hold": "bottom held 0.1 s instead of the clip's hold_s (checked when a hold is prescribed)",
     },
+    # On hands and knees: formcheck/studio/motions_all_fours.py.
+    "donkey_kick": {
+        "low_back_arch": "thigh kicked 55 deg above the shoulders-to-hips line (limit 30)",
+        "start_position": "hands 60 deg forward of under the shoulders, through the rep (limit 45)",
+    },
+    "fire_hydrant": {
+        "hip_shift": "hips slide 1.0 hip widths toward the standing knee at the top (limit 0.5)",
+        "start_position": "hands 60 deg forward of under the shoulders, through the rep (limit 45)",
+    },
 }
 
 #: Exercise defaults: peak target ("depth": squat bottom knee angle, bridge top hip-line angle,
@@ -125,6 +136,10 @@ DEFAULTS: dict[str, dict[str, float]] = {
     "hip_hinge": {"depth": 80.0, "descent_s": 1.5, "ascent_s": 1.3, "hold_s": 0.4, "rest_s": 0.7},
     # Front knee angle at the bottom (deg); descent = step forward and down.
     "lunge": {"depth": 90.0, "descent_s": 1.6, "ascent_s": 1.4, "hold_s": 0.6, "rest_s": 0.8},
+    # Thigh back from the body line's perpendicular at the top (deg, 90: in line with the body).
+    "donkey_kick": {"depth": 88.0, "descent_s": 1.0, "ascent_s": 1.0, "hold_s": 0.5, "rest_s": 1.2},
+    # Thigh out to the side from hanging at the top (deg, 90: level with the hip).
+    "fire_hydrant": {"depth": 60.0, "descent_s": 1.0, "ascent_s": 1.0, "hold_s": 0.5, "rest_s": 1.2},
 }
 
 LEAD_INS = ("still", "walk_in", "settle")
@@ -346,7 +361,8 @@ def make_motion(p: MotionParams, skel: Skeleton | None = None) -> Motion:
     builder = {
         "squat": _squat, "bridge": _bridge, "clamshell": _clamshell,
         "hip_abduction": _hip_abduction, "side_leg_raise": _side_leg_raise,
-        "marching_bridge": _marching_bridge, "lateral_walk": _lateral_walk, **BUILDERS,
+        "marching_bridge": _marching_bridge, "lateral_walk": _lateral_walk,
+        "donkey_kick": all_fours_motion, "fire_hydrant": all_fours_motion, **BUILDERS,
     }[p.exercise]  # fmt: skip
     return builder(p, skel)
 
@@ -1149,4 +1165,57 @@ def _lateral_walk(p: MotionParams, skel: Skeleton) -> Motion:
                 if a < ti < b_:
                     cfg["z" + f] = SWING_LIFT_M * float(np.sin(np.pi * (ti - a) / (b_ - a)))
         poses.append(lateral_walk_pose(skel, cfg))
+    return Motion(p, skel, t, poses, reps)
+
+
+# --------------------------------------------------------------------------- on hands and knees
+# Poses, faults and measures: motions_all_fours.py.
+
+
+def _reach_at(t: float, reps: list[RepPlan], faulty: set[int]) -> float:
+    """The arms' forward angle (deg) at time ``t``: ``quad.REACH_DEG`` through each rep with a
+    faulty start and the rest before it (the hands move there early in that rest, and back early
+    in the next one), 0 otherwise."""
+    level = 0.0
+    for r in reps:
+        if r.index not in faulty:
+            continue
+        if t > r.end_s:  # back under the shoulders early in the next rest
+            level = max(level, 1.0 - ease((t - r.end_s) / quad.REACH_MOVE_S))
+        elif r.index == 1:  # from the start of the clip
+            level = 1.0
+        else:  # forward early in the rest before the rep
+            prev_end = reps[r.index - 2].end_s
+            level = max(level, ease((t - prev_end) / quad.REACH_MOVE_S) if t >= prev_end else 0.0)
+    return quad.REACH_DEG * level
+
+
+def all_fours_motion(p: MotionParams, skel: Skeleton) -> Motion:
+    """Donkey kicks or fire hydrants with leg ``p.side`` (see motions_all_fours.py)."""
+    kick = p.exercise == "donkey_kick"
+    rest: Config = {"back": 0.0, "out": 0.0, "shift": 0.0}
+    width = abs(skel.point("hip_l")[0] - skel.point("hip_r")[0])
+    faulty = set(p.faults.get("start_position", []))
+
+    def peak_for(i: int) -> Config:
+        f = p.rep_faults(i)
+        c = dict(rest)
+        if kick:
+            # ``depth`` (or the arch's height) is read from the body line: less the rest reading.
+            target = 90.0 + quad.ARCH_ABOVE_DEG if "low_back_arch" in f else p.value("depth")
+            reach = quad.REACH_DEG if i in faulty else 0.0
+            c["back"] = target - quad.rest_reading(skel, {**rest, "reach": reach}, p.side)
+        else:
+            c["out"] = p.value("depth")
+            if "hip_shift" in f:
+                c["shift"] = quad.HIP_SHIFT_WIDTHS * width
+        return c
+
+    keys, reps, dur = _plan(p, rest, peak_for, lambda i, c: rest, lambda i: p.value("hold_s"), p.side)
+    t = _frames(dur, p.fps)
+    poses = []
+    for ti in t:
+        cfg = _interp(keys, float(ti))
+        cfg["reach"] = _reach_at(float(ti), reps, faulty)
+        poses.append(quad.all_fours_pose(skel, cfg, p.side))
     return Motion(p, skel, t, poses, reps)

@@ -17,6 +17,7 @@ import numpy as np
 
 from formcheck.studio.body import Outfit
 from formcheck.studio.motions import Motion, MotionParams, make_motion
+from formcheck.studio.motions_all_fours import ALL_FOURS
 from formcheck.studio.truth import frame_angles, rep_metrics
 
 VIEWS = ("side", "front", "oblique")
@@ -72,12 +73,18 @@ class RenderParams:
 
 _CAM_HEIGHT = {
     "squat": 1.0, "bridge": 0.8, "clamshell": 1.3, "hip_abduction": 1.0, "side_leg_raise": 0.45,
-    "marching_bridge": 0.8, "lateral_walk": 1.0, "hip_hinge": 1.0, "lunge": 1.0,
+    "marching_bridge": 0.8, "lateral_walk": 1.0, "hip_hinge": 1.0, "lunge": 1.0, "donkey_kick": 0.8,
+    "fire_hydrant": 0.45,
 }  # fmt: skip
 # The side-lying leg raise is filmed from near the floor, as its checks ask: from 0.9 m or
 # 1.3 m MediaPipe's world landmarks turned the hips of a person lying square to the camera
 # 20-37 deg out of the picture, an oblique view to formcheck, so no check was made; from 0.45 m,
 # 1-13 deg.
+# On all fours from in front, 0.45 m (below the shoulders), the head raised to look ahead: the
+# knees show under the chest (MediaPipe's visibility 0.86-0.95, clearly seen); from 0.7 m they
+# hid behind the arms (0.56-0.9, so the hip shift was not checked), from 1.0 m the trunk hid
+# hips and knees and the position was never found, and from behind (hips in full view) the rep
+# whose hips shifted was lost (0.6 and 0.9 m).
 #: The placement (and so the camera directions) each exercise shares with the first three.
 _PLACED_LIKE = {"hip_abduction": "squat", "lateral_walk": "squat", "side_leg_raise": "clamshell",
                 "marching_bridge": "bridge", "hip_hinge": "squat", "lunge": "squat"}
@@ -91,6 +98,13 @@ def _camera_direction(exercise: str, view: str, facing: str, lying: str | None) 
         # Body faces -Y; camera at -X sees the right side and the person faces image-right.
         side = np.array([-1.0, 0.0, 0.0]) if facing == "right" else np.array([1.0, 0.0, 0.0])
         front = np.array([0.0, -1.0, 0.0])
+    elif exercise in ALL_FOURS:
+        # On all fours, head +Y (motions_all_fours.py): from the side as the bridge (camera at +X
+        # puts the head on image-right), from the front in front of the face, as the checkers
+        # call these views (the kick lies in the picture from the side, the hydrant's lift to
+        # the side from the front).
+        side = np.array([1.0, 0.0, 0.0]) if facing == "right" else np.array([-1.0, 0.0, 0.0])
+        front = np.array([0.0, 1.0, 0.0])
     elif exercise == "bridge":
         # Supine, head +Y; camera at +X puts the head on image-right.
         side = np.array([1.0, 0.0, 0.0]) if facing == "right" else np.array([-1.0, 0.0, 0.0])
@@ -319,7 +333,7 @@ def render_clip(
     j3: dict[str, np.ndarray] = {}
     batch = 64
     for s in range(0, n, batch):
-        out = body.pose(motion.poses[s : s + batch])
+        out = body.pose(motion.poses[s : s + batch], wrists=mp.exercise in ALL_FOURS)
         verts[s : s + batch] = out.vertices
         for k, v in out.joints.items():
             j3.setdefault(k, np.zeros((n, 3)))[s : s + batch] = v

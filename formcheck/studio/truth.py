@@ -12,6 +12,7 @@ import numpy as np
 
 from formcheck.studio.geometry import angle_deg, hip_line_deg, vector_angle_deg
 from formcheck.studio.motions import RepPlan
+from formcheck.studio.motions_all_fours import ALL_FOURS, all_fours_angles, all_fours_metrics
 from formcheck.studio.truth_standing import hip_hinge_metrics, lunge_metrics
 
 Tracks = dict[str, np.ndarray]
@@ -119,6 +120,8 @@ def _exercise_angles(exercise: str, j3: Tracks, j2: Tracks | None) -> dict[str, 
             )
             gap = np.abs(j["left_ankle"][:, 0] - j["right_ankle"][:, 0])
             out[f"stance_{tag}"] = 100.0 * gap / leg
+    elif exercise in ALL_FOURS:
+        out.update(all_fours_angles(j3))
     return {k: [float(x) for x in v] for k, v in out.items()}
 
 
@@ -165,6 +168,8 @@ def rep_metrics(
             if "left_hip_line_2d" in angles:
                 m["hip_line_max_2d_deg"] = float(np.max(_mean2(angles, "hip_line_2d")[idx]))
             m["hip_line_peak_deg"] = float(hl[pk])
+        elif exercise in ALL_FOURS:
+            m.update(all_fours_metrics(exercise, str(r.side), idx, j3, angles))
         elif exercise in _ADDED:
             m.update(_ADDED[exercise](r, idx, pk, t, j3, angles))
         else:
