@@ -102,6 +102,9 @@ TEMPOS: dict[str, dict[str, tuple[float, float, float, float]]] = {
     "squat": {"slow": (2.2, 2.2, 0.4, 0.6), "quick": (0.8, 0.8, 0.1, 0.3)},
     "bridge": {"slow": (1.8, 1.8, 2.5, 0.8), "quick": (0.6, 0.6, 2.5, 0.4)},
     "clamshell": {"slow": (1.5, 1.5, 1.5, 0.6), "quick": (0.5, 0.5, 1.5, 0.3)},
+    # Held stretches: a "rep" is a hold (8.5 s still, against a prescribed 8 s).
+    "hip_flexor_stretch": {"slow": (2.0, 2.0, 8.5, 1.0), "quick": (1.0, 1.0, 8.5, 0.6)},
+    "double_hip_rotation": {"slow": (2.0, 2.0, 8.5, 1.0), "quick": (1.0, 1.0, 8.5, 0.6)},
 }
 #: exercise -> fault plans: (faults of rep 1, faults of rep 3); rep 2 is clean. "*" before a
 #: name: the fault is on every rep (clip-wide).
@@ -122,9 +125,22 @@ PLANS: dict[str, list[tuple[str, str]]] = {
         ("feet_apart", "pelvis_roll"),
         ("short_hold", "small_opening"),
     ],
+    "hip_flexor_stretch": [
+        ("trunk_lean", "front_knee"),
+        ("front_knee", "short_hold"),
+        ("short_hold", "trunk_lean"),
+    ],
+    "double_hip_rotation": [("shoulders_lift", "short_hold"), ("short_hold", "shoulders_lift")],
 }
 #: Prescriptions the sweep scores with (on top of the exercise's defaults).
-PRESCRIPTIONS: dict[str, dict[str, float]] = {"clamshell": {"hold_s": 1.0}}
+PRESCRIPTIONS: dict[str, dict[str, float]] = {
+    "clamshell": {"hold_s": 1.0},
+    "hip_flexor_stretch": {"hold_s": 8.0},
+    "double_hip_rotation": {"hold_s": 8.0},
+}
+#: Exercises of the sweep (the default) and the held stretches, swept on request.
+EXERCISES: tuple[str, ...] = ("squat", "bridge", "clamshell")
+HOLD_EXERCISES: tuple[str, ...] = ("hip_flexor_stretch", "double_hip_rotation")
 #: Check code -> the truth metric shown beside a wrong verdict.
 TRUTH_METRIC = {
     "shallow": "knee_angle_min_deg",
@@ -141,6 +157,8 @@ TRUTH_METRIC = {
     "small_opening": "opening_max_deg",
     "feet_apart": "ankle_gap_increase_m",
     "pelvis_roll": "pelvis_roll_max_deg",
+    "front_knee": "front_knee_deg",
+    "shoulders_lift": "shoulder_lift_deg",
 }
 
 
@@ -156,6 +174,8 @@ COMPARABLE: dict[str, Any] = {
     "small_opening": lambda m: m["opening_max_deg"],
     "pelvis_roll": lambda m: m["pelvis_roll_max_deg"],
     "short_hold": lambda m: m["hold_s"],
+    "front_knee": lambda m: m["front_knee_deg"],
+    "shoulders_lift": lambda m: m["shoulder_lift_deg"],
 }
 
 
@@ -187,8 +207,10 @@ def _truth_value(code: str, lab: dict[str, Any], truth: dict[str, Any]) -> float
     it). A verdict is judged against it: a planted fault that does not cross the check's limit
     (a pelvis roll of exactly the limit), a clean rep that does, or a true value on the limit
     (a hold within a frame of it) is left out as borderline: no measurement can be held to it."""
-    if code == "short_hold":
-        return _time_at_top(truth, lab)
+    if code == "short_hold" and "still_s" not in lab["metrics"]:
+        return _time_at_top(truth, lab)  # a held stretch's truth hold_s is its time in position
+    if code == "trunk_lean" and "trunk_lean_deg" in lab["metrics"]:
+        return float(lab["metrics"]["trunk_lean_deg"])  # a stretch's: the median over the hold
     try:
         return float(COMPARABLE[code](lab["metrics"])) if code in COMPARABLE else float("nan")
     except (KeyError, ZeroDivisionError):
@@ -309,7 +331,7 @@ def _spread(cells: list[Cell]) -> list[Cell]:
     extreme heights, then at the level ones, then 45 degrees; then the cut framings; then each
     camera's second clip; then 15/75 and 30/60 degrees. Exercises take turns throughout."""
     height_rank = {"floor": 0, "overhead": 1, "hip": 2, "chest": 3}
-    ex_rank = {"squat": 0, "bridge": 1, "clamshell": 2}
+    ex_rank = {"squat": 0, "bridge": 1, "clamshell": 2, "hip_flexor_stretch": 3, "double_hip_rotation": 4}
     first: set[Cell] = set()
     seen: set[tuple[str, str, int, str]] = set()
     for c in cells:
@@ -706,8 +728,8 @@ def report(results: list[CellResult]) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--slice", choices=("small", "full"), default="small")
-    p.add_argument("--exercise", action="append", choices=("squat", "bridge", "clamshell"),
-                   help="only these exercises (repeatable; default all)")
+    p.add_argument("--exercise", action="append", choices=EXERCISES + HOLD_EXERCISES,
+                   help="only these exercises (repeatable; default the first three)")
     p.add_argument("--jobs", type=int, default=1, help="cells at once (one core each)")
     p.add_argument("--limit", type=int, default=0, help="only the first N cells (0: all)")
     p.add_argument("--only-cached", action="store_true", help="skip cells not rendered yet")
@@ -730,9 +752,9 @@ def main(argv: list[str] | None = None) -> int:
                     saved[r.cell] = r
         print(report(list(saved.values())))
         return 0
-    cells = grid(a.slice, a.exercise or ("squat", "bridge", "clamshell"))
+    cells = grid(a.slice, a.exercise or EXERCISES)
     if a.cells_from:
-        keep = set(a.exercise or ("squat", "bridge", "clamshell"))
+        keep = set(a.exercise or EXERCISES)
         listed = [from_json(x).cell for f in a.cells_from for x in f.read_text().splitlines() if x.strip()]
         cells = [c for c in dict.fromkeys(listed) if c.exercise in keep]
     if a.only_cached:

@@ -92,6 +92,28 @@ CATALOG: list[SampleClip] = [
     SampleClip("lateral_walk_front_faults", "2 steps right (feet together after the 2nd), 2 left", [
         "--exercise", "lateral_walk", "--reps", "4", "--side", "right",
         "--fault", "feet_together=2", "--view", "front"]),
+    # Held stretches: a "rep" is a hold. Judged against a prescribed 8 s hold (the JSON's
+    # "prescription"), so that a clip of two holds stays short.
+    SampleClip("hip_flexor_stretch_side_faults", "kneeling on the right: torso lean; on the left: "
+               "front foot far out", [
+        "--exercise", "hip_flexor_stretch", "--reps", "2", "--side", "right", "--descent", "1.2",
+        "--ascent", "1.2", "--rest", "0.8", "--fault", "trunk_lean=1", "--fault", "front_knee=2",
+        "--view", "side", "--rx-hold", "8", *_WOMAN]),
+    SampleClip("hip_flexor_stretch_side_short", "clean hold kneeling on the left, short one on "
+               "the right", [
+        "--exercise", "hip_flexor_stretch", "--reps", "2", "--side", "left", "--descent", "1.2",
+        "--ascent", "1.2", "--rest", "0.8", "--fault", "short_hold=2", "--view", "side",
+        "--facing", "left", "--rx-hold", "8"]),
+    SampleClip("double_hip_rotation_front", "knees to the right (clean), to the left with the "
+               "right shoulder up", [
+        "--exercise", "double_hip_rotation", "--reps", "2", "--side", "right", "--descent", "1.2",
+        "--ascent", "1.2", "--rest", "0.8", "--fault", "shoulders_lift=2", "--view", "front",
+        "--rx-hold", "8", *_MAN]),
+    SampleClip("double_hip_rotation_front_short", "knees to the left (clean), a short hold to "
+               "the right", [
+        "--exercise", "double_hip_rotation", "--reps", "2", "--side", "left", "--descent", "1.2",
+        "--ascent", "1.2", "--rest", "0.8", "--fault", "short_hold=2", "--view", "front",
+        "--rx-hold", "8", *_GREEN]),
 ]
 
 

@@ -49,11 +49,12 @@ from formcheck.studio.geometry import (
 
 EXERCISES = (
     "squat", "bridge", "clamshell", "hip_abduction", "side_leg_raise", "marching_bridge",
-    "lateral_walk",
+    "lateral_walk", "hip_flexor_stretch", "double_hip_rotation",
 )
 STANDING = ("squat", "hip_abduction", "lateral_walk")
 #: Exercises whose reps alternate or belong to one working side (``MotionParams.side``).
-SIDED = ("clamshell", "hip_abduction", "side_leg_raise", "marching_bridge", "lateral_walk")
+SIDED = ("clamshell", "hip_abduction", "side_leg_raise", "marching_bridge", "lateral_walk",
+         "hip_flexor_stretch", "double_hip_rotation")
 
 #: Faults each exercise knows, with a one-line description.
 FAULTS: dict[str, dict[str, str]] = {
@@ -93,6 +94,16 @@ FAULTS: dict[str, dict[str, str]] = {
     "lateral_walk": {
         "feet_together": "trailing foot lands 10 cm from the lead one (0.3 shoulder widths; limit 0.5)",
     },
+    # Held stretches (motions_holds.py): a "rep" is a hold.
+    "hip_flexor_stretch": {
+        "trunk_lean": "torso 35 deg forward through the hold (limit 20)",
+        "front_knee": "front foot far out: front knee 128 deg (limit 90 + 25)",
+        "short_hold": "held 3 s still (about 4.5 s in position) instead of the clip's hold_s",
+    },
+    "double_hip_rotation": {
+        "shoulders_lift": "trunk rolls 35 deg with the knees, the far shoulder up (limit 20)",
+        "short_hold": "held 3 s still (about 4.5 s in position) instead of the clip's hold_s",
+    },
 }
 
 #: Exercise defaults: peak target ("depth": squat bottom knee angle, bridge top hip-line angle,
@@ -109,6 +120,9 @@ DEFAULTS: dict[str, dict[str, float]] = {
     "marching_bridge": {"depth": 10.0, "descent_s": 0.6, "ascent_s": 0.6, "hold_s": 0.4, "rest_s": 0.6},
     # Lead foot's step out (cm); descent = lead foot out, ascent = trailing foot in.
     "lateral_walk": {"depth": 40.0, "descent_s": 0.6, "ascent_s": 0.6, "hold_s": 0.1, "rest_s": 0.7},
+    # Holds: depth unused (the kneeling stretch) / the knees' drop from pointing up (deg).
+    "hip_flexor_stretch": {"depth": 0.0, "descent_s": 1.5, "ascent_s": 1.5, "hold_s": 8.5, "rest_s": 1.0},
+    "double_hip_rotation": {"depth": 65.0, "descent_s": 1.5, "ascent_s": 1.5, "hold_s": 8.5, "rest_s": 1.0},
 }
 
 LEAD_INS = ("still", "walk_in", "settle")
@@ -326,7 +340,11 @@ def make_motion(p: MotionParams, skel: Skeleton | None = None) -> Motion:
         "squat": _squat, "bridge": _bridge, "clamshell": _clamshell,
         "hip_abduction": _hip_abduction, "side_leg_raise": _side_leg_raise,
         "marching_bridge": _marching_bridge, "lateral_walk": _lateral_walk,
-    }[p.exercise]  # fmt: skip
+    }.get(p.exercise)  # fmt: skip
+    if builder is None:
+        from formcheck.studio.motions_holds import BUILDERS
+
+        builder = BUILDERS[p.exercise]
     return builder(p, skel)
 
 

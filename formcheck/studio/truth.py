@@ -12,6 +12,8 @@ import numpy as np
 
 from formcheck.studio.geometry import angle_deg, hip_line_deg, vector_angle_deg
 from formcheck.studio.motions import RepPlan
+from formcheck.studio.motions_holds import HOLDS
+from formcheck.studio.truth_holds import hold_angles, hold_metrics
 
 Tracks = dict[str, np.ndarray]
 
@@ -118,6 +120,8 @@ def _exercise_angles(exercise: str, j3: Tracks, j2: Tracks | None) -> dict[str, 
             )
             gap = np.abs(j["left_ankle"][:, 0] - j["right_ankle"][:, 0])
             out[f"stance_{tag}"] = 100.0 * gap / leg
+    else:
+        out.update(hold_angles(exercise, j3, j2))
     return {k: [float(x) for x in v] for k, v in out.items()}
 
 
@@ -166,6 +170,8 @@ def rep_metrics(
             m["hip_line_peak_deg"] = float(hl[pk])
         elif exercise in _ADDED:
             m.update(_ADDED[exercise](r, idx, pk, t, j3, angles))
+        elif exercise in HOLDS:
+            m.update(hold_metrics(exercise, r, idx, t, angles))
         else:
             op = np.asarray(angles["opening_3d"])
             m["opening_max_deg"] = float(np.max(op[idx]))
