@@ -236,7 +236,9 @@ def hip_rotation_pose(skel: Skeleton, cfg: Config) -> Pose:
         set_direction(pose, skel, "shin_" + s, "knee_" + s, "ankle_" + s, ankle - knee)
         pose.rot["foot_" + s] = r_feet
         sx = 1.0 if s == "l" else -1.0
-        arm = r_roll @ np.array([sx * 1.0, 0.15, -0.05])  # arms out along the floor
+        # Arms out along the floor; a lifted shoulder's arm reaches down to it.
+        up = fk_point(skel, pose, "shoulder_" + s)[2] - j[f"{side}_shoulder"][2]
+        arm = np.array([sx * 1.0, 0.15, -0.05 - up / skel.length("shoulder_l", "wrist_l")])
         set_direction(pose, skel, "upperarm_" + s, "shoulder_" + s, "elbow_" + s, arm)
         set_direction(pose, skel, "forearm_" + s, "elbow_" + s, "wrist_" + s, arm)
     return pose
