@@ -73,7 +73,8 @@ def add_render_args(p: argparse.ArgumentParser) -> None:
     c.add_argument("--height", type=int, default=480)
     c.add_argument("--fps", type=float, default=30.0)
     c.add_argument("--crf", type=int, default=26, help="H.264 quality (lower = bigger)")
-    c.add_argument("--rx-hold", type=float,
+    j = p.add_argument_group("judging")
+    j.add_argument("--rx-hold", type=float,
                    help="held stretches: the prescribed hold (s) the clip is judged against, "
                    "written to the JSON (default: the exercise's)")
     b = p.add_argument_group("body and clothes")

@@ -82,6 +82,11 @@ _CAM_HEIGHT = {
 # 1.3 m MediaPipe's world landmarks turned the hips of a person lying square to the camera
 # 20-37 deg out of the picture, an oblique view to formcheck, so no check was made; from 0.45 m,
 # 1-13 deg.
+# The double hip rotation from its feet ("front"; the shoulders check's view) has no sample:
+# from 0.8 m MediaPipe read the lying body as one sitting up facing the camera (left and right
+# swapped, no hold counted right), from 1.1 m it counted both holds but called the view oblique
+# and read the knees' drop as 130 deg, and from 1.5 m the camera's tilt put the body under the
+# checker's lying test (55 of 60 deg).
 #: The placement (and so the camera directions) each exercise shares with the first three.
 _PLACED_LIKE = {"hip_abduction": "squat", "lateral_walk": "squat", "side_leg_raise": "clamshell",
                 "marching_bridge": "bridge", "hip_flexor_stretch": "squat",
