@@ -113,6 +113,9 @@ TEMPOS: dict[str, dict[str, tuple[float, float, float, float]]] = {
     # On hands and knees the start position is read at rest before each rep: rests of 1 s or more.
     "donkey_kick": {"slow": (1.5, 1.5, 0.8, 1.4), "quick": (0.6, 0.6, 0.3, 1.0)},
     "fire_hydrant": {"slow": (1.5, 1.5, 0.8, 1.4), "quick": (0.6, 0.6, 0.3, 1.0)},
+    # Held stretches: a "rep" is a hold (8.5 s still, against a prescribed 8 s).
+    "hip_flexor_stretch": {"slow": (2.0, 2.0, 8.5, 1.0), "quick": (1.0, 1.0, 8.5, 0.6)},
+    "double_hip_rotation": {"slow": (2.0, 2.0, 8.5, 1.0), "quick": (1.0, 1.0, 8.5, 0.6)},
 }
 #: Exercises the sweep can render (``--exercise``); the default sweep is the first three.
 SWEPT: tuple[str, ...] = ("squat", "bridge", "clamshell")
@@ -149,6 +152,12 @@ PLANS: dict[str, list[tuple[str, str]]] = {
     # into it starts the count).
     "donkey_kick": [("start_position", "low_back_arch"), ("low_back_arch", "")],
     "fire_hydrant": [("start_position", "hip_shift"), ("hip_shift", "")],
+    "hip_flexor_stretch": [
+        ("trunk_lean", "front_knee"),
+        ("front_knee", "short_hold"),
+        ("short_hold", "trunk_lean"),
+    ],
+    "double_hip_rotation": [("shoulders_lift", "short_hold"), ("short_hold", "shoulders_lift")],
 }
 #: Prescriptions the sweep scores with (on top of the exercise's defaults).
 PRESCRIPTIONS: dict[str, dict[str, float]] = {
@@ -156,6 +165,8 @@ PRESCRIPTIONS: dict[str, dict[str, float]] = {
     # 000's dumbbell RDL "almost parallel", so that the hinge's depth check is active.
     "hip_hinge": {"min_hinge_deg": 80.0},
     "lunge": {"hold_s": 2.0},
+    "hip_flexor_stretch": {"hold_s": 8.0},
+    "double_hip_rotation": {"hold_s": 8.0},
 }
 #: Check code -> the truth metric shown beside a wrong verdict.
 TRUTH_METRIC = {
@@ -176,6 +187,8 @@ TRUTH_METRIC = {
     "low_back_arch": "above_line_deg",
     "hip_shift": "hip_shift_ratio",
     "start_position": "start_offset_deg",
+    "front_knee": "front_knee_deg",
+    "shoulders_lift": "shoulder_lift_deg",
 }
 #: The same for codes whose truth metric differs by exercise (looked up first).
 TRUTH_METRIC_EX: dict[tuple[str, str], str] = {
@@ -202,6 +215,8 @@ COMPARABLE: dict[str, Any] = {
     "low_back_arch": lambda m: m["above_line_deg"],
     "hip_shift": lambda m: m["hip_shift_ratio"],
     "start_position": lambda m: m["start_offset_deg"],
+    "front_knee": lambda m: m["front_knee_deg"],
+    "shoulders_lift": lambda m: m["shoulder_lift_deg"],
 }
 
 
@@ -233,8 +248,10 @@ def _truth_value(code: str, lab: dict[str, Any], truth: dict[str, Any]) -> float
     it). A verdict is judged against it: a planted fault that does not cross the check's limit
     (a pelvis roll of exactly the limit), a clean rep that does, or a true value on the limit
     (a hold within a frame of it) is left out as borderline: no measurement can be held to it."""
-    if code == "short_hold":
-        return _time_at_top(truth, lab)
+    if code == "short_hold" and "still_s" not in lab["metrics"]:
+        return _time_at_top(truth, lab)  # a held stretch's truth hold_s is its time in position
+    if code == "trunk_lean" and "trunk_lean_deg" in lab["metrics"]:
+        return float(lab["metrics"]["trunk_lean_deg"])  # a stretch's: the median over the hold
     metric = TRUTH_METRIC_EX.get((truth["exercise"], code))
     if metric is not None:
         return float(lab["metrics"].get(metric, float("nan")))

@@ -225,7 +225,8 @@ def evaluate_sample(
     video: Any, truth: dict[str, Any], seq: Any = None, prescription: dict[str, Any] | None = None
 ) -> SampleResult:
     """Run pose estimation (unless ``seq`` is given) and the checker on a studio sample,
-    with the exercise's default prescription updated by ``prescription``."""
+    with the exercise's default prescription updated by the sample's own (its JSON's
+    ``prescription``: a held stretch's sample asks for a shorter hold) and ``prescription``."""
     from formcheck.definitions import VIEWS, load
     from formcheck.pipeline import score_sequence
     from formcheck.pose import PoseOptions, pose_sequence
@@ -234,7 +235,8 @@ def evaluate_sample(
     d = load(ex)
     if seq is None:
         seq = pose_sequence(video, options=PoseOptions(head_right=d.lying))
-    session = score_sequence(seq, ex, prescription, source=str(video))
+    rx_in = {**truth.get("prescription", {}), **(prescription or {})} or None
+    session = score_sequence(seq, ex, rx_in, source=str(video))
     detected = np.isfinite(seq.image[:, 23, 0]) | np.isfinite(seq.image[:, 24, 0])
     errors: dict[str, float] = {}
     measured = per_frame_angles(seq, ex)

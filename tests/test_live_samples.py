@@ -37,6 +37,11 @@ def target_for(truth: dict) -> int:  # type: ignore[type-arg]
     return len(reps)
 
 
+def sample_rx(truth: dict) -> str:  # type: ignore[type-arg]
+    """The sample's own prescription (its JSON's ``prescription``) as TOML lines."""
+    return "".join(f"{k} = {v}\n" for k, v in truth.get("prescription", {}).items())
+
+
 def run_live(
     video: Path, out: Path, *extra: str, timeout: float | None = None, display: str | None = None
 ) -> tuple[subprocess.CompletedProcess, dict, dict]:  # type: ignore[type-arg]
@@ -45,9 +50,12 @@ def run_live(
     rx = out.parent / f"{video.stem}-rx.toml"
     target = target_for(truth)
     rx.write_text(
-        f'exercise = "{truth["exercise"]}"\nreps = {max(target, 99)}\n'
-        if target == 0
-        else f'exercise = "{truth["exercise"]}"\nreps = {target}\n'
+        (
+            f'exercise = "{truth["exercise"]}"\nreps = {max(target, 99)}\n'
+            if target == 0
+            else f'exercise = "{truth["exercise"]}"\nreps = {target}\n'
+        )
+        + sample_rx(truth)
     )
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     if display:
@@ -97,12 +105,14 @@ def matches(reps: list[dict], truth_reps: list[dict]) -> list[tuple[dict, dict]]
 
 
 def offline(video: Path, exercise: str) -> dict:  # type: ignore[type-arg]
-    """Offline scoring of every frame with the live loop's pose settings."""
+    """Offline scoring of every frame with the live loop's pose settings (and the sample's
+    own prescription)."""
     from formcheck.live.app import pose_options
     from formcheck.pipeline import Scorer
     from formcheck.pose import iter_poses
 
-    sc = Scorer(exercise)
+    truth = json.loads(video.with_suffix(".json").read_text())
+    sc = Scorer(exercise, truth.get("prescription"))
     with iter_poses(video, options=pose_options(None)) as poses:
         for info, frame, pose in poses:
             sc.update(pose.image, pose.world, frame.t_ms / 1000, info.width / info.height, pose.n_people)

@@ -29,7 +29,7 @@ from formcheck.live.overlay import count_panel, scale_for
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_live_samples import CLIPS, check_against_truth, target_for  # noqa: E402
+from test_live_samples import CLIPS, check_against_truth, sample_rx, target_for  # noqa: E402
 
 pytestmark = [
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Xvfb is Linux only"),
@@ -136,7 +136,7 @@ def run_windowed(
     truth = json.loads(video.with_suffix(".json").read_text())
     target = target_for(truth) or 99
     rx = out.parent / f"{video.stem}-rx.toml"
-    rx.write_text(f'exercise = "{truth["exercise"]}"\nreps = {target}\n')
+    rx.write_text(f'exercise = "{truth["exercise"]}"\nreps = {target}\n' + sample_rx(truth))
     env = {k: v for k, v in os.environ.items() if k != "WAYLAND_DISPLAY"}
     env["DISPLAY"] = disp
     cmd = [

@@ -134,3 +134,18 @@ def test_valid_checks_flag_no_clean_rep(cell: robustness.Cell) -> None:
         f"truth {w['truth_metric']} {w['truth']}"
         for w in wrong
     )
+
+
+def test_hold_exercises_grid() -> None:
+    """The held stretches, swept on request: every fault planted, and every cell a valid studio
+    command with a clean hold."""
+    for ex in robustness.HOLD_EXERCISES:
+        cells = robustness.grid("full", [ex])
+        assert len(cells) == 80
+        assert {f for c in cells for f in c.faults()} == set(FAULTS[ex]), ex
+        for c in cells[:6]:
+            p = argparse.ArgumentParser()
+            add_render_args(p)
+            mp, _ = params(p.parse_args(c.args()))
+            assert mp.exercise == ex and mp.rep_faults(2) == []
+        assert robustness.PRESCRIPTIONS[ex]["hold_s"] < robustness.TEMPOS[ex]["quick"][2]

@@ -73,6 +73,10 @@ def add_render_args(p: argparse.ArgumentParser) -> None:
     c.add_argument("--height", type=int, default=480)
     c.add_argument("--fps", type=float, default=30.0)
     c.add_argument("--crf", type=int, default=26, help="H.264 quality (lower = bigger)")
+    j = p.add_argument_group("judging")
+    j.add_argument("--rx-hold", type=float,
+                   help="held stretches: the prescribed hold (s) the clip is judged against, "
+                   "written to the JSON (default: the exercise's)")
     b = p.add_argument_group("body and clothes")
     b.add_argument("--phenotype", action="append", type=_kv, default=[], metavar="NAME=0..1",
                    help=f"anny phenotype, repeatable: {', '.join(PHENOTYPES)}")
@@ -123,5 +127,6 @@ def params(a: argparse.Namespace) -> tuple[MotionParams, object]:
         crf=a.crf,
         yaw=a.yaw,
         framing=a.framing,
+        rx_hold_s=a.rx_hold,
     )
     return mp, rp

@@ -117,6 +117,30 @@ CATALOG: list[SampleClip] = [
                "clean", [
         "--exercise", "fire_hydrant", "--reps", "3", "--side", "right", "--fault", "hip_shift=2",
         "--view", "front", *_WOMAN]),
+    # Held stretches: a "rep" is a hold. Judged against a prescribed 8 s hold (the JSON's
+    # "prescription"), so that a clip of two holds stays short.
+    SampleClip("hip_flexor_stretch_side_faults", "kneeling on the right: torso lean; on the left: "
+               "front foot far out", [
+        "--exercise", "hip_flexor_stretch", "--reps", "2", "--side", "right", "--descent", "1.2",
+        "--ascent", "1.2", "--rest", "0.8", "--fault", "trunk_lean=1", "--fault", "front_knee=2",
+        "--view", "side", "--rx-hold", "8", *_WOMAN]),
+    SampleClip("hip_flexor_stretch_side_short", "clean hold kneeling on the left, short one on "
+               "the right", [
+        "--exercise", "hip_flexor_stretch", "--reps", "2", "--side", "left", "--descent", "1.2",
+        "--ascent", "1.2", "--rest", "0.8", "--fault", "short_hold=2", "--view", "side",
+        "--facing", "left", "--rx-hold", "8"]),
+    # From the side only knees lowered toward the camera register (MediaPipe's depth misses
+    # them going away), and from the feet MediaPipe misreads the body: one hold per clip, the
+    # knees toward the camera.
+    SampleClip("double_hip_rotation_side", "knees lowered to the left, toward the camera", [
+        "--exercise", "double_hip_rotation", "--reps", "1", "--side", "left", "--descent", "1.2",
+        "--ascent", "1.2", "--tail", "1.5", "--view", "side", "--facing", "right",
+        "--rx-hold", "8", *_MAN]),
+    SampleClip("double_hip_rotation_side_short", "a short hold, knees to the right, toward the "
+               "camera", [
+        "--exercise", "double_hip_rotation", "--reps", "1", "--side", "right", "--descent", "1.2",
+        "--ascent", "1.2", "--tail", "1.5", "--fault", "short_hold=1", "--view", "side",
+        "--facing", "left", "--rx-hold", "8", *_GREEN]),
 ]
 
 
@@ -161,6 +185,9 @@ def write_readme(out: Path) -> None:
         "turns: `side` is the front (bent, working) leg.",
         "the step went (the person's left or right). Donkey kick and fire hydrant (on hands and",
         "knees): `side` is the working leg; `front` films the person face-on, `side` side-on.",
+        "the step went (the person's left or right). The held stretches' reps are holds: `side`",
+        "is the kneeling leg (hip flexor stretch) or the way the knees went (double hip",
+        "rotation); they are judged against the JSON's `prescription` (an 8 s hold).",
         "",
         "## Licence",
         "",

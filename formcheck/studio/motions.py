@@ -50,12 +50,13 @@ from formcheck.studio.geometry import (
 
 EXERCISES = (
     "squat", "bridge", "clamshell", "hip_abduction", "side_leg_raise", "marching_bridge",
-    "lateral_walk", "hip_hinge", "lunge", "donkey_kick", "fire_hydrant",
+    "lateral_walk", "hip_hinge", "lunge", "donkey_kick", "fire_hydrant", "hip_flexor_stretch",
+    "double_hip_rotation",
 )
 STANDING = ("squat", "hip_abduction", "lateral_walk", "hip_hinge", "lunge")
 #: Exercises whose reps alternate or belong to one working side (``MotionParams.side``).
 SIDED = ("clamshell", "hip_abduction", "side_leg_raise", "marching_bridge", "lateral_walk", "lunge",
-         "donkey_kick", "fire_hydrant")
+         "donkey_kick", "fire_hydrant", "hip_flexor_stretch", "double_hip_rotation")
 
 #: Faults each exercise knows, with a one-line description.
 FAULTS: dict[str, dict[str, str]] = {
@@ -116,6 +117,16 @@ FAULTS: dict[str, dict[str, str]] = {
         "hip_shift": "hips slide 1.0 hip widths toward the standing knee at the top (limit 0.5)",
         "start_position": "hands 60 deg forward of under the shoulders, through the rep (limit 45)",
     },
+    # Held stretches (motions_holds.py): a "rep" is a hold.
+    "hip_flexor_stretch": {
+        "trunk_lean": "torso 35 deg forward through the hold (limit 20)",
+        "front_knee": "front foot far out: front knee 128 deg (limit 90 + 25)",
+        "short_hold": "held 3 s still (about 4.5 s in position) instead of the clip's hold_s",
+    },
+    "double_hip_rotation": {
+        "shoulders_lift": "trunk rolls 35 deg with the knees, the far shoulder up (limit 20)",
+        "short_hold": "held 3 s still (about 4.5 s in position) instead of the clip's hold_s",
+    },
 }
 
 #: Exercise defaults: peak target ("depth": squat bottom knee angle, bridge top hip-line angle,
@@ -140,6 +151,9 @@ DEFAULTS: dict[str, dict[str, float]] = {
     "donkey_kick": {"depth": 88.0, "descent_s": 1.0, "ascent_s": 1.0, "hold_s": 0.5, "rest_s": 1.2},
     # Thigh out to the side from hanging at the top (deg, 90: level with the hip).
     "fire_hydrant": {"depth": 60.0, "descent_s": 1.0, "ascent_s": 1.0, "hold_s": 0.5, "rest_s": 1.2},
+    # Holds: depth unused (the kneeling stretch) / the knees' drop from pointing up (deg).
+    "hip_flexor_stretch": {"depth": 0.0, "descent_s": 1.5, "ascent_s": 1.5, "hold_s": 8.5, "rest_s": 1.0},
+    "double_hip_rotation": {"depth": 65.0, "descent_s": 1.5, "ascent_s": 1.5, "hold_s": 8.5, "rest_s": 1.0},
 }
 
 LEAD_INS = ("still", "walk_in", "settle")
@@ -363,7 +377,11 @@ def make_motion(p: MotionParams, skel: Skeleton | None = None) -> Motion:
         "hip_abduction": _hip_abduction, "side_leg_raise": _side_leg_raise,
         "marching_bridge": _marching_bridge, "lateral_walk": _lateral_walk,
         "donkey_kick": all_fours_motion, "fire_hydrant": all_fours_motion, **BUILDERS,
-    }[p.exercise]  # fmt: skip
+    }.get(p.exercise)  # fmt: skip
+    if builder is None:
+        from formcheck.studio.motions_holds import BUILDERS as HOLD_BUILDERS
+
+        builder = HOLD_BUILDERS[p.exercise]
     return builder(p, skel)
 
 

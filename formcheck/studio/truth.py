@@ -13,6 +13,8 @@ import numpy as np
 from formcheck.studio.geometry import angle_deg, hip_line_deg, vector_angle_deg
 from formcheck.studio.motions import RepPlan
 from formcheck.studio.motions_all_fours import ALL_FOURS, all_fours_angles, all_fours_metrics
+from formcheck.studio.motions_holds import HOLDS
+from formcheck.studio.truth_holds import hold_angles, hold_metrics
 from formcheck.studio.truth_standing import hip_hinge_metrics, lunge_metrics
 
 Tracks = dict[str, np.ndarray]
@@ -122,6 +124,8 @@ def _exercise_angles(exercise: str, j3: Tracks, j2: Tracks | None) -> dict[str, 
             out[f"stance_{tag}"] = 100.0 * gap / leg
     elif exercise in ALL_FOURS:
         out.update(all_fours_angles(j3))
+    elif exercise in HOLDS:
+        out.update(hold_angles(exercise, j3, j2))
     return {k: [float(x) for x in v] for k, v in out.items()}
 
 
@@ -172,6 +176,8 @@ def rep_metrics(
             m.update(all_fours_metrics(exercise, str(r.side), idx, j3, angles))
         elif exercise in _ADDED:
             m.update(_ADDED[exercise](r, idx, pk, t, j3, angles))
+        elif exercise in HOLDS:
+            m.update(hold_metrics(exercise, r, idx, t, angles))
         else:
             op = np.asarray(angles["opening_3d"])
             m["opening_max_deg"] = float(np.max(op[idx]))
