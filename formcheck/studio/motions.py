@@ -377,11 +377,7 @@ def make_motion(p: MotionParams, skel: Skeleton | None = None) -> Motion:
         "hip_abduction": _hip_abduction, "side_leg_raise": _side_leg_raise,
         "marching_bridge": _marching_bridge, "lateral_walk": _lateral_walk,
         "donkey_kick": all_fours_motion, "fire_hydrant": all_fours_motion, **BUILDERS,
-    }.get(p.exercise)  # fmt: skip
-    if builder is None:
-        from formcheck.studio.motions_holds import BUILDERS as HOLD_BUILDERS
-
-        builder = HOLD_BUILDERS[p.exercise]
+    }[p.exercise]  # fmt: skip
     return builder(p, skel)
 
 

@@ -47,6 +47,7 @@ from formcheck.studio.geometry import (
     unit,
 )
 from formcheck.studio.motions import (
+    BUILDERS,
     Config,
     Motion,
     MotionParams,
@@ -293,4 +294,4 @@ def _double_hip_rotation(p: MotionParams, skel: Skeleton) -> Motion:
     return Motion(p, skel, t, poses, reps)
 
 
-BUILDERS = {"hip_flexor_stretch": _hip_flexor_stretch, "double_hip_rotation": _double_hip_rotation}
+BUILDERS.update({"hip_flexor_stretch": _hip_flexor_stretch, "double_hip_rotation": _double_hip_rotation})
