@@ -18,6 +18,7 @@ from formcheck.definitions import CEILING, load
 from formcheck.errors import UsageError
 from formcheck.pipeline import score_sequence
 from formcheck.reports.data import session_report
+from formcheck.reports.html import render
 from formcheck.store import Store
 from testkit import synthetic
 
@@ -152,3 +153,5 @@ def test_a_report_shows_the_limit_once(tmp_path: Path, squat_trace: Path, _priva
         rep = session_report(store, sid, with_stills=False)
     past = next(f for f in rep["summary"]["faults"] if f["code"] == CEILING)
     assert past["count"] == 3 and past["document"] == "your clinician's prescription"
+    page = render(rep)
+    assert "(your clinician)" in page and "doc clinician" not in page
