@@ -117,6 +117,10 @@ CATALOG: list[SampleClip] = [
                "clean", [
         "--exercise", "fire_hydrant", "--reps", "3", "--side", "right", "--fault", "hip_shift=2",
         "--view", "front", *_WOMAN]),
+    SampleClip("lunge_side_variant_front", "side lunges from the front (feet wide), bent leg in turn "
+               "from the right: clean, clean, the straight leg bent 60 deg, clean", [
+        "--exercise", "lunge", "--variant", "side", "--reps", "4", "--side", "right",
+        "--fault", "straight_leg_bent=3", "--view", "front", *_GREEN]),
 ]
 
 
@@ -158,8 +162,8 @@ def write_readme(out: Path) -> None:
         "image side the head is on; clamshell and side-lying leg raise `side` is the working (top)",
         "leg. Marching bridge and side walk reps are steps: `side` is the foot lifted or the way",
         "the step went (the person's left or right). Lunges are reverse lunges, the legs taking",
-        "turns: `side` is the front (bent, working) leg.",
-        "the step went (the person's left or right). Donkey kick and fire hydrant (on hands and",
+        "turns: `side` is the front (bent, working) leg; side lunges (`--variant side`) too: `side`",
+        "is the bent leg. Donkey kick and fire hydrant (on hands and",
         "knees): `side` is the working leg; `front` films the person face-on, `side` side-on.",
         "",
         "## Licence",
