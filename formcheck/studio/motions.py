@@ -12,6 +12,7 @@ Canonical placements (the camera, not the body, moves to give the requested view
 * clamshell: lying on one side, head toward +X, front toward -Y (lying on the left side) or
   +Y (lying on the right side);
 * hip_abduction, lateral_walk: standing like the squat (facing -Y, left side toward +X);
+* hip_hinge, lunge (and the lunge's ``side`` variant, the side lunge): standing like the squat;
 * side_leg_raise: lying on one side like the clamshell;
 * marching_bridge: supine like the bridge.
 

@@ -44,7 +44,10 @@ def lunge_metrics(
     smallest knee angle, the knee ahead of the toe tip along the foot and inside its ankle (toward
     the body's middle), both in shin lengths (the checker's units); the back knee's angle; the
     trunk's greatest lean from vertical; the hips' lowest height above the ankles (% of the
-    rep's start)."""
+    rep's start). Also the ankles' gap across the body in shoulder widths (``stance_ratio``)
+    and, in a side lunge (a gap over :data:`SIDE_STANCE`), the other knee's greatest bend at the
+    bottom from the rep's start (``straight_knee_bend_deg``; ``back_knee_min_deg`` is then that
+    knee's angle)."""
     f = str(r.side)
     b = "right" if f == "left" else "left"
     hip = 0.5 * (j3["left_hip"][:, 2] + j3["right_hip"][:, 2])
