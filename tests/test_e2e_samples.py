@@ -39,7 +39,26 @@ def test_rep_count_exact(video: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("video", CLIPS, ids=[c.stem for c in CLIPS])
+# Planted faults formcheck is known to miss, each with why. Strict: a fix makes the test fail
+# until the entry goes, so the guard tightens as formcheck improves.
+KNOWN_MISSES = {
+    # The other leg's knee bends forward (60 deg), toward a camera in front: the picture's knee
+    # angle closes 4 deg and MediaPipe's 3D knee angle reads 7 deg (0-4 on straight legs), so
+    # the check, valid from the front by its TOML, misses it (see README: lunges).
+    "lunge_side_variant_front": "a forward bend of the side lunge's straight leg is unseen from the front",
+}
+
+
+def _with_known_misses(clips: list[Path]) -> list[object]:
+    return [
+        pytest.param(c, id=c.stem, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[c.stem]))
+        if c.stem in KNOWN_MISSES
+        else pytest.param(c, id=c.stem)
+        for c in clips
+    ]
+
+
+@pytest.mark.parametrize("video", _with_known_misses(CLIPS))
 def test_faults_where_they_are(video: Path) -> None:
     res, truth = _result(video)
     checks = {c.code: c for c in load(truth["exercise"]).checks}

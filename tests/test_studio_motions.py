@@ -18,6 +18,7 @@ from formcheck.studio.geometry import (
 from formcheck.studio.motions import (
     EXERCISES,
     FAULTS,
+    VARIANTS,
     Motion,
     MotionParams,
     bridge_line_side,
@@ -334,11 +335,13 @@ def _past(check, value: float, rx: dict[str, float]) -> float:  # type: ignore[n
 
 @pytest.mark.parametrize("ex", STANDING_ADDED)
 def test_standing_faults_are_the_checks_codes(ex: str) -> None:
-    """Every check the studio can plant is one of the exercise's checks; the lunge's side-lunge
-    check (the other leg straight) has no forward/reverse lunge to plant it in."""
+    """Every check the studio can plant is one of the exercise's checks, and every check is
+    planted in the exercise or one of its variants (the lunge's ``straight_leg_bent`` in the side
+    lunge only)."""
     codes = {c.code for c in load(ex).checks}
-    assert set(FAULTS[ex]) <= codes
-    assert codes - set(FAULTS[ex]) == ({"straight_leg_bent"} if ex == "lunge" else set())
+    variants = {f for v in VARIANTS.get(ex, {}).values() for f in v}
+    assert set(FAULTS[ex]) | variants <= codes
+    assert codes == set(FAULTS[ex]) | variants
 
 
 # Prescriptions under which every planted check is active (the hinge's depth and the lunge's
@@ -490,3 +493,58 @@ def test_faulty_start_holds_through_the_rest_before_its_rep() -> None:
         ("after", r3.start_s - 0.1), ("first", r1.start_s))}
     assert max(_rest_offsets(at["before"])) > 55.0 and max(_rest_offsets(at["during"])) > 55.0
     assert max(_rest_offsets(at["after"])) < 0.5 and max(_rest_offsets(at["first"])) < 0.5
+
+
+# --------------------------------------------------------------------------- side lunge
+
+
+def _side_lunges(first: str) -> Motion:
+    p = MotionParams(exercise="lunge", variant="side", reps=4, side=first,
+                     faults={"straight_leg_bent": [3]}, fps=10)  # fmt: skip
+    return make_motion(p, SKEL)
+
+
+def test_side_lunge_faults_only_in_the_side_variant() -> None:
+    with pytest.raises(ValueError, match="straight_leg_bent"):
+        MotionParams(exercise="lunge", reps=2, faults={"straight_leg_bent": [1]}).validate()
+    with pytest.raises(ValueError, match="shallow"):
+        MotionParams(exercise="lunge", variant="side", reps=2, faults={"shallow": [1]}).validate()
+    with pytest.raises(ValueError, match="variant"):
+        MotionParams(exercise="squat", variant="side").validate()
+
+
+@pytest.mark.parametrize("first", ["left", "right"])
+def test_side_lunge_bent_leg_well_past_the_limit_clean_well_inside(first: str) -> None:
+    m = _side_lunges(first)
+    j3, reps = _truth(m)
+    d = load("lunge")
+    check = next(c for c in d.checks if c.code == "straight_leg_bent")
+    rx = dict(d.prescription)
+    other = "right" if first == "left" else "left"
+    assert [r["side"] for r in reps] == [first, other, first, other]
+    for r, plan in zip(reps, m.reps, strict=True):
+        mt = r["metrics"]
+        past = _past(check, mt[check.metric], rx)
+        if "straight_leg_bent" in r["faults"]:
+            assert past >= 25.0, mt  # twice the limit: 60 deg
+        else:
+            assert past <= -25.0, mt  # the other leg straight: under 5 deg
+        # A side lunge as the checker knows one: the feet over 1.5 shoulder widths apart, deep
+        # enough (working knee at 90, well inside the shallow limit of 115) to be counted.
+        assert mt["stance_ratio"] > 2.0
+        assert mt["knee_min_deg"] == pytest.approx(90.0, abs=1.0)
+        assert 100.0 - mt["hip_height_min_pct"] >= d.counting.min_excursion + 10.0
+        # Both feet stay flat where they stood; the hips go toward the bent leg, back and down.
+        i = np.flatnonzero((m.t >= plan.start_s) & (m.t <= plan.end_s))
+        for k in ("left_ankle", "right_ankle", "left_toe", "right_heel"):
+            assert np.ptp(j3[k][i], axis=0).max() < 1e-9
+        pk = _frame(m, plan.peak_s)
+        hip = 0.5 * (j3["left_hip"][pk] + j3["right_hip"][pk])
+        toward = 1.0 if r["side"] == "left" else -1.0  # the left side is toward +X
+        assert toward * hip[0] > 0.05
+        assert hip[1] - j3["left_ankle"][pk][1] > 0.1
+        # The working knee over its foot across the body, not caving in.
+        assert abs(mt["knee_inside"]) < 0.05
+    j0 = fk_joints(SKEL, m.poses[0])
+    for s in ("left", "right"):
+        assert angle_deg(j0[f"{s}_hip"], j0[f"{s}_knee"], j0[f"{s}_ankle"]) > 170

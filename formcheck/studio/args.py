@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 
 from formcheck.studio.body import PHENOTYPES, Outfit
-from formcheck.studio.motions import EXERCISES, FAULTS, LEAD_INS, MotionParams
+from formcheck.studio.motions import EXERCISES, FAULTS, LEAD_INS, VARIANTS, MotionParams
 
 
 def _rgb(text: str) -> tuple[int, int, int]:
@@ -27,6 +27,11 @@ def _kv(text: str) -> tuple[str, str]:
 def add_render_args(p: argparse.ArgumentParser) -> None:
     m = p.add_argument_group("motion (seconds, degrees, metres)")
     m.add_argument("--exercise", choices=EXERCISES, default="squat")
+    m.add_argument("--variant", default="", choices=("", *sorted({v for e in VARIANTS.values() for v in e})),
+                   help="a variant of the exercise (lunge: side, the side lunge, legs taking turns "
+                   "from --side); its faults: "
+                   + "; ".join(f"{ex} {v}: {', '.join(sorted(f))}" for ex, vs in VARIANTS.items()
+                               for v, f in vs.items()))
     m.add_argument("--reps", type=int, default=3)
     m.add_argument("--descent", type=float, help="seconds start->peak (exercise default)")
     m.add_argument("--ascent", type=float, help="seconds peak->start (exercise default)")
@@ -111,6 +116,7 @@ def params(a: argparse.Namespace) -> tuple[MotionParams, object]:
         stance_width=a.stance_width,
         faults={k: sorted(set(v)) for k, v in sorted(faults.items())},
         fps=a.fps,
+        variant=a.variant,
     )
     mp.validate()
     rp = RenderParams(

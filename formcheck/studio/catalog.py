@@ -141,6 +141,10 @@ CATALOG: list[SampleClip] = [
         "--exercise", "double_hip_rotation", "--reps", "1", "--side", "right", "--descent", "1.2",
         "--ascent", "1.2", "--tail", "1.5", "--fault", "short_hold=1", "--view", "side",
         "--facing", "left", "--rx-hold", "8", *_GREEN]),
+    SampleClip("lunge_side_variant_front", "side lunges from the front (feet wide), bent leg in turn "
+               "from the right: clean, clean, the straight leg bent 60 deg, clean", [
+        "--exercise", "lunge", "--variant", "side", "--reps", "4", "--side", "right",
+        "--fault", "straight_leg_bent=3", "--view", "front", *_GREEN]),
 ]
 
 
@@ -182,12 +186,11 @@ def write_readme(out: Path) -> None:
         "image side the head is on; clamshell and side-lying leg raise `side` is the working (top)",
         "leg. Marching bridge and side walk reps are steps: `side` is the foot lifted or the way",
         "the step went (the person's left or right). Lunges are reverse lunges, the legs taking",
-        "turns: `side` is the front (bent, working) leg.",
-        "the step went (the person's left or right). Donkey kick and fire hydrant (on hands and",
-        "knees): `side` is the working leg; `front` films the person face-on, `side` side-on.",
-        "the step went (the person's left or right). The held stretches' reps are holds: `side`",
-        "is the kneeling leg (hip flexor stretch) or the way the knees went (double hip",
-        "rotation); they are judged against the JSON's `prescription` (an 8 s hold).",
+        "turns: `side` is the front (bent, working) leg; side lunges (`--variant side`) too: `side`",
+        "is the bent leg. Donkey kick and fire hydrant (on hands and knees): `side` is the",
+        "working leg; `front` films the person face-on, `side` side-on. The held stretches' reps",
+        "are holds: `side` is the kneeling leg (hip flexor stretch) or the way the knees went",
+        "(double hip rotation); they are judged against the JSON's `prescription` (an 8 s hold).",
         "",
         "## Licence",
         "",

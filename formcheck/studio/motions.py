@@ -12,6 +12,7 @@ Canonical placements (the camera, not the body, moves to give the requested view
 * clamshell: lying on one side, head toward +X, front toward -Y (lying on the left side) or
   +Y (lying on the right side);
 * hip_abduction, lateral_walk: standing like the squat (facing -Y, left side toward +X);
+* hip_hinge, lunge (and the lunge's ``side`` variant, the side lunge): standing like the squat;
 * side_leg_raise: lying on one side like the clamshell;
 * marching_bridge: supine like the bridge.
 
@@ -156,6 +157,15 @@ DEFAULTS: dict[str, dict[str, float]] = {
     "double_hip_rotation": {"depth": 65.0, "descent_s": 1.5, "ascent_s": 1.5, "hold_s": 8.5, "rest_s": 1.0},
 }
 
+#: Variants of an exercise (``MotionParams.variant``), each with the faults it knows in place of
+#: the exercise's :data:`FAULTS` (same defaults and checker; the builder is ``BUILDERS["ex:variant"]``).
+VARIANTS: dict[str, dict[str, dict[str, str]]] = {
+    # The side lunge (feet wide, one knee bends, the other leg straight): motions_side_lunge.py.
+    "lunge": {
+        "side": {"straight_leg_bent": "the other knee bends 60 deg at the bottom (limit 30), from the front"},
+    },
+}
+
 LEAD_INS = ("still", "walk_in", "settle")
 PELVIS_ROLL_DEG = 40.0  # the clamshell's planted pelvis roll (the check's limit is 30 deg)
 # Planted faults of the exercises added later, each well past its check's limit (a fault on
@@ -199,6 +209,8 @@ class MotionParams:
         stance_width: squat / side walk ankle-to-ankle distance in metres.
         faults: fault name -> 1-based rep indices it applies to.
         fps: frames per second of the timeline.
+        variant: ``""`` (the exercise itself) or one of its :data:`VARIANTS` (the lunge's
+            ``side``: the side lunge).
     """
 
     exercise: str = "squat"
@@ -217,6 +229,7 @@ class MotionParams:
     stance_width: float = 0.34
     faults: dict[str, list[int]] = field(default_factory=dict)
     fps: float = 30.0
+    variant: str = ""
 
     def value(self, name: str) -> float:
         """A tempo/depth field, or the exercise default when it is ``None``."""
@@ -237,11 +250,13 @@ class MotionParams:
             raise ValueError("settle is for the bridge and the clamshell")
         if self.side not in ("left", "right"):
             raise ValueError("side must be left or right")
+        if self.variant and self.variant not in VARIANTS.get(self.exercise, {}):
+            raise ValueError(f"{self.exercise} has no variant {self.variant!r}")
+        known = VARIANTS[self.exercise][self.variant] if self.variant else FAULTS[self.exercise]
         for name, idx in self.faults.items():
-            if name not in FAULTS[self.exercise]:
+            if name not in known:
                 raise ValueError(
-                    f"unknown {self.exercise} fault {name!r}; choose from "
-                    f"{sorted(FAULTS[self.exercise])}"
+                    f"unknown {self.exercise} {self.variant} fault {name!r}; choose from {sorted(known)}"
                 )
             bad = [i for i in idx if not 1 <= i <= self.reps]
             if bad:
@@ -377,7 +392,7 @@ def make_motion(p: MotionParams, skel: Skeleton | None = None) -> Motion:
         "hip_abduction": _hip_abduction, "side_leg_raise": _side_leg_raise,
         "marching_bridge": _marching_bridge, "lateral_walk": _lateral_walk,
         "donkey_kick": all_fours_motion, "fire_hydrant": all_fours_motion, **BUILDERS,
-    }[p.exercise]  # fmt: skip
+    }[f"{p.exercise}:{p.variant}" if p.variant else p.exercise]  # fmt: skip
     return builder(p, skel)
 
 

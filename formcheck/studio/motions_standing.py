@@ -18,8 +18,8 @@ clip on the floor). Positions are metres, angles degrees, times seconds.
   ``knee_past_toes``, ``trunk_lean``, ``knee_caving`` and ``short_hold`` (the last checked
   only when a hold is prescribed).
 
-The checker's side lunge (feet twice shoulder width apart, the other leg straight) is not
-rendered, so its ``straight_leg_bent`` check has no planted fault here.
+The checker's side lunge (feet twice shoulder width apart, the other leg straight) is the
+lunge's ``side`` variant, in :mod:`.motions_side_lunge` (with its ``straight_leg_bent`` fault).
 """
 
 from __future__ import annotations

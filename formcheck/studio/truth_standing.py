@@ -9,6 +9,7 @@ import numpy as np
 from formcheck.studio.motions import RepPlan
 
 Tracks = dict[str, np.ndarray]
+SIDE_STANCE = 1.5  # ankles across the body over this many shoulder widths: a side lunge
 
 
 def _knee(j3: Tracks, side: str) -> np.ndarray:
@@ -43,7 +44,10 @@ def lunge_metrics(
     smallest knee angle, the knee ahead of the toe tip along the foot and inside its ankle (toward
     the body's middle), both in shin lengths (the checker's units); the back knee's angle; the
     trunk's greatest lean from vertical; the hips' lowest height above the ankles (% of the
-    rep's start)."""
+    rep's start). Also the ankles' gap across the body in shoulder widths (``stance_ratio``)
+    and, in a side lunge (a gap over :data:`SIDE_STANCE`), the other knee's greatest bend at the
+    bottom from the rep's start (``straight_knee_bend_deg``; ``back_knee_min_deg`` is then that
+    knee's angle)."""
     f = str(r.side)
     b = "right" if f == "left" else "left"
     hip = 0.5 * (j3["left_hip"][:, 2] + j3["right_hip"][:, 2])
@@ -61,7 +65,17 @@ def lunge_metrics(
     toward = np.sign(mid_x - j3[f"{f}_ankle"][bottom][0])
     inside = float(toward * (j3[f"{f}_knee"][bottom][0] - j3[f"{f}_ankle"][bottom][0]))
     lean = np.asarray(angles["trunk_lean_3d"])
+    # The side lunge (the feet apart across the body, the other leg straight): the other knee's
+    # greatest bend at the bottom from its angle at the rep's start, as the checker reads it in
+    # side lunges only (recognised by a stance over SIDE_STANCE shoulder widths).
+    shoulders = float(np.linalg.norm(j3["left_shoulder"][bottom] - j3["right_shoulder"][bottom]))
+    stance = abs(float(j3["left_ankle"][bottom][0] - j3["right_ankle"][bottom][0])) / shoulders
+    side: dict[str, float] = {"stance_ratio": stance}
+    if stance > SIDE_STANCE:
+        other = _knee(j3, b)
+        side["straight_knee_bend_deg"] = float(other[idx[0]] - other[deep].min())
     return {
+        **side,
         "knee_min_deg": float(knee[bottom]),
         "back_knee_min_deg": float(_knee(j3, b)[deep].min()),
         "knee_past_toes": ahead / shin,
