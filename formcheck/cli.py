@@ -328,7 +328,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
             judged, said = clinic_prescription(store, args, args.exercise, rx)
             if said:
                 print(f"formcheck: {said}", file=sys.stderr)
-            return _score_files(args, files, judged, store, prescribed=rx)
+            # A prescription file is kept as the patient's prescription from now on, over what
+            # was in force (so a file of reps keeps the clinician's limit); no file: no write.
+            return _score_files(args, files, judged, store, prescribed=judged if rx else None)
         finally:
             if store is not None:
                 store.close()

@@ -28,7 +28,11 @@ def add_store_options(p: argparse.ArgumentParser, *, writes: bool) -> None:
             metavar="NAME",
             help=f"whose session this is (default: $FORMCHECK_PATIENT, else '{DEFAULT_PATIENT}')",
         )
-        p.add_argument("--no-store", action="store_true", help="don't record the session in the store")
+        p.add_argument(
+            "--no-store",
+            action="store_true",
+            help="don't record the session in the store, nor use the prescription kept there",
+        )
 
 
 def patient_name(args: argparse.Namespace, prescription: dict[str, Any] | None = None) -> str:
@@ -78,11 +82,18 @@ def clinic_prescription(
     }
     if not used:
         return rx, ""
-    said = "Using the prescription set for " + printable(patient["name"])
-    if used.get("ceiling") and d.report is not None:
-        spec = d.report.spec(d.report.rom)
-        said += f" (limit on {spec.label}: {used['ceiling']:g}{spec.unit})"
-    return {**used, **(rx or {})}, said + "."
+    said = "Using the prescription in the store for " + printable(patient["name"])
+    unit = d.report.spec(d.report.rom) if d.report is not None else None
+    if used.get("ceiling") and unit is not None:
+        said += f" (limit on {unit.label}: {used['ceiling']:g}{unit.unit})"
+    said += "."
+    mine, theirs = (rx or {}).get("ceiling"), stored.get("ceiling")
+    if unit is not None and isinstance(theirs, int | float) and mine is not None and mine != theirs:
+        said += (
+            f" The prescription file's limit ({float(mine):g}{unit.unit}) replaces the one in the"
+            f" store ({float(theirs):g}{unit.unit}), from now on."
+        )
+    return {**used, **(rx or {})}, said
 
 
 def open_store(args: argparse.Namespace, *, create: bool) -> Any:

@@ -155,3 +155,34 @@ def test_a_report_shows_the_limit_once(tmp_path: Path, squat_trace: Path, _priva
     assert past["count"] == 3 and past["document"] == "your clinician's prescription"
     page = render(rep)
     assert "(your clinician)" in page and "doc clinician" not in page
+
+
+def test_a_prescription_file_keeps_the_clinicians_limit(
+    tmp_path: Path, squat_trace: Path, capsys: pytest.CaptureFixture[str], _private_store: Path
+) -> None:
+    """A patient's own file of reps is kept as their prescription from then on, over the one in
+    force: the clinician's limit stays for the next run, which still judges it."""
+    with Store.open(_private_store) as store:
+        store.add_session(
+            score_sequence(synthetic.squat(reps=1, view="side", seed=9)[0], "squat"),
+            patient="Di",
+            origin="score",
+        )
+        store.set_prescription(
+            store.patient("Di")["id"], "squat", {"ceiling": 110.0}, "2000-01-01T00:00:00+00:00"
+        )
+    reps = tmp_path / "reps.toml"
+    reps.write_text("reps = 12\n")
+    assert all(_past(_score(squat_trace, tmp_path / "a", "--patient", "Di", "--prescription", str(reps))))
+    with Store.open(_private_store) as store:
+        kept = store.prescription_in_force(store.patient("Di")["id"], "squat", "2999-01-01T00:00:00+00:00")
+    assert kept is not None and kept["ceiling"] == 110 and kept["reps"] == 12
+    assert all(_past(_score(squat_trace, tmp_path / "b", "--patient", "Di")))
+    # A file's own limit replaces the store's, and the person is told.
+    capsys.readouterr()
+    loose = tmp_path / "loose.toml"
+    loose.write_text("ceiling = 70\n")
+    assert not any(
+        _past(_score(squat_trace, tmp_path / "c", "--patient", "Di", "--prescription", str(loose)))
+    )
+    assert "limit (70°) replaces the one in the store (110°)" in capsys.readouterr().err

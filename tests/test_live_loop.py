@@ -284,3 +284,47 @@ def test_prescription_for_another_exercise(tmp_path: Path) -> None:
     )
     assert r.returncode == 2
     assert r.stderr == "formcheck: The prescription is for bridge, not squat.\n"
+
+
+def test_sigterm_before_the_set_exits_143(tmp_path: Path) -> None:
+    """SIGTERM while the set has not begun (here: at the pain question) ends with one sentence
+    and 143, as for every other command; nothing is saved."""
+    import threading
+
+    clip, _ = squat_sample()
+    proc = subprocess.Popen(
+        live_cmd(
+            "-e",
+            "squat",
+            "--camera",
+            clip,
+            "--out",
+            tmp_path / "out",
+            "--headless",
+            "--ask-pain",
+            "--no-store",
+        ),
+        env=env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    asked = threading.Event()
+    err = bytearray()
+
+    def read() -> None:
+        assert proc.stderr is not None
+        while chunk := proc.stderr.read1(256):  # type: ignore[attr-defined]
+            err.extend(chunk)
+            if b"Pain right now" in err:
+                asked.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    assert asked.wait(300), f"no pain question: {err.decode(errors='replace')}"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=120) == 143
+    reader.join(30)
+    text = err.decode(errors="replace")
+    assert "Traceback" not in text and "stopped before the set began; nothing was saved." in text
+    assert not list((tmp_path / "out").glob("live-*/session.json"))

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from formcheck.errors import ExitCode, FormcheckError, UsageError
+from formcheck.errors import ExitCode, FormcheckError, Terminated, UsageError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -142,9 +142,12 @@ def run(args: argparse.Namespace) -> int:
     except FormcheckError as e:
         _say(e.message)
         return int(e.exit_code)
-    except KeyboardInterrupt:
-        _say("stopped before the set began; nothing was saved.")
-        return int(ExitCode.INTERRUPTED)
+    except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM (Terminated), outside the set itself
+        if getattr(args, "set_saved", False):
+            _say("stopped; the set was saved.")
+        else:
+            _say("stopped before the set began; nothing was saved.")
+        return int(ExitCode.TERMINATED if isinstance(e, Terminated) else ExitCode.INTERRUPTED)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -260,14 +263,19 @@ def _run_set(
     where = out_dir if result.paths else None
     if result.session is not None and result.ended != "interrupted":
         print(session_text(result.session, [str(p) for p in result.paths]), flush=True)
+    args.set_saved = bool(result.paths)
+    terminated = result.ended == "interrupted" and loop.terminated
     if store is not None and result.session is not None and result.session.reps:
         pain_after = result.pain_after
         if args.ask_pain and not in_window and result.ended != "interrupted":
             try:
                 pain_after = ask_pain("now, after the set")
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as e:  # the set is kept, without the pain score
                 print(file=sys.stderr)
-        _record_live(store, result.session, args, rx, pain_before, pain_after)
+                terminated = isinstance(e, Terminated)
+        # A prescription file is kept as the patient's prescription from now on, over what was
+        # in force (so a file of reps keeps the clinician's limit); no file: nothing is written.
+        _record_live(store, result.session, args, judged if rx else None, pain_before, pain_after)
     if result.ended == "interrupted":
         _say(f"stopped; {_saved(n, where)}.")
     elif result.ended == "camera lost":
@@ -279,7 +287,7 @@ def _run_set(
         _say(f"internal error ({detail}); {_saved(n, where)}.")
     elif result.message:
         _say(result.message)
-    if result.ended == "interrupted" and loop.terminated:
+    if terminated:
         return int(ExitCode.TERMINATED)
     return result.exit_code
 

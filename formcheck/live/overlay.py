@@ -112,7 +112,8 @@ def count_panel(state: CheckerState, target_reps: int, s: float) -> np.ndarray:
 
 
 def _gauge(img: np.ndarray, x0: int, x1: int, y: int, s: float, value: float, target: float) -> None:
-    """A 0-200 degree bar with the target marked (amber tick) and the value (white dot)."""
+    """A 0-200 bar (degrees, or % for a key number in %) with the target marked (amber tick)
+    and the value (white dot)."""
     th = max(2, int(6 * s))
     cv2.line(img, (x0, y), (x1, y), (90, 90, 90), th, cv2.LINE_AA)
 

@@ -132,6 +132,11 @@ def _past_ceiling(d: ExerciseDef | None, rx: dict[str, Any], s: dict[str, Any]) 
     check = d.ceiling_check(float(limit))
     if check is None:
         return
+    # Where the session could not measure the range of motion (not seen clearly, a camera on the
+    # floor), its own check on it was not made: nor is the limit.
+    unmade = {c.code for c in d.checks if c.metric == check.metric} & set(s.get("skipped_checks", {}))
+    if unmade:
+        return
     for r in s["reps"]:
         v = _v(r["metrics"].get(check.metric))
         if (r.get("view") or s.get("view")) not in check.views or v is None or not check.is_fault(v, rx):
@@ -201,6 +206,8 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
     rx.update(
         {k: v for k, v in in_force.items() if k in ("reps", "sets", "sessions_per_week", "hold_s", "ceiling")}
     )
+    if s["prescription"].get("ceiling"):  # judged with its own limit: the chart shows that one
+        rx["ceiling"] = s["prescription"]["ceiling"]
     _past_ceiling(d, rx, s)
     reps_rx = int(rx.get("reps", 0) or 0)
     per_side = bool(d and d.counting.per_side)
