@@ -297,13 +297,18 @@ class ExerciseDef:
             joints=like.joints if like else (),
         )
 
+    @property
+    def prescription_keys(self) -> frozenset[str]:
+        """The values a prescription may set: the exercise's own, and a clinician's ``ceiling``
+        where the range of motion has a direction to limit."""
+        return frozenset({*self.prescription, *(("ceiling",) if self.ceiling_side is not None else ())})
+
     def with_prescription(self, overrides: dict[str, Any]) -> ExerciseDef:
         """A copy with prescription values replaced; unknown keys raise UsageError. A
         clinician's ``ceiling`` (a limit on the range of motion, e.g. a depth limit after hip
         surgery) adds :meth:`ceiling_check`, so going past it is a fault like any other."""
         merged = dict(self.prescription)
-        if self.ceiling_side is not None:
-            merged.setdefault("ceiling", 0.0)
+        merged.update(dict.fromkeys(sorted(self.prescription_keys - merged.keys()), 0.0))  # "ceiling"
         for key, value in overrides.items():
             if key in ("exercise", "patient", "note", "notes"):
                 continue

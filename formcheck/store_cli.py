@@ -74,11 +74,11 @@ def clinic_prescription(
     now = datetime.now(UTC).isoformat(timespec="seconds")
     stored = store.prescription_in_force(patient["id"], exercise, now) or {}
     d = load(exercise)
-    known = {*d.prescription, *(("ceiling",) if d.ceiling_side else ())}
+    known = d.prescription_keys - (rx or {}).keys()  # a prescription file's values win
     used = {
         k: float(v)
         for k, v in stored.items()
-        if k in known and isinstance(v, int | float) and not isinstance(v, bool) and k not in (rx or {})
+        if k in known and isinstance(v, int | float) and not isinstance(v, bool)
     }
     if not used:
         return rx, ""

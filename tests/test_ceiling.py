@@ -6,9 +6,7 @@ in the reports."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from formcheck.reports.data import session_report
 from formcheck.reports.html import render
 from formcheck.store import Store
 from testkit import synthetic
+from tests.test_live_loop import env, live_cmd
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +33,17 @@ def squat_trace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _past(out: dict[str, object]) -> list[bool]:
     return [CEILING in [f["code"] for f in r["faults"]] for r in out["reps"]]  # type: ignore[attr-defined, index]
+
+
+def _clinician_sets(store_path: Path, patient: str, values: dict[str, float]) -> None:
+    """A patient with one session in the store, and a prescription their clinician set long ago."""
+    with Store.open(store_path) as store:
+        store.add_session(
+            score_sequence(synthetic.squat(reps=1, view="side", seed=9)[0], "squat"),
+            patient=patient,
+            origin="score",
+        )
+        store.set_prescription(store.patient(patient)["id"], "squat", values, "2000-01-01T00:00:00+00:00")
 
 
 def _score(trace: Path, out: Path, *extra: str) -> dict[str, object]:
@@ -56,14 +66,7 @@ def test_a_limit_in_a_prescription_file_is_a_fault(tmp_path: Path, squat_trace: 
 def test_the_limit_set_on_the_dashboard_reaches_score(
     tmp_path: Path, squat_trace: Path, capsys: pytest.CaptureFixture[str], _private_store: Path
 ) -> None:
-    with Store.open(_private_store) as store:
-        store.add_session(
-            score_sequence(synthetic.squat(reps=1, view="side", seed=9)[0], "squat"),
-            patient="Ana",
-            origin="score",
-        )
-        ana = store.patient("Ana")["id"]
-        store.set_prescription(ana, "squat", {"ceiling": 110.0, "reps": 3.0}, "2000-01-01T00:00:00+00:00")
+    _clinician_sets(_private_store, "Ana", {"ceiling": 110.0, "reps": 3.0})
     out = _score(squat_trace, tmp_path / "ana", "--patient", "Ana")
     assert all(_past(out)) and out["prescription"]["reps"] == 3  # type: ignore[arg-type, index]
     assert "limit on knee at bottom: 110°" in capsys.readouterr().err
@@ -109,32 +112,22 @@ SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "squat_side_faults_a.
 @pytest.mark.skipif(not SAMPLE.is_file(), reason="bundled sample missing")
 def test_live_judges_with_the_limit_set_on_the_dashboard(tmp_path: Path) -> None:
     store = tmp_path / "live.sqlite3"
-    with Store.open(store) as st:
-        st.add_session(
-            score_sequence(synthetic.squat(reps=1, view="side", seed=9)[0], "squat"),
-            patient="Ana",
-            origin="score",
-        )
-        st.set_prescription(st.patient("Ana")["id"], "squat", {"ceiling": 105.0}, "2000-01-01T00:00:00+00:00")
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    env["FORMCHECK_STORE"] = str(store)
-    cmd = [
-        sys.executable,
-        "-m",
-        "formcheck",
-        "live",
+    _clinician_sets(store, "Ana", {"ceiling": 105.0})
+    cmd = live_cmd(
         "-e",
         "squat",
         "--camera",
-        str(SAMPLE),
+        SAMPLE,
         "--headless",
         "--mute",
         "--out",
-        str(tmp_path / "out"),
+        tmp_path / "out",
         "--patient",
         "Ana",
-    ]
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+    )
+    p = subprocess.run(
+        cmd, capture_output=True, text=True, env={**env(), "FORMCHECK_STORE": str(store)}, timeout=900
+    )
     assert p.returncode in (0, 7) and "Traceback" not in p.stderr, p.stderr
     assert "limit on knee at bottom: 105°" in p.stderr
     saved = json.loads(next((tmp_path / "out").glob("live-*/session.json")).read_text())
@@ -162,15 +155,7 @@ def test_a_prescription_file_keeps_the_clinicians_limit(
 ) -> None:
     """A patient's own file of reps is kept as their prescription from then on, over the one in
     force: the clinician's limit stays for the next run, which still judges it."""
-    with Store.open(_private_store) as store:
-        store.add_session(
-            score_sequence(synthetic.squat(reps=1, view="side", seed=9)[0], "squat"),
-            patient="Di",
-            origin="score",
-        )
-        store.set_prescription(
-            store.patient("Di")["id"], "squat", {"ceiling": 110.0}, "2000-01-01T00:00:00+00:00"
-        )
+    _clinician_sets(_private_store, "Di", {"ceiling": 110.0})
     reps = tmp_path / "reps.toml"
     reps.write_text("reps = 12\n")
     assert all(_past(_score(squat_trace, tmp_path / "a", "--patient", "Di", "--prescription", str(reps))))
