@@ -57,6 +57,12 @@ The hip hinge and the lunge have tables too (``--exercise hip_hinge``, ``--exerc
 80 clips each, scored with ``min_hinge_deg`` 80 and a 2 s hold prescribed so that every planted
 check is active) but are not in the default sweep.
 
+``--slice hour`` is the sweep of every exercise sized to run in about an hour here with the
+renders cached: 20 of each exercise's full-grid cells (see :func:`_hour`): every height at 0,
+45 and 90 degrees, one in-between angle per height (so every 15-degree step is seen), and four
+cut framings, with both bodies and tempos alternating and the fault plans rotating as in the
+full grid. Being a subset of the full grid, it shares its renders.
+
 ``--slice small`` is 4 short clips (the test ``tests/test_robustness.py`` runs it): a squat
 from the side at hip height (the recommended set-up) and from the floor, a glute bridge from
 the side at floor level and a clamshell from the front with the feet cut.
@@ -341,6 +347,8 @@ def grid(slice_: str = "full", exercises: Iterable[str] = SWEPT) -> list[Cell]:
             Cell("clamshell", "hip", 0, "feet_cut", "avg", "quick", 0),
         ]
         return [c for c in small if c.exercise in exercises]
+    if slice_ == "hour":
+        return _hour(grid("full", exercises))
     if slice_ != "full":
         raise ValueError(f"unknown slice {slice_!r}")
     for ex in exercises:
@@ -367,6 +375,34 @@ def grid(slice_: str = "full", exercises: Iterable[str] = SWEPT) -> list[Cell]:
                     n += 1
                     k += 1
     return _spread(cells)
+
+
+#: ``--slice hour``: per height, the one angle between front, 45 degrees and side it adds.
+HOUR_YAW = {"floor": 15, "hip": 30, "chest": 60, "overhead": 75}
+#: ``--slice hour``: the cut framings it keeps (framing, height, yaw).
+HOUR_CUTS = (
+    ("feet_cut", "hip", 0), ("feet_cut", "floor", 90), ("head_cut", "hip", 90),
+    ("head_cut", "chest", 0),
+)
+
+
+def _hour(full: list[Cell]) -> list[Cell]:
+    """The hour slice: a subset of the full grid's cells (so its renders are shared), 20 per
+    exercise: each camera's first clip at 0, 45 and 90 degrees at every height (12), one
+    in-between angle per height so every 15-degree step is seen (4), and four cut framings
+    (feet cut from the front at hip height and from the side on the floor; head cut from the
+    side at hip height and from the front at chest height)."""
+    out: list[Cell] = []
+    seen: set[tuple[str, str, int, str]] = set()
+    for c in full:
+        k = (c.exercise, c.height, c.yaw, c.framing)
+        if k in seen:
+            continue
+        whole = c.framing == "whole" and (c.yaw in (0, 45, 90) or HOUR_YAW[c.height] == c.yaw)
+        if whole or (c.framing, c.height, c.yaw) in HOUR_CUTS:
+            seen.add(k)
+            out.append(c)
+    return out
 
 
 def _spread(cells: list[Cell]) -> list[Cell]:
@@ -771,7 +807,7 @@ def report(results: list[CellResult]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--slice", choices=("small", "full"), default="small")
+    p.add_argument("--slice", choices=("small", "hour", "full"), default="small")
     p.add_argument("--exercise", action="append", choices=tuple(PLANS),
                    help="only these exercises (repeatable; default squat, bridge, clamshell)")
     p.add_argument("--jobs", type=int, default=1, help="cells at once (one core each)")
