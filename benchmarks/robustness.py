@@ -122,8 +122,15 @@ TEMPOS: dict[str, dict[str, tuple[float, float, float, float]]] = {
     # Held stretches: a "rep" is a hold (8.5 s still, against a prescribed 8 s).
     "hip_flexor_stretch": {"slow": (2.0, 2.0, 8.5, 1.0), "quick": (1.0, 1.0, 8.5, 0.6)},
     "double_hip_rotation": {"slow": (2.0, 2.0, 8.5, 1.0), "quick": (1.0, 1.0, 8.5, 0.6)},
+    # Holds at the top of 1 s against a prescribed 0.5 s (see PRESCRIPTIONS).
+    "hip_abduction": {"slow": (1.5, 1.5, 1.0, 0.8), "quick": (0.6, 0.6, 1.0, 0.4)},
+    "side_leg_raise": {"slow": (1.5, 1.5, 0.5, 0.6), "quick": (0.6, 0.6, 0.5, 0.4)},
+    # A rep is one step (a foot up and down); the legs take turns.
+    "marching_bridge": {"slow": (1.0, 1.0, 0.4, 0.8), "quick": (0.5, 0.5, 0.3, 0.5)},
+    # A rep is one step: lead foot out (descent), trailing foot in (ascent).
+    "lateral_walk": {"slow": (1.0, 1.0, 0.1, 0.9), "quick": (0.5, 0.5, 0.1, 0.5)},
 }
-#: Exercises the sweep can render (``--exercise``); the default sweep is the first three.
+#: The exercises the small and full slices sweep by default (the hour slice sweeps all of PLANS).
 SWEPT: tuple[str, ...] = ("squat", "bridge", "clamshell")
 #: exercise -> fault plans: (faults of rep 1, faults of rep 3); rep 2 is clean. "*" before a
 #: name: the fault is on every rep (clip-wide).
@@ -164,6 +171,10 @@ PLANS: dict[str, list[tuple[str, str]]] = {
         ("short_hold", "trunk_lean"),
     ],
     "double_hip_rotation": [("shoulders_lift", "short_hold"), ("short_hold", "shoulders_lift")],
+    "hip_abduction": [("trunk_lean", "knee_bent"), ("knee_bent", "short_hold"), ("short_hold", "trunk_lean")],
+    "side_leg_raise": [("low_lift", "knee_bent"), ("knee_bent", "pelvis_roll"), ("pelvis_roll", "low_lift")],
+    "marching_bridge": [("hips_drop", ""), ("", "hips_drop")],
+    "lateral_walk": [("feet_together", ""), ("", "feet_together")],
 }
 #: Prescriptions the sweep scores with (on top of the exercise's defaults).
 PRESCRIPTIONS: dict[str, dict[str, float]] = {
@@ -173,6 +184,8 @@ PRESCRIPTIONS: dict[str, dict[str, float]] = {
     "lunge": {"hold_s": 2.0},
     "hip_flexor_stretch": {"hold_s": 8.0},
     "double_hip_rotation": {"hold_s": 8.0},
+    # 003: "hold at the top"; a prescribed hold makes the hip abduction's short_hold active.
+    "hip_abduction": {"hold_s": 0.5},
 }
 #: Check code -> the truth metric shown beside a wrong verdict.
 TRUTH_METRIC = {
@@ -195,6 +208,10 @@ TRUTH_METRIC = {
     "start_position": "start_offset_deg",
     "front_knee": "front_knee_deg",
     "shoulders_lift": "shoulder_lift_deg",
+    "knee_bent": "knee_bend_deg",
+    "low_lift": "leg_lift_top_deg",
+    "hips_drop": "hips_drop_deg",
+    "feet_together": "stance_min_sh",
 }
 #: The same for codes whose truth metric differs by exercise (looked up first).
 TRUTH_METRIC_EX: dict[tuple[str, str], str] = {
@@ -203,6 +220,7 @@ TRUTH_METRIC_EX: dict[tuple[str, str], str] = {
     ("lunge", "shallow"): "knee_min_deg",
     ("lunge", "knee_past_toes"): "knee_past_toes",
     ("lunge", "knee_caving"): "knee_inside",
+    ("side_leg_raise", "pelvis_roll"): "pelvis_roll_deg",
 }
 
 
@@ -223,6 +241,10 @@ COMPARABLE: dict[str, Any] = {
     "start_position": lambda m: m["start_offset_deg"],
     "front_knee": lambda m: m["front_knee_deg"],
     "shoulders_lift": lambda m: m["shoulder_lift_deg"],
+    "knee_bent": lambda m: m["knee_bend_deg"],
+    "low_lift": lambda m: m["leg_lift_top_deg"],
+    "hips_drop": lambda m: m["hips_drop_deg"],
+    "feet_together": lambda m: m["stance_min_sh"],
 }
 
 
@@ -809,7 +831,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--slice", choices=("small", "hour", "full"), default="small")
     p.add_argument("--exercise", action="append", choices=tuple(PLANS),
-                   help="only these exercises (repeatable; default squat, bridge, clamshell)")
+                   help="only these exercises (repeatable; default: every exercise for the hour "
+                   "slice, else squat, bridge, clamshell)")
     p.add_argument("--jobs", type=int, default=1, help="cells at once (one core each)")
     p.add_argument("--limit", type=int, default=0, help="only the first N cells (0: all)")
     p.add_argument("--only-cached", action="store_true", help="skip cells not rendered yet")
@@ -832,9 +855,10 @@ def main(argv: list[str] | None = None) -> int:
                     saved[r.cell] = r
         print(report(list(saved.values())))
         return 0
-    cells = grid(a.slice, a.exercise or SWEPT)
+    chosen = a.exercise or (tuple(PLANS) if a.slice == "hour" else SWEPT)
+    cells = grid(a.slice, chosen)
     if a.cells_from:
-        keep = set(a.exercise or SWEPT)
+        keep = set(chosen)
         listed = [from_json(x).cell for f in a.cells_from for x in f.read_text().splitlines() if x.strip()]
         cells = [c for c in dict.fromkeys(listed) if c.exercise in keep]
     if a.only_cached:
