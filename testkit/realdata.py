@@ -74,8 +74,11 @@ def _pose_key(video: Path, lying: bool) -> str:
     from formcheck import video as video_mod
 
     h = hashlib.sha1()
-    st = video.stat()
-    h.update(f"{video.name}:{st.st_size}:{int(st.st_mtime)}:{lying}".encode())
+    # The video's bytes, not its modification time: a copied or re-synced data folder keeps
+    # its cached landmarks.
+    with video.open("rb") as f:
+        h.update(hashlib.file_digest(f, "sha1").digest())
+    h.update(f"{video.name}:{lying}".encode())
     h.update(f"{cv2.__version__}:{getattr(mediapipe, '__version__', '')}".encode())
     pkg = Path(pose.__file__).resolve().parent  # the formcheck package
     code = (
