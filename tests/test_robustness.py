@@ -149,3 +149,34 @@ def test_hold_exercises_grid() -> None:
             mp, _ = params(p.parse_args(c.args()))
             assert mp.exercise == ex and mp.rep_faults(2) == []
         assert robustness.PRESCRIPTIONS[ex]["hold_s"] < robustness.TEMPOS[ex]["quick"][2]
+
+
+def test_hour_slice_sweeps_every_exercise_and_fault() -> None:
+    """``--slice hour``: every studio exercise, 20 cells each, all taken from the full grid (so
+    their renders are shared), seeing every height, every 15-degree angle, every framing, both
+    bodies and both tempos, and planting every fault the studio renders under a prescription
+    that makes its check active."""
+    from formcheck.definitions import load
+    from formcheck.studio.motions import EXERCISES
+
+    assert set(robustness.PLANS) == set(EXERCISES) == set(robustness.TEMPOS)
+    hour = robustness.grid("hour", EXERCISES)
+    assert len(hour) == len({c.key for c in hour}) == 20 * len(EXERCISES)
+    for ex in EXERCISES:
+        mine = [c for c in hour if c.exercise == ex]
+        assert set(mine) <= set(robustness.grid("full", [ex])), ex
+        assert {c.height for c in mine} == set(robustness.HEIGHTS)
+        assert {c.yaw for c in mine} == set(robustness.YAWS)
+        assert {c.framing for c in mine} == set(robustness.FRAMINGS)
+        assert {c.body for c in mine} == set(robustness.BODIES)
+        assert {c.tempo for c in mine} == {"slow", "quick"}
+        assert {f for c in mine for f in c.faults()} == set(FAULTS[ex]), ex
+        d = load(ex).with_prescription(robustness.PRESCRIPTIONS.get(ex, {}))
+        assert set(FAULTS[ex]) <= {c.code for c in d.checks if c.active(d.prescription)}, ex
+        for c in mine:
+            p = argparse.ArgumentParser()
+            add_render_args(p)
+            mp, _ = params(p.parse_args(c.args()))
+            assert mp.exercise == ex
+            if not any(len(v) == mp.reps for v in mp.faults.values()):  # not clip-wide
+                assert mp.rep_faults(2) == []
