@@ -256,13 +256,18 @@ def evaluate_sample(
     rep_err: dict[str, list[float]] = {}
     near = truth_near_side(truth)
     ts = np.asarray(truth["frames"]["t_s"], np.float64)
-    per_rep = {  # our metric -> (truth per-frame angle of the near side, min or max over the rep)
-        "knee_min_deg": (f"{near}_knee_2d" if truth.get("view") == "side" else "left_knee_3d", np.min),
-        "hip_line_top_deg": (f"{near}_hip_line_2d", np.max),
-        # From an angle formcheck reports the 3D opening (the picture's angle is not the opening).
-        "opening_max_deg": ("opening_3d" if truth.get("view") == "oblique" else "opening_2d", np.max),
-    }
     for lab, rep in clip.matched:
+        # A one-sided rep (a lunge) is measured on its working leg; a squat's knees bend alike.
+        leg = lab.get("side") if lab.get("side") in ("left", "right") else None
+        per_rep = {  # our metric -> (truth per-frame angle, min or max over the rep)
+            "knee_min_deg": (
+                f"{leg or near}_knee_2d" if truth.get("view") == "side" else f"{leg or 'left'}_knee_3d",
+                np.min,
+            ),
+            "hip_line_top_deg": (f"{near}_hip_line_2d", np.max),
+            # From an angle formcheck reports the 3D opening (the picture's angle is not the opening).
+            "opening_max_deg": ("opening_3d" if truth.get("view") == "oblique" else "opening_2d", np.max),
+        }
         inside = (ts >= lab["start_s"]) & (ts <= lab["end_s"])
         for ours, (key, fn) in per_rep.items():
             ov = rep.metrics.get(ours)
