@@ -49,6 +49,17 @@ SEEN_SHARE = 0.8
 # cameras at hip or chest height +1 to +15, elevated ones +18 to +19.
 LOW_CAMERA_DEG = -2.0
 HIGH_CAMERA_DEG = 25.0
+# A camera near the floor also shows in the picture's perspective: it is much nearer the shins
+# than the shoulders, so standing straight the shins look long against the trunk. The picture's
+# shin-to-trunk length ratio over the same ratio in MediaPipe's world landmarks (which keep the
+# body's own proportions, so a person's build cancels out) read, standing with straight knees:
+# 1.09-1.18 on the real clips filmed from a phone on the ground (4 clips), 0.88-1.02 from hip or
+# chest height (14 clips), 0.77-0.80 from above; in the studio 1.08-1.15 from 0.15 m in front
+# or at 45 deg, 0.97-1.00 from hip height. From the front, MediaPipe's depth tilt above reads a
+# floor camera as level (+4 to +12 deg in the studio): the body's own forward lean lies along the
+# camera's axis there. Half way between the two groups of real clips:
+LOW_PERSPECTIVE = 1.06
+STRAIGHT_KNEE_DEG = 160.0  # standing straight, for the perspective ratio (picture's knee angle)
 UPRIGHT_DEG = 20.0  # image torso within this of vertical: standing or sitting up
 # Lying on the side, how far the camera looks down on the hips: the line from the bottom hip to
 # the top one (world landmarks) against the picture's plane, toward the camera. In the studio's
@@ -247,6 +258,31 @@ class RepData:
         return v if np.isfinite(v) else stat(self.sig[key][:3], "median")
 
 
+def _perspective(frame: Frame) -> float:
+    """Standing with straight knees, the picture's shin-to-trunk length ratio over the world
+    landmarks' (see LOW_PERSPECTIVE); NaN when not standing straight or not clearly seen."""
+    seen = frame.seen if frame.seen is not None else frame.visibility
+    joints = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE,
+              L.LEFT_ANKLE, L.RIGHT_ANKLE)
+    if not all(np.nan_to_num(seen[j]) >= SEEN_MIN for j in joints):
+        return float("nan")
+    im, wo = frame.xy.astype(np.float64), frame.world[:, :3].astype(np.float64)
+    legs = ((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE))
+    for hip, knee, ankle in legs:
+        u, v = im[hip] - im[knee], im[ankle] - im[knee]
+        cos = float(np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v) + 1e-12))
+        if np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))) < STRAIGHT_KNEE_DEG:
+            return float("nan")
+
+    def shin_over_trunk(p: np.ndarray) -> float:
+        shin = np.mean([np.linalg.norm(p[k] - p[a]) for _, k, a in legs])
+        trunk = np.linalg.norm(_mid(p, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(p, L.LEFT_HIP, L.RIGHT_HIP))
+        return float(shin / trunk) if trunk > 0 else float("nan")
+
+    world = shin_over_trunk(wo)
+    return shin_over_trunk(im) / world if world > 0 else float("nan")
+
+
 def _look_down(frame: Frame) -> float:
     """Angle (deg) of the line from the lower hip in the picture to the higher one, out of the
     picture's plane toward the camera (world landmarks; MediaPipe's z grows away from it)."""
@@ -411,6 +447,7 @@ class Checker:
         if np.isfinite(sh).all() and np.isfinite(an).all() and torso_tilt(frame) < UPRIGHT_DEG:
             v = sh - an
             row["_pitch"] = float(np.degrees(np.arctan2(-v[2], -v[1])))
+            row["_persp"] = _perspective(frame)
         elif self.d.lying:
             row["_look_down"] = _look_down(frame)
         return row
@@ -432,7 +469,12 @@ class Checker:
         if len(vals) < 5:
             return "unknown"
         pitch = float(np.median(vals))
-        return "low" if pitch < LOW_CAMERA_DEG else "high" if pitch > HIGH_CAMERA_DEG else "level"
+        persp = np.concatenate([data.pre.get("_persp", np.array([])), data.sig.get("_persp", np.array([])),
+                                data.post.get("_persp", np.array([]))])
+        persp = persp[np.isfinite(persp)]
+        if pitch < LOW_CAMERA_DEG or (len(persp) >= 5 and float(np.median(persp)) > LOW_PERSPECTIVE):
+            return "low"
+        return "high" if pitch > HIGH_CAMERA_DEG else "level"
 
     def distrust(self, check: Check, data: RepData, metrics: dict[str, float] | None = None) -> str | None:
         """Why this rep's measurement for ``check`` cannot be trusted from this camera (a

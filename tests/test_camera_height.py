@@ -1,0 +1,64 @@
+"""Camera height from the picture's perspective (formcheck/checkers/base.py, LOW_PERSPECTIVE).
+
+From the front MediaPipe's depth can read a camera on the floor as level (its tilt of the
+standing body lies along the camera's axis, with the body's own lean). These tests take the
+synthetic hinge, whose world landmarks tilt exactly with the camera, and level them the way
+MediaPipe's front-view depth does, so that only the picture can tell the floor from hip height.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from formcheck.checkers.base import LOW_PERSPECTIVE, _perspective
+from formcheck.landmarks import PoseSequence
+from formcheck.pipeline import score_sequence
+from testkit import synthetic
+
+RX = {"min_hinge_deg": 80.0}  # makes the hinge's depth check (camera = "level") active
+FLOOR = "Film from about hip height, not from the floor, to check torso toward horizontal."
+
+
+def _levelled(seq: PoseSequence) -> PoseSequence:
+    """The world landmarks turned about the left-right axis so that standing, the shoulders sit
+    straight over the ankles (no camera tilt left in them)."""
+    w = seq.world.astype(np.float64).copy()
+    sh = np.nanmean(w[:10, [11, 12], :3], axis=(0, 1))
+    an = np.nanmean(w[:10, [27, 28], :3], axis=(0, 1))
+    v = sh - an
+    a = np.arctan2(-v[2], -v[1])  # the tilt camera_height reads
+    c, s = np.cos(-a), np.sin(-a)
+    y, z = w[..., 1].copy(), w[..., 2].copy()
+    w[..., 1], w[..., 2] = c * y - s * z, s * y + c * z
+    return dataclasses.replace(seq, world=w.astype(np.float32))
+
+
+def _frames(seq: PoseSequence) -> list:
+    return list(seq.frames())
+
+
+@pytest.mark.parametrize(("height", "low"), [(0.15, True), (0.9, False), (1.3, False)])
+def test_perspective_ratio_tells_a_floor_camera(height: float, low: bool) -> None:
+    seq, _ = synthetic.hip_hinge(reps=1, view="front", camera_height=height)
+    standing = [_perspective(f) for f in _frames(seq)[:20]]
+    ratio = float(np.nanmedian(standing))
+    assert (ratio > LOW_PERSPECTIVE) == low, ratio
+
+
+def test_floor_camera_in_front_is_not_trusted_when_the_depth_reads_level() -> None:
+    seq, _ = synthetic.hip_hinge(reps=3, view="front", camera_height=0.15, faults={2: ["shallow"]})
+    session = score_sequence(_levelled(seq), "hip_hinge", RX)
+    assert len(session.reps) >= 2
+    assert not any(r.faults for r in session.reps)
+    assert session.skipped_checks.get("shallow") == FLOOR
+
+
+def test_hip_height_camera_in_front_is_judged() -> None:
+    seq, truth = synthetic.hip_hinge(reps=3, view="front", camera_height=0.9, faults={2: ["shallow"]})
+    session = score_sequence(_levelled(seq), "hip_hinge", RX)
+    assert len(session.reps) == truth.count()
+    assert [r.fault_codes for r in session.reps] == [[], [], ["shallow"]]
+    assert "shallow" not in session.skipped_checks
