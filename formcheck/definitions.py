@@ -84,7 +84,8 @@ class Check:
         camera: "level": the measurement is a 2D angle that a camera on the floor or high
             above distorts, so it is made only when the camera is near the body's height;
             "above": lying on the side, the measurement needs a camera looking down on the
-            hips from above; "any": camera height does not matter.
+            hips from above; "not_above": lying on the side, a camera looking down on the hips
+            from above loses it; "any": camera height does not matter.
         after: the measurement needs the moment after the rep (e.g. standing up fully), so a
             rep the clip ends on, or cuts away from, is not judged.
         joints: where on the body the fault shows (names of :data:`JOINTS`, e.g. "knee"): the
@@ -136,6 +137,8 @@ class Check:
             out.append("camera at about hip height")
         if self.camera == "above":
             out.append("camera looking down from above")
+        if self.camera == "not_above":
+            out.append("camera not looking down from above")
         if self.after:
             out.append("the end of the rep filmed")
         return "; ".join(out)
@@ -394,8 +397,8 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         needs = tuple(c.get("needs", ()))
         if any(n not in BODY_PARTS for n in needs):
             raise ValueError(f"{w}: needs must name body parts of {BODY_PARTS}")
-        if c.get("camera", "any") not in ("any", "level", "above"):
-            raise ValueError(f"{w}: camera must be 'any', 'level' or 'above'")
+        if c.get("camera", "any") not in ("any", "level", "above", "not_above"):
+            raise ValueError(f"{w}: camera must be 'any', 'level', 'above' or 'not_above'")
         joints = tuple(c.get("joints", ()))
         if any(j not in JOINTS for j in joints):
             raise ValueError(f"{w}: joints must be names from {sorted(JOINTS)}")

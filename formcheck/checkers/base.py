@@ -461,17 +461,23 @@ class Checker:
         return stat(vals, "median")
 
     def camera_height(self, data: RepData) -> str:
-        """"low", "high" or "level" camera for this rep, from the standing frames around it;
-        "unknown" when the person was not seen upright (e.g. lying down)."""
-        vals = np.concatenate([data.pre.get("_pitch", np.array([])), data.sig.get("_pitch", np.array([])),
-                               data.post.get("_pitch", np.array([]))])
-        vals = vals[np.isfinite(vals)]
+        """"low", "high" or "level" camera for this rep, from the person standing still before it
+        (the rep's own frames too when the clip gave none: it began mid-set); "unknown" when the
+        person was not seen upright (e.g. lying down). The rest before a rep is read first: in
+        the movement a lunge's or hinge's stance and bent knees change both readings (a lunge
+        from the floor side-on read -7.5 deg at rest and +0.2 over the whole rep)."""
+
+        def standing(key: str) -> np.ndarray:
+            pre = data.pre.get(key, np.array([]))
+            if np.isfinite(pre).sum() >= 5:
+                return pre[np.isfinite(pre)]
+            vals = np.concatenate([pre, data.sig.get(key, np.array([])), data.post.get(key, np.array([]))])
+            return vals[np.isfinite(vals)]
+
+        vals, persp = standing("_pitch"), standing("_persp")
         if len(vals) < 5:
             return "unknown"
         pitch = float(np.median(vals))
-        persp = np.concatenate([data.pre.get("_persp", np.array([])), data.sig.get("_persp", np.array([])),
-                                data.post.get("_persp", np.array([]))])
-        persp = persp[np.isfinite(persp)]
         if pitch < LOW_CAMERA_DEG or (len(persp) >= 5 and float(np.median(persp)) > LOW_PERSPECTIVE):
             return "low"
         return "high" if pitch > HIGH_CAMERA_DEG else "level"
@@ -494,6 +500,8 @@ class Checker:
                 return f"Film from about hip height, not from above, to check {check.label}."
         if check.camera == "above" and not self.look_down(data) >= LOOK_DOWN_MIN_DEG:
             return f"Film from above, looking down at your hips, to check {check.label}."
+        if check.camera == "not_above" and self.look_down(data) >= LOOK_DOWN_MIN_DEG:
+            return f"Film from about hip height, not from above, to check {check.label}."
         if check.after and self._end_reason == "stream_end":
             return f"Keep filming until the end of the last rep to check {check.label}."
         if check.after and self._end_reason == "cut":
