@@ -13,9 +13,11 @@ without Ray. Without an address a local Ray is started for the run and stopped a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
+import socket
 import sys
 import tempfile
 from collections import deque
@@ -131,21 +133,27 @@ class RayRun:
         ray = self.ray
         self.address = address
         self.note = ""
+        _answers(address)
         old = signal.getsignal(signal.SIGTERM)
         try:
-            if address == LOCAL:
-                ray.init(address=LOCAL, num_cpus=workers or (os.cpu_count() or 1),
-                         include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
-            else:
-                ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
+            with _native_stderr_off():  # Ray's own warnings while it connects or starts
+                if address == LOCAL:
+                    ray.init(address=LOCAL, num_cpus=workers or (os.cpu_count() or 1),
+                             include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+                else:
+                    ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
         except SystemExit:  # Ray's own SIGTERM handler, while it started
             raise Terminated from None
         except Exception as e:  # ConnectionError, RuntimeError, ValueError, Ray's own...
+            with contextlib.suppress(Exception):
+                ray.shutdown()  # whatever part of a local Ray had started
             why = _last_line(e)
             causes = f"{type(e).__name__} {e} {type(e.__cause__).__name__} {e.__cause__}"
             if "authenticat" in causes.lower():
                 why = ("it wants its token: set RAY_AUTH_MODE=token and RAY_AUTH_TOKEN "
                        "(or ~/.ray/auth_token) here as on the cluster")
+            if address == LOCAL:
+                raise UsageError(f"Could not start Ray on this machine: {why}.") from None
             raise UsageError(f"Could not connect to Ray at {address}: {why}.") from None
         finally:
             if old is not None:
@@ -234,8 +242,6 @@ class RayRun:
 
     def _replace(self, actor: Any) -> None:
         """Kill ``actor`` (already dead, or on a lost node) and start another in its place."""
-        import contextlib
-
         self.actors.remove(actor)
         with contextlib.suppress(Exception):
             self.ray.kill(actor)
@@ -243,8 +249,6 @@ class RayRun:
 
     def close(self) -> None:
         """Kill the actors and disconnect; a local Ray stops with it. Safe to call twice."""
-        import contextlib
-
         ray = self.ray
         for actor in getattr(self, "actors", []):
             with contextlib.suppress(Exception):
@@ -261,6 +265,44 @@ class RayRun:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _answers(address: str) -> None:
+    """Refuse at once an address where nothing listens (Ray itself retries for minutes).
+
+    Raises:
+        UsageError: a ``HOST:PORT`` (or ``ray://HOST:PORT``) that refuses or does not answer.
+    """
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # "local", "auto", or a form Ray will judge itself
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=10):
+            pass
+    except OSError as e:
+        raise UsageError(
+            f"Nothing answers at {address} ({e.strerror or e}); is the Ray cluster running there?"
+        ) from None
+
+
+@contextlib.contextmanager
+def _native_stderr_off() -> Iterator[None]:
+    """Native code's writes to file descriptor 2 go nowhere inside the block (and so do the
+    streams of the processes a local Ray starts: they log to its own files)."""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        yield
+        return
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _get(ray: ModuleType, refs: list[Any]) -> list[Any]:
