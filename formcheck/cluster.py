@@ -52,7 +52,24 @@ def import_ray(local: bool) -> ModuleType:
         import ray
     except ImportError:
         raise UsageError(f"--ray needs Ray, which is not installed here: {INSTALL}.") from None
+    _quiet_ray_messages(ray)
     return ray
+
+
+def _quiet_ray_messages(ray: ModuleType) -> None:
+    """Ray prints what its raylets report (a worker that died...) on the caller's stdout, which
+    ``--json`` keeps for the JSON; formcheck says what happened to a file in its own sentence.
+    With FORMCHECK_DEBUG set, Ray's messages go to stderr instead."""
+    worker = getattr(getattr(ray, "_private", None), "worker", None)
+    if worker is None or not callable(getattr(worker, "print_to_stdstream", None)):
+        return
+
+    def elsewhere(data: dict[str, Any], ignore_prefix: bool = False) -> None:
+        if os.environ.get("FORMCHECK_DEBUG"):
+            for line in data.get("lines", []):
+                print(f"(ray {data.get('pid', '')}) {line}", file=sys.stderr)
+
+    worker.print_to_stdstream = elsewhere
 
 
 class Scorer:

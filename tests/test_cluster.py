@@ -296,3 +296,55 @@ def test_without_ray_installed_ray_says_how_to_install_it(tmp_path: Path) -> Non
     assert not (tmp_path / "out").exists()
     r = run("score", folder, "-e", "squat", "--ray-workers", "2", "--out", tmp_path / "out")
     assert r.returncode == 2 and sentences(r.stderr) == ["formcheck: --ray-workers goes with --ray."]
+
+
+@needs_ray
+@pytest.mark.skipif(sys.platform != "linux", reason="reads the process tree from /proc")
+def test_a_worker_that_dies_is_replaced_and_only_its_file_is_lost(tmp_path: Path) -> None:
+    """A worker killed outright (as by a native crash) mid-file: the file is tried once more on a
+    new worker; killed again, the file is reported and the next file is scored."""
+    d = clips_folder(tmp_path)
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck", "score", d, "-e", "squat", "--ray", "--ray-workers", "1",
+         "--json", "--out", out],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
+    )
+    killed: list[int] = []
+    try:
+        deadline = time.monotonic() + 240
+        while len(killed) < 2:  # the first file, on the first worker and again on the second
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no Ray worker started"
+            workers = [p for p in _descendants(proc.pid)
+                       if "Scorer" in _cmdline(p) and _alive(p) and p not in killed]
+            if workers:
+                time.sleep(2.0)  # into the video (a file takes about 10 s)
+                os.kill(workers[0], signal.SIGKILL)
+                killed.append(workers[0])
+            time.sleep(0.2)
+        stdout, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 6, stderr
+    first, second = (d / name for name in CLIPS)
+    assert sentences(stderr) == [f"formcheck: {first} made the scorer crash twice; the file may be damaged."]
+    payload = json.loads(stdout)
+    assert [s["source"] for s in payload["sessions"]] == [str(second)]
+    assert payload["sessions"][0]["rep_count"] == 4
+    assert sorted(p.name for p in out.iterdir()) == [second.stem]
+    no_partial_files(out)
+
+
+@needs_ray
+def test_an_address_where_nothing_answers_is_one_sentence(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    trace(folder / "a.npz", seed=0)
+    address = f"127.0.0.1:{_free_port()}"
+    r = run("score", folder, "-e", "squat", "--ray", address, "--out", tmp_path / "out", timeout=120)
+    assert r.returncode == 2, r.stderr
+    [line] = sentences(r.stderr)
+    assert line.startswith(f"formcheck: Nothing answers at {address} (") and "Ray cluster" in line
+    assert not (tmp_path / "out").exists()
