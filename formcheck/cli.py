@@ -504,11 +504,20 @@ def _score_on_ray(
     from formcheck.batch import write_extras
     from formcheck.cluster import RayRun
 
-    with RayRun(args.ray, args.ray_workers, len(files), args.model) as run:
+    where = "a local Ray" if args.ray == LOCAL_RAY else f"Ray at {args.ray}"
+    starting = printable(f"Starting {where}..." if args.ray == LOCAL_RAY else f"Connecting to {where}...")
+    if bar.enabled:
+        sys.stderr.write(starting)
+        sys.stderr.flush()
+    try:
+        run = RayRun(args.ray, args.ray_workers, len(files), args.model)
+    finally:
+        if bar.enabled:
+            sys.stderr.write("\r" + " " * len(starting) + "\r")
+    with run:
         if run.note:
             print(f"formcheck: {run.note}", file=sys.stderr)
         if bar.enabled:
-            where = "a local Ray" if args.ray == LOCAL_RAY else f"Ray at {args.ray}"
             sys.stderr.write(f"Scoring {len(files)} files on {where}, {len(run.actors)} workers...\n")
         bar.show(0)
         for d in run.score(files, settings):

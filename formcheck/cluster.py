@@ -160,10 +160,10 @@ class RayRun:
                 else:
                     ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
         except SystemExit:  # Ray's own SIGTERM handler, while it started
+            _shutdown(ray)
             raise Terminated from None
         except Exception as e:  # ConnectionError, RuntimeError, ValueError, Ray's own...
-            with contextlib.suppress(Exception):
-                ray.shutdown()  # whatever part of a local Ray had started
+            _shutdown(ray)
             why = _last_line(e)
             causes = f"{type(e).__name__} {e} {type(e.__cause__).__name__} {e.__cause__}"
             if "authenticat" in causes.lower():
@@ -172,6 +172,9 @@ class RayRun:
             if address == LOCAL:
                 raise UsageError(f"Could not start Ray on this machine: {why}.") from None
             raise UsageError(f"Could not connect to Ray at {address}: {why}.") from None
+        except BaseException:  # Ctrl-C or SIGTERM while it started
+            _shutdown(ray)
+            raise
         finally:
             if old is not None:
                 signal.signal(signal.SIGTERM, old)
@@ -234,12 +237,20 @@ class RayRun:
                 actor = idle.pop()
                 running[actor.score.remote(str(path), data, settings)] = (actor, i, tries)
                 del data
+            if not running:
+                continue
             ready, _ = ray.wait(list(running), num_returns=1, timeout=0.5)  # short: Ctrl-C is seen
             for ref in ready:
                 actor, i, tries = running.pop(ref)
                 try:
                     scored, extras = ray.get(ref)
-                except ray.exceptions.RayActorError:
+                except ray.exceptions.RayTaskError as e:  # an exception in formcheck's own code
+                    idle.append(actor)
+                    message = (f"An unexpected error stopped scoring {shown(paths[i])} "
+                               f"({_last_line(e)}); please report it.")
+                    yield Done(i, failed(paths[i], message, ExitCode.ERROR), {})
+                    continue
+                except ray.exceptions.RayError:  # the actor died, or its node was lost
                     self._replace(actor)
                     idle.append(self.actors[-1])
                     if tries == 0:
@@ -247,12 +258,6 @@ class RayRun:
                         continue
                     message = f"{shown(paths[i])} made the scorer crash twice; the file may be damaged."
                     yield Done(i, failed(paths[i], message, ExitCode.BAD_VIDEO), {})
-                    continue
-                except ray.exceptions.RayTaskError as e:
-                    idle.append(actor)
-                    message = (f"An unexpected error stopped scoring {shown(paths[i])} "
-                               f"({_last_line(e)}); please report it.")
-                    yield Done(i, failed(paths[i], message, ExitCode.ERROR), {})
                     continue
                 idle.append(actor)
                 yield Done(i, scored, extras)
@@ -282,6 +287,12 @@ class RayRun:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _shutdown(ray: ModuleType) -> None:
+    """Disconnect, stopping whatever part of a local Ray had started."""
+    with contextlib.suppress(Exception):
+        ray.shutdown()
 
 
 def _answers(address: str) -> None:

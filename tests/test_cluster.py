@@ -348,3 +348,36 @@ def test_an_address_where_nothing_answers_is_one_sentence(tmp_path: Path) -> Non
     [line] = sentences(r.stderr)
     assert line.startswith(f"formcheck: Nothing answers at {address} (") and "Ray cluster" in line
     assert not (tmp_path / "out").exists()
+
+
+# -- the unit of work both run: batch.score_file --------------------------------------------------
+
+def test_score_file_gives_the_session_and_calls_a_copy_by_the_callers_name(tmp_path: Path) -> None:
+    from formcheck.batch import ScoreSettings, score_file
+    from formcheck.landmarks import PoseSequence
+    from formcheck.pipeline import score_sequence
+
+    path = trace(tmp_path / "node" / "input.npz", seed=3)
+    settings = ScoreSettings("squat")
+    direct = score_sequence(PoseSequence.load(path), "squat", source=str(path))
+    scored = score_file(path, settings)
+    assert scored.ok and scored.code == 0 and scored.error == "" and scored.extras == []
+    assert scored.session is not None and scored.session.summary() == direct.summary()
+    assert len(scored.session.reps) == 2
+    # A node's copy is called as the caller named it, in the session and in any message.
+    named = score_file(path, settings, name="/clinic/in/anna.npz")
+    assert named.path == "/clinic/in/anna.npz"
+    assert named.session is not None and named.session.source == "/clinic/in/anna.npz"
+    broken = tmp_path / "node" / "input.mp4"
+    broken.write_text("not a video\n")
+    bad = score_file(broken, settings, name="/clinic/in/bob.mp4")
+    assert not bad.ok and bad.session is None
+    assert (bad.error, bad.code) == ("/clinic/in/bob.mp4 is a text file, not a video.", 4)
+
+
+def test_score_file_wants_a_folder_for_the_files_it_writes(tmp_path: Path) -> None:
+    from formcheck.batch import ScoreSettings, score_file
+
+    path = trace(tmp_path / "a.npz", seed=0)
+    with pytest.raises(ValueError, match="extras folder"):
+        score_file(path, ScoreSettings("squat", annotate=True))
