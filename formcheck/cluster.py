@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -150,20 +151,23 @@ class RayRun:
         ray = self.ray
         self.address = address
         self.note = ""
+        self._temp: str | None = None  # a local Ray's sockets and logs, removed when it stops
         _answers(address)
         old = signal.getsignal(signal.SIGTERM)
         try:
             with _native_stderr_off():  # Ray's own warnings while it connects or starts
                 if address == LOCAL:
+                    self._temp = tempfile.mkdtemp(prefix="formcheck-ray.")
                     ray.init(address=LOCAL, num_cpus=workers or (os.cpu_count() or 1),
-                             include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+                             include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
+                             _temp_dir=self._temp)
                 else:
                     ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
         except SystemExit:  # Ray's own SIGTERM handler, while it started
-            _shutdown(ray)
+            self._stop()
             raise Terminated from None
         except Exception as e:  # ConnectionError, RuntimeError, ValueError, Ray's own...
-            _shutdown(ray)
+            self._stop()
             why = _last_line(e)
             causes = f"{type(e).__name__} {e} {type(e.__cause__).__name__} {e.__cause__}"
             if "authenticat" in causes.lower():
@@ -173,7 +177,7 @@ class RayRun:
                 raise UsageError(f"Could not start Ray on this machine: {why}.") from None
             raise UsageError(f"Could not connect to Ray at {address}: {why}.") from None
         except BaseException:  # Ctrl-C or SIGTERM while it started
-            _shutdown(ray)
+            self._stop()
             raise
         finally:
             if old is not None:
@@ -277,22 +281,23 @@ class RayRun:
                 ray.kill(actor)
         self.actors = []
         old = signal.getsignal(signal.SIGTERM)
-        with contextlib.suppress(Exception):
-            ray.shutdown()
+        self._stop()
         if old is not None:
             signal.signal(signal.SIGTERM, old)
+
+    def _stop(self) -> None:
+        """Disconnect, stopping whatever part of a local Ray had started, and remove its files."""
+        with contextlib.suppress(Exception):
+            self.ray.shutdown()
+        if self._temp is not None:
+            shutil.rmtree(self._temp, ignore_errors=True)
+            self._temp = None
 
     def __enter__(self) -> RayRun:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def _shutdown(ray: ModuleType) -> None:
-    """Disconnect, stopping whatever part of a local Ray had started."""
-    with contextlib.suppress(Exception):
-        ray.shutdown()
 
 
 def _answers(address: str) -> None:

@@ -249,6 +249,7 @@ def test_a_stopped_ray_run_exits_in_one_sentence_and_leaves_nothing_behind(
 ) -> None:
     d = clips_folder(tmp_path)
     out = tmp_path / "out"
+    ray_files = set(Path(tempfile.gettempdir()).glob("formcheck-ray.*"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "formcheck", "score", d, "-e", "squat", "--ray", "--annotate",
          "--save-landmarks", "--out", out],
@@ -257,7 +258,7 @@ def test_a_stopped_ray_run_exits_in_one_sentence_and_leaves_nothing_behind(
     seen: set[int] = set()
     try:
         deadline = time.monotonic() + 180
-        while not any("Scorer" in _cmdline(p) for p in seen):  # a worker holds a video
+        while not any("Scorer.score" in _cmdline(p) for p in seen):  # a worker holds a video
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "no Ray worker started"
             seen |= _descendants(proc.pid)
@@ -279,6 +280,7 @@ def test_a_stopped_ray_run_exits_in_one_sentence_and_leaves_nothing_behind(
     while (left := [p for p in seen if _alive(p)]) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not left, [_cmdline(p) for p in left]
+    assert set(Path(tempfile.gettempdir()).glob("formcheck-ray.*")) <= ray_files  # its sockets, logs
 
 
 def test_without_ray_installed_ray_says_how_to_install_it(tmp_path: Path) -> None:
@@ -316,10 +318,10 @@ def test_a_worker_that_dies_is_replaced_and_only_its_file_is_lost(tmp_path: Path
         while len(killed) < 2:  # the first file, on the first worker and again on the second
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "no Ray worker started"
-            workers = [p for p in _descendants(proc.pid)
-                       if "Scorer" in _cmdline(p) and _alive(p) and p not in killed]
+            workers = [p for p in _descendants(proc.pid)  # (Ray names the process by its task)
+                       if "Scorer.score" in _cmdline(p) and _alive(p) and p not in killed]
             if workers:
-                time.sleep(2.0)  # into the video (a file takes about 10 s)
+                time.sleep(1.0)  # into the video (a file takes 10 s or more)
                 os.kill(workers[0], signal.SIGKILL)
                 killed.append(workers[0])
             time.sleep(0.2)
