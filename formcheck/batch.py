@@ -171,14 +171,15 @@ def _named(scored: Scored, local: str, called: str) -> Scored:
 
 
 def write_session(scored: Scored, out: Path) -> list[Path]:
-    """Write ``session.json`` and ``reps.csv`` of a scored input into ``out``; returns the files
-    written there, the extras included.
+    """Write ``session.json`` and ``reps.csv`` of a scored input into ``out``; returns them.
 
     Raises:
+        ValueError: ``scored`` has no session (it failed).
         OSError: ``out`` cannot be written (the files are written whole or not at all).
     """
-    assert scored.session is not None
-    return [*scored.session.write(out), *(p for p in scored.extras if p.parent == out)]
+    if scored.session is None:
+        raise ValueError(f"{scored.path} was not scored: {scored.error}")
+    return scored.session.write(out)
 
 
 def write_extras(extras: dict[str, bytes], out: Path) -> list[Path]:
