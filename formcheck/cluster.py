@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -41,7 +42,7 @@ def import_ray(local: bool) -> ModuleType:
     Args:
         local: a Ray of our own will be started on this machine: it then listens on the
             loopback address only (Ray's single-machine mode, as on macOS and Windows), not on
-            the network. Takes effect on the first import only.
+            the network, with a token made for the run. Takes effect on the first import only.
 
     Raises:
         UsageError: Ray is not installed.
@@ -49,6 +50,9 @@ def import_ray(local: bool) -> ModuleType:
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     if local and "ray" not in sys.modules:
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        # A token of its own for the run (recent Ray releases want one, and would otherwise
+        # write one into ~/.ray); Ray's processes inherit it.
+        os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(16))
     try:
         import ray
     except ImportError:
