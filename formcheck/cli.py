@@ -12,12 +12,10 @@ import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formcheck.errors import (
-    BadVideoError,
     ExitCode,
     FormcheckError,
     Terminated,
@@ -28,8 +26,12 @@ from formcheck.errors import (
 )
 from formcheck.inputs import expand_paths
 
+if TYPE_CHECKING:
+    from formcheck.batch import Scored, ScoreSettings
+
 VIDEO_EXTS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".gif"}
 TRACE_EXTS = {".npz"}
+LOCAL_RAY = "local"  # formcheck.cluster.LOCAL, without importing it
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,6 +83,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     sc.add_argument(
         "--jobs", "-j", type=int, default=0, help="parallel processes (default: one per core)"
+    )
+    sc.add_argument(
+        "--ray",
+        nargs="?",
+        const=LOCAL_RAY,
+        metavar="ADDRESS",
+        help="score on a Ray cluster at ADDRESS, or without one on a Ray started here "
+        "(needs formcheck[cluster])",
+    )
+    sc.add_argument(
+        "--ray-workers", type=int, default=0, metavar="N",
+        help="with --ray: scoring workers (default: one per CPU of the cluster)",
     )
     add_store_options(sc, writes=True)
     lv = sub.add_parser("live", help="coach a set live from a webcam (or a video played as one)")
@@ -186,73 +200,62 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _score_one(
-    path: Path,
-    exercise: str,
-    rx: dict[str, Any] | None,
-    out: Path,
-    annotate: bool,
-    save_landmarks: bool,
-    model: Path | None,
-    pose_workers: int | None,
-    show_progress: bool,
-) -> dict[str, Any]:
-    """Score one input in this process; returns a picklable result."""
-    from formcheck.pipeline import score_sequence, score_video
+class _FilesBar:
+    """A bar over files on stderr (a terminal only), kept under the lines printed as files finish."""
 
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total = total
+        self.enabled = enabled
+        self._shown = False
+
+    def show(self, done: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        bar = "#" * (width * done // max(self.total, 1))
+        sys.stderr.write(f"\r{'files':30s} [{bar:<{width}}] {done}/{self.total}")
+        sys.stderr.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            sys.stderr.write("\r" + " " * 72 + "\r")
+            sys.stderr.flush()
+            self._shown = False
+
+
+def _finish(scored: Scored, out: Path) -> dict[str, Any]:
+    """In the caller: write a scored input's ``session.json`` and ``reps.csv`` into ``out``;
+    returns the result as the rest of the command reads it."""
+    from formcheck.batch import ANNOTATED, write_session
+
+    if scored.session is None:
+        return _failed(scored.path, scored.error, scored.code)
     existed = out.exists()
     try:
-        if not name_is_utf8(path):
-            raise BadVideoError(
-                f"{shown(path)} is not valid UTF-8 (its file or folder name); rename it to score it."
-            )
-        if path.suffix.lower() in TRACE_EXTS:
-            from formcheck.landmarks import PoseSequence
-
-            try:
-                seq = PoseSequence.load(path)
-            except (OSError, ValueError, KeyError) as e:
-                raise UsageError(f"{path} is not a formcheck landmark trace ({e}).") from None
-            session = score_sequence(seq, exercise, rx, source=str(path))
-        else:
-            bar = _Progress(path.name, show_progress)
-            try:
-                out.mkdir(parents=True, exist_ok=True) if (annotate or save_landmarks) else None
-                session = score_video(
-                    path,
-                    exercise,
-                    prescription=rx,
-                    model=model,
-                    annotate_to=out / "annotated.mp4" if annotate else None,
-                    landmarks_to=out / "landmarks.npz" if save_landmarks else None,
-                    progress=bar,
-                    pose_workers=pose_workers,
-                )
-            finally:
-                bar.close()
-        written = [str(p) for p in session.write(out)]
-        if annotate and (out / "annotated.mp4").exists():
-            written.append(str(out / "annotated.mp4"))
-        return {
-            "ok": True,
-            "path": str(path),
-            "summary": session.summary(),
-            "session": session,
-            "written": written,
-        }
-    except (FormcheckError, OSError) as e:
+        written = [str(p) for p in write_session(scored, out)]
+    except OSError as e:
         if not existed and out.is_dir() and not any(out.iterdir()):
             out.rmdir()
-        if isinstance(e, FormcheckError):
-            return _failed(path, e.message, int(e.exit_code))
-        if e.filename is not None and Path(os.fsdecode(e.filename)).is_relative_to(out):
-            message = f"Could not write the results for {shown(path)} to {out} ({e.strerror or e})."
-            return _failed(path, message, int(ExitCode.USAGE))
-        return _failed(path, f"Could not score {shown(path)} ({e.strerror or e}).", int(ExitCode.ERROR))
+        return _unwritable(scored.path, out, e)
+    if out / ANNOTATED in scored.extras:
+        written.append(str(out / ANNOTATED))
+    return {
+        "ok": True,
+        "path": scored.path,
+        "summary": scored.session.summary(),
+        "session": scored.session,
+        "written": written,
+    }
 
 
-def _failed(path: Path, message: str, code: int) -> dict[str, Any]:
+def _failed(path: str | Path, message: str, code: int) -> dict[str, Any]:
     return {"ok": False, "path": str(path), "error": message, "code": code}
+
+
+def _unwritable(path: str, out: Path, e: OSError) -> dict[str, Any]:
+    message = f"Could not write the results for {shown(path)} to {out} ({e.strerror or e})."
+    return _failed(path, message, int(ExitCode.USAGE))
 
 
 def _ignore_sigint() -> None:
@@ -271,10 +274,15 @@ def _ignore_sigint() -> None:
     quiet_worker()  # native log lines of workers stay off the terminal
 
 
+_sigterm_seen = False  # Ray's waits turn any KeyboardInterrupt, Terminated too, into a plain one
+
+
 def _on_sigterm(signum: int, _frame: Any) -> None:
     """SIGTERM unwinds like Ctrl-C (workers stopped, temporary files removed); once only, so
     a second SIGTERM cannot cut the tidying short."""
+    global _sigterm_seen
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _sigterm_seen = True
     raise Terminated
 
 
@@ -315,6 +323,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
         from formcheck.pose import PoseOptions
 
         PoseOptions(model_path=args.model)  # checks the bundle loads and runs, before any work
+    if args.ray_workers and args.ray is None:
+        raise UsageError("--ray-workers goes with --ray.")
+    if args.ray_workers < 0:
+        raise UsageError(f"--ray-workers must be 1 or more, got {args.ray_workers}.")
+    if args.ray is not None:
+        from formcheck.cluster import import_ray
+
+        import_ray(args.ray == LOCAL_RAY)  # missing: one sentence saying how to install it, before any work
     files = _once_each(_collect(args.inputs))
     from formcheck.store_cli import clinic_prescription, open_for_recording, patient_name
 
@@ -373,12 +389,22 @@ def _score_files(
     prescribed: dict[str, Any] | None = None,
 ) -> int:
     """Score ``files`` judged against ``rx``; ``prescribed``: the prescription file's values,
-    which the store keeps as the patient's prescription from now on."""
+    which the store keeps as the patient's prescription from now on.
+
+    The files are scored here, in a process pool (``--jobs``) or on Ray (``--ray``), all by
+    :func:`formcheck.batch.score_file`; the outputs, the store and what is printed are made here.
+    """
+    from formcheck.batch import ScoreSettings, score_file
+
     tty = sys.stderr.isatty() and not args.json
+    on_ray = getattr(args, "ray", None) is not None
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     jobs = max(1, min(jobs, len(files)))
     # Each process runs pose models side by side, one per CPU alone; the CPUs are shared out.
     pose_workers = None if jobs == 1 else max(1, (os.cpu_count() or 1) // jobs)
+    settings = ScoreSettings(
+        args.exercise, rx, args.model, args.annotate, args.save_landmarks, pose_workers
+    )
     results: list[dict[str, Any]] = []
     outs = _out_dirs(args.out, files)
     renamed = [(f, o) for f, o in zip(files, outs, strict=True) if o.name != f.stem]
@@ -388,54 +414,67 @@ def _score_files(
             + printable(", ".join(f"{o} (for {f})" for f, o in renamed)) + ".",
             file=sys.stderr,
         )
-    params = [
-        (f, args.exercise, rx, o, args.annotate, args.save_landmarks, args.model, pose_workers)
-        for f, o in zip(files, outs, strict=True)
-    ]
+    out_of = {str(f): o for f, o in zip(files, outs, strict=True)}
     existed = {o for o in outs if o.exists()}
+    order = {str(f): i for i, f in enumerate(files)}
+    pending: dict[int, dict[str, Any]] = {}
+    finished = 0
+    bar = _FilesBar(len(files), tty and (on_ray or jobs > 1))
+
+    def done(r: dict[str, Any]) -> None:
+        nonlocal finished
+        finished += 1
+        _record(store, r, args, prescribed)
+        bar.clear()
+        if not args.json:  # progress as each file finishes; results in input order
+            _print_progress(finished, len(files), r)
+        pending[order.get(str(r["path"]), len(order) + finished)] = r
+        while len(results) in pending:
+            results.append(pending.pop(len(results)))
+            _print_result(results[-1], args.json, len(files))
+        bar.show(finished)
+
     try:
-        if jobs == 1:
-            for p in params:
-                results.append(_score_one(*p, show_progress=tty))
+        if on_ray:
+            _score_on_ray(args, files, settings, out_of, bar, done)
+        elif jobs == 1:
+            for f, o in zip(files, outs, strict=True):
+                progress = _Progress(f.name, tty)
+                try:
+                    scored = score_file(f, settings, o, progress=progress)
+                finally:
+                    progress.close()
+                results.append(_finish(scored, o))
                 _record(store, results[-1], args, prescribed)
                 _print_result(results[-1], args.json, len(files))
         else:
             if tty:
                 sys.stderr.write(f"Scoring {len(files)} files in {jobs} processes...\n")
-            order = {str(p[0]): i for i, p in enumerate(params)}
-            pending: dict[int, dict[str, Any]] = {}
-            finished = 0
+            bar.show(0)
 
-            def done(r: dict[str, Any]) -> None:
-                nonlocal finished
-                finished += 1
-                _record(store, r, args, prescribed)
-                if not args.json:  # progress as each file finishes; results in input order
-                    _print_progress(finished, len(files), r)
-                pending[order.get(str(r["path"]), len(order) + finished)] = r
-                while len(results) in pending:
-                    results.append(pending.pop(len(results)))
-                    _print_result(results[-1], args.json, len(files))
+            def scored_done(scored: Scored) -> None:
+                done(_finish(scored, out_of[scored.path]))
 
             # A worker that dies natively (a decoder crash) breaks the whole pool: the files it
             # left unfinished are run again one at a time, each in a pool of its own, so only
             # the file that crashes is lost.
-            for p in _run_pool(params, jobs, done):
-                if _run_pool([p], 1, done):
-                    message = f"{shown(p[0])} made the video decoder crash; the file may be damaged."
-                    done(_failed(p[0], message, int(ExitCode.BAD_VIDEO)))
-            for i in sorted(pending):  # any left behind a gap
-                results.append(pending.pop(i))
-                _print_result(results[-1], args.json, len(files))
+            for f in _run_pool(files, settings, out_of, jobs, scored_done):
+                if _run_pool([f], settings, out_of, 1, scored_done):
+                    message = f"{shown(f)} made the video decoder crash; the file may be damaged."
+                    done(_failed(f, message, int(ExitCode.BAD_VIDEO)))
+        for i in sorted(pending):  # any left behind a gap
+            results.append(pending.pop(i))
+            _print_result(results[-1], args.json, len(files))
     except BaseException:  # Ctrl-C or SIGTERM: remove what the stopped work half-wrote
+        bar.clear()
         _remove_partial_files(outs, existed)
         raise
+    bar.clear()
     if args.json:
         payload: Any
         if len(files) == 1 and results[0]["ok"]:
             payload = results[0]["summary"]
         else:
-            order = {str(f): i for i, f in enumerate(files)}
             results.sort(key=lambda r: order[r["path"]])
             payload = {
                 "sessions": [r["summary"] for r in results if r["ok"]],
@@ -452,18 +491,64 @@ def _score_files(
     return ExitCode.PARTIAL
 
 
-def _run_pool(
-    params: list[tuple[Any, ...]], jobs: int, done: Callable[[dict[str, Any]], None]
-) -> list[tuple[Any, ...]]:
-    """Score ``params`` in ``jobs`` processes, calling ``done`` with each result as it comes.
+def _score_on_ray(
+    args: argparse.Namespace,
+    files: list[Path],
+    settings: ScoreSettings,
+    out_of: dict[str, Path],
+    bar: _FilesBar,
+    done: Callable[[dict[str, Any]], None],
+) -> None:
+    """Score ``files`` on Ray's actors (:mod:`formcheck.cluster`); each result comes back here,
+    where its files are written into ``out_of[path]`` and ``done`` is called with it."""
+    from formcheck.batch import write_extras
+    from formcheck.cluster import RayRun
 
-    Returns the params left unfinished because a worker process died (the pool broke).
-    """
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
-    unfinished: list[tuple[Any, ...]] = []
+    where = "a local Ray" if args.ray == LOCAL_RAY else f"Ray at {args.ray}"
+    starting = printable(f"Starting {where}..." if args.ray == LOCAL_RAY else f"Connecting to {where}...")
+    if bar.enabled:
+        sys.stderr.write(starting)
+        sys.stderr.flush()
     try:
-        score = partial(_score_one, show_progress=False)
-        futures = {pool.submit(score, *p): p for p in params}
+        run = RayRun(args.ray, args.ray_workers, len(files), args.model)
+    finally:
+        if bar.enabled:
+            sys.stderr.write("\r" + " " * len(starting) + "\r")
+    with run:
+        if run.note:
+            print(f"formcheck: {run.note}", file=sys.stderr)
+        if bar.enabled:
+            sys.stderr.write(f"Scoring {len(files)} files on {where}, {len(run.actors)} workers...\n")
+        bar.show(0)
+        for d in run.score(files, settings):
+            out = out_of[str(files[d.index])]
+            scored = d.scored
+            if scored.ok and d.extras:
+                try:
+                    scored.extras = write_extras(d.extras, out)
+                except OSError as e:
+                    done(_unwritable(scored.path, out, e))
+                    continue
+            done(_finish(scored, out))
+
+
+def _run_pool(
+    files: list[Path],
+    settings: ScoreSettings,
+    out_of: dict[str, Path],
+    jobs: int,
+    done: Callable[[Scored], None],
+) -> list[Path]:
+    """Score ``files`` in ``jobs`` processes, calling ``done`` with each result as it comes.
+
+    Returns the files left unfinished because a worker process died (the pool broke).
+    """
+    from formcheck import batch
+
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
+    unfinished: list[Path] = []
+    try:
+        futures = {pool.submit(batch.score_file, f, settings, out_of[str(f)]): f for f in files}
         for fut in as_completed(futures):
             try:
                 r = fut.result()
@@ -475,8 +560,8 @@ def _run_pool(
         _stop_pool(pool)
         raise
     pool.shutdown()
-    order = {id(p): i for i, p in enumerate(params)}
-    return sorted(unfinished, key=lambda p: order[id(p)])
+    order = {f: i for i, f in enumerate(files)}
+    return sorted(unfinished, key=lambda f: order[f])
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
@@ -581,6 +666,8 @@ def main(argv: list[str] | None = None) -> int:
             return ExitCode.USAGE
         return studio_main(argv[1:])
     args = _parser().parse_args(argv)
+    global _sigterm_seen
+    _sigterm_seen = False
     old_sigterm = _handle_sigterm()
     try:
         return _run(args)
@@ -611,7 +698,8 @@ def _run(args: argparse.Namespace) -> int:
         return int(e.exit_code)
     except KeyboardInterrupt as e:
         print("\nformcheck: stopped; nothing half-written was kept.", file=sys.stderr)
-        return int(ExitCode.TERMINATED if isinstance(e, Terminated) else ExitCode.INTERRUPTED)
+        terminated = isinstance(e, Terminated) or _sigterm_seen
+        return int(ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return 0
     except Exception as e:  # a bug: one sentence, not a traceback (FORMCHECK_DEBUG=1 shows it)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from formcheck.smoothing import FrameSmoother
 from formcheck.track import PersonTracker
 
 if TYPE_CHECKING:
+    from formcheck.pose import PoseEstimator
     from formcheck.videowrite import AnnotatedWriter
 
 MIN_VISIBILITY = 0.5
@@ -288,6 +289,7 @@ def score_video(
     landmarks_to: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     pose_workers: int | None = None,
+    estimators: Sequence[PoseEstimator] | None = None,
 ) -> Session:
     """Score one video file.
 
@@ -298,16 +300,19 @@ def score_video(
         pose_workers: pose models working side by side (None: one per CPU, see
             :func:`formcheck.pose.default_pose_workers`); the landmarks are the same for any
             number.
+        estimators: pose models kept open by the caller across videos (a cluster actor's,
+            :mod:`formcheck.warmpose`), used instead of loading ``model`` for this video.
     Raises:
         MissingInputError, BadVideoError, NoPersonError, UsageError (a bad model path).
     """
     from formcheck.pose import PoseOptions, iter_poses
     from formcheck.posture import PostureTally
     from formcheck.stills import StillKeeper
+    from formcheck.warmpose import WarmPoseStream
 
     scorer = Scorer(exercise, prescription)
     lying = scorer.checker.d.lying
-    options = (PoseOptions(head_right=lying) if model is None
+    options = (PoseOptions(head_right=lying) if model is None or estimators is not None
                else PoseOptions(model_path=Path(model), head_right=lying))
     keeper = StillKeeper(scorer.checker.d)
     posture = PostureTally()
@@ -319,8 +324,14 @@ def score_video(
     t_ms: list[int] = []
     title = scorer.checker.d.title
     try:
-        with iter_poses(path, options=options, keep_full=annotate_to is not None,
-                        workers=pose_workers, full_max_side=ANNOTATE_MAX_SIDE) as poses:
+        stream = (
+            iter_poses(path, options=options, keep_full=annotate_to is not None,
+                       workers=pose_workers, full_max_side=ANNOTATE_MAX_SIDE)
+            if estimators is None
+            else WarmPoseStream(path, estimators, head_right=lying, keep_full=annotate_to is not None,
+                                full_max_side=ANNOTATE_MAX_SIDE)
+        )
+        with stream as poses:
             info = poses.info
             aspect = info.width / info.height
             for _, frame, pose in poses:

@@ -124,29 +124,29 @@ def test_a_file_name_that_is_not_utf8_gets_one_sentence_and_the_rest_are_scored(
     one_sentence(alone.stderr)
 
 
-def _crashing_score_one(path: Path, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """Stands in for ``cli._score_one`` in pool workers: dies natively on ``crash.npz``."""
-    from formcheck import cli
+def _crashing_score_file(path: Path, *args: Any, **kwargs: Any) -> Any:
+    """Stands in for ``batch.score_file`` in pool workers: dies natively on ``crash.npz``."""
+    from formcheck import batch
 
     if path.name == "crash.npz":
         import faulthandler
 
         faulthandler.disable()  # pytest's crash dump is noise here
         os.kill(os.getpid(), signal.SIGSEGV)
-    return cli.__dict__["_real_score_one"](path, *args, **kwargs)  # type: ignore[no-any-return]
+    return batch.__dict__["_real_score_file"](path, *args, **kwargs)
 
 
 def test_a_worker_dying_natively_loses_only_its_own_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from formcheck import cli
+    from formcheck import batch, cli
 
     if sys.platform != "linux":
         pytest.skip("relies on fork() carrying the patched function into the workers")
     names = ("a.npz", "crash.npz", "c.npz", "d.npz")
     files = [trace(tmp_path / "in" / n, seed=i) for i, n in enumerate(names)]
-    monkeypatch.setattr(cli, "_real_score_one", cli._score_one, raising=False)
-    monkeypatch.setattr(cli, "_score_one", _crashing_score_one)
+    monkeypatch.setattr(batch, "_real_score_file", batch.score_file, raising=False)
+    monkeypatch.setattr(batch, "score_file", _crashing_score_file)
     out = tmp_path / "out"
     code = cli.main(["score", *map(str, files), "-e", "squat", "--out", str(out), "-j", "2", "--no-store"])
     err = capsys.readouterr().err

@@ -910,7 +910,8 @@ class Checker:
         common = set(self.reps[0].skipped)
         for r in self.reps[1:]:
             common &= set(r.skipped)
-        return {code: self.reps[-1].skipped[code] for code in common}
+        # in the checks' order (a set's order changes from one process to the next)
+        return {code: why for code, why in self.reps[-1].skipped.items() if code in common}
 
     @property
     def state(self) -> CheckerState:
