@@ -421,8 +421,8 @@ def detect_frames(frames: Iterable[DecodedFrame], estimators: Sequence[PoseEstim
     pending: deque[tuple[DecodedFrame, Future[PoseResult]]] = deque()
     pool = ThreadPoolExecutor(len(estimators), thread_name_prefix="formcheck-pose")
     try:
-        for frame in frames:
-            mirror = orienter.mirror_for(frame.index) if orienter is not None else False
+        for n, frame in enumerate(frames):  # n, not frame.index: a reader may skip frames
+            mirror = orienter.mirror_for(n) if orienter is not None else False
             pending.append((frame, pool.submit(_detect_with, free, frame, mirror)))
             if len(pending) > ahead:
                 yield _settle(pending.popleft(), orienter)
@@ -471,13 +471,14 @@ class PoseStream:
     def __init__(self, path: str | Path, *, options: PoseOptions | None = None,
                  max_side: int = 640, keep_full: bool = False,
                  decode_threads: int | None = None, workers: int | None = None,
-                 full_max_side: int = 0) -> None:
+                 full_max_side: int = 0, stride: int = 1) -> None:
         options = options if options is not None else PoseOptions()
         if workers is not None and workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self.workers = 1 if options.tracking else (workers or default_pose_workers())
         self._reader = FrameReader(path, max_side=max_side, keep_full=keep_full,
-                                   decode_threads=decode_threads, full_max_side=full_max_side)
+                                   decode_threads=decode_threads, full_max_side=full_max_side,
+                                   stride=stride)
         self.info = self._reader.info
         self._orienter = (
             Orienter(self.info.width / self.info.height)
@@ -528,10 +529,10 @@ class PoseStream:
 
 def iter_poses(path: str | Path, *, options: PoseOptions | None = None, max_side: int = 640,
                keep_full: bool = False, decode_threads: int | None = None,
-               workers: int | None = None, full_max_side: int = 0) -> PoseStream:
+               workers: int | None = None, full_max_side: int = 0, stride: int = 1) -> PoseStream:
     """Run the pose model over a video file; see :class:`PoseStream` (iterate it for
-    ``(info, frame, result)`` tuples). ``max_side``, ``keep_full``, ``full_max_side`` and
-    ``decode_threads`` are
+    ``(info, frame, result)`` tuples). ``max_side``, ``keep_full``, ``full_max_side``,
+    ``decode_threads`` and ``stride`` (every how many frames one is looked at) are
     :class:`~formcheck.video.FrameReader`'s; ``workers`` is the number of pose models working
     side by side (None: :func:`default_pose_workers`; always 1 with ``PoseOptions.tracking``).
 
@@ -542,20 +543,23 @@ def iter_poses(path: str | Path, *, options: PoseOptions | None = None, max_side
                 ...
     """
     return PoseStream(path, options=options, max_side=max_side, keep_full=keep_full,
-                      decode_threads=decode_threads, workers=workers, full_max_side=full_max_side)
+                      decode_threads=decode_threads, workers=workers, full_max_side=full_max_side,
+                      stride=stride)
 
 
 def pose_sequence(path: str | Path, *, options: PoseOptions | None = None,
-                  max_side: int = 640, workers: int | None = None) -> PoseSequence:
+                  max_side: int = 640, workers: int | None = None, stride: int = 1) -> PoseSequence:
     """The whole pose track of a video file as a :class:`~formcheck.landmarks.PoseSequence`.
 
     Frames where nobody is seen are NaN. A truncated video gives the frames before the break.
-    ``workers``: pose models side by side (see :func:`iter_poses`).
+    ``workers``: pose models side by side (see :func:`iter_poses`). ``stride``: only every
+    ``stride``-th frame (see :class:`~formcheck.video.FrameReader`).
     """
     images: list[np.ndarray] = []
     worlds: list[np.ndarray] = []
     t_ms: list[int] = []
-    with iter_poses(path, options=options, max_side=max_side, workers=workers) as poses:
+    with iter_poses(path, options=options, max_side=max_side, workers=workers,
+                    stride=stride) as poses:
         info = poses.info
         for _, frame, pose in poses:
             images.append(pose.image)
