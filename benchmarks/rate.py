@@ -25,7 +25,6 @@ import math
 import sys
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -53,10 +52,12 @@ def _is_angle(name: str) -> bool:
     return name.endswith("_deg")
 
 
-def rep_differences(full: list[Rep], reduced: list[Rep]) -> tuple[float, float, list[str]]:
+def rep_differences(full: list[Rep], reduced: list[Rep], diffs: list[float] | None = None
+                    ) -> tuple[float, float, list[str]]:
     """Largest |difference| of angle metrics and of other metrics over matched reps, and the
     reps whose fault codes differ. Reps are matched by order when the counts agree, else each
-    reduced-rate rep to the full-rate rep with the nearest peak."""
+    reduced-rate rep to the full-rate rep with the nearest peak. Each angle difference
+    (reduced - full) is appended to ``diffs``."""
     worst_angle = worst_other = 0.0
     faults: list[str] = []
     for r in reduced:
@@ -70,6 +71,8 @@ def rep_differences(full: list[Rep], reduced: list[Rep]) -> tuple[float, float, 
                 continue
             if _is_angle(k):
                 worst_angle = max(worst_angle, abs(v - w))
+                if diffs is not None:
+                    diffs.append(v - w)
             else:
                 worst_other = max(worst_other, abs(v - w))
         if sorted(f.fault_codes) != sorted(r.fault_codes):
@@ -141,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     exact = [0, 0]
     found = [0, 0]
     labelled = 0
+    diffs: list[float] = []
     for name, exercise, seq, label in items:
         stride = frame_stride(seq.fps, args.rate)
         a = score_sequence(seq, exercise, source=name)
@@ -150,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             b = score_sequence(thinned(seq, stride), exercise, source=name)
         else:
             b = score_sequence(seq, exercise, source=name, stride=stride)
-        worst, other, faults = rep_differences(a.reps, b.reps)
+        worst, other, faults = rep_differences(a.reps, b.reps, diffs)
         known = {c.code for c in load(exercise).checks}
         ra, rb = (compare(name, label, s.reps, known=known) for s in (a, b))
         tp = [sum(r.tp.values()) for r in (ra, rb)]
@@ -170,6 +174,11 @@ def main(argv: list[str] | None = None) -> int:
           f"per-rep angles within {ANGLE_LIMIT_DEG:g} deg on {within} (worst {worst_all:.2f} deg); "
           f"exact counts {exact[0]} full rate, {exact[1]} reduced; faults found {found[0]} full "
           f"rate, {found[1]} reduced, of {labelled}")
+    if diffs:
+        d = sorted(abs(x) for x in diffs)
+        print(f"per-rep angles (reduced - full): {len(d)} values, within {ANGLE_LIMIT_DEG:g} deg: "
+              f"{sum(x <= ANGLE_LIMIT_DEG for x in d) / len(d):.0%}, median |d| {d[len(d) // 2]:.2f}, "
+              f"95th percentile {d[int(0.95 * (len(d) - 1))]:.2f}, mean d {sum(diffs) / len(diffs):+.2f} deg")
     return 0
 
 

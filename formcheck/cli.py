@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
         "--model", type=Path, metavar="PATH", help="another MediaPipe pose landmarker .task file"
     )
     sc.add_argument(
+        "--analysis-fps", type=float, default=0.0, metavar="N",
+        help="look at about N frames a second of a video, the frames between interpolated "
+             "(about half the work on 30 fps; per-rep angles may move by a degree or two); "
+             "default: every frame",
+    )
+    sc.add_argument(
         "--jobs", "-j", type=int, default=0, help="parallel processes (default: one per core)"
     )
     add_store_options(sc, writes=True)
@@ -195,6 +201,7 @@ def _score_one(
     save_landmarks: bool,
     model: Path | None,
     pose_workers: int | None,
+    analysis_fps: float | None,
     show_progress: bool,
 ) -> dict[str, Any]:
     """Score one input in this process; returns a picklable result."""
@@ -227,6 +234,7 @@ def _score_one(
                     landmarks_to=out / "landmarks.npz" if save_landmarks else None,
                     progress=bar,
                     pose_workers=pose_workers,
+                    analysis_fps=analysis_fps,
                 )
             finally:
                 bar.close()
@@ -389,7 +397,8 @@ def _score_files(
             file=sys.stderr,
         )
     params = [
-        (f, args.exercise, rx, o, args.annotate, args.save_landmarks, args.model, pose_workers)
+        (f, args.exercise, rx, o, args.annotate, args.save_landmarks, args.model, pose_workers,
+         args.analysis_fps or None)
         for f, o in zip(files, outs, strict=True)
     ]
     existed = {o for o in outs if o.exists()}

@@ -12,27 +12,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.cuts import body_points, body_size
-
-JUMP_MAX = 0.5  # body sizes the body's points may move between two analysed frames
+from formcheck.cuts import REF_DT, body_points, jumped
 
 
 def _jumped(a: np.ndarray, b: np.ndarray, aspect: float) -> bool:
-    """The body's points (shoulders, hips, knees, ankles) moved more than ``JUMP_MAX`` body
-    sizes from image landmarks ``a`` to ``b`` (33, 4), or too few are seen in both to tell."""
+    """From image landmarks ``a`` to ``b`` (33, 4) the body moved further than it can between
+    two frames of a 30 fps video (:func:`formcheck.cuts.jumped`): spread over the frames
+    between, such a jump would no longer look like one."""
     p, q = body_points(a, aspect=aspect), body_points(b, aspect=aspect)
-    both = np.isfinite(p).all(1) & np.isfinite(q).all(1)
-    if both.sum() < 2:
-        return True
-    moved = float(np.median(np.linalg.norm(p[both] - q[both], axis=1)))
-    return moved > JUMP_MAX * max(body_size(p), 1e-6)
+    if min(np.isfinite(p).all(1).sum(), np.isfinite(q).all(1).sum()) < 3:
+        return False
+    return jumped(p, q, REF_DT)
 
 
 def between(before: tuple[np.ndarray, np.ndarray], after: tuple[np.ndarray, np.ndarray],
             w: float, aspect: float) -> tuple[np.ndarray, np.ndarray]:
     """Image and world landmarks (33, 4) a fraction ``w`` (0-1) of the way from ``before`` to
     ``after`` (each an (image, world) pair of one analysed frame); ``before`` itself when
-    either was nobody or the body jumped between them."""
+    either was nobody or the body jumped between them (a cut)."""
     (ia, wa), (ib, wb) = before, after
     if not (np.isfinite(ia[:, 0]).any() and np.isfinite(ib[:, 0]).any()) or _jumped(ia, ib, aspect):
         return ia, wa

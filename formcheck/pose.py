@@ -17,6 +17,12 @@ pose: about 40% less work a frame, but the followed region drifts; on the studio
 misses a squat and a shallow-squat fault, and reads rep knee depth about 1 degree and bridge
 hip lines about 2.5 degrees further from the truth.
 
+A reader with a ``stride`` (``iter_poses(stride=k)``) hands the models every k-th frame only:
+the frames between are decoded, as a video must be, but not converted or looked at; the
+landmarks of the frames looked at are the same as at full rate, since an IMAGE-mode frame
+depends on no other (with an orienter, its decisions then lag k times as long).
+:func:`formcheck.pipeline.score_video` uses this for ``analysis_fps``.
+
 For exercises done lying down (``PoseOptions.head_right``) a person lying with the head on
 the left is shown to the model mirrored, where it places the joints better, and the landmarks
 are mirrored back (:mod:`formcheck.orient`).
