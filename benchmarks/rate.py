@@ -84,7 +84,7 @@ def rep_differences(full: list[Rep], reduced: list[Rep], diffs: list[float] | No
 def _sample_traces(names: list[str]) -> list[tuple[str, str, PoseSequence, dict]]:
     from formcheck.definitions import load
     from formcheck.pose import PoseOptions, pose_sequence
-    from testkit.realdata import cache_dir
+    from testkit.realdata import _pose_key, cache_dir
 
     out = []
     folder = cache_dir().parent / "rate-samples"
@@ -92,12 +92,10 @@ def _sample_traces(names: list[str]) -> list[tuple[str, str, PoseSequence, dict]
     for video, truth in studio_samples(ROOT / "samples"):
         if names and not any(n in video.stem for n in names):
             continue
-        st = video.stat()
-        dest = folder / f"{video.stem}-{st.st_size}-{int(st.st_mtime)}.npz"
+        lying = load(truth["exercise"]).lying
+        dest = folder / f"{video.stem}-{_pose_key(video, lying)}.npz"
         if not dest.is_file():
-            seq = pose_sequence(video, options=PoseOptions(head_right=load(truth["exercise"]).lying),
-                                )
-            seq.save(dest)
+            pose_sequence(video, options=PoseOptions(head_right=lying)).save(dest)
         out.append((video.stem, truth["exercise"], PoseSequence.load(dest), truth_as_label(truth)))
     return out
 

@@ -500,7 +500,9 @@ def _run_process(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:4])}... failed: {err.strip().splitlines()[-1:]}")
+        said = [line for line in err.splitlines() if line.strip() and not line.startswith("peak-rss")]
+        raise RuntimeError(f"{cmd[-1] if cmd[1] == '-c' else cmd[1]}: exit {proc.returncode}: "
+                           f"{said[-1] if said else '?'}")
     rss = 0.0
     for line in err.splitlines():
         if line.startswith("peak-rss-kib "):

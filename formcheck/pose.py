@@ -45,14 +45,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import mediapipe as mp
 import numpy as np
-from mediapipe.tasks.python import BaseOptions, vision
 
 from formcheck.errors import UsageError
 from formcheck.landmarks import N_LANDMARKS, PoseSequence
+from formcheck.mediapipe_import import mp
 from formcheck.orient import Orienter, unmirror
 from formcheck.video import DecodedFrame, FrameReader, VideoInfo
+
+BaseOptions = mp.tasks.BaseOptions
+vision = mp.tasks.vision
 
 DEFAULT_MODEL: Path = Path(__file__).resolve().parent / "models" / "pose_landmarker_full.task"
 
