@@ -3,9 +3,9 @@
 ``import mediapipe`` imports every task of its Tasks API, among them the drawing helpers
 (``mediapipe.tasks.python.vision.drawing_utils`` and ``drawing_styles``), which import
 ``matplotlib.pyplot``: about half a second of CPU at every start, two thirds of MediaPipe's
-import, for plotting functions formcheck never calls. Before MediaPipe is imported they are
-registered as lazy modules: they load, matplotlib with them, the first time something uses
-them. Import MediaPipe through this module (``from formcheck.mediapipe_import import mp``).
+import, for plotting functions formcheck never calls. While MediaPipe is imported those two modules
+are given lazy loaders: each loads, with what it imports, the first time something uses it.
+Import MediaPipe through this module (``from formcheck.mediapipe_import import mp``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ import sys
 from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 
-_DEFERRED = frozenset(f"mediapipe.tasks.python.vision.{name}" for name in ("drawing_utils", "drawing_styles"))
+_DEFERRED = frozenset({
+    "mediapipe.tasks.python.vision.drawing_utils",  # imports matplotlib.pyplot
+    "mediapipe.tasks.python.vision.drawing_styles",
+})
 
 
 class _LazyFinder:
