@@ -35,6 +35,7 @@ ANNOTATE_MAX_SIDE = 1280  # the annotated video's long side at most: memory stay
 # rehab movements are slow, a rep takes a second or more.
 ANALYSIS_FPS = 15.0
 
+
 def _whole_body_in_frame(image: np.ndarray, required: tuple[int, ...]) -> bool:
     """Required points inside the frame, and at least one body side clearly visible.
 
