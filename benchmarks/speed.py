@@ -2,9 +2,22 @@
 
 Usage::
 
-    python benchmarks/speed.py [CLIP.mp4 ...] [--seconds 10] [--no-memory]
+    python benchmarks/speed.py [CLIP.mp4 ...] [--repeats 2] [--no-memory]
+    python benchmarks/speed.py --breakdown [CLIP.mp4 ...] [--seconds 10]
 
-Without a clip it scores a 640x480 sample from ``samples/`` if there is one, else a synthetic
+By default it prints, for each clip: the wall time of one video and the CPU seconds per minute
+of video of ``formcheck score --json`` (a process of its own: start-up, model loading and
+imports included), of the same with ``--analysis-fps 15``, and of the usual sequential loop
+(a process of its own too: read a frame with cv2, convert to RGB, detect with one VIDEO-mode
+landmarker following one person, draw the landmarks), side by side, runs alternated, best of
+``--repeats``; then formcheck's ratios to the loop against the targets on 2 cores (CPU per
+video-minute at most 0.6x the loop's; one video's wall time at most 0.6x on clips of 10 s and
+more) and the distance to them; then formcheck's peak RSS at 1x and 3x the first clip's
+length. Clips: a 960x544 30 fps webcam-sized squat clip of 10.7 s, 1280x720 and 1920x1080
+ones of the same length, cut from a real squat video of ``../shared/realdata`` when it is
+there (in a temporary folder), else made from a sample as below.
+
+``--breakdown`` instead scores a 640x480 sample from ``samples/`` if there is one, else a synthetic
 clip of a drawn mannequin doing squats, plus 1280x720 and 1920x1080 upscaled copies (H.264 with
 ``ffmpeg`` when installed, else MPEG-4 part 2 from OpenCV). For each clip it times:
 
@@ -413,6 +426,186 @@ def _size(path: Path) -> tuple[int, int]:
     return info.width, info.height
 
 
+
+# -- the issue's figures: formcheck score and the usual loop, each a process of its own ----------
+
+TARGET = 0.6  # formcheck's CPU per video-minute and one video's wall time, as a share of the loop's
+WALL_TARGET_MIN_S = 10.0  # the wall-time target holds for clips this long and longer
+REAL_SQUAT = "squat_air_squats_dim_living_room_overlay.mp4"  # 1280x720, 30 fps, 24 s
+WEBCAM_SECONDS = 10.7
+
+# The usual sequential loop, as a program of its own (only cv2 and MediaPipe imported).
+LOOP_PROGRAM = """
+import sys
+import cv2
+import mediapipe as mp
+import numpy as np
+from mediapipe.tasks.python import BaseOptions, vision
+
+path, model, edges = sys.argv[1], sys.argv[2], eval(sys.argv[3])
+options = vision.PoseLandmarkerOptions(
+    base_options=BaseOptions(model_asset_path=model), running_mode=vision.RunningMode.VIDEO,
+    num_poses=1)
+landmarker = vision.PoseLandmarker.create_from_options(options)
+cap = cv2.VideoCapture(path)
+fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+n = 0
+while True:
+    ok, bgr = cap.read()
+    if not ok:
+        break
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    result = landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb),
+                                         int(n * 1000 / fps))
+    h, w = bgr.shape[:2]
+    for pose in result.pose_landmarks:
+        px = [(int(lm.x * w), int(lm.y * h)) for lm in pose]
+        for a, b in edges:
+            cv2.line(bgr, px[a], px[b], (255, 255, 255), 2, cv2.LINE_AA)
+        for p in px:
+            cv2.circle(bgr, p, 4, (0, 128, 255), -1, cv2.LINE_AA)
+    n += 1
+landmarker.close()
+"""
+
+# formcheck's own command, run as its console script runs it, reporting its peak memory.
+SCORE_PROGRAM = """
+import sys
+from pathlib import Path
+from formcheck.cli import main
+try:
+    code = main()
+finally:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            print("peak-rss-kib", line.split()[1], file=sys.stderr)
+sys.exit(code)
+"""
+
+
+class Run:
+    """One process's wall time (s), CPU time (s, user + system) and peak RSS (MiB, 0 unknown)."""
+
+    def __init__(self, wall: float, cpu: float, rss_mib: float = 0.0) -> None:
+        self.wall, self.cpu, self.rss_mib = wall, cpu, rss_mib
+
+
+def _run_process(cmd: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run ``cmd`` to its end; its wall and CPU time (from the kernel's account of the child)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    assert proc.stderr is not None
+    err = proc.stderr.read().decode(errors="replace")
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        said = [line for line in err.splitlines() if line.strip() and not line.startswith("peak-rss")]
+        raise RuntimeError(f"{cmd[-1] if cmd[1] == '-c' else cmd[1]}: exit {proc.returncode}: "
+                           f"{said[-1] if said else '?'}")
+    rss = 0.0
+    for line in err.splitlines():
+        if line.startswith("peak-rss-kib "):
+            rss = int(line.split()[1]) / 1024.0
+    return Run(wall, usage.ru_utime + usage.ru_stime, rss)
+
+
+def run_formcheck(path: Path, exercise: str, out: Path, extra: list[str] | None = None) -> Run:
+    """``formcheck score PATH -e EXERCISE --json --no-store`` in a fresh process."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    cmd = [sys.executable, "-c", SCORE_PROGRAM, "score", str(path), "-e", exercise, "--json",
+           "--no-store", "--out", str(out), *(extra or [])]
+    return _run_process(cmd, env)
+
+
+def run_loop(path: Path) -> Run:
+    """The usual sequential loop (``LOOP_PROGRAM``) in a fresh process."""
+    from formcheck.pose import DEFAULT_MODEL
+
+    edges = repr([tuple(int(i) for i in e) for e in SKELETON_EDGES])
+    return _run_process([sys.executable, "-c", LOOP_PROGRAM, str(path), str(DEFAULT_MODEL), edges])
+
+
+def issue_clips(workdir: Path, seconds: float = WEBCAM_SECONDS) -> list[Path]:
+    """960x544, 1280x720 and 1920x1080 squat clips of ``seconds``, 30 fps, H.264: cut from a
+    real squat video when ../shared/realdata is there, else a sample's upscales."""
+    from testkit.realdata import REALDATA
+
+    src = REALDATA / "videos" / REAL_SQUAT
+    ffmpeg = shutil.which("ffmpeg")
+    if not (src.is_file() and ffmpeg):
+        print("(no real squat video or no ffmpeg: the clips are made from a sample)")
+        return default_clips(workdir, seconds)
+    out = []
+    for w, h, grain in ((960, 544, False), (1280, 720, False), (1920, 1080, True)):
+        dst = workdir / f"squat_{h}p.mp4"
+        vf = f"scale={w}:{h}" + (",noise=alls=6:allf=t" if grain else "")
+        subprocess.run([ffmpeg, "-v", "error", "-y", "-t", f"{seconds}", "-i", str(src), "-vf", vf,
+                        "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
+                        "-pix_fmt", "yuv420p", str(dst)], check=True)
+        out.append(dst)
+    print(f"clips: the first {seconds:g} s of realdata/{REAL_SQUAT}, at 960x544, 1280x720 "
+          "and 1920x1080 (upscaled, camera grain added)")
+    return out
+
+
+def _ratio_line(name: str, value: float, applies: bool = True) -> str:
+    if not applies:
+        return f"{name} {value:.2f}x (target applies from {WALL_TARGET_MIN_S:g} s of video)"
+    verdict = "meets" if value <= TARGET else f"{value - TARGET:+.2f} over"
+    return f"{name} {value:.2f}x (target <= {TARGET}x: {verdict})"
+
+
+def figures(clips: list[Path], exercise: str, repeats: int, memory: bool,
+            quiet_wait_s: float) -> int:
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{os.cpu_count()} CPUs, load average {load} (other processes make figures noisy); "
+          f"best of {repeats} alternated runs, each a fresh process (start-up included)")
+    with tempfile.TemporaryDirectory(prefix="formcheck-speed-") as tmp:
+        workdir = Path(tmp)
+        clips = clips or issue_clips(workdir)
+        modes: list[tuple[str, Callable[[Path], Run]]] = [
+            ("formcheck score", lambda c: run_formcheck(c, exercise, workdir / "out")),
+            ("formcheck score --analysis-fps 15",
+             lambda c: run_formcheck(c, exercise, workdir / "out", ["--analysis-fps", "15"])),
+            ("sequential loop (VIDEO mode, 1 person)", run_loop),
+        ]
+        busy = False
+        for clip in clips:
+            info = probe(clip)
+            minutes = info.n_frames / info.fps / 60.0
+            print(f"\n{clip.name}: {info.width}x{info.height}, {info.fps:g} fps, {info.n_frames} "
+                  f"frames ({60 * minutes:.1f} s)")
+            runs: dict[str, list[Run]] = {}
+            for _ in range(repeats):
+                for name, run in modes:
+                    if quiet_wait_s > 0 and not wait_for_quiet(quiet_wait_s):
+                        busy = True
+                    runs.setdefault(name, []).append(run(clip))
+            best = {k: Run(min(r.wall for r in v), min(r.cpu for r in v)) for k, v in runs.items()}
+            for name, r in best.items():
+                print(f"  {name:<40} wall {r.wall:6.2f} s   CPU {r.cpu / minutes:6.1f} s per "
+                      f"video-minute ({r.cpu:.2f} s)")
+            loop = best[modes[-1][0]]
+            for name, _ in modes[:-1]:
+                r = best[name]
+                print(f"  {name}: " + _ratio_line("CPU per video-minute", r.cpu / loop.cpu) + "; "
+                      + _ratio_line("wall", r.wall / loop.wall, 60 * minutes >= WALL_TARGET_MIN_S))
+        if busy:
+            print("\nthe machine was busy with other processes during some runs: figures are noisy")
+        if memory and clips:
+            print()
+            base = clips[0]
+            long3 = upscale(base, workdir / "clip_x3.mp4", *_size(base), loops=3)
+            for name, extra in (("formcheck score", []), ("--analysis-fps 15", ["--analysis-fps", "15"])):
+                one = run_formcheck(base, exercise, workdir / "out", extra).rss_mib
+                three = run_formcheck(long3, exercise, workdir / "out", extra).rss_mib
+                print(f"peak RSS, {name:<17}: 1x clip ({probe(base).n_frames} frames) {one:.0f} MiB, "
+                      f"3x clip ({probe(long3).n_frames} frames) {three:.0f} MiB")
+    return 0
+
+
 # -- main ----------------------------------------------------------------------------------------
 
 def _cpu_busy(interval: float = 1.0) -> float:
@@ -519,7 +712,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="PoseOptions.tracking (VIDEO mode) for (a), (b0), (c)")
     parser.add_argument("--exercise", default="squat", help="exercise for score_video")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-RSS runs")
-    parser.add_argument("--quiet-wait", type=float, default=60.0, metavar="SECONDS",
+    parser.add_argument("--quiet-wait", type=float, default=0.0, metavar="SECONDS",
                         help="before each run, wait up to this long for other processes to "
                              "go idle (0: don't)")
     parser.add_argument("--compare-threads", action="store_true",
@@ -528,10 +721,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="default clips to run (repeatable; default all)")
     parser.add_argument("--rss-child", choices=["iter_poses", "score_video"],
                         help=argparse.SUPPRESS)
+    parser.add_argument("--breakdown", action="store_true",
+                        help="where the time goes: inference, decoding, pipeline, in this process")
     args = parser.parse_args(argv)
     if args.rss_child:
         _rss_child(args.clips[0], args.rss_child, args.exercise)
         return 0
+    if not args.breakdown:
+        return figures(args.clips, args.exercise, args.repeats, not args.no_memory,
+                       args.quiet_wait)
     options = PoseOptions(num_poses=args.num_poses, tracking=args.tracking)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"OpenCV {cv2.__version__}, {os.cpu_count()} CPUs, load average {load} "

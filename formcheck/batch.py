@@ -39,6 +39,8 @@ class ScoreSettings:
         annotate: also write ``annotated.mp4`` into the extras folder.
         save_landmarks: also write ``landmarks.npz`` into the extras folder.
         pose_workers: pose models side by side for one video (None: one per CPU).
+        analysis_fps: the pose model looks at about this many frames a second (None: every
+            frame; see :func:`formcheck.pipeline.score_video`).
     """
 
     exercise: str
@@ -47,6 +49,7 @@ class ScoreSettings:
     annotate: bool = False
     save_landmarks: bool = False
     pose_workers: int | None = None
+    analysis_fps: float | None = None
 
     @property
     def extras(self) -> tuple[str, ...]:
@@ -140,6 +143,7 @@ def score_file(
                 progress=progress,
                 pose_workers=settings.pose_workers,
                 estimators=estimators,
+                analysis_fps=settings.analysis_fps,
             )
             written = [extras / n for n in settings.extras if extras is not None and (extras / n).exists()]
         return _named(Scored(called, session, extras=written), str(path), called)

@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
         "--model", type=Path, metavar="PATH", help="another MediaPipe pose landmarker .task file"
     )
     sc.add_argument(
+        "--analysis-fps", type=float, default=0.0, metavar="N",
+        help="look at about N frames a second of a video, the frames between interpolated "
+             "(about half the work on 30 fps; per-rep angles may move by a degree or two); "
+             "default: every frame",
+    )
+    sc.add_argument(
         "--jobs", "-j", type=int, default=0, help="parallel processes (default: one per core)"
     )
     sc.add_argument(
@@ -403,7 +409,8 @@ def _score_files(
     # Each process runs pose models side by side, one per CPU alone; the CPUs are shared out.
     pose_workers = None if jobs == 1 else max(1, (os.cpu_count() or 1) // jobs)
     settings = ScoreSettings(
-        args.exercise, rx, args.model, args.annotate, args.save_landmarks, pose_workers
+        args.exercise, rx, args.model, args.annotate, args.save_landmarks, pose_workers,
+        args.analysis_fps or None,
     )
     results: list[dict[str, Any]] = []
     outs = _out_dirs(args.out, files)

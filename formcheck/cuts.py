@@ -26,7 +26,7 @@ import numpy as np
 MAX_BODY_SPEED = 0.12  # body sizes per 1/30 s
 MAX_GAP_S = 0.25  # frames further apart than this are not compared
 _CORE = (11, 12, 23, 24, 25, 26, 27, 28)
-_REF_DT = 1.0 / 30.0
+REF_DT = 1.0 / 30.0  # speeds are in body sizes per this long
 # Orders of _CORE with the left and right labels swapped: the legs only, and the whole body.
 _SWAPS = ((0, 1, 2, 3, 5, 4, 7, 6), (1, 0, 3, 2, 5, 4, 7, 6))
 _TORSO = (0, 1, 2, 3)  # shoulders and hips in _CORE
@@ -62,7 +62,16 @@ def body_speed(prev: np.ndarray, cur: np.ndarray, dt: float, only: tuple[int, ..
     if size <= 0 or moved.sum() < 2:
         return float("nan")
     step = float(np.median(np.linalg.norm(cur[moved] - prev[moved], axis=1)))
-    return step / size * _REF_DT / max(dt, _REF_DT)
+    return step / size * REF_DT / max(dt, REF_DT)
+
+
+def jumped(prev: np.ndarray, cur: np.ndarray, dt: float) -> bool:
+    """Body points (8, 2) moved further in ``dt`` seconds than a body can: the test of a cut."""
+    orders = [prev] + [prev[list(o)] for o in _SWAPS]
+    speeds = np.array([body_speed(p, cur, dt) for p in orders])
+    torso = body_speed(prev, cur, dt, only=_TORSO)
+    moved = bool(np.isfinite(speeds).any() and np.nanmin(speeds) > MAX_BODY_SPEED)
+    return moved and not torso <= MIN_TORSO_SPEED  # an unknown torso speed does not veto
 
 
 class CutDetector:
@@ -79,11 +88,6 @@ class CutDetector:
             return False
         cut = False
         if self._prev is not None and t_s - self._prev_t <= MAX_GAP_S:
-            dt = t_s - self._prev_t
-            orders = [self._prev] + [self._prev[list(o)] for o in _SWAPS]
-            speeds = np.array([body_speed(p, cur, dt) for p in orders])
-            torso = body_speed(self._prev, cur, dt, only=_TORSO)
-            jumped = bool(np.isfinite(speeds).any() and np.nanmin(speeds) > MAX_BODY_SPEED)
-            cut = jumped and not torso <= MIN_TORSO_SPEED  # an unknown torso speed does not veto
+            cut = jumped(self._prev, cur, t_s - self._prev_t)
         self._prev, self._prev_t = cur, t_s
         return cut

@@ -32,6 +32,11 @@ if TYPE_CHECKING:
 MIN_VISIBILITY = 0.5
 IN_PICTURE = (0.01, 0.99)  # normalised coordinates of a point that lies inside the picture
 ANNOTATE_MAX_SIDE = 1280  # the annotated video's long side at most: memory stays flat at any size
+# Frames a second the pose model looks at in a video file (see formcheck.video.frame_stride):
+# rehab movements are slow, a rep takes a second or more.
+ANALYSIS_FPS = 15.0
+
+
 def _whole_body_in_frame(image: np.ndarray, required: tuple[int, ...]) -> bool:
     """Required points inside the frame, and at least one body side clearly visible.
 
@@ -82,6 +87,46 @@ class Scorer:
         self._cuts: CutDetector | None = None
         self._tracker: PersonTracker | None = None
         self.image = np.full((33, 4), np.nan, np.float32)  # the followed person's raw landmarks
+        self._analysed: tuple[float, np.ndarray, np.ndarray, int] | None = None  # see update_analysed
+
+    def _start(self, aspect: float) -> None:
+        if self._tracker is None or self._cuts is None:  # the picture's shape is known from here
+            self._tracker = PersonTracker(aspect, self.checker.d.lying, self.checker.d.pattern)
+            self._cuts = CutDetector(aspect)
+
+    def follow(self, people_image: np.ndarray, people_world: np.ndarray, t_s: float,
+               aspect: float) -> tuple[np.ndarray, np.ndarray, int]:
+        """The image and world landmarks (33, 4) of the person to follow among everyone seen
+        ((P, 33, 4) each; :class:`~formcheck.track.PersonTracker`), NaN if nobody, and P."""
+        self._start(aspect)
+        assert self._tracker is not None
+        i = self._tracker.pick(people_image, t_s)
+        if i < 0:
+            nobody = np.full((33, 4), np.nan, np.float32)
+            return nobody, nobody, len(people_image)
+        return people_image[i], people_world[i], len(people_image)
+
+    def update_analysed(self, people: tuple[np.ndarray, np.ndarray], t_s: float, aspect: float,
+                        skipped_t_s: tuple[float, ...] = ()) -> list[Event]:
+        """Feed one frame the pose model looked at, after the frames before it that it did not
+        (at times ``skipped_t_s``, since the previous analysed frame): those get landmarks
+        interpolated between the two analysed frames (:mod:`formcheck.inbetween`), so the
+        checker sees every frame at its own time. ``people``: everyone seen, as in
+        :meth:`update`. Returns the events of all the frames fed."""
+        from formcheck.inbetween import between
+
+        image, world, n = self.follow(people[0], people[1], t_s, aspect)
+        events: list[Event] = []
+        last = self._analysed
+        for t in skipped_t_s:
+            if last is None:
+                continue
+            t0, im0, wo0, n0 = last
+            w = (t - t0) / (t_s - t0) if t_s > t0 else 0.0
+            im, wo = between((im0, wo0), (image, world), w, aspect)
+            events += self.update(im, wo, t, aspect, n_people=n0)
+        self._analysed = (t_s, image, world, n)
+        return events + self.update(image, world, t_s, aspect, n_people=n)
 
     def update(
         self,
@@ -99,16 +144,10 @@ class Scorer:
         ``image``/``world`` are ignored.
         """
         self.n_frames += 1
-        if self._tracker is None or self._cuts is None:  # the picture's shape is known from here
-            self._tracker = PersonTracker(aspect, self.checker.d.lying, self.checker.d.pattern)
-            self._cuts = CutDetector(aspect)
+        self._start(aspect)
+        assert self._cuts is not None
         if people is not None:
-            n_people = len(people[0])
-            i = self._tracker.pick(people[0], t_s)
-            if i >= 0:
-                image, world = people[0][i], people[1][i]
-            else:
-                image = world = np.full((33, 4), np.nan, np.float32)
+            image, world, n_people = self.follow(people[0], people[1], t_s, aspect)
         self.image = image
         frame = to_frame(image, world, t_s, aspect)
         if frame.detected:
@@ -270,9 +309,21 @@ def score_sequence(
     exercise: str,
     prescription: dict[str, Any] | None = None,
     source: str = "trace",
+    stride: int = 1,
 ) -> Session:
-    """Score a landmark trace (e.g. a saved ``.npz``)."""
+    """Score a landmark trace (e.g. a saved ``.npz``).
+
+    ``stride`` > 1: as if the pose model had looked at every ``stride``-th frame only, the
+    frames between filled in as :meth:`Scorer.update_analysed` does (what
+    ``score_video(analysis_fps=...)`` does with a video).
+    """
     scorer = Scorer(exercise, prescription)
+    if stride > 1:
+        t_s = seq.t_ms.astype(np.float64) / 1000.0
+        for i in range(0, len(seq), stride):
+            skipped = tuple(float(t) for t in t_s[max(0, i - stride + 1):i])
+            scorer.update_analysed(seq.people(i), float(t_s[i]), seq.aspect, skipped)
+        return scorer.finish(source, seq.fps)
     for i in range(len(seq)):
         people = seq.people(i) if seq.people_image is not None else None
         scorer.update(seq.image[i], seq.world[i], float(seq.t_ms[i]) / 1000.0, seq.aspect, people=people)
@@ -290,6 +341,7 @@ def score_video(
     progress: Callable[[int, int], None] | None = None,
     pose_workers: int | None = None,
     estimators: Sequence[PoseEstimator] | None = None,
+    analysis_fps: float | None = None,
 ) -> Session:
     """Score one video file.
 
@@ -302,13 +354,21 @@ def score_video(
             number.
         estimators: pose models kept open by the caller across videos (a cluster actor's,
             :mod:`formcheck.warmpose`), used instead of loading ``model`` for this video.
+        analysis_fps: let the pose model look at about this many frames a second
+            (:func:`formcheck.video.frame_stride`; e.g. :data:`ANALYSIS_FPS`), the checker
+            getting the frames between interpolated (:meth:`Scorer.update_analysed`); None:
+            every frame. About half the work on a 30 fps file; the annotated video and the
+            saved landmarks then hold the analysed frames only.
     Raises:
         MissingInputError, BadVideoError, NoPersonError, UsageError (a bad model path).
     """
     from formcheck.pose import PoseOptions, iter_poses
     from formcheck.posture import PostureTally
     from formcheck.stills import StillKeeper
+    from formcheck.video import frame_stride, probe
     from formcheck.warmpose import WarmPoseStream
+
+    stride = frame_stride(probe(path).fps, analysis_fps) if analysis_fps else 1
 
     scorer = Scorer(exercise, prescription)
     lying = scorer.checker.d.lying
@@ -326,18 +386,23 @@ def score_video(
     try:
         stream = (
             iter_poses(path, options=options, keep_full=annotate_to is not None,
-                       workers=pose_workers, full_max_side=ANNOTATE_MAX_SIDE)
+                       workers=pose_workers, full_max_side=ANNOTATE_MAX_SIDE, stride=stride)
             if estimators is None
             else WarmPoseStream(path, estimators, head_right=lying, keep_full=annotate_to is not None,
-                                full_max_side=ANNOTATE_MAX_SIDE)
+                                full_max_side=ANNOTATE_MAX_SIDE, stride=stride)
         )
         with stream as poses:
             info = poses.info
             aspect = info.width / info.height
             for _, frame, pose in poses:
                 t_s = frame.t_ms / 1000.0
-                events = scorer.update(pose.image, pose.world, t_s, aspect,
-                                       people=(pose.people_image, pose.people_world))
+                if stride > 1:
+                    skipped = tuple(t / 1000.0 for t in frame.skipped_t_ms)
+                    events = scorer.update_analysed((pose.people_image, pose.people_world), t_s,
+                                                    aspect, skipped)
+                else:
+                    events = scorer.update(pose.image, pose.world, t_s, aspect,
+                                           people=(pose.people_image, pose.people_world))
                 keeper.offer(t_s, frame.rgb_small, scorer.image)
                 posture.offer(scorer.image, aspect)
                 for ev in events:
@@ -351,7 +416,7 @@ def score_video(
                     t_ms.append(frame.t_ms)
                 if annotate_to is not None and frame.full_bgr is not None:
                     if writer is None:
-                        writer = _open_writer(annotate_to, info.fps, frame.full_bgr.shape)
+                        writer = _open_writer(annotate_to, info.fps / stride, frame.full_bgr.shape)
                     from formcheck.annotate import annotate, cue_joints
 
                     st = scorer.checker.state

@@ -17,6 +17,12 @@ pose: about 40% less work a frame, but the followed region drifts; on the studio
 misses a squat and a shallow-squat fault, and reads rep knee depth about 1 degree and bridge
 hip lines about 2.5 degrees further from the truth.
 
+A reader with a ``stride`` (``iter_poses(stride=k)``) hands the models every k-th frame only:
+the frames between are decoded, as a video must be, but not converted or looked at; the
+landmarks of the frames looked at are the same as at full rate, since an IMAGE-mode frame
+depends on no other (with an orienter, its decisions then lag k times as long).
+:func:`formcheck.pipeline.score_video` uses this for ``analysis_fps``.
+
 For exercises done lying down (``PoseOptions.head_right``) a person lying with the head on
 the left is shown to the model mirrored, where it places the joints better, and the landmarks
 are mirrored back (:mod:`formcheck.orient`).
@@ -39,14 +45,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import mediapipe as mp
 import numpy as np
-from mediapipe.tasks.python import BaseOptions, vision
 
 from formcheck.errors import UsageError
 from formcheck.landmarks import N_LANDMARKS, PoseSequence
+from formcheck.mediapipe_import import mp
 from formcheck.orient import Orienter, unmirror
 from formcheck.video import DecodedFrame, FrameReader, VideoInfo
+
+BaseOptions = mp.tasks.BaseOptions
+vision = mp.tasks.vision
 
 DEFAULT_MODEL: Path = Path(__file__).resolve().parent / "models" / "pose_landmarker_full.task"
 
@@ -421,8 +429,8 @@ def detect_frames(frames: Iterable[DecodedFrame], estimators: Sequence[PoseEstim
     pending: deque[tuple[DecodedFrame, Future[PoseResult]]] = deque()
     pool = ThreadPoolExecutor(len(estimators), thread_name_prefix="formcheck-pose")
     try:
-        for frame in frames:
-            mirror = orienter.mirror_for(frame.index) if orienter is not None else False
+        for n, frame in enumerate(frames):  # n, not frame.index: a reader may skip frames
+            mirror = orienter.mirror_for(n) if orienter is not None else False
             pending.append((frame, pool.submit(_detect_with, free, frame, mirror)))
             if len(pending) > ahead:
                 yield _settle(pending.popleft(), orienter)
@@ -471,13 +479,14 @@ class PoseStream:
     def __init__(self, path: str | Path, *, options: PoseOptions | None = None,
                  max_side: int = 640, keep_full: bool = False,
                  decode_threads: int | None = None, workers: int | None = None,
-                 full_max_side: int = 0) -> None:
+                 full_max_side: int = 0, stride: int = 1) -> None:
         options = options if options is not None else PoseOptions()
         if workers is not None and workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self.workers = 1 if options.tracking else (workers or default_pose_workers())
         self._reader = FrameReader(path, max_side=max_side, keep_full=keep_full,
-                                   decode_threads=decode_threads, full_max_side=full_max_side)
+                                   decode_threads=decode_threads, full_max_side=full_max_side,
+                                   stride=stride)
         self.info = self._reader.info
         self._orienter = (
             Orienter(self.info.width / self.info.height)
@@ -528,10 +537,10 @@ class PoseStream:
 
 def iter_poses(path: str | Path, *, options: PoseOptions | None = None, max_side: int = 640,
                keep_full: bool = False, decode_threads: int | None = None,
-               workers: int | None = None, full_max_side: int = 0) -> PoseStream:
+               workers: int | None = None, full_max_side: int = 0, stride: int = 1) -> PoseStream:
     """Run the pose model over a video file; see :class:`PoseStream` (iterate it for
-    ``(info, frame, result)`` tuples). ``max_side``, ``keep_full``, ``full_max_side`` and
-    ``decode_threads`` are
+    ``(info, frame, result)`` tuples). ``max_side``, ``keep_full``, ``full_max_side``,
+    ``decode_threads`` and ``stride`` (every how many frames one is looked at) are
     :class:`~formcheck.video.FrameReader`'s; ``workers`` is the number of pose models working
     side by side (None: :func:`default_pose_workers`; always 1 with ``PoseOptions.tracking``).
 
@@ -542,20 +551,23 @@ def iter_poses(path: str | Path, *, options: PoseOptions | None = None, max_side
                 ...
     """
     return PoseStream(path, options=options, max_side=max_side, keep_full=keep_full,
-                      decode_threads=decode_threads, workers=workers, full_max_side=full_max_side)
+                      decode_threads=decode_threads, workers=workers, full_max_side=full_max_side,
+                      stride=stride)
 
 
 def pose_sequence(path: str | Path, *, options: PoseOptions | None = None,
-                  max_side: int = 640, workers: int | None = None) -> PoseSequence:
+                  max_side: int = 640, workers: int | None = None, stride: int = 1) -> PoseSequence:
     """The whole pose track of a video file as a :class:`~formcheck.landmarks.PoseSequence`.
 
     Frames where nobody is seen are NaN. A truncated video gives the frames before the break.
-    ``workers``: pose models side by side (see :func:`iter_poses`).
+    ``workers``: pose models side by side (see :func:`iter_poses`). ``stride``: only every
+    ``stride``-th frame (see :class:`~formcheck.video.FrameReader`).
     """
     images: list[np.ndarray] = []
     worlds: list[np.ndarray] = []
     t_ms: list[int] = []
-    with iter_poses(path, options=options, max_side=max_side, workers=workers) as poses:
+    with iter_poses(path, options=options, max_side=max_side, workers=workers,
+                    stride=stride) as poses:
         info = poses.info
         for _, frame, pose in poses:
             images.append(pose.image)

@@ -87,12 +87,15 @@ class DecodedFrame:
             ``max_side`` pixels (never enlarged).
         full_bgr: (height, width, 3) uint8 BGR at full resolution, upright; only with
             ``keep_full=True``, else None.
+        skipped_t_ms: timestamps of the frames decoded since the previous frame handed out
+            but not handed out themselves (``FrameReader(stride=k)`` hands out every k-th).
     """
 
     index: int
     t_ms: int
     rgb_small: np.ndarray
     full_bgr: np.ndarray | None = None
+    skipped_t_ms: tuple[int, ...] = ()
 
 
 def _image_kind(head: bytes) -> str | None:
@@ -355,6 +358,18 @@ def reduced_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+def frame_stride(fps: float, analysis_fps: float | None) -> int:
+    """Every how many frames one is analysed to look at about ``analysis_fps`` frames a second.
+
+    ``round(fps / analysis_fps)``, at least 1: a 30 fps file gives 2 (15 a second), 60 fps 4,
+    24 or 25 fps 2 (12 or 12.5 a second); a file at or under the rate is analysed whole.
+    None or 0: every frame.
+    """
+    if not analysis_fps or analysis_fps <= 0 or not math.isfinite(fps):
+        return 1
+    return max(1, round(fps / analysis_fps))
+
+
 class _Timestamps:
     """Strictly increasing millisecond timestamps: container times when sane, else frame clock.
 
@@ -417,6 +432,10 @@ class FrameReader:
         decode_threads: FFmpeg decoding threads; None for :func:`default_decode_threads`
             (one fewer than the CPUs, so decoding does not slow down pose inference), 0 for
             FFmpeg's own default.
+        stride: hand out every ``stride``-th frame (the first, then every ``stride``-th);
+            the frames between are decoded (a video can only be decoded in order) but not
+            converted, and their timestamps ride on the next frame (``skipped_t_ms``). Frames
+            after the last one handed out are dropped. See :func:`frame_stride`.
 
     Attributes:
         info: the :class:`VideoInfo` of the file.
@@ -430,9 +449,12 @@ class FrameReader:
 
     def __init__(self, path: str | Path, *, max_side: int = 640, keep_full: bool = False,
                  queue_size: int = 8, decode_threads: int | None = None,
-                 full_max_side: int = 0) -> None:
+                 full_max_side: int = 0, stride: int = 1) -> None:
         if max_side < 16:
             raise ValueError(f"max_side must be at least 16 pixels, got {max_side}")
+        if stride < 1:
+            raise ValueError(f"stride must be at least 1, got {stride}")
+        self.stride = stride
         if queue_size < 1:
             raise ValueError(f"queue_size must be at least 1, got {queue_size}")
         self.info = probe(path)
@@ -531,7 +553,18 @@ class FrameReader:
         rotate = None if _auto_rotating(cap) else _ROTATE_CODE.get(info.rotation)
         stamps = _Timestamps(info.fps)
         index = 0
+        skipped: list[int] = []
         while not self._stop.is_set():
+            if index % self.stride:  # decoded, not converted: only its timestamp is kept
+                try:
+                    ok = cap.grab()
+                except cv2.error:
+                    return _End(True, f"{info.path} is damaged: decoding failed at frame {index}.")
+                if not ok:
+                    break
+                skipped.append(stamps.next(index, cap.get(cv2.CAP_PROP_POS_MSEC)))
+                index += 1
+                continue
             try:
                 ok, bgr = cap.read()
             except cv2.error:
@@ -552,8 +585,9 @@ class FrameReader:
                     bgr = cv2.resize(bgr, fsize, interpolation=cv2.INTER_AREA)
                 full = cv2.rotate(bgr, rotate) if rotate is not None else bgr
             t_ms = stamps.next(index, cap.get(cv2.CAP_PROP_POS_MSEC))
-            if not self._put(DecodedFrame(index, t_ms, rgb, full)):
+            if not self._put(DecodedFrame(index, t_ms, rgb, full, tuple(skipped))):
                 return _End()
+            skipped.clear()
             index += 1
         if self._stop.is_set():
             return _End()

@@ -25,7 +25,7 @@ class WarmPoseStream:
         path: the video file (checked at construction, so errors come early).
         estimators: IMAGE-mode pose models, used side by side (at least one).
         head_right: mirror a person lying head-left (see :class:`~formcheck.orient.Orienter`).
-        max_side, keep_full, full_max_side: :class:`~formcheck.video.FrameReader`'s.
+        max_side, keep_full, full_max_side, stride: :class:`~formcheck.video.FrameReader`'s.
 
     Raises (at construction):
         MissingInputError, BadVideoError: see :func:`formcheck.video.probe`.
@@ -34,14 +34,14 @@ class WarmPoseStream:
 
     def __init__(self, path: str | Path, estimators: Sequence[PoseEstimator], *,
                  head_right: bool = False, max_side: int = 640, keep_full: bool = False,
-                 full_max_side: int = 0) -> None:
+                 full_max_side: int = 0, stride: int = 1) -> None:
         if not estimators:
             raise ValueError("WarmPoseStream needs at least one estimator")
         if any(e.options.tracking for e in estimators):
             raise ValueError("WarmPoseStream takes IMAGE-mode estimators only (tracking=False)")
         self._estimators = list(estimators)
         self._reader = FrameReader(path, max_side=max_side, keep_full=keep_full,
-                                   full_max_side=full_max_side)
+                                   full_max_side=full_max_side, stride=stride)
         self.info: VideoInfo = self._reader.info
         self.workers = len(self._estimators)
         self._orienter = Orienter(self.info.width / self.info.height) if head_right else None

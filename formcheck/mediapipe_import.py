@@ -1,0 +1,48 @@
+"""Import MediaPipe without its drawing helpers' start-up cost.
+
+``import mediapipe`` imports every task of its Tasks API, among them the drawing helpers
+(``mediapipe.tasks.python.vision.drawing_utils`` and ``drawing_styles``), which import
+``matplotlib.pyplot``: about half a second of CPU at every start, two thirds of MediaPipe's
+import, for plotting functions formcheck never calls. While MediaPipe is imported those two modules
+are given lazy loaders: each loads, with what it imports, the first time something uses it.
+Import MediaPipe through this module (``from formcheck.mediapipe_import import mp``).
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import sys
+from collections.abc import Sequence
+from importlib.machinery import ModuleSpec
+
+_DEFERRED = frozenset({
+    "mediapipe.tasks.python.vision.drawing_utils",  # imports matplotlib.pyplot
+    "mediapipe.tasks.python.vision.drawing_styles",
+})
+
+
+class _LazyFinder:
+    """A meta path finder that hands out MediaPipe's drawing modules with a lazy loader."""
+
+    @staticmethod
+    def find_spec(fullname: str, path: Sequence[str] | None, target: object = None) -> ModuleSpec | None:
+        if fullname not in _DEFERRED:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return None
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
+
+
+if "mediapipe" not in sys.modules:
+    sys.meta_path.insert(0, _LazyFinder)  # type: ignore[arg-type]
+    try:
+        import mediapipe as mp
+    finally:
+        sys.meta_path.remove(_LazyFinder)  # type: ignore[arg-type]
+else:
+    import mediapipe as mp
+
+__all__ = ["mp"]
