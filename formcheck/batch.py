@@ -104,7 +104,7 @@ def score_file(
         name: what to call the input in the session and in messages, when ``path`` is a copy
             (a cluster node's temporary file); default ``path``.
         progress: called as ``progress(frames_done, frames_total)``.
-        estimators: pose models kept open across videos (see :mod:`formcheck.warmpose`).
+        estimators: pose models kept open across videos (see :mod:`formcheck.cluster`).
 
     Returns:
         the session, or the one sentence and exit code of why there is none (a file that is

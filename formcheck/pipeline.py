@@ -353,7 +353,7 @@ def score_video(
             :func:`formcheck.pose.default_pose_workers`); the landmarks are the same for any
             number.
         estimators: pose models kept open by the caller across videos (a cluster actor's,
-            :mod:`formcheck.warmpose`), used instead of loading ``model`` for this video.
+            :mod:`formcheck.cluster`), used instead of loading ``model`` for this video.
         analysis_fps: let the pose model look at about this many frames a second
             (:func:`formcheck.video.frame_stride`; e.g. :data:`ANALYSIS_FPS`), the checker
             getting the frames between interpolated (:meth:`Scorer.update_analysed`); None:
@@ -366,7 +366,6 @@ def score_video(
     from formcheck.posture import PostureTally
     from formcheck.stills import StillKeeper
     from formcheck.video import frame_stride, probe
-    from formcheck.warmpose import WarmPoseStream
 
     stride = frame_stride(probe(path).fps, analysis_fps) if analysis_fps else 1
 
@@ -384,14 +383,9 @@ def score_video(
     t_ms: list[int] = []
     title = scorer.checker.d.title
     try:
-        stream = (
-            iter_poses(path, options=options, keep_full=annotate_to is not None,
-                       workers=pose_workers, full_max_side=ANNOTATE_MAX_SIDE, stride=stride)
-            if estimators is None
-            else WarmPoseStream(path, estimators, head_right=lying, keep_full=annotate_to is not None,
-                                full_max_side=ANNOTATE_MAX_SIDE, stride=stride)
-        )
-        with stream as poses:
+        with iter_poses(path, options=options, keep_full=annotate_to is not None,
+                        workers=pose_workers, full_max_side=ANNOTATE_MAX_SIDE, stride=stride,
+                        estimators=estimators) as poses:
             info = poses.info
             aspect = info.width / info.height
             for _, frame, pose in poses:

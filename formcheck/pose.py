@@ -462,7 +462,9 @@ class PoseStream:
     The pose model runs on ``workers`` threads of their own, each with its own model, a few
     frames ahead of the caller (:func:`detect_frames`). In IMAGE mode every frame is looked at on
     its own, so the results are the same for any number of workers; with
-    ``PoseOptions.tracking`` there is one worker, taking the frames in order.
+    ``PoseOptions.tracking`` there is one worker, taking the frames in order. ``estimators``:
+    IMAGE-mode models the caller keeps open across videos (a cluster worker's); they are used
+    instead of loading ``options``' model, and left open when the stream closes.
 
     Attributes:
         info: the video's :class:`VideoInfo`.
@@ -473,17 +475,25 @@ class PoseStream:
     Raises (at construction):
         MissingInputError, BadVideoError: see :func:`formcheck.video.probe`.
         UsageError: the model cannot be loaded.
-        ValueError: ``workers`` below 1.
+        ValueError: ``workers`` below 1; ``estimators`` empty or in VIDEO mode (tracking).
     """
 
     def __init__(self, path: str | Path, *, options: PoseOptions | None = None,
                  max_side: int = 640, keep_full: bool = False,
                  decode_threads: int | None = None, workers: int | None = None,
-                 full_max_side: int = 0, stride: int = 1) -> None:
+                 full_max_side: int = 0, stride: int = 1,
+                 estimators: Sequence[PoseEstimator] | None = None) -> None:
         options = options if options is not None else PoseOptions()
         if workers is not None and workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
-        self.workers = 1 if options.tracking else (workers or default_pose_workers())
+        if estimators is not None and not estimators:
+            raise ValueError("estimators: at least one pose model")
+        if estimators is not None and any(e.options.tracking for e in estimators):
+            raise ValueError("estimators: IMAGE-mode models only (tracking=False)")
+        if estimators is not None:
+            self.workers = len(estimators)
+        else:
+            self.workers = 1 if options.tracking else (workers or default_pose_workers())
         self._reader = FrameReader(path, max_side=max_side, keep_full=keep_full,
                                    decode_threads=decode_threads, full_max_side=full_max_side,
                                    stride=stride)
@@ -492,10 +502,12 @@ class PoseStream:
             Orienter(self.info.width / self.info.height)
             if options.head_right and not options.tracking else None
         )
-        self._estimators: list[PoseEstimator] = []
+        self._owned: list[PoseEstimator] = []  # closed with the stream; borrowed ones are not
+        self._estimators: list[PoseEstimator] = list(estimators or [])
         try:
-            for _ in range(self.workers):
-                self._estimators.append(PoseEstimator(options))
+            while len(self._estimators) < self.workers:
+                self._owned.append(PoseEstimator(options))
+                self._estimators.append(self._owned[-1])
         except BaseException:
             self.close()
             raise
@@ -515,9 +527,9 @@ class PoseStream:
         self.close()
 
     def close(self) -> None:
-        """Stop decoding and release the models; safe to call more than once."""
+        """Stop decoding and release the models it loaded; safe to call more than once."""
         self._reader.close()
-        for estimator in self._estimators:
+        for estimator in self._owned:
             estimator.close()
 
     def __iter__(self) -> Iterator[tuple[VideoInfo, DecodedFrame, PoseResult]]:
@@ -537,12 +549,14 @@ class PoseStream:
 
 def iter_poses(path: str | Path, *, options: PoseOptions | None = None, max_side: int = 640,
                keep_full: bool = False, decode_threads: int | None = None,
-               workers: int | None = None, full_max_side: int = 0, stride: int = 1) -> PoseStream:
+               workers: int | None = None, full_max_side: int = 0, stride: int = 1,
+               estimators: Sequence[PoseEstimator] | None = None) -> PoseStream:
     """Run the pose model over a video file; see :class:`PoseStream` (iterate it for
     ``(info, frame, result)`` tuples). ``max_side``, ``keep_full``, ``full_max_side``,
     ``decode_threads`` and ``stride`` (every how many frames one is looked at) are
     :class:`~formcheck.video.FrameReader`'s; ``workers`` is the number of pose models working
-    side by side (None: :func:`default_pose_workers`; always 1 with ``PoseOptions.tracking``).
+    side by side (None: :func:`default_pose_workers`; always 1 with ``PoseOptions.tracking``);
+    ``estimators``: models kept open by the caller, used instead (see :class:`PoseStream`).
 
     Example::
 
@@ -552,7 +566,7 @@ def iter_poses(path: str | Path, *, options: PoseOptions | None = None, max_side
     """
     return PoseStream(path, options=options, max_side=max_side, keep_full=keep_full,
                       decode_threads=decode_threads, workers=workers, full_max_side=full_max_side,
-                      stride=stride)
+                      stride=stride, estimators=estimators)
 
 
 def pose_sequence(path: str | Path, *, options: PoseOptions | None = None,
