@@ -12,7 +12,6 @@ import contextlib
 import importlib.util
 import json
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -26,10 +25,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_hostile import error_lines, no_partial_files
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 CLIPS = ("squat_front_narrow.mp4", "squat_side_faults_a.mp4")  # 10 s and 13 s, 3 and 4 reps
-PROGRESS = re.compile(r"^\[\d+/\d+\] ")  # "[2/3] clip.mp4: 4 reps" as each file finishes
 
 needs_ray = pytest.mark.skipif(
     importlib.util.find_spec("ray") is None,
@@ -45,19 +45,6 @@ def run(*args: str | Path, env: dict[str, str] | None = None,
         capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=timeout,
         check=False, errors="replace",
     )
-
-
-def sentences(stderr: str) -> list[str]:
-    """The ``formcheck: ...`` lines on stderr, besides progress lines; fails on anything else."""
-    assert "Traceback" not in stderr, stderr
-    lines = [ln for ln in stderr.splitlines() if ln.strip() and not PROGRESS.match(ln)]
-    assert all(ln.startswith("formcheck: ") for ln in lines), stderr
-    return lines
-
-
-def no_partial_files(folder: Path) -> None:
-    left = [p for p in folder.rglob(".*") if p.is_file()]
-    assert not left, left
 
 
 def clips_folder(tmp_path: Path) -> Path:
@@ -150,7 +137,7 @@ def test_ray_gives_the_same_sessions_as_the_process_pool(
     on_ray = run("score", d, "-e", "squat", "--json", "--ray", address, "--annotate",
                  "--out", tmp_path / "ray", env=env)
     assert on_ray.returncode == 0, on_ray.stderr
-    assert sentences(on_ray.stderr) == []
+    assert error_lines(on_ray.stderr) == []
     expected, got = sessions(pool.stdout), sessions(on_ray.stdout)
     assert [s["source"] for s in got] == [str(d / name) for name in CLIPS]  # the caller's paths
     assert [s["rep_count"] for s in got] == [s["rep_count"] for s in expected]
@@ -195,7 +182,7 @@ def test_a_bad_file_on_ray_is_reported_and_the_rest_go_on(
     out = tmp_path / "out"
     r = run("score", d, "-e", "squat", "--json", "--ray", address, "--out", out, env=env)
     assert r.returncode == 6, r.stderr
-    [line] = sentences(r.stderr)
+    [line] = error_lines(r.stderr)
     assert line == f"formcheck: {d / 'b.mp4'} is a text file, not a video."
     payload = json.loads(r.stdout)
     assert payload["errors"] == [{"path": str(d / "b.mp4"), "message": line.removeprefix("formcheck: ")}]
@@ -272,7 +259,7 @@ def test_a_stopped_ray_run_exits_in_one_sentence_and_leaves_nothing_behind(
             proc.kill()
             proc.wait()
     assert proc.returncode == code, stderr
-    assert sentences(stderr) == ["formcheck: stopped; nothing half-written was kept."]
+    assert error_lines(stderr) == ["formcheck: stopped; nothing half-written was kept."]
     assert stdout == ""
     if out.exists():  # (left out when nothing was finished)
         no_partial_files(out)
@@ -292,12 +279,12 @@ def test_without_ray_installed_ray_says_how_to_install_it(tmp_path: Path) -> Non
     trace(folder / "a.npz", seed=0)
     r = run("score", folder, "-e", "squat", "--ray", "--out", tmp_path / "out", env={"PYTHONPATH": path})
     assert r.returncode == 2, r.stderr
-    assert sentences(r.stderr) == [
+    assert error_lines(r.stderr) == [
         "formcheck: --ray needs Ray, which is not installed here: pip install 'formcheck[cluster]'."
     ]
     assert not (tmp_path / "out").exists()
     r = run("score", folder, "-e", "squat", "--ray-workers", "2", "--out", tmp_path / "out")
-    assert r.returncode == 2 and sentences(r.stderr) == ["formcheck: --ray-workers goes with --ray."]
+    assert r.returncode == 2 and error_lines(r.stderr) == ["formcheck: --ray-workers goes with --ray."]
 
 
 @needs_ray
@@ -332,7 +319,9 @@ def test_a_worker_that_dies_is_replaced_and_only_its_file_is_lost(tmp_path: Path
             proc.wait()
     assert proc.returncode == 6, stderr
     first, second = (d / name for name in CLIPS)
-    assert sentences(stderr) == [f"formcheck: {first} made the scorer crash twice; the file may be damaged."]
+    assert error_lines(stderr) == [
+        f"formcheck: {first} made the scorer crash twice; the file may be damaged."
+    ]
     payload = json.loads(stdout)
     assert [s["source"] for s in payload["sessions"]] == [str(second)]
     assert payload["sessions"][0]["rep_count"] == 4
@@ -347,7 +336,7 @@ def test_an_address_where_nothing_answers_is_one_sentence(tmp_path: Path) -> Non
     address = f"127.0.0.1:{_free_port()}"
     r = run("score", folder, "-e", "squat", "--ray", address, "--out", tmp_path / "out", timeout=120)
     assert r.returncode == 2, r.stderr
-    [line] = sentences(r.stderr)
+    [line] = error_lines(r.stderr)
     assert line.startswith(f"formcheck: Nothing answers at {address} (") and "Ray cluster" in line
     assert not (tmp_path / "out").exists()
 
