@@ -230,7 +230,6 @@ COMPARABLE: dict[str, Any] = {
     "shallow": lambda m: m["knee_angle_min_deg"],
     "trunk_lean": lambda m: m["trunk_lean_max_deg"],
     "knees_caving": lambda m: m["knee_gap_m"] / m["ankle_gap_m"],
-    "incomplete_lockout": lambda m: m["knee_angle_end_deg"],
     "hips_low": lambda m: m["hip_line_max_deg"],
     "overarch": lambda m: m["hip_line_max_deg"],
     "small_opening": lambda m: m["opening_max_deg"],
@@ -271,6 +270,20 @@ def _time_at_top(truth: dict[str, Any], lab: dict[str, Any]) -> float:
     return longest_run(a >= a.max() - HOLD_BAND_DEG, t)
 
 
+def _stand_short(lab: dict[str, Any], truth: dict[str, Any]) -> float:
+    """The true ``stand_short_deg`` of a squat rep, as the check defines it: 0 when the rep ends
+    at or above the prescribed lockout, else how far its end falls short of the person's own
+    full stand in the clip (their straightest knee at the end of any rep)."""
+    from formcheck.definitions import load
+
+    end = float(lab["metrics"].get("knee_angle_end_deg", float("nan")))
+    lockout = float(load(truth["exercise"]).prescription.get("lockout_deg", 160.0))
+    if not np.isfinite(end) or end >= lockout:
+        return 0.0 if np.isfinite(end) else float("nan")
+    stand = max(float(r["metrics"].get("knee_angle_end_deg", float("nan"))) for r in truth["reps"])
+    return stand - end
+
+
 def _truth_value(code: str, lab: dict[str, Any], truth: dict[str, Any]) -> float:
     """The true value of a check's metric on a planted rep (NaN where the studio doesn't know
     it). A verdict is judged against it: a planted fault that does not cross the check's limit
@@ -278,6 +291,8 @@ def _truth_value(code: str, lab: dict[str, Any], truth: dict[str, Any]) -> float
     (a hold within a frame of it) is left out as borderline: no measurement can be held to it."""
     if code == "short_hold" and "still_s" not in lab["metrics"]:
         return _time_at_top(truth, lab)  # a held stretch's truth hold_s is its time in position
+    if code == "incomplete_lockout":
+        return _stand_short(lab, truth)
     if code == "trunk_lean" and "trunk_lean_deg" in lab["metrics"]:
         return float(lab["metrics"]["trunk_lean_deg"])  # a stretch's: the median over the hold
     metric = TRUTH_METRIC_EX.get((truth["exercise"], code))
@@ -636,6 +651,8 @@ def score_cell(cell: Cell, use_pose_cache: bool = True) -> CellResult:
                 truth_v = lab["metrics"].get(tm) if lab is not None and tm else None
                 if code == "short_hold" and np.isfinite(true):
                     tm, truth_v = "time_at_top_s", round(true, 3)
+                elif code == "incomplete_lockout" and np.isfinite(true):
+                    tm, truth_v = "stand_short_deg", round(true, 3)
                 res.wrong.append({
                     "check": code,
                     "verdict": verdict,

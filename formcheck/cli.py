@@ -628,7 +628,7 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
         d = load(name)
         print(f"{d.title} ({name}) - film from the {d.preferred_view}. {d.setup}")
         for c in d.checks:
-            needs = c.requirements()
+            needs = c.requirements(d.lying_on)
             print(
                 f'  {c.code:20s} {c.label}: "{c.cue}"  '
                 f"[doc {c.source}, {c.document}; views: {', '.join(c.views)}"
@@ -647,10 +647,11 @@ def checks_table(names: list[str]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for name in names:
-        for c in load(name).checks:
+        d = load(name)
+        for c in d.checks:
             rows.append(
                 f"| {name} | `{c.code}` | {c.label} | {c.rule()} | {', '.join(c.views)} | "
-                f"{c.requirements() or '-'} | {c.source}: {c.quote} |"
+                f"{c.requirements(d.lying_on) or '-'} | {c.source}: {c.quote} |"
             )
     return "\n".join(rows)
 

@@ -82,7 +82,8 @@ class Check:
             seen clearly, inside the picture, through the rep (the side nearer the camera in a
             side view, both sides otherwise); else the check is not made.
         camera: "level": the measurement is a 2D angle that a camera on the floor or high
-            above distorts, so it is made only when the camera is near the body's height;
+            above distorts, so it is made only when the camera is near the body's height
+            (lying on the back: when it does not look down across the body from above);
             "above": lying on the side, the measurement needs a camera looking down on the
             hips from above; "not_above": lying on the side, a camera looking down on the hips
             from above loses it; "any": camera height does not matter.
@@ -128,13 +129,15 @@ class Check:
             return False
         return value > lim if self.fault_when == "above" else value < lim
 
-    def requirements(self) -> str:
-        """What the check needs from the camera, in words ("" when nothing beyond its views)."""
+    def requirements(self, lying_on: str | None = None) -> str:
+        """What the check needs from the camera, in words ("" when nothing beyond its views).
+        ``lying_on``: the exercise's (a "level" camera lying on the back is a low one)."""
         out = []
         if self.needs:
             out.append(", ".join(PART_WORDS[n] for n in self.needs) + " in the picture")
         if self.camera == "level":
-            out.append("camera at about hip height")
+            low = lying_on == "back"  # lying on the back, a level camera is a low one
+            out.append("camera low, not looking down from above" if low else "camera at about hip height")
         if self.camera == "above":
             out.append("camera looking down from above")
         if self.camera == "not_above":
@@ -180,6 +183,10 @@ class Counting:
     # Fastest the counting signal can change in a real movement (units per second). Faster
     # than this between two looks is a cut in the video or a switch of person, not motion.
     max_speed: float = float("inf")
+    # Fastest the counting signal moves in a real rep, with room to spare (units per second).
+    # A rep whose signal moved faster, yet not as fast as a cut, was read unsteadily from this
+    # camera (the model's joints jumping about): its checks are not made.
+    steady_speed: float = float("inf")
     # "reps" (a movement out and back is one rep) or "hold" (a position held is one "rep";
     # see formcheck/checkers/hold.py). A hold counts once it lasted ``min_hold_s``.
     mode: str = "reps"
@@ -378,6 +385,7 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         max_rep_s=float(co["max_rep_s"]),
         per_side=bool(co.get("per_side", False)),
         max_speed=float(co.get("max_speed", float("inf"))),
+        steady_speed=float(co.get("steady_speed", float("inf"))),
         same_in_any_view=co.get("same_in_any_view", False),
         mode=mode,
         min_hold_s=float(co.get("min_hold_s", 0.0)),

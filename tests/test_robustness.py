@@ -180,3 +180,18 @@ def test_hour_slice_sweeps_every_exercise_and_fault() -> None:
             assert mp.exercise == ex
             if not any(len(v) == mp.reps for v in mp.faults.values()):  # not clip-wide
                 assert mp.rep_faults(2) == []
+
+
+def test_incomplete_lockout_truth_is_the_checks_shortfall() -> None:
+    """The squat's lockout check measures how far a rep's stand falls short of the person's own
+    full stand (``stand_short_deg``), so its truth must too: the end angle itself (180 deg)
+    would make every clean rep a true fault, and the check would never be judged."""
+    reps = [{"metrics": {"knee_angle_end_deg": e}} for e in (179.0, 150.0, 175.0)]
+    truth = {"exercise": "squat", "reps": reps}
+    short = [robustness._truth_value("incomplete_lockout", r, truth) for r in reps]
+    assert short == [0.0, 29.0, 0.0]
+    from formcheck.definitions import load
+
+    check = next(c for c in load("squat").checks if c.code == "incomplete_lockout")
+    rx = load("squat").prescription
+    assert [check.is_fault(v, rx) for v in short] == [False, True, False]

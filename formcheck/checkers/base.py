@@ -68,6 +68,16 @@ UPRIGHT_DEG = 20.0  # image torso within this of vertical: standing or sitting u
 # there and 40 deg rolls 36-40; from hip or chest height clean reps read up to 30 and 40 deg
 # rolls 24-31, so no limit separates them.
 LOOK_DOWN_MIN_DEG = 50.0
+# Lying on the back, a camera looking down across the body tilts the shoulder line (level on the
+# floor) out of the camera's horizontal plane: by the camera's pitch seen from the side, not at
+# all from the feet, where the line lies across the picture at any height. At rest it read
+# (world landmarks, the line's rise over its length) 2-16 deg from the floor in the studio's
+# sweep, 17-21 from hip height, 33 from chest height at 45 deg and 63 at the side, 45-83 from
+# 2.2 m; on the real bridge clips 2-24 (phones at floor to hip height). The checks that assume
+# the camera's up is the room's up (the double hip rotation's knees and shoulders) are off by
+# about this much; past the limit the camera looks down on the body from above.
+ACROSS_TILT_MAX_DEG = 35.0
+STEADY_WINDOW_S = 0.2  # a rep's steadiness is read over this long (see steady_speed)
 
 
 @dataclass(frozen=True)
@@ -295,6 +305,32 @@ def _look_down(frame: Frame) -> float:
     return float(np.degrees(np.arcsin(np.clip(-v[2] / n, -1.0, 1.0))))
 
 
+def steady_speed(t: np.ndarray, s: np.ndarray) -> float:
+    """The fastest a signal moved over STEADY_WINDOW_S (units per second; NaN where too few
+    frames): over a fifth of a second, so the model's frame-to-frame jitter, which grows with
+    the frame rate, adds little, while a reading that flips within the window shows whole."""
+    ok = np.isfinite(s)
+    t, s = t[ok], s[ok]
+    if len(t) < 2 or t[-1] - t[0] < STEADY_WINDOW_S:
+        return float("nan")
+    j = np.searchsorted(t, t - STEADY_WINDOW_S + 1e-9, side="left")  # first frame inside the window
+    j = np.maximum(j - 1, 0)  # the last frame at least a window earlier
+    keep = t - t[j] >= STEADY_WINDOW_S - 1e-9
+    if not keep.any():
+        return float("nan")
+    return float(np.max(np.abs(s[keep] - s[j[keep]]) / (t[keep] - t[j[keep]])))
+
+
+def _across_tilt(frame: Frame) -> float:
+    """Angle (deg) of the shoulder line (world landmarks) out of the camera's horizontal plane:
+    its rise in the camera's up direction over its length, either way."""
+    v = frame.world[L.RIGHT_SHOULDER].astype(np.float64) - frame.world[L.LEFT_SHOULDER].astype(np.float64)
+    n = float(np.linalg.norm(v))
+    if not (np.isfinite(n) and n > 0):
+        return float("nan")
+    return float(np.degrees(np.arcsin(min(1.0, abs(float(v[1])) / n))))
+
+
 class Checker:
     """Base class: counting and fault logic driven by an :class:`ExerciseDef`."""
 
@@ -448,9 +484,20 @@ class Checker:
             v = sh - an
             row["_pitch"] = float(np.degrees(np.arctan2(-v[2], -v[1])))
             row["_persp"] = _perspective(frame)
+        elif self.d.lying_on == "back":
+            row["_across_tilt"] = _across_tilt(frame)
         elif self.d.lying:
             row["_look_down"] = _look_down(frame)
         return row
+
+    def across_tilt(self, data: RepData) -> float:
+        """Lying on the back: how far (deg) the shoulder line tilted out of the camera's
+        horizontal plane at rest before the rep (its own first frames when none; NaN when
+        unknown). See ACROSS_TILT_MAX_DEG."""
+        vals = data.pre.get("_across_tilt", np.array([]))
+        if np.isfinite(vals).sum() < 3:
+            vals = data.sig.get("_across_tilt", np.array([]))[:5]
+        return stat(vals, "median")
 
     def look_down(self, data: RepData) -> float:
         """Lying on the side: how far (deg) the camera looked down on the hips at rest before
@@ -492,7 +539,10 @@ class Checker:
             v = data.sig.get(f"_seen_{part}")
             if v is None or np.mean(np.nan_to_num(v) >= SEEN_MIN) < SEEN_SHARE:
                 return f"Keep your {PART_WORDS[part]} in the picture, clearly seen, to check {check.label}."
-        if check.camera == "level":
+        if check.camera == "level" and self.d.lying_on == "back":
+            if self.across_tilt(data) > ACROSS_TILT_MAX_DEG:
+                return f"Film from low down, not from above, to check {check.label}."
+        elif check.camera == "level":
             height = self.camera_height(data)
             if height == "low":
                 return f"Film from about hip height, not from the floor, to check {check.label}."
@@ -502,11 +552,23 @@ class Checker:
             return f"Film from above, looking down at your hips, to check {check.label}."
         if check.camera == "not_above" and self.look_down(data) >= LOOK_DOWN_MIN_DEG:
             return f"Film from about hip height, not from above, to check {check.label}."
+        if self._unsteady(data):
+            return (
+                f"Your {self.d.key_label} jumped about in the picture from this camera, so "
+                f"{check.label} was not checked: film from the {self.d.preferred_view}."
+            )
         if check.after and self._end_reason == "stream_end":
             return f"Keep filming until the end of the last rep to check {check.label}."
         if check.after and self._end_reason == "cut":
             return f"The video cut away before the end of this rep, so {check.label} was not checked."
         return None
+
+    def _unsteady(self, data: RepData) -> bool:
+        """The rep's counting signal moved faster than a real rep moves it (``steady_speed``)
+        between two frames looked at."""
+        if not np.isfinite(self.c.steady_speed) or self.c.signal not in data.sig:
+            return False
+        return steady_speed(data.t, data.sig[self.c.signal]) > self.c.steady_speed
 
     def skip_reason(self, check: Check) -> str:
         """Why ``check`` is not made from the current view (the check's own words by default)."""

@@ -45,6 +45,9 @@ BREAK_S = 3.0
 # The side changes only once the position has been taken on the other side this long: a
 # left-right swap of MediaPipe's labels for a frame or two is no change of side.
 SWITCH_S = 0.5
+# Rest frames kept for a hold's camera rules: the last 3 s at 30 fps (less time at 60 fps;
+# the rules take a median, so a few frames do).
+REST_FRAMES = 90
 
 
 class HoldTimer:
@@ -88,6 +91,7 @@ class _Hold:
     """One hold under way: its frames (all, in or out of the position) and its timer."""
 
     began_cut: bool  # under way when the clip (or shot) began
+    pre: list[dict[str, float]] = field(default_factory=list)  # rest before it (trust facts)
     timer: HoldTimer = field(default_factory=HoldTimer)
     t: list[float] = field(default_factory=list)
     inpos: list[bool] = field(default_factory=list)
@@ -120,6 +124,9 @@ class HoldChecker(Checker):
         self._hold: _Hold | None = None
         self._other: list[tuple[float, dict[str, float], str]] = []  # in position on the other side
         self._seen_out = False  # a frame out of the position was seen since the clip (shot) began
+        # The trust rules' facts (``_``-keys) of the last frames out of the position: the rest
+        # before a hold, which a camera rule reads (e.g. the camera's tilt before the knees go down).
+        self._rest: deque[dict[str, float]] = deque(maxlen=REST_FRAMES)
         self._dts: deque[float] = deque(maxlen=15)
         self._shown_hold: float | None = None  # the last hold's time, on show with its cue
         self._cue_until = -np.inf  # no hold's cue on show yet
@@ -167,6 +174,8 @@ class HoldChecker(Checker):
         else:
             self._other = []
             self._seen_out |= ok
+            if ok:
+                self._rest.append({k: v for k, v in sig.items() if k.startswith("_")})
             if hold is not None:
                 hold.add(t, False, sig, None, self._step)
                 if hold.timer.last_in is not None and t - hold.timer.last_in > BREAK_S:
@@ -185,7 +194,7 @@ class HoldChecker(Checker):
         self._hold.add(t, in_pos, row, side, self._step)
 
     def _begin(self, t: float, began_cut: bool) -> list[Event]:
-        self._hold = _Hold(began_cut)
+        self._hold = _Hold(began_cut, pre=list(self._rest))
         self._shown_hold = None
         self._cue_until = min(self._cue_until, t)  # the last hold's cue is over
         if self._ever_ready:
@@ -219,7 +228,8 @@ class HoldChecker(Checker):
         keep = np.flatnonzero(h.inpos)
         t = np.asarray(h.t)[keep]
         sig = _columns([h.rows[i] for i in keep])
-        data = RepData(t, np.ones(len(t), bool), sig, {}, {}, len(t) // 2, self.views.estimate)
+        pre = _columns(h.pre) if h.pre else {}
+        data = RepData(t, np.ones(len(t), bool), sig, pre, {}, len(t) // 2, self.views.estimate)
         metrics = self.metrics(data)
         metrics["hold_s"] = held
         view = data.view.view
@@ -266,6 +276,7 @@ class HoldChecker(Checker):
         self._prev = None
         self._other = []
         self._seen_out = False  # a hold the new shot begins in was under way before it
+        self._rest.clear()
         self.on_cut()
         self._phase_now()
         self.partials += [e.message for e in events if e.kind == "partial"]
