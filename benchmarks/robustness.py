@@ -251,7 +251,11 @@ COMPARABLE: dict[str, Any] = {
 #: top", and as formcheck measures it: within HOLD_BAND_DEG of the peak). The studio's own
 #: ``hold_s`` is the time spent exactly at the peak; with a slow, smooth approach the top is
 #: reached gradually, and a 0.2 s pause after a 1.5 s rise spends about 1 s within 8 deg of it.
-TOP_ANGLES = {"bridge": ("left_hip_line_3d", "right_hip_line_3d"), "clamshell": ("opening_3d",)}
+TOP_ANGLES = {
+    "bridge": ("left_hip_line_3d", "right_hip_line_3d"),
+    "clamshell": ("opening_3d",),
+    "hip_abduction": ("leg_spread_3d",),
+}
 
 
 def _time_at_top(truth: dict[str, Any], lab: dict[str, Any]) -> float:
