@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from formcheck.checkers.base import LOW_PERSPECTIVE, _perspective
+from formcheck.checkers.base import HIGH_PERSPECTIVE, LOW_PERSPECTIVE, _perspective
 from formcheck.landmarks import PoseSequence
 from formcheck.pipeline import score_sequence
 from testkit import synthetic
@@ -46,6 +46,15 @@ def test_perspective_ratio_tells_a_floor_camera(height: float, low: bool) -> Non
     standing = [_perspective(f) for f in _frames(seq)[:20]]
     ratio = float(np.nanmedian(standing))
     assert (ratio > LOW_PERSPECTIVE) == low, ratio
+
+
+@pytest.mark.parametrize("height", [0.9, 1.3, 1.8])
+def test_perspective_ratio_reads_hip_and_chest_cameras_as_not_above(height: float) -> None:
+    """The ratio falls as the camera rises (0.77-0.80 from above on real and studio clips); a
+    camera at hip or chest height, or a little above, must not be taken for one looking down."""
+    seq, _ = synthetic.hip_hinge(reps=1, view="front", camera_height=height)
+    ratio = float(np.nanmedian([_perspective(f) for f in _frames(seq)[:20]]))
+    assert HIGH_PERSPECTIVE < ratio < LOW_PERSPECTIVE, ratio
 
 
 def test_floor_camera_in_front_is_not_trusted_when_the_depth_reads_level() -> None:

@@ -59,6 +59,10 @@ HIGH_CAMERA_DEG = 25.0
 # floor camera as level (+4 to +12 deg in the studio): the body's own forward lean lies along the
 # camera's axis there. Half way between the two groups of real clips:
 LOW_PERSPECTIVE = 1.06
+# And a camera looking down from above is nearer the shoulders than the shins: the same ratio
+# read 0.77-0.80 from above (real clips and the studio's 2.2 m, where MediaPipe's depth tilt read
+# a camera at 45 deg as level: +16 deg), 0.88-1.02 from hip or chest height. Half way:
+HIGH_PERSPECTIVE = 0.84
 STRAIGHT_KNEE_DEG = 160.0  # standing straight, for the perspective ratio (picture's knee angle)
 UPRIGHT_DEG = 20.0  # image torso within this of vertical: standing or sitting up
 # Lying on the side, how far the camera looks down on the hips: the line from the bottom hip to
@@ -525,9 +529,10 @@ class Checker:
         if len(vals) < 5:
             return "unknown"
         pitch = float(np.median(vals))
-        if pitch < LOW_CAMERA_DEG or (len(persp) >= 5 and float(np.median(persp)) > LOW_PERSPECTIVE):
+        ratio = float(np.median(persp)) if len(persp) >= 5 else float("nan")
+        if pitch < LOW_CAMERA_DEG or ratio > LOW_PERSPECTIVE:
             return "low"
-        return "high" if pitch > HIGH_CAMERA_DEG else "level"
+        return "high" if pitch > HIGH_CAMERA_DEG or ratio < HIGH_PERSPECTIVE else "level"
 
     def distrust(self, check: Check, data: RepData, metrics: dict[str, float] | None = None) -> str | None:
         """Why this rep's measurement for ``check`` cannot be trusted from this camera (a
