@@ -250,7 +250,7 @@ def build_session(
         snap.no_reps,
     )
     views = [r.view for r in snap.reps] or [snap.view]
-    view = max(set(views), key=views.count)
+    view = max(dict.fromkeys(views), key=views.count)  # ties: the first seen, in any process
     when = {"created": created} if created is not None else {}
     return session_type(
         exercise=exercise,

@@ -25,7 +25,7 @@ from formcheck.checkers.common import SIDES, hold_time, stat, torso_tilt
 from formcheck.definitions import PART_WORDS, Check, ExerciseDef
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
-from formcheck.view import ViewEstimate, ViewTracker
+from formcheck.view import VIEWS, ViewEstimate, ViewTracker
 
 SETTLE_S = 0.6  # how long after a rep's end to keep looking (s)
 MAX_MISSING_S = 1.0  # a person out of view this long pauses counting (s)
@@ -627,9 +627,22 @@ class Checker:
                 f"and that never happened. {self.d.setup}"
             )
         if self.partials:
-            common = max(set(self.partials), key=self.partials.count)
-            return f"No complete reps: {len(self.partials)} movements were not counted ({common})"
-        return "No reps: formcheck saw you in the start position, but no movement of a rep."
+            common = max(dict.fromkeys(self.partials), key=self.partials.count)  # ties: the first seen
+            hint = self._view_hint()
+            why = f"({common})" if not hint else f"({common.rstrip('.')}).{hint}"
+            return f"No complete reps: {len(self.partials)} movements were not counted {why}"
+        hint = self._view_hint()
+        return f"No reps: formcheck saw you in the start position, but no movement of a rep.{hint}"
+
+    def _view_hint(self) -> str:
+        """" This camera saw you from the side: <the exercise's set-up words>." when the view
+        seen is not one the exercise is filmed from ("" otherwise): the likeliest reason a
+        movement went unseen."""
+        view = self.views.estimate.view
+        if view not in VIEWS or view in self.d.setup_views or not self.d.setup_turn:
+            return ""
+        where = "an angle" if view == "oblique" else f"the {view}"
+        return f" This camera saw you from {where}: {self.d.setup_turn}"
 
     def _finish_stream(self) -> list[Event]:
         if self._carried is not None:

@@ -100,7 +100,7 @@ class _Hold:
 
     @property
     def side(self) -> str | None:
-        return max(set(self.sides), key=self.sides.count) if self.sides else None
+        return max(dict.fromkeys(self.sides), key=self.sides.count) if self.sides else None
 
     def add(self, t: float, in_pos: bool, row: dict[str, float], side: str | None, step: float) -> None:
         self.t.append(t)
