@@ -570,7 +570,7 @@ class Checker:
 
     def _unsteady(self, data: RepData) -> bool:
         """The rep's counting signal moved faster than a real rep moves it (``steady_speed``)
-        between two frames looked at."""
+        over a fifth of a second (:func:`steady_speed`)."""
         if not np.isfinite(self.c.steady_speed) or self.c.signal not in data.sig:
             return False
         return steady_speed(data.t, data.sig[self.c.signal]) > self.c.steady_speed
