@@ -319,9 +319,7 @@ def steady_speed(t: np.ndarray, s: np.ndarray) -> float:
         return float("nan")
     j = np.searchsorted(t, t - STEADY_WINDOW_S + 1e-9, side="left")  # first frame inside the window
     j = np.maximum(j - 1, 0)  # the last frame at least a window earlier
-    keep = t - t[j] >= STEADY_WINDOW_S - 1e-9
-    if not keep.any():
-        return float("nan")
+    keep = t - t[j] >= STEADY_WINDOW_S - 1e-9  # the last frame always has a window behind it
     return float(np.max(np.abs(s[keep] - s[j[keep]]) / (t[keep] - t[j[keep]])))
 
 
@@ -494,22 +492,24 @@ class Checker:
             row["_look_down"] = _look_down(frame)
         return row
 
+    @staticmethod
+    def _at_rest(data: RepData, key: str) -> float:
+        """A per-frame trust fact's median at rest before the rep (the rep's own first frames
+        when the rest gave too few; NaN when unknown)."""
+        vals = data.pre.get(key, np.array([]))
+        if np.isfinite(vals).sum() < 3:
+            vals = data.sig.get(key, np.array([]))[:5]
+        return stat(vals, "median")
+
     def across_tilt(self, data: RepData) -> float:
         """Lying on the back: how far (deg) the shoulder line tilted out of the camera's
-        horizontal plane at rest before the rep (its own first frames when none; NaN when
-        unknown). See ACROSS_TILT_MAX_DEG."""
-        vals = data.pre.get("_across_tilt", np.array([]))
-        if np.isfinite(vals).sum() < 3:
-            vals = data.sig.get("_across_tilt", np.array([]))[:5]
-        return stat(vals, "median")
+        horizontal plane at rest before the rep. See ACROSS_TILT_MAX_DEG."""
+        return self._at_rest(data, "_across_tilt")
 
     def look_down(self, data: RepData) -> float:
         """Lying on the side: how far (deg) the camera looked down on the hips at rest before
-        the rep (NaN when unknown)."""
-        vals = data.pre.get("_look_down", np.array([]))
-        if np.isfinite(vals).sum() < 3:
-            vals = data.sig.get("_look_down", np.array([]))[:5]
-        return stat(vals, "median")
+        the rep."""
+        return self._at_rest(data, "_look_down")
 
     def camera_height(self, data: RepData) -> str:
         """"low", "high" or "level" camera for this rep, from the person standing still before it
@@ -626,12 +626,11 @@ class Checker:
                 "No reps: counting starts once you hold the start position still for a moment, "
                 f"and that never happened. {self.d.setup}"
             )
+        hint = self._view_hint()
         if self.partials:
             common = max(dict.fromkeys(self.partials), key=self.partials.count)  # ties: the first seen
-            hint = self._view_hint()
             why = f"({common})" if not hint else f"({common.rstrip('.')}).{hint}"
             return f"No complete reps: {len(self.partials)} movements were not counted {why}"
-        hint = self._view_hint()
         return f"No reps: formcheck saw you in the start position, but no movement of a rep.{hint}"
 
     def _view_hint(self) -> str:
