@@ -18,6 +18,7 @@ pose models working side by side, so the landmarks stay the same for any number 
 
 from __future__ import annotations
 
+import warnings
 from collections import deque
 
 import numpy as np
@@ -64,8 +65,10 @@ def head_left(image: np.ndarray, aspect: float) -> bool | None:
         True (head left) or False (head right) for a torso nearer horizontal than vertical;
         None when the person stands, sits up, or the shoulders or hips are missing.
     """
-    shoulders = np.nanmean(image[[PoseLandmark.LEFT_SHOULDER, PoseLandmark.RIGHT_SHOULDER], :2], 0)
-    hips = np.nanmean(image[[PoseLandmark.LEFT_HIP, PoseLandmark.RIGHT_HIP], :2], 0)
+    with warnings.catch_warnings():  # nobody seen: NaN, not a warning on the user's screen
+        warnings.simplefilter("ignore", RuntimeWarning)
+        shoulders = np.nanmean(image[[PoseLandmark.LEFT_SHOULDER, PoseLandmark.RIGHT_SHOULDER], :2], 0)
+        hips = np.nanmean(image[[PoseLandmark.LEFT_HIP, PoseLandmark.RIGHT_HIP], :2], 0)
     dx, dy = (shoulders - hips) * (aspect, 1.0)
     if not (np.isfinite(dx) and np.isfinite(dy)) or abs(dx) <= abs(dy):
         return None
