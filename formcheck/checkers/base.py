@@ -559,8 +559,8 @@ class Checker:
             return f"Film from about hip height, not from above, to check {check.label}."
         if self._unsteady(data):
             return (
-                f"Your {self.d.key_label} jumped about in the picture from this camera, so "
-                f"{check.label} was not checked: film from the {self.d.preferred_view}."
+                f"Your {self.d.key_label} jumped about in the picture from this camera: film from "
+                f"the {self.d.preferred_view} to check {check.label}."
             )
         if check.after and self._end_reason == "stream_end":
             return f"Keep filming until the end of the last rep to check {check.label}."
