@@ -1,6 +1,6 @@
 """formcheck on real people: every labelled video in ../shared/realdata, whole pipeline.
 
-    python benchmarks/realdata.py [--traces] [--no-cache] [NAME_FILTER ...]
+    python benchmarks/realdata.py [--traces | --fast] [--no-cache] [NAME_FILTER ...]
 
 For each clip of an exercise formcheck checks: the count against the label (exact, off by
 one, off by more), reps counted inside segments to ignore, clean reps flagged and with what,
@@ -12,6 +12,10 @@ a segment to ignore.
 ``--traces`` scores the labelled MediaPipe traces instead of running formcheck's own pose
 stage on the videos. The pose stage's landmarks are cached (see formcheck/realdata.py);
 ``--no-cache`` runs it again.
+
+``--fast`` scores the videos as ``formcheck score --fast`` does (15 frames a second looked at,
+the person followed between looks for everyone: :mod:`formcheck.follow`), straight from the
+videos (nothing cached), and prints the CPU seconds it took per minute of video.
 """
 
 from __future__ import annotations
@@ -109,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("names", nargs="*", help="only clips whose name contains one of these")
     ap.add_argument("--traces", action="store_true", help="score the labelled traces, not the videos")
     ap.add_argument("--no-cache", action="store_true", help="run the pose stage again on every video")
+    ap.add_argument("--fast", action="store_true",
+                    help="score the videos as 'formcheck score --fast' does (nothing cached)")
     args = ap.parse_args(argv)
     todo = [c for c in clips() if not args.names or any(n in c.name for n in args.names)]
     if not todo:
@@ -117,13 +123,26 @@ def main(argv: list[str] | None = None) -> int:
     source = "trace" if args.traces else "video"
     results = []
     t0 = time.perf_counter()
+    cpu0, seconds = time.process_time(), 0.0
     for clip in todo:
         if source == "video" and clip.video is None:
             print(f"{clip.name}: no video, skipped", file=sys.stderr)
             continue
-        session = score_clip(clip, source, use_cache=not args.no_cache)
+        if args.fast and clip.video is not None:
+            from formcheck.pipeline import ANALYSIS_FPS, score_video
+
+            session = score_video(clip.video, clip.exercise, analysis_fps=ANALYSIS_FPS, follow=True)
+            seconds += session.duration_s
+        else:
+            session = score_clip(clip, source, use_cache=not args.no_cache)
         results.append(evaluate(clip, session))
-    print(f"{len(results)} clips scored from their {source}s in {time.perf_counter() - t0:.0f} s\n")
+    how = "with --fast" if args.fast else ""
+    print(f"{len(results)} clips scored from their {source}s {how} in {time.perf_counter() - t0:.0f} s")
+    if args.fast and seconds > 0:
+        cpu = time.process_time() - cpu0
+        print(f"CPU {cpu:.0f} s for {seconds / 60:.1f} minutes of video: "
+              f"{cpu / (seconds / 60):.1f} s per video-minute")
+    print()
     print(table(results))
     for ex in sorted({r.exercise for r in results}):
         sub = [r for r in results if r.exercise == ex]

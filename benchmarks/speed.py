@@ -7,15 +7,15 @@ Usage::
 
 By default it prints, for each clip: the wall time of one video and the CPU seconds per minute
 of video of ``formcheck score --json`` (a process of its own: start-up, model loading and
-imports included), of the same with ``--analysis-fps 15``, and of the usual sequential loop
-(a process of its own too: read a frame with cv2, convert to RGB, detect with one VIDEO-mode
-landmarker following one person, draw the landmarks), side by side, runs alternated, best of
-``--repeats``; then formcheck's ratios to the loop against the targets on 2 cores (CPU per
-video-minute at most 0.6x the loop's; one video's wall time at most 0.6x on clips of 10 s and
-more) and the distance to them; then formcheck's peak RSS at 1x and 3x the first clip's
-length. Clips: a 960x544 30 fps webcam-sized squat clip of 10.7 s, 1280x720 and 1920x1080
-ones of the same length, cut from a real squat video of ``../shared/realdata`` when it is
-there (in a temporary folder), else made from a sample as below.
+imports included), of the same with ``--analysis-fps 15`` and with ``--fast``, and of the usual
+sequential loop (a process of its own too: read a frame with cv2, convert to RGB, detect with
+one VIDEO-mode landmarker following one person, draw the landmarks), side by side, runs
+alternated, best of ``--repeats``; then formcheck's ratios to the loop against the targets on 2
+cores (CPU per video-minute at most 0.6x the loop's; one video's wall time at most 0.6x on
+clips of 10 s and more) and the distance to them; then formcheck's peak RSS at 1x and 3x the
+first clip's length. Clips: a 960x544 30 fps webcam-sized squat clip of 10.7 s, 1280x720 and
+1920x1080 ones of the same length, cut from a real squat video of ``../shared/realdata`` when
+it is there (in a temporary folder), else made from a sample as below.
 
 ``--breakdown`` instead scores a 640x480 sample from ``samples/`` if there is one, else a synthetic
 clip of a drawn mannequin doing squats, plus 1280x720 and 1920x1080 upscaled copies (H.264 with
@@ -569,6 +569,8 @@ def figures(clips: list[Path], exercise: str, repeats: int, memory: bool,
             ("formcheck score", lambda c: run_formcheck(c, exercise, workdir / "out")),
             ("formcheck score --analysis-fps 15",
              lambda c: run_formcheck(c, exercise, workdir / "out", ["--analysis-fps", "15"])),
+            ("formcheck score --fast",
+             lambda c: run_formcheck(c, exercise, workdir / "out", ["--fast"])),
             ("sequential loop (VIDEO mode, 1 person)", run_loop),
         ]
         busy = False
@@ -598,7 +600,8 @@ def figures(clips: list[Path], exercise: str, repeats: int, memory: bool,
             print()
             base = clips[0]
             long3 = upscale(base, workdir / "clip_x3.mp4", *_size(base), loops=3)
-            for name, extra in (("formcheck score", []), ("--analysis-fps 15", ["--analysis-fps", "15"])):
+            for name, extra in (("formcheck score", []), ("--analysis-fps 15", ["--analysis-fps", "15"]),
+                                ("--fast", ["--fast"])):
                 one = run_formcheck(base, exercise, workdir / "out", extra).rss_mib
                 three = run_formcheck(long3, exercise, workdir / "out", extra).rss_mib
                 print(f"peak RSS, {name:<17}: 1x clip ({probe(base).n_frames} frames) {one:.0f} MiB, "

@@ -21,7 +21,7 @@ from formcheck.errors import BadVideoError, ExitCode, FormcheckError, UsageError
 from formcheck.session import Session
 
 if TYPE_CHECKING:
-    from formcheck.pose import PoseEstimator
+    from formcheck.pose import Detector
 
 TRACE_EXTS = {".npz"}
 ANNOTATED = "annotated.mp4"
@@ -41,6 +41,7 @@ class ScoreSettings:
         pose_workers: pose models side by side for one video (None: one per CPU).
         analysis_fps: the pose model looks at about this many frames a second (None: every
             frame; see :func:`formcheck.pipeline.score_video`).
+        follow: follow the person between looks for everyone (:mod:`formcheck.follow`).
     """
 
     exercise: str
@@ -50,6 +51,7 @@ class ScoreSettings:
     save_landmarks: bool = False
     pose_workers: int | None = None
     analysis_fps: float | None = None
+    follow: bool = False
 
     @property
     def extras(self) -> tuple[str, ...]:
@@ -92,7 +94,7 @@ def score_file(
     *,
     name: str | None = None,
     progress: Callable[[int, int], None] | None = None,
-    estimators: Sequence[PoseEstimator] | None = None,
+    estimators: Sequence[Detector] | None = None,
 ) -> Scored:
     """Score one video or ``.npz`` landmark trace; never raises for a bad input.
 
@@ -144,6 +146,7 @@ def score_file(
                 pose_workers=settings.pose_workers,
                 estimators=estimators,
                 analysis_fps=settings.analysis_fps,
+                follow=settings.follow,
             )
             written = [extras / n for n in settings.extras if extras is not None and (extras / n).exists()]
         return _named(Scored(called, session, extras=written), str(path), called)

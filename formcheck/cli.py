@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 VIDEO_EXTS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".gif"}
 TRACE_EXTS = {".npz"}
 LOCAL_RAY = "local"  # formcheck.cluster.LOCAL, without importing it
+FAST_FPS = 15.0  # formcheck.pipeline.ANALYSIS_FPS, without importing it
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
         help="look at about N frames a second of a video, the frames between interpolated "
              "(about half the work on 30 fps; per-rep angles may move by a degree or two); "
              "default: every frame",
+    )
+    sc.add_argument(
+        "--fast", action="store_true",
+        help="about half the CPU: look at 15 frames a second (unless --analysis-fps says "
+             "otherwise) and follow the person between looks for everyone, on one core a video",
     )
     sc.add_argument(
         "--jobs", "-j", type=int, default=0, help="parallel processes (default: one per core)"
@@ -410,7 +416,7 @@ def _score_files(
     pose_workers = None if jobs == 1 else max(1, (os.cpu_count() or 1) // jobs)
     settings = ScoreSettings(
         args.exercise, rx, args.model, args.annotate, args.save_landmarks, pose_workers,
-        args.analysis_fps or None,
+        args.analysis_fps or (FAST_FPS if args.fast else None), follow=args.fast,
     )
     results: list[dict[str, Any]] = []
     outs = _out_dirs(args.out, files)

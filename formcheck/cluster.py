@@ -27,13 +27,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formcheck.batch import Scored, ScoreSettings, failed, score_file
 from formcheck.errors import ExitCode, Terminated, UsageError, name_is_utf8, shown
 
 INSTALL = "pip install 'formcheck[cluster]'"
 LOCAL = "local"  # --ray without an address: start a Ray of our own on this machine
+
+
+if TYPE_CHECKING:
+    from formcheck.follow import FollowingEstimator
+    from formcheck.pose import Detector
 
 
 def import_ray(local: bool) -> ModuleType:
@@ -95,6 +100,8 @@ class Scorer:
             path.write_bytes(model)
             options = PoseOptions(model_path=path)
         self._estimators = [PoseEstimator(options) for _ in range(models)]
+        self._options = options
+        self._following: FollowingEstimator | None = None  # made at the first --fast video
 
     def version(self) -> str:
         """The formcheck version on the actor's node."""
@@ -112,8 +119,16 @@ class Scorer:
         with tempfile.TemporaryDirectory(dir=self._dir) as tmp:
             local = Path(tmp) / ("input" + Path(name).suffix.lower())
             local.write_bytes(data)
+            estimators: list[Detector] = list(self._estimators)
+            if settings.follow:
+                if self._following is None:
+                    from formcheck.follow import FollowingEstimator
+
+                    self._following = FollowingEstimator(self._options)
+                self._following.reset()
+                estimators = [self._following]
             scored = score_file(local, replace(settings, model=None, pose_workers=None),
-                                Path(tmp) / "out", name=name, estimators=self._estimators)
+                                Path(tmp) / "out", name=name, estimators=estimators)
             extras = {p.name: p.read_bytes() for p in scored.extras}
         return replace(scored, extras=[]), extras
 

@@ -67,6 +67,8 @@ def body_speed(prev: np.ndarray, cur: np.ndarray, dt: float, only: tuple[int, ..
 
 def jumped(prev: np.ndarray, cur: np.ndarray, dt: float) -> bool:
     """Body points (8, 2) moved further in ``dt`` seconds than a body can: the test of a cut."""
+    if body_speed(prev, cur, dt) <= MAX_BODY_SPEED:  # the usual frame: no need to look further
+        return False
     orders = [prev] + [prev[list(o)] for o in _SWAPS]
     speeds = np.array([body_speed(p, cur, dt) for p in orders])
     torso = body_speed(prev, cur, dt, only=_TORSO)

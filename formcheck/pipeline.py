@@ -26,7 +26,7 @@ from formcheck.smoothing import FrameSmoother
 from formcheck.track import PersonTracker
 
 if TYPE_CHECKING:
-    from formcheck.pose import PoseEstimator
+    from formcheck.pose import Detector
     from formcheck.videowrite import AnnotatedWriter
 
 MIN_VISIBILITY = 0.5
@@ -340,8 +340,9 @@ def score_video(
     landmarks_to: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     pose_workers: int | None = None,
-    estimators: Sequence[PoseEstimator] | None = None,
+    estimators: Sequence[Detector] | None = None,
     analysis_fps: float | None = None,
+    follow: bool = False,
 ) -> Session:
     """Score one video file.
 
@@ -359,6 +360,8 @@ def score_video(
             getting the frames between interpolated (:meth:`Scorer.update_analysed`); None:
             every frame. About half the work on a 30 fps file; the annotated video and the
             saved landmarks then hold the analysed frames only.
+        follow: follow the person from frame to frame and look for everyone about once a
+            second (:mod:`formcheck.follow`): about 40% less work a frame, on one core.
     Raises:
         MissingInputError, BadVideoError, NoPersonError, UsageError (a bad model path).
     """
@@ -371,8 +374,8 @@ def score_video(
 
     scorer = Scorer(exercise, prescription)
     lying = scorer.checker.d.lying
-    options = (PoseOptions(head_right=lying) if model is None or estimators is not None
-               else PoseOptions(model_path=Path(model), head_right=lying))
+    options = (PoseOptions(head_right=lying, follow=follow) if model is None or estimators is not None
+               else PoseOptions(model_path=Path(model), head_right=lying, follow=follow))
     keeper = StillKeeper(scorer.checker.d)
     posture = PostureTally()
     writer: AnnotatedWriter | None = None

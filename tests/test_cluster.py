@@ -171,6 +171,25 @@ def test_ray_gives_the_same_sessions_as_the_process_pool(
 
 
 @needs_ray
+def test_fast_on_ray_gives_the_process_pools_sessions(
+    tmp_path: Path, ray_cluster: tuple[str, dict[str, str]]
+) -> None:
+    # One actor reads both files with the same following model pair, reset between them
+    # (--ray-workers 1); the pool reads each with a fresh one. Same sessions.
+    address, env = ray_cluster
+    d = clips_folder(tmp_path)
+    pool = run("score", d, "-e", "squat", "--json", "--fast", "--jobs", "2", "--no-store",
+               "--out", tmp_path / "pool")
+    assert pool.returncode == 0, pool.stderr
+    on_ray = run("score", d, "-e", "squat", "--json", "--fast", "--ray", address, "--ray-workers", "1",
+                 "--no-store", "--out", tmp_path / "ray", env=env)
+    assert on_ray.returncode == 0, on_ray.stderr
+    expected, got = sessions(pool.stdout), sessions(on_ray.stdout)
+    assert [s["rep_count"] for s in got] == [3, 4]
+    assert got == expected
+
+
+@needs_ray
 def test_a_bad_file_on_ray_is_reported_and_the_rest_go_on(
     tmp_path: Path, ray_cluster: tuple[str, dict[str, str]]
 ) -> None:

@@ -272,14 +272,21 @@ class RepData:
         return v if np.isfinite(v) else stat(self.sig[key][:3], "median")
 
 
+def _seen_or_0(v: float) -> float:
+    """A visibility, 0 for NaN (not seen)."""
+    f = float(v)
+    return f if f == f else 0.0
+
+
 def _perspective(frame: Frame) -> float:
     """Standing with straight knees, the picture's shin-to-trunk length ratio over the world
     landmarks' (see LOW_PERSPECTIVE); NaN when not standing straight or not clearly seen."""
     seen = frame.seen if frame.seen is not None else frame.visibility
     joints = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE,
               L.LEFT_ANKLE, L.RIGHT_ANKLE)
-    if not all(np.nan_to_num(seen[j]) >= SEEN_MIN for j in joints):
-        return float("nan")
+    with np.errstate(invalid="ignore"):
+        if not bool(np.all(seen[list(joints)] >= SEEN_MIN)):  # NaN: not seen
+            return float("nan")
     im, wo = frame.xy.astype(np.float64), frame.world[:, :3].astype(np.float64)
     legs = ((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE))
     for hip, knee, ankle in legs:
@@ -479,7 +486,7 @@ class Checker:
         row: dict[str, float] = {}
         sides = [SIDES[view.near_side]] if view.view == "side" else list(SIDES.values())
         for part in self._parts:
-            vals = [float(np.nan_to_num(seen[s[part]])) for s in sides]
+            vals = [_seen_or_0(seen[s[part]]) for s in sides]
             row[f"_seen_{part}"] = min(vals)
         sh, an = _mid(frame.world, 11, 12), _mid(frame.world, 27, 28)
         if np.isfinite(sh).all() and np.isfinite(an).all() and torso_tilt(frame) < UPRIGHT_DEG:

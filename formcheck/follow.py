@@ -1,0 +1,162 @@
+"""Follow one person from frame to frame, and look for everyone only about once a second.
+
+MediaPipe's pose landmarker in IMAGE mode runs two models on every frame: a person detector,
+then the landmark model on the region the detector found. In VIDEO mode with one person it
+runs the detector only when it has lost the person, and otherwise takes the region from the
+last frame's landmarks: about 40% less work a frame. Alone, VIDEO mode never notices a second
+person, and can hold on to a region that no longer fits. :class:`FollowingEstimator` pairs it
+with an IMAGE-mode model (two people looked for) that looks at one frame about every
+:data:`SCOUT_EVERY_S` seconds:
+
+- when the IMAGE model sees two or more people, every frame of the next :data:`CROWD_S`
+  seconds is looked at by the IMAGE model alone, exactly as without following, so
+  :class:`formcheck.track.PersonTracker` can choose whom to follow;
+- when it sees one person and the followed pose is somewhere else (further apart than
+  :data:`AGREE_MAX` body sizes), following starts afresh from the detector;
+- when the picture is mirrored or not from one frame to the next (lying exercises,
+  :mod:`formcheck.orient`), following starts afresh too.
+
+MediaPipe also smooths the landmarks it follows over time (a filter that lags behind quick
+movements, and lags more the slower the movement). formcheck smooths its own signals where
+a check needs it; the pose stage must give each frame's own landmarks. The VIDEO-mode model is
+therefore handed its frames' timestamps stretched a million times (:data:`UNSMOOTH`), which
+leaves its filter nothing to smooth over: on the same frames the followed landmarks then lie
+as close to IMAGE mode's as the region of one frame's differs from the other's (on a studio
+squat, a median 1 px at 480). The landmarks' visibility is still smoothed from frame to frame
+(that filter counts frames, not time), so it follows a change of how well a joint is seen a
+few frames late.
+
+What it costs in accuracy, measured (README, *Speed against the usual loop*): the followed
+region reads knee and hip angles a few degrees straighter than IMAGE mode's on the studio
+samples, and counts are exact on fewer real clips. It is ``formcheck score --fast``, not the
+default.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from formcheck.cuts import body_points, body_size
+from formcheck.pose import PoseEstimator, PoseOptions, PoseResult
+
+#: The IMAGE-mode model looks for everyone in the picture about this often (seconds).
+SCOUT_EVERY_S = 1.0
+#: After it has seen two or more people, every frame is looked at on its own this long (s).
+CROWD_S = 3.0
+#: The followed pose and the detector's are the same person's when their shoulders, hips,
+#: knees and ankles lie within this many body sizes of each other (median).
+AGREE_MAX = 0.2
+#: VIDEO-mode timestamps are stretched this many times (see the module notes).
+UNSMOOTH = 1_000_000
+
+
+class FollowingEstimator:
+    """A VIDEO-mode model following one person, checked by an IMAGE-mode one; frames in order.
+
+    Has :class:`~formcheck.pose.PoseEstimator`'s ``detect`` and ``close``; use as a context
+    manager. ``options`` are the IMAGE-mode model's (``num_poses`` people looked for); the
+    follower looks for one.
+
+    Attributes:
+        scouted: frames the IMAGE-mode model looked at.
+        restarts: times following started afresh from the detector.
+    """
+
+    def __init__(self, options: PoseOptions | None = None) -> None:
+        base = options if options is not None else PoseOptions()
+        self.options = base
+        self._scout = PoseEstimator(PoseOptions(
+            model_path=base.model_path, num_poses=max(2, base.num_poses),
+            min_detection_confidence=base.min_detection_confidence,
+            min_presence_confidence=base.min_presence_confidence))
+        try:
+            self._follower = PoseEstimator(PoseOptions(
+                model_path=base.model_path, num_poses=1, tracking=True,
+                min_detection_confidence=base.min_detection_confidence,
+                min_presence_confidence=base.min_presence_confidence,
+                min_tracking_confidence=base.min_tracking_confidence))
+        except BaseException:
+            self._scout.close()
+            raise
+        self._last_scout_ms: float = -np.inf
+        self._crowd_until_ms: float = -np.inf
+        self._mirror: bool | None = None
+        self._following = False  # the follower holds a region from the frame before
+        self._shape: tuple[int, ...] = ()
+        self.scouted = 0
+        self.restarts = 0
+
+    def __enter__(self) -> FollowingEstimator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def reset(self) -> None:
+        """Forget the video before: the next frame may be another video's first. The follower
+        is made afresh (a tenth of a second), since MediaPipe carries some of what it followed
+        (the landmarks' visibility, smoothed from frame to frame) across a frame with nobody."""
+        options = self._follower.options
+        self._follower.close()
+        self._follower = PoseEstimator(options)
+        self._last_scout_ms = -np.inf
+        self._crowd_until_ms = -np.inf
+        self._mirror, self._shape, self._following = None, (), False
+
+    def close(self) -> None:
+        """Release both models; safe to call more than once."""
+        self._scout.close()
+        self._follower.close()
+
+    def detect(self, rgb: np.ndarray, t_ms: int, mirror: bool = False) -> PoseResult:
+        """Landmarks of the person in one frame; see :meth:`PoseEstimator.detect`."""
+        if self._following and (mirror != self._mirror or rgb.shape != self._shape):
+            self._restart(rgb)
+        self._mirror, self._shape = mirror, rgb.shape
+        if t_ms < self._crowd_until_ms:
+            return self._look(rgb, t_ms, mirror)
+        if t_ms - self._last_scout_ms >= SCOUT_EVERY_S * 1000.0:
+            scout = self._look(rgb, t_ms, mirror)
+            if scout.n_people >= 2:
+                self._crowd_until_ms = t_ms + CROWD_S * 1000.0
+                if self._following:
+                    self._restart(rgb)
+                return scout
+            followed = self._follow(rgb, t_ms, mirror)
+            if scout.n_people == 1 and (not followed.detected or not _same_person(scout, followed)):
+                if followed.detected:
+                    self._restart(rgb)
+                return scout
+            return followed
+        return self._follow(rgb, t_ms, mirror)
+
+    def _look(self, rgb: np.ndarray, t_ms: int, mirror: bool) -> PoseResult:
+        self._last_scout_ms = t_ms
+        self.scouted += 1
+        return self._scout.detect(rgb, t_ms, mirror)
+
+    def _follow(self, rgb: np.ndarray, t_ms: int, mirror: bool) -> PoseResult:
+        pose = self._follower.detect(rgb, int(t_ms) * UNSMOOTH, mirror)
+        self._following = pose.detected
+        return pose
+
+    def _restart(self, rgb: np.ndarray) -> None:
+        """Make the follower drop its region: a blank frame shows it nobody, so it runs the
+        detector on the next frame."""
+        last = self._follower.last_t_ms or 0
+        self._follower.detect(np.zeros_like(rgb), last + 1)
+        self._following = False
+        self.restarts += 1
+
+
+def _same_person(a: PoseResult, b: PoseResult) -> bool:
+    """Whether two poses of one frame lie on the same body (median joint distance in body
+    sizes at most :data:`AGREE_MAX`); True when too few joints are seen in both to tell."""
+    pa, pb = body_points(a.image, 0.5), body_points(b.image, 0.5)
+    both = np.isfinite(pa).all(1) & np.isfinite(pb).all(1)
+    if both.sum() < 3:
+        return True
+    size = max(body_size(pa[both]), body_size(pb[both]))
+    if size <= 0:
+        return True
+    return float(np.median(np.hypot(*(pa[both] - pb[both]).T))) <= AGREE_MAX * size

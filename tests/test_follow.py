@@ -1,0 +1,143 @@
+"""formcheck.follow: one person followed between looks for everyone, and --fast."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import cv2
+import numpy as np
+import pytest
+
+from formcheck.follow import SCOUT_EVERY_S, UNSMOOTH, FollowingEstimator, _same_person
+from formcheck.pose import PoseEstimator, PoseOptions, PoseResult, iter_poses
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "squat_side_faults_a.mp4"
+
+
+def _load_bench() -> ModuleType:
+    """benchmarks/speed.py, for its drawn mannequin (a person MediaPipe finds)."""
+    spec = importlib.util.spec_from_file_location("formcheck_bench_speed_follow",
+                                                  ROOT / "benchmarks" / "speed.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load_bench()
+
+
+def _rgb(bgr: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("follow") / "mannequin.mp4"
+    return bench.write_mannequin_clip(path, seconds=3.0, fps=30.0)
+
+
+def _poses(path: Path, options: PoseOptions) -> tuple[np.ndarray, list[int], object]:
+    images, n = [], []
+    with iter_poses(path, options=options) as poses:
+        for *_, pose in poses:
+            images.append(pose.image)
+            n.append(pose.n_people)
+        est = poses._estimators[0]
+    return np.stack(images), n, est
+
+
+def test_follows_where_image_mode_looks_and_scouts_once_a_second(clip: Path) -> None:
+    image, _, _ = _poses(clip, PoseOptions())
+    followed, n, est = _poses(clip, PoseOptions(follow=True))
+    assert isinstance(est, FollowingEstimator)
+    assert sum(k == 1 for k in n) >= 85  # of 90 frames
+    # The IMAGE model looked at one frame a second (3 s of video), not at every frame.
+    assert est.scouted == pytest.approx(3 / SCOUT_EVERY_S, abs=1)
+    d = np.abs(image[..., :2] - followed[..., :2])
+    assert np.nanmedian(d) < 0.005  # frame heights: about 2 px at 480
+    assert np.nanpercentile(d, 95) < 0.03
+
+
+def test_a_second_person_has_every_frame_looked_at(tmp_path: Path) -> None:
+    fe = FollowingEstimator()
+    one = [_rgb(np.hstack([bench.mannequin_frame(i / 15, 320, 480),
+                           np.full((480, 320, 3), 255, np.uint8)])) for i in range(20)]
+    two = [_rgb(np.hstack([bench.mannequin_frame(i / 15, 320, 480),
+                           bench.mannequin_frame(i / 15 + 1.1, 320, 480)])) for i in range(20, 50)]
+    seen = [fe.detect(f, int(i * 1000 / 15)).n_people for i, f in enumerate(one + two)]
+    fe.close()
+    assert set(seen[:20]) == {1}
+    # The second person is found at the next look (at most a second later), and from then on
+    # every frame is looked at with both people, as without following.
+    first_two = seen.index(2)
+    assert 20 <= first_two <= 20 + 15
+    assert set(seen[first_two:]) == {2}
+
+
+def test_mirroring_and_a_new_video_restart_following(clip: Path) -> None:
+    frame = _rgb(bench.mannequin_frame(0.5, 640, 480))
+    with FollowingEstimator(PoseOptions(head_right=True)) as fe:
+        assert fe.detect(frame, 0).detected
+        assert fe.detect(frame, 33).detected
+        assert fe.restarts == 0
+        assert fe.detect(frame, 66, mirror=True).detected
+        assert fe.restarts == 1
+        fe.reset()  # the next video starts at 0 ms again: MediaPipe must not see time go back
+        assert fe.detect(frame, 0).detected
+        with iter_poses(clip, options=PoseOptions(follow=True), estimators=[fe]) as poses:
+            assert sum(p.detected for *_, p in poses) >= 85
+
+
+def test_same_person() -> None:
+    with PoseEstimator() as est:
+        pose = est.detect(_rgb(bench.mannequin_frame(0.5, 640, 480)), 0)
+    assert _same_person(pose, pose)
+    moved = PoseResult(pose.image.copy(), pose.world, 1)
+    moved.image[:, 0] += 0.4  # 0.4 frame heights: further than a body's size apart
+    assert not _same_person(pose, moved)
+
+
+def test_follow_landmarks_are_not_smoothed_over_time() -> None:
+    """MediaPipe's VIDEO mode smooths what it follows; stretched timestamps undo it, so a
+    still frame after a moving one reads as that frame alone would."""
+    frames = [_rgb(bench.mannequin_frame(t, 640, 480)) for t in np.arange(0.0, 1.3, 1 / 15)]
+    alone = FollowingEstimator()
+    last_alone = alone.detect(frames[-1], 0).image
+    alone.close()
+
+    def followed_last(stretch: int) -> np.ndarray:
+        with PoseEstimator(PoseOptions(num_poses=1, tracking=True)) as est:
+            for i, f in enumerate(frames):
+                out = est.detect(f, int(i * 1000 / 15) * stretch)
+        return out.image
+
+    smoothed = np.nanmedian(np.abs(followed_last(1)[:, :2] - last_alone[:, :2]))
+    unsmoothed = np.nanmedian(np.abs(followed_last(UNSMOOTH)[:, :2] - last_alone[:, :2]))
+    assert unsmoothed < smoothed
+
+
+@pytest.mark.skipif(not SAMPLE.is_file(), reason="bundled sample missing")
+def test_fast_scores_a_sample_like_the_default(tmp_path: Path) -> None:
+    truth = json.loads(SAMPLE.with_suffix(".json").read_text())
+
+    def score(*extra: str) -> dict:
+        out = subprocess.run(
+            [sys.executable, "-m", "formcheck", "score", str(SAMPLE), "--exercise", "squat",
+             "--json", "--no-store", "--out", str(tmp_path / "-".join(extra or ("d",))), *extra],
+            capture_output=True, text=True, timeout=300,
+        )
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    fast, default = score("--fast"), score()
+    reps = lambda s: s["sessions"][0]["reps"] if "sessions" in s else s["reps"]  # noqa: E731
+    assert len(reps(fast)) == len(reps(default)) == len(truth["reps"])
+    codes = lambda s: [sorted(f["code"] for f in r["faults"]) for r in reps(s)]  # noqa: E731
+    assert codes(fast) == codes(default) == [sorted(r.get("faults", [])) for r in truth["reps"]]
