@@ -83,10 +83,10 @@ def _parser() -> argparse.ArgumentParser:
         "--model", type=Path, metavar="PATH", help="another MediaPipe pose landmarker .task file"
     )
     sc.add_argument(
-        "--analysis-fps", type=float, default=0.0, metavar="N",
+        "--analysis-fps", type=float, default=None, metavar="N",
         help="look at about N frames a second of a video, the frames between interpolated "
              "(about half the work on 30 fps; per-rep angles may move by a degree or two); "
-             "default: every frame",
+             "default: every frame (15 with --fast; 0: every frame)",
     )
     sc.add_argument(
         "--fast", action="store_true",
@@ -416,7 +416,7 @@ def _score_files(
     pose_workers = None if jobs == 1 else max(1, (os.cpu_count() or 1) // jobs)
     settings = ScoreSettings(
         args.exercise, rx, args.model, args.annotate, args.save_landmarks, pose_workers,
-        args.analysis_fps or (FAST_FPS if args.fast else None), follow=args.fast,
+        _analysis_fps(args), follow=args.fast,
     )
     results: list[dict[str, Any]] = []
     outs = _out_dirs(args.out, files)
@@ -600,9 +600,19 @@ def _record(store: Any, r: dict[str, Any], args: argparse.Namespace, rx: dict[st
     r["summary"]["session_id"] = sid
 
 
+def _analysis_fps(args: argparse.Namespace) -> float | None:
+    """Frames a second the pose model looks at: ``--analysis-fps`` (0: every frame), else 15
+    with ``--fast``, else every frame (None)."""
+    if args.analysis_fps is not None:
+        return args.analysis_fps or None
+    return FAST_FPS if args.fast else None
+
+
 def _print_progress(k: int, n: int, r: dict[str, Any]) -> None:
     name = printable(shown(Path(r["path"]).name))
-    what = f"{len(r['session'].reps)} reps" if r["ok"] else "not scored"
+    from formcheck.report_text import reps_text
+
+    what = reps_text(len(r["session"].reps)) if r["ok"] else "not scored"
     sys.stderr.write(f"[{k}/{n}] {name}: {what}\n")
     sys.stderr.flush()
 

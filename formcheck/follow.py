@@ -12,14 +12,15 @@ with an IMAGE-mode model (two people looked for) that looks at one frame about e
   seconds is looked at by the IMAGE model alone, exactly as without following, so
   :class:`formcheck.track.PersonTracker` can choose whom to follow;
 - when it sees one person and the followed pose is somewhere else (further apart than
-  :data:`AGREE_MAX` body sizes), following starts afresh from the detector;
+  :data:`AGREE_MAX` body sizes), following starts afresh from the detector, and the IMAGE
+  model's pose is the frame's;
 - when the picture is mirrored or not from one frame to the next (lying exercises,
   :mod:`formcheck.orient`), following starts afresh too.
 
 MediaPipe also smooths the landmarks it follows over time (a filter that lags behind quick
 movements, and lags more the slower the movement). formcheck smooths its own signals where
 a check needs it; the pose stage must give each frame's own landmarks. The VIDEO-mode model is
-therefore handed its frames' timestamps stretched a million times (:data:`UNSMOOTH`), which
+therefore handed its frames' timestamps stretched 100,000 times (:data:`UNSMOOTH`), which
 leaves its filter nothing to smooth over: on the same frames the followed landmarks then lie
 as close to IMAGE mode's as the region of one frame's differs from the other's (on a studio
 squat, a median 1 px at 480). The landmarks' visibility is still smoothed from frame to frame
@@ -46,8 +47,9 @@ CROWD_S = 3.0
 #: The followed pose and the detector's are the same person's when their shoulders, hips,
 #: knees and ankles lie within this many body sizes of each other (median).
 AGREE_MAX = 0.2
-#: VIDEO-mode timestamps are stretched this many times (see the module notes).
-UNSMOOTH = 1_000_000
+#: VIDEO-mode timestamps are stretched this many times (see the module notes). MediaPipe's
+#: filter reads them in nanoseconds as 64-bit integers: 25 hours of video fit.
+UNSMOOTH = 100_000
 
 
 class FollowingEstimator:
@@ -62,6 +64,9 @@ class FollowingEstimator:
         restarts: times following started afresh from the detector.
     """
 
+    #: Frames must come in order, to this one estimator alone (see PoseStream).
+    follows = True
+
     def __init__(self, options: PoseOptions | None = None) -> None:
         base = options if options is not None else PoseOptions()
         self.options = base
@@ -69,12 +74,13 @@ class FollowingEstimator:
             model_path=base.model_path, num_poses=max(2, base.num_poses),
             min_detection_confidence=base.min_detection_confidence,
             min_presence_confidence=base.min_presence_confidence))
+        self._follower_options = PoseOptions(
+            model_path=base.model_path, num_poses=1, tracking=True,
+            min_detection_confidence=base.min_detection_confidence,
+            min_presence_confidence=base.min_presence_confidence,
+            min_tracking_confidence=base.min_tracking_confidence)
         try:
-            self._follower = PoseEstimator(PoseOptions(
-                model_path=base.model_path, num_poses=1, tracking=True,
-                min_detection_confidence=base.min_detection_confidence,
-                min_presence_confidence=base.min_presence_confidence,
-                min_tracking_confidence=base.min_tracking_confidence))
+            self._follower = PoseEstimator(self._follower_options)
         except BaseException:
             self._scout.close()
             raise
@@ -82,6 +88,7 @@ class FollowingEstimator:
         self._crowd_until_ms: float = -np.inf
         self._mirror: bool | None = None
         self._following = False  # the follower holds a region from the frame before
+        self._used = False  # the follower has seen a frame since it was made
         self._shape: tuple[int, ...] = ()
         self.scouted = 0
         self.restarts = 0
@@ -93,40 +100,46 @@ class FollowingEstimator:
         self.close()
 
     def reset(self) -> None:
-        """Forget the video before: the next frame may be another video's first. The follower
-        is made afresh (a tenth of a second), since MediaPipe carries some of what it followed
-        (the landmarks' visibility, smoothed from frame to frame) across a frame with nobody."""
-        options = self._follower.options
-        self._follower.close()
-        self._follower = PoseEstimator(options)
+        """Forget the video before: the next frame may be another video's first."""
+        if self._used:
+            self._restart()
+            self.restarts -= 1  # not a restart within a video
         self._last_scout_ms = -np.inf
         self._crowd_until_ms = -np.inf
-        self._mirror, self._shape, self._following = None, (), False
+        self._mirror, self._shape = None, ()
+        self.scouted = self.restarts = 0
 
     def close(self) -> None:
         """Release both models; safe to call more than once."""
-        self._scout.close()
-        self._follower.close()
+        try:
+            self._scout.close()
+        finally:
+            self._follower.close()
 
     def detect(self, rgb: np.ndarray, t_ms: int, mirror: bool = False) -> PoseResult:
         """Landmarks of the person in one frame; see :meth:`PoseEstimator.detect`."""
         if self._following and (mirror != self._mirror or rgb.shape != self._shape):
-            self._restart(rgb)
+            self._restart()
         self._mirror, self._shape = mirror, rgb.shape
-        if t_ms < self._crowd_until_ms:
-            return self._look(rgb, t_ms, mirror)
-        if t_ms - self._last_scout_ms >= SCOUT_EVERY_S * 1000.0:
+        crowded = t_ms < self._crowd_until_ms
+        if crowded or t_ms - self._last_scout_ms >= SCOUT_EVERY_S * 1000.0:
             scout = self._look(rgb, t_ms, mirror)
-            if scout.n_people >= 2:
+            if scout.n_people >= 2:  # (still) more than one person: look at every frame
                 self._crowd_until_ms = t_ms + CROWD_S * 1000.0
                 if self._following:
-                    self._restart(rgb)
+                    self._restart()
+                return scout
+            if crowded:
                 return scout
             followed = self._follow(rgb, t_ms, mirror)
-            if scout.n_people == 1 and (not followed.detected or not _same_person(scout, followed)):
+            aspect = rgb.shape[1] / max(1, rgb.shape[0])
+            if scout.n_people == 1 and (not followed.detected
+                                        or not _same_person(scout, followed, aspect)):
                 if followed.detected:
-                    self._restart(rgb)
+                    self._restart()
                 return scout
+            # The detector seeing nobody where the follower still finds the person (lying
+            # people are found less surely by the detector) keeps the followed pose.
             return followed
         return self._follow(rgb, t_ms, mirror)
 
@@ -138,21 +151,25 @@ class FollowingEstimator:
     def _follow(self, rgb: np.ndarray, t_ms: int, mirror: bool) -> PoseResult:
         pose = self._follower.detect(rgb, int(t_ms) * UNSMOOTH, mirror)
         self._following = pose.detected
+        self._used = True
         return pose
 
-    def _restart(self, rgb: np.ndarray) -> None:
-        """Make the follower drop its region: a blank frame shows it nobody, so it runs the
-        detector on the next frame."""
-        last = self._follower.last_t_ms or 0
-        self._follower.detect(np.zeros_like(rgb), last + 1)
-        self._following = False
+    def _restart(self) -> None:
+        """Start following afresh from the detector: a new follower (a tenth of a second to
+        load). Showing the old one a blank frame drops its region but not all it carries (the
+        landmarks' visibility, smoothed from frame to frame)."""
+        fresh = PoseEstimator(self._follower_options)
+        old, self._follower = self._follower, fresh
+        old.close()
+        self._following = self._used = False
         self.restarts += 1
 
 
-def _same_person(a: PoseResult, b: PoseResult) -> bool:
+def _same_person(a: PoseResult, b: PoseResult, aspect: float = 1.0) -> bool:
     """Whether two poses of one frame lie on the same body (median joint distance in body
-    sizes at most :data:`AGREE_MAX`); True when too few joints are seen in both to tell."""
-    pa, pb = body_points(a.image, 0.5), body_points(b.image, 0.5)
+    sizes at most :data:`AGREE_MAX`); True when too few joints are seen in both to tell.
+    ``aspect``: the frame's width over its height."""
+    pa, pb = body_points(a.image, 0.5, aspect), body_points(b.image, 0.5, aspect)
     both = np.isfinite(pa).all(1) & np.isfinite(pb).all(1)
     if both.sum() < 3:
         return True

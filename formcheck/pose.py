@@ -480,9 +480,10 @@ class PoseStream:
     The pose model runs on ``workers`` threads of their own, each with its own model, a few
     frames ahead of the caller (:func:`detect_frames`). In IMAGE mode every frame is looked at on
     its own, so the results are the same for any number of workers; with
-    ``PoseOptions.tracking`` there is one worker, taking the frames in order. ``estimators``:
-    IMAGE-mode models the caller keeps open across videos (a cluster worker's); they are used
-    instead of loading ``options``' model, and left open when the stream closes.
+    ``PoseOptions.tracking`` or ``follow`` there is one worker, taking the frames in order.
+    ``estimators``: IMAGE-mode models the caller keeps open across videos (a cluster worker's),
+    or one :class:`formcheck.follow.FollowingEstimator` (reset between videos) with ``follow``;
+    they are used instead of loading ``options``' model, and left open when the stream closes.
 
     Attributes:
         info: the video's :class:`VideoInfo`.
@@ -493,7 +494,9 @@ class PoseStream:
     Raises (at construction):
         MissingInputError, BadVideoError: see :func:`formcheck.video.probe`.
         UsageError: the model cannot be loaded.
-        ValueError: ``workers`` below 1; ``estimators`` empty or in VIDEO mode (tracking).
+        ValueError: ``workers`` below 1; ``estimators`` empty, in VIDEO mode (tracking), or
+            following (:class:`formcheck.follow.FollowingEstimator`) when ``options`` do not
+            say ``follow`` or the other way round.
     """
 
     def __init__(self, path: str | Path, *, options: PoseOptions | None = None,
@@ -508,8 +511,11 @@ class PoseStream:
             raise ValueError("estimators: at least one pose model")
         if estimators is not None and any(e.options.tracking for e in estimators):
             raise ValueError("estimators: IMAGE-mode models only (tracking=False)")
-        if estimators is not None and len(estimators) > 1 and any(e.options.follow for e in estimators):
+        following = [getattr(e, "follows", False) for e in (estimators or [])]
+        if len(following) > 1 and any(following):
             raise ValueError("estimators: a following estimator reads a video alone")
+        if estimators is not None and any(following) != options.follow:
+            raise ValueError("estimators: following estimators with PoseOptions.follow, and only then")
         in_order = options.tracking or options.follow  # one model (pair) sees every frame
         if estimators is not None:
             self.workers = len(estimators)

@@ -60,6 +60,19 @@ def shown_in_view(d: ExerciseDef | None, metric: str, view: str) -> bool:
     return not checks or any(view in c.views for c in checks)
 
 
+def unchecked(d: ExerciseDef | None, s: Session, skipped: dict[str, str]) -> bool:
+    """True when none of a rep's checks could be made (every active check in ``skipped``)."""
+    if d is None:
+        return False
+    codes = {c.code for c in d.checks if c.active(s.prescription)}
+    return bool(codes) and codes <= set(skipped)
+
+
+def _verdict(d: ExerciseDef | None, s: Session, skipped: dict[str, str]) -> str:
+    """A rep without faults: "good", or "not checked" when none of its checks could be made."""
+    return "not checked" if unchecked(d, s, skipped) else "good"
+
+
 def rep_table(s: Session) -> str:
     d = _definition(s.exercise)
     cols = _columns(d)
@@ -76,7 +89,7 @@ def rep_table(s: Session) -> str:
                     _fmt(r.metrics.get(m), f) if shown_in_view(d, m, r.view) else "-"
                     for m, _, f in cols
                 ],
-                ", ".join(_label(d, f.code) for f in r.faults) or "good",
+                ", ".join(_label(d, f.code) for f in r.faults) or _verdict(d, s, r.skipped),
             ]
         )
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(head)]
@@ -107,10 +120,15 @@ def skipped_lines(s: Session, d: ExerciseDef | None = None) -> list[str]:
     return [f"Not checked: {', '.join(labels)} ({why})." for why, labels in groups.items()]
 
 
+def reps_text(n: int) -> str:
+    """"1 rep", "3 reps"."""
+    return f"{n} rep" if n == 1 else f"{n} reps"
+
+
 def session_text(s: Session, written: list[str]) -> str:
     d = _definition(s.exercise)
     by_side = s.reps_by_side()
-    count = f"{len(s.reps)} reps" + (
+    count = reps_text(len(s.reps)) + (
         f" ({', '.join(f'{k} {v}' for k, v in sorted(by_side.items()))})" if by_side else ""
     )
     out = [f"{s.source}: {s.exercise}, {s.view} view, {count}"]

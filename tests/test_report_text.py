@@ -155,3 +155,21 @@ def test_a_value_that_rounds_to_zero_shows_no_minus_sign() -> None:
     assert _fmt(-0.3, "{:.0f}°") == "0°"
     assert _fmt(-4.2, "{:.0f}°") == "-4°"
     assert _fmt(-0.04, "{:.1f} s") == "0.0 s"
+
+
+def test_a_rep_no_check_could_judge_is_not_called_good() -> None:
+    s = _session()
+    d = load("squat")
+    s.reps[0].skipped = {c.code: c.skip_reason() for c in d.checks}  # e.g. seen from nowhere useful
+    rows = rep_table(s).splitlines()[1:]
+    assert rows[0].endswith("not checked") and "good" not in rows[0]
+    s.reps[0].skipped = {"heels_lifting": "Film from the side to check heel lift."}
+    assert rep_table(s).splitlines()[1].endswith("good")  # the other checks were made
+
+
+def test_one_rep_is_one_rep() -> None:
+    s = _session()
+    s.reps = s.reps[:1]
+    assert session_text(s, []).splitlines()[0].endswith("side view, 1 rep")
+    s.reps = []
+    assert session_text(s, []).splitlines()[0].endswith("side view, 0 reps")

@@ -589,7 +589,11 @@ def summary_lines(result: LiveResult, cfg: LiveConfig) -> list[tuple[str, float,
         if by_side:
             count += "  (" + ", ".join(f"{k} {v}" for k, v in sorted(by_side.items())) + ")"
         lines.append((count, 1.3, WHITE))
-        clean = sum(1 for r in s.reps if not r.faults)
+        from formcheck.definitions import load
+        from formcheck.report_text import unchecked
+
+        d = load(s.exercise)
+        clean = sum(1 for r in s.reps if not r.faults and not unchecked(d, s, r.skipped))
         if n:
             lines.append((f"{clean} of {n} with good form", 0.9, GREEN))
         counts: dict[str, tuple[int, str]] = {}
