@@ -376,6 +376,12 @@ def score_video(
     lying = scorer.checker.d.lying
     options = (PoseOptions(head_right=lying, follow=follow) if model is None or estimators is not None
                else PoseOptions(model_path=Path(model), head_right=lying, follow=follow))
+    owned: list[Detector] = []  # a following estimator made here, closed here
+    if follow and estimators is None:
+        from formcheck.follow import FollowingEstimator
+
+        owned.append(FollowingEstimator(options))
+        estimators = owned
     keeper = StillKeeper(scorer.checker.d)
     posture = PostureTally()
     writer: AnnotatedWriter | None = None
@@ -457,6 +463,8 @@ def score_video(
     finally:
         if writer is not None:
             writer.abort()
+        for estimator in owned:
+            estimator.close()
 
 
 def _pad_people(per_frame: list[np.ndarray]) -> np.ndarray:

@@ -95,8 +95,9 @@ class PoseOptions:
             model. Only faster with ``num_poses=1``, and less accurate (see the module notes).
             Off: IMAGE mode, every frame on its own.
         follow: follow the person from frame to frame and look for everyone about once a
-            second (:class:`formcheck.follow.FollowingEstimator`): about 40% less work a frame;
-            a video is read by one model pair, frames in order. Not with ``tracking``.
+            second: about 40% less work a frame; a video is read by one model pair, frames in
+            order. Not with ``tracking``. The stream then needs the
+            :class:`formcheck.follow.FollowingEstimator` given as its ``estimators``.
 
     Raises:
         UsageError: a model path that does not exist or is not a ``.task`` file, or a value out
@@ -514,8 +515,9 @@ class PoseStream:
         following = [getattr(e, "follows", False) for e in (estimators or [])]
         if len(following) > 1 and any(following):
             raise ValueError("estimators: a following estimator reads a video alone")
-        if estimators is not None and any(following) != options.follow:
-            raise ValueError("estimators: following estimators with PoseOptions.follow, and only then")
+        if any(following) != options.follow:
+            raise ValueError("PoseOptions.follow wants a formcheck.follow.FollowingEstimator as "
+                             "estimators, and only it")
         in_order = options.tracking or options.follow  # one model (pair) sees every frame
         if estimators is not None:
             self.workers = len(estimators)
@@ -533,7 +535,7 @@ class PoseStream:
         self._estimators: list[Detector] = list(estimators or [])
         try:
             while len(self._estimators) < self.workers:
-                self._owned.append(_estimator(options))
+                self._owned.append(PoseEstimator(options))
                 self._estimators.append(self._owned[-1])
         except BaseException:
             self.close()
@@ -572,14 +574,6 @@ class PoseStream:
         finally:
             poses.close()  # waits for the frames in the models' hands before they are closed
             self.close()
-
-
-def _estimator(options: PoseOptions) -> Detector:
-    if options.follow:
-        from formcheck.follow import FollowingEstimator
-
-        return FollowingEstimator(options)
-    return PoseEstimator(options)
 
 
 def iter_poses(path: str | Path, *, options: PoseOptions | None = None, max_side: int = 640,

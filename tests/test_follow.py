@@ -45,12 +45,15 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _poses(path: Path, options: PoseOptions) -> tuple[np.ndarray, list[int], object]:
     images, n = [], []
-    with iter_poses(path, options=options) as poses:
+    est = FollowingEstimator(options) if options.follow else None
+    with iter_poses(path, options=options, estimators=[est] if est else None) as poses:
         for *_, pose in poses:
             images.append(pose.image)
             n.append(pose.n_people)
-        est = poses._estimators[0]
-    return np.stack(images), n, est
+        used = poses._estimators[0]
+    if est is not None:
+        est.close()
+    return np.stack(images), n, used
 
 
 def test_follows_where_image_mode_looks_and_scouts_once_a_second(clip: Path) -> None:
@@ -112,8 +115,10 @@ def test_mirroring_restarts_and_a_reset_reads_the_next_video_afresh(clip: Path) 
         used.reset()
         got = read(used)
     np.testing.assert_array_equal(got, want)
+    with FollowingEstimator() as fe, pytest.raises(ValueError, match="follow"):
+        iter_poses(clip, options=PoseOptions(), estimators=[fe])
     with pytest.raises(ValueError, match="follow"):
-        iter_poses(clip, options=PoseOptions(), estimators=[FollowingEstimator()])
+        iter_poses(clip, options=PoseOptions(follow=True))
 
 
 def test_following_someone_else_than_the_detector_sees_restarts(monkeypatch: pytest.MonkeyPatch) -> None:
