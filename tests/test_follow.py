@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import cv2
 import numpy as np
@@ -15,22 +13,13 @@ import pytest
 
 from formcheck.follow import CROWD_S, SCOUT_EVERY_S, FollowingEstimator, _same_person
 from formcheck.pose import PoseEstimator, PoseOptions, PoseResult, iter_poses
+from testkit import speedbench
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "squat_side_faults_a.mp4"
 
 
-def _load_bench() -> ModuleType:
-    """benchmarks/speed.py, for its drawn mannequin (a person MediaPipe finds)."""
-    spec = importlib.util.spec_from_file_location("formcheck_bench_speed_follow",
-                                                  ROOT / "benchmarks" / "speed.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = speedbench.load()
 
 
 def _rgb(bgr: np.ndarray) -> np.ndarray:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -27,23 +26,14 @@ from formcheck.pose import (
     pose_sequence,
 )
 from formcheck.video import probe
+from testkit import speedbench
 
 ROOT = Path(__file__).resolve().parents[1]
 # Finished samples: the studio writes the .json label file after the video.
 SAMPLES = sorted(p for p in (ROOT / "samples").glob("*.mp4") if p.with_suffix(".json").is_file())
 
 
-def _load_bench() -> ModuleType:
-    """benchmarks/speed.py, for its drawn mannequin (a person MediaPipe finds)."""
-    spec = importlib.util.spec_from_file_location("formcheck_bench_speed",
-                                                  ROOT / "benchmarks" / "speed.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = speedbench.load()
 
 
 def mannequin_rgb(t_s: float = 0.5, size: tuple[int, int] = (640, 480)) -> np.ndarray:
