@@ -268,10 +268,12 @@ def _render(
     return PoseSequence(image, world, t_ms, fps, width, height)
 
 
-def _camera(view: str, dist: float, height: float, target: np.ndarray) -> np.ndarray:
+def _camera(
+    view: str, dist: float, height: float, target: np.ndarray, azimuth_deg: float | None = None
+) -> np.ndarray:
     if view not in _AZIMUTH:
         raise ValueError(f"view must be one of {sorted(_AZIMUTH)}, got {view!r}")
-    az = np.radians(_AZIMUTH[view])
+    az = np.radians(_AZIMUTH[view] if azimuth_deg is None else azimuth_deg)
     return np.array([target[0] - dist * np.sin(az), height, target[2] + dist * np.cos(az)])
 
 
@@ -1414,6 +1416,7 @@ def lunge(
     camera_height: float = 1.0,
     width: int = 1280,
     height: int = 720,
+    azimuth_deg: float | None = None,
 ) -> tuple[PoseSequence, Truth]:
     """A lunge set seen from ``view``: ``kind`` "reverse" (the other foot steps back and its knee
     drops toward the floor) or "side" (feet 2.5 shoulder widths apart, one knee bends, the other
@@ -1425,7 +1428,8 @@ def lunge(
     ``knee_past_toes`` (the front shin 40 deg forward), ``trunk_lean`` (the torso 60 deg forward),
     ``knee_caving`` (the working knee 0.4 shin lengths inside its ankle), ``straight_leg_bent``
     (side lunge: the other knee bends 50 deg), ``short_hold`` (0.2 s). ``key_deg`` is the working
-    knee's smallest angle.
+    knee's smallest angle. ``azimuth_deg``: the camera's angle round from the front, in place
+    of the view's own.
     """
     if kind not in ("reverse", "side"):
         raise ValueError("kind must be 'reverse' or 'side'")
@@ -1509,7 +1513,7 @@ def lunge(
     p["crown"] = pt(zero, np.cos(trunk / 2), np.sin(trunk / 2))
     lab = _assemble(p)
     target = np.array([0.0, 0.8, 0.0])
-    eye = _camera(view, 3.8, camera_height, target)
+    eye = _camera(view, 3.8, camera_height, target, azimuth_deg)
     seq = _render(
         lab, t, eye, target, fps=fps, width=width, height=height, noise=noise,
         drop_frames=drop_frames, occlude=(), rng=np.random.default_rng(seed),

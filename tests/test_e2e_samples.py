@@ -41,12 +41,9 @@ def test_rep_count_exact(video: Path) -> None:
 
 # Planted faults formcheck is known to miss, each with why. Strict: a fix makes the test fail
 # until the entry goes, so the guard tightens as formcheck improves.
-KNOWN_MISSES = {
-    # The other leg's knee bends forward (60 deg), toward a camera in front: the picture's knee
-    # angle closes 4 deg and MediaPipe's 3D knee angle reads 7 deg (0-4 on straight legs), so
-    # the check, valid from the front by its TOML, misses it (see README: lunges).
-    "lunge_side_variant_front": "a forward bend of the side lunge's straight leg is unseen from the front",
-}
+# (None now. The side lunge's straight leg bending toward a camera in front read 7 deg for 60:
+# the check is made only from an angle, where lunge_side_variant_oblique finds it.)
+KNOWN_MISSES: dict[str, str] = {}
 
 
 def _with_known_misses(clips: list[Path]) -> list[object]:

@@ -51,16 +51,25 @@ def test_alternating_legs_counted_per_side():
         ("trunk_lean", "reverse", "oblique"),
         ("knee_caving", "reverse", "front"),
         ("knee_caving", "side", "front"),
-        ("straight_leg_bent", "side", "front"),
+        ("straight_leg_bent", "side", "oblique45"),
         ("short_hold", "reverse", "side"),
         ("short_hold", "side", "front"),
     ],
 )
 def test_fault_in_exactly_its_reps(fault, kind, view):
     # From the side the near leg (the person's right: the camera is at their right) works, so
-    # its foot is seen clearly.
+    # its foot is seen clearly. The side lunge's other leg is judged from about 45 deg round
+    # (see below): 42 here, past the check's 40 and short of the 44 where this generator starts
+    # hiding the far side.
+    yaw = 42.0 if view == "oblique45" else None
     seq, truth = synthetic.lunge(
-        reps=4, kind=kind, view=view, sides=("right",), faults={1: [fault], 3: [fault]}, rest_s=1.5
+        reps=4,
+        kind=kind,
+        view=view.removesuffix("45"),
+        sides=("right",),
+        faults={1: [fault], 3: [fault]},
+        rest_s=1.5,
+        azimuth_deg=yaw,
     )
     session = score(seq)
     assert_matches(session, truth)
@@ -88,13 +97,28 @@ def test_front_view_checks_not_made_from_the_side():
     session = score(seq)
     skipped = session.skipped_checks
     assert skipped["knee_caving"] == "Film from the front to check knee in line with the foot."
-    assert skipped["straight_leg_bent"] == "Film from the front to check other leg straight."
+    assert skipped["straight_leg_bent"] == "Film from an angle to check other leg straight."
     # A side lunge leans over the bent knee as 004 asks: its lean is not judged.
     assert skipped["trunk_lean"].startswith("A side lunge leans over the bent knee")
 
 
+@pytest.mark.parametrize("view", ["front", "oblique"])
+def test_side_lunge_straight_leg_not_judged_from_the_front(view: str) -> None:
+    """From the front the other knee bends toward the camera, which the picture hides: the check
+    is not made (and says where to film from), even on the bent reps; nor from a small angle."""
+    seq, _ = synthetic.lunge(
+        reps=3, kind="side", view=view, sides=("right",), faults={1: ["straight_leg_bent"]}
+    )
+    session = score(seq)
+    assert len(session.reps) == 3
+    assert not any(r.faults for r in session.reps)
+    # From the front the view says so; 37 deg round, under two thirds of a forward bend shows.
+    want = {"front": "Film from an angle to", "oblique": "Film from about 45 degrees to your side to"}[view]
+    assert session.skipped_checks["straight_leg_bent"] == f"{want} check other leg straight."
+
+
 def test_the_back_knee_of_a_lunge_is_not_the_straight_leg():
-    seq, _ = synthetic.lunge(reps=3, kind="reverse", view="front")
+    seq, _ = synthetic.lunge(reps=3, kind="reverse", view="oblique", azimuth_deg=42.0)
     session = score(seq)
     assert not any(r.faults for r in session.reps)
     assert session.skipped_checks["straight_leg_bent"].startswith(

@@ -126,7 +126,7 @@ class HoldChecker(Checker):
         self._seen_out = False  # a frame out of the position was seen since the clip (shot) began
         # The trust rules' facts (``_``-keys) of the last frames out of the position: the rest
         # before a hold, which a camera rule reads (e.g. the camera's tilt before the knees go down).
-        self._rest: deque[dict[str, float]] = deque(maxlen=REST_FRAMES)
+        self._rest_rows: deque[dict[str, float]] = deque(maxlen=REST_FRAMES)
         self._dts: deque[float] = deque(maxlen=15)
         self._shown_hold: float | None = None  # the last hold's time, on show with its cue
         self._cue_until = -np.inf  # no hold's cue on show yet
@@ -175,7 +175,7 @@ class HoldChecker(Checker):
             self._other = []
             self._seen_out |= ok
             if ok:
-                self._rest.append({k: v for k, v in sig.items() if k.startswith("_")})
+                self._rest_rows.append({k: v for k, v in sig.items() if k.startswith("_")})
             if hold is not None:
                 hold.add(t, False, sig, None, self._step)
                 if hold.timer.last_in is not None and t - hold.timer.last_in > BREAK_S:
@@ -194,7 +194,7 @@ class HoldChecker(Checker):
         self._hold.add(t, in_pos, row, side, self._step)
 
     def _begin(self, t: float, began_cut: bool) -> list[Event]:
-        self._hold = _Hold(began_cut, pre=list(self._rest))
+        self._hold = _Hold(began_cut, pre=list(self._rest_rows))
         self._shown_hold = None
         self._cue_until = min(self._cue_until, t)  # the last hold's cue is over
         if self._ever_ready:
@@ -276,7 +276,7 @@ class HoldChecker(Checker):
         self._prev = None
         self._other = []
         self._seen_out = False  # a hold the new shot begins in was under way before it
-        self._rest.clear()
+        self._rest_rows.clear()
         self.on_cut()
         self._phase_now()
         self.partials += [e.message for e in events if e.kind == "partial"]

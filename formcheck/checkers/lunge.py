@@ -67,6 +67,12 @@ STRAIGHT_OTHER_KNEE_DEG = 155.0
 # about parallel. From the side the picture's knee angle read them within 12 deg (studio), so
 # the check is made there.
 SIDE_LUNGE_DEPTH = "Film from the side to check {label} in a side lunge."
+# The side lunge's other knee bends forward, across the picture only by the sine of the camera's
+# angle to the body: from the front a 60 deg bend read 7 deg (picture and 3D alike), so it is
+# judged only at an angle. Below 40 deg (MediaPipe's yaw) under two thirds of the bend shows and
+# undoing that amplifies the picture's jitter: from a camera 30 deg round (yaw 34) the studio's
+# 60 deg bends read 30-34, at the limit; 45 deg round (yaw 44) 53, clean reps 8-12 (studio).
+SIDE_BEND_MIN_YAW_DEG = 40.0
 LEGS = {"l": SIDES["left"], "r": SIDES["right"]}
 # A working leg's thigh tilt less its shin tilt at the bottom: 60-90 deg (thigh near level over
 # an upright shin); a lunge's rear leg or a side lunge's straight leg about 0 or below. Half way.
@@ -93,6 +99,39 @@ def _inward(knee: np.ndarray, ankle: np.ndarray, hip: np.ndarray, other_hip: np.
     return float((knee[0] - ankle[0]) * toward) if toward else float("nan")
 
 
+class Pair:
+    """A left and right point in the picture (the hips, the ankles), one hidden taken where it
+    last was against the other.
+
+    A foot planted on the floor stays where it is while the other leg hides it, and the pelvis
+    is one bone. Filmed from the front, a lunge's back foot goes out of sight behind the front
+    leg at the bottom (MediaPipe's visibility of the back ankle fell from 0.9 to 0.1-0.4 on the
+    studio's lunges from chest height, for up to the whole 2 s hold), while the two feet stand
+    at different heights in the picture (the back ankle 0.19 frame heights above the front one
+    from chest height): hip height above the mean of whichever ankles were seen jumped by 17-23%
+    of standing when one dropped out, and the rep split in two at the jump. The hips are held
+    alike (no studio lunge lost a hip). The last seen gap between the two is kept for as long
+    as a rep may last; both hidden, nothing is assumed.
+    """
+
+    def __init__(self, keep_s: float) -> None:
+        self.keep_s = keep_s
+        self._gap = np.full(2, np.nan)  # right point less left point, when both were last seen
+        self._t = -np.inf
+
+    def update(self, left: np.ndarray, right: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """Both points, a hidden one filled in from the other and the last seen gap."""
+        seen_l, seen_r = bool(np.isfinite(left).all()), bool(np.isfinite(right).all())
+        if seen_l and seen_r:
+            self._gap, self._t = right - left, t
+        elif t - self._t <= self.keep_s:
+            if seen_l:
+                right = left + self._gap
+            elif seen_r:
+                left = right - self._gap
+        return left, right
+
+
 class LungeChecker(Checker):
     name = "lunge"
 
@@ -104,6 +143,8 @@ class LungeChecker(Checker):
         """Standing references start afresh (at the start, and after a cut to another shot)."""
         self._height_ref = StandingRef()  # hip height above the ankles when standing
         self._vert_ref = {k + p: StandingRef() for k in LEGS for p in ("t", "s")}  # thigh, shin heights
+        # Where each hip and ankle last was against the other (for hip height above the ankles)
+        self._hips, self._ankles = Pair(self.c.max_rep_s), Pair(self.c.max_rep_s)
 
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         side = view.view == "side"
@@ -143,13 +184,17 @@ class LungeChecker(Checker):
         # Counting: hip height above the ankles; the references learn only while both knees are
         # nearly straight (standing, or at the top of a split squat; a knee hidden behind the
         # other leg is left out).
-        hip_y = nanmean(float(pts["l"]["hip"][1]), float(pts["r"]["hip"][1]))
-        out["hip_h"] = nanmean(float(a_l[1]), float(a_r[1])) - hip_y
+        h_l, h_r = self._hips.update(pts["l"]["hip"], pts["r"]["hip"], frame.t_s)
+        f_l, f_r = self._ankles.update(a_l, a_r, frame.t_s)
+        out["hip_h"] = nanmean(float(f_l[1]), float(f_r[1])) - nanmean(float(h_l[1]), float(h_r[1]))
         knees2d = [v for v in (out["knee2d_l"], out["knee2d_r"]) if np.isfinite(v)]
         straight = bool(knees2d) and min(knees2d) >= STRAIGHT_KNEE_DEG
         straight = straight and nanmean(*knees3d) >= STRAIGHT_KNEE_DEG
         learn = 1.0 if straight else float("nan")
-        self._height_ref.update(out["hip_h"] * learn, frame.t_s)
+        # Standing height is not learnt during a rep: at the bottom of a lunge filmed from above,
+        # the front leg hidden, the straight back leg alone looked like standing, and the
+        # reference sank to the bottom's hip height (0.20 -> 0.11 of the frame) within a second.
+        self._height_ref.update(out["hip_h"] * (learn if self.phase != "active" else np.nan), frame.t_s)
         for k in LEGS:
             self._vert_ref[k + "t"].update(out[f"thigh_h_{k}"] * learn, frame.t_s)
             self._vert_ref[k + "s"].update(out[f"shin_h_{k}"] * learn, frame.t_s)
@@ -246,9 +291,10 @@ class LungeChecker(Checker):
         return stat(data.sig[f"knee3d_{'r' if k == 'l' else 'l'}"][self._bottom(data)], "median")
 
     def _side_lunge(self, data: RepData) -> bool:
-        """A side lunge seen from the front: the feet over 1.5 shoulder widths apart, the other
-        knee not lowered toward the floor as a lunge's rear knee is."""
-        if data.view.view != "front":
+        """A side lunge seen from the front or at an angle: the feet over 1.5 shoulder widths
+        apart (both across the body, so turning the camera shrinks them alike), the other knee
+        not lowered toward the floor as a lunge's rear knee is."""
+        if data.view.view not in ("front", "oblique"):
             return False
         wide = stat(data.sig["stance"][self._bottom(data)], "median") > SIDE_LUNGE_STANCE
         return bool(wide and self._other_knee3d(data) > SIDE_OTHER_KNEE_DEG)
@@ -275,6 +321,11 @@ class LungeChecker(Checker):
             out_plane = (
                 float(np.degrees(np.arccos(np.clip(ratio, -1.0, 1.0)))) if np.isfinite(ratio) else np.nan
             )
+            if view == "oblique":
+                # At an angle the knee's forward bend shows in the picture, shrunk by the sine of
+                # the camera's angle to the body: undone from the view's yaw. (The shin's length
+                # against the thigh tells nothing here: both turn with the camera.)
+                in_plane, out_plane = _unforeshortened(in_plane, data.view.yaw_deg), np.nan
             in_3d = data.before(f"knee3d_{o}") - stat(s[f"knee3d_{o}"][b], "median")
             both = np.array([in_plane, out_plane, in_3d])
             bend = float(np.nanmax(both)) if np.isfinite(both).any() else np.nan
@@ -287,7 +338,7 @@ class LungeChecker(Checker):
             "knee_inside": stat(s[f"valgus_{k}"][b], "median") if view == "front" else np.nan,
             "trunk_lean_max_deg": stat(s["trunk_deg"][b], "max", 90),
             "straight_knee_bend_deg": bend,
-            "stance_ratio": stat(s["stance"][b], "median") if view == "front" else np.nan,
+            "stance_ratio": stat(s["stance"][b], "median") if view in ("front", "oblique") else np.nan,
             "side_lunge": float(side_lunge),
             "other_knee3d_deg": stat(s[f"knee3d_{o}"][b], "median"),
             "descent_s": float(data.t[data.reach_i] - data.t[0]),
@@ -307,6 +358,8 @@ class LungeChecker(Checker):
             return SIDE_LUNGE_DEPTH.format(label=check.label)
         if check.metric == "straight_knee_bend_deg" and not self._side_lunge(data):
             return f"The back knee bends in a forward or back lunge: {check.label} is checked in side lunges."
+        if check.metric == "straight_knee_bend_deg" and not data.view.yaw_deg >= SIDE_BEND_MIN_YAW_DEG:
+            return f"Film from about 45 degrees to your side to check {check.label}."
         if check.metric == "trunk_lean_max_deg" and self._other_knee3d(data) > STRAIGHT_OTHER_KNEE_DEG:
             return f"A side lunge leans over the bent knee: {check.label} is checked in other lunges."
         if check.metric == "knee_past_toes":
@@ -325,3 +378,12 @@ class LungeChecker(Checker):
         if np.nanmax(data.sig["torso_tilt"]) >= UPRIGHT_MAX_DEG:
             return "Bent over: that was not a lunge."
         return None
+
+
+def _unforeshortened(bend_deg: float, yaw_deg: float) -> float:
+    """A knee bend straight toward the camera's side of the body, from its picture angle seen
+    ``yaw_deg`` round from the front: the knee's forward travel shows shrunk by sin(yaw)."""
+    if not (np.isfinite(bend_deg) and np.isfinite(yaw_deg)) or bend_deg <= 0 or yaw_deg <= 0:
+        return bend_deg
+    half = np.radians(bend_deg) / 2
+    return float(np.degrees(2 * np.arctan(np.tan(half) / np.sin(np.radians(yaw_deg)))))

@@ -145,6 +145,10 @@ CATALOG: list[SampleClip] = [
                "from the right: clean, clean, the straight leg bent 60 deg, clean", [
         "--exercise", "lunge", "--variant", "side", "--reps", "4", "--side", "right",
         "--fault", "straight_leg_bent=3", "--view", "front", *_GREEN]),
+    SampleClip("lunge_side_variant_oblique", "side lunges filmed 45 deg round from the front, bent leg "
+               "in turn from the right: the straight leg bent 60 deg, clean, bent, clean", [
+        "--exercise", "lunge", "--variant", "side", "--reps", "4", "--side", "right",
+        "--fault", "straight_leg_bent=1,3", "--view", "front", "--yaw", "45", *_GREEN]),
 ]
 
 
