@@ -153,6 +153,26 @@ def test_double_hip_rotation_shoulders_judged_from_the_feet_only():
     assert side.skipped_checks["shoulders_lift"].startswith("Film from your feet")
 
 
+def test_double_hip_rotation_shoulders_read_from_their_rest():
+    """The shoulder line is judged against its own level lying flat before the hold: a camera
+    that shows flat shoulders slanted (here 22 deg, as from the feet at floor level, where
+    MediaPipe puts a shoulder on a knee) cannot show a lift, and a hold with no rest before it
+    has nothing to compare with; neither is judged, and each rep says what to do."""
+    seq, _ = synthetic.double_hip_rotation(holds=(("left", 30.0),))
+    left, right = 11, 12  # the shoulders
+    px = seq.image[:, left, 0] * seq.width - seq.image[:, right, 0] * seq.width
+    seq.image[:, left, 1] += np.tan(np.radians(22.0)) * np.abs(px) / seq.height
+    slanted = score_sequence(seq, "double_hip_rotation")
+    assert len(slanted.reps) == 1 and not slanted.reps[0].faults  # read 22 deg: a lift if absolute
+    assert slanted.reps[0].skipped["shoulders_lift"].startswith("Your shoulders did not look level")
+    seq, _ = synthetic.double_hip_rotation(
+        holds=(("left", 30.0),), start_in_hold=True, faults={0: ["shoulders_lift"]}
+    )
+    held = score_sequence(seq, "double_hip_rotation")
+    assert len(held.reps) == 1 and not held.reps[0].faults
+    assert held.reps[0].skipped["shoulders_lift"].startswith("Lie flat with your knees up")
+
+
 def test_double_hip_rotation_pause_and_short_hold():
     seq, truth = synthetic.double_hip_rotation(holds=(("right", 20.0),), breaks=((0, 10.0, 1.0),))
     session = score_sequence(seq, "double_hip_rotation")

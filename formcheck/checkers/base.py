@@ -344,6 +344,9 @@ class Checker:
     """Base class: counting and fault logic driven by an :class:`ExerciseDef`."""
 
     name: ClassVar[str] = ""
+    # Metrics read as a change from the rest before the rep (``RepData.before``): their checks'
+    # body parts must be seen clearly at that rest too, not only through the rep.
+    from_rest: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, definition: ExerciseDef) -> None:
         self.d = definition
@@ -551,6 +554,15 @@ class Checker:
             v = data.sig.get(f"_seen_{part}")
             if v is None or np.mean(np.nan_to_num(v) >= SEEN_MIN) < SEEN_SHARE:
                 return f"Keep your {PART_WORDS[part]} in the picture, clearly seen, to check {check.label}."
+        if check.metric in self.from_rest:
+            for part in check.needs:
+                pre = np.nan_to_num(data.pre.get(f"_seen_{part}", np.array([])))
+                rest = pre if len(pre) >= 3 else np.nan_to_num(data.sig.get(f"_seen_{part}", pre)[:3])
+                if not len(rest) or np.mean(rest >= SEEN_MIN) < SEEN_SHARE:
+                    return (
+                        f"Keep your {PART_WORDS[part]} clearly seen between reps too, where each rep "
+                        f"is measured from: film from the {self.d.preferred_view} to check {check.label}."
+                    )
         if check.camera == "level" and self.d.lying_on == "back":
             if self.across_tilt(data) > ACROSS_TILT_MAX_DEG:
                 return f"Film from low down, not from above, to check {check.label}."

@@ -37,6 +37,11 @@ PLANE_MIN_EVIDENCE_S = 0.5
 
 class ClamshellChecker(Checker):
     name = "clamshell"
+    # Both are a change from the closed position before the rep, so the needed body parts must
+    # be seen there too (Checker.from_rest). From an angle (45-60 deg) the bottom ankle hides
+    # behind the top one while the knees are together and MediaPipe guesses where it is; a lift
+    # can show it again, so it is seen through the rep. See exercises/clamshell.toml.
+    from_rest = frozenset({"feet_lift_ratio", "pelvis_roll_deg"})
 
     def __init__(self, definition) -> None:  # type: ignore[no-untyped-def]
         super().__init__(definition)
