@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from formcheck.checkers import make_checker
 from formcheck.pipeline import score_sequence
 from testkit import synthetic
 from testkit.synthetic import assert_matches
@@ -169,3 +170,18 @@ def test_front_knee_judged_with_the_back_foot_hidden():
     assert_matches(session, truth)
     assert [r.index - 1 for r in session.reps if "knee_caving" in r.fault_codes] == [1, 3]
     assert all("shallow" not in r.skipped and "knee_caving" not in r.skipped for r in session.reps)
+
+
+@pytest.mark.parametrize(("kind", "shown"), [("side", False), ("reverse", True)])
+def test_knee_on_show_only_where_it_is_read(kind: str, shown: bool) -> None:
+    """From the front a side lunge's knee angle (from thigh and shin heights) is not judged, so
+    the live number shows "--" through the set, as the table's blank depth; a reverse lunge's
+    knee is shown."""
+    seq, _ = synthetic.lunge(reps=2, kind=kind, view="front", sides=("right",))
+    checker = make_checker("lunge")
+    texts = []
+    for i in range(len(seq)):
+        checker.update(seq.frame(i))
+        texts.append(checker.state.key_text)
+    numbers = [t for t in texts if not t.endswith("--")]
+    assert bool(numbers) == shown, sorted(set(texts))[:5]

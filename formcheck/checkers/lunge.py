@@ -370,6 +370,19 @@ class LungeChecker(Checker):
                 return f"Keep your front foot in the picture, clearly seen, to check {check.label}."
         return None
 
+    @property
+    def _last_key(self) -> float:
+        """The knee angle on show, but not in a side lunge seen from the front or an angle: its
+        knee from thigh and shin heights is not judged there (SIDE_LUNGE_DEPTH), so not shown
+        either (the table's depth column is blank for those reps too)."""
+        row = self._last_row
+        knees3d = [row.get("knee3d_l", np.nan), row.get("knee3d_r", np.nan)]
+        wide = row.get("stance", np.nan) > SIDE_LUNGE_STANCE
+        straight = np.isfinite(knees3d).any() and np.nanmax(knees3d) > SIDE_OTHER_KNEE_DEG
+        if not row.get("side_view") and wide and straight:
+            return float("nan")
+        return float(row.get(self.d.key_signal, np.nan))
+
     def reject(self, data: RepData) -> str | None:
         k = self._leg(data)
         knee = self._knee(data, k) if k else np.array([])
