@@ -173,6 +173,36 @@ def test_double_hip_rotation_shoulders_read_from_their_rest():
     assert held.reps[0].skipped["shoulders_lift"].startswith("Lie flat with your knees up")
 
 
+def _shoulder_line(seq, when: np.ndarray, deg: float) -> None:  # type: ignore[no-untyped-def]
+    """Turn the picture's shoulder line to ``deg`` (signed, taken left to right) in frames ``when``,
+    about its middle, as a camera's slant or a lift would."""
+    size = np.array([seq.width, seq.height], float)
+    a, b = seq.image[when, 11, :2] * size, seq.image[when, 12, :2] * size
+    mid, half = (a + b) / 2, np.linalg.norm(a - b, axis=1, keepdims=True) / 2
+    step = half * np.array([np.cos(np.radians(deg)), np.sin(np.radians(deg))])
+    a_left = a[:, :1] <= b[:, :1]  # the left shoulder lies left in the picture
+    seq.image[when, 11, :2] = np.where(a_left, mid - step, mid + step) / size
+    seq.image[when, 12, :2] = np.where(a_left, mid + step, mid - step) / size
+
+
+@pytest.mark.parametrize(
+    ("rest", "hold", "flagged"),
+    [(8.0, 23.0, False), (8.0, -22.0, True), (0.0, 0.0, False)],
+)
+def test_double_hip_rotation_shoulders_turn_from_rest(rest: float, hold: float, flagged: bool) -> None:
+    """The lift is the shoulder line's turn from its flat rest: a camera slanted 8 deg adds
+    nothing (23 deg in the hold is a 15 deg turn, under the 20 limit), and a 30 deg turn the other
+    way from that slant is found (read without sign it would be 14)."""
+    seq, truth = synthetic.double_hip_rotation(holds=(("left", 30.0),))
+    t = seq.t_ms / 1000.0
+    _shoulder_line(seq, np.ones(len(t), bool), rest)
+    r = truth.reps[0]
+    _shoulder_line(seq, (t >= r.start_s + 1.5) & (t <= r.end_s - 1.5), hold)
+    session = score_sequence(seq, "double_hip_rotation")
+    assert len(session.reps) == 1
+    assert ("shoulders_lift" in session.reps[0].fault_codes) == flagged, session.reps[0].metrics
+
+
 def test_double_hip_rotation_pause_and_short_hold():
     seq, truth = synthetic.double_hip_rotation(holds=(("right", 20.0),), breaks=((0, 10.0, 1.0),))
     session = score_sequence(seq, "double_hip_rotation")

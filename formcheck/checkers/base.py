@@ -347,6 +347,7 @@ class Checker:
     # Metrics read as a change from the rest before the rep (``RepData.before``): their checks'
     # body parts must be seen clearly at that rest too, not only through the rep.
     from_rest: ClassVar[frozenset[str]] = frozenset()
+    unit_word: ClassVar[str] = "rep"  # what one unit of the exercise is called in messages
 
     def __init__(self, definition: ExerciseDef) -> None:
         self.d = definition
@@ -560,8 +561,8 @@ class Checker:
                 rest = pre if len(pre) >= 3 else np.nan_to_num(data.sig.get(f"_seen_{part}", pre)[:3])
                 if not len(rest) or np.mean(rest >= SEEN_MIN) < SEEN_SHARE:
                     return (
-                        f"Keep your {PART_WORDS[part]} clearly seen between reps too, where each rep "
-                        f"is measured from: film from the {self.d.preferred_view} to check {check.label}."
+                        f"Keep your {PART_WORDS[part]} clearly seen at rest too, where each "
+                        f"{self.unit_word} is measured from, to check {check.label}."
                     )
         if check.camera == "level" and self.d.lying_on == "back":
             if self.across_tilt(data) > ACROSS_TILT_MAX_DEG:

@@ -91,8 +91,11 @@ class DoubleHipRotationChecker(HoldChecker):
                  for sd in SIDES.values()]  # fmt: skip
         knee = float(np.nanmax(knees)) if np.isfinite(knees).any() else np.nan
         # The shoulder line's turn in the picture (a level camera at the feet: lying flat, 0).
+        # Signed (the line taken left to right in the picture), so that the turn from the rest
+        # before a hold is the shoulders' own, whichever way the camera stands slanted.
         v = xy(frame, L.LEFT_SHOULDER) - xy(frame, L.RIGHT_SHOULDER)
-        tilt = float(np.degrees(np.arctan2(abs(v[1]), abs(v[0])))) if np.isfinite(v).all() else np.nan
+        v = -v if v[0] < 0 else v
+        tilt = float(np.degrees(np.arctan2(v[1], v[0]))) if np.isfinite(v).all() else np.nan
         ok = bool(lying >= LYING_MIN_DEG and knee <= KNEES_BENT_MAX_DEG and abs(drop) >= KNEES_DOWN_MIN_DEG)
         return {
             "knee_drop_deg": abs(drop),
@@ -117,17 +120,17 @@ class DoubleHipRotationChecker(HoldChecker):
             "knee_drop_deg": stat(s["knee_drop_deg"], "median"),
             # The shoulder line's turn from the rest before the hold (a camera's own slant, and
             # any constant error of the model, drop out).
-            "shoulder_lift_deg": stat(s["shoulder_tilt_deg"], "median") - _shoulder_rest(data),
+            "shoulder_lift_deg": abs(stat(s["shoulder_tilt_deg"], "median") - _shoulder_rest(data)),
         }
 
     def distrust(self, check: Check, data: RepData, metrics: dict[str, float] | None = None) -> str | None:
+        rest = _shoulder_rest(data)
+        if check.metric == "shoulder_lift_deg" and not np.isfinite(rest):
+            return f"Lie flat with your knees up for a moment before lowering them, to check {check.label}."
         doubt = super().distrust(check, data, metrics)
         if doubt or check.metric != "shoulder_lift_deg":
             return doubt
-        rest = _shoulder_rest(data)
-        if not np.isfinite(rest):
-            return f"Lie flat with your knees up for a moment before lowering them, to check {check.label}."
-        if rest > REST_LEVEL_MAX_DEG:
+        if abs(rest) > REST_LEVEL_MAX_DEG:
             return (
                 f"Your shoulders did not look level lying flat from this camera: film from your feet "
                 f"with the camera at chest height, so your knees do not hide them, to check {check.label}."

@@ -119,6 +119,8 @@ class HoldChecker(Checker):
     and :meth:`metrics` (per hold, from the frames in the position).
     """
 
+    unit_word = "hold"
+
     def __init__(self, definition: ExerciseDef) -> None:
         super().__init__(definition)
         self._hold: _Hold | None = None
