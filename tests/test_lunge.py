@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from formcheck.checkers import make_checker
@@ -198,3 +199,37 @@ def test_knee_on_show_only_where_it_is_read(kind: str, shown: bool) -> None:
         texts.append(checker.state.key_text)
     numbers = [t for t in texts if not t.endswith("--")]
     assert bool(numbers) == shown, sorted(set(texts))[:5]
+
+
+def test_a_hidden_foot_stays_where_it_was_seen() -> None:
+    """Pair: a point hidden (NaN) is placed at the last gap seen from its partner, for keep_s;
+    after that, or with both hidden, it stays hidden."""
+    from formcheck.checkers.lunge import Pair
+
+    pair = Pair(keep_s=2.0)
+    left, right = np.array([0.40, 0.80]), np.array([0.55, 0.70])
+    assert all(
+        np.array_equal(a, b) for a, b in zip(pair.update(left, right, 0.0), (left, right), strict=True)
+    )
+    hidden = np.full(2, np.nan)
+    _, filled_r = pair.update(np.array([0.42, 0.80]), hidden, 1.0)  # the left moved a little
+    assert np.allclose(filled_r, [0.57, 0.70])
+    assert np.isnan(pair.update(np.array([0.42, 0.80]), hidden, 3.5)[1]).all()  # too long ago
+    assert all(np.isnan(p).all() for p in pair.update(hidden, hidden, 1.5))
+
+
+def test_back_foot_hidden_at_the_bottom_keeps_the_count() -> None:
+    """Filmed from the front and above, the back ankle drops out of sight at the bottom of each
+    rep (MediaPipe's visibility under 0.5): hip height above the feet must not jump, and the
+    reps are found as they were done."""
+    seq, truth = synthetic.lunge(reps=3, kind="reverse", view="front", sides=("right",), camera_height=2.2)
+    t = seq.t_ms / 1000.0
+    back_ankle = 27  # the left ankle: the right leg works, the left steps back
+    for r in truth.reps:
+        bottom = (t >= r.peak_s - 0.6) & (t <= r.peak_s + 0.6)
+        seq.image[bottom, back_ankle, 3] = 0.2
+        seq.world[bottom, back_ankle, 3] = 0.2
+    session = score(seq)
+    # Counted, and each rep begins when it did (with the ankle dropped, hip height above the
+    # front ankle alone jumped at the bottom and the reps began 0.5-0.8 s late).
+    assert_matches(session, truth)
