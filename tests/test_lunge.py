@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -233,3 +235,18 @@ def test_back_foot_hidden_at_the_bottom_keeps_the_count() -> None:
     # Counted, and each rep begins when it did (with the ankle dropped, hip height above the
     # front ankle alone jumped at the bottom and the reps began 0.5-0.8 s late).
     assert_matches(session, truth)
+
+
+def test_gaps_between_the_feet_forgotten_after_a_pause() -> None:
+    """Out of view past the pause limit, the person may come back nearer or further: the last
+    gap seen between the feet is not used for a foot hidden on return."""
+    seq, _ = synthetic.lunge(reps=1, kind="reverse", view="front", sides=("right",))
+    checker = make_checker("lunge")
+    for i in range(30):  # standing, both feet seen
+        checker.update(seq.frame(i))
+    assert np.isfinite(checker._ankles._gap).all()
+    t0 = seq.t_ms[29] / 1000.0
+    gone = seq.frame(30)
+    for k in range(1, 60):  # 2 s out of view
+        checker.update(dataclasses.replace(gone, t_s=t0 + k / 30.0, xy=np.full_like(gone.xy, np.nan)))
+    assert np.isnan(checker._ankles._gap).all()

@@ -27,7 +27,7 @@ import dataclasses
 
 import numpy as np
 
-from formcheck.checkers.base import SEEN_MIN, SEEN_SHARE, Checker, RepData
+from formcheck.checkers.base import SEEN_MIN, SEEN_SHARE, Checker, Event, RepData
 from formcheck.checkers.common import (
     SIDES,
     StandingRef,
@@ -395,6 +395,12 @@ class LungeChecker(Checker):
         if _wide(row, self.views.estimate.view) and straight:
             return float("nan")
         return float(row.get(self.d.key_signal, np.nan))
+
+    def _pause(self, t: float) -> Event:
+        # Back after a while out of view, perhaps nearer or further: the last gaps seen between
+        # the feet and the hips no longer hold.
+        self._hips, self._ankles = Pair(self.c.max_rep_s), Pair(self.c.max_rep_s)
+        return super()._pause(t)
 
     def skip_reason(self, check: Check) -> str:
         if check.metric == "straight_knee_bend_deg":  # a side lunge's, and seen only at an angle
