@@ -62,6 +62,19 @@ class Truth:
         return [r.index for r in self.reps if code in r.faults]
 
 
+def shown_keys(exercise: str, seq: PoseSequence):  # type: ignore[no-untyped-def]
+    """Test helper: a fresh checker fed ``seq`` frame by frame, and the key number it showed
+    after each frame ("knee 93°", or "knee --" when not shown)."""
+    from formcheck.checkers import make_checker
+
+    checker = make_checker(exercise)
+    texts = []
+    for i in range(len(seq)):
+        checker.update(seq.frame(i))
+        texts.append(checker.state.key_text)
+    return checker, texts
+
+
 # -- small vector helpers ---------------------------------------------------------------------
 
 def assert_matches(session, truth: Truth) -> None:  # type: ignore[no-untyped-def]

@@ -266,11 +266,7 @@ def test_key_number_unit_matches_its_signal(name: str) -> None:
 
 def test_side_walk_state_shows_percent() -> None:
     seq, _ = synthetic.lateral_walk(steps=("right", "right"), seed=1)
-    checker = make_checker("lateral_walk")
-    texts = []
-    for i in range(len(seq)):
-        checker.update(seq.frame(i))
-        texts.append(checker.state.key_text)
+    checker, texts = synthetic.shown_keys("lateral_walk", seq)
     shown = [t for t in texts if not t.endswith("--")]
     assert shown and all(t.endswith("%") and "°" not in t for t in shown)
     assert checker.state.target_text == f"target {load('lateral_walk').prescription['stance_pct']:.0f}%"

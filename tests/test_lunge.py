@@ -194,11 +194,7 @@ def test_knee_on_show_only_where_it_is_read(kind: str, shown: bool) -> None:
     the live number shows "--" through the set, as the table's blank depth; a reverse lunge's
     knee is shown."""
     seq, _ = synthetic.lunge(reps=2, kind=kind, view="front", sides=("right",))
-    checker = make_checker("lunge")
-    texts = []
-    for i in range(len(seq)):
-        checker.update(seq.frame(i))
-        texts.append(checker.state.key_text)
+    _, texts = synthetic.shown_keys("lunge", seq)
     numbers = [t for t in texts if not t.endswith("--")]
     assert bool(numbers) == shown, sorted(set(texts))[:5]
 
