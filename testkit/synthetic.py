@@ -1430,6 +1430,7 @@ def lunge(
     width: int = 1280,
     height: int = 720,
     azimuth_deg: float | None = None,
+    shin_deg: float = 6.0,
 ) -> tuple[PoseSequence, Truth]:
     """A lunge set seen from ``view``: ``kind`` "reverse" (the other foot steps back and its knee
     drops toward the floor) or "side" (feet 2.5 shoulder widths apart, one knee bends, the other
@@ -1442,7 +1443,9 @@ def lunge(
     ``knee_caving`` (the working knee 0.4 shin lengths inside its ankle), ``straight_leg_bent``
     (side lunge: the other knee bends 50 deg), ``short_hold`` (0.2 s). ``key_deg`` is the working
     knee's smallest angle. ``azimuth_deg``: the camera's angle round from the front, in place
-    of the view's own.
+    of the view's own. ``camera_height`` (m; the camera looks at 0.8 m from 3.8 m away, so 2.1
+    m looks down 19 deg). ``shin_deg``: the front shin's lean forward of vertical at the bottom
+    (a clean rep's).
     """
     if kind not in ("reverse", "side"):
         raise ValueError("kind must be 'reverse' or 'side'")
@@ -1458,7 +1461,7 @@ def lunge(
         return np.array([bad if code in f else good for f in fl])
 
     knee = tl.channel(STAND_KNEE, per("shallow", 120.0, depth_knee_deg))
-    shin = tl.channel(2.0, per("knee_past_toes", 40.0, 6.0))  # front shin forward of vertical
+    shin = tl.channel(2.0, per("knee_past_toes", 40.0, shin_deg))  # front shin forward of vertical
     trunk = np.radians(tl.channel(3.0, per("trunk_lean", 60.0, 12.0 if kind == "reverse" else 30.0)))
     # Caving: the working knee toward the middle, from where it is (over the foot in a side lunge,
     # where it points out over the toes).

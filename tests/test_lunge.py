@@ -246,3 +246,29 @@ def test_gaps_between_the_feet_forgotten_after_a_pause() -> None:
     for k in range(1, 60):  # 2 s out of view
         checker.update(dataclasses.replace(gone, t_s=t0 + k / 30.0, xy=np.full_like(gone.xy, np.nan)))
     assert np.isnan(checker._ankles._gap).all()
+
+
+@pytest.mark.parametrize(("camera_height", "judged"), [(1.0, True), (2.1, False)])
+def test_front_depth_judged_only_from_about_hip_height(camera_height: float, judged: bool) -> None:
+    """From the front the front knee's angle comes from thigh and shin heights. A camera looking
+    down (2.1 m, 19 deg at the hips) still sees a level thigh pointing at it keep tan(19 deg) of
+    its standing height, so a clean 95 deg rep over an upright shin read 116, past the 115 limit:
+    depth is not judged from there, and says where to film from. From 1.0 m it is, and a shallow
+    rep is still found. (No noise: the picture's jitter in an upright shin's height reads it
+    tilted, the knee more bent.)"""
+    seq, truth = synthetic.lunge(
+        reps=3,
+        view="front",
+        sides=("right",),
+        camera_height=camera_height,
+        depth_knee_deg=95.0,
+        shin_deg=0.0,
+        faults={1: ["shallow"]},
+        noise=0.0,
+    )
+    session = score(seq)
+    assert len(session.reps) == truth.count()
+    shallow = [r.index - 1 for r in session.reps if "shallow" in r.fault_codes]
+    assert shallow == ([1] if judged else [])
+    reasons = {r.skipped.get("shallow") for r in session.reps}
+    assert reasons == ({None} if judged else {"Film from about hip height, not from above, to check depth."})

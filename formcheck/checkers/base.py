@@ -522,24 +522,33 @@ class Checker:
         the rep."""
         return self._at_rest(data, "_look_down")
 
+    @staticmethod
+    def _standing(data: RepData, key: str) -> np.ndarray:
+        """A per-frame fact's finite values while standing still before the rep (the rep's own
+        frames and those after it too when the clip gave too few: it began mid-set)."""
+        pre = data.pre.get(key, np.array([]))
+        if np.isfinite(pre).sum() >= 5:
+            return pre[np.isfinite(pre)]
+        vals = np.concatenate([pre, data.sig.get(key, np.array([])), data.post.get(key, np.array([]))])
+        return vals[np.isfinite(vals)]
+
+    def camera_pitch(self, data: RepData) -> float:
+        """How far (deg) the camera looked down on the person standing before this rep (below
+        zero: up), from MediaPipe's world landmarks; NaN when they were not seen upright. Noisy:
+        the studio's cameras at hip height (truly level) read 5-9 deg."""
+        vals = self._standing(data, "_pitch")
+        return float(np.median(vals)) if len(vals) >= 5 else float("nan")
+
     def camera_height(self, data: RepData) -> str:
         """"low", "high" or "level" camera for this rep, from the person standing still before it
         (the rep's own frames too when the clip gave none: it began mid-set); "unknown" when the
         person was not seen upright (e.g. lying down). The rest before a rep is read first: in
         the movement a lunge's or hinge's stance and bent knees change both readings (a lunge
         from the floor side-on read -7.5 deg at rest and +0.2 over the whole rep)."""
-
-        def standing(key: str) -> np.ndarray:
-            pre = data.pre.get(key, np.array([]))
-            if np.isfinite(pre).sum() >= 5:
-                return pre[np.isfinite(pre)]
-            vals = np.concatenate([pre, data.sig.get(key, np.array([])), data.post.get(key, np.array([]))])
-            return vals[np.isfinite(vals)]
-
-        vals, persp = standing("_pitch"), standing("_persp")
-        if len(vals) < 5:
+        pitch = self.camera_pitch(data)
+        if not np.isfinite(pitch):
             return "unknown"
-        pitch = float(np.median(vals))
+        persp = self._standing(data, "_persp")
         ratio = float(np.median(persp)) if len(persp) >= 5 else float("nan")
         if pitch < LOW_CAMERA_DEG or ratio > LOW_PERSPECTIVE:
             return "low"

@@ -74,6 +74,17 @@ SIDE_LUNGE_DEPTH = "Film from the side to check {label} in a side lunge."
 # undoing that amplifies the picture's jitter: from a camera 30 deg round (yaw 34) the studio's
 # 60 deg bends read 30-34, at the limit; 45 deg round (yaw 44) 53, clean reps 8-12 (studio).
 SIDE_BEND_MIN_YAW_DEG = 40.0
+# A camera looking down on a lunge filmed from the front or an angle: the front thigh, level at
+# the bottom and pointing toward the camera, still keeps tan(pitch) of its standing height in the
+# picture (times cos(yaw), the share of it pointing at the camera), so its knee angle from thigh
+# and shin heights reads arcsin(cos(yaw) tan(pitch)) too open over an upright shin: 20 deg at a
+# 19 deg pitch (a synthetic lunge from 2.1 m: 111 for 90; a forward-leaning shin reads more
+# tilted and gives some back: 101 with 6 deg of lean). The depth check's 25 deg margin also holds
+# the pose model's own spread on the same real reps from the front (13 deg, exercises/lunge.toml),
+# so the camera may take the other 12: a level thigh straight toward the camera reaches it at a
+# pitch of 11.7 deg. MediaPipe's pitch reads high if anything (5-9 deg from the studio's level
+# cameras at hip height), so a camera judged from it errs toward not judging.
+PITCH_DEPTH_ERR_MAX_DEG = 12.0
 LEGS = {"l": SIDES["left"], "r": SIDES["right"]}
 # A working leg's thigh tilt less its shin tilt at the bottom: 60-90 deg (thigh near level over
 # an upright shin); a lunge's rear leg or a side lunge's straight leg about 0 or below. Half way.
@@ -370,6 +381,10 @@ class LungeChecker(Checker):
             return doubt
         if check.metric == "knee_min_deg" and self._side_lunge(data):
             return SIDE_LUNGE_DEPTH.format(label=check.label)
+        if check.metric == "knee_min_deg" and data.view.view != "side":
+            err = pitch_depth_error(self.camera_pitch(data), data.view.yaw_deg)
+            if err > PITCH_DEPTH_ERR_MAX_DEG:
+                return f"Film from about hip height, not from above, to check {check.label}."
         if check.metric == "straight_knee_bend_deg" and not self._side_lunge(data):
             return f"The back knee bends in a forward or back lunge: {check.label} is checked in side lunges."
         if check.metric == "straight_knee_bend_deg" and not data.view.yaw_deg >= SIDE_BEND_MIN_YAW_DEG:
@@ -415,6 +430,21 @@ class LungeChecker(Checker):
         if np.nanmax(data.sig["torso_tilt"]) >= UPRIGHT_MAX_DEG:
             return "Bent over: that was not a lunge."
         return None
+
+
+def pitch_depth_error(pitch_deg: float, yaw_deg: float) -> float:
+    """How far (deg) a camera looking down ``pitch_deg`` on a lunge seen ``yaw_deg`` round from
+    the front opens the front knee's angle read from thigh and shin heights, at its worst: a
+    level thigh over an upright shin. The thigh's height in the picture against standing, which
+    should be 0, is cos(yaw) tan(pitch) (a camera looking down sees a level segment pointing at
+    it by the sine of its pitch, an upright one by the cosine). NaN when the pitch is unknown;
+    a camera below (pitch under 0) reads the knee more bent, 0 here. An unknown yaw counts as
+    facing the camera, the worst case."""
+    if not np.isfinite(pitch_deg):
+        return float("nan")
+    toward = np.cos(np.radians(yaw_deg)) if np.isfinite(yaw_deg) else 1.0
+    kept = np.tan(np.radians(np.clip(pitch_deg, 0.0, 89.0))) * abs(toward)
+    return float(np.degrees(np.arcsin(min(kept, 1.0))))
 
 
 def _unforeshortened(bend_deg: float, yaw_deg: float) -> float:
