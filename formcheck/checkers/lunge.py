@@ -80,10 +80,12 @@ SIDE_BEND_MIN_YAW_DEG = 40.0
 # and shin heights reads arcsin(cos(yaw) tan(pitch)) too open over an upright shin: 20 deg at a
 # 19 deg pitch (a synthetic lunge from 2.1 m: 111 for 90; a forward-leaning shin reads more
 # tilted and gives some back: 101 with 6 deg of lean). The depth check's 25 deg margin also holds
-# the pose model's own spread on the same real reps from the front (13 deg, exercises/lunge.toml),
-# so the camera may take the other 12: a level thigh straight toward the camera reaches it at a
-# pitch of 11.7 deg. MediaPipe's pitch reads high if anything (5-9 deg from the studio's level
-# cameras at hip height), so a camera judged from it errs toward not judging.
+# the pose model's own error from the front with a level camera: 13 deg between two pose runs of
+# the same real reps (exercises/lunge.toml), 6-14 deg on sample lunge_front_faults (camera 3 deg
+# down). So the camera may take the other 12: a level thigh straight toward the camera reaches it
+# at a pitch of 11.7 deg (16.4 at 45 deg round). MediaPipe's pitch at rest is loose: 5-9 deg from
+# the studio's cameras at hip height, 19-20 from chest height with the whole body in the picture
+# but 5-8 with the head cut off (where the knees still read within 12 deg).
 PITCH_DEPTH_ERR_MAX_DEG = 12.0
 LEGS = {"l": SIDES["left"], "r": SIDES["right"]}
 # A working leg's thigh tilt less its shin tilt at the bottom: 60-90 deg (thigh near level over
