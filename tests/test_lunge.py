@@ -272,3 +272,15 @@ def test_front_depth_judged_only_from_about_hip_height(camera_height: float, jud
     assert shallow == ([1] if judged else [])
     reasons = {r.skipped.get("shallow") for r in session.reps}
     assert reasons == ({None} if judged else {"Film from about hip height, not from above, to check depth."})
+
+
+@pytest.mark.parametrize(("camera_height", "shown"), [(1.0, True), (2.1, False)])
+def test_live_knee_hidden_where_depth_is_not_judged_from_above(camera_height: float, shown: bool) -> None:
+    """The live knee number agrees with the table: from a camera looking down on a front lunge
+    (2.1 m) its depth is not judged, so once a rest has shown the camera's pitch the number
+    shows "--" through the reps; from 1.0 m it is shown."""
+    seq, _ = synthetic.lunge(reps=2, view="front", sides=("right",), camera_height=camera_height, noise=0.0)
+    _, texts = synthetic.shown_keys("lunge", seq)
+    later = texts[len(texts) // 3 :]  # after the first rest
+    numbers = [t for t in later if not t.endswith("--")]
+    assert bool(numbers) == shown, sorted(set(later))[:5]

@@ -159,6 +159,7 @@ class LungeChecker(Checker):
         self._vert_ref = {k + p: StandingRef() for k in LEGS for p in ("t", "s")}  # thigh, shin heights
         # Where each hip and ankle last was against the other (for hip height above the ankles)
         self._hips, self._ankles = Pair(self.c.max_rep_s), Pair(self.c.max_rep_s)
+        self._rest_pitch = float("nan")  # the camera's pitch at the last rest seen (live number)
 
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         side = view.view == "side"
@@ -403,13 +404,23 @@ class LungeChecker(Checker):
 
     @property
     def _last_key(self) -> float:
-        """The knee angle on show, but not in a side lunge seen from the front or an angle: its
-        knee from thigh and shin heights is not judged there (SIDE_LUNGE_DEPTH), so not shown
-        either (the table's depth column is blank for those reps too)."""
+        """The knee angle on show, but not where its depth is not judged: in a side lunge seen
+        from the front or an angle (SIDE_LUNGE_DEPTH; the table's depth column is blank for
+        those reps too), or from the front or an angle with a camera looking down too steeply
+        at the last rest seen (PITCH_DEPTH_ERR_MAX_DEG)."""
         row = self._last_row
         knees3d = [row.get("knee3d_l", np.nan), row.get("knee3d_r", np.nan)]
         straight = np.isfinite(knees3d).any() and np.nanmax(knees3d) > SIDE_OTHER_KNEE_DEG
-        if _wide(row, self.views.estimate.view) and straight:
+        view = self.views.estimate
+        if _wide(row, view.view) and straight:
+            return float("nan")
+        rest = np.array([r.get("_pitch", np.nan) for (_, _, r) in self._pre], np.float64)
+        if np.isfinite(rest).sum() >= 5:
+            self._rest_pitch = float(np.nanmedian(rest))
+        if (
+            view.view != "side"
+            and pitch_depth_error(self._rest_pitch, view.yaw_deg) > PITCH_DEPTH_ERR_MAX_DEG
+        ):
             return float("nan")
         return float(row.get(self.d.key_signal, np.nan))
 
