@@ -272,6 +272,8 @@ def test_front_depth_judged_only_from_about_hip_height(camera_height: float, jud
     assert shallow == ([1] if judged else [])
     reasons = {r.skipped.get("shallow") for r in session.reps}
     assert reasons == ({None} if judged else {"Film from about hip height, not from above, to check depth."})
+    # An untrusted depth is not reported either (the table's and the reports' depth is blank).
+    assert all(np.isfinite(r.metrics["knee_min_deg"]) == judged for r in session.reps)
 
 
 @pytest.mark.parametrize(("camera_height", "shown"), [(1.0, True), (2.1, False)])

@@ -357,8 +357,11 @@ class LungeChecker(Checker):
             bend = float(np.nanmax(both)) if np.isfinite(both).any() else np.nan
         return {
             # A side lunge's bent knee points at a camera in front, and its angle from thigh and
-            # shin heights was 24 deg off on a clean studio rep (see SIDE_LUNGE_DEPTH): not read.
-            "knee_min_deg": np.nan if side_lunge else stat(self._knee(data, k), "min", 2),
+            # shin heights was 24 deg off on a clean studio rep (see SIDE_LUNGE_DEPTH): not read;
+            # nor from a camera looking down too steeply (see PITCH_DEPTH_ERR_MAX_DEG).
+            "knee_min_deg": (
+                np.nan if side_lunge or self._looked_down(data) else stat(self._knee(data, k), "min", 2)
+            ),
             "hip_height_min_pct": stat(s["hip_pct"], "min", 2),
             "knee_past_toes": stat(s[f"knee_ahead_{k}"][b], "max", 90) if view == "side" else np.nan,
             "knee_inside": stat(s[f"valgus_{k}"][b], "median") if view == "front" else np.nan,
@@ -384,10 +387,8 @@ class LungeChecker(Checker):
             return doubt
         if check.metric == "knee_min_deg" and self._side_lunge(data):
             return SIDE_LUNGE_DEPTH.format(label=check.label)
-        if check.metric == "knee_min_deg" and data.view.view != "side":
-            err = pitch_depth_error(self.camera_pitch(data), data.view.yaw_deg)
-            if err > PITCH_DEPTH_ERR_MAX_DEG:
-                return f"Film from about hip height, not from above, to check {check.label}."
+        if check.metric == "knee_min_deg" and self._looked_down(data):
+            return f"Film from about hip height, not from above, to check {check.label}."
         if check.metric == "straight_knee_bend_deg" and not self._side_lunge(data):
             return f"The back knee bends in a forward or back lunge: {check.label} is checked in side lunges."
         if check.metric == "straight_knee_bend_deg" and not data.view.yaw_deg >= SIDE_BEND_MIN_YAW_DEG:
@@ -401,6 +402,12 @@ class LungeChecker(Checker):
             if seen is None or np.mean(np.nan_to_num(seen) >= SEEN_MIN) < SEEN_SHARE:
                 return f"Keep your front foot in the picture, clearly seen, to check {check.label}."
         return None
+
+    def _looked_down(self, data: RepData) -> bool:
+        """From the front or an angle, the camera looked down on this rep too steeply for its
+        knee angle from thigh and shin heights (PITCH_DEPTH_ERR_MAX_DEG)."""
+        err = pitch_depth_error(self.camera_pitch(data), data.view.yaw_deg)
+        return data.view.view != "side" and err > PITCH_DEPTH_ERR_MAX_DEG
 
     @property
     def _last_key(self) -> float:
