@@ -3,12 +3,15 @@ against synthetic sets with known holds, sides, breaks and faults."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from formcheck.checkers import make_checker
 from formcheck.checkers.hold import BREAK_S, HoldTimer
 from formcheck.definitions import load
+from formcheck.landmarks import PoseLandmark
 from formcheck.pipeline import score_sequence
 from testkit import synthetic
 
@@ -56,6 +59,35 @@ def test_hip_flexor_faults_in_exactly_their_holds():
     assert [r.fault_codes for r in session.reps] == [["trunk_lean"], ["front_knee"], []]
     assert session.reps[1].metrics["front_knee_deg"] == pytest.approx(130.0, abs=3.0)
     assert session.reps[0].metrics["trunk_lean_deg"] == pytest.approx(30.0, abs=3.0)
+
+
+def _front_hip_misplaced(seq):  # type: ignore[no-untyped-def]
+    """The front (right) hip's picture point misplaced as MediaPipe places a hip it cannot see
+    well: 30% of the way along the thigh toward the knee, and 3% of the picture's height low."""
+    img = seq.image.copy()
+    hip, knee = PoseLandmark.RIGHT_HIP, PoseLandmark.RIGHT_KNEE
+    img[:, hip, :2] += 0.3 * (img[:, knee, :2] - img[:, hip, :2]) + np.array([0.0, 0.03], np.float32)
+    return dataclasses.replace(seq, image=img)
+
+
+@pytest.mark.parametrize("fault", [True, False])
+def test_front_knee_not_passed_when_only_the_hip_says_it_is_within(fault):
+    """A front knee opened to 130 deg (the foot planted far ahead, the shin tipped about 35 deg
+    forward) whose hip point sits low and along the thigh: its angle reads within the limit
+    (115), which only a hip well below the knee could make true, so the check is not made
+    rather than passed. A clean hold with the same hip error is still judged, and clean."""
+    faults = {0: ["front_knee"]} if fault else None
+    seq, _ = synthetic.hip_flexor_stretch(holds=(("left", 16.0),), faults=faults)  # right foot in front
+    session = score_sequence(_front_hip_misplaced(seq), "hip_flexor_stretch")
+    (rep,) = session.reps
+    assert rep.fault_codes == []
+    if fault:
+        assert rep.metrics["front_knee_deg"] < 115.0  # the misplaced hip hides the fault
+        assert "front foot was well ahead of your knee" in rep.skipped.get("front_knee", "")
+        assert rep.metrics["front_shin_deg"] > 30.0
+    else:
+        assert "front_knee" not in rep.skipped
+        assert rep.metrics["front_shin_deg"] < 10.0
 
 
 def test_a_short_hold_is_flagged_and_a_too_short_one_not_counted():

@@ -13,6 +13,15 @@ forming a 90-degree angle"); pressing the hip forward closes the front knee, so 
 is no fault. ``hip_forward_deg`` (the kneeling thigh's angle forward of vertical: how far the
 hip is pressed forward) is measured and reported, not judged: 004 asks for it "if tolerable",
 and a stiff hip stretches with the knee under the hip.
+
+The front knee's angle in the picture is the front shin's forward tilt plus the right angle,
+less the front thigh's slope down from the knee to the hip: with a level thigh, a shin tipped
+25 deg forward (the foot ahead of the knee) is a knee at 115. The shin runs between two bony
+points seen clearly from the side (knee, ankle); the thigh's slope rests on MediaPipe's hip
+point, a joint deep under the buttock and, for the far leg, hidden behind the pelvis. So where the
+shin alone puts the knee past its limit while the angle reads within it (only a hip well below
+the knee reconciles the two), the check is not made rather than passed: the verdict would rest
+on the least reliable point. Never the other way: the shin never makes a fault by itself.
 """
 
 from __future__ import annotations
@@ -46,6 +55,10 @@ FRONT_KNEE_MAX_DEG = 140.0
 # The front leg's points are seen clearly (MediaPipe's visibility, inside the picture) in this
 # share of a hold's frames, as base.SEEN_MIN/SEEN_SHARE ask of every check's body parts.
 SEEN_MIN, SEEN_SHARE = 0.8, 0.8
+# A level front thigh and a vertical front shin make the knee's right angle (003: "both knees
+# forming a 90-degree angle"; 004: the knee under the hip): a knee limit L is the shin tipped
+# L - RIGHT_ANGLE_DEG forward with the thigh level.
+RIGHT_ANGLE_DEG = 90.0
 
 
 def _from_level(a: np.ndarray, b: np.ndarray) -> float:
@@ -61,6 +74,7 @@ class HipFlexorStretchChecker(HoldChecker):
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         out: dict[str, float] = {"torso_tilt_deg": torso_tilt(frame)}
         knees_y = {}
+        shins = {}  # side -> (knee, ankle) in the picture
         for k, sd in (("l", SIDES["left"]), ("r", SIDES["right"])):
             hip, knee, ankle = w3(frame, sd["hip"]), w3(frame, sd["knee"]), w3(frame, sd["ankle"])
             out[f"shin_{k}_deg"] = _from_level(knee, ankle)  # 0 along the floor, 90 upright
@@ -69,6 +83,7 @@ class HipFlexorStretchChecker(HoldChecker):
             ph, pk, pa = xy(frame, sd["hip"]), xy(frame, sd["knee"]), xy(frame, sd["ankle"])
             out[f"knee_{k}_deg"] = float(angle(ph, pk, pa))  # in the picture
             out[f"hipfwd_{k}_deg"] = _thigh_forward(ph, pk, pa)
+            shins[k] = (pk, pa)
             seen = frame.seen if frame.seen is not None else frame.visibility
             out[f"_seen_leg_{k}"] = float(min(np.nan_to_num(seen[sd[p]]) for p in ("hip", "knee", "ankle")))
         # The kneeling leg: the lower knee. Both must be measured to tell.
@@ -91,6 +106,7 @@ class HipFlexorStretchChecker(HoldChecker):
         out["in_position"] = 1.0 if ok else 0.0
         out["front_knee_deg"] = out[f"knee_{front}_deg"] if front else np.nan
         out["hip_forward_deg"] = out[f"hipfwd_{down}_deg"] if down else np.nan
+        out["front_shin_deg"] = _shin_forward(*shins[front], *shins[down]) if down else np.nan
         out["_seen_front_leg"] = out[f"_seen_leg_{front}"] if front else 0.0
         return out
 
@@ -107,6 +123,7 @@ class HipFlexorStretchChecker(HoldChecker):
             "trunk_lean_deg": stat(s["torso_tilt_deg"], "median"),
             "front_knee_deg": stat(s["front_knee_deg"], "median"),
             "hip_forward_deg": stat(s["hip_forward_deg"], "median"),
+            "front_shin_deg": stat(s["front_shin_deg"], "median"),
         }
 
     def distrust(self, check: Check, data, metrics: dict[str, float] | None = None) -> str | None:  # type: ignore[no-untyped-def]
@@ -116,7 +133,35 @@ class HipFlexorStretchChecker(HoldChecker):
         seen = np.nan_to_num(data.sig.get("_seen_front_leg", np.array([0.0])))
         if np.mean(seen >= SEEN_MIN) < SEEN_SHARE:
             return f"Keep your front leg in the picture, clearly seen, to check {check.label}."
+        if check.metric == "front_knee_deg" and metrics is not None:
+            return self._shin_disagrees(check, metrics)
         return None
+
+    def _shin_disagrees(self, check: Check, metrics: dict[str, float]) -> str | None:
+        """The front knee read within its limit while the front shin alone puts it past: the
+        shin tipped forward more than the limit's tilt with a level thigh (limit - 90 deg).
+        The knee's angle is the shin's tilt + 90 - the thigh's slope down to the hip, so the two
+        agree only with the hip well below the knee, which the hip point cannot vouch for."""
+        knee, shin = metrics.get("front_knee_deg", np.nan), metrics.get("front_shin_deg", np.nan)
+        if not (np.isfinite(knee) and np.isfinite(shin)) or check.is_fault(knee, self.rx):
+            return None
+        if shin <= check.limit(self.rx) - RIGHT_ANGLE_DEG:
+            return None
+        return (
+            "Your front foot was well ahead of your knee, but your hip was not seen clearly enough to "
+            "measure the knee's angle: film side-on with your whole body in the picture to check "
+            f"{check.label}."
+        )
+
+
+def _shin_forward(knee: np.ndarray, ankle: np.ndarray, knee_b: np.ndarray, ankle_b: np.ndarray) -> float:
+    """Angle (deg, picture) of the front shin from vertical: positive with its foot ahead of its
+    knee. Forward is away from the kneeling foot (``ankle_b``), which lies behind its knee (``knee_b``)."""
+    v = ankle - knee
+    back = np.sign(ankle_b[0] - knee_b[0])
+    if not (np.isfinite(v).all() and back != 0):
+        return float("nan")
+    return float(np.degrees(np.arctan2(-back * v[0], v[1])))
 
 
 def _thigh_forward(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> float:
