@@ -119,12 +119,15 @@ class HipFlexorStretchChecker(HoldChecker):
 
     def metrics(self, data: RepData) -> dict[str, float]:
         s = data.sig
-        return {
+        out = {
             "trunk_lean_deg": stat(s["torso_tilt_deg"], "median"),
             "front_knee_deg": stat(s["front_knee_deg"], "median"),
             "hip_forward_deg": stat(s["hip_forward_deg"], "median"),
             "front_shin_deg": stat(s["front_shin_deg"], "median"),
         }
+        if self._shin_disagrees(out):  # an angle that cannot be vouched for is not reported
+            out["front_knee_deg"] = np.nan
+        return out
 
     def distrust(self, check: Check, data, metrics: dict[str, float] | None = None) -> str | None:  # type: ignore[no-untyped-def]
         doubt = super().distrust(check, data, metrics)
@@ -134,24 +137,29 @@ class HipFlexorStretchChecker(HoldChecker):
         if np.mean(seen >= SEEN_MIN) < SEEN_SHARE:
             return f"Keep your front leg in the picture, clearly seen, to check {check.label}."
         if check.metric == "front_knee_deg" and metrics is not None:
-            return self._shin_disagrees(check, metrics)
+            shin = metrics.get("front_shin_deg", np.nan)
+            if not np.isfinite(metrics.get(check.metric, np.nan)) and shin > self._shin_limit(check):
+                return (
+                    "Your hip was not seen clearly enough to measure your front knee: film side-on "
+                    f"with your whole body in the picture to check {check.label}."
+                )
         return None
 
-    def _shin_disagrees(self, check: Check, metrics: dict[str, float]) -> str | None:
+    def _shin_limit(self, check: Check) -> float:
+        """The front shin's forward tilt that, with a level thigh, puts the knee at the check's
+        limit: limit - 90 deg."""
+        return check.limit(self.rx) - RIGHT_ANGLE_DEG
+
+    def _shin_disagrees(self, metrics: dict[str, float]) -> bool:
         """The front knee read within its limit while the front shin alone puts it past: the
         shin tipped forward more than the limit's tilt with a level thigh (limit - 90 deg).
         The knee's angle is the shin's tilt + 90 - the thigh's slope down to the hip, so the two
         agree only with the hip well below the knee, which the hip point cannot vouch for."""
+        check = next((c for c in self.d.checks if c.metric == "front_knee_deg"), None)
         knee, shin = metrics.get("front_knee_deg", np.nan), metrics.get("front_shin_deg", np.nan)
-        if not (np.isfinite(knee) and np.isfinite(shin)) or check.is_fault(knee, self.rx):
-            return None
-        if shin <= check.limit(self.rx) - RIGHT_ANGLE_DEG:
-            return None
-        return (
-            "Your front foot was well ahead of your knee, but your hip was not seen clearly enough to "
-            "measure the knee's angle: film side-on with your whole body in the picture to check "
-            f"{check.label}."
-        )
+        if check is None or not (np.isfinite(knee) and np.isfinite(shin)) or check.is_fault(knee, self.rx):
+            return False
+        return bool(shin > self._shin_limit(check))
 
 
 def _shin_forward(knee: np.ndarray, ankle: np.ndarray, knee_b: np.ndarray, ankle_b: np.ndarray) -> float:
