@@ -73,6 +73,17 @@ def distance(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return _norm(np.asarray(p, np.float64) - np.asarray(q, np.float64))
 
 
+def segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance from points p to the segments a-b (all (..., D)); NaN if any is missing. A
+    segment of zero length is its point."""
+    p, a, b = (np.asarray(v, np.float64) for v in (p, a, b))
+    ab = b - a
+    den = np.sum(ab * ab, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = np.clip(np.where(den > _EPS, np.sum((p - a) * ab, axis=-1) / den, 0.0), 0.0, 1.0)
+    return _norm(p - (a + u[..., None] * ab))
+
+
 def vector_angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Angle in degrees (0..180) between vectors u and v (..., D)."""
     zero = np.zeros_like(np.asarray(u, np.float64))

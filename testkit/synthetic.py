@@ -1730,13 +1730,19 @@ def double_hip_rotation(
     drop_deg: float = 60.0,
     width: int = 1280,
     height: int = 720,
+    cam_height: float = 1.3,
+    cam_back: float = 2.0,
+    cam_pitch: float = 15.0,
 ) -> tuple[PoseSequence, Truth]:
     """Double hip rotations lying on the back, feet toward +z; ``view`` "front" is a camera at
-    the feet, low, looking along the body; "side" one beside the person (at their right).
+    the feet, ``cam_back`` metres beyond the hips and ``cam_height`` up (chest height: the
+    lowered knees do not stand between it and the shoulders, as they do from 0.9 m), looking
+    along the body ``cam_pitch`` degrees down; "side" one beside the person (at their right).
 
     Each hold in ``holds`` is (the side the knees go to, seconds there): from knees up, both
     knees (and the pelvis) turn ``drop_deg`` about the body's length in ``step_s``, stay, and
-    come back up. Fault: ``shoulders_lift`` (the shoulders turn 30 deg after the knees).
+    come back up. Fault: ``shoulders_lift`` (the trunk rolls 30 deg after the knees, on the
+    shoulder on their side: the other shoulder lifts).
     ``key_deg`` is the knees' lowering; ``hold_s`` the seconds in the position.
     """
     if view not in ("front", "side"):
@@ -1773,9 +1779,18 @@ def double_hip_rotation(
     legs = [int(L[f"{sd}_{j}"]) for sd in ("LEFT", "RIGHT") for j in parts]
     lab[:, legs] = _rotate(lab[:, legs], np.tile([0.0, 0.10, 0.0], (n, 1)), [0.0, 0.0, 1.0], rho)
     upper = _UPPER
-    lab[:, upper] = _rotate(lab[:, upper], np.tile([0.0, 0.10, -TRUNK], (n, 1)), [0.0, 0.0, 1.0], sigma)
-    target = np.array([0.0, 0.15, -0.2])
-    eye = np.array([0.0, 0.45, 2.6]) if view == "front" else np.array([-3.0, 0.6, -0.2])
+    # The trunk rolls on the shoulder on the knees' side, which stays on the floor; the other lifts.
+    pivot = np.stack([-sgn * SHOULDER_HALF, np.full(n, 0.10), np.full(n, -TRUNK)], axis=1)
+    lab[:, upper] = _rotate(lab[:, upper], pivot, [0.0, 0.0, 1.0], sigma)
+    # From the front, 15 deg down puts the feet at the picture's bottom edge. A steeper camera is
+    # not used: the checker takes the camera's up for the room's, and its lying angle (hips to
+    # shoulders from the camera's vertical, at least 60) reads 90 less the pitch, less about 10
+    # more with the trunk rolled (the shoulders_lift fault): that hold would not count.
+    if view == "front":
+        eye, target = np.array([0.0, cam_height, cam_back]), np.array([0.0, cam_height, cam_back - 4.0])
+        target[1] -= np.tan(np.radians(cam_pitch)) * 4.0
+    else:
+        eye, target = np.array([-3.0, 0.6, -0.2]), np.array([0.0, 0.15, -0.2])
     seq = _render(
         lab, t, eye, target, fps=fps, width=width, height=height, noise=noise, drop_frames=0.0,
         occlude=(), rng=np.random.default_rng(seed),

@@ -11,6 +11,7 @@ from formcheck.geometry import (
     angle_to_horizontal,
     distance,
     midpoint,
+    segment_distance,
     signed_line_angle,
     vector_angle,
 )
@@ -157,3 +158,11 @@ def test_broadcasting_over_time():
     # (T, N, D) works too.
     many = np.random.default_rng(0).normal(size=(5, 4, 3))
     assert angle(many, many * 0, many[::-1]).shape == (5, 4)
+
+
+def test_segment_distance() -> None:
+    """To the segment (0,0)-(2,0): beside its middle, past an end, on it; NaN when missing."""
+    a, b = np.array([0.0, 0.0]), np.array([2.0, 0.0])
+    p = np.array([[1.0, 3.0], [5.0, 4.0], [0.5, 0.0], [np.nan, 0.0]])
+    np.testing.assert_allclose(segment_distance(p, a, b), [3.0, 5.0, 0.0, np.nan])
+    assert segment_distance(np.array([3.0, 4.0]), a, a) == pytest.approx(5.0)  # a point

@@ -205,6 +205,52 @@ def test_double_hip_rotation_shoulders_read_from_their_rest():
     assert held.reps[0].skipped["shoulders_lift"].startswith("Lie flat with your knees up")
 
 
+def test_double_hip_rotation_shoulders_hidden_by_the_knees_are_not_judged() -> None:
+    """From the feet at hip height (0.9 m) the knees, lowered to the left, stand in front of the
+    left shoulder in the picture. MediaPipe still places a hidden shoulder, on the thigh's edge,
+    and calls it clearly seen (the studio, hip height with the feet cut: a 34 deg lift read 13,
+    visibility 1.0); here it is placed half way up toward the lifted one, so the 30 deg lift reads
+    15. Not judged, and the person is told how to film; from chest height the same lift is found."""
+    seq, truth = synthetic.double_hip_rotation(
+        holds=(("left", 30.0),), faults={0: ["shoulders_lift"]}, cam_height=0.9
+    )
+    t, r = seq.t_ms / 1000.0, truth.reps[0]
+    hold = (t >= r.start_s) & (t <= r.end_s)
+    # The hidden left shoulder, guessed on the thigh's edge, half way up to the other.
+    seq.image[hold, 11, 1] += 0.5 * (seq.image[hold, 12, 1] - seq.image[hold, 11, 1])
+    low = score_sequence(seq, "double_hip_rotation")
+    assert len(low.reps) == 1 and not low.reps[0].faults, low.reps[0].metrics
+    assert low.reps[0].skipped.get("shoulders_lift", "judged").startswith("Your knees hid a shoulder")
+    seq, _ = synthetic.double_hip_rotation(holds=(("left", 30.0),), faults={0: ["shoulders_lift"]})
+    chest = score_sequence(seq, "double_hip_rotation")
+    assert [r.fault_codes for r in chest.reps] == [["shoulders_lift"]]
+
+
+def test_behind_legs_needs_the_leg_over_the_joint_and_nearer() -> None:
+    """A shoulder's picture point on a thigh nearer the camera is covered; beside it, or with the
+    thigh further from the camera than the shoulder, it is not."""
+    from formcheck.checkers.common import LEG_COVER_M, behind_legs
+    from formcheck.landmarks import Frame
+
+    def frame(sh_xy: tuple[float, float], knee_z: float) -> Frame:
+        xy = np.full((33, 2), np.nan)
+        world = np.full((33, 3), np.nan)
+        vis = np.full(33, 0.99)
+        # Hips 0.2 m apart and 0.2 frame heights apart in the picture: 1 frame height a metre.
+        for i, x in ((23, 0.1), (24, -0.1)):
+            xy[i], world[i] = (0.5 + x, 0.6), (x, 0.0, 0.0)
+        for i, x in ((25, 0.1), (26, -0.1)):  # knees straight up the picture from the hips
+            xy[i], world[i] = (0.5 + x, 0.3), (x, -0.4, knee_z)
+        xy[11], world[11] = sh_xy, (0.18, 0.0, 0.6)
+        xy[12], world[12] = (0.2, 0.35), (-0.18, 0.0, 0.6)
+        return Frame(0.0, xy.astype(np.float32), vis.astype(np.float32), world.astype(np.float32))
+
+    on, beside = (0.6 + 0.9 * LEG_COVER_M, 0.4), (0.6 + 1.1 * LEG_COVER_M, 0.4)
+    assert behind_legs(frame(on, -0.3), 11) == 1.0
+    assert behind_legs(frame(beside, -0.3), 11) == 0.0
+    assert behind_legs(frame(on, 1.5), 11) == 0.0  # the thigh beyond the shoulder
+
+
 def _shoulder_line(seq, when: np.ndarray, deg: float) -> None:  # type: ignore[no-untyped-def]
     """Turn the picture's shoulder line to ``deg`` (signed, taken left to right) in frames ``when``,
     about its middle, as a camera's slant or a lift would."""

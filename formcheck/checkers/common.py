@@ -6,7 +6,7 @@ from collections import deque
 
 import numpy as np
 
-from formcheck.geometry import midpoint
+from formcheck.geometry import midpoint, segment_distance
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
 
@@ -109,6 +109,40 @@ def hip_axis_tilt(frame: Frame) -> float:
     hv = w3(frame, L.RIGHT_HIP) - w3(frame, L.LEFT_HIP)
     n = float(np.linalg.norm(hv))
     return float(np.degrees(np.arcsin(np.clip(hv[2] / n, -1, 1)))) if n > 0 else float("nan")
+
+
+# A leg hides a joint behind it when, in the picture, the joint lies within this far of the leg's
+# axis (hip to knee, knee to ankle), in metres at the hips' distance from the camera: a thigh's
+# radius (mid-thigh circumference 45-60 cm in adults: 7-9.5 cm, and the bent knee's bulk about
+# as wide) and the joint's own rounded outline (a shoulder's surface lies about 5 cm out from its
+# joint centre), so past it the joint's outline stands clear of the leg. The legs being nearer
+# the camera than the hips, they look larger than this scale makes them: the rule errs toward
+# "seen". MediaPipe moves a hidden joint to the leg's edge rather than leaving it behind the leg:
+# in the studio, from the feet at hip height, a shoulder under the lowered thigh (its true centre
+# 1 cm from the thigh's axis) was placed 8 cm from it, with visibility 1.0.
+LEG_COVER_M = 0.13
+
+
+def behind_legs(frame: Frame, idx: int) -> float:
+    """1.0 when a leg nearer the camera covers joint ``idx`` in the picture (see LEG_COVER_M), 0.0
+    when neither does, NaN when it cannot be told (the joint or the hips not seen). The picture's
+    metres are the hips': their width in the picture over their width in the world landmarks,
+    which holds while the hip line lies across the picture (e.g. lying on the back, filmed from
+    the feet). A leg counts as nearer when its two ends are, on average, in MediaPipe's depth;
+    MediaPipe's visibility is no help here: it reads a joint behind the knees as clearly seen."""
+    p = xy(frame, idx)
+    z = w3(frame, idx)[2]
+    hips_m = float(np.linalg.norm(w3(frame, L.LEFT_HIP) - w3(frame, L.RIGHT_HIP)))
+    hips_pic = float(np.linalg.norm(xy(frame, L.LEFT_HIP) - xy(frame, L.RIGHT_HIP)))
+    if not (np.isfinite(p).all() and np.isfinite(z) and hips_m > 0 and hips_pic > 0):
+        return float("nan")
+    scale = hips_pic / hips_m  # frame heights per metre
+    for sd in SIDES.values():
+        for a, b in ((sd["hip"], sd["knee"]), (sd["knee"], sd["ankle"])):
+            near = (w3(frame, a)[2] + w3(frame, b)[2]) / 2 < z
+            if near and segment_distance(p, xy(frame, a), xy(frame, b)) < LEG_COVER_M * scale:
+                return 1.0
+    return 0.0
 
 
 def knee_bend(knee_rest: float, knee_top: float, shin_rest: float, shin_top: float) -> float:
