@@ -221,6 +221,7 @@ def test_double_hip_rotation_shoulders_hidden_by_the_knees_are_not_judged() -> N
     low = score_sequence(seq, "double_hip_rotation")
     assert len(low.reps) == 1 and not low.reps[0].faults, low.reps[0].metrics
     assert low.reps[0].skipped.get("shoulders_lift", "judged").startswith("Your knees hid a shoulder")
+    assert np.isnan(low.reps[0].metrics["shoulder_lift_deg"])  # an angle not trusted is not reported
     seq, _ = synthetic.double_hip_rotation(holds=(("left", 30.0),), faults={0: ["shoulders_lift"]})
     chest = score_sequence(seq, "double_hip_rotation")
     assert [r.fault_codes for r in chest.reps] == [["shoulders_lift"]]

@@ -128,11 +128,15 @@ class DoubleHipRotationChecker(HoldChecker):
 
     def metrics(self, data: RepData) -> dict[str, float]:
         s = data.sig
+        rest = _shoulder_rest(data)
+        # The shoulder line's turn from the rest before the hold (a camera's own slant, and any
+        # constant error of the model, drop out); not reported where it cannot be trusted: the
+        # shoulders not level at rest, or one of them behind the legs (see distrust).
+        lift = abs(stat(s["shoulder_tilt_deg"], "median") - rest)
+        trusted = abs(rest) <= REST_LEVEL_MAX_DEG and not _covered(s)
         return {
             "knee_drop_deg": stat(s["knee_drop_deg"], "median"),
-            # The shoulder line's turn from the rest before the hold (a camera's own slant, and
-            # any constant error of the model, drop out).
-            "shoulder_lift_deg": abs(stat(s["shoulder_tilt_deg"], "median") - _shoulder_rest(data)),
+            "shoulder_lift_deg": lift if trusted else np.nan,
         }
 
     def distrust(self, check: Check, data: RepData, metrics: dict[str, float] | None = None) -> str | None:
