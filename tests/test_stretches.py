@@ -247,9 +247,9 @@ def test_behind_legs_needs_the_leg_over_the_joint_and_nearer() -> None:
         return Frame(0.0, xy.astype(np.float32), vis.astype(np.float32), world.astype(np.float32))
 
     on, beside = (0.6 + 0.9 * LEG_COVER_M, 0.4), (0.6 + 1.1 * LEG_COVER_M, 0.4)
-    assert behind_legs(frame(on, -0.3), 11) == 1.0
-    assert behind_legs(frame(beside, -0.3), 11) == 0.0
-    assert behind_legs(frame(on, 1.5), 11) == 0.0  # the thigh beyond the shoulder
+    assert behind_legs(frame(on, -0.3), (11,)) == 1.0
+    assert behind_legs(frame(beside, -0.3), (11,)) == 0.0
+    assert behind_legs(frame(on, 1.5), (11,)) == 0.0  # the thigh beyond the shoulder
 
 
 def _shoulder_line(seq, when: np.ndarray, deg: float) -> None:  # type: ignore[no-untyped-def]

@@ -123,26 +123,33 @@ def hip_axis_tilt(frame: Frame) -> float:
 LEG_COVER_M = 0.13
 
 
-def behind_legs(frame: Frame, idx: int) -> float:
-    """1.0 when a leg nearer the camera covers joint ``idx`` in the picture (see LEG_COVER_M), 0.0
-    when neither does, NaN when it cannot be told (the joint or the hips not seen). The picture's
-    metres are the hips': their width in the picture over their width in the world landmarks,
-    which holds while the hip line lies across the picture (e.g. lying on the back, filmed from
-    the feet). A leg counts as nearer when its two ends are, on average, in MediaPipe's depth;
-    MediaPipe's visibility is no help here: it reads a joint behind the knees as clearly seen."""
-    p = xy(frame, idx)
-    z = w3(frame, idx)[2]
+def behind_legs(frame: Frame, joints: tuple[int, ...]) -> float:
+    """1.0 when a leg nearer the camera covers any of ``joints`` in the picture (see
+    LEG_COVER_M), 0.0 when none is covered, NaN when it cannot be told for any (the joints or the
+    hips not seen). The picture's metres are the hips': their width in the picture over their
+    width in the world landmarks, which holds while the hip line lies across the picture (e.g.
+    lying on the back, filmed from the feet). A leg counts as nearer when its two ends are, on
+    average, in MediaPipe's depth; MediaPipe's visibility is no help here: it reads a joint
+    behind the knees as clearly seen."""
     hips_m = float(np.linalg.norm(w3(frame, L.LEFT_HIP) - w3(frame, L.RIGHT_HIP)))
     hips_pic = float(np.linalg.norm(xy(frame, L.LEFT_HIP) - xy(frame, L.RIGHT_HIP)))
-    if not (np.isfinite(p).all() and np.isfinite(z) and hips_m > 0 and hips_pic > 0):
+    if not (hips_m > 0 and hips_pic > 0):
         return float("nan")
-    scale = hips_pic / hips_m  # frame heights per metre
-    for sd in SIDES.values():
-        for a, b in ((sd["hip"], sd["knee"]), (sd["knee"], sd["ankle"])):
+    reach = LEG_COVER_M * hips_pic / hips_m  # frame heights
+    segments = [
+        (a, b) for sd in SIDES.values() for a, b in ((sd["hip"], sd["knee"]), (sd["knee"], sd["ankle"]))
+    ]
+    told = False
+    for idx in joints:
+        p, z = xy(frame, idx), w3(frame, idx)[2]
+        if not (np.isfinite(p).all() and np.isfinite(z)):
+            continue
+        told = True
+        for a, b in segments:
             near = (w3(frame, a)[2] + w3(frame, b)[2]) / 2 < z
-            if near and segment_distance(p, xy(frame, a), xy(frame, b)) < LEG_COVER_M * scale:
+            if near and segment_distance(p, xy(frame, a), xy(frame, b)) < reach:
                 return 1.0
-    return 0.0
+    return 0.0 if told else float("nan")
 
 
 def knee_bend(knee_rest: float, knee_top: float, shin_rest: float, shin_top: float) -> float:

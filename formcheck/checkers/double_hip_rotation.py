@@ -106,7 +106,7 @@ class DoubleHipRotationChecker(HoldChecker):
         # A shoulder behind a knee or thigh in the picture (from the feet the legs stand between
         # the camera and the shoulders): MediaPipe still places it, on the leg's edge, and calls it
         # clearly seen.
-        covered = [behind_legs(frame, i) for i in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER)]
+        covered = behind_legs(frame, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER))
         ok = bool(lying >= LYING_MIN_DEG and knee <= KNEES_BENT_MAX_DEG and abs(drop) >= KNEES_DOWN_MIN_DEG)
         return {
             "knee_drop_deg": abs(drop),
@@ -115,7 +115,7 @@ class DoubleHipRotationChecker(HoldChecker):
             "knee_bend3d_deg": knee,
             "shoulder_tilt_deg": tilt,
             "_shoulder_tilt": tilt,  # a trust fact: kept from the rest before a hold
-            "_shoulder_covered": float(np.nanmax(covered)) if np.isfinite(covered).any() else np.nan,
+            "_shoulder_covered": covered,
             "in_position": 1.0 if ok else 0.0,
         }
 
@@ -133,10 +133,9 @@ class DoubleHipRotationChecker(HoldChecker):
         # constant error of the model, drop out); not reported where it cannot be trusted: the
         # shoulders not level at rest, or one of them behind the legs (see distrust).
         lift = abs(stat(s["shoulder_tilt_deg"], "median") - rest)
-        trusted = abs(rest) <= REST_LEVEL_MAX_DEG and not _covered(s)
         return {
             "knee_drop_deg": stat(s["knee_drop_deg"], "median"),
-            "shoulder_lift_deg": lift if trusted else np.nan,
+            "shoulder_lift_deg": lift if _shoulders_unseen(data, rest) is None else np.nan,
         }
 
     def distrust(self, check: Check, data: RepData, metrics: dict[str, float] | None = None) -> str | None:
@@ -146,22 +145,30 @@ class DoubleHipRotationChecker(HoldChecker):
         doubt = super().distrust(check, data, metrics)
         if doubt or check.metric != "shoulder_lift_deg":
             return doubt
-        if abs(rest) > REST_LEVEL_MAX_DEG:
-            return (
-                f"Your shoulders did not look level lying flat from this camera: film from your feet "
-                f"with the camera at chest height, so your knees do not hide them, to check {check.label}."
-            )
-        if _covered(data.sig):
-            return (
-                f"Your knees hid a shoulder from this camera: film from your feet with the camera "
-                f"higher, at about chest height, so your shoulders stay in sight, to check {check.label}."
-            )
-        return None
+        unseen = _shoulders_unseen(data, rest)
+        return unseen.format(label=check.label) if unseen else None
 
     def skip_reason(self, check: Check) -> str:
         if check.views == ("front",):
             return f"Film from your feet, the camera low and looking along your body, to check {check.label}."
         return check.skip_reason()
+
+
+def _shoulders_unseen(data: RepData, rest: float) -> str | None:
+    """Why this camera could not show the shoulders' lift on this hold (a sentence with a
+    ``{label}`` to fill), or None: they did not look level lying flat at rest (``rest``, the
+    shoulder line's tilt then), or one lay behind the legs during the hold."""
+    if abs(rest) > REST_LEVEL_MAX_DEG:
+        return (
+            "Your shoulders did not look level lying flat from this camera: film from your feet "
+            "with the camera at chest height, so your knees do not hide them, to check {label}."
+        )
+    if _covered(data.sig):
+        return (
+            "Your knees hid a shoulder from this camera: film from your feet with the camera "
+            "higher, at about chest height, so your shoulders stay in sight, to check {label}."
+        )
+    return None
 
 
 def _covered(sig: dict[str, np.ndarray]) -> bool:

@@ -125,7 +125,7 @@ class HipFlexorStretchChecker(HoldChecker):
             "hip_forward_deg": stat(s["hip_forward_deg"], "median"),
             "front_shin_deg": stat(s["front_shin_deg"], "median"),
         }
-        if self._shin_disagrees(out):  # an angle that cannot be vouched for is not reported
+        if self._shin_disagrees(data):  # an angle that cannot be vouched for is not reported
             out["front_knee_deg"] = np.nan
         return out
 
@@ -136,30 +136,24 @@ class HipFlexorStretchChecker(HoldChecker):
         seen = np.nan_to_num(data.sig.get("_seen_front_leg", np.array([0.0])))
         if np.mean(seen >= SEEN_MIN) < SEEN_SHARE:
             return f"Keep your front leg in the picture, clearly seen, to check {check.label}."
-        if check.metric == "front_knee_deg" and metrics is not None:
-            shin = metrics.get("front_shin_deg", np.nan)
-            if not np.isfinite(metrics.get(check.metric, np.nan)) and shin > self._shin_limit(check):
-                return (
-                    "Your hip was not seen clearly enough to measure your front knee: film side-on "
-                    f"with your whole body in the picture to check {check.label}."
-                )
+        if check.metric == "front_knee_deg" and self._shin_disagrees(data):
+            return (
+                "Your hip was not seen clearly enough to measure your front knee: film side-on "
+                f"with your whole body in the picture to check {check.label}."
+            )
         return None
 
-    def _shin_limit(self, check: Check) -> float:
-        """The front shin's forward tilt that, with a level thigh, puts the knee at the check's
-        limit: limit - 90 deg."""
-        return check.limit(self.rx) - RIGHT_ANGLE_DEG
-
-    def _shin_disagrees(self, metrics: dict[str, float]) -> bool:
+    def _shin_disagrees(self, data: RepData) -> bool:
         """The front knee read within its limit while the front shin alone puts it past: the
         shin tipped forward more than the limit's tilt with a level thigh (limit - 90 deg).
         The knee's angle is the shin's tilt + 90 - the thigh's slope down to the hip, so the two
         agree only with the hip well below the knee, which the hip point cannot vouch for."""
         check = next((c for c in self.d.checks if c.metric == "front_knee_deg"), None)
-        knee, shin = metrics.get("front_knee_deg", np.nan), metrics.get("front_shin_deg", np.nan)
+        knee = stat(data.sig["front_knee_deg"], "median")
+        shin = stat(data.sig["front_shin_deg"], "median")
         if check is None or not (np.isfinite(knee) and np.isfinite(shin)) or check.is_fault(knee, self.rx):
             return False
-        return bool(shin > self._shin_limit(check))
+        return bool(shin > check.limit(self.rx) - RIGHT_ANGLE_DEG)
 
 
 def _shin_forward(knee: np.ndarray, ankle: np.ndarray, knee_b: np.ndarray, ankle_b: np.ndarray) -> float:
