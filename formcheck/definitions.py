@@ -195,6 +195,13 @@ class Counting:
     # in the picture): a rep under way at a cut between shots may go on in the next shot
     # (formcheck/checkers/carry.py).
     same_in_any_view: bool = False
+    # A second signal for the start position, one that reads the body's posture the same from
+    # any camera (e.g. a 3D joint angle): the start position is also taken when this one is in
+    # ``rest_signal_range``. A picture's angle at rest moves with the camera's height (a bridge's
+    # shoulder-hip-knee line reads 158-171 deg from above, 120-145 from the side), its 3D
+    # angle does not; the movement is still counted in the picture, which follows it closely.
+    rest_signal: str = ""
+    rest_signal_range: tuple[float, float] = (float("nan"), float("nan"))
 
 
 MODES = ("reps", "hold")
@@ -387,6 +394,8 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         max_speed=float(co.get("max_speed", float("inf"))),
         steady_speed=float(co.get("steady_speed", float("inf"))),
         same_in_any_view=co.get("same_in_any_view", False),
+        rest_signal=str(co.get("rest_signal", "")),
+        rest_signal_range=tuple(float(v) for v in co.get("rest_signal_range", co["rest_range"])),  # type: ignore[arg-type]
         mode=mode,
         min_hold_s=float(co.get("min_hold_s", 0.0)),
     )

@@ -482,8 +482,10 @@ def bridge(
     get_up: bool = False,
     width: int = 1280,
     height: int = 720,
+    eye: tuple[float, float, float] = (-3.0, 0.6, 0.45),
 ) -> tuple[PoseSequence, Truth]:
-    """A glute bridge set, lying on the back side-on to a camera at the person's right.
+    """A glute bridge set, lying on the back side-on to a camera at the person's right
+    (``eye``: the camera's place, metres: x toward their right, y up, z toward their feet).
 
     Clean reps reach a straight shoulder-hip-knee line (180 deg) and hold ``hold_s``;
     ``hips_low`` tops out at 150, ``overarch`` at 205, ``short_hold`` holds 0.4 s.
@@ -528,9 +530,8 @@ def bridge(
         lab[:, _UPPER] = _rotate(lab[:, _UPPER], hip_mid, [1.0, 0.0, 0.0], beta)
         absent = t > t[-1] - 1.0
     target = np.array([0.0, 0.25, 0.45])
-    eye = np.array([-3.0, 0.6, 0.45])
     seq = _render(
-        lab, t, eye, target, fps=fps, width=width, height=height, noise=noise,
+        lab, t, np.array(eye), target, fps=fps, width=width, height=height, noise=noise,
         drop_frames=drop_frames, occlude=occlude, rng=np.random.default_rng(seed), absent=absent,
     )  # fmt: skip
     truth = Truth(

@@ -384,6 +384,9 @@ class Checker:
         self._carried: carry.Carried | None = None  # a rep under way at a cut (formcheck/checkers/carry.py)
         self._across_cut = False  # the rep being finished was joined across a cut
         self._prev: tuple[float, float] | None = None  # time and signal of the last valid frame
+        # What the counting signal measured in that frame, for checkers whose signal depends on
+        # the view (a row's "_basis"; 0 when it never does).
+        self._prev_basis = 0.0
         self._last_d = float("nan")  # distance from rest of the last valid frame
         self._end_reason = "settled"  # how the last rep ended: settled, turn, stream_end, cut
         self._n_valid = 0  # frames with the person measurable in the exercise's posture
@@ -437,10 +440,14 @@ class Checker:
         elif self._missing_since is None:
             self._missing_since = frame.t_s
         gone = self._missing_since is not None and frame.t_s - self._missing_since > MAX_MISSING_S
+        basis = sig.get("_basis", 0.0)
         if ok and self._jumped(frame.t_s, s):
-            events += self._cut(frame.t_s, may_carry=False)  # the signal itself broke off
+            # The signal itself broke off: a cut, unless it only changed what it measures as
+            # the view changed (a bridge seen from its feet is read in 3D): then the view
+            # stays known, else the changed reading would reset it and turn it back at once.
+            events += self._cut(frame.t_s, may_carry=False, keep_view=basis != self._prev_basis)
         if ok:
-            self._prev = (frame.t_s, s)
+            self._prev, self._prev_basis = (frame.t_s, s), basis
             self._last_d = float(self._away(s)) if np.isfinite(self._rest) else float("nan")
         if self.phase == "setup" and self._lookback_open:
             self._prelude.append((frame.t_s, ok, sig))
@@ -712,7 +719,7 @@ class Checker:
         and a rep the new shot begins in may still count (see :meth:`_lookback`)."""
         return self._cut(t, may_carry=True)
 
-    def _cut(self, t: float, may_carry: bool) -> list[Event]:
+    def _cut(self, t: float, may_carry: bool, keep_view: bool = False) -> list[Event]:
         events = self._drop_carried(t)  # a second cut before the first one's rep went on
         if self.phase == "settle":
             self._end_reason = "cut"
@@ -725,7 +732,8 @@ class Checker:
                 )
             if self._carried is None:
                 events.append(Event("partial", t, CUT_MID_REP))
-        self.views = ViewTracker()
+        if not keep_view:
+            self.views = ViewTracker()
         self._prev = None
         self.on_cut()
         if self.phase != "setup" or self._ready_since is not None:
@@ -805,9 +813,20 @@ class Checker:
         return events
 
     # -- steps ----------------------------------------------------------------------------
+    def in_start_position(self, s: float, sig: dict[str, float]) -> bool:
+        """The counting signal ``s`` is in the start position's range, or the exercise's
+        ``rest_signal`` in ``sig`` is in its own."""
+        (lo, hi), (rlo, rhi) = self.c.rest_range, self.c.rest_signal_range
+        rest = sig.get(self.c.rest_signal, np.nan) if self.c.rest_signal else np.nan
+        return bool(lo <= s <= hi or rlo <= rest <= rhi)
+
+    @property
+    def at_start(self) -> bool:
+        """The person was in the start position in the latest frame (for the set-up guide)."""
+        return self.in_start_position(self.signal_value, self._last_row)
+
     def _setup_step(self, t: float, ok: bool, s: float, sig: dict[str, float]) -> list[Event]:
-        lo, hi = self.c.rest_range
-        if not (ok and lo <= s <= hi):
+        if not (ok and self.in_start_position(s, sig)):
             self._ready_since = None
             self._ready_vals = []
             return []
@@ -958,7 +977,7 @@ class Checker:
             return [Event("partial", self._t, reason)]
         metrics = self.metrics(data)
         if self._has_hold:
-            metrics["hold_s"] = self._hold_over(data.t, dsig)
+            metrics["hold_s"] = self._hold_over(data.t, dsig) if self.hold_readable else float("nan")
         view = data.view.view
         faults, skipped = self._judge(data, metrics, "rep")
         rep = Rep(
@@ -979,6 +998,13 @@ class Checker:
         self._cue_until = self._t + CUE_SHOW_S
         self._hold_s = metrics.get("hold_s") if self._has_hold else None
         return [Event("rep", self._t, f"Rep {rep.index}", rep)]
+
+    @property
+    def hold_readable(self) -> bool:
+        """Hook: the time held at the top can be read from the counting signal as it is read now
+        (a signal squeezed into a smaller range makes the band at the top cover more of the way up
+        and down)."""
+        return True
 
     def _hold_over(self, t: np.ndarray, d: np.ndarray) -> float:
         """Seconds held at the top of a rep: the one computation behind the live timer and the
@@ -1002,6 +1028,9 @@ class Checker:
             return
         if self.phase != "active":
             return  # settling, or the last rep's hold still on show
+        if not self.hold_readable:
+            self._hold_s = None
+            return
         d_now = self._peak_d - (self._last_d if np.isfinite(self._last_d) else -np.inf)
         if self._peak_d < self.c.min_excursion or d_now > HOLD_BAND_DEG:
             self._hold_s = None
@@ -1069,4 +1098,23 @@ class Checker:
 
     @property
     def _last_key(self) -> float:
-        return self._last_row.get(self.d.key_signal, float("nan"))
+        """The key number on show; blank (NaN) where its checks are not made from this camera,
+        as the table's column is blank for such reps."""
+        return self._last_row.get(self.d.key_signal, float("nan")) if self._key_judged_now() else float("nan")
+
+    def _key_judged_now(self) -> bool:
+        """The checks of the key number (those aimed at the exercise's target) could be made
+        from the camera as seen now: the view is one of theirs (not yet known: yes) and, lying
+        on the back with checks that need a level camera, the shoulders at the last rest did
+        not tilt out of the camera's plane (ACROSS_TILT_MAX_DEG)."""
+        checks = [c for c in self.d.checks if c.relative_to == self.d.target and c.active(self.rx)]
+        view = self.views.estimate.view
+        if not checks or view == "unknown":
+            return True
+        if not any(view in c.views for c in checks):
+            return False
+        if self.d.lying_on == "back" and all(c.camera == "level" for c in checks):
+            tilt = np.array([r.get("_across_tilt", np.nan) for (_, _, r) in self._pre], np.float64)
+            if np.isfinite(tilt).sum() >= 5 and np.nanmedian(tilt) > ACROSS_TILT_MAX_DEG:
+                return False
+        return True

@@ -10,6 +10,7 @@ import numpy as np
 
 from formcheck.checkers.base import Checker, RepData
 from formcheck.checkers.common import LYING_MIN_DEG, SIDES, nanmean, stat, torso_tilt, w3, xy
+from formcheck.definitions import Check, ExerciseDef
 from formcheck.geometry import angle, signed_line_angle
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
@@ -20,6 +21,10 @@ RECLINED_MIN_DEG = 25.0  # torso this far from vertical, hips at knee height or 
 
 class BridgeChecker(Checker):
     name = "bridge"
+
+    def __init__(self, definition: ExerciseDef) -> None:
+        super().__init__(definition)
+        self._front: bool | None = None  # the hip line is read in 3D (seen from the feet)
 
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         lines = {
@@ -35,7 +40,26 @@ class BridgeChecker(Checker):
                 for s in SIDES.values()
             ]
         )
-        return {"hip_line_deg": near if view.view != "front" else hip3d, "hip3d_deg": hip3d}
+        # From the front (at the feet) the hip line is read in 3D. Which reading is chosen
+        # only before counting starts: a lifting body's yaw estimate drifts (17 to 38 deg in
+        # one studio rep from chest height at 60 deg) and a switch while counting would break a
+        # rep off. A cut or a pause in counting lets it choose again.
+        if self._front is None or (self.phase == "setup" and view.view != "unknown"):
+            self._front = view.view == "front"
+        front = self._front
+        return {"hip_line_deg": hip3d if front else near, "hip3d_deg": hip3d, "_basis": float(front)}
+
+    @property
+    def hold_readable(self) -> bool:
+        # MediaPipe's 3D hip angle moves half as far as the picture's from the side (rest to
+        # top 111-123 -> 145-163 against 132-158 -> 181-206 deg, studio): the band at the top
+        # then takes in much of the way up and down (holds read 1.7 s long from above).
+        return not self._front
+
+    def distrust(self, check: Check, data: RepData, metrics: dict[str, float] | None = None) -> str | None:
+        if check.metric == "hold_s" and not self.hold_readable:
+            return f"Film from the side, not from your feet or above, to check {check.label}."
+        return super().distrust(check, data, metrics)
 
     def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
         # Lying down (the torso closer to horizontal than vertical in the image), or reclined

@@ -234,7 +234,7 @@ class PoseWorker:
                 self.stills.capture(e.rep)
         state = sc.checker.state
         sig = sc.trace_sig[-1] if sc.trace_sig else math.nan
-        guide = self.guide.update(t_s, state.phase, image, n_people, state.view, sig)
+        guide = self.guide.update(t_s, state.phase, image, n_people, state.view, sig, sc.checker.at_start)
         self.latest = PoseOut(f.seq, f.t_cap, image, n_people > 0, state, guide)
         self.stats.analysed += 1
         if any(e.kind == "rep" for e in events) and self.recorder is not None:

@@ -73,7 +73,9 @@ class SetupGuide:
         self._pending: GuideState | None = None
         self._pending_since = 0.0
 
-    def assess(self, image: np.ndarray, n_people: int, view: str, signal: float) -> GuideState:
+    def assess(
+        self, image: np.ndarray, n_people: int, view: str, signal: float, at_start: bool | None = None
+    ) -> GuideState:
         """The first unmet step for one frame, without debouncing.
 
         Args:
@@ -81,6 +83,9 @@ class SetupGuide:
             n_people: people detected.
             view: the checker's current view estimate ("side", "front", "oblique", "unknown").
             signal: the checker's counting signal this frame (NaN when unknown).
+            at_start: the checker's own word on the start position this frame
+                (:attr:`formcheck.checkers.base.Checker.at_start`, which also reads the
+                exercise's ``rest_signal``); None: ``signal`` in the rest range.
         """
         if n_people <= 0 or not np.isfinite(image[:, 3]).any():
             return GuideState(STEP_CUES[0], 1)
@@ -89,19 +94,22 @@ class SetupGuide:
         if view != "unknown" and view not in self.views:
             return GuideState(self.turn_cue, 3)
         lo, hi = self.rest_range
-        if not (math.isfinite(signal) and lo <= signal <= hi):
+        if at_start is None:
+            at_start = math.isfinite(signal) and lo <= signal <= hi
+        if not at_start:
             return GuideState(self.start_cue, 4)
         return GuideState(HOLD_STILL, N_STEPS)
 
     def update(
-        self, t_s: float, phase: str, image: np.ndarray, n_people: int, view: str, signal: float
+        self, t_s: float, phase: str, image: np.ndarray, n_people: int, view: str, signal: float,
+        at_start: bool | None = None,
     ) -> GuideState:
         """The debounced guide state; ``cue`` None while the checker is counting."""
         if phase != "setup":
             self._pending = None
             self._shown = GuideState(None, N_STEPS)
             return self._shown
-        now = self.assess(image, n_people, view, signal)
+        now = self.assess(image, n_people, view, signal, at_start)
         if now == self._shown or self._shown.cue is None:
             self._pending = None
             self._shown = now

@@ -64,6 +64,10 @@ CATALOG: list[SampleClip] = [
         "--exercise", "bridge", "--reps", "3", "--descent", "1.0", "--ascent", "1.0",
         "--hold", "2.5", "--rest", "0.5", "--lead-in", "settle", "--lead-in-s", "2.0",
         "--fault", "short_hold=1,3", "--view", "side", "--facing", "right", *_MAN]),
+    SampleClip("bridge_chest_side", "side-on from chest height, looking down: short hold on 2", [
+        "--exercise", "bridge", "--reps", "3", "--descent", "1.0", "--ascent", "1.0",
+        "--hold", "2.5", "--rest", "0.5", "--fault", "short_hold=2", "--view", "side",
+        "--facing", "left", "--cam-height", "1.3"]),
     SampleClip("clamshell_front_clean", "clean clamshells, right leg working", [
         "--exercise", "clamshell", "--reps", "3", "--descent", "0.8", "--ascent", "0.8",
         "--hold", "1.0", "--rest", "0.4", "--side", "right", "--view", "front"]),
