@@ -278,3 +278,18 @@ def test_rep_whose_way_back_was_not_seen_is_not_counted():
     # The same rep with its return in view counts.
     whole, _ = synthetic.squat(reps=3, view="side", ascent_s=0.6)
     assert len(score_sequence(whole, "squat").reps) == 3
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_squat_stopped_short_still_counts_and_is_flagged_shallow(seed: int) -> None:
+    """A 50 deg knee bend (knee 130) is a squat stopped short: each counts, and each is told
+    to go deeper (formerly 12% of hip height was needed to count, which such reps miss)."""
+    seq, truth = synthetic.squat(reps=3, depth_knee_deg=130.0, seed=seed)
+    s = score_sequence(seq, "squat")
+    assert len(s.reps) == 3
+    assert all(r.fault_codes == ["shallow"] for r in s.reps)
+
+
+def test_squat_knee_bend_of_30_degrees_is_not_a_rep() -> None:
+    seq, _ = synthetic.squat(reps=3, depth_knee_deg=150.0)
+    assert not score_sequence(seq, "squat").reps
