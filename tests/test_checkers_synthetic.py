@@ -284,7 +284,7 @@ def test_rep_whose_way_back_was_not_seen_is_not_counted():
 def test_squat_stopped_short_still_counts_and_is_flagged_shallow(seed: int) -> None:
     """A 50 deg knee bend (knee 130) is a squat stopped short: each counts, and each is told
     to go deeper (formerly 12% of hip height was needed to count, which such reps miss)."""
-    seq, truth = synthetic.squat(reps=3, depth_knee_deg=130.0, seed=seed)
+    seq, _ = synthetic.squat(reps=3, depth_knee_deg=130.0, seed=seed)
     s = score_sequence(seq, "squat")
     assert len(s.reps) == 3
     assert all(r.fault_codes == ["shallow"] for r in s.reps)
@@ -293,3 +293,14 @@ def test_squat_stopped_short_still_counts_and_is_flagged_shallow(seed: int) -> N
 def test_squat_knee_bend_of_30_degrees_is_not_a_rep() -> None:
     seq, _ = synthetic.squat(reps=3, depth_knee_deg=150.0)
     assert not score_sequence(seq, "squat").reps
+
+
+def test_quick_shallow_squat_is_a_squat_not_a_bounce() -> None:
+    """Shallow squats (knee 125) going down in 0.5 s: squats stopped short, not landings from
+    a jump (a landing gives way in under 0.25 s), and not too fast: their way down is timed
+    to within a tenth of their own drop from the bottom, as a deep squat's is."""
+    seq, _ = synthetic.squat(reps=3, depth_knee_deg=125.0, descent_s=0.5, ascent_s=0.5)
+    s = score_sequence(seq, "squat")
+    assert len(s.reps) == 3
+    assert all(r.fault_codes == ["shallow"] for r in s.reps)
+    assert all(r.metrics["descent_s"] >= 0.3 for r in s.reps)

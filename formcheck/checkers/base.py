@@ -32,7 +32,12 @@ MAX_MISSING_S = 1.0  # a person out of view this long pauses counting (s)
 READY_S = 0.3  # time still in the start position before counting begins (s)
 PRE_S = 2.0  # rest frames kept before a rep (s)
 START_FRACTION = 0.05  # a rep starts where the signal last sat within this share of its excursion
-REACH_DEG = 3.0  # within this of the extreme counts as having reached it
+# Within this of the extreme counts as having reached it (the end of the way down or up): 3
+# units of the counting signal, but no more than a tenth of the rep's own excursion, so that a
+# small rep's way down is timed over as much of it as a big one's (3 of a shallow squat's 12%
+# hip drop cut its timed descent short by a quarter: 0.27 s read for a 0.5 s descent).
+REACH_DEG = 3.0
+REACH_FRACTION = 0.1
 HOLD_BAND_DEG = 8.0  # within this of the rep's peak counts as holding at the top
 CUE_SHOW_S = 4.0  # a finished rep's cue shows this long, or until the next rep starts
 END_RETURN_FRACTION = 0.5  # a rep the clip's end cuts short counts if this far back (share of peak)
@@ -966,7 +971,8 @@ class Checker:
         )
         dsig = d_all[s0 : i_end + 1]
         if np.isfinite(dsig).any():
-            data.reach_i = int(np.flatnonzero(dsig >= np.nanmax(dsig) - REACH_DEG)[0])
+            top = float(np.nanmax(dsig))
+            data.reach_i = int(np.flatnonzero(dsig >= top - min(REACH_DEG, REACH_FRACTION * top))[0])
         duration = float(data.t[-1] - data.t[0])
         if duration < self.c.min_rep_s or data.valid.mean() < 0.6:
             return [Event("partial", self._t, "Movement too quick or too hidden to count.")]
