@@ -37,17 +37,17 @@ ANNOTATE_MAX_SIDE = 1280  # the annotated video's long side at most: memory stay
 ANALYSIS_FPS = 15.0
 
 
-def _whole_body_in_frame(image: np.ndarray, required: tuple[int, ...]) -> bool:
-    """Required points inside the frame, and at least one body side clearly visible.
-
-    In a side view the far leg is hidden behind the near one; that is not "out of frame".
+def _body_shown(image: np.ndarray, required: tuple[int, ...]) -> tuple[bool, bool]:
+    """Whether the required points are inside the frame, and whether at least one body side is
+    clearly visible (in a side view the far leg is hidden behind the near one: that is not
+    "out of frame"; from the feet of someone lying on their side, both sides are hidden).
     """
     req = image[list(required)]
     inside = bool(((req[:, :2] >= -0.02) & (req[:, :2] <= 1.02)).all())
     left = [i for i in required if i % 2 == 1]
     right = [i for i in required if i % 2 == 0]
     seen = any(bool((image[side, 3] >= MIN_VISIBILITY).all()) for side in (left, right))
-    return inside and seen
+    return inside, seen
 
 
 def to_frame(image: np.ndarray, world: np.ndarray, t_s: float, aspect: float) -> Frame:
@@ -79,7 +79,8 @@ class Scorer:
         self.n_frames = 0
         self.n_detected = 0
         self.n_crowded = 0
-        self.n_cut = 0
+        self.n_cut = 0  # frames with a needed point out of the picture
+        self.n_hidden = 0  # frames with every needed point in it, but neither body side clearly seen
         self.trace_t: list[float] = []
         self.trace_key: list[float] = []
         self.trace_sig: list[float] = []
@@ -87,6 +88,7 @@ class Scorer:
         self._cuts: CutDetector | None = None
         self._tracker: PersonTracker | None = None
         self.image = np.full((33, 4), np.nan, np.float32)  # the followed person's raw landmarks
+        self.world = np.full((33, 4), np.nan, np.float32)  # and their 3D ones
         self._analysed: tuple[float, np.ndarray, np.ndarray, int] | None = None  # see update_analysed
 
     def _start(self, aspect: float) -> None:
@@ -148,14 +150,15 @@ class Scorer:
         assert self._cuts is not None
         if people is not None:
             image, world, n_people = self.follow(people[0], people[1], t_s, aspect)
-        self.image = image
+        self.image, self.world = image, world
         frame = to_frame(image, world, t_s, aspect)
         if frame.detected:
             self.n_detected += 1
             if n_people > 1:
                 self.n_crowded += 1
-            if not _whole_body_in_frame(image, self._required):
-                self.n_cut += 1
+            inside, seen = _body_shown(image, self._required)
+            self.n_cut += not inside
+            self.n_hidden += inside and not seen
         events: list[Event] = []
         if frame.detected and self._cuts.update(image, t_s):
             self._smooth.reset()
@@ -181,6 +184,7 @@ class Scorer:
             n_detected=self.n_detected,
             n_crowded=self.n_crowded,
             n_cut=self.n_cut,
+            n_hidden=self.n_hidden,
             trace_t=self.trace_t[:n],
             trace_key=self.trace_key[:n],
             trace_sig=self.trace_sig[:n],
@@ -228,6 +232,7 @@ class Snapshot:
     extra_warnings: list[str] = field(default_factory=list)
     stills: dict[str, bytes] = field(default_factory=dict)
     spoken: list[dict[str, Any]] = field(default_factory=list)  # what a live voice said
+    n_hidden: int = 0  # frames in which neither body side was clearly seen
 
 
 def build_session(
@@ -247,7 +252,7 @@ def build_session(
     reps, checks skipped, warnings, the view seen most, and the traces, from a snapshot."""
     warnings = list(snap.extra_warnings) + quality_warnings(
         snap.n_frames, snap.n_detected, snap.n_crowded, snap.n_cut, len(snap.reps), snap.followed,
-        snap.no_reps,
+        snap.no_reps, snap.n_hidden,
     )
     views = [r.view for r in snap.reps] or [snap.view]
     view = max(dict.fromkeys(views), key=views.count)  # ties: the first seen, in any process
@@ -284,6 +289,7 @@ def quality_warnings(
     n_reps: int,
     followed: str | None = None,
     no_reps: str | None = None,
+    n_hidden: int = 0,
 ) -> list[str]:
     """Sentences about what may make a session less trustworthy (seen too little, crowded, cut)."""
     if n_frames == 0:
@@ -295,6 +301,13 @@ def quality_warnings(
         out.append(followed or "More than one person was in view; the largest one was scored.")
     if n_cut > 0.2 * max(1, n_detected):
         out.append("Part of the body was often out of frame; step back so the whole body shows.")
+    elif n_cut + n_hidden > 0.2 * max(1, n_detected):
+        # In the picture, but neither side of the body clearly seen: small in the picture, dark,
+        # or filmed end-on (from the feet of someone lying on their side).
+        out.append(
+            "Part of the body was often not clearly seen: come closer to the camera, in good light, "
+            "with your whole body in view."
+        )
     if not n_reps and n_detected:
         out.append(no_reps or "No complete reps were found.")
     return out
@@ -407,7 +420,7 @@ def score_video(
                     events = scorer.update(pose.image, pose.world, t_s, aspect,
                                            people=(pose.people_image, pose.people_world))
                 keeper.offer(t_s, frame.rgb_small, scorer.image)
-                posture.offer(scorer.image, aspect)
+                posture.offer(scorer.image, aspect, scorer.world)
                 for ev in events:
                     if ev.rep is not None:
                         keeper.capture(ev.rep)

@@ -28,10 +28,18 @@ class PostureTally:
 
     def __init__(self) -> None:
         self.tilt = np.zeros(91, np.int64)  # degrees from vertical, 0..90
+        # The torso's tilt from the camera's vertical in MediaPipe's 3D landmarks: filmed from
+        # the feet, someone lying on their side looks upright in the picture (tilt 5-15 deg in
+        # the studio) while in 3D they lean 47-57 deg, never the under-20 of a person standing.
+        self.tilt3d = np.zeros(91, np.int64)
         self.knees = np.zeros(201, np.int64)  # knee height over the hips / torso length, -1..1 in 0.01
 
-    def offer(self, image_lm: np.ndarray, aspect: float, min_visibility: float = 0.5) -> None:
-        """One frame's raw image landmarks (33, 4): x, y normalised, visibility; ``aspect`` w/h."""
+    def offer(
+        self, image_lm: np.ndarray, aspect: float, world: np.ndarray | None = None,
+        min_visibility: float = 0.5,
+    ) -> None:
+        """One frame's raw image landmarks (33, 4): x, y normalised, visibility; ``aspect`` w/h;
+        ``world``: its 3D landmarks (33, 3+), when known."""
         lm = image_lm
         if not np.isfinite(lm[[11, 12, 23, 24, 25, 26], :2]).all():
             return
@@ -46,6 +54,11 @@ class PostureTally:
             return
         tilt = math.degrees(math.atan2(abs(float(v[0])), abs(float(v[1]))))
         self.tilt[min(90, round(tilt))] += 1
+        if world is not None and np.isfinite(world[[11, 12, 23, 24], :3]).all():
+            w = world[[11, 12], :3].mean(axis=0) - world[[23, 24], :3].mean(axis=0)
+            n = float(np.linalg.norm(w))
+            if n > 1e-6:
+                self.tilt3d[min(90, round(math.degrees(math.acos(min(1.0, abs(float(w[1])) / n)))))] += 1
         knee_vis = vis[[25, 26]]
         if knee_vis.max() >= min_visibility:
             knee = xy[25] if knee_vis[0] >= knee_vis[1] else xy[26]
@@ -75,7 +88,7 @@ class PostureTally:
         tilt = self.tilt_deg
         if not math.isfinite(tilt):
             return None
-        if d.lying and tilt < STANDING_MAX_DEG:
+        if d.lying and tilt < STANDING_MAX_DEG and not self._median(self.tilt3d) >= STANDING_MAX_DEG:
             return _ask("was upright", [n for n in available() if not load(n).lying])
         if not d.lying and tilt > LYING_MIN_DEG:
             names = [n for n in available() if load(n).lying]

@@ -173,3 +173,38 @@ def test_one_rep_is_one_rep() -> None:
     assert session_text(s, []).splitlines()[0].endswith("side view, 1 rep")
     s.reps = []
     assert session_text(s, []).splitlines()[0].endswith("side view, 0 reps")
+
+
+def _world(tilt3d: float) -> np.ndarray:
+    """World landmarks (33, 4) whose torso leans ``tilt3d`` degrees from the camera's vertical."""
+    w = np.full((33, 4), np.nan, np.float32)
+    a = np.radians(tilt3d)
+    up = np.array([0.0, -np.cos(a), np.sin(a)]) * 0.5  # y down, z away
+    for i in (11, 12):
+        w[i] = (*up, 0.9)
+    for i in (23, 24):
+        w[i] = (0.0, 0.0, 0.0, 0.9)
+    return w
+
+
+@pytest.mark.parametrize(("tilt3d", "hinted"), [(5.0, True), (52.0, False)])
+def test_upright_hint_needs_the_3d_torso_to_agree(tilt3d: float, hinted: bool) -> None:
+    """Someone lying on their side filmed from the feet looks upright in the picture, but leans
+    about 50 deg in 3D: "the person was upright" is said only when 3D agrees."""
+    tally = PostureTally()
+    for _ in range(30):
+        tally.offer(_pose(5, 0.0), 1.0, _world(tilt3d))
+    assert (tally.hint(load("clamshell")) is not None) is hinted
+
+
+def test_hidden_is_told_apart_from_out_of_frame() -> None:
+    from formcheck.pipeline import quality_warnings
+
+    out = quality_warnings(100, 100, 0, 50, 3, n_hidden=0)
+    assert out == ["Part of the body was often out of frame; step back so the whole body shows."]
+    hidden = quality_warnings(100, 100, 0, 5, 3, n_hidden=40)
+    assert hidden == [
+        "Part of the body was often not clearly seen: come closer to the camera, in good light, "
+        "with your whole body in view."
+    ]
+    assert quality_warnings(100, 100, 0, 5, 3, n_hidden=10) == []
