@@ -71,3 +71,25 @@ def test_hip_height_camera_in_front_is_judged() -> None:
     assert len(session.reps) == truth.count()
     assert [r.fault_codes for r in session.reps] == [[], [], ["shallow"]]
     assert "shallow" not in session.skipped_checks
+
+
+def test_body_pitch_does_not_mix_one_ankle_with_both_shoulders() -> None:
+    """Side-on, the far ankle comes and goes. With both ankles and both shoulders seen, the
+    body's lean toward the camera is read between their midpoints; a frame with one ankle hidden
+    gives no reading: the near ankle against the shoulders' midpoint would read the shoulders
+    being wider than the feet, across the line of sight, as a lean (3.4 deg here; 10-13 deg
+    between such frames and the others on a real clip, enough to call a level camera low)."""
+    from formcheck.checkers.base import _body_pitch
+    from formcheck.landmarks import Frame
+
+    lean = np.radians(6.0)  # the top 6 deg toward the camera: a camera a little above
+    up = np.array([0.0, -np.cos(lean), -np.sin(lean)])  # world y down, z away from the camera
+    world = np.full((33, 3), np.nan, np.float32)
+    for idx, z in ((11, -0.2), (12, 0.2), (27, -0.1), (28, 0.1)):  # side-on: left nearer
+        world[idx] = np.array([0.0, 0.9, z]) + (1.4 * up if idx in (11, 12) else 0.0)
+    xy, vis = np.zeros((33, 2), np.float32), np.full(33, 0.99, np.float32)
+    assert _body_pitch(Frame(0.0, xy, vis, world.copy())) == pytest.approx(6.0, abs=0.1)
+    world[27] = np.nan  # the far (left) ankle hidden
+    assert np.isnan(_body_pitch(Frame(0.0, xy, vis, world)))
+    v = world[[11, 12]].mean(axis=0) - world[28]
+    assert abs(np.degrees(np.arctan2(-v[2], -v[1])) - 6.0) > 3.0  # what mixing them would read

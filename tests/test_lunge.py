@@ -286,3 +286,14 @@ def test_live_knee_hidden_where_depth_is_not_judged_from_above(camera_height: fl
     later = texts[len(texts) // 3 :]  # after the first rest
     numbers = [t for t in later if not t.endswith("--")]
     assert bool(numbers) == shown, sorted(set(later))[:5]
+
+
+def test_side_on_depth_needs_the_bent_leg_seen() -> None:
+    """Side-on, the bent (front) leg may be the far one, partly hidden behind the other: its
+    knee's depth is judged only when that leg is clearly seen, as from the front."""
+    far, _ = synthetic.lunge(reps=2, view="side", sides=("left",), faults={0: ["shallow"]})
+    near, _ = synthetic.lunge(reps=2, view="side", sides=("right",), faults={0: ["shallow"]})
+    s_far, s_near = score_sequence(far, "lunge"), score_sequence(near, "lunge")
+    assert len(s_far.reps) == len(s_near.reps) == 2
+    assert all("bent leg" in r.skipped["shallow"] for r in s_far.reps)
+    assert [r.fault_codes for r in s_near.reps] == [["shallow"], []]

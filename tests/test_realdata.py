@@ -42,8 +42,9 @@ GUARDS = {
     # Every exercise with labelled clips (40 of the 42: the seated march and the step-up have no
     # checker): from the run after the lunges, kneeling stretch, side walk and kicks landed.
     # The lunge cut in its descent counts since a rep may span a cut (formcheck/checkers/carry.py).
+    # The slow squat's last rep is judged since the camera's pitch is read with both ankles seen.
     "trace": Guard(min_exact=38, max_worst=1, max_clean_flagged=2, min_found=37, max_ignored=0),
-    "video": Guard(min_exact=39, max_worst=1, max_clean_flagged=1, min_found=36, max_ignored=0),
+    "video": Guard(min_exact=39, max_worst=1, max_clean_flagged=1, min_found=37, max_ignored=0),
 }
 # Clips whose count is still off by more than one, with why (strict: a fix makes them XPASS).
 # (None now: the handheld turf clamshell's trace, 3 of 5 with the plane decided over 3 s, counts

@@ -50,8 +50,13 @@ SEEN_MIN = 0.8
 SEEN_SHARE = 0.8
 # Camera height from the tilt of the standing body in MediaPipe's world landmarks (which keep
 # the camera's orientation): ankles-to-shoulders leaning toward the camera means a camera above,
-# away from it a camera below. Over the real clips, cameras on the floor gave -4 to -13 deg,
-# cameras at hip or chest height +1 to +15, elevated ones +18 to +19.
+# away from it a camera below (frames with both ankles and shoulders seen: _body_pitch). Over the 27
+# real clips of standing exercises (median per clip), cameras on the floor gave -16 to -4 deg
+# (4 clips, all from the front or an angle), cameras at hip or chest height +1.5 to +14.5
+# (side-on ones +3.7 to +12.5), elevated ones +17 to +18. Side-on, MediaPipe's depth hardly
+# shows the camera's height (the studio's floor camera side-on read 0.1-0.4), but there the
+# picture's angles in the body's own plane hardly change with it either (a 14 deg pitch shortens
+# heights by 3%).
 LOW_CAMERA_DEG = -2.0
 HIGH_CAMERA_DEG = 25.0
 # A camera near the floor also shows in the picture's perspective: it is much nearer the shins
@@ -283,6 +288,21 @@ def _seen_or_0(v: float) -> float:
     return f if f == f else 0.0
 
 
+def _body_pitch(frame: Frame) -> float:
+    """How far (deg) the standing body leans toward the camera in MediaPipe's world landmarks,
+    from the ankles' midpoint to the shoulders': a camera above sees it lean toward it, one
+    below away. NaN unless both ankles and both shoulders are seen: side-on, the shoulders are
+    wider than the feet across the line of sight, and a frame with one ankle hidden reads that
+    width as a lean (on a real clip such frames read 10-13 deg apart from the others, calling
+    a level camera low)."""
+    w = frame.world[:, :3].astype(np.float64)
+    pts = w[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ANKLE, L.RIGHT_ANKLE]]
+    if not np.isfinite(pts).all():
+        return float("nan")
+    v = pts[:2].mean(axis=0) - pts[2:].mean(axis=0)
+    return float(np.degrees(np.arctan2(-v[2], -v[1])))
+
+
 def _perspective(frame: Frame) -> float:
     """Standing with straight knees, the picture's shin-to-trunk length ratio over the world
     landmarks' (see LOW_PERSPECTIVE); NaN when not standing straight or not clearly seen."""
@@ -504,10 +524,9 @@ class Checker:
         for part in self._parts:
             vals = [_seen_or_0(seen[s[part]]) for s in sides]
             row[f"_seen_{part}"] = min(vals)
-        sh, an = _mid(frame.world, 11, 12), _mid(frame.world, 27, 28)
-        if np.isfinite(sh).all() and np.isfinite(an).all() and torso_tilt(frame) < UPRIGHT_DEG:
-            v = sh - an
-            row["_pitch"] = float(np.degrees(np.arctan2(-v[2], -v[1])))
+        pitch = _body_pitch(frame)
+        if np.isfinite(pitch) and torso_tilt(frame) < UPRIGHT_DEG:
+            row["_pitch"] = pitch
             row["_persp"] = _perspective(frame)
         elif self.d.lying_on == "back":
             row["_across_tilt"] = _across_tilt(frame)
