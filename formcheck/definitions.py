@@ -205,6 +205,13 @@ class Counting:
 
 
 MODES = ("reps", "hold")
+
+
+def _pair(v: Any, what: str) -> tuple[float, float]:
+    """``[lo, hi]`` from a TOML list of two numbers."""
+    if not (isinstance(v, list) and len(v) == 2):
+        raise ValueError(f"{what} must be [low, high]")
+    return float(v[0]), float(v[1])
 # A held exercise's [counting] needs only ``mode``, ``signal`` (1 in position, 0 out: the live
 # set-up guide's start position), ``min_hold_s`` and ``per_side``; the rep machine's values
 # get these (``max_rep_s``: the longest hold a report keeps frames for).
@@ -395,7 +402,9 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         steady_speed=float(co.get("steady_speed", float("inf"))),
         same_in_any_view=co.get("same_in_any_view", False),
         rest_signal=str(co.get("rest_signal", "")),
-        rest_signal_range=tuple(float(v) for v in co.get("rest_signal_range", co["rest_range"])),  # type: ignore[arg-type]
+        rest_signal_range=_pair(
+            co.get("rest_signal_range", co["rest_range"]), f"{where}: counting.rest_signal_range"
+        ),
         mode=mode,
         min_hold_s=float(co.get("min_hold_s", 0.0)),
     )

@@ -165,9 +165,8 @@ class Scorer:
             events += self.checker.cut(t_s)
         events += self.checker.update(self._smooth(frame))
         self.events += events
-        st = self.checker.state
         self.trace_t.append(round(t_s, 3))
-        self.trace_key.append(st.key_deg)
+        self.trace_key.append(self.checker.key_value)  # as measured; the live number may be blank
         self.trace_sig.append(self.checker.signal_value)
         return events
 
@@ -305,8 +304,8 @@ def quality_warnings(
         # In the picture, but neither side of the body clearly seen: small in the picture, dark,
         # or filmed end-on (from the feet of someone lying on their side).
         out.append(
-            "Part of the body was often not clearly seen: come closer to the camera, in good light, "
-            "with your whole body in view."
+            "Part of the body was often not clearly seen: film closer, in good light, from the view "
+            "the exercise asks for, with your whole body in view."
         )
     if not n_reps and n_detected:
         out.append(no_reps or "No complete reps were found.")

@@ -204,7 +204,7 @@ def test_hidden_is_told_apart_from_out_of_frame() -> None:
     assert out == ["Part of the body was often out of frame; step back so the whole body shows."]
     hidden = quality_warnings(100, 100, 0, 5, 3, n_hidden=40)
     assert hidden == [
-        "Part of the body was often not clearly seen: come closer to the camera, in good light, "
-        "with your whole body in view."
+        "Part of the body was often not clearly seen: film closer, in good light, from the view "
+        "the exercise asks for, with your whole body in view."
     ]
     assert quality_warnings(100, 100, 0, 5, 3, n_hidden=10) == []

@@ -466,11 +466,13 @@ class Checker:
             self._missing_since = frame.t_s
         gone = self._missing_since is not None and frame.t_s - self._missing_since > MAX_MISSING_S
         basis = sig.get("_basis", 0.0)
-        if ok and self._jumped(frame.t_s, s):
-            # The signal itself broke off: a cut, unless it only changed what it measures as
-            # the view changed (a bridge seen from its feet is read in 3D): then the view
-            # stays known, else the changed reading would reset it and turn it back at once.
-            events += self._cut(frame.t_s, may_carry=False, keep_view=basis != self._prev_basis)
+        if ok and self._prev is not None and basis != self._prev_basis:
+            # The signal changed what it measures (a bridge seen from its feet is read in 3D):
+            # not a cut in the video, so the view stays known (resetting it turned the reading
+            # back at once), but values before and after do not compare.
+            events += self._rebase(frame.t_s)
+        elif ok and self._jumped(frame.t_s, s):
+            events += self._cut(frame.t_s, may_carry=False)  # the signal itself broke off
         if ok:
             self._prev, self._prev_basis = (frame.t_s, s), basis
             self._last_d = float(self._away(s)) if np.isfinite(self._rest) else float("nan")
@@ -524,10 +526,11 @@ class Checker:
         for part in self._parts:
             vals = [_seen_or_0(seen[s[part]]) for s in sides]
             row[f"_seen_{part}"] = min(vals)
-        pitch = _body_pitch(frame)
-        if np.isfinite(pitch) and torso_tilt(frame) < UPRIGHT_DEG:
-            row["_pitch"] = pitch
-            row["_persp"] = _perspective(frame)
+        if torso_tilt(frame) < UPRIGHT_DEG:
+            pitch = _body_pitch(frame)
+            if np.isfinite(pitch):
+                row["_pitch"] = pitch
+                row["_persp"] = _perspective(frame)
         elif self.d.lying_on == "back":
             row["_across_tilt"] = _across_tilt(frame)
         elif self.d.lying:
@@ -743,7 +746,18 @@ class Checker:
         and a rep the new shot begins in may still count (see :meth:`_lookback`)."""
         return self._cut(t, may_carry=True)
 
-    def _cut(self, t: float, may_carry: bool, keep_view: bool = False) -> list[Event]:
+    def _rebase(self, t: float) -> list[Event]:
+        """The counting signal changed what it measures: the start position is looked for
+        afresh (counting pauses if it had begun); the view and the look-back stay as they are."""
+        self._prev = None
+        self._prelude.clear()
+        if self.phase == "setup":
+            self._ready_since, self._ready_vals = None, []
+            self._pre.clear()
+            return []
+        return [self._pause(t)]
+
+    def _cut(self, t: float, may_carry: bool) -> list[Event]:
         events = self._drop_carried(t)  # a second cut before the first one's rep went on
         if self.phase == "settle":
             self._end_reason = "cut"
@@ -756,8 +770,7 @@ class Checker:
                 )
             if self._carried is None:
                 events.append(Event("partial", t, CUT_MID_REP))
-        if not keep_view:
-            self.views = ViewTracker()
+        self.views = ViewTracker()
         self._prev = None
         self.on_cut()
         if self.phase != "setup" or self._ready_since is not None:
@@ -1120,6 +1133,11 @@ class Checker:
         if self.phase in ("active", "settle") or self._t >= self._cue_until:
             return None
         return self._cue
+
+    @property
+    def key_value(self) -> float:
+        """The key number in the latest frame, as measured (the session's trace keeps it)."""
+        return self._last_row.get(self.d.key_signal, float("nan"))
 
     @property
     def _last_key(self) -> float:

@@ -16,6 +16,10 @@ from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
 from formcheck.view import ViewEstimate
 
+# The hip line is read in 3D when the camera is nearer the feet than this (yaw, deg; the view
+# estimate's "front" ends at 25), in the picture again past FRONT_LEAVE_DEG.
+FRONT_ENTER_DEG = 20.0
+FRONT_LEAVE_DEG = 30.0
 RECLINED_MIN_DEG = 25.0  # torso this far from vertical, hips at knee height or lower: a hip thrust
 
 
@@ -44,9 +48,15 @@ class BridgeChecker(Checker):
         # only before counting starts: a lifting body's yaw estimate drifts (17 to 38 deg in
         # one studio rep from chest height at 60 deg) and a switch while counting would break a
         # rep off. A cut or a pause in counting lets it choose again.
-        if self._front is None or (self.phase == "setup" and view.view != "unknown"):
-            self._front = view.view == "front"
-        front = self._front
+        # Near the boundary a band keeps the choice: read in 3D under FRONT_ENTER_DEG of yaw, in
+        # the picture past FRONT_LEAVE_DEG (a synthetic camera at 25 deg flipped it 3 times in
+        # 0.3 s, each flip starting the wait for the start position again).
+        if self.phase == "setup" and np.isfinite(view.yaw_deg):
+            if view.yaw_deg < FRONT_ENTER_DEG:
+                self._front = True
+            elif view.yaw_deg > FRONT_LEAVE_DEG or self._front is None:
+                self._front = False
+        front = bool(self._front)
         return {"hip_line_deg": hip3d if front else near, "hip3d_deg": hip3d, "_basis": float(front)}
 
     @property

@@ -383,6 +383,11 @@ class LungeChecker(Checker):
             k = self._leg(data)
             seen = data.sig.get(f"seen_leg_{k}") if k else None
             if seen is None or np.mean(np.nan_to_num(seen) >= SEEN_MIN) < SEEN_SHARE:
+                if data.view.view == "side":  # in the picture, but behind the other leg
+                    return (
+                        f"Lunge with the leg nearer the camera in front, or turn round, to check "
+                        f"{check.label}."
+                    )
                 return f"Keep your bent leg in the picture, clearly seen, to check {check.label}."
             if data.view.view != "side":
                 check = dataclasses.replace(check, needs=())  # the other leg need not be seen

@@ -6,7 +6,8 @@ Steps, in order; the first one not met gives the cue:
 2. head and feet in the picture ("Step back until your head and feet are in view.");
 3. the view the exercise is filmed from (its TOML's ``setup_views``, asked for in the words
    of ``setup_turn``), from :mod:`formcheck.view` via the checker's own view tracker;
-4. the start position (the checker's counting signal inside its ``rest_range``);
+4. the start position (the checker's word on it: its counting signal inside ``rest_range``, or
+   its ``rest_signal`` inside ``rest_signal_range``);
 5. "Hold still." until the checker itself says it is ready.
 
 The guide only advises: "ready" is the checker's own event, so counting starts exactly when it
