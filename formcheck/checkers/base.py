@@ -378,6 +378,11 @@ class Checker:
         self.d = definition
         self.c = definition.counting
         self.rx = definition.prescription
+        # The checks of the key number (those aimed at the exercise's target): whether they can
+        # be made from the camera decides whether the live number is shown.
+        self._key_checks = [
+            c for c in definition.checks if c.relative_to == definition.target and c.active(self.rx)
+        ]
         self._sgn = 1.0 if self.c.direction == "up" else -1.0
         self.views = ViewTracker()
         self.reps: list[Rep] = []
@@ -1143,14 +1148,14 @@ class Checker:
     def _last_key(self) -> float:
         """The key number on show; blank (NaN) where its checks are not made from this camera,
         as the table's column is blank for such reps."""
-        return self._last_row.get(self.d.key_signal, float("nan")) if self._key_judged_now() else float("nan")
+        return self.key_value if self._key_judged_now() else float("nan")
 
     def _key_judged_now(self) -> bool:
         """The checks of the key number (those aimed at the exercise's target) could be made
         from the camera as seen now: the view is one of theirs (not yet known: yes) and, lying
         on the back with checks that need a level camera, the shoulders at the last rest did
         not tilt out of the camera's plane (ACROSS_TILT_MAX_DEG)."""
-        checks = [c for c in self.d.checks if c.relative_to == self.d.target and c.active(self.rx)]
+        checks = self._key_checks
         view = self.views.estimate.view
         if not checks or view == "unknown":
             return True
