@@ -93,15 +93,24 @@ class Scorer:
     def __init__(self, model: bytes | None = None, models: int = 1) -> None:
         from formcheck.pose import PoseEstimator, PoseOptions
 
-        self._dir = Path(tempfile.mkdtemp(prefix="formcheck-actor-"))
+        # Only a model of the caller's own needs a file on the node (the follower reloads it);
+        # close() removes it. Each video is scored in a temporary folder of its own.
+        self._dir: Path | None = None
         options = PoseOptions()
         if model is not None:
+            self._dir = Path(tempfile.mkdtemp(prefix="formcheck-actor-"))
             path = self._dir / "model.task"
             path.write_bytes(model)
             options = PoseOptions(model_path=path)
         self._estimators = [PoseEstimator(options) for _ in range(models)]
         self._options = options
         self._following: FollowingEstimator | None = None  # made at the first --fast video
+
+    def close(self) -> None:
+        """Remove the model file this actor wrote (if any); called before the actor is killed."""
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
 
     def version(self) -> str:
         """The formcheck version on the actor's node."""
@@ -116,7 +125,7 @@ class Scorer:
             the result, and the extra files written (``annotated.mp4``, ``landmarks.npz``) by
             name with their bytes; nothing stays on the node.
         """
-        with tempfile.TemporaryDirectory(dir=self._dir) as tmp:
+        with tempfile.TemporaryDirectory(prefix="formcheck-video-") as tmp:
             local = Path(tmp) / ("input" + Path(name).suffix.lower())
             local.write_bytes(data)
             estimators: list[Detector] = list(self._estimators)
@@ -295,7 +304,10 @@ class RayRun:
     def close(self) -> None:
         """Kill the actors and disconnect; a local Ray stops with it. Safe to call twice."""
         ray = self.ray
-        for actor in getattr(self, "actors", []):
+        actors = list(getattr(self, "actors", []))
+        with contextlib.suppress(Exception):  # a dead or lost actor leaves its files to its node
+            ray.get([actor.close.remote() for actor in actors], timeout=10)
+        for actor in actors:
             with contextlib.suppress(Exception):
                 ray.kill(actor)
         self.actors = []

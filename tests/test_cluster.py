@@ -134,6 +134,8 @@ def test_ray_gives_the_same_sessions_as_the_process_pool(
     d = clips_folder(tmp_path)
     pool = run("score", d, "-e", "squat", "--json", "--jobs", "2", "--no-store", "--out", tmp_path / "pool")
     assert pool.returncode == 0, pool.stderr
+    temp = Path(tempfile.gettempdir())
+    before = set(temp.glob("formcheck-actor-*")) | set(temp.glob("formcheck-video-*"))
     on_ray = run("score", d, "-e", "squat", "--json", "--ray", address, "--annotate",
                  "--out", tmp_path / "ray", env=env)
     assert on_ray.returncode == 0, on_ray.stderr
@@ -165,6 +167,8 @@ def test_ray_gives_the_same_sessions_as_the_process_pool(
         info = probe(tmp_path / "ray" / stem / "annotated.mp4")
         assert info.n_frames > 0.9 * probe(d / name).n_frames
     no_partial_files(tmp_path / "ray")
+    # The workers left no folders of their own on the node.
+    assert set(temp.glob("formcheck-actor-*")) | set(temp.glob("formcheck-video-*")) <= before
     # ... and recorded the sessions in its own store.
     listed = run("sessions", env=env)
     assert listed.returncode == 0 and listed.stdout.count("squat") == 2, listed.stdout
