@@ -281,6 +281,16 @@ class RepData:
         v = stat(self.pre.get(key, np.array([])), "median")
         return v if np.isfinite(v) else stat(self.sig[key][:3], "median")
 
+    def shots(self) -> list[np.ndarray]:
+        """The rep's frames by camera shot, as boolean masks: one shot, or two for a rep joined
+        across a cut (formcheck/checkers/carry.py). Places in the picture compare only within
+        one shot; a new camera moves everything."""
+        before = self.sig.get(carry.SHOT_BEFORE)
+        if before is None:
+            return [np.ones(len(self.t), bool)]
+        mark = before == 1.0
+        return [m for m in (mark, ~mark) if m.any()]
+
 
 def _seen_or_0(v: float) -> float:
     """A visibility, 0 for NaN (not seen)."""

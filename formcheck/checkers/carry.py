@@ -46,6 +46,10 @@ MIN_DEPTH_RATIO = 0.5
 
 Row = tuple[float, bool, dict[str, float]]  # time, measurable, signals
 
+#: Set (1.0) on the frames of a joined rep that came from the shot before the cut: places in
+#: the picture compare only within one shot (:meth:`formcheck.checkers.base.RepData.shots`).
+SHOT_BEFORE = "_shot_before"
+
 
 @dataclass(frozen=True)
 class Carried:
@@ -80,11 +84,13 @@ def joins(c: Carried, t_first: float, d_first: float, start_delta: float) -> boo
 
 def rebased(c: Carried, rest: float, signal: str) -> list[Row]:
     """The carried frames with the counting signal moved to the new shot's start position
-    (``rest``), keeping each frame's distance from the start as it was measured."""
+    (``rest``), keeping each frame's distance from the start as it was measured, and marked as
+    the shot before (``SHOT_BEFORE``)."""
     shift = rest - c.rest
     out: list[Row] = []
     for t, ok, row in c.frames:
+        row = {**row, SHOT_BEFORE: 1.0}
         if signal in row:
-            row = {**row, signal: row[signal] + shift}
+            row[signal] += shift
         out.append((t, ok, row))
     return out

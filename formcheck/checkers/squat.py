@@ -290,14 +290,15 @@ class SquatChecker(Checker):
             drop = float(np.nanmax(hp[: data.reach_i + 1]) - np.nanmin(hp))
             if data.t[data.reach_i] - data.t[0] < BOUNCE_DESCENT_S and drop < BOUNCE_DROP_PCT:
                 return "A quick bounce (like landing from a jump) is not counted as a squat."
-        x, leg = data.sig["ankle_x"], data.sig["leg_len"]
-        if np.isfinite(x).sum() >= 2 and np.isfinite(leg).any():
-            travel = (np.nanmax(x) - np.nanmin(x)) / np.nanmedian(leg)
-            if travel > WALK_LIMIT:
-                return "Feet moved: that looked like a step, not a squat."
-            if np.nanmax(data.sig["torso_tilt"]) >= UPRIGHT_MAX_DEG:
-                return "Bent over: that was not a squat."
-            dy = data.sig["ankle_dy"]
-            if np.isfinite(dy).any() and np.nanmax(dy) / np.nanmedian(leg) > ONE_FOOT_LIMIT:
-                return "One foot left the floor: that was not a squat."
+        for shot in data.shots():  # the feet's places compare only within one camera shot
+            x, leg = data.sig["ankle_x"][shot], data.sig["leg_len"][shot]
+            if np.isfinite(x).sum() >= 2 and np.isfinite(leg).any():
+                travel = (np.nanmax(x) - np.nanmin(x)) / np.nanmedian(leg)
+                if travel > WALK_LIMIT:
+                    return "Feet moved: that looked like a step, not a squat."
+                if np.nanmax(data.sig["torso_tilt"][shot]) >= UPRIGHT_MAX_DEG:
+                    return "Bent over: that was not a squat."
+                dy = data.sig["ankle_dy"][shot]
+                if np.isfinite(dy).any() and np.nanmax(dy) / np.nanmedian(leg) > ONE_FOOT_LIMIT:
+                    return "One foot left the floor: that was not a squat."
         return None
