@@ -44,7 +44,7 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -53,6 +53,9 @@ from formcheck.landmarks import N_LANDMARKS, PoseSequence
 from formcheck.mediapipe_import import mp
 from formcheck.orient import Orienter, unmirror
 from formcheck.video import DecodedFrame, FrameReader, VideoInfo
+
+if TYPE_CHECKING:  # the classes by name for the type checker (``vision`` below is a value)
+    from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerResult
 
 BaseOptions = mp.tasks.BaseOptions
 vision = mp.tasks.vision
@@ -309,7 +312,7 @@ class PoseEstimator:
         )
         try:
             with _native_stderr_silenced():
-                self._landmarker: vision.PoseLandmarker | None = (
+                self._landmarker: PoseLandmarker | None = (
                     vision.PoseLandmarker.create_from_options(mp_options)
                 )
         except (ValueError, RuntimeError) as exc:
@@ -375,7 +378,7 @@ class PoseEstimator:
                 pose.people_image[i], pose.people_world[i] = im, wo
         return pose
 
-    def _run(self, image: mp.Image, t_ms: int) -> vision.PoseLandmarkerResult:
+    def _run(self, image: mp.Image, t_ms: int) -> PoseLandmarkerResult:
         assert self._landmarker is not None
         if self.options.tracking:
             return self._landmarker.detect_for_video(image, t_ms)
