@@ -70,3 +70,26 @@ def test_the_cycle_finder_finds_a_circle() -> None:
 def test_test_helpers_are_not_in_the_package() -> None:
     for name in ("synthetic.py", "evaluate.py", "realdata.py"):
         assert not (PKG / name).exists(), name
+
+
+def _tool(module: str) -> None:
+    import importlib.util
+    import subprocess
+    import sys
+
+    import pytest
+
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not installed (pip install -e '.[dev]')")
+    args = ["check", "formcheck", "tests", "testkit", "benchmarks"] if module == "ruff" else ["formcheck"]
+    done = subprocess.run([sys.executable, "-m", module, *args], cwd=PKG.parent,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
+def test_the_code_is_ruff_clean() -> None:
+    _tool("ruff")
+
+
+def test_the_package_is_typed_clean() -> None:
+    _tool("mypy")
