@@ -14,11 +14,9 @@ import numpy as np
 
 from formcheck.checkers.base import CheckerState
 from formcheck.definitions import ExerciseDef
-from formcheck.landmarks import SKELETON_EDGES
+from formcheck.skeleton import GREEN, WHITE, draw_skeleton
 from formcheck.textdraw import draw_text, text_size
 
-GREEN = (90, 200, 90)
-WHITE = (255, 255, 255)
 AMBER = (40, 180, 255)
 DARK = (30, 30, 30)
 
@@ -63,27 +61,6 @@ def cue_joints(definition: ExerciseDef, cue: str | None) -> tuple[int, ...]:
     """Landmark indices the current cue is about (its check's ``joints``), or ()."""
     check = definition.check_for_cue(cue)
     return check.landmarks if check is not None else ()
-
-
-def draw_skeleton(img: np.ndarray, image_lm: np.ndarray, min_visibility: float = 0.5) -> None:
-    """Draw landmarks (33, 4) normalised x, y, z, visibility onto ``img`` in place."""
-    h, w = img.shape[:2]
-    pts = image_lm[:, :2] * np.array([w, h])
-    ok = np.isfinite(pts).all(axis=1) & (image_lm[:, 3] >= min_visibility)
-    lw = max(2, round(min(h, w) / 160))
-    for a, b in SKELETON_EDGES:
-        if ok[a] and ok[b]:
-            cv2.line(
-                img,
-                tuple(int(v) for v in pts[a]),
-                tuple(int(v) for v in pts[b]),
-                WHITE,
-                lw,
-                cv2.LINE_AA,
-            )
-    for i in range(11, 33):
-        if ok[i]:
-            cv2.circle(img, tuple(int(v) for v in pts[i]), lw + 1, GREEN, -1, cv2.LINE_AA)
 
 
 def mark_joints(

@@ -1,11 +1,14 @@
-"""Import MediaPipe without its drawing helpers' start-up cost.
+"""Import MediaPipe without the start-up cost of the parts formcheck does not use.
 
 ``import mediapipe`` imports every task of its Tasks API, among them the drawing helpers
 (``mediapipe.tasks.python.vision.drawing_utils`` and ``drawing_styles``), which import
 ``matplotlib.pyplot``: about half a second of CPU at every start, two thirds of MediaPipe's
-import, for plotting functions formcheck never calls. While MediaPipe is imported those two modules
-are given lazy loaders: each loads, with what it imports, the first time something uses it.
-Import MediaPipe through this module (``from formcheck.mediapipe_import import mp``).
+import, for plotting functions formcheck never calls. The audio tasks import ``sounddevice``,
+which looks for the PortAudio library on the system (on Linux by running ``ldconfig``), and
+the text tasks come along: about 0.04 s of CPU more, for tasks formcheck never runs. While
+MediaPipe is imported those modules are given lazy loaders: each loads, with what it imports,
+the first time something uses it. Import MediaPipe through this module
+(``from formcheck.mediapipe_import import mp``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from importlib.machinery import ModuleSpec
 _DEFERRED = frozenset({
     "mediapipe.tasks.python.vision.drawing_utils",  # imports matplotlib.pyplot
     "mediapipe.tasks.python.vision.drawing_styles",
+    "mediapipe.tasks.python.audio",  # imports sounddevice
+    "mediapipe.tasks.python.text",
 })
 
 

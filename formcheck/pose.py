@@ -488,6 +488,9 @@ class PoseStream:
     ``estimators``: IMAGE-mode models the caller keeps open across videos (a cluster worker's),
     or one :class:`formcheck.follow.FollowingEstimator` (reset between videos) with ``follow``;
     they are used instead of loading ``options``' model, and left open when the stream closes.
+    At a reduced rate (``stride`` > 1) the file is read by :class:`formcheck.skim.SkimReader`:
+    the same frames as :class:`~formcheck.video.FrameReader` hands out, but H.264 frames that
+    no other frame refers to are not decoded unless they are looked at.
 
     Attributes:
         info: the video's :class:`VideoInfo`.
@@ -526,9 +529,14 @@ class PoseStream:
             self.workers = len(estimators)
         else:
             self.workers = 1 if in_order else (workers or default_pose_workers())
-        self._reader = FrameReader(path, max_side=max_side, keep_full=keep_full,
-                                   decode_threads=decode_threads, full_max_side=full_max_side,
-                                   stride=stride)
+        reader = FrameReader
+        if stride > 1:  # the same frames, fewer decoded
+            from formcheck.skim import SkimReader
+
+            reader = SkimReader
+        self._reader = reader(path, max_side=max_side, keep_full=keep_full,
+                              decode_threads=decode_threads, full_max_side=full_max_side,
+                              stride=stride)
         self.info = self._reader.info
         self._orienter = (
             Orienter(self.info.width / self.info.height)

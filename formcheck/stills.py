@@ -80,7 +80,7 @@ class StillKeeper:
 
 def encode_still(rgb: np.ndarray, image_lm: np.ndarray | None = None) -> bytes:
     """A JPEG of ``rgb`` reduced to STILL_WIDTH wide, with the skeleton drawn when given."""
-    from formcheck.annotate import draw_skeleton
+    from formcheck.skeleton import draw_skeleton
 
     h, w = rgb.shape[:2]
     sw = min(STILL_WIDTH, w)

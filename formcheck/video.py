@@ -21,7 +21,7 @@ import queue
 import struct
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -319,11 +319,20 @@ def _n_frames(cap: cv2.VideoCapture) -> int:
     return int(n) if math.isfinite(n) and 0 < n < 1e9 else 0
 
 
+# What probe() learnt of the last files it opened, by file, size and modification time: a file
+# is probed by the scorer and again by its frame reader, and opening an HD video with FFmpeg and
+# decoding its first frame costs some 70 ms of CPU.
+_PROBED: dict[tuple[str, int, int], VideoInfo] = {}
+_PROBED_MAX = 16
+_PROBED_LOCK = threading.Lock()
+
+
 def probe(path: str | Path) -> VideoInfo:
     """Check that ``path`` is a readable video and describe it.
 
     Decodes the first frame, so an empty or undecodable video is caught here rather than halfway
-    through scoring.
+    through scoring. A file probed before and unchanged since (same size and modification time)
+    is not opened again.
 
     Raises:
         MissingInputError: the path does not exist.
@@ -332,6 +341,25 @@ def probe(path: str | Path) -> VideoInfo:
     """
     p = Path(path)
     _check_file(p)
+    try:
+        st = p.stat()
+        key: tuple[str, int, int] | None = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = None
+    with _PROBED_LOCK:
+        known = _PROBED.get(key) if key is not None else None
+    if known is not None:
+        return replace(known, path=p)
+    info = _probe(p)
+    if key is not None:
+        with _PROBED_LOCK:
+            if len(_PROBED) >= _PROBED_MAX:
+                _PROBED.pop(next(iter(_PROBED)))
+            _PROBED[key] = info
+    return info
+
+
+def _probe(p: Path) -> VideoInfo:
     cap = _open_capture(p)
     try:
         try:
