@@ -91,3 +91,28 @@ def test_body_pitch_does_not_mix_one_ankle_with_both_shoulders() -> None:
     assert _body_pitch(Frame(0.0, xy, vis, world.copy())) == pytest.approx(6.0, abs=0.1)
     world[27] = np.nan  # the far (left) ankle hidden
     assert np.isnan(_body_pitch(Frame(0.0, xy, vis, world)))
+
+
+@pytest.mark.parametrize(("height", "blank"), [(0.15, True), (1.0, False)])
+def test_the_live_number_is_blank_where_the_table_does_not_judge_it(height: float, blank: bool) -> None:
+    """The live key number agrees with the table: from a camera on the floor a lunge's depth
+    is not judged, and once a rest (or the rep itself) has shown the camera's height the live
+    knee number is blank too, through the reps that follow; from hip height it shows."""
+    from formcheck.pipeline import Scorer
+
+    seq, truth = synthetic.lunge(reps=3, view="side", camera_height=height, sides=("right",))
+    scorer = Scorer("lunge")
+    shown = []
+    for i in range(len(seq)):
+        scorer.update(seq.image[i], seq.world[i], float(seq.t_ms[i]) / 1000.0, seq.aspect)
+        shown.append(scorer.checker.state.key_deg)
+    session = scorer.finish("synthetic", seq.fps)
+    assert len(session.reps) == truth.count()
+    t, live = seq.t_ms / 1000.0, np.array(shown, np.float64)
+    later = (t >= session.reps[1].start_s) & (t <= session.reps[-1].end_s)  # reps 2 and 3
+    assert ("shallow" in session.skipped_checks) == blank
+    if blank:
+        assert "from the floor" in session.skipped_checks["shallow"]
+        assert not np.isfinite(live[later]).any()
+    else:
+        assert np.isfinite(live[later]).mean() > 0.9

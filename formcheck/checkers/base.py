@@ -221,6 +221,25 @@ def _way_back_seen(d: np.ndarray, peak_i: int, return_fraction: float) -> bool:
     return bool(np.any((way > return_fraction * peak) & (way < 0.8 * peak)))
 
 
+def _height(pitch: np.ndarray, persp: np.ndarray) -> str:
+    """"low", "high" or "level" camera from the finite pitch (deg) and perspective readings of
+    a person standing still (see :meth:`Checker.camera_height`); "unknown" under 5 pitches."""
+    if len(pitch) < 5:
+        return "unknown"
+    angle = float(np.median(pitch))
+    ratio = float(np.median(persp)) if len(persp) >= 5 else float("nan")
+    if angle < LOW_CAMERA_DEG or ratio > LOW_PERSPECTIVE:
+        return "low"
+    return "high" if angle > HIGH_CAMERA_DEG or ratio < HIGH_PERSPECTIVE else "level"
+
+
+def _rest_median(pre: np.ndarray, rep: np.ndarray) -> float:
+    """A per-frame fact's median at rest before a rep (``pre``), or over the rep's first five
+    frames when the rest gave under three values; NaN when unknown. One rule for a rep's
+    table and the live number."""
+    return stat(pre if np.isfinite(pre).sum() >= 3 else rep[:5], "median")
+
+
 def _rep_start(d: np.ndarray, peak_i: int) -> int:
     """Index where a rep began: the last frame before its peak still within START_FRACTION of
     its own excursion from rest (``d``), so small and large reps alike, whatever the jitter."""
@@ -423,6 +442,7 @@ class Checker:
         self._lookback_open = True
         self._carried: carry.Carried | None = None  # a rep under way at a cut (formcheck/checkers/carry.py)
         self._across_cut = False  # the rep being finished was joined across a cut
+        self._rep_height = "unknown"  # the camera's height as the last rep in this shot read it
         self._prev: tuple[float, float] | None = None  # time and signal of the last valid frame
         # What the counting signal measured in that frame, for checkers whose signal depends on
         # the view (a row's "_basis"; 0 when it never does).
@@ -556,10 +576,7 @@ class Checker:
     def _at_rest(data: RepData, key: str) -> float:
         """A per-frame trust fact's median at rest before the rep (the rep's own first frames
         when the rest gave too few; NaN when unknown)."""
-        vals = data.pre.get(key, np.array([]))
-        if np.isfinite(vals).sum() < 3:
-            vals = data.sig.get(key, np.array([]))[:5]
-        return stat(vals, "median")
+        return _rest_median(data.pre.get(key, np.array([])), data.sig.get(key, np.array([])))
 
     def across_tilt(self, data: RepData) -> float:
         """Lying on the back: how far (deg) the shoulder line tilted out of the camera's
@@ -594,14 +611,7 @@ class Checker:
         person was not seen upright (e.g. lying down). The rest before a rep is read first: in
         the movement a lunge's or hinge's stance and bent knees change both readings (a lunge
         from the floor side-on read -7.5 deg at rest and +0.2 over the whole rep)."""
-        pitch = self.camera_pitch(data)
-        if not np.isfinite(pitch):
-            return "unknown"
-        persp = self._standing(data, "_persp")
-        ratio = float(np.median(persp)) if len(persp) >= 5 else float("nan")
-        if pitch < LOW_CAMERA_DEG or ratio > LOW_PERSPECTIVE:
-            return "low"
-        return "high" if pitch > HIGH_CAMERA_DEG or ratio < HIGH_PERSPECTIVE else "level"
+        return _height(self._standing(data, "_pitch"), self._standing(data, "_persp"))
 
     def distrust(self, check: Check, data: RepData, metrics: dict[str, float] | None = None) -> str | None:
         """Why this rep's measurement for ``check`` cannot be trusted from this camera (a
@@ -787,6 +797,7 @@ class Checker:
                 events.append(Event("partial", t, CUT_MID_REP))
         self.views = ViewTracker()
         self._prev = None
+        self._rep_height = "unknown"
         self.on_cut()
         if self.phase != "setup" or self._ready_since is not None:
             self._pause(t)
@@ -886,6 +897,8 @@ class Checker:
             self._ready_since = t
         self._ready_vals.append(s)
         self._pre.append((t, ok, sig))
+        while self._pre[0][0] < t - PRE_S:  # a long set-up keeps only the rest a rep needs
+            self._pre.popleft()
         if t - self._ready_since >= READY_S and np.std(self._ready_vals) < 6.0:
             self._rest = float(np.median(self._ready_vals))
             self._ever_ready = True
@@ -1029,6 +1042,7 @@ class Checker:
         if reason:
             return [Event("partial", self._t, reason)]
         metrics = self.metrics(data)
+        self._rep_height = self.camera_height(data)
         if self._has_hold:
             metrics["hold_s"] = self._hold_over(data.t, dsig) if self.hold_readable else float("nan")
         view = data.view.view
@@ -1162,17 +1176,37 @@ class Checker:
 
     def _key_judged_now(self) -> bool:
         """The checks of the key number (those aimed at the exercise's target) could be made
-        from the camera as seen now: the view is one of theirs (not yet known: yes) and, lying
-        on the back with checks that need a level camera, the shoulders at the last rest did
-        not tilt out of the camera's plane (ACROSS_TILT_MAX_DEG)."""
+        from the camera as seen now: the view is one of theirs (not yet known: yes) and, for
+        checks that need a level camera, the last rest showed one: lying on the back, the
+        shoulders did not tilt out of the camera's plane (ACROSS_TILT_MAX_DEG); standing, the
+        camera was neither low nor high (:meth:`camera_height`)."""
         checks = self._key_checks
         view = self.views.estimate.view
         if not checks or view == "unknown":
             return True
         if not any(view in c.views for c in checks):
             return False
-        if self.d.lying_on == "back" and all(c.camera == "level" for c in checks):
-            tilt = np.array([r.get("_across_tilt", np.nan) for (_, _, r) in self._pre], np.float64)
-            if np.isfinite(tilt).sum() >= 5 and np.nanmedian(tilt) > ACROSS_TILT_MAX_DEG:
-                return False
-        return True
+        if not all(c.camera == "level" for c in checks):
+            return True
+        if self.d.lying_on == "back":
+            rep = self._cur_values("_across_tilt") if self.phase in ("active", "settle") else np.array([])
+            return not _rest_median(self._rest_values("_across_tilt"), rep) > ACROSS_TILT_MAX_DEG
+        # Standing: the camera's height read as the rep will be judged (the rest before it,
+        # with the rep's own frames when the rest showed too little), else as the last rep's.
+        height = _height(self._standing_now("_pitch"), self._standing_now("_persp"))
+        return (height if height != "unknown" else self._rep_height) not in ("low", "high")
+
+    def _rest_values(self, key: str) -> np.ndarray:
+        """A per-frame fact over the rest kept before the rep (``_pre``), NaN where unknown."""
+        return np.array([r.get(key, np.nan) for (_, _, r) in self._pre], np.float64)
+
+    def _cur_values(self, key: str) -> np.ndarray:
+        """A per-frame fact over the rep under way so far, NaN where unknown."""
+        return np.array([r.get(key, np.nan) for r in self._cur.rows], np.float64)
+
+    def _standing_now(self, key: str) -> np.ndarray:
+        """:meth:`_standing` for the rep under way, so far (the rest alone between reps)."""
+        v = self._rest_values(key)
+        if np.isfinite(v).sum() < 5 and self.phase in ("active", "settle"):
+            v = np.concatenate([v, self._cur_values(key)])
+        return v[np.isfinite(v)]

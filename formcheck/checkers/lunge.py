@@ -438,7 +438,7 @@ class LungeChecker(Checker):
             and pitch_depth_error(self._rest_pitch, view.yaw_deg) > PITCH_DEPTH_ERR_MAX_DEG
         ):
             return float("nan")
-        return float(row.get(self.d.key_signal, np.nan))
+        return float(super()._last_key)  # and the rules every exercise shares (view, camera height)
 
     def _pause(self, t: float) -> Event:
         # Back after a while out of view, perhaps nearer or further: the last gaps seen between
