@@ -50,4 +50,22 @@ if "mediapipe" not in sys.modules:
 else:
     import mediapipe as mp
 
+
+
+def _quiet_mediapipe_del(unraisable: sys.UnraisableHookArgs) -> None:
+    """A MediaPipe task's ``__del__`` that fails is not reported. formcheck closes every model
+    it made; what is left is a landmarker MediaPipe half made while refusing a bad model file,
+    collected at exit after MediaPipe's dispatcher stopped, whose closing then fails with a
+    traceback after formcheck's own one-sentence error."""
+    obj = unraisable.object
+    module = str(getattr(obj, "__module__", ""))
+    if getattr(obj, "__name__", "") == "__del__" and module.startswith("mediapipe."):
+        return
+    _previous_hook(unraisable)
+
+
+_previous_hook = sys.unraisablehook
+if sys.unraisablehook is not _quiet_mediapipe_del:
+    sys.unraisablehook = _quiet_mediapipe_del
+
 __all__ = ["mp"]
