@@ -111,6 +111,9 @@ def test_the_live_number_is_blank_where_the_table_does_not_judge_it(height: floa
     t, live = seq.t_ms / 1000.0, np.array(shown, np.float64)
     later = (t >= session.reps[1].start_s) & (t <= session.reps[-1].end_s)  # reps 2 and 3
     assert ("shallow" in session.skipped_checks) == blank
+    # The rep's own number is reported only where it is judged (table, reports, exports).
+    depth = [r.metrics["knee_min_deg"] for r in session.reps]
+    assert np.isfinite(depth).all() != blank
     if blank:
         assert "from the floor" in session.skipped_checks["shallow"]
         assert not np.isfinite(live[later]).any()

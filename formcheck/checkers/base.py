@@ -675,18 +675,28 @@ class Checker:
         doubt: Callable[[Check, float], str | None] | None = None,
     ) -> tuple[list[Fault], dict[str, str]]:
         """Each active check on one rep (or hold, ``unit``): its fault, or why it was not made.
-        ``doubt``: a further reason not to judge a check, given its value."""
+        ``doubt``: a further reason not to judge a check, given its value. A metric whose every
+        check was not made for its view or for a reason of :meth:`distrust` (the camera, the
+        body not seen) is blanked (NaN) in ``metrics``: a number that cannot be trusted from
+        this camera is not reported, in the table, the reports or the exports (as the live
+        number is blank then). A hold seen only in part keeps the time seen."""
         view = data.view.view
         faults: list[Fault] = []
         skipped: dict[str, str] = {}
+        untrusted: set[str] = set()  # not made because the number cannot be trusted
         for check in self.d.checks:
             if not check.active(self.rx):
                 continue
             if view not in check.views:
                 skipped[check.code] = self.skip_reason(check)
+                untrusted.add(check.code)
                 continue
             value = metrics.get(check.metric, np.nan)
-            why = self.distrust(check, data, metrics) or (doubt(check, value) if doubt else None)
+            why = self.distrust(check, data, metrics)
+            if why:
+                untrusted.add(check.code)
+            else:
+                why = doubt(check, value) if doubt else None
             if why:
                 skipped[check.code] = why
                 continue
@@ -696,6 +706,10 @@ class Checker:
             if check.is_fault(value, self.rx):
                 limit = check.limit(self.rx)
                 faults.append(Fault(check.code, check.cue, check.source, check.quote, value, limit))
+        active = [c for c in self.d.checks if c.active(self.rx)]
+        for metric in {c.metric for c in active} & metrics.keys():
+            if all(c.code in untrusted for c in active if c.metric == metric):
+                metrics[metric] = float("nan")
         return faults, skipped
 
     def finish(self) -> list[Event]:
