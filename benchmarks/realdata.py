@@ -15,7 +15,9 @@ stage on the videos. The pose stage's landmarks are cached (see formcheck/realda
 
 ``--fast`` scores the videos as ``formcheck score --fast`` does (15 frames a second looked at,
 the person followed between looks for everyone: :mod:`formcheck.follow`), straight from the
-videos (nothing cached), and prints the CPU seconds it took per minute of video.
+videos (nothing cached), and prints the CPU seconds it took per minute of video, and how it
+differs from every frame analysed (issue 14's target: counts unchanged, per-rep angles within
+1 deg).
 """
 
 from __future__ import annotations
@@ -60,6 +62,37 @@ def table(results: list[ClipResult]) -> str:
             f"{_fmt_codes(r.clean_flagged_codes)} / {skipped}"
         )
     lines.append("-" * len(head))
+    return "\n".join(lines)
+
+
+def _angle_change(fast: object, full: object) -> float:
+    """The largest change (deg) of a rep's angle metric between ``--fast`` and every-frame
+    analysis, over reps matched by index where both counted the same; NaN if none compare."""
+    worst = float("nan")
+    reps_a, reps_b = getattr(fast, "reps", []), getattr(full, "reps", [])
+    if len(reps_a) != len(reps_b):
+        return worst
+    for a, b in zip(reps_a, reps_b, strict=True):
+        for name, v in a.metrics.items():
+            w = b.metrics.get(name)
+            if name.endswith("_deg") and w is not None and math.isfinite(v) and math.isfinite(w):
+                d = abs(v - w)
+                worst = d if not math.isfinite(worst) else max(worst, d)
+    return worst
+
+
+def against_full_rate(rows: list[tuple[str, int, int, float]]) -> str:
+    """--fast against every frame analysed (issue 14: counts unchanged, per-rep angles within
+    1 deg): the clips whose counts differ, and how far the angles moved where they agree."""
+    differ = [(n, a, b) for n, a, b, _ in rows if a != b]
+    moved = [(n, d) for n, a, b, d in rows if a == b and d > 1.0]
+    lines = [
+        f"--fast against every frame: counts differ on {len(differ)}/{len(rows)} clips (target 0); "
+        f"angles moved more than 1 deg on {len(moved)} of the {len(rows) - len(differ)} that agree "
+        "(target 0)"
+    ]
+    lines += [f"  count {a} with --fast, {b} every frame: {n}" for n, a, b in differ]
+    lines += [f"  angle moved {d:.1f} deg: {n}" for n, d in sorted(moved, key=lambda x: -x[1])[:12]]
     return "\n".join(lines)
 
 
@@ -122,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     source = "trace" if args.traces else "video"
     results = []
+    against_full: list[tuple[str, int, int, float]] = []  # --fast: clip, counts, worst angle change
     t0 = time.perf_counter()
     cpu0, seconds = time.process_time(), 0.0
     for clip in todo:
@@ -133,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
 
             session = score_video(clip.video, clip.exercise, analysis_fps=ANALYSIS_FPS, follow=True)
             seconds += session.duration_s
+            cpu_paused = time.process_time()
+            full = score_clip(clip, "video", use_cache=not args.no_cache)  # every frame, cached
+            cpu0 += time.process_time() - cpu_paused  # not counted in --fast's CPU
+            against_full.append((clip.name, len(session.reps), len(full.reps), _angle_change(session, full)))
         else:
             session = score_clip(clip, source, use_cache=not args.no_cache)
         results.append(evaluate(clip, session))
@@ -142,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         cpu = time.process_time() - cpu0
         print(f"CPU {cpu:.0f} s for {seconds / 60:.1f} minutes of video: "
               f"{cpu / (seconds / 60):.1f} s per video-minute")
+    if against_full:
+        print(against_full_rate(against_full))
     print()
     print(table(results))
     for ex in sorted({r.exercise for r in results}):
