@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # testkit: the repository's test helpers, not in the wheel
 
+from formcheck.session import Session  # noqa: E402
 from testkit.evaluate import ClipResult  # noqa: E402
 from testkit.realdata import REALDATA, clips, evaluate, score_clip  # noqa: E402
 
@@ -65,20 +66,18 @@ def table(results: list[ClipResult]) -> str:
     return "\n".join(lines)
 
 
-def _angle_change(fast: object, full: object) -> float:
+def _angle_change(fast: Session, full: Session) -> float:
     """The largest change (deg) of a rep's angle metric between ``--fast`` and every-frame
     analysis, over reps matched by index where both counted the same; NaN if none compare."""
-    worst = float("nan")
-    reps_a, reps_b = getattr(fast, "reps", []), getattr(full, "reps", [])
-    if len(reps_a) != len(reps_b):
-        return worst
-    for a, b in zip(reps_a, reps_b, strict=True):
-        for name, v in a.metrics.items():
-            w = b.metrics.get(name)
-            if name.endswith("_deg") and w is not None and math.isfinite(v) and math.isfinite(w):
-                d = abs(v - w)
-                worst = d if not math.isfinite(worst) else max(worst, d)
-    return worst
+    if len(fast.reps) != len(full.reps):
+        return float("nan")
+    changes = [
+        abs(v - b.metrics[name])
+        for a, b in zip(fast.reps, full.reps, strict=True)
+        for name, v in a.metrics.items()
+        if name.endswith("_deg") and math.isfinite(v) and math.isfinite(b.metrics.get(name, math.nan))
+    ]
+    return max(changes, default=float("nan"))
 
 
 def against_full_rate(rows: list[tuple[str, int, int, float]]) -> str:

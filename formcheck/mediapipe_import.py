@@ -51,7 +51,6 @@ else:
     import mediapipe as mp
 
 
-
 def _quiet_mediapipe_del(unraisable: sys.UnraisableHookArgs) -> None:
     """A MediaPipe task's ``__del__`` that fails is not reported. formcheck closes every model
     it made; what is left is a landmarker MediaPipe half made while refusing a bad model file,
@@ -65,7 +64,6 @@ def _quiet_mediapipe_del(unraisable: sys.UnraisableHookArgs) -> None:
 
 
 _previous_hook = sys.unraisablehook
-if sys.unraisablehook is not _quiet_mediapipe_del:
-    sys.unraisablehook = _quiet_mediapipe_del
+sys.unraisablehook = _quiet_mediapipe_del
 
 __all__ = ["mp"]

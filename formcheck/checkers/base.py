@@ -233,6 +233,15 @@ def _height(pitch: np.ndarray, persp: np.ndarray) -> str:
     return "high" if angle > HIGH_CAMERA_DEG or ratio < HIGH_PERSPECTIVE else "level"
 
 
+def _standing_values(pre: np.ndarray, more: np.ndarray) -> np.ndarray:
+    """A per-frame fact's finite values while standing still before a rep (``pre``), with the
+    rep's own frames and any after it (``more``) when the rest gave under five. One rule for a
+    rep's judging and the live number."""
+    if np.isfinite(pre).sum() < 5:
+        pre = np.concatenate([pre, more])
+    return pre[np.isfinite(pre)]
+
+
 def _rest_median(pre: np.ndarray, rep: np.ndarray) -> float:
     """A per-frame fact's median at rest before a rep (``pre``), or over the rep's first five
     frames when the rest gave under three values; NaN when unknown. One rule for a rep's
@@ -592,11 +601,8 @@ class Checker:
     def _standing(data: RepData, key: str) -> np.ndarray:
         """A per-frame fact's finite values while standing still before the rep (the rep's own
         frames and those after it too when the clip gave too few: it began mid-set)."""
-        pre = data.pre.get(key, np.array([]))
-        if np.isfinite(pre).sum() >= 5:
-            return pre[np.isfinite(pre)]
-        vals = np.concatenate([pre, data.sig.get(key, np.array([])), data.post.get(key, np.array([]))])
-        return vals[np.isfinite(vals)]
+        more = np.concatenate([data.sig.get(key, np.array([])), data.post.get(key, np.array([]))])
+        return _standing_values(data.pre.get(key, np.array([])), more)
 
     def camera_pitch(self, data: RepData) -> float:
         """How far (deg) the camera looked down on the person standing before this rep (below
@@ -1220,7 +1226,5 @@ class Checker:
 
     def _standing_now(self, key: str) -> np.ndarray:
         """:meth:`_standing` for the rep under way, so far (the rest alone between reps)."""
-        v = self._rest_values(key)
-        if np.isfinite(v).sum() < 5 and self.phase in ("active", "settle"):
-            v = np.concatenate([v, self._cur_values(key)])
-        return v[np.isfinite(v)]
+        during = self.phase in ("active", "settle")
+        return _standing_values(self._rest_values(key), self._cur_values(key) if during else np.array([]))
