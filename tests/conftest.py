@@ -39,8 +39,21 @@ def sample_sessions() -> dict[str, object]:
     return out
 
 
+def ago(days: float) -> datetime:
+    """The moment ``days`` before now, counted from a "now" at least an hour from either midnight.
+
+    Tests place sessions minutes apart and expect them on one local day; run just after midnight,
+    "now minus 20 minutes" is yesterday. So the clock is read as if it were 01:00 before 01:00 and
+    23:00 after 23:00 (an hour ahead or behind at most; the day is still today).
+    """
+    now = datetime.now().astimezone()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    anchor = min(max(now, midnight + timedelta(hours=1)), midnight + timedelta(hours=23))
+    return (anchor - timedelta(days=days)).astimezone(UTC)
+
+
 def _dated(session: object, days_ago: float) -> object:
-    when = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat(timespec="seconds")
+    when = ago(days_ago).isoformat(timespec="seconds")
     return dataclasses.replace(session, created=when)  # type: ignore[type-var]
 
 

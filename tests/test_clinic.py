@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import urllib.parse
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,16 +31,17 @@ from formcheck.reports.data import (
 from formcheck.reports.html import css_string, metric, render
 from formcheck.session import Session
 from formcheck.store import Store
+from tests.conftest import ago
 from tests.test_dashboard import error_sentence, fetch, running
 
 
 def _at(s: Session, days_ago: float, source: str | None = None) -> Session:
-    when = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat(timespec="seconds")
+    when = ago(days_ago).isoformat(timespec="seconds")
     return dataclasses.replace(s, created=when, source=source or f"{s.source}#{days_ago}")
 
 
 def _day(days_ago: float) -> Any:
-    return local_dt((datetime.now(UTC) - timedelta(days=days_ago)).isoformat()).date()
+    return local_dt(ago(days_ago).isoformat()).date()
 
 
 @pytest.fixture
