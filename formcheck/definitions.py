@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -280,6 +281,12 @@ class ExerciseDef:
         """MediaPipe indices of the body parts in ``landmarks``: what must be in the picture."""
         word_part = {w: p for p, w in PART_WORDS.items()}
         return tuple(i for w in self.landmarks for i in PART_INDICES[word_part[w]])
+
+    def unchecked(self, rx: dict[str, float], skipped: Iterable[str]) -> bool:
+        """True when a rep made none of its checks: every check active under prescription
+        ``rx`` is among the ``skipped`` codes (a rep without faults is then not "clean")."""
+        codes = {c.code for c in self.checks if c.active(rx)}
+        return bool(codes) and codes <= set(skipped)
 
     def check_for_cue(self, cue: str | None) -> Check | None:
         """The check whose cue is ``cue`` (the words a checker's state shows), or None."""

@@ -62,10 +62,7 @@ def shown_in_view(d: ExerciseDef | None, metric: str, view: str) -> bool:
 
 def unchecked(d: ExerciseDef | None, s: Session, skipped: dict[str, str]) -> bool:
     """True when none of a rep's checks could be made (every active check in ``skipped``)."""
-    if d is None:
-        return False
-    codes = {c.code for c in d.checks if c.active(s.prescription)}
-    return bool(codes) and codes <= set(skipped)
+    return d is not None and d.unchecked({**d.prescription, **s.prescription}, skipped)
 
 
 def _verdict(d: ExerciseDef | None, s: Session, skipped: dict[str, str]) -> str:
@@ -120,6 +117,43 @@ def skipped_lines(s: Session, d: ExerciseDef | None = None) -> list[str]:
     return [f"Not checked: {', '.join(labels)} ({why})." for why, labels in groups.items()]
 
 
+def _rep_numbers(idx: list[int]) -> str:
+    """Rep numbers in words: "Rep 3", "Reps 4-6" (an en dash), "Reps 2 and 5", "Reps 1, 2 and 5"."""
+    if len(idx) == 1:
+        return f"Rep {idx[0]}"
+    if len(idx) > 2 and idx == list(range(idx[0], idx[-1] + 1)):
+        return f"Reps {idx[0]}–{idx[-1]}"
+    return "Reps " + ", ".join(map(str, idx[:-1])) + f" and {idx[-1]}"
+
+
+def not_checked_phrase(d: ExerciseDef | None, skipped: dict[str, str]) -> str:
+    """Checks not made and why, short, reasons said once: "depth (lunge with the leg nearer
+    the camera in front, or turn round); knee behind the toes, upper body upright (the video
+    cut to another shot during this rep)"."""
+    by_why: dict[str, list[str]] = {}  # the reason without the check's name -> labels
+    for code, why in skipped.items():
+        label = _label(d, code)
+        why = why.rstrip(".").removesuffix(f" to check {label}").removesuffix(f", so {label} was not checked")
+        by_why.setdefault(why.rstrip(",").strip(), []).append(label)
+    return "; ".join(
+        f"{', '.join(labels)} ({why[0].lower() + why[1:]})" if why else ", ".join(labels)
+        for why, labels in by_why.items()
+    )
+
+
+def rep_skipped_lines(s: Session, d: ExerciseDef | None = None) -> list[str]:
+    """Checks some reps could not make (those no rep made are in :func:`skipped_lines`), one
+    line per set of reps with the same ones: "Reps 4 and 5, not checked: depth (lunge with the leg
+    nearer the camera in front, or turn round)."."""
+    d = d if d is not None else _definition(s.exercise)
+    groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
+    for r in s.reps:
+        own = tuple((c, why) for c, why in r.skipped.items() if c not in s.skipped_checks)
+        if own:
+            groups.setdefault(own, []).append(r.index)
+    return [f"{_rep_numbers(i)}, not checked: {not_checked_phrase(d, dict(o))}." for o, i in groups.items()]
+
+
 def reps_text(n: int) -> str:
     """"1 rep", "3 reps"."""
     return f"{n} rep" if n == 1 else f"{n} reps"
@@ -143,6 +177,7 @@ def session_text(s: Session, written: list[str]) -> str:
         out.append("Cues:")
         out += [f"  - {_label(d, code)}: {cue}" for code, cue in cues.items()]
     out += skipped_lines(s, d)
+    out += rep_skipped_lines(s, d)
     for w in s.warnings:
         out.append(f"Note: {w}")
     if written:

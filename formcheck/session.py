@@ -102,7 +102,7 @@ class Session:
         metric_names: list[str] = []
         for r in self.reps:
             metric_names += [m for m in r.metrics if m not in metric_names]
-        head = ["rep", "side", "start_s", "peak_s", "end_s", "view", *metric_names, "faults"]
+        head = ["rep", "side", "start_s", "peak_s", "end_s", "view", *metric_names, "faults", "not_checked"]
         rows: list[list[Any]] = [head]
         for r in self.reps:
             d = r.to_dict()
@@ -116,6 +116,7 @@ class Session:
                     r.view,
                     *["" if d["metrics"].get(m) is None else d["metrics"][m] for m in metric_names],
                     ";".join(r.fault_codes),
+                    ";".join(r.skipped),
                 ]
             )
         return rows_to_csv(rows)
@@ -190,6 +191,7 @@ def session_from_dict(d: dict[str, Any]) -> Session:
                 end_s=float(r["end_s"]),
                 view=str(r.get("view", d.get("view", "unknown"))),
                 metrics={k: num(v) for k, v in r.get("metrics", {}).items()},
+                skipped={str(k["code"]): str(k["reason"]) for k in r.get("skipped", [])},
                 faults=[
                     Fault(
                         str(f["code"]),

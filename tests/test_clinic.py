@@ -247,7 +247,7 @@ def test_a_version_1_store_gets_prescription_history(tmp_path: Path, monkeypatch
         )
     monkeypatch.undo()
     with Store.open(path) as st:
-        assert st.version == 2
+        assert st.version == schema.latest_version()
         [h] = st.prescriptions(1)
         assert h["valid_from"] == "2026-01-02T10:00:00+00:00" and h["set_by"] == "session"
         assert st.prescription_in_force(1, "squat", "2026-01-02T09:00:00+00:00") is None

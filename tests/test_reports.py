@@ -259,3 +259,61 @@ def test_report_pdf_is_a4_pages(tmp_path: Path, sample_sessions: dict[str, Sessi
     assert boxes and all(abs(float(w) - 595) < 2 and abs(float(h) - 842) < 2 for w, h in boxes)  # A4
     assert 1 <= len(boxes) <= 4
     assert not list(tmp_path.glob(".r.*"))  # no temporary file left behind
+
+
+def test_a_rep_none_of_whose_checks_were_made_is_not_checked_everywhere(
+    store: Store, sample_sessions: dict[str, Session], tmp_path: Path
+) -> None:
+    """A rep whose every check was not made (knees out of the picture, a cut) is "not checked"
+    in the terminal, session.json, the store, the report page, its chart and its CSV; never
+    "clean". Checks some reps could not make are said per rep, with the reason."""
+    import csv
+    import dataclasses
+
+    from formcheck.report_text import session_text
+    from formcheck.session import load_session
+
+    s = sample_sessions["squat_side_faults_a"]
+    d = load("squat")
+    assert not s.reps[0].faults and s.reps[1].faults
+    every = {c.code: f"Keep your knees in the picture, clearly seen, to check {c.label}." for c in d.checks}
+    depth = d.checks[[c.code for c in d.checks].index("shallow")]
+    reps = [
+        dataclasses.replace(s.reps[0], skipped={**s.reps[0].skipped, **every}),
+        dataclasses.replace(
+            s.reps[1],
+            skipped={**s.reps[1].skipped, "trunk_lean": "Keep your shoulders in the picture, clearly seen, "
+                     "to check back angle."},
+        ),
+        *s.reps[2:],
+    ]
+    s = dataclasses.replace(s, reps=reps)
+    text = session_text(s, [])
+    assert re.search(r"^\s*1\s.*not checked$", text, re.M) and not re.search(r"^\s*1\s.*good$", text, re.M)
+    [line] = [x for x in text.splitlines() if x.startswith("Rep 1, not checked: ")]
+    assert depth.label in line and line.endswith("(keep your knees in the picture, clearly seen).")
+    assert "knee tracking" not in line  # not made in any rep: said once, on the session's line
+    assert "Rep 2, not checked: back angle (keep your shoulders in the picture, clearly seen)." in text
+
+    path = tmp_path / "session.json"
+    s.write(tmp_path)
+    back = load_session(path)
+    assert [r.skipped for r in back.reps] == [r.skipped for r in s.reps]
+    assert "not_checked" in s.reps_csv().splitlines()[0]
+
+    sid, _ = store.add_session(back, patient="Ana", origin="score")
+    rep = session_report(store, sid)
+    sm = rep["summary"]
+    assert [r["unchecked"] for r in rep["reps"]] == [True, False, False, False]
+    assert (sm["clean_reps"], sm["faulty_reps"], sm["unchecked_reps"], sm["checked_reps"]) == (0, 3, 1, 3)
+    page = _parse(render(rep))
+    assert page.tags["1"] == ["not checked"]
+    assert page.card("clean") == "Reps without a fault 0 of 4 1 not checked (see the reps)"
+    assert "Not checked: back angle (keep your shoulders in the picture, clearly seen)." in page.rows["2"][-1]
+    rows = list(csv.DictReader(io.StringIO(export.to_csv(rep))))
+    assert set(rows[0]["not_checked"].split(";")) == set(every)
+    assert rows[1]["not_checked"].endswith("trunk_lean")
+    # A day's share of reps with a fault is of the reps that were checked.
+    pr = patient_report(store, "Ana")
+    [ex] = pr["exercises"]
+    assert ex["fault_rate"] == pytest.approx(3 / 3)

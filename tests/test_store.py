@@ -161,6 +161,30 @@ def test_an_older_store_migrates_forward_keeping_its_data(
         assert len(st.session(sid)["reps"]) == 4
 
 
+def test_a_version_2_store_keeps_its_reps_and_learns_per_rep_checks(tmp_path: Path) -> None:
+    """Reps stored before version 3 read back with no checks known to be skipped; new ones
+    keep theirs."""
+    from formcheck.reports.data import session_report
+
+    path = tmp_path / "s.sqlite3"
+    with Store.open(path) as st:
+        old, _ = st.add_session(_synthetic_session(), patient="Ana", origin="score")
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE reps DROP COLUMN skipped_json")  # as version 2 made it
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+    with Store.open(path) as st:
+        assert st.version == store_schema.latest_version() == 3
+        assert [r["skipped"] for r in st.session(old)["reps"]] == [{}] * 4
+        assert session_report(st, old, with_stills=False)["summary"]["unchecked_reps"] == 0
+        s = _synthetic_session()
+        first = dataclasses.replace(s.reps[0], skipped={"trunk_lean": "Why."})
+        s = dataclasses.replace(s, source="new", reps=[first, *s.reps[1:]])
+        new, _ = st.add_session(s, patient="Ana", origin="score")
+        assert st.session(new)["reps"][0]["skipped"] == {"trunk_lean": "Why."}
+
+
 def test_a_failing_migration_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "s.sqlite3"
     with Store.open(path) as st:

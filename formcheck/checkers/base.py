@@ -144,6 +144,8 @@ class Rep:
             "view": self.view,
             "metrics": {k: _round(v) for k, v in self.metrics.items()},
             "faults": [f.to_dict() for f in self.faults],
+            # checks not made in this rep, and why (the session's skipped_checks: in every rep)
+            "skipped": [{"code": c, "reason": why} for c, why in self.skipped.items()],
         }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from formcheck import __version__
 from formcheck.definitions import CEILING, DOCUMENT_TITLES, ExerciseDef, MetricSpec, load
 from formcheck.errors import FormcheckError, UsageError
+from formcheck.report_text import not_checked_phrase
 from formcheck.store.db import Store
 
 REPORT_FORMAT = "formcheck-report"
@@ -221,6 +222,7 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
 
     faults_by_code: dict[str, dict[str, Any]] = {}
     reps_out = []
+    judged_rx = {**(d.prescription if d else {}), **s["prescription"]}  # the checks it was scored with
     for r in s["reps"]:
         fl = []
         for f in r["faults"]:
@@ -259,6 +261,15 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
                 "view": r["view"],
                 "metrics": {k: _v(v, 3) for k, v in r["metrics"].items()},
                 "faults": fl,
+                # checks this rep could not make, and why; none made at all: not checked
+                "skipped": [
+                    {"code": c, "label": _check_label(d, c), "reason": why} for c, why in r["skipped"].items()
+                ],
+                "unchecked": not fl and d is not None and d.unchecked(judged_rx, r["skipped"]),
+                # in words, without the checks no rep made (the session's "not checked" line)
+                "not_checked_text": not_checked_phrase(
+                    d, {c: why for c, why in r["skipped"].items() if c not in s["skipped_checks"]}
+                ),
             }
         )
     holds = [r["metrics"].get("hold_s") for r in reps_out if "hold_s" in r["metrics"]]
@@ -273,6 +284,7 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
             "n_short": faults_by_code.get("short_hold", {}).get("count", 0),
         }
     n_faulty = sum(1 for r in reps_out if r["faults"])
+    n_unchecked = sum(1 for r in reps_out if r["unchecked"])
     t = s["trace"]["t_s"]
     key = s["trace"]["key_deg"]
     cols = _columns(d, s["reps"])
@@ -316,8 +328,10 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
             "sets_that_day": sets_that_day,
             "sets_prescribed": int(rx.get("sets", 1) or 1),
             "hold": hold,
-            "clean_reps": len(reps_out) - n_faulty,
+            "clean_reps": len(reps_out) - n_faulty - n_unchecked,  # checked, and without a fault
             "faulty_reps": n_faulty,
+            "unchecked_reps": n_unchecked,  # none of their checks could be made (see each rep's skipped)
+            "checked_reps": len(reps_out) - n_unchecked,
             "faults": sorted(faults_by_code.values(), key=lambda f: -f["count"]),
         },
         "rom": rom,
@@ -385,8 +399,11 @@ def session_point(store: Store, row: dict[str, Any]) -> dict[str, Any]:
         if (band := [b for b in (rom["in_band"] if rom else []) if b is not None])
         else None,
         "hold_mean_s": hold["mean_s"] if hold else None,
-        "fault_rate": _v(rep["summary"]["faulty_reps"] / n, 3) if n else None,
+        "fault_rate": _v(rep["summary"]["faulty_reps"] / checked, 3)
+        if (checked := rep["summary"]["checked_reps"])
+        else None,
         "faulty_reps": rep["summary"]["faulty_reps"],
+        "checked_reps": checked,
         "pain_before": row["pain_before"],
         "pain_after": row["pain_after"],
         "ended": row["ended"],
@@ -473,7 +490,7 @@ def day_series(
             vals: list[float] = []
             band: list[bool] = []
             holds: list[float] = []
-            n_reps = n_faulty = 0
+            n_reps = n_checked = n_faulty = 0
             for rep in reports:
                 sides = rep["summary"]["by_side"]
                 done = [b["done"] for b in sides] if per_side else [rep["summary"]["reps_done"]]
@@ -487,6 +504,7 @@ def day_series(
                     r["metrics"]["hold_s"] for r in rep["reps"] if r["metrics"].get("hold_s") is not None
                 ]
                 n_reps += rep["summary"]["reps_done"]
+                n_checked += rep["summary"]["checked_reps"]
                 n_faulty += rep["summary"]["faulty_reps"]
             pains_after = [r["pain_after"] for r in todays if r["pain_after"] is not None]
             pains_before = [r["pain_before"] for r in todays if r["pain_before"] is not None]
@@ -499,7 +517,7 @@ def day_series(
                     "rom": _spread(vals),
                     "in_band": _v(sum(band) / len(band), 3) if band else None,
                     "hold": _spread(holds),
-                    "fault_rate": _v(n_faulty / n_reps, 3) if n_reps else None,
+                    "fault_rate": _v(n_faulty / n_checked, 3) if n_checked else None,  # of reps checked
                     "pain_before": max(pains_before) if pains_before else None,
                     "pain_after": max(pains_after) if pains_after else None,
                 }
@@ -574,7 +592,7 @@ def patient_report(
                 "adherence": series["adherence"],
                 "per_side": bool(d and d.counting.per_side),
                 "fault_rate": _v(sum(x["faulty_reps"] for x in pts) / n, 3)
-                if (n := sum(x["reps_done"] for x in pts))
+                if (n := sum(x["checked_reps"] for x in pts))
                 else None,
             }
         )

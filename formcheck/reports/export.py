@@ -59,6 +59,7 @@ def to_csv(report: dict[str, Any]) -> str:
                 *cols,
                 "faults",
                 "sources",
+                "not_checked",
             ]
         )
         for r in report["reps"]:
@@ -77,6 +78,7 @@ def to_csv(report: dict[str, Any]) -> str:
                     *[_cell(r["metrics"].get(c)) for c in cols],
                     ";".join(f["code"] for f in r["faults"]),
                     ";".join(f["source"] for f in r["faults"]),
+                    ";".join(c["code"] for c in r.get("skipped", [])),
                 ]
             )
         return w.text()

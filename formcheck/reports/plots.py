@@ -183,7 +183,7 @@ def trace_svg(report: dict[str, Any]) -> str:
     t, k = _nan(tr["t_s"]), _nan(tr["key_deg"])
     ax.plot(t, k, color=BLUE, lw=1.1)
     for r in report["reps"]:
-        colour = FAULT if r["faults"] else GOOD
+        colour = FAULT if r["faults"] else MUTED if r.get("unchecked") else GOOD
         ax.axvspan(r["start_s"], r["end_s"], color=colour, alpha=0.10, lw=0)
         hold = r["metrics"].get("hold_s")
         ax.text(

@@ -57,7 +57,11 @@ def _num(v: float | None) -> float | None:
 def fingerprint(session: Session) -> str:
     """Identifies a session's content, so importing the same one twice stores it once."""
     key = json.dumps(
-        [session.exercise, session.source, session.created, session.n_frames, session.summary()["reps"]],
+        [
+            session.exercise, session.source, session.created, session.n_frames,
+            # without the checks not made per rep, which older session files do not carry
+            [{k: v for k, v in r.items() if k != "skipped"} for r in session.summary()["reps"]],
+        ],
         sort_keys=True,
     )
     return hashlib.sha256(key.encode()).hexdigest()
@@ -340,9 +344,10 @@ class Store:
                 sid = int(cur.lastrowid or 0)
                 for rep in session.reps:
                     rid = self.db.execute(
-                        "INSERT INTO reps(session_id, idx, side, start_s, peak_s, end_s, view)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (sid, rep.index, rep.side, rep.start_s, rep.peak_s, rep.end_s, rep.view),
+                        "INSERT INTO reps(session_id, idx, side, start_s, peak_s, end_s, view, skipped_json)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (sid, rep.index, rep.side, rep.start_s, rep.peak_s, rep.end_s, rep.view,
+                         json.dumps(rep.skipped)),
                     ).lastrowid
                     self.db.executemany(
                         "INSERT INTO rep_metrics(rep_id, name, value) VALUES (?, ?, ?)",
@@ -505,6 +510,7 @@ class Store:
                     "view": r["view"],
                     "metrics": metrics[r["id"]],
                     "faults": faults[r["id"]],
+                    "skipped": json.loads(r["skipped_json"]),  # check code -> why not made
                 }
                 for r in reps
             ],

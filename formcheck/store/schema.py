@@ -100,7 +100,14 @@ CREATE TABLE notes (
 CREATE INDEX notes_by_session ON notes(session_id, created);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]
+# Version 3: each rep keeps the checks it could not make and why (check code -> reason, JSON): a
+# rep without faults whose checks were all not made is "not checked", not clean. Reps stored
+# before keep an empty object (nothing known).
+_V3 = """
+ALTER TABLE reps ADD COLUMN skipped_json TEXT NOT NULL DEFAULT '{}';
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 
 
 def latest_version() -> int:
