@@ -581,6 +581,13 @@ def _set_text(rep: dict[str, Any]) -> str:
     return f"{n} of {rx}" if n <= rx else f"{n} ({rx} prescribed)"
 
 
+def _clean_text(sm: dict[str, Any]) -> str:
+    """"3 of 5", or "2 of 3 checked (2 not checked)" when some reps could not be checked."""
+    if not sm["unchecked_reps"]:
+        return f"{sm['clean_reps']} of {sm['reps_done']}"
+    return f"{sm['clean_reps']} of {sm['checked_reps']} checked ({sm['unchecked_reps']} not checked)"
+
+
 def _hold_text(rep: dict[str, Any]) -> str:
     h = rep["summary"]["hold"]
     if not h:
@@ -688,7 +695,7 @@ def view_compare(store: Store, m: re.Match[str], q: Query) -> Response:
         row("Hold at the top", [_hold_text(r) for r in reps], key="hold"),
         row(
             "Reps without a fault",
-            [f"{r['summary']['clean_reps']} of {r['summary']['reps_done']}" for r in reps],
+            [_clean_text(r["summary"]) for r in reps],
             key="clean",
             diff=delta(reps[0]["summary"]["clean_reps"], reps[1]["summary"]["clean_reps"]),
         ),

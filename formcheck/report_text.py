@@ -99,46 +99,65 @@ def rep_table(s: Session) -> str:
     return "\n".join([line(head), *(line(row) for row in rows)])
 
 
-def skipped_lines(s: Session, d: ExerciseDef | None = None) -> list[str]:
-    """One short line per reason a check was skipped: "Not checked: stance width, knee tracking
-    (film from the front)."."""
-    d = d if d is not None else _definition(s.exercise)
-    groups: dict[str, list[str]] = {}
-    for code, why in s.skipped_checks.items():
-        check = _check(d, code)
-        label = _label(d, code)
-        if check is not None and why == check.skip_reason():
-            where = why.split(" to check ")[0]  # "Film from the front"
-            key = where[0].lower() + where[1:]
-        else:
-            key = why.rstrip(".")
-            key = key[0].lower() + key[1:] if key else key
-        groups.setdefault(key, []).append(label)
-    return [f"Not checked: {', '.join(labels)} ({why})." for why, labels in groups.items()]
-
-
-def _rep_numbers(idx: list[int]) -> str:
-    """Rep numbers in words: "Rep 3", "Reps 4-6" (an en dash), "Reps 2 and 5", "Reps 1, 2 and 5"."""
-    if len(idx) == 1:
-        return f"Rep {idx[0]}"
-    if len(idx) > 2 and idx == list(range(idx[0], idx[-1] + 1)):
-        return f"Reps {idx[0]}–{idx[-1]}"
-    return "Reps " + ", ".join(map(str, idx[:-1])) + f" and {idx[-1]}"
-
-
-def not_checked_phrase(d: ExerciseDef | None, skipped: dict[str, str]) -> str:
-    """Checks not made and why, short, reasons said once: "depth (lunge with the leg nearer
-    the camera in front, or turn round); knee behind the toes, upper body upright (the video
-    cut to another shot during this rep)"."""
-    by_why: dict[str, list[str]] = {}  # the reason without the check's name -> labels
+def _by_reason(d: ExerciseDef | None, skipped: dict[str, str]) -> dict[str, list[str]]:
+    """Checks not made grouped by reason, each reason without the check's own name and in
+    lower case: {"film from the front": ["knee tracking", "stance width"]}."""
+    out: dict[str, list[str]] = {}
     for code, why in skipped.items():
         label = _label(d, code)
         why = why.rstrip(".").removesuffix(f" to check {label}").removesuffix(f", so {label} was not checked")
-        by_why.setdefault(why.rstrip(",").strip(), []).append(label)
+        why = why.rstrip(",").strip()
+        out.setdefault(why[:1].lower() + why[1:], []).append(label)
+    return out
+
+
+def skipped_lines(s: Session, d: ExerciseDef | None = None) -> list[str]:
+    """One short line per reason a check was not made in any rep: "Not checked: stance width,
+    knee tracking (film from the front)."."""
+    d = d if d is not None else _definition(s.exercise)
+    said = same_in_every_rep(s.skipped_checks, [r.skipped for r in s.reps])
+    return [
+        f"Not checked: {', '.join(labels)} ({why})." if why else f"Not checked: {', '.join(labels)}."
+        for why, labels in _by_reason(d, said).items()
+    ]
+
+
+def _rep_numbers(idx: list[int]) -> str:
+    """Rep numbers in words, runs of three or more joined by an en dash: "Rep 3", "Reps 2 and
+    5", "Reps 4-6", "Reps 1-11 and 13-16"."""
+    if len(idx) == 1:
+        return f"Rep {idx[0]}"
+    parts: list[str] = []
+    start = prev = idx[0]
+    for i in [*idx[1:], None]:
+        if i is not None and i == prev + 1:
+            prev = i
+            continue
+        parts += [f"{start}–{prev}"] if prev - start >= 2 else list(map(str, range(start, prev + 1)))
+        if i is not None:
+            start = prev = i
+    return "Reps " + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}")
+
+
+def not_checked_phrase(d: ExerciseDef | None, skipped: dict[str, str]) -> str:
+    """Checks not made and why, short, each reason said once: "depth (lunge with the leg
+    nearer the camera in front, or turn round); knee behind the toes, upper body upright (the
+    video cut to another shot during this rep)"."""
     return "; ".join(
-        f"{', '.join(labels)} ({why[0].lower() + why[1:]})" if why else ", ".join(labels)
-        for why, labels in by_why.items()
+        f"{', '.join(labels)} ({why})" if why else ", ".join(labels)
+        for why, labels in _by_reason(d, skipped).items()
     )
+
+
+def same_in_every_rep(session_skipped: dict[str, str], reps_skipped: list[dict[str, str]]) -> dict[str, str]:
+    """The checks not made in any rep for one same reason: said once for the session. (A check
+    no rep made, for reasons that differ from rep to rep, is said rep by rep.)"""
+    return {c: why for c, why in session_skipped.items() if all(r.get(c, why) == why for r in reps_skipped)}
+
+
+def own_skipped(rep_skipped: dict[str, str], said: dict[str, str]) -> dict[str, str]:
+    """A rep's checks not made that the session's line (``said``) does not already say."""
+    return {c: why for c, why in rep_skipped.items() if c not in said}
 
 
 def rep_skipped_lines(s: Session, d: ExerciseDef | None = None) -> list[str]:
@@ -146,9 +165,10 @@ def rep_skipped_lines(s: Session, d: ExerciseDef | None = None) -> list[str]:
     line per set of reps with the same ones: "Reps 4 and 5, not checked: depth (lunge with the leg
     nearer the camera in front, or turn round)."."""
     d = d if d is not None else _definition(s.exercise)
+    said = same_in_every_rep(s.skipped_checks, [r.skipped for r in s.reps])
     groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
     for r in s.reps:
-        own = tuple((c, why) for c, why in r.skipped.items() if c not in s.skipped_checks)
+        own = tuple(own_skipped(r.skipped, said).items())
         if own:
             groups.setdefault(own, []).append(r.index)
     return [f"{_rep_numbers(i)}, not checked: {not_checked_phrase(d, dict(o))}." for o, i in groups.items()]

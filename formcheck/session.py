@@ -191,7 +191,11 @@ def session_from_dict(d: dict[str, Any]) -> Session:
                 end_s=float(r["end_s"]),
                 view=str(r.get("view", d.get("view", "unknown"))),
                 metrics={k: num(v) for k, v in r.get("metrics", {}).items()},
-                skipped={str(k["code"]): str(k["reason"]) for k in r.get("skipped", [])},
+                # the session's checks not made were not made in any rep (older files list only those)
+                skipped={
+                    **{str(k["code"]): str(k["reason"]) for k in d.get("skipped_checks", [])},
+                    **{str(k["code"]): str(k["reason"]) for k in r.get("skipped", [])},
+                },
                 faults=[
                     Fault(
                         str(f["code"]),

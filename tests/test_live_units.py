@@ -219,6 +219,24 @@ def test_speech_policy_rep_numbers_cues_and_praise() -> None:
     assert p.event(Event("ready", 1.0), 1.0) == "Ready. Go."
 
 
+def test_speech_policy_never_praises_a_rep_nothing_was_checked_in() -> None:
+    import dataclasses
+
+    from formcheck.definitions import load
+
+    d = load("squat")
+    p = SpeechPolicy(
+        praise_every=2, praise_gap_s=0.0, judged=lambda r: not d.unchecked(d.prescription, r.skipped)
+    )
+    blind = {c.code: "Keep your knees in the picture." for c in d.checks}
+    unseen = [dataclasses.replace(rep(i), skipped=blind) for i in (1, 2, 3)]
+    said = [p.event(Event("rep", float(i), rep=r), float(i)) for i, r in enumerate(unseen)]
+    assert said == ["1.", "2.", "3."]
+    # and they do not count toward the next praise: it takes two checked clean reps again
+    assert p.event(Event("rep", 4.0, rep=rep(4)), 4.0) == "4."
+    assert p.event(Event("rep", 5.0, rep=rep(5)), 5.0) == f"5. {PRAISE[0]}"
+
+
 class FakeEngine:
     def __init__(self, calls: list[str]) -> None:
         self.calls = calls

@@ -276,7 +276,11 @@ def test_a_rep_none_of_whose_checks_were_made_is_not_checked_everywhere(
     s = sample_sessions["squat_side_faults_a"]
     d = load("squat")
     assert not s.reps[0].faults and s.reps[1].faults
-    every = {c.code: f"Keep your knees in the picture, clearly seen, to check {c.label}." for c in d.checks}
+    every = {  # with those not made in any rep (the front-view ones), every check
+        c.code: f"Keep your knees in the picture, clearly seen, to check {c.label}."
+        for c in d.checks
+        if c.code not in s.skipped_checks
+    }
     depth = d.checks[[c.code for c in d.checks].index("shallow")]
     reps = [
         dataclasses.replace(s.reps[0], skipped={**s.reps[0].skipped, **every}),
@@ -308,11 +312,20 @@ def test_a_rep_none_of_whose_checks_were_made_is_not_checked_everywhere(
     assert (sm["clean_reps"], sm["faulty_reps"], sm["unchecked_reps"], sm["checked_reps"]) == (0, 3, 1, 3)
     page = _parse(render(rep))
     assert page.tags["1"] == ["not checked"]
-    assert page.card("clean") == "Reps without a fault 0 of 4 1 not checked (see the reps)"
+    assert page.card("clean") == "Reps without a fault 0 of 3 checked 1 not checked (see the reps)"
     assert "Not checked: back angle (keep your shoulders in the picture, clearly seen)." in page.rows["2"][-1]
     rows = list(csv.DictReader(io.StringIO(export.to_csv(rep))))
-    assert set(rows[0]["not_checked"].split(";")) == set(every)
+    assert set(rows[0]["not_checked"].split(";")) == {c.code for c in d.checks}
     assert rows[1]["not_checked"].endswith("trunk_lean")
+    from formcheck.fhir import session_bundle
+
+    [obs] = [
+        e["resource"] for e in session_bundle(store, sid)["entry"]
+        if e["resource"].get("code", {}).get("coding", [{}])[0].get("code") == "reps-completed"
+    ]
+    checked = {c["code"]["coding"][0]["code"]: c.get("valueQuantity", {}).get("value")
+               for c in obs["component"]}
+    assert obs["valueQuantity"]["value"] == 4 and checked["reps-form-checked"] == 3
     # A day's share of reps with a fault is of the reps that were checked.
     pr = patient_report(store, "Ana")
     [ex] = pr["exercises"]

@@ -314,7 +314,8 @@ class LiveLoop:
         self.worker = PoseWorker(
             source, estimator, self.scorer, self.guide, recorder, self.stats, config.max_side
         )
-        self.policy = SpeechPolicy()
+        checker = self.scorer.checker
+        self.policy = SpeechPolicy(judged=lambda rep: not checker.d.unchecked(checker.rx, rep.skipped))
         self._t0 = time.monotonic()
         if recorder is not None:
             recorder.transcript = self.transcript
@@ -593,9 +594,12 @@ def summary_lines(result: LiveResult, cfg: LiveConfig) -> list[tuple[str, float,
         from formcheck.report_text import unchecked
 
         d = load(s.exercise)
-        clean = sum(1 for r in s.reps if not r.faults and not unchecked(d, s, r.skipped))
-        if n:
-            lines.append((f"{clean} of {n} with good form", 0.9, GREEN))
+        not_checked = sum(1 for r in s.reps if not r.faults and unchecked(d, s, r.skipped))
+        clean = sum(1 for r in s.reps if not r.faults) - not_checked
+        if n - not_checked:
+            lines.append((f"{clean} of {n - not_checked} with good form", 0.9, GREEN))
+        if not_checked:
+            lines.append((f"{not_checked} not checked (reasons in the terminal)", 0.75, GREY))
         counts: dict[str, tuple[int, str]] = {}
         for r in s.reps:
             for fault in r.faults:

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from formcheck.checkers.base import Event
+from formcheck.checkers.base import Event, Rep
 
 PRAISE = ("Good rep.", "Nice and controlled.", "That's it.", "Well done.", "Great form.")
 PLAYERS = (("aplay", "-q"), ("paplay",), ("pw-play",))
@@ -46,6 +46,8 @@ class SpeechPolicy:
         repeat_gap_s: the same cue is not said again within this long.
         praise_every: praise every this many clean reps in a row...
         praise_gap_s: ...and at most once in this long.
+        judged: True when a rep made at least one of its checks (a rep none of whose checks
+            could be made is not praised, nor counted as a clean rep).
     """
 
     def __init__(
@@ -55,7 +57,9 @@ class SpeechPolicy:
         praise_every: int = 3,
         praise_gap_s: float = 12.0,
         owed_for_s: float = 15.0,
+        judged: Callable[[Rep], bool] | None = None,
     ) -> None:
+        self.judged = judged or (lambda rep: True)
         self.cue_gap_s = cue_gap_s
         self.repeat_gap_s = repeat_gap_s
         self.praise_every = praise_every
@@ -134,6 +138,9 @@ class SpeechPolicy:
             if rep.faults:
                 self._clean_run = 0
                 extra = self.fault_cue([f.message for f in rep.faults], now)
+            elif not self.judged(rep):  # nothing was checked: no praise, and the run of clean reps stops
+                self._clean_run = 0
+                extra = None
             else:
                 self._clean_run += 1
                 extra = self.praise(now)

@@ -14,7 +14,7 @@ from typing import Any
 from formcheck import __version__
 from formcheck.definitions import CEILING, DOCUMENT_TITLES, ExerciseDef, MetricSpec, load
 from formcheck.errors import FormcheckError, UsageError
-from formcheck.report_text import not_checked_phrase
+from formcheck.report_text import not_checked_phrase, own_skipped, same_in_every_rep
 from formcheck.store.db import Store
 
 REPORT_FORMAT = "formcheck-report"
@@ -223,6 +223,7 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
     faults_by_code: dict[str, dict[str, Any]] = {}
     reps_out = []
     judged_rx = {**(d.prescription if d else {}), **s["prescription"]}  # the checks it was scored with
+    said = same_in_every_rep(s["skipped_checks"], [r["skipped"] for r in s["reps"]])  # said once
     for r in s["reps"]:
         fl = []
         for f in r["faults"]:
@@ -267,9 +268,7 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
                 ],
                 "unchecked": not fl and d is not None and d.unchecked(judged_rx, r["skipped"]),
                 # in words, without the checks no rep made (the session's "not checked" line)
-                "not_checked_text": not_checked_phrase(
-                    d, {c: why for c, why in r["skipped"].items() if c not in s["skipped_checks"]}
-                ),
+                "not_checked_text": not_checked_phrase(d, own_skipped(r["skipped"], said)),
             }
         )
     holds = [r["metrics"].get("hold_s") for r in reps_out if "hold_s" in r["metrics"]]
@@ -317,6 +316,7 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
                 {"code": c, "label": _check_label(d, c), "reason": why}
                 for c, why in s["skipped_checks"].items()
             ],
+            "skipped_text": not_checked_phrase(d, said),  # not made in any rep, for one reason, in words
         },
         "prescription": {k: _v(v) for k, v in rx.items()},
         "summary": {

@@ -93,6 +93,7 @@ def to_csv(report: dict[str, Any]) -> str:
         "rom_mean",
         "rom_best",
         "hold_mean_s",
+        "checked_reps",
         "fault_rate",
         "pain_before",
         "pain_after",

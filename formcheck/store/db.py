@@ -510,7 +510,9 @@ class Store:
                     "view": r["view"],
                     "metrics": metrics[r["id"]],
                     "faults": faults[r["id"]],
-                    "skipped": json.loads(r["skipped_json"]),  # check code -> why not made
+                    # check code -> why not made; the session's were not made in any rep (reps
+                    # stored before schema 3 know only those)
+                    "skipped": {**json.loads(s["skipped_json"]), **json.loads(r["skipped_json"])},
                 }
                 for r in reps
             ],
