@@ -26,6 +26,7 @@ from formcheck.live.recorder import IN_PROGRESS, Recorder, completed_sets_today
 from formcheck.live.setup_guide import HOLD_STILL, SetupGuide
 from formcheck.live.voice import PRAISE, SpeechPolicy, Voice
 from formcheck.pipeline import Scorer
+from formcheck.session import Session
 
 # -- helpers ------------------------------------------------------------------------------------
 
@@ -389,3 +390,19 @@ def test_histogram_percentiles() -> None:
         h.add(float(v))
     assert abs(h.percentile(50) - 0.0505) < 0.001
     assert abs(h.percentile(95) - 0.095) < 0.001
+
+
+def test_the_end_of_set_screen_counts_good_form_of_reps_checked(sample_sessions: dict[str, Session]) -> None:
+    import dataclasses
+
+    from formcheck.live.loop import LiveConfig, LiveResult, Stats, summary_lines
+
+    s = sample_sessions["squat_side_faults_a"]
+    assert not s.reps[0].faults and len(s.reps) == 4
+    blind = {c.code: "Keep your knees in the picture." for c in load("squat").checks}
+    unseen = dataclasses.replace(s, reps=[dataclasses.replace(s.reps[0], skipped=blind), *s.reps[1:]])
+    cfg = LiveConfig(exercise="squat")
+    texts = [t for t, _, _ in summary_lines(LiveResult("complete", None, unseen, [], Stats()), cfg)]
+    assert "0 of 3 checked with good form" in texts and "1 not checked (reasons in the terminal)" in texts
+    texts = [t for t, _, _ in summary_lines(LiveResult("complete", None, s, [], Stats()), cfg)]
+    assert "1 of 4 with good form" in texts and not any("not checked" in t for t in texts)

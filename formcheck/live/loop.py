@@ -597,7 +597,8 @@ def summary_lines(result: LiveResult, cfg: LiveConfig) -> list[tuple[str, float,
         not_checked = sum(1 for r in s.reps if not r.faults and unchecked(d, s, r.skipped))
         clean = sum(1 for r in s.reps if not r.faults) - not_checked
         if n - not_checked:
-            lines.append((f"{clean} of {n - not_checked} with good form", 0.9, GREEN))
+            checked = f"{n - not_checked} checked" if not_checked else f"{n}"
+            lines.append((f"{clean} of {checked} with good form", 0.9, GREEN))
         if not_checked:
             lines.append((f"{not_checked} not checked (reasons in the terminal)", 0.75, GREY))
         counts: dict[str, tuple[int, str]] = {}
