@@ -692,7 +692,11 @@ def view_compare(store: Store, m: re.Match[str], q: Query) -> Response:
             ),
         ),
         row(f"{rom_label}, target", [rom_cell(i, "target") for i in range(2)], key="rom-target"),
-        row("Hold at the top", [_hold_text(r) for r in reps], key="hold"),
+        row(
+            (reps[0]["summary"]["hold"] or {}).get("label", "hold").capitalize(),
+            [_hold_text(r) for r in reps],
+            key="hold",
+        ),
         row(
             "Reps without a fault",
             [_clean_text(r["summary"]) for r in reps],

@@ -283,9 +283,12 @@ class ExerciseDef:
         return tuple(i for w in self.landmarks for i in PART_INDICES[word_part[w]])
 
     def unchecked(self, rx: dict[str, float], skipped: Iterable[str]) -> bool:
-        """True when a rep made none of its checks: every check active under prescription
-        ``rx`` is among the ``skipped`` codes (a rep without faults is then not "clean")."""
-        codes = {c.code for c in self.checks if c.active(rx)}
+        """True when a rep's form was not checked: every check active under prescription ``rx``
+        that looks at the body is among the ``skipped`` codes (a rep without faults is then not
+        "clean"). Checks of time alone (tempo, hold time: nothing on the body to point at,
+        ``joints = []``) do not make a rep checked; an exercise with only those counts them."""
+        active = [c for c in self.checks if c.active(rx)]
+        codes = {c.code for c in active if c.joints} or {c.code for c in active}
         return bool(codes) and codes <= set(skipped)
 
     def check_for_cue(self, cue: str | None) -> Check | None:

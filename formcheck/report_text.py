@@ -122,7 +122,7 @@ def skipped_lines(s: Session, d: ExerciseDef | None = None) -> list[str]:
     ]
 
 
-def _rep_numbers(idx: list[int]) -> str:
+def rep_numbers(idx: list[int]) -> str:
     """Rep numbers in words, runs of three or more joined by an en dash: "Rep 3", "Reps 2 and
     5", "Reps 4-6", "Reps 1-11 and 13-16"."""
     if len(idx) == 1:
@@ -171,7 +171,7 @@ def rep_skipped_lines(s: Session, d: ExerciseDef | None = None) -> list[str]:
         own = tuple(own_skipped(r.skipped, said).items())
         if own:
             groups.setdefault(own, []).append(r.index)
-    return [f"{_rep_numbers(i)}, not checked: {not_checked_phrase(d, dict(o))}." for o, i in groups.items()]
+    return [f"{rep_numbers(i)}, not checked: {not_checked_phrase(d, dict(o))}." for o, i in groups.items()]
 
 
 def reps_text(n: int) -> str:

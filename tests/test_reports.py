@@ -276,14 +276,19 @@ def test_a_rep_none_of_whose_checks_were_made_is_not_checked_everywhere(
     s = sample_sessions["squat_side_faults_a"]
     d = load("squat")
     assert not s.reps[0].faults and s.reps[1].faults
-    every = {  # with those not made in any rep (the front-view ones), every check
+    every = {  # with those not made in any rep (the front-view ones), every check of the body:
         c.code: f"Keep your knees in the picture, clearly seen, to check {c.label}."
         for c in d.checks
-        if c.code not in s.skipped_checks
+        if c.code not in s.skipped_checks and c.joints  # tempo alone was judged (no fault)
     }
+    assert "too_fast" not in every and "too_fast" not in s.reps[0].skipped
     depth = d.checks[[c.code for c in d.checks].index("shallow")]
     reps = [
-        dataclasses.replace(s.reps[0], skipped={**s.reps[0].skipped, **every}),
+        dataclasses.replace(  # its depth left blank, as a checker leaves a number it does not trust
+            s.reps[0],
+            skipped={**s.reps[0].skipped, **every},
+            metrics={**s.reps[0].metrics, "knee_min_deg": np.nan},
+        ),
         dataclasses.replace(
             s.reps[1],
             skipped={**s.reps[1].skipped, "trunk_lean": "Keep your shoulders in the picture, clearly seen, "
@@ -310,12 +315,20 @@ def test_a_rep_none_of_whose_checks_were_made_is_not_checked_everywhere(
     sm = rep["summary"]
     assert [r["unchecked"] for r in rep["reps"]] == [True, False, False, False]
     assert (sm["clean_reps"], sm["faulty_reps"], sm["unchecked_reps"], sm["checked_reps"]) == (0, 3, 1, 3)
-    page = _parse(render(rep))
+    html = render(rep)
+    page = _parse(html)
     assert page.tags["1"] == ["not checked"]
     assert page.card("clean") == "Reps without a fault 0 of 3 checked 1 not checked (see the reps)"
-    assert "Not checked: back angle (keep your shoulders in the picture, clearly seen)." in page.rows["2"][-1]
+    line = "<li>Rep 2, not checked: back angle (keep your shoulders in the picture, clearly seen).</li>"
+    assert line in html
     rows = list(csv.DictReader(io.StringIO(export.to_csv(rep))))
-    assert set(rows[0]["not_checked"].split(";")) == {c.code for c in d.checks}
+    assert set(rows[0]["not_checked"].split(";")) == {c.code for c in d.checks} - {"too_fast"}
+    # The angle chart shows no number the table left blank: rep 1's stretch of the trace is empty.
+    tr = rep["trace"]
+    trace = list(zip(tr["t_s"], tr["key_deg"], strict=True))
+    inside = [k for t, k in trace if s.reps[0].start_s + 0.01 < t < s.reps[0].end_s - 0.01]
+    after = [k for t, k in trace if s.reps[1].start_s <= t <= s.reps[1].end_s]
+    assert inside and all(k is None for k in inside) and any(k is not None for k in after)
     assert rows[1]["not_checked"].endswith("trunk_lean")
     from formcheck.fhir import session_bundle
 

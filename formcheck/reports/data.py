@@ -14,7 +14,7 @@ from typing import Any
 from formcheck import __version__
 from formcheck.definitions import CEILING, DOCUMENT_TITLES, ExerciseDef, MetricSpec, load
 from formcheck.errors import FormcheckError, UsageError
-from formcheck.report_text import not_checked_phrase, own_skipped, same_in_every_rep
+from formcheck.report_text import not_checked_phrase, own_skipped, rep_numbers, same_in_every_rep
 from formcheck.store.db import Store
 
 REPORT_FORMAT = "formcheck-report"
@@ -281,11 +281,13 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
             "min_s": _v(min(hold_ok)) if hold_ok else None,
             "max_s": _v(max(hold_ok)) if hold_ok else None,
             "n_short": faults_by_code.get("short_hold", {}).get("count", 0),
+            "label": _check_label(d, "short_hold") if d and "short_hold" in {c.code for c in d.checks}
+            else "hold",  # "hold at the top", "hold at the bottom" (the exercise's words)
         }
     n_faulty = sum(1 for r in reps_out if r["faults"])
     n_unchecked = sum(1 for r in reps_out if r["unchecked"])
     t = s["trace"]["t_s"]
-    key = s["trace"]["key_deg"]
+    key = _untrusted_blank(d, s["reps"], t, s["trace"]["key_deg"])
     cols = _columns(d, s["reps"])
     created = local_dt(s["created"])
     set_number, sets_that_day = _sets_that_day(store, s)
@@ -317,6 +319,7 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
                 for c, why in s["skipped_checks"].items()
             ],
             "skipped_text": not_checked_phrase(d, said),  # not made in any rep, for one reason, in words
+            "rep_skipped_lines": _rep_skipped_lines(reps_out),
         },
         "prescription": {k: _v(v) for k, v in rx.items()},
         "summary": {
@@ -355,6 +358,34 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
             "key_deg": [_v(x, 1) for x in key],
         },
     }
+
+
+def _rep_skipped_lines(reps: list[dict[str, Any]]) -> list[str]:
+    """"Reps 4 and 5, not checked: ..." for the checks some reps could not make, as the
+    terminal says them."""
+    groups: dict[str, list[int]] = {}
+    for r in reps:
+        if r["not_checked_text"]:
+            groups.setdefault(r["not_checked_text"], []).append(r["index"])
+    return [f"{rep_numbers(idx)}, not checked: {text}." for text, idx in groups.items()]
+
+
+def _untrusted_blank(
+    d: ExerciseDef | None, reps: list[dict[str, Any]], t: list[float], key: list[float | None]
+) -> list[float | None]:
+    """The key angle's trace with the reps whose measure of it was left blank (not trusted
+    from that camera, see the rep's checks not made) blanked too: the chart shows no number
+    the table does not."""
+    rom = d.report.rom if d and d.report else None
+    if rom is None:
+        return list(key)
+    out = list(key)
+    for r in reps:
+        if rom in r["metrics"] and _v(r["metrics"][rom]) is None:  # NaN or None: left blank
+            for i, ti in enumerate(t):
+                if ti is not None and r["start_s"] <= ti <= r["end_s"]:
+                    out[i] = None
+    return out
 
 
 def parse_day(text: str | None, what: str) -> date | None:
@@ -438,6 +469,7 @@ def symmetry(rom: dict[str, Any] | None, reps_rx: int) -> list[dict[str, Any]] |
                 "side": side,
                 "reps": len(idx),
                 "prescribed": reps_rx,
+                "measured": len(vals),  # reps whose range of motion could be measured
                 **_spread(vals),
                 "in_band": _v(sum(band) / len(band), 3) if band else None,
             }
