@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from formcheck.checkers import make_checker
+from formcheck.landmarks import PoseLandmark as L
 from formcheck.pipeline import score_sequence
 from testkit import synthetic
 from testkit.synthetic import assert_matches
@@ -297,3 +298,15 @@ def test_side_on_depth_needs_the_bent_leg_seen() -> None:
     assert len(s_far.reps) == len(s_near.reps) == 2
     assert all("leg nearer the camera in front" in r.skipped["shallow"] for r in s_far.reps)
     assert [r.fault_codes for r in s_near.reps] == [["shallow"], []]
+
+
+def test_a_near_bent_leg_not_seen_is_not_blamed_on_the_lead_leg() -> None:
+    """Side-on with the leg nearer the camera bent but not clearly seen (a close-up, poor light),
+    the reason asks to keep that leg in the picture, not to lead with the other leg."""
+    near, _ = synthetic.lunge(reps=2, view="side", sides=("right",), faults={0: ["shallow"]})
+    legs = [L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX]
+    for arr in (near.image, near.world):
+        arr[:, legs, 3] = 0.3  # under the visibility a point needs to count as seen
+    s = score_sequence(near, "lunge")
+    assert len(s.reps) == 2 and all(r.view == "side" for r in s.reps)
+    assert all(r.skipped["shallow"].startswith("Keep your bent leg in the picture") for r in s.reps)

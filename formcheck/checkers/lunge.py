@@ -383,7 +383,8 @@ class LungeChecker(Checker):
             k = self._leg(data)
             seen = data.sig.get(f"seen_leg_{k}") if k else None
             if seen is None or np.mean(np.nan_to_num(seen) >= SEEN_MIN) < SEEN_SHARE:
-                if data.view.view == "side":  # in the picture, but behind the other leg
+                far = k is not None and data.view.near_side[:1] != k  # the leg away from the camera
+                if data.view.view == "side" and far:  # in the picture, but behind the other leg
                     return (
                         f"Lunge with the leg nearer the camera in front, or turn round, to check "
                         f"{check.label}."
