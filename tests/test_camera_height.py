@@ -119,3 +119,23 @@ def test_the_live_number_is_blank_where_the_table_does_not_judge_it(height: floa
         assert not np.isfinite(live[later]).any()
     else:
         assert np.isfinite(live[later]).mean() > 0.9
+
+
+def test_live_key_number_blank_where_its_joints_are_not_seen_clearly() -> None:
+    """The live number agrees with the table when the legs are seen only faintly (a dark room,
+    a close-up): depth is not judged, its column is blank, and the number live shows "--";
+    the same squats seen clearly show it."""
+    from formcheck.landmarks import PoseLandmark as L
+
+    seq, _ = synthetic.squat(reps=2, view="side", seed=3)
+    _, clear = synthetic.shown_keys("squat", seq)
+    legs = [L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE]
+    seq.image[:, legs, 3] = 0.65  # used for the picture (over 0.5), not clearly seen (under 0.8)
+    s = score_sequence(seq, "squat")
+    assert len(s.reps) == 2
+    assert all(not np.isfinite(r.metrics["knee_min_deg"]) for r in s.reps)
+    assert all(r.skipped["shallow"].startswith("Keep your") for r in s.reps)
+    _, faint = synthetic.shown_keys("squat", seq)
+    later = len(faint) // 3  # after the first rest
+    assert all(t.endswith("--") for t in faint[later:]), sorted(set(faint[later:]))[:5]
+    assert not all(t.endswith("--") for t in clear[later:])

@@ -1208,6 +1208,8 @@ class Checker:
             return True
         if not any(view in c.views for c in checks):
             return False
+        if not self._key_parts_seen():
+            return False
         if not all(c.camera == "level" for c in checks):
             return True
         if self.d.lying_on == "back":
@@ -1217,6 +1219,17 @@ class Checker:
         # with the rep's own frames when the rest showed too little), else as the last rep's.
         height = _height(self._standing_now("_pitch"), self._standing_now("_persp"))
         return (height if height != "unknown" else self._rep_height) not in ("low", "high")
+
+    def _key_parts_seen(self) -> bool:
+        """The body parts the key number's checks need were seen clearly enough, as a rep is
+        judged (SEEN_SHARE of its frames at SEEN_MIN): over the rep so far during one, over the
+        rest before it between reps; yes while too few frames (under 3) tell."""
+        during = self.phase in ("active", "settle")
+        for part in {p for c in self._key_checks for p in c.needs}:
+            vals = self._cur_values(f"_seen_{part}") if during else self._rest_values(f"_seen_{part}")
+            if len(vals) >= 3 and np.mean(np.nan_to_num(vals) >= SEEN_MIN) < SEEN_SHARE:
+                return False
+        return True
 
     def _rest_values(self, key: str) -> np.ndarray:
         """A per-frame fact over the rest kept before the rep (``_pre``), NaN where unknown."""
