@@ -153,6 +153,7 @@ def _shows(img: np.ndarray | None, ref: np.ndarray, mask: np.ndarray | None = No
 def _wait_for(disp: str, proc: subprocess.Popen[str], ref: np.ndarray, mask: np.ndarray | None = None,
               timeout: float = 60.0, save: Path | None = None) -> float | None:
     t0 = time.monotonic()
+    img = None
     while time.monotonic() - t0 < timeout and proc.poll() is None:
         img = screenshot(disp)
         if _shows(img, ref, mask):
@@ -160,6 +161,8 @@ def _wait_for(disp: str, proc: subprocess.Popen[str], ref: np.ndarray, mask: np.
                 cv2.imwrite(str(save), img)
             return time.monotonic()
         time.sleep(0.1)
+    if save is not None and img is not None:  # what the screen showed instead, to look at
+        cv2.imwrite(str(save.with_name("not-" + save.name)), img)
     return None
 
 
