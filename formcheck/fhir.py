@@ -185,15 +185,11 @@ class _Builder:
     def reps(self) -> None:
         summary = self.r["summary"]
         for side in summary["by_side"]:
-            mine = [
-                rep for rep in self.r["reps"]
-                if not summary["per_side"] or (rep["side"] or "both") == side["side"]
-            ]
             extra = [
                 _component(
                     "reps-form-checked",
                     "Repetitions whose form could be checked from this camera",
-                    valueQuantity=_count(sum(1 for rep in mine if not rep.get("unchecked"))),
+                    valueQuantity=_count(side["checked"]),
                 )
             ]
             if side["prescribed"]:

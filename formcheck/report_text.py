@@ -160,18 +160,26 @@ def own_skipped(rep_skipped: dict[str, str], said: dict[str, str]) -> dict[str, 
     return {c: why for c, why in rep_skipped.items() if c not in said}
 
 
-def rep_skipped_lines(s: Session, d: ExerciseDef | None = None) -> list[str]:
-    """Checks some reps could not make (those no rep made are in :func:`skipped_lines`), one
-    line per set of reps with the same ones: "Reps 4 and 5, not checked: depth (lunge with the leg
-    nearer the camera in front, or turn round)."."""
-    d = d if d is not None else _definition(s.exercise)
-    said = same_in_every_rep(s.skipped_checks, [r.skipped for r in s.reps])
+def rep_skipped_lines_of(
+    d: ExerciseDef | None, session_skipped: dict[str, str], reps: list[tuple[int, dict[str, str]]]
+) -> list[str]:
+    """Checks some reps could not make (those no rep made for one reason are the session's
+    line, :func:`skipped_lines`), one line per set of reps with the same ones: "Reps 4 and 5,
+    not checked: depth (lunge with the leg nearer the camera in front, or turn round).".
+    ``reps``: each rep's number and its checks not made."""
+    said = same_in_every_rep(session_skipped, [skipped for _, skipped in reps])
     groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
-    for r in s.reps:
-        own = tuple(own_skipped(r.skipped, said).items())
+    for index, skipped in reps:
+        own = tuple(own_skipped(skipped, said).items())
         if own:
-            groups.setdefault(own, []).append(r.index)
+            groups.setdefault(own, []).append(index)
     return [f"{rep_numbers(i)}, not checked: {not_checked_phrase(d, dict(o))}." for o, i in groups.items()]
+
+
+def rep_skipped_lines(s: Session, d: ExerciseDef | None = None) -> list[str]:
+    """:func:`rep_skipped_lines_of` for a session."""
+    d = d if d is not None else _definition(s.exercise)
+    return rep_skipped_lines_of(d, s.skipped_checks, [(r.index, r.skipped) for r in s.reps])
 
 
 def reps_text(n: int) -> str:

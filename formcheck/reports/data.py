@@ -14,7 +14,7 @@ from typing import Any
 from formcheck import __version__
 from formcheck.definitions import CEILING, DOCUMENT_TITLES, ExerciseDef, MetricSpec, load
 from formcheck.errors import FormcheckError, UsageError
-from formcheck.report_text import not_checked_phrase, own_skipped, rep_numbers, same_in_every_rep
+from formcheck.report_text import not_checked_phrase, rep_skipped_lines_of, same_in_every_rep
 from formcheck.store.db import Store
 
 REPORT_FORMAT = "formcheck-report"
@@ -214,8 +214,8 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
     per_side = bool(d and d.counting.per_side)
     sides: dict[str, int] = {}
     for r in s["reps"]:
-        key = (r["side"] or "both") if per_side else "both"
-        sides[key] = sides.get(key, 0) + 1
+        side_key = _side_key(r, per_side)
+        sides[side_key] = sides.get(side_key, 0) + 1
     by_side = [{"side": k, "done": n, "prescribed": reps_rx} for k, n in sorted(sides.items())]
     if not by_side:
         by_side = [{"side": "both", "done": 0, "prescribed": reps_rx}]
@@ -267,8 +267,6 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
                     {"code": c, "label": _check_label(d, c), "reason": why} for c, why in r["skipped"].items()
                 ],
                 "unchecked": not fl and d is not None and d.unchecked(judged_rx, r["skipped"]),
-                # in words, without the checks no rep made (the session's "not checked" line)
-                "not_checked_text": not_checked_phrase(d, own_skipped(r["skipped"], said)),
             }
         )
     holds = [r["metrics"].get("hold_s") for r in reps_out if "hold_s" in r["metrics"]]
@@ -286,6 +284,8 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
         }
     n_faulty = sum(1 for r in reps_out if r["faults"])
     n_unchecked = sum(1 for r in reps_out if r["unchecked"])
+    for b in by_side:  # reps whose form could be checked, per side
+        b["checked"] = sum(1 for r in reps_out if _side_key(r, per_side) == b["side"] and not r["unchecked"])
     t = s["trace"]["t_s"]
     key = _untrusted_blank(d, s["reps"], t, s["trace"]["key_deg"])
     cols = _columns(d, s["reps"])
@@ -319,7 +319,9 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
                 for c, why in s["skipped_checks"].items()
             ],
             "skipped_text": not_checked_phrase(d, said),  # not made in any rep, for one reason, in words
-            "rep_skipped_lines": _rep_skipped_lines(reps_out),
+            "rep_skipped_lines": rep_skipped_lines_of(
+                d, s["skipped_checks"], [(r["index"], r["skipped"]) for r in s["reps"]]
+            ),
         },
         "prescription": {k: _v(v) for k, v in rx.items()},
         "summary": {
@@ -360,14 +362,9 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
     }
 
 
-def _rep_skipped_lines(reps: list[dict[str, Any]]) -> list[str]:
-    """"Reps 4 and 5, not checked: ..." for the checks some reps could not make, as the
-    terminal says them."""
-    groups: dict[str, list[int]] = {}
-    for r in reps:
-        if r["not_checked_text"]:
-            groups.setdefault(r["not_checked_text"], []).append(r["index"])
-    return [f"{rep_numbers(idx)}, not checked: {text}." for text, idx in groups.items()]
+def _side_key(rep: dict[str, Any], per_side: bool) -> str:
+    """The side a rep counts for in the report: its own for a one-sided exercise, else "both"."""
+    return (rep["side"] or "both") if per_side else "both"
 
 
 def _untrusted_blank(
