@@ -21,6 +21,8 @@ the legs alone, the torso staying put (``MIN_TORSO_SPEED``).
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 MAX_BODY_SPEED = 0.12  # body sizes per 1/30 s
@@ -76,20 +78,56 @@ def jumped(prev: np.ndarray, cur: np.ndarray, dt: float) -> bool:
     return moved and not torso <= MIN_TORSO_SPEED  # an unknown torso speed does not veto
 
 
+Verdict = Literal["same", "held", "cut"]
+
+
 class CutDetector:
-    """Fed raw landmarks frame by frame; says when the picture jumped (a cut)."""
+    """Fed raw landmarks frame by frame; says when the picture jumped (a cut).
+
+    A cut changes the picture for good; MediaPipe misplacing the body for a few frames (a
+    glitch: the whole skeleton thrown onto the thigh, or half a body away, then back) changes
+    it for those frames only. So a jump is held until the frames after it tell which:
+
+    - ``"held"``: the body is away from where it was before the jump; do not use this frame;
+    - ``"same"``: the usual frame, or the body back within a frame's move (``MAX_BODY_SPEED``)
+      of where it was before the jump (the held frames were a glitch, and stay unused);
+    - ``"cut"``: the body is still away once ``MAX_GAP_S`` has passed since the last frame
+      used, the longest this detector compares over: the picture changed, and this frame is
+      the first one of the new picture that may be used.
+
+    Studio clips without any cut lost whole reps to such glitches (a bridge filmed with the
+    head out of the picture: three frames with the shoulders on the thigh, one with nobody,
+    then the body back); in a real cut the new shot lasts.
+    """
 
     def __init__(self, aspect: float = 1.0) -> None:
         self.aspect = aspect
-        self._prev: np.ndarray | None = None
+        self._prev: np.ndarray | None = None  # the body in the last frame used
         self._prev_t = 0.0
+        self._held: tuple[np.ndarray, float] | None = None  # the latest body seen since a jump
 
-    def update(self, image: np.ndarray, t_s: float) -> bool:
+    def update(self, image: np.ndarray, t_s: float) -> Verdict:
         cur = body_points(image, aspect=self.aspect)
-        if np.isfinite(cur).all(1).sum() < 3:
-            return False
-        cut = False
-        if self._prev is not None and t_s - self._prev_t <= MAX_GAP_S:
-            cut = jumped(self._prev, cur, t_s - self._prev_t)
+        seen = bool(np.isfinite(cur).all(1).sum() >= 3)
+        near = self._prev is not None and t_s - self._prev_t <= MAX_GAP_S
+        if self._held is not None:
+            # Back after a jump: within a frame's move of where it was (a speed allowed over a
+            # longer time would let a new shot's body a few frames on pass for the old one).
+            if seen and near and not jumped(self._prev, cur, REF_DT):  # type: ignore[arg-type]
+                self._held = None
+                self._prev, self._prev_t = cur, t_s
+                return "same"
+            if near:
+                if seen:
+                    self._held = (cur, t_s)
+                return "held"
+            self._prev, self._prev_t = (cur, t_s) if seen else self._held
+            self._held = None
+            return "cut"
+        if not seen:
+            return "same"
+        if near and jumped(self._prev, cur, t_s - self._prev_t):  # type: ignore[arg-type]
+            self._held = (cur, t_s)
+            return "held"
         self._prev, self._prev_t = cur, t_s
-        return cut
+        return "same"

@@ -90,8 +90,12 @@ class Scorer:
         self.image = np.full((33, 4), np.nan, np.float32)  # the followed person's raw landmarks
         self.world = np.full((33, 4), np.nan, np.float32)  # and their 3D ones
         self._analysed: tuple[float, np.ndarray, np.ndarray, int] | None = None  # see update_analysed
+        # Frames held back since the body jumped (image, world, t_s, people seen): see _release.
+        self._held: list[tuple[np.ndarray, np.ndarray, float, int]] = []
+        self._aspect = 1.0
 
     def _start(self, aspect: float) -> None:
+        self._aspect = aspect
         if self._tracker is None or self._cuts is None:  # the picture's shape is known from here
             self._tracker = PersonTracker(aspect, self.checker.d.lying, self.checker.d.pattern)
             self._cuts = CutDetector(aspect)
@@ -145,11 +149,41 @@ class Scorer:
         person to follow is chosen among them (:class:`~formcheck.track.PersonTracker`) and
         ``image``/``world`` are ignored.
         """
-        self.n_frames += 1
         self._start(aspect)
         assert self._cuts is not None
         if people is not None:
             image, world, n_people = self.follow(people[0], people[1], t_s, aspect)
+        verdict = self._cuts.update(image, t_s)
+        if verdict == "held":  # the body jumped: a glitch or a cut, as the next frames tell
+            self._held.append((image, world, t_s, n_people))
+            self.image = self.world = np.full((33, 4), np.nan, np.float32)
+            return []
+        return self._release(verdict == "cut") + self._feed(image, world, t_s, aspect, n_people)
+
+    def _release(self, cut: bool) -> list[Event]:
+        """Feed the frames held since a jump: a cut at the first of them, or else (a glitch,
+        the body back where it was) as frames in which nobody was seen."""
+        if not self._held:
+            return []
+        held, self._held = self._held, []
+        events: list[Event] = []
+        if cut:
+            self._smooth.reset()
+            events += self.checker.cut(held[0][2])
+        nobody = np.full((33, 4), np.nan, np.float32)
+        for image, world, t_s, n_people in held:
+            if cut:
+                events += self._feed(image, world, t_s, self._aspect, n_people)
+            else:
+                events += self._feed(nobody, nobody, t_s, self._aspect, 1)
+        if not cut:
+            self.checker.glitch(held[0][2])
+        return events
+
+    def _feed(self, image: np.ndarray, world: np.ndarray, t_s: float, aspect: float,
+              n_people: int) -> list[Event]:
+        """One frame to the checker, and into the counts and traces."""
+        self.n_frames += 1
         self.image, self.world = image, world
         frame = to_frame(image, world, t_s, aspect)
         if frame.detected:
@@ -159,11 +193,7 @@ class Scorer:
             inside, seen = _body_shown(image, self._required)
             self.n_cut += not inside
             self.n_hidden += inside and not seen
-        events: list[Event] = []
-        if frame.detected and self._cuts.update(image, t_s):
-            self._smooth.reset()
-            events += self.checker.cut(t_s)
-        events += self.checker.update(self._smooth(frame))
+        events = self.checker.update(self._smooth(frame))
         self.events += events
         self.trace_t.append(round(t_s, 3))
         self.trace_key.append(self.checker.key_value)  # as measured; the live number may be blank
@@ -200,6 +230,7 @@ class Scorer:
         ended: str = "complete",
     ) -> Session:
         """Close the stream and build the session. Raises NoPersonError if nobody was seen."""
+        self._release(cut=True)  # the stream ended before the frames after a jump told
         self.events += self.checker.finish()
         if self.n_frames and self.n_detected == 0:
             raise NoPersonError(f"No person was found in {source}.")

@@ -461,6 +461,7 @@ class Checker:
         self._last_d = float("nan")  # distance from rest of the last valid frame
         self._end_reason = "settled"  # how the last rep ended: settled, turn, stream_end, cut
         self._n_valid = 0  # frames with the person measurable in the exercise's posture
+        self._glitches: deque[float] = deque(maxlen=64)  # when the body jumped and came back
         self._ever_ready = False
         self.partials: list[str] = []  # why movements were not counted
         self._parts = sorted({n for c in definition.checks for n in c.needs})
@@ -664,9 +665,18 @@ class Checker:
             return f"The video cut away before the end of this rep, so {check.label} was not checked."
         return None
 
+    def glitch(self, t: float) -> None:
+        """The pose model threw the body out of place for a moment at ``t`` and back (frames the
+        cut detector held and dropped, :class:`formcheck.cuts.CutDetector`): the rep under way
+        then was read unsteadily."""
+        self._glitches.append(t)
+
     def _unsteady(self, data: RepData) -> bool:
         """The rep's counting signal moved faster than a real rep moves it (``steady_speed``)
-        over a fifth of a second (:func:`steady_speed`)."""
+        over a fifth of a second (:func:`steady_speed`), or the body jumped out of place and
+        back during it (:meth:`glitch`)."""
+        if len(data.t) and any(data.t[0] <= g <= data.t[-1] for g in self._glitches):
+            return True
         if not np.isfinite(self.c.steady_speed) or self.c.signal not in data.sig:
             return False
         return steady_speed(data.t, data.sig[self.c.signal]) > self.c.steady_speed

@@ -14,7 +14,7 @@ from collections import deque
 
 import numpy as np
 
-from formcheck.checkers.base import Checker, RepData
+from formcheck.checkers.base import SEEN_MIN, Checker, RepData
 from formcheck.checkers.common import (
     REF_PERCENTILE,
     SIDES,
@@ -109,6 +109,7 @@ class SquatChecker(Checker):
         ankle_gap = float(distance(a_l, a_r))
         shoulders = float(distance(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)))
         side = view.view == "side"
+        feet_seen = self._both_seen(frame, L.LEFT_ANKLE, L.RIGHT_ANKLE)  # one foot lifted is told from these
         # Counting signal: hip height above the ankles, % of standing. Vertical image distances
         # read the same from any view, unlike MediaPipe's depth estimate.
         ankle_y = nanmean(float(a_l[1]), float(a_r[1]))
@@ -159,7 +160,7 @@ class SquatChecker(Checker):
             "knee_gap": float(distance(k_l, k_r)) / ankle_gap if ankle_gap > 0 else np.nan,
             "stance": ankle_gap / shoulders if shoulders > 0 else np.nan,
             "ankle_x": float(midpoint(a_l, a_r)[0]),
-            "ankle_dy": abs(float(a_l[1] - a_r[1])),
+            "ankle_dy": abs(float(a_l[1] - a_r[1])) if feet_seen else np.nan,
             "torso_tilt": torso_tilt(frame),
             "leg_len": thigh + shin,
         }
@@ -190,13 +191,22 @@ class SquatChecker(Checker):
         return ok
 
     @staticmethod
+    def _both_seen(frame: Frame, *points: int) -> bool:
+        """Every one of ``points`` seen clearly: a faint point is the model's guess."""
+        vis = frame.visibility if frame.seen is None else frame.seen
+        return bool(all(vis[p] >= SEEN_MIN for p in points))
+
+    @staticmethod
     def _posture_ok(frame: Frame) -> bool:
         """Upright enough, and not kneeling (a shin along the floor is not a squat's position,
         whatever the hips do)."""
         if not torso_tilt(frame) < UPRIGHT_MAX_DEG:
             return False
+        # Only a shin seen clearly can show it: a faint one's points are the model's guess.
         shins = [
-            float(angle_from_vertical(xy(frame, sd["ankle"]), xy(frame, sd["knee"]))) for sd in SIDES.values()
+            float(angle_from_vertical(xy(frame, sd["ankle"]), xy(frame, sd["knee"])))
+            for sd in SIDES.values()
+            if SquatChecker._both_seen(frame, sd["ankle"], sd["knee"])
         ]
         return not any(a > KNEELING_SHIN_DEG for a in shins if np.isfinite(a))
 
