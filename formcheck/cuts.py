@@ -92,8 +92,8 @@ class CutDetector:
     - ``"same"``: the usual frame, or the body back within a frame's move (``MAX_BODY_SPEED``)
       of where it was before the jump (the held frames were a glitch, and stay unused);
     - ``"cut"``: the body is still away once ``MAX_GAP_S`` has passed since the last frame
-      used, the longest this detector compares over: the picture changed, and this frame is
-      the first one of the new picture that may be used.
+      used, the longest this detector compares over (and not back in this frame either): the
+      picture changed at the first held frame, and this frame may be used.
 
     Studio clips without any cut lost whole reps to such glitches (a bridge filmed with the
     head out of the picture: three frames with the shoulders on the thigh, one with nobody,
@@ -121,6 +121,10 @@ class CutDetector:
                 if seen:
                     self._held = (cur, t_s)
                 return "held"
+            if seen and not jumped(self._prev, cur, REF_DT):  # type: ignore[arg-type]
+                self._held = None  # back where it was after a longer glitch: still no cut
+                self._prev, self._prev_t = cur, t_s
+                return "same"
             self._prev, self._prev_t = (cur, t_s) if seen else self._held
             self._held = None
             return "cut"

@@ -160,6 +160,14 @@ class Scorer:
             return []
         return self._release(verdict == "cut") + self._feed(image, world, t_s, aspect, n_people)
 
+    def flush(self) -> list[Event]:
+        """The stream ended: feed any frames still held after a jump (as after a cut: nothing
+        came to tell otherwise) and let the checker finish a rep settling."""
+        events = self._release(cut=True)
+        done = self.checker.finish()
+        self.events += done
+        return events + done
+
     def _release(self, cut: bool) -> list[Event]:
         """Feed the frames held since a jump: a cut at the first of them, or else (a glitch,
         the body back where it was) as frames in which nobody was seen."""
@@ -170,6 +178,7 @@ class Scorer:
         if cut:
             self._smooth.reset()
             events += self.checker.cut(held[0][2])
+            self.events += events
         nobody = np.full((33, 4), np.nan, np.float32)
         for image, world, t_s, n_people in held:
             if cut:
@@ -230,8 +239,7 @@ class Scorer:
         ended: str = "complete",
     ) -> Session:
         """Close the stream and build the session. Raises NoPersonError if nobody was seen."""
-        self._release(cut=True)  # the stream ended before the frames after a jump told
-        self.events += self.checker.finish()
+        self.flush()
         if self.n_frames and self.n_detected == 0:
             raise NoPersonError(f"No person was found in {source}.")
         snap = self.snapshot()

@@ -166,6 +166,15 @@ def _wait_for(disp: str, proc: subprocess.Popen[str], ref: np.ndarray, mask: np.
     return None
 
 
+def _state(proc: subprocess.Popen[str]) -> str:
+    """For a failed wait: whether formcheck was still running, or how it ended and what it said
+    (one CI run saw a black screen for the whole minute, with no way to tell which)."""
+    if proc.poll() is None:
+        return "formcheck was still running"
+    _, err = proc.communicate(timeout=10)
+    return f"formcheck exited with {proc.returncode}: {(err or '')[-2000:]}"
+
+
 def _key(disp: str, key: str) -> None:
     env = dict(os.environ, DISPLAY=disp)
     wid = subprocess.run(["xdotool", "search", "--name", "^formcheck - "], env=env,
@@ -192,7 +201,7 @@ def test_q_shows_the_summary_before_the_window_closes(display: str, tmp_path: Pa
 
     proc = _live(display, tmp_path / "out", "--summary-seconds", "4", "--no-store")
     start = starting_screen("Squat", str(SAMPLE))
-    assert _wait_for(display, proc, start, save=tmp_path / "start.png"), "no start screen"
+    assert _wait_for(display, proc, start, save=tmp_path / "start.png"), f"no start screen ({_state(proc)})"
     time.sleep(6.0)  # a rep or so
     _key(display, "q")
     t_q = time.monotonic()
@@ -219,10 +228,14 @@ def test_pain_is_asked_in_the_window(display: str, tmp_path: Path) -> None:  # n
     proc = _live(display, tmp_path / "out", "--ask-pain", "--max-seconds", "9", "--summary-seconds", "1",
                  store=store)
     before = pain_screen("right now, before the set")
-    assert _wait_for(display, proc, before, save=tmp_path / "pain-before.png"), "no pain question"
+    assert _wait_for(display, proc, before, save=tmp_path / "pain-before.png"), (
+        f"no pain question ({_state(proc)})"
+    )
     _key(display, "7")
     after = pain_screen("now, after the set")
-    assert _wait_for(display, proc, after, timeout=90, save=tmp_path / "pain-after.png"), "no question after"
+    assert _wait_for(display, proc, after, timeout=90, save=tmp_path / "pain-after.png"), (
+        f"no question after ({_state(proc)})"
+    )
     _key(display, "t")
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err

@@ -74,14 +74,27 @@ def test_a_body_thrown_out_of_place_for_a_moment_is_no_cut() -> None:
     assert len(session.reps) == 3
     rep = next(rep for rep in session.reps if rep.start_s < r.peak_s < rep.end_s)
     # Its measurements are not trusted: the pose model was not steady during it.
-    assert rep.skipped and all("jumped about" in why for why in rep.skipped.values())
+    assert rep.skipped and all("jumped in the picture for a moment" in why for why in rep.skipped.values())
     assert not rep.faults
-    # The same glitch lasting past MAX_GAP_S is a cut: the rep is lost, as before.
-    image[i : i + 12, :, :2] = seq.image[i : i + 12, :, :2] + np.array([0.3, -0.2])
+    # Back in the first frame past MAX_GAP_S from the last one used: still no cut.
+    image = seq.image.copy()
+    back = int(np.flatnonzero(t - t[i - 1] > MAX_GAP_S)[0])
+    image[i:back, :, :2] += np.array([0.3, -0.2])
     v = _verdicts(CutDetector(seq.aspect), image, seq.t_ms)
-    assert v.count("cut") >= 1
-    cut = score_sequence(PoseSequence(image, seq.world, seq.t_ms, seq.fps, seq.width, seq.height), "bridge")
+    assert "cut" not in v and v[i:back] == ["held"] * (back - i) and v[back] == "same"
+    # Moved for good: a cut at the first moved frame; the rep under way is lost, as before, and
+    # the scorer's events say so.
+    image[i:, :, :2] = seq.image[i:, :, :2] + np.array([0.3, -0.2])
+    v = _verdicts(CutDetector(seq.aspect), image, seq.t_ms)
+    assert v.count("cut") == 1 and set(v[i : v.index("cut")]) == {"held"}
+    scorer = Scorer("bridge")
+    for k in range(len(seq)):
+        scorer.update(image[k], seq.world[k], float(seq.t_ms[k]) / 1000, seq.aspect)
+    cut = scorer.finish("clip", seq.fps)
     assert len(cut.reps) == 2
+    partials = [e for e in scorer.events if e.kind == "partial"]
+    assert any("cut away" in e.message and abs(e.t_s - t[i]) < 1e-6 for e in partials)
+    assert scorer.n_frames == len(seq)  # every held frame fed once
 
 
 def test_a_rep_cut_in_the_middle_is_not_counted() -> None:

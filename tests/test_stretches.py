@@ -11,7 +11,7 @@ import pytest
 from formcheck.checkers import make_checker
 from formcheck.checkers.hold import BREAK_S, HoldTimer
 from formcheck.definitions import load
-from formcheck.landmarks import PoseLandmark
+from formcheck.landmarks import PoseLandmark, PoseSequence
 from formcheck.pipeline import score_sequence
 from testkit import synthetic
 
@@ -303,3 +303,18 @@ def test_hold_mode_in_the_definitions():
         c = load(name).counting
         assert c.mode == "hold" and c.min_hold_s == 3.0 and c.per_side
     assert load("squat").counting.mode == "reps"
+
+
+def test_a_moments_glitch_in_a_hold_keeps_its_time_and_checks():
+    """The pose model throwing the body out of place for a few frames mid-hold (held and dropped
+    by the cut detector) does not cost a 20 s hold its time or its checks, as it costs a rep."""
+    seq, truth = synthetic.hip_flexor_stretch(holds=(("left", 20.0),), view="side")
+    t = seq.t_ms / 1000
+    mid = int(np.searchsorted(t, (truth.reps[0].start_s + truth.reps[0].end_s) / 2))
+    image = seq.image.copy()
+    image[mid : mid + 4, :, :2] += np.array([0.3, -0.2])
+    session = score_sequence(PoseSequence(image, seq.world, seq.t_ms, seq.fps, seq.width, seq.height),
+                             "hip_flexor_stretch")
+    (rep,) = session.reps
+    assert rep.metrics["hold_s"] == pytest.approx(truth.reps[0].hold_s, abs=TIMER_TOL_S)
+    assert not any("jumped" in why for why in rep.skipped.values())

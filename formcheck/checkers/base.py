@@ -654,6 +654,11 @@ class Checker:
             return f"Film from above, looking down at your hips, to check {check.label}."
         if check.camera == "not_above" and self.look_down(data) >= LOOK_DOWN_MIN_DEG:
             return f"Film from about hip height, not from above, to check {check.label}."
+        if self._glitched(data):
+            return (
+                f"Your body jumped in the picture for a moment during this {self.unit_word}, so "
+                f"{check.label} was not checked."
+            )
         if self._unsteady(data):
             return (
                 f"Your {self.d.key_label} jumped about in the picture from this camera: film from "
@@ -667,16 +672,20 @@ class Checker:
 
     def glitch(self, t: float) -> None:
         """The pose model threw the body out of place for a moment at ``t`` and back (frames the
-        cut detector held and dropped, :class:`formcheck.cuts.CutDetector`): the rep under way
-        then was read unsteadily."""
+        cut detector held and dropped, :class:`formcheck.cuts.CutDetector`): a rep under way
+        then was not read steadily (see :meth:`_glitched`)."""
         self._glitches.append(t)
+
+    def _glitched(self, data: RepData) -> bool:
+        """The body jumped out of place and back during this rep (:meth:`glitch`): the pose
+        model was not steady, and a rep lasts a few seconds, so what it measured is not trusted.
+        A hold (:class:`~formcheck.checkers.hold.HoldChecker`) is timed over many seconds and
+        keeps its checks: the moment's frames are dropped as unseen."""
+        return bool(len(data.t)) and any(data.t[0] <= g <= data.t[-1] for g in self._glitches)
 
     def _unsteady(self, data: RepData) -> bool:
         """The rep's counting signal moved faster than a real rep moves it (``steady_speed``)
-        over a fifth of a second (:func:`steady_speed`), or the body jumped out of place and
-        back during it (:meth:`glitch`)."""
-        if len(data.t) and any(data.t[0] <= g <= data.t[-1] for g in self._glitches):
-            return True
+        over a fifth of a second (:func:`steady_speed`)."""
         if not np.isfinite(self.c.steady_speed) or self.c.signal not in data.sig:
             return False
         return steady_speed(data.t, data.sig[self.c.signal]) > self.c.steady_speed

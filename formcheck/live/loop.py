@@ -511,7 +511,7 @@ class LiveLoop:
         session = None
         paths: list[Path] = []
         try:
-            self.scorer.events += self.scorer.checker.finish()  # a rep settling completes
+            self.scorer.flush()  # frames held after a jump are fed; a rep settling completes
         except Exception as e:  # pragma: no cover - keep the reps already counted
             error = error or e
         # Speak the set's end (mute or no voice: nothing).
