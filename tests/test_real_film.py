@@ -76,6 +76,19 @@ def test_a_body_thrown_out_of_place_for_a_moment_is_no_cut() -> None:
     # Its measurements are not trusted: the pose model was not steady during it.
     assert rep.skipped and all("jumped in the picture for a moment" in why for why in rep.skipped.values())
     assert not rep.faults
+    # On screen, from the glitch to the rep's end, the key number and hold timer are blank as
+    # the table leaves them; the next rep shows both again.
+    scorer = Scorer("bridge")
+    shown: list[tuple[float, float, float | None]] = []
+    for k in range(len(seq)):
+        scorer.update(image[k], seq.world[k], float(t[k]), seq.aspect)
+        st = scorer.checker.state
+        shown.append((float(t[k]), st.key_deg, st.hold_s))
+    after = [(kd, h) for tt, kd, h in shown if t[i + 4] <= tt < rep.end_s]
+    assert after and all(not np.isfinite(kd) and h is None for kd, h in after)
+    nxt = truth.reps[2]
+    assert any(np.isfinite(kd) for tt, kd, _ in shown if nxt.start_s < tt < nxt.end_s)
+    assert any(h is not None for tt, _, h in shown if nxt.start_s < tt < nxt.end_s)
     # Back in the first frame past MAX_GAP_S from the last one used: still no cut.
     image = seq.image.copy()
     back = int(np.flatnonzero(t - t[i - 1] > MAX_GAP_S)[0])

@@ -413,6 +413,7 @@ class Checker:
     # body parts must be seen clearly at that rest too, not only through the rep.
     from_rest: ClassVar[frozenset[str]] = frozenset()
     unit_word: ClassVar[str] = "rep"  # what one unit of the exercise is called in messages
+    glitch_voids: ClassVar[bool] = True  # a glitch during a unit voids its checks (_glitched)
 
     def __init__(self, definition: ExerciseDef) -> None:
         self.d = definition
@@ -679,9 +680,17 @@ class Checker:
     def _glitched(self, data: RepData) -> bool:
         """The body jumped out of place and back during this rep (:meth:`glitch`): the pose
         model was not steady, and a rep lasts a few seconds, so what it measured is not trusted.
-        A hold (:class:`~formcheck.checkers.hold.HoldChecker`) is timed over many seconds and
-        keeps its checks: the moment's frames are dropped as unseen."""
-        return bool(len(data.t)) and any(data.t[0] <= g <= data.t[-1] for g in self._glitches)
+        A hold (``glitch_voids = False``: :class:`~formcheck.checkers.hold.HoldChecker`) is timed
+        over many seconds and keeps its checks: the moment's frames are dropped as unseen."""
+        if not self.glitch_voids or not len(data.t):
+            return False
+        return any(data.t[0] <= g <= data.t[-1] for g in self._glitches)
+
+    def _glitched_so_far(self) -> bool:
+        """As :meth:`_glitched`, live, for the rep under way (from its first kept frame)."""
+        if not self.glitch_voids or not len(self._cur) or not self._glitches:
+            return False
+        return self._glitches[-1] >= self._cur.t[0]
 
     def _unsteady(self, data: RepData) -> bool:
         """The rep's counting signal moved faster than a real rep moves it (``steady_speed``)
@@ -1136,7 +1145,7 @@ class Checker:
             return
         if self.phase != "active":
             return  # settling, or the last rep's hold still on show
-        if not self.hold_readable:
+        if not self.hold_readable or self._glitched_so_far():  # as the rep will be judged
             self._hold_s = None
             return
         d_now = self._peak_d - (self._last_d if np.isfinite(self._last_d) else -np.inf)
@@ -1228,6 +1237,8 @@ class Checker:
         if not any(view in c.views for c in checks):
             return False
         if not self._key_parts_seen():
+            return False
+        if self.phase in ("active", "settle") and self._glitched_so_far():
             return False
         if not all(c.camera == "level" for c in checks):
             return True

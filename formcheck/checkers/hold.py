@@ -120,9 +120,7 @@ class HoldChecker(Checker):
     """
 
     unit_word = "hold"
-
-    def _glitched(self, data: RepData) -> bool:
-        return False  # timed over many seconds: a moment's dropped frames do not change it
+    glitch_voids = False  # timed over many seconds: a moment's dropped frames do not change it
 
     def __init__(self, definition: ExerciseDef) -> None:
         super().__init__(definition)
