@@ -111,9 +111,10 @@ class CutDetector:
         seen = bool(np.isfinite(cur).all(1).sum() >= 3)
         near = self._prev is not None and t_s - self._prev_t <= MAX_GAP_S
         if self._held is not None:
-            # Back after a jump: within a frame's move of where it was (a speed allowed over a
-            # longer time would let a new shot's body a few frames on pass for the old one).
-            if seen and near and not jumped(self._prev, cur, REF_DT):  # type: ignore[arg-type]
+            # Back after a jump, in the window or in the first frame past it: within a frame's
+            # move of where it was (a speed allowed over a longer time would let a new shot's
+            # body a few frames on pass for the old one).
+            if seen and not jumped(self._prev, cur, REF_DT):  # type: ignore[arg-type]
                 self._held = None
                 self._prev, self._prev_t = cur, t_s
                 return "same"
@@ -121,10 +122,6 @@ class CutDetector:
                 if seen:
                     self._held = (cur, t_s)
                 return "held"
-            if seen and not jumped(self._prev, cur, REF_DT):  # type: ignore[arg-type]
-                self._held = None  # back where it was after a longer glitch: still no cut
-                self._prev, self._prev_t = cur, t_s
-                return "same"
             self._prev, self._prev_t = (cur, t_s) if seen else self._held
             self._held = None
             return "cut"

@@ -90,12 +90,11 @@ class Scorer:
         self.image = np.full((33, 4), np.nan, np.float32)  # the followed person's raw landmarks
         self.world = np.full((33, 4), np.nan, np.float32)  # and their 3D ones
         self._analysed: tuple[float, np.ndarray, np.ndarray, int] | None = None  # see update_analysed
-        # Frames held back since the body jumped (image, world, t_s, people seen): see _release.
-        self._held: list[tuple[np.ndarray, np.ndarray, float, int]] = []
-        self._aspect = 1.0
+        # Frames held back since the body jumped (image, world, t_s, aspect, people seen): see
+        # _release.
+        self._held: list[tuple[np.ndarray, np.ndarray, float, float, int]] = []
 
     def _start(self, aspect: float) -> None:
-        self._aspect = aspect
         if self._tracker is None or self._cuts is None:  # the picture's shape is known from here
             self._tracker = PersonTracker(aspect, self.checker.d.lying, self.checker.d.pattern)
             self._cuts = CutDetector(aspect)
@@ -155,7 +154,7 @@ class Scorer:
             image, world, n_people = self.follow(people[0], people[1], t_s, aspect)
         verdict = self._cuts.update(image, t_s)
         if verdict == "held":  # the body jumped: a glitch or a cut, as the next frames tell
-            self._held.append((image, world, t_s, n_people))
+            self._held.append((image, world, t_s, aspect, n_people))
             self.image = self.world = np.full((33, 4), np.nan, np.float32)
             return []
         return self._release(verdict == "cut") + self._feed(image, world, t_s, aspect, n_people)
@@ -180,11 +179,11 @@ class Scorer:
             events += self.checker.cut(held[0][2])
             self.events += events
         nobody = np.full((33, 4), np.nan, np.float32)
-        for image, world, t_s, n_people in held:
+        for image, world, t_s, aspect, n_people in held:
             if cut:
-                events += self._feed(image, world, t_s, self._aspect, n_people)
+                events += self._feed(image, world, t_s, aspect, n_people)
             else:
-                events += self._feed(nobody, nobody, t_s, self._aspect, 1)
+                events += self._feed(nobody, nobody, t_s, aspect, 1)
         if not cut:
             self.checker.glitch(held[0][2])
         return events

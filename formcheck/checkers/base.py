@@ -322,6 +322,14 @@ class RepData:
         return [m for m in (mark, ~mark) if m.any()]
 
 
+def seen_clearly(frame: Frame, *idx: int) -> bool:
+    """Every one of the points ``idx`` seen clearly (SEEN_MIN; 0 outside the picture): a faint
+    point's place is the model's guess."""
+    seen = frame.seen if frame.seen is not None else frame.visibility
+    with np.errstate(invalid="ignore"):
+        return bool(np.all(seen[list(idx)] >= SEEN_MIN))  # NaN: not seen
+
+
 def _seen_or_0(v: float) -> float:
     """A visibility, 0 for NaN (not seen)."""
     f = float(v)
@@ -346,12 +354,9 @@ def _body_pitch(frame: Frame) -> float:
 def _perspective(frame: Frame) -> float:
     """Standing with straight knees, the picture's shin-to-trunk length ratio over the world
     landmarks' (see LOW_PERSPECTIVE); NaN when not standing straight or not clearly seen."""
-    seen = frame.seen if frame.seen is not None else frame.visibility
-    joints = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE,
-              L.LEFT_ANKLE, L.RIGHT_ANKLE)
-    with np.errstate(invalid="ignore"):
-        if not bool(np.all(seen[list(joints)] >= SEEN_MIN)):  # NaN: not seen
-            return float("nan")
+    if not seen_clearly(frame, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE,
+                        L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE):
+        return float("nan")
     im, wo = frame.xy.astype(np.float64), frame.world[:, :3].astype(np.float64)
     legs = ((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE))
     for hip, knee, ankle in legs:

@@ -50,10 +50,6 @@ def w3(frame: Frame, idx: int) -> np.ndarray:
     return frame.world[idx].astype(np.float64)
 
 
-def visible(frame: Frame, *idx: int) -> bool:
-    return bool(all(frame.visibility[i] >= MIN_VIS for i in idx))
-
-
 def nanmean(*vals: float) -> float:
     arr = np.array(vals, np.float64)
     return float(np.nanmean(arr)) if np.isfinite(arr).any() else float("nan")

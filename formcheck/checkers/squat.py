@@ -14,7 +14,7 @@ from collections import deque
 
 import numpy as np
 
-from formcheck.checkers.base import SEEN_MIN, Checker, RepData
+from formcheck.checkers.base import Checker, RepData, seen_clearly
 from formcheck.checkers.common import (
     REF_PERCENTILE,
     SIDES,
@@ -109,7 +109,7 @@ class SquatChecker(Checker):
         ankle_gap = float(distance(a_l, a_r))
         shoulders = float(distance(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)))
         side = view.view == "side"
-        feet_seen = self._both_seen(frame, L.LEFT_ANKLE, L.RIGHT_ANKLE)  # one foot lifted is told from these
+        feet_seen = seen_clearly(frame, L.LEFT_ANKLE, L.RIGHT_ANKLE)  # one foot lifted is told from these
         # Counting signal: hip height above the ankles, % of standing. Vertical image distances
         # read the same from any view, unlike MediaPipe's depth estimate.
         ankle_y = nanmean(float(a_l[1]), float(a_r[1]))
@@ -191,12 +191,6 @@ class SquatChecker(Checker):
         return ok
 
     @staticmethod
-    def _both_seen(frame: Frame, *points: int) -> bool:
-        """Every one of ``points`` seen clearly: a faint point is the model's guess."""
-        vis = frame.visibility if frame.seen is None else frame.seen
-        return bool(all(vis[p] >= SEEN_MIN for p in points))
-
-    @staticmethod
     def _posture_ok(frame: Frame) -> bool:
         """Upright enough, and not kneeling (a shin along the floor is not a squat's position,
         whatever the hips do)."""
@@ -206,7 +200,7 @@ class SquatChecker(Checker):
         shins = [
             float(angle_from_vertical(xy(frame, sd["ankle"]), xy(frame, sd["knee"])))
             for sd in SIDES.values()
-            if SquatChecker._both_seen(frame, sd["ankle"], sd["knee"])
+            if seen_clearly(frame, sd["ankle"], sd["knee"])
         ]
         return not any(a > KNEELING_SHIN_DEG for a in shins if np.isfinite(a))
 
