@@ -88,3 +88,16 @@ def test_hold_still_timed_from_the_side() -> None:
     s = score_sequence(seq, "bridge")
     assert len(s.reps) == 2
     assert all("short_hold" not in r.skipped and r.metrics["hold_s"] > 2.0 for r in s.reps)
+
+
+def test_hip_line_kept_on_one_leg_while_the_depth_estimate_turns() -> None:
+    """From 30 deg off the feet the picture's hip lines of the two legs read far apart, and
+    MediaPipe's depth may put the far hip nearer while the hips are up (a studio render did,
+    twice in one rep). The line is read on the leg chosen before counting began: switching legs
+    mid-rep jumped the signal faster than a body moves, was taken for a cut, and lost the rep."""
+    a = math.radians(30.0)
+    seq, truth = synthetic.bridge(reps=3, eye=(-3.0 * math.sin(a), 0.6, 3.0 * math.cos(a) + 0.45))
+    hips_up = seq.image[:, 23, 1] < np.nanpercentile(seq.image[:, 23, 1], 40)
+    seq.world[hips_up, :, 2] *= -1  # the far side read nearer while the hips are up
+    s = score_sequence(seq, "bridge")
+    assert len(s.reps) == len(truth.reps) == 3

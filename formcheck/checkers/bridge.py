@@ -29,15 +29,13 @@ class BridgeChecker(Checker):
     def __init__(self, definition: ExerciseDef) -> None:
         super().__init__(definition)
         self._front: bool | None = None  # the hip line is read in 3D (seen from the feet)
+        self._near: str | None = None  # the leg whose hip line the picture is read on
 
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         lines = {
             n: float(signed_line_angle(xy(frame, s["shoulder"]), xy(frame, s["hip"]), xy(frame, s["knee"])))
             for n, s in SIDES.items()
         }
-        near = lines[view.near_side]
-        if not np.isfinite(near):
-            near = nanmean(*lines.values())
         hip3d = nanmean(
             *[
                 float(angle(w3(frame, s["shoulder"]), w3(frame, s["hip"]), w3(frame, s["knee"])))
@@ -51,11 +49,20 @@ class BridgeChecker(Checker):
         # Near the boundary a band keeps the choice: read in 3D under FRONT_ENTER_DEG of yaw, in
         # the picture past FRONT_LEAVE_DEG (a synthetic camera at 25 deg flipped it 3 times in
         # 0.3 s, each flip starting the wait for the start position again).
+        # The picture's line is read on the leg nearer the camera, chosen then too: lifting the
+        # hips turns MediaPipe's depth estimate, and from 30 deg off the feet the nearer side it
+        # gave flipped twice in one rep; the other leg's line read 25-30 deg apart, a jump
+        # taken for a cut in the video.
         if self.phase == "setup" and np.isfinite(view.yaw_deg):
             if view.yaw_deg < FRONT_ENTER_DEG:
                 self._front = True
             elif view.yaw_deg > FRONT_LEAVE_DEG or self._front is None:
                 self._front = False
+        if self.phase == "setup" or self._near is None:
+            self._near = view.near_side
+        near = lines[self._near]
+        if not np.isfinite(near):
+            near = nanmean(*lines.values())
         front = bool(self._front)
         return {"hip_line_deg": hip3d if front else near, "hip3d_deg": hip3d, "_basis": float(front)}
 
