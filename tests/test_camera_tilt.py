@@ -14,7 +14,7 @@ import dataclasses
 import numpy as np
 
 from formcheck.checkers import make_checker
-from formcheck.checkers.base import ACROSS_TILT_MAX_DEG, RepData
+from formcheck.checkers.base import ACROSS_TILT_MAX_DEG, HEAD_POINTS, RepData
 from formcheck.landmarks import PoseSequence
 from formcheck.pipeline import score_sequence
 from formcheck.view import ViewEstimate
@@ -22,6 +22,7 @@ from testkit import synthetic
 
 RX = {"hold_s": 40.0}  # longer than the synthetic holds: every hold is short where judged
 ABOVE = "Film from low down, not from above, to check hold time."
+HEAD_OUT = "Keep your head in the picture too, to check hold time."
 
 
 def _looking_down(seq: PoseSequence, pitch_deg: float) -> PoseSequence:
@@ -48,6 +49,20 @@ def test_double_hip_rotation_from_above_at_the_side_is_not_judged() -> None:
     assert session.reps, "the holds are still timed"
     assert not any(r.faults for r in session.reps)
     assert all(r.skipped.get("short_hold") == ABOVE for r in session.reps)
+
+
+def test_head_out_of_the_picture_is_said_before_the_camera_height() -> None:
+    """With the head out of the picture MediaPipe guesses the shoulders' depth, so a tilted
+    shoulder line may be the guess, not a camera looking down: the person is told to bring the
+    head into view (they can do that at once), and the check is still not made."""
+    seq, _ = synthetic.double_hip_rotation(holds=(("left", 31.0), ("right", 31.0)), view="side")
+    seq = _looking_down(seq, ACROSS_TILT_MAX_DEG + 25.0)
+    image = seq.image.copy()
+    image[:, list(HEAD_POINTS), 0] = 1.05  # the head beyond the picture's right edge
+    session = score_sequence(dataclasses.replace(seq, image=image), "double_hip_rotation", RX)
+    assert session.reps
+    assert not any(r.faults for r in session.reps)
+    assert all(r.skipped.get("short_hold") == HEAD_OUT for r in session.reps)
 
 
 def _rep(signal: np.ndarray, fps: float = 30.0) -> RepData:

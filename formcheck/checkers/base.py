@@ -91,6 +91,10 @@ LOOK_DOWN_MIN_DEG = 50.0
 # the camera's up is the room's up (the double hip rotation's knees and shoulders) are off by
 # about this much; past the limit the camera looks down on the body from above.
 ACROSS_TILT_MAX_DEG = 35.0
+# With the head out of the picture MediaPipe guesses the shoulders' depth: a bridge filmed from
+# hip height side-on read 37-38 deg with the head cut off (21 with it in view), and its hip line
+# gave wrong verdicts there. A reading past the limit then says to bring the head into view.
+HEAD_POINTS = (L.NOSE, L.LEFT_EYE, L.RIGHT_EYE, L.LEFT_EAR, L.RIGHT_EAR)
 STEADY_WINDOW_S = 0.2  # a rep's steadiness is read over this long (see steady_speed)
 
 
@@ -586,6 +590,7 @@ class Checker:
                 row["_persp"] = _perspective(frame)
         elif self.d.lying_on == "back":
             row["_across_tilt"] = _across_tilt(frame)
+            row["_head_in"] = float(np.any(seen[list(HEAD_POINTS)] > 0))
         elif self.d.lying:
             row["_look_down"] = _look_down(frame)
         return row
@@ -649,6 +654,8 @@ class Checker:
                     )
         if check.camera == "level" and self.d.lying_on == "back":
             if self.across_tilt(data) > ACROSS_TILT_MAX_DEG:
+                if self._at_rest(data, "_head_in") < 0.5:
+                    return f"Keep your head in the picture too, to check {check.label}."
                 return f"Film from low down, not from above, to check {check.label}."
         elif check.camera == "level":
             height = self.camera_height(data)
