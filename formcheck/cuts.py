@@ -78,7 +78,28 @@ def jumped(prev: np.ndarray, cur: np.ndarray, dt: float) -> bool:
     return moved and not torso <= MIN_TORSO_SPEED  # an unknown torso speed does not veto
 
 
-Verdict = Literal["same", "held", "cut"]
+# Below 30 frames a second the speed limit lets through what a cut does: 0.12 body sizes per
+# 1/30 s allows 0.3 between two frames at 12 fps, where a real bridge clip's hard cut moved the
+# body 0.19 and a cross-dissolve (one frame lost between the shots) 0.34. A body speeds up and
+# slows down over several frames, so such a step still shows as one no body takes: at least a
+# frame's limit (MAX_BODY_SPEED body sizes) in one step, SPIKE_RATIO times as fast as the step
+# before, and the body no faster than 1/SPIKE_RATIO of it after, whichever way that is. At 30
+# frames a second any step past the limit is already a jump, so this changes nothing there.
+SPIKE_RATIO = 2.0
+
+Verdict = Literal["same", "held", "cut", "kept"]
+
+
+def _long_step(prev: np.ndarray, cur: np.ndarray, dt: float) -> bool:
+    """The body moved further than a frame's limit (MAX_BODY_SPEED body sizes) in this one step,
+    however it is labelled, and its torso more than MIN_TORSO_SPEED (as in :func:`jumped`, but
+    in distance, not speed: between frames further apart than 1/30 s)."""
+    scale = max(dt, REF_DT) / REF_DT  # speeds back to distances
+    orders = [prev] + [prev[list(o)] for o in _SWAPS]
+    least = np.array([body_speed(p, cur, dt) for p in orders]) * scale
+    torso = body_speed(prev, cur, dt, only=_TORSO) * scale
+    moved = bool(np.isfinite(least).any() and np.nanmin(least) > MAX_BODY_SPEED)
+    return moved and not torso <= MIN_TORSO_SPEED
 
 
 class CutDetector:
@@ -93,7 +114,9 @@ class CutDetector:
       of where it was before the jump (the held frames were a glitch, and stay unused);
     - ``"cut"``: the body is still away once ``MAX_GAP_S`` has passed since the last frame
       used, the longest this detector compares over (and not back in this frame either): the
-      picture changed at the first held frame, and this frame may be used.
+      picture changed at the first held frame, and this frame may be used;
+    - ``"kept"``: below 30 frames a second, a step held as a possible cut (``SPIKE_RATIO``) was
+      the body moving on: the held frames and this one are used as they are.
 
     Studio clips without any cut lost whole reps to such glitches (a bridge filmed with the
     head out of the picture: three frames with the shoulders on the thigh, one with nobody,
@@ -105,6 +128,8 @@ class CutDetector:
         self._prev: np.ndarray | None = None  # the body in the last frame used
         self._prev_t = 0.0
         self._held: tuple[np.ndarray, float] | None = None  # the latest body seen since a jump
+        self._speed = float("nan")  # of the step into the last frame used (see body_speed)
+        self._spike = float("nan")  # speed of a held step that was a spike, not a jump
 
     def update(self, image: np.ndarray, t_s: float) -> Verdict:
         cur = body_points(image, aspect=self.aspect)
@@ -115,20 +140,37 @@ class CutDetector:
             # move of where it was (a speed allowed over a longer time would let a new shot's
             # body a few frames on pass for the old one).
             if seen and not jumped(self._prev, cur, REF_DT):  # type: ignore[arg-type]
-                self._held = None
-                self._prev, self._prev_t = cur, t_s
-                return "same"
+                return self._use(cur, t_s, float("nan"), "same")
+            if seen and np.isfinite(self._spike):  # a spike: did the body go on as fast?
+                held, held_t = self._held
+                on = body_speed(held, cur, t_s - held_t)
+                if on * SPIKE_RATIO > self._spike:
+                    return self._use(cur, t_s, on, "kept")
+                self._spike = float("nan")  # it stopped there: a jump, as any other
             if near:
                 if seen:
                     self._held = (cur, t_s)
                 return "held"
             self._prev, self._prev_t = (cur, t_s) if seen else self._held
-            self._held = None
+            self._held, self._speed, self._spike = None, float("nan"), float("nan")
             return "cut"
         if not seen:
             return "same"
-        if near and jumped(self._prev, cur, t_s - self._prev_t):  # type: ignore[arg-type]
-            self._held = (cur, t_s)
-            return "held"
-        self._prev, self._prev_t = cur, t_s
-        return "same"
+        if near:
+            dt = t_s - self._prev_t
+            if jumped(self._prev, cur, dt):  # type: ignore[arg-type]
+                self._held = (cur, t_s)
+                return "held"
+            speed = body_speed(self._prev, cur, dt)  # type: ignore[arg-type]
+            faster = speed > SPIKE_RATIO * self._speed and speed * max(dt, REF_DT) / REF_DT > MAX_BODY_SPEED
+            if faster and _long_step(self._prev, cur, dt):  # type: ignore[arg-type]
+                self._held, self._spike = (cur, t_s), speed
+                return "held"
+            return self._use(cur, t_s, speed, "same")
+        return self._use(cur, t_s, float("nan"), "same")
+
+    def _use(self, cur: np.ndarray, t_s: float, speed: float, verdict: Verdict) -> Verdict:
+        """This frame's body is the one the next are compared with."""
+        self._prev, self._prev_t, self._speed = cur, t_s, speed
+        self._held, self._spike = None, float("nan")
+        return verdict

@@ -18,7 +18,7 @@ import numpy as np
 
 from formcheck.checkers import make_checker
 from formcheck.checkers.base import Checker, Event, Rep
-from formcheck.cuts import CutDetector
+from formcheck.cuts import CutDetector, Verdict
 from formcheck.errors import FormcheckError, NoPersonError
 from formcheck.landmarks import Frame, PoseSequence, mask_low_visibility
 from formcheck.session import Session, default_mode
@@ -157,34 +157,36 @@ class Scorer:
             self._held.append((image, world, t_s, aspect, n_people))
             self.image = self.world = np.full((33, 4), np.nan, np.float32)
             return []
-        return self._release(verdict == "cut") + self._feed(image, world, t_s, aspect, n_people)
+        return self._release(verdict) + self._feed(image, world, t_s, aspect, n_people)
 
     def flush(self) -> list[Event]:
         """The stream ended: feed any frames still held after a jump (as after a cut: nothing
         came to tell otherwise) and let the checker finish a rep settling."""
-        events = self._release(cut=True)
+        events = self._release("cut")
         done = self.checker.finish()
         self.events += done
         return events + done
 
-    def _release(self, cut: bool) -> list[Event]:
-        """Feed the frames held since a jump: a cut at the first of them, or else (a glitch,
-        the body back where it was) as frames in which nobody was seen."""
+    def _release(self, verdict: Verdict) -> list[Event]:
+        """Feed the frames held since a jump: a cut at the first of them ("cut"), as they are
+        (the body moved on: "kept"), or else (a glitch, the body back where it was) as frames in
+        which nobody was seen."""
         if not self._held:
             return []
         held, self._held = self._held, []
         events: list[Event] = []
+        cut = verdict == "cut"
         if cut:
             self._smooth.reset()
             events += self.checker.cut(held[0][2])
             self.events += events
         nobody = np.full((33, 4), np.nan, np.float32)
         for image, world, t_s, aspect, n_people in held:
-            if cut:
+            if cut or verdict == "kept":
                 events += self._feed(image, world, t_s, aspect, n_people)
             else:
                 events += self._feed(nobody, nobody, t_s, aspect, 1)
-        if not cut:
+        if verdict == "same":
             self.checker.glitch(held[0][2])
         return events
 

@@ -56,6 +56,37 @@ def test_cut_detector_holds_a_jump_then_calls_it_a_cut_once_it_lasts() -> None:
     assert [i for i, x in enumerate(v) if x == "held"] == list(range(60, first_after))
 
 
+def test_a_cut_at_12_frames_a_second_is_told_from_a_quick_movement() -> None:
+    """Between frames 1/12 s apart the speed limit allows 0.3 body sizes, more than a hard cut
+    moved a real bridge (0.19). A step that far from a body moving slowly before and after is
+    still a cut; a body moving that fast for several frames is not."""
+    seq, truth = synthetic.squat(reps=3, fps=12.0)
+    t = seq.t_ms / 1000
+    k = int(np.searchsorted(t, truth.reps[1].peak_s))  # the shot changes at the second's bottom
+    a = body_points(seq.image[k - 1], aspect=seq.aspect)
+    size = float(np.ptp(a[np.isfinite(a).all(1)], 0).max())
+    shift = 0.2 * size / seq.aspect  # 0.2 body sizes across, in the picture's x
+    image = seq.image.copy()
+    image[k:, :, 0] += shift
+    b = body_points(image[k], aspect=seq.aspect)
+    assert body_speed(a, b, t[k] - t[k - 1]) < MAX_BODY_SPEED  # the speed limit alone lets it by
+    v = _verdicts(CutDetector(seq.aspect), image, seq.t_ms)
+    assert v.count("cut") == 1 and v[k] == "held" and "kept" not in v
+    cut = PoseSequence(image, seq.world, seq.t_ms, seq.fps, seq.width, seq.height)
+    reps = score_sequence(cut, "squat").reps
+    # The next shot plainly goes on with the rep (carry.py), so it counts, but its frames come
+    # from two pictures and nothing is judged from them.
+    assert len(reps) == 3
+    split = next(r for r in reps if r.start_s < t[k] < r.end_s)
+    assert "cut to another shot" in split.skipped["shallow"] and not split.faults
+    # The same step every frame for half a second (someone crossing the picture quickly): no cut.
+    image = seq.image.copy()
+    for j in range(6):
+        image[k + j :, :, 0] += shift
+    v = _verdicts(CutDetector(seq.aspect), image, seq.t_ms)
+    assert "cut" not in v
+
+
 def test_a_body_thrown_out_of_place_for_a_moment_is_no_cut() -> None:
     """MediaPipe sometimes throws the whole skeleton out of place for a few frames and back (a
     studio bridge with the head out of the picture: three frames, then one with nobody): those
