@@ -17,6 +17,7 @@ clamshell). The tracker follows one track:
 
 from __future__ import annotations
 
+import warnings
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -37,6 +38,12 @@ MIN_HISTORY_S = 1.5  # and only once a track has been seen this long
 MOVING_DEG = 25.0  # half the smallest rep's range: moving in the exercise's pattern
 STILL_DEG = 10.0
 IN_PLACE_MAX = 0.5  # body sizes the hips may travel in the window: exercising, not walking
+# A person is matched by where they were over this many frames seen (each point's median): on a
+# real bridge filmed close, the pose model threw the body 0.22 body sizes away for one frame,
+# next to a second, ghost pose; matched by that one frame, the tracker went on with the ghost
+# and the real body's return was taken for a cut. Five frames at 30 fps lag a moving body by
+# about two frames' move, far inside MATCH_MAX.
+RECENT_FRAMES = 5
 
 # body_points order: shoulders 0-1, hips 2-3, knees 4-5, ankles 6-7 (left, right).
 
@@ -75,13 +82,24 @@ class _Track:
     points: np.ndarray  # (8, 2) where they were last seen
     t: float  # when
     history: deque[tuple[float, float, float, float]] = field(default_factory=deque)  # t, angle, hip x, y
+    recent: deque[np.ndarray] = field(default_factory=lambda: deque(maxlen=RECENT_FRAMES))
 
     def add(self, points: np.ndarray, t: float, ang: float) -> None:
         self.points, self.t = points, t
+        self.recent.append(points)
         hip = np.nanmean(points[2:4], 0)
         self.history.append((t, ang, float(hip[0]), float(hip[1])))
         while self.history and self.history[0][0] < t - WINDOW_S:
             self.history.popleft()
+
+    def where(self) -> np.ndarray:
+        """Where they are, for matching: each point's median over the last few frames seen, so
+        that one frame in which the pose model threw the body elsewhere does not move it."""
+        if not self.recent:
+            return self.points
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a point seen in none of them
+            return np.nanmedian(np.stack(self.recent), axis=0)
 
     def movement(self) -> float:
         """Range (deg) of the pattern angle over the window; NaN until seen long enough."""
@@ -155,7 +173,7 @@ class PersonTracker:
     def _match(self, pts: list[np.ndarray], t_s: float) -> list[_Track]:
         """The track of each person seen now (nearest first; a new track for someone new)."""
         pairs = sorted(
-            (_distance(p, tr.points), i, j) for i, p in enumerate(pts) for j, tr in enumerate(self._tracks)
+            (_distance(p, tr.where()), i, j) for i, p in enumerate(pts) for j, tr in enumerate(self._tracks)
         )
         out: list[_Track | None] = [None] * len(pts)
         used: set[int] = set()

@@ -107,6 +107,40 @@ def video_landmarks(clip: RealClip, use_cache: bool = True) -> Path:
     return dest
 
 
+#: What a clip nobody has seen may bring that these do not: the same videos re-encoded (FFmpeg
+#: filters). Labels stay true: times are kept, and mirroring swaps no label formcheck compares
+#: (it matches reps by time).
+PERTURBATIONS: dict[str, str] = {
+    "mirror": "hflip",                                 # filmed the other way round
+    "fps12": "fps=12",                                 # a 10-15 fps phone or webcam
+    "fps8": "fps=8",
+    "small": "scale=-2:270",                           # 270 pixels high
+    "tight": "crop=iw*0.8:ih*0.8",                     # framed closer (body parts cut off)
+    "dark": "eq=brightness=-0.18:contrast=0.7",        # a dim room
+}
+
+
+def perturbed(clip: RealClip, how: str) -> RealClip:
+    """The clip with its video re-encoded under ``PERTURBATIONS[how]`` (H.264, cached beside
+    the landmarks; needs the ``ffmpeg`` program)."""
+    import dataclasses
+    import shutil
+    import subprocess
+
+    assert clip.video is not None
+    dest = cache_dir() / "perturbed" / how / f"{clip.name}.mp4"
+    if not dest.is_file():
+        if shutil.which("ffmpeg") is None:
+            raise RuntimeError("re-encoding the real videos needs the ffmpeg program")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        part = dest.with_suffix(".part.mp4")
+        cmd = ["ffmpeg", "-loglevel", "error", "-y", "-i", str(clip.video), "-vf", PERTURBATIONS[how], "-an",
+               "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", str(part)]
+        subprocess.run(cmd, check=True)
+        part.replace(dest)
+    return dataclasses.replace(clip, video=dest)
+
+
 def score_clip(clip: RealClip, source: str = "video", use_cache: bool = True) -> Session:
     """Score one clip from its video (through formcheck's pose stage) or its labelled trace."""
     from formcheck.pipeline import score_sequence

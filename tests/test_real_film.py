@@ -276,6 +276,32 @@ def test_tracker_stays_with_the_person_it_follows() -> None:
     assert any("followed the person" in w for w in session.warnings)
 
 
+def test_a_one_frame_throw_does_not_hand_the_person_to_a_ghost() -> None:
+    """The pose model throws the body a fifth of its size away for one frame, the only pose
+    seen then; next frames it sees the person back where they were and a ghost pose where the
+    throw put them (a real bridge filmed close did). The tracker stays with the person, matched
+    by where they were over the last frames, not by the thrown one."""
+    seq, truth = synthetic.bridge(reps=3)
+    t = seq.t_ms / 1000
+    k = int(np.searchsorted(t, truth.reps[1].peak_s))
+    a = body_points(seq.image[k], aspect=seq.aspect)
+    size = float(np.ptp(a[np.isfinite(a).all(1)], 0).max())
+    ghost = seq.image.copy()
+    ghost[..., 0] -= 0.22 * size / seq.aspect
+    sc = Scorer("bridge")
+    for i in range(len(seq)):
+        if i == k:  # thrown: the only pose seen
+            people = (ghost[i : i + 1], seq.world[i : i + 1])
+        elif k < i <= k + 3:  # the ghost, listed first, and the person back in place
+            people = (np.stack([ghost[i], seq.image[i]]), np.stack([seq.world[i], seq.world[i]]))
+        else:
+            people = (seq.image[i : i + 1], seq.world[i : i + 1])
+        sc.update(seq.image[i], seq.world[i], float(t[i]), seq.aspect, people=people)
+        if k < i <= k + 3:
+            assert np.allclose(sc.image, seq.image[i], equal_nan=True)
+    assert len(sc.finish("ghost", seq.fps).reps) == truth.count()
+
+
 def test_tracker_first_choice_fits_the_exercise_posture() -> None:
     standing, _ = synthetic.squat(reps=1)
     lying, _ = synthetic.bridge(reps=1)
