@@ -81,20 +81,23 @@ def jumped(prev: np.ndarray, cur: np.ndarray, dt: float) -> bool:
 # Below 30 frames a second the speed limit lets through what a cut does: 0.12 body sizes per
 # 1/30 s allows 0.3 between two frames at 12 fps, where a real bridge clip's hard cut moved the
 # body 0.19 and a cross-dissolve (one frame lost between the shots) 0.34. A body speeds up and
-# slows down over several frames, so such a step still shows as one no body takes: at least a
-# frame's limit (MAX_BODY_SPEED body sizes) in one step, SPIKE_RATIO times as fast as the step
-# before, and the body no faster than 1/SPIKE_RATIO of it after, whichever way that is. At 30
-# frames a second any step past the limit is already a jump, so this changes nothing there.
+# slows down over several frames, so such a step still shows as one no body takes: further than
+# a frame's limit (MAX_BODY_SPEED body sizes per frame interval it spans), SPIKE_RATIO times as
+# fast as the step before, and the body no faster than 1/SPIKE_RATIO of it after, whichever way
+# that is. Only in a stream whose frames come at most SPIKE_MAX_FPS a second (its shortest
+# interval so far): at 30 frames a second any such step is already a jump, and a frame rate read
+# from rounded timestamps must not make it one.
 SPIKE_RATIO = 2.0
+SPIKE_MAX_FPS = 20.0
 
 Verdict = Literal["same", "held", "cut", "kept"]
 
 
-def _long_step(prev: np.ndarray, cur: np.ndarray, dt: float) -> bool:
-    """The body moved further than a frame's limit (MAX_BODY_SPEED body sizes) in this one step,
-    however it is labelled, and its torso more than MIN_TORSO_SPEED (as in :func:`jumped`, but
-    in distance, not speed: between frames further apart than 1/30 s)."""
-    scale = max(dt, REF_DT) / REF_DT  # speeds back to distances
+def _long_step(prev: np.ndarray, cur: np.ndarray, dt: float, spans: float = 1.0) -> bool:
+    """The body moved further than ``spans`` frames' limit (MAX_BODY_SPEED body sizes each) in
+    this one step, however it is labelled, and its torso more than MIN_TORSO_SPEED as far (as in
+    :func:`jumped`, in distance rather than speed: between frames further apart than 1/30 s)."""
+    scale = max(dt, REF_DT) / REF_DT / spans  # speeds back to distances, per frame interval
     orders = [prev] + [prev[list(o)] for o in _SWAPS]
     least = np.array([body_speed(p, cur, dt) for p in orders]) * scale
     torso = body_speed(prev, cur, dt, only=_TORSO) * scale
@@ -115,8 +118,8 @@ class CutDetector:
     - ``"cut"``: the body is still away once ``MAX_GAP_S`` has passed since the last frame
       used, the longest this detector compares over (and not back in this frame either): the
       picture changed at the first held frame, and this frame may be used;
-    - ``"kept"``: below 30 frames a second, a step held as a possible cut (``SPIKE_RATIO``) was
-      the body moving on: the held frames and this one are used as they are.
+    - ``"kept"``: below 20 frames a second, a step held as a possible cut (``SPIKE_RATIO``) was
+      the body moving on (or nobody was seen to tell): the held frames are used as they are.
 
     Studio clips without any cut lost whole reps to such glitches (a bridge filmed with the
     head out of the picture: three frames with the shoulders on the thigh, one with nobody,
@@ -128,8 +131,10 @@ class CutDetector:
         self._prev: np.ndarray | None = None  # the body in the last frame used
         self._prev_t = 0.0
         self._held: tuple[np.ndarray, float] | None = None  # the latest body seen since a jump
-        self._speed = float("nan")  # of the step into the last frame used (see body_speed)
+        self._speed = float("nan")  # of the last step moved into a frame used (see body_speed)
         self._spike = float("nan")  # speed of a held step that was a spike, not a jump
+        self._interval = float("inf")  # the shortest time between two frames seen one after the other
+        self._spike_body: np.ndarray | None = None  # where a spike put the body, if it then jumped
 
     def update(self, image: np.ndarray, t_s: float) -> Verdict:
         cur = body_points(image, aspect=self.aspect)
@@ -139,20 +144,28 @@ class CutDetector:
             # Back after a jump, in the window or in the first frame past it: within a frame's
             # move of where it was (a speed allowed over a longer time would let a new shot's
             # body a few frames on pass for the old one).
-            if seen and not jumped(self._prev, cur, REF_DT):  # type: ignore[arg-type]
+            # After a spike and then a jump from there, back where the spike put it is back too
+            # (the frames between were the glitch; the spike frame goes with them).
+            starts = [self._prev] + ([self._spike_body] if self._spike_body is not None else [])
+            if seen and any(not jumped(b, cur, REF_DT) for b in starts):  # type: ignore[arg-type]
                 return self._use(cur, t_s, float("nan"), "same")
             if seen and np.isfinite(self._spike):  # a spike: did the body go on as fast?
                 held, held_t = self._held
                 on = body_speed(held, cur, t_s - held_t)
-                if on * SPIKE_RATIO > self._spike:
+                on_jump = jumped(held, cur, t_s - held_t)
+                if on * SPIKE_RATIO > self._spike and not on_jump:
                     return self._use(cur, t_s, on, "kept")
-                self._spike = float("nan")  # it stopped there: a jump, as any other
+                self._spike = float("nan")  # it stopped there (or jumped on): a jump, as any other
+                if on_jump:
+                    self._spike_body = held
             if near:
                 if seen:
                     self._held = (cur, t_s)
                 return "held"
+            if np.isfinite(self._spike):  # nobody seen since a spike: nothing says it was a cut
+                return self._use(*self._held, float("nan"), "kept")
             self._prev, self._prev_t = (cur, t_s) if seen else self._held
-            self._held, self._speed, self._spike = None, float("nan"), float("nan")
+            self._held, self._speed, self._spike, self._spike_body = None, float("nan"), float("nan"), None
             return "cut"
         if not seen:
             return "same"
@@ -162,15 +175,32 @@ class CutDetector:
                 self._held = (cur, t_s)
                 return "held"
             speed = body_speed(self._prev, cur, dt)  # type: ignore[arg-type]
-            faster = speed > SPIKE_RATIO * self._speed and speed * max(dt, REF_DT) / REF_DT > MAX_BODY_SPEED
-            if faster and _long_step(self._prev, cur, dt):  # type: ignore[arg-type]
+            if self._spiked(cur, dt, speed):
                 self._held, self._spike = (cur, t_s), speed
                 return "held"
+            self._interval = min(self._interval, dt) if dt > 0 else self._interval
             return self._use(cur, t_s, speed, "same")
         return self._use(cur, t_s, float("nan"), "same")
 
+    def _spiked(self, cur: np.ndarray, dt: float, speed: float) -> bool:
+        """A step no body takes, in a stream at most SPIKE_MAX_FPS a second (see SPIKE_RATIO)."""
+        if not self._interval >= 1.0 / SPIKE_MAX_FPS or not speed > SPIKE_RATIO * self._speed:
+            return False
+        spans = max(1.0, round(dt / self._interval))  # frame intervals (one lost frame: two)
+        step = speed * max(dt, REF_DT) / REF_DT
+        return step > MAX_BODY_SPEED * spans and _long_step(self._prev, cur, dt, spans)  # type: ignore[arg-type]
+
+    @property
+    def spike_held(self) -> bool:
+        """Frames are held after a spike, not a jump: at the stream's end they are used as
+        they are (nothing came to show a cut)."""
+        return self._held is not None and bool(np.isfinite(self._spike))
+
     def _use(self, cur: np.ndarray, t_s: float, speed: float, verdict: Verdict) -> Verdict:
-        """This frame's body is the one the next are compared with."""
-        self._prev, self._prev_t, self._speed = cur, t_s, speed
-        self._held, self._spike = None, float("nan")
+        """This frame's body is the one the next are compared with. A step of exactly nothing
+        (a repeated picture) says nothing of the body's speed: the last known one is kept."""
+        self._prev, self._prev_t = cur, t_s
+        if speed != 0.0:
+            self._speed = speed
+        self._held, self._spike, self._spike_body = None, float("nan"), None
         return verdict

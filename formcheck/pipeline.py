@@ -162,7 +162,7 @@ class Scorer:
     def flush(self) -> list[Event]:
         """The stream ended: feed any frames still held after a jump (as after a cut: nothing
         came to tell otherwise) and let the checker finish a rep settling."""
-        events = self._release("cut")
+        events = self._release("kept" if self._cuts is not None and self._cuts.spike_held else "cut")
         done = self.checker.finish()
         self.events += done
         return events + done

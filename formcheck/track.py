@@ -42,7 +42,8 @@ IN_PLACE_MAX = 0.5  # body sizes the hips may travel in the window: exercising, 
 # real bridge filmed close, the pose model threw the body 0.22 body sizes away for one frame,
 # next to a second, ghost pose; matched by that one frame, the tracker went on with the ghost
 # and the real body's return was taken for a cut. Five frames at 30 fps lag a moving body by
-# about two frames' move, far inside MATCH_MAX.
+# about three frames' move, far inside MATCH_MAX; at low frame rates a person left unmatched is
+# matched by the last frame too.
 RECENT_FRAMES = 5
 
 # body_points order: shoulders 0-1, hips 2-3, knees 4-5, ankles 6-7 (left, right).
@@ -117,7 +118,7 @@ class _Track:
         xy = xy[np.isfinite(xy).all(1)]
         if len(xy) < 2:
             return False
-        return bool(np.ptp(xy, 0).max() / max(body_size(self.points), 1e-6) <= IN_PLACE_MAX)
+        return bool(np.ptp(xy, 0).max() / max(body_size(self.where()), 1e-6) <= IN_PLACE_MAX)
 
 
 class PersonTracker:
@@ -178,6 +179,18 @@ class PersonTracker:
         out: list[_Track | None] = [None] * len(pts)
         used: set[int] = set()
         for d, i, j in pairs:
+            if d > MATCH_MAX or out[i] is not None or j in used:
+                continue
+            out[i] = self._tracks[j]
+            used.add(j)
+        # Someone moving fast between frames far apart (8 fps) may be past their recent
+        # median: matched by where they were last seen before being taken for someone new.
+        late = sorted(
+            (_distance(p, tr.points), i, j)
+            for i, p in enumerate(pts) if out[i] is None
+            for j, tr in enumerate(self._tracks) if j not in used
+        )
+        for d, i, j in late:
             if d > MATCH_MAX or out[i] is not None or j in used:
                 continue
             out[i] = self._tracks[j]

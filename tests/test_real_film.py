@@ -87,6 +87,48 @@ def test_a_cut_at_12_frames_a_second_is_told_from_a_quick_movement() -> None:
     assert "cut" not in v
 
 
+def _standing_at(x: float, size: float = 0.5) -> np.ndarray:
+    """Landmarks (33, 4) of a body ``size`` frame heights tall, its centre line at ``x``:
+    shoulders, hips, knees and ankles only."""
+    image = np.full((33, 4), np.nan, np.float32)
+    for idx, dx, dy in ((11, -0.05, 0.0), (12, 0.05, 0.0), (23, -0.04, 0.4), (24, 0.04, 0.4),
+                        (25, -0.04, 0.7), (26, 0.04, 0.7), (27, -0.04, 1.0), (28, 0.04, 1.0)):
+        image[idx] = (x + dx, 0.2 + dy * size, 0.0, 0.99)
+    return image
+
+
+def _verdicts_of(xs: list[float | None], t: list[float]) -> list[str]:
+    det = CutDetector(1.0)
+    nobody = np.full((33, 4), np.nan, np.float32)
+    return [det.update(_standing_at(x) if x is not None else nobody, ti) for x, ti in zip(xs, t, strict=True)]
+
+
+def test_the_quick_step_rule_holds_only_what_it_should() -> None:
+    """The low-frame-rate rule (cuts.SPIKE_RATIO): a real cut just after a quick step is still a
+    cut; a step, a glitch away and back is no cut; a quick step and then nobody, or the stream's
+    end, keeps the frames; repeated pictures (6 fps content in a 12 fps file) and 30 fps
+    timestamps rounded to milliseconds never make a step a cut."""
+    body = 0.5  # body size (frame heights) of _standing_at
+    slow = [0.3 + 0.005 * i for i in range(6)]
+    b = slow[-1]
+    t12 = [i / 12 for i in range(12)]
+    cut = _verdicts_of(slow + [b + 0.15 * body] + [b + 0.65 * body] * 5, t12)
+    assert cut.count("cut") == 1 and "kept" not in cut
+    back = _verdicts_of(slow + [b + 0.15 * body, b + 0.75 * body] + [b + 0.15 * body] * 4, t12)
+    assert "cut" not in back
+    gone = _verdicts_of(slow + [b + 0.15 * body] + [None] * 5, t12)
+    assert "cut" not in gone and "kept" in gone
+    scorer = Scorer("squat")
+    for x, ti in zip(slow + [b + 0.15 * body], t12[:7], strict=True):
+        scorer.update(_standing_at(x), _standing_at(x), ti, 1.0)
+    assert scorer._held and not any("cut away" in e.message for e in scorer.flush())
+    dup = [0.3 + 0.026 * body * 2.5 * (i // 2) * 2 for i in range(16)]  # each picture twice
+    assert set(_verdicts_of(dup, [i / 12 for i in range(16)])) == {"same"}
+    ms = [round(i * 1000 / 30) / 1000 for i in range(12)]  # 33 or 34 ms apart
+    steps = [0.3] * 2 + [0.3 + 0.121 * body] * 10  # moved 34 ms after the last: under the limit
+    assert "cut" not in _verdicts_of(steps, ms)
+
+
 def test_a_body_thrown_out_of_place_for_a_moment_is_no_cut() -> None:
     """MediaPipe sometimes throws the whole skeleton out of place for a few frames and back (a
     studio bridge with the head out of the picture: three frames, then one with nobody): those

@@ -574,12 +574,17 @@ class Checker:
         self.partials += [e.message for e in events if e.kind == "partial"]
         return events
 
+    def measured_side(self, view: ViewEstimate) -> str:
+        """The body side a side view's measurements are read on (the one nearer the camera);
+        a checker that keeps one side through a set says so, for how clearly it is seen."""
+        return view.near_side
+
     def _trust_row(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         """Per-frame facts the checks' trust rules need: how clearly each needed body part is
         seen (``_seen_<part>``) and, when the person is upright, the camera's pitch (``_pitch``)."""
         seen = frame.seen if frame.seen is not None else frame.visibility
         row: dict[str, float] = {}
-        sides = [SIDES[view.near_side]] if view.view == "side" else list(SIDES.values())
+        sides = [SIDES[self.measured_side(view)]] if view.view == "side" else list(SIDES.values())
         for part in self._parts:
             vals = [_seen_or_0(seen[s[part]]) for s in sides]
             row[f"_seen_{part}"] = min(vals)

@@ -66,6 +66,9 @@ class BridgeChecker(Checker):
         front = bool(self._front)
         return {"hip_line_deg": hip3d if front else near, "hip3d_deg": hip3d, "_basis": float(front)}
 
+    def measured_side(self, view: ViewEstimate) -> str:
+        return self._near if self._near is not None else view.near_side
+
     @property
     def hold_readable(self) -> bool:
         # MediaPipe's 3D hip angle moves half as far as the picture's from the side (rest to
