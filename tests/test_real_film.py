@@ -119,7 +119,7 @@ def test_the_quick_step_rule_holds_only_what_it_should() -> None:
     gone = _verdicts_of(slow + [b + 0.15 * body] + [None] * 5, t12)
     assert "cut" not in gone and "kept" in gone
     scorer = Scorer("squat")
-    for x, ti in zip(slow + [b + 0.15 * body], t12[:7], strict=True):
+    for x, ti in zip([*slow, b + 0.15 * body], t12[:7], strict=True):
         scorer.update(_standing_at(x), _standing_at(x), ti, 1.0)
     assert scorer._held and not any("cut away" in e.message for e in scorer.flush())
     dup = [0.3 + 0.026 * body * 2.5 * (i // 2) * 2 for i in range(16)]  # each picture twice
