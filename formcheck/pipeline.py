@@ -335,7 +335,10 @@ def quality_warnings(
         return ["The input has no frames."]
     out = []
     if n_detected < 0.5 * n_frames:
-        out.append(f"A person was seen in only {100 * n_detected // n_frames}% of frames.")
+        out.append(
+            f"A person was seen in only {100 * n_detected // n_frames}% of frames: film in good light, "
+            "with your whole body in the picture."
+        )
     if n_crowded > 0.05 * max(1, n_detected):
         out.append(followed or "More than one person was in view; the largest one was scored.")
     if n_cut > 0.2 * max(1, n_detected):

@@ -208,3 +208,13 @@ def test_hidden_is_told_apart_from_out_of_frame() -> None:
         "the exercise asks for, with your whole body in view."
     ]
     assert quality_warnings(100, 100, 0, 5, 3, n_hidden=10) == []
+
+
+def test_a_person_seen_in_few_frames_is_told_what_to_do() -> None:
+    from formcheck.pipeline import quality_warnings
+
+    out = quality_warnings(100, 32, 0, 0, 0, no_reps="No reps.")
+    assert out[0] == (
+        "A person was seen in only 32% of frames: film in good light, with your whole body in the picture."
+    )
+    assert quality_warnings(100, 60, 0, 0, 3) == []
