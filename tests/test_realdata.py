@@ -13,12 +13,13 @@ until the guard is tightened.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 
 import pytest
 
 from testkit.evaluate import ClipResult
-from testkit.realdata import REALDATA, RealClip, clips, evaluate, score_clip
+from testkit.realdata import REALDATA, RealClip, clips, evaluate, perturbed, score_clip
 
 pytestmark = pytest.mark.realdata
 
@@ -95,4 +96,32 @@ def test_realdata_figures(source: str, capsys: pytest.CaptureFixture[str]) -> No
     assert tot["worst"] <= g.max_worst
     assert tot["clean_flagged"] <= g.max_clean_flagged, f"{tot['clean_flagged']} clean reps flagged"
     assert tot["found"] >= g.min_found, f"found {tot['found']} of {tot['labelled']} labelled faults"
+    assert tot["ignored_reps"] <= g.max_ignored
+
+
+# Clips as nobody filmed them here: the squat, bridge and clamshell videos at 12 frames a second
+# (testkit/realdata.py PERTURBATIONS; benchmarks/realdata.py --perturb prints every kind). Reached
+# with the quick-step cut rule (formcheck/cuts.py SPIKE_RATIO): 21 of 23 in the labelled range.
+LOW_FPS_GUARD = Guard(min_exact=21, max_worst=2, max_clean_flagged=1, min_found=30, max_ignored=1)
+
+
+@pytest.mark.skipif(not VIDEOS, reason=f"no real videos at {REALDATA / 'videos'}")
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="re-encoding the videos needs the ffmpeg program")
+def test_realdata_at_12_frames_a_second(capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import realdata as bench
+
+    todo = [c for c in VIDEOS if c.exercise in ("squat", "bridge", "clamshell")]
+    results = [evaluate(c, score_clip(perturbed(c, "fps12"), "video")) for c in todo]
+    tot = bench.totals(results)
+    with capsys.disabled():
+        print("\nat 12 fps: " + bench.summary(tot))
+    g = LOW_FPS_GUARD
+    assert tot["exact"] >= g.min_exact, f"in range on {tot['exact']} of {len(todo)} clips, was {g.min_exact}"
+    assert tot["worst"] <= g.max_worst
+    assert tot["clean_flagged"] <= g.max_clean_flagged
+    assert tot["found"] >= g.min_found
     assert tot["ignored_reps"] <= g.max_ignored
