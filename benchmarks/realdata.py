@@ -23,7 +23,8 @@ differs from every frame analysed (issue 14's target: counts unchanged, per-rep 
 12 or 8 frames a second, 270 pixels high, framed closer, darker: ``PERTURBATIONS`` in
 testkit/realdata.py; the re-encoded videos and their landmarks are cached beside the others),
 through the whole pipeline, and says on how many clips the count differs from the video as
-it is. It needs the ``ffmpeg`` program.
+it is; ``--perturb all`` prints one line of totals for each way. It needs the ``ffmpeg``
+program.
 """
 
 from __future__ import annotations
@@ -40,7 +41,15 @@ if str(ROOT) not in sys.path:
 
 from formcheck.session import Session  # noqa: E402
 from testkit.evaluate import ClipResult  # noqa: E402
-from testkit.realdata import PERTURBATIONS, REALDATA, clips, evaluate, perturbed, score_clip  # noqa: E402
+from testkit.realdata import (  # noqa: E402
+    PERTURBATIONS,
+    REALDATA,
+    RealClip,
+    clips,
+    evaluate,
+    perturbed,
+    score_clip,
+)
 
 TARGET_EXACT = 0.95
 TARGET_CLEAN_FLAGGED = 0.05
@@ -146,6 +155,27 @@ def summary(tot: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
+def perturbation_table(todo: list[RealClip], use_cache: bool = True) -> str:
+    """One line of totals for the videos as filmed and for each way of re-encoding them."""
+    head = "exact   worst  in ignored  clean flagged  faults found  count changed"
+    lines = [f"{len(todo)} clips        {head}"]
+    as_is = {c.name: score_clip(c, "video", use_cache=use_cache) for c in todo}
+    for how in [None, *PERTURBATIONS]:
+        sessions = [
+            as_is[c.name] if how is None else score_clip(perturbed(c, how), "video", use_cache=use_cache)
+            for c in todo
+        ]
+        tot = totals([evaluate(c, s) for c, s in zip(todo, sessions, strict=True)])
+        changed = sum(len(s.reps) != len(as_is[c.name].reps) for c, s in zip(todo, sessions, strict=True))
+        lines.append(
+            f"{how or 'as filmed':12s} {tot['exact']:>3}/{tot['clips']:<3}  {tot['worst']:>4}"
+            f"  {tot['ignored_reps']:>8}"
+            f"  {tot['clean_flagged']:>6}/{tot['clean']:<6}  {tot['found']:>6}/{tot['labelled']:<5}"
+            f"  {'-' if how is None else changed:>8}"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("names", nargs="*", help="only clips whose name contains one of these")
@@ -153,13 +183,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cache", action="store_true", help="run the pose stage again on every video")
     ap.add_argument("--fast", action="store_true",
                     help="score the videos as 'formcheck score --fast' does (nothing cached)")
-    ap.add_argument("--perturb", choices=sorted(PERTURBATIONS),
-                    help="score each video re-encoded this way (see testkit/realdata.py)")
+    ap.add_argument("--perturb", choices=[*sorted(PERTURBATIONS), "all"],
+                    help="score each video re-encoded this way (see testkit/realdata.py); "
+                         "'all': one line of totals for each way")
     args = ap.parse_args(argv)
     todo = [c for c in clips() if not args.names or any(n in c.name for n in args.names)]
     if not todo:
         print(f"no labelled clips found in {REALDATA}")
         return 1
+    if args.perturb == "all":
+        print(perturbation_table([c for c in todo if c.video is not None], not args.no_cache))
+        return 0
     source = "trace" if args.traces else "video"
     results = []
     against_full: list[tuple[str, int, int, float]] = []  # --fast: clip, counts, worst angle change
