@@ -18,6 +18,12 @@ from formcheck.landmarks import PoseLandmark as L
 
 VIEWS = ("side", "front", "oblique")
 
+#: Once a view is read, the yaw must pass its boundary by this much (deg) to read another: a
+#: median yaw drifting about a boundary flipped the view rep by rep within one shot (a real
+#: front-on hip abduction, mirrored, read 22-28 deg: three reps front, three oblique, the
+#: front-only checks made on half of them). The same band as the bridge's reading (20-30 deg).
+VIEW_BAND_DEG = 5.0
+
 
 @dataclass(frozen=True)
 class ViewEstimate:
@@ -56,12 +62,18 @@ def frame_yaw(frame: Frame) -> tuple[float, float]:
     return (float(np.mean(yaws)) if yaws else np.nan), dz
 
 
-def classify_yaw(yaw_deg: float, front_below: float = 25.0, side_above: float = 50.0) -> str:
+def classify_yaw(yaw_deg: float, front_below: float = 25.0, side_above: float = 50.0,
+                 was: str = "unknown") -> str:
+    """The view a yaw reads as; ``was``: the view read before, kept within VIEW_BAND_DEG of a
+    boundary it would cross."""
     if not np.isfinite(yaw_deg):
         return "unknown"
-    if yaw_deg < front_below:
+    band = VIEW_BAND_DEG if was in VIEWS else 0.0
+    front = front_below + (band if was == "front" else -band)
+    side = side_above - (band if was == "side" else -band)
+    if yaw_deg < front:
         return "front"
-    if yaw_deg > side_above:
+    if yaw_deg > side:
         return "side"
     return "oblique"
 
@@ -72,6 +84,7 @@ class ViewTracker:
     def __init__(self, window_s: float = 3.0) -> None:
         self.window_s = window_s
         self._hist: deque[tuple[float, float, float]] = deque()
+        self._view = "unknown"  # the view read last (see VIEW_BAND_DEG)
 
     def update(self, frame: Frame) -> ViewEstimate:
         yaw, dz = frame_yaw(frame)
@@ -79,6 +92,8 @@ class ViewTracker:
             self._hist.append((frame.t_s, yaw, dz))
         while self._hist and self._hist[0][0] < frame.t_s - self.window_s:
             self._hist.popleft()
+        if len(self._hist) >= 3:
+            self._view = classify_yaw(float(np.median([y for _, y, _ in self._hist])), was=self._view)
         return self.estimate
 
     @property
@@ -89,4 +104,4 @@ class ViewTracker:
         yaw = float(np.median(arr[:, 0]))
         dz = float(np.nanmedian(arr[:, 1]))
         # MediaPipe world z grows away from the camera: the side with the smaller z is nearer.
-        return ViewEstimate(classify_yaw(yaw), yaw, "right" if dz > 0 else "left")
+        return ViewEstimate(self._view, yaw, "right" if dz > 0 else "left")
