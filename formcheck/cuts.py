@@ -67,15 +67,24 @@ def body_speed(prev: np.ndarray, cur: np.ndarray, dt: float, only: tuple[int, ..
     return step / size * REF_DT / max(dt, REF_DT)
 
 
-def jumped(prev: np.ndarray, cur: np.ndarray, dt: float) -> bool:
-    """Body points (8, 2) moved further in ``dt`` seconds than a body can: the test of a cut."""
-    if body_speed(prev, cur, dt) <= MAX_BODY_SPEED:  # the usual frame: no need to look further
+def jumped(prev: np.ndarray, cur: np.ndarray, dt: float, speed: float | None = None) -> bool:
+    """Body points (8, 2) moved further in ``dt`` seconds than a body can: the test of a cut.
+    ``speed``: their :func:`body_speed`, when already read."""
+    if speed is None:
+        speed = body_speed(prev, cur, dt)
+    if speed <= MAX_BODY_SPEED:  # the usual frame: no need to look further
         return False
+    return _past_limit(prev, cur, dt)
+
+
+def _past_limit(prev: np.ndarray, cur: np.ndarray, dt: float, scale: float = 1.0) -> bool:
+    """The body's speed, times ``scale``, past MAX_BODY_SPEED however it is labelled (see the
+    module notes), and its torso's past MIN_TORSO_SPEED (an unknown torso speed does not veto)."""
     orders = [prev] + [prev[list(o)] for o in _SWAPS]
-    speeds = np.array([body_speed(p, cur, dt) for p in orders])
-    torso = body_speed(prev, cur, dt, only=_TORSO)
+    speeds = np.array([body_speed(p, cur, dt) for p in orders]) * scale
+    torso = body_speed(prev, cur, dt, only=_TORSO) * scale
     moved = bool(np.isfinite(speeds).any() and np.nanmin(speeds) > MAX_BODY_SPEED)
-    return moved and not torso <= MIN_TORSO_SPEED  # an unknown torso speed does not veto
+    return moved and not torso <= MIN_TORSO_SPEED
 
 
 # Below 30 frames a second the speed limit lets through what a cut does: 0.12 body sizes per
@@ -95,14 +104,9 @@ Verdict = Literal["same", "held", "cut", "kept"]
 
 def _long_step(prev: np.ndarray, cur: np.ndarray, dt: float, spans: float = 1.0) -> bool:
     """The body moved further than ``spans`` frames' limit (MAX_BODY_SPEED body sizes each) in
-    this one step, however it is labelled, and its torso more than MIN_TORSO_SPEED as far (as in
-    :func:`jumped`, in distance rather than speed: between frames further apart than 1/30 s)."""
-    scale = max(dt, REF_DT) / REF_DT / spans  # speeds back to distances, per frame interval
-    orders = [prev] + [prev[list(o)] for o in _SWAPS]
-    least = np.array([body_speed(p, cur, dt) for p in orders]) * scale
-    torso = body_speed(prev, cur, dt, only=_TORSO) * scale
-    moved = bool(np.isfinite(least).any() and np.nanmin(least) > MAX_BODY_SPEED)
-    return moved and not torso <= MIN_TORSO_SPEED
+    this one step: :func:`jumped`'s test in distance rather than speed, between frames further
+    apart than 1/30 s."""
+    return _past_limit(prev, cur, dt, max(dt, REF_DT) / REF_DT / spans)  # speeds to distances
 
 
 class CutDetector:
@@ -152,7 +156,7 @@ class CutDetector:
             if seen and np.isfinite(self._spike):  # a spike: did the body go on as fast?
                 held, held_t = self._held
                 on = body_speed(held, cur, t_s - held_t)
-                on_jump = jumped(held, cur, t_s - held_t)
+                on_jump = jumped(held, cur, t_s - held_t, on)
                 if on * SPIKE_RATIO > self._spike and not on_jump:
                     return self._use(cur, t_s, on, "kept")
                 self._spike = float("nan")  # it stopped there (or jumped on): a jump, as any other
@@ -171,10 +175,10 @@ class CutDetector:
             return "same"
         if near:
             dt = t_s - self._prev_t
-            if jumped(self._prev, cur, dt):  # type: ignore[arg-type]
+            speed = body_speed(self._prev, cur, dt)  # type: ignore[arg-type]
+            if jumped(self._prev, cur, dt, speed):  # type: ignore[arg-type]
                 self._held = (cur, t_s)
                 return "held"
-            speed = body_speed(self._prev, cur, dt)  # type: ignore[arg-type]
             if self._spiked(cur, dt, speed):
                 self._held, self._spike = (cur, t_s), speed
                 return "held"

@@ -173,28 +173,21 @@ class PersonTracker:
 
     def _match(self, pts: list[np.ndarray], t_s: float) -> list[_Track]:
         """The track of each person seen now (nearest first; a new track for someone new)."""
-        pairs = sorted(
-            (_distance(p, tr.where()), i, j) for i, p in enumerate(pts) for j, tr in enumerate(self._tracks)
-        )
         out: list[_Track | None] = [None] * len(pts)
         used: set[int] = set()
-        for d, i, j in pairs:
-            if d > MATCH_MAX or out[i] is not None or j in used:
-                continue
-            out[i] = self._tracks[j]
-            used.add(j)
-        # Someone moving fast between frames far apart (8 fps) may be past their recent
-        # median: matched by where they were last seen before being taken for someone new.
-        late = sorted(
-            (_distance(p, tr.points), i, j)
-            for i, p in enumerate(pts) if out[i] is None
-            for j, tr in enumerate(self._tracks) if j not in used
-        )
-        for d, i, j in late:
-            if d > MATCH_MAX or out[i] is not None or j in used:
-                continue
-            out[i] = self._tracks[j]
-            used.add(j)
+        # By where each track was lately; then someone still unmatched (moving fast between
+        # frames far apart, 8 fps) by where they were last seen, before taking them for new.
+        for where in (_Track.where, lambda tr: tr.points):
+            pairs = sorted(
+                (_distance(p, where(tr)), i, j)
+                for i, p in enumerate(pts) if out[i] is None
+                for j, tr in enumerate(self._tracks) if j not in used
+            )
+            for d, i, j in pairs:
+                if d > MATCH_MAX or out[i] is not None or j in used:
+                    continue
+                out[i] = self._tracks[j]
+                used.add(j)
         for i, p in enumerate(pts):
             tr = out[i]
             if tr is None:

@@ -85,6 +85,7 @@ class ViewTracker:
         self.window_s = window_s
         self._hist: deque[tuple[float, float, float]] = deque()
         self._view = "unknown"  # the view read last (see VIEW_BAND_DEG)
+        self._yaw = float("nan")  # the median yaw it was read from
 
     def update(self, frame: Frame) -> ViewEstimate:
         yaw, dz = frame_yaw(frame)
@@ -93,15 +94,14 @@ class ViewTracker:
         while self._hist and self._hist[0][0] < frame.t_s - self.window_s:
             self._hist.popleft()
         if len(self._hist) >= 3:
-            self._view = classify_yaw(float(np.median([y for _, y, _ in self._hist])), was=self._view)
+            self._yaw = float(np.median([y for _, y, _ in self._hist]))
+            self._view = classify_yaw(self._yaw, was=self._view)
         return self.estimate
 
     @property
     def estimate(self) -> ViewEstimate:
         if len(self._hist) < 3:
             return ViewEstimate("unknown", float("nan"), "left")
-        arr = np.array([(y, d) for _, y, d in self._hist])
-        yaw = float(np.median(arr[:, 0]))
-        dz = float(np.nanmedian(arr[:, 1]))
+        dz = float(np.nanmedian([d for _, _, d in self._hist]))
         # MediaPipe world z grows away from the camera: the side with the smaller z is nearer.
-        return ViewEstimate(self._view, yaw, "right" if dz > 0 else "left")
+        return ViewEstimate(self._view, self._yaw, "right" if dz > 0 else "left")
