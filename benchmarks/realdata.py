@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -190,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     todo = [c for c in clips() if not args.names or any(n in c.name for n in args.names)]
     if not todo:
         print(f"no labelled clips found in {REALDATA}")
+        return 1
+    if args.perturb and shutil.which("ffmpeg") is None:
+        print("--perturb re-encodes the videos with the ffmpeg program, which is not installed.")
         return 1
     if args.perturb == "all":
         print(perturbation_table([c for c in todo if c.video is not None], not args.no_cache))

@@ -136,7 +136,11 @@ def perturbed(clip: RealClip, how: str) -> RealClip:
         part = dest.with_suffix(".part.mp4")
         cmd = ["ffmpeg", "-loglevel", "error", "-y", "-i", str(clip.video), "-vf", PERTURBATIONS[how], "-an",
                "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", str(part)]
-        subprocess.run(cmd, check=True)
+        try:
+            subprocess.run(cmd, check=True)
+        except BaseException:
+            part.unlink(missing_ok=True)  # nothing half-written is left in the cache
+            raise
         part.replace(dest)
     return dataclasses.replace(clip, video=dest)
 
