@@ -15,6 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from formcheck.cliparse import Parser, exercise_arg
 from formcheck.errors import (
     ExitCode,
     FormcheckError,
@@ -40,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     from formcheck.store_cli import add_parsers as add_store_parsers
     from formcheck.store_cli import add_store_options
 
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="formcheck", description="Rep counting and form feedback for rehab exercises."
     )
     p.add_argument("--version", action="version", version=f"formcheck {_version()}")
@@ -52,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="VIDEO",
         help="video files, folders of videos, or .npz landmark traces",
     )
-    sc.add_argument("--exercise", "-e", required=True, choices=available())
+    sc.add_argument("--exercise", "-e", required=True, type=exercise_arg, metavar="NAME",
+                    help="the exercise: " + ", ".join(available()))
     sc.add_argument(
         "--prescription",
         type=Path,
@@ -114,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
 
     live_arguments(lv)
     ex = sub.add_parser("exercises", help="list exercises, their checks and source documents")
-    ex.add_argument("name", nargs="?", choices=available())
+    ex.add_argument("name", nargs="?", type=exercise_arg, help="one exercise (default: all)")
     ex.add_argument("--markdown", action="store_true", help="print the table of checks as in the README")
     add_store_parsers(sub)
     st = sub.add_parser(
@@ -721,7 +723,8 @@ def _run(args: argparse.Namespace) -> int:
         print(printable(f"formcheck: {e.message}"), file=sys.stderr)
         return int(e.exit_code)
     except KeyboardInterrupt as e:
-        print("\nformcheck: stopped; nothing half-written was kept.", file=sys.stderr)
+        lead = "\n" if sys.stderr.isatty() else ""  # past the terminal's "^C" or a progress bar
+        print(f"{lead}formcheck: stopped; nothing half-written was kept.", file=sys.stderr)
         terminated = isinstance(e, Terminated) or _sigterm_seen
         return int(ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED)
     except BrokenPipeError:

@@ -302,9 +302,10 @@ def view_index(store: Store, m: re.Match[str], q: Query) -> Response:
         '<h1>formcheck dashboard</h1><p class="sub">Who needs a look today: patients with a pain flag, '
         "missed days or new faults come first.</p>"
         f"<h2>Patients</h2>{_attention_table(attention(store))}"
-        '<p class="note">Days done: days this week with the prescribed sets and reps done, against the days '
-        "prescribed so far. Pain is flagged when pain after exercise goes up by 2 or more, or stays at 7 or "
-        "more. New: faults not seen in the four weeks before.</p>"
+        '<p class="note">Days done: days this week (from the first session) on which every exercise '
+        "prescribed daily had its prescribed sets and reps, against the days prescribed so far; missed: "
+        "such days before today without them. Pain is flagged when pain after exercise goes up by 2 or "
+        "more, or stays at 7 or more. New: faults not seen in the four weeks before.</p>"
         f'<h2>Recent sessions <span class="note">({shown}, newest first)</span></h2>'
         f"{_sessions_table(recent, with_patient=True)}"
     )
@@ -635,7 +636,7 @@ def view_compare(store: Store, m: re.Match[str], q: Query) -> Response:
         rom = reps[i]["rom"]
         if not rom:
             return DASH
-        value = {"mean": pts[i]["rom_mean"], "best": pts[i]["rom_best"], "target": rom["target"]}[what]
+        value = {"median": pts[i]["rom_median"], "best": pts[i]["rom_best"], "target": rom["target"]}[what]
         return _num(value, rom["unit"]) + (f" ({rom['label']})" if mixed else "")
 
     labels = {r["rom"]["label"] for r in reps if r["rom"]}
@@ -670,10 +671,10 @@ def view_compare(store: Store, m: re.Match[str], q: Query) -> Response:
             key="set",
         ),
         row(
-            f"{rom_label}, mean",
-            [rom_cell(i, "mean") for i in range(2)],
-            key="rom-mean",
-            diff=delta(pts[0]["rom_mean"], pts[1]["rom_mean"], unit),
+            f"{rom_label}, median",
+            [rom_cell(i, "median") for i in range(2)],
+            key="rom-median",
+            diff=delta(pts[0]["rom_median"], pts[1]["rom_median"], unit),
         ),
         row(
             f"{rom_label}, best",

@@ -6,6 +6,7 @@ prescription file lets a clinician override the ``[prescription]`` values for on
 
 from __future__ import annotations
 
+import difflib
 import math
 import tomllib
 from collections.abc import Iterable
@@ -375,6 +376,27 @@ def _exercises_dir() -> Path:
 
 def available() -> list[str]:
     return sorted(p.stem for p in _exercises_dir().glob("*.toml"))
+
+
+def _key(text: str) -> str:
+    return "_".join(text.lower().replace("-", " ").replace("_", " ").split())
+
+
+def exercise_name(text: str) -> str:
+    """The exercise ``text`` names: its name or its title, in any case, with spaces or
+    hyphens for underscores ("Glute bridge" is ``bridge``). ValueError, with a suggestion,
+    for anything else."""
+    names = available()
+    key = _key(text)
+    titles = {_key(load(n).title): n for n in names}
+    found = key if key in names else titles.get(key) or titles.get(key.removesuffix("s"))
+    if found is None and key.removesuffix("s") in names:
+        found = key.removesuffix("s")
+    if found:
+        return found
+    close = difflib.get_close_matches(key, [*names, *titles], n=1, cutoff=0.6)
+    hint = f" Did you mean {titles.get(close[0], close[0])}?" if close else ""
+    raise ValueError(f"There is no exercise called '{text}'.{hint} 'formcheck exercises' lists them.")
 
 
 def _need(d: dict[str, Any], key: str, where: str) -> Any:

@@ -117,6 +117,33 @@ def test_bad_input_one_sentence(
     assert leftovers == [], f"half-written output left: {leftovers}"
 
 
+def test_exercise_names_and_mistakes_through_the_command(tmp_path: Path) -> None:
+    """A name or title in any case is taken; a mistake is one sentence with a suggestion and
+    exit code 2, never argparse's usage block (the real command, as a subprocess)."""
+    import subprocess
+    import sys
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "formcheck", *args], capture_output=True, text=True,
+                              timeout=120)
+
+    r = run("exercises", "Glute bridge")
+    assert r.returncode == 0 and "bridge" in r.stdout, r.stderr
+    trace = _trace(tmp_path)
+    r = run("score", str(trace), "-e", "Squats", "--no-store", "--out", str(tmp_path / "o"))
+    assert r.returncode == 0 and "squat" in r.stdout, r.stderr
+    for args, words in (
+        (("score", str(trace), "-e", "brige"), "There is no exercise called 'brige'. Did you mean bridge?"),
+        (("score", str(trace)), "required: --exercise/-e"),
+        (("live", "-e", "sqat"), "Did you mean squat?"),
+        (("exercises", "banana"), "There is no exercise called 'banana'."),
+    ):
+        r = run(*args)
+        assert r.returncode == ExitCode.USAGE, (args, r.stderr)
+        assert words in r.stderr and "usage:" not in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
 def test_bad_prescription(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     trace = _trace(tmp_path)
     rx = tmp_path / "rx.toml"

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import urllib.parse
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +179,9 @@ def test_a_rescored_video_is_the_same_set(store: Store, sample_sessions: dict[st
     page = render(session_report(store, ids[2]))
     card = re.search(r'data-metric="sets">(.*?)</div></div>', page, re.S)
     assert card and "an extra set" in card[1] and "2 of 1" not in card[1]
+    first = re.search(r'data-metric="sets">(.*?)</div></div>', render(session_report(store, ids[0])), re.S)
+    assert first and "1st" in first[1] and "1 set prescribed" in first[1]
+    assert "2 sets done that day in all" in first[1]
 
 
 def test_session_report_names_documents_and_signs(store: Store, sample_sessions: dict[str, Session]) -> None:
@@ -229,6 +233,47 @@ def test_attention_puts_rising_pain_first(store: Store, sample_sessions: dict[st
     assert rows[0]["patient"]["name"] == "Rising"
     assert rows[0]["pain_flag"] == "Pain after exercise went up from 3 to 5."
     assert rows[1]["pain_flag"] is None and rows[1]["pain"] == [2, 2, 2]
+
+
+def test_attention_counts_a_patients_days_not_exercise_days(
+    store: Store, sample_sessions: dict[str, Session]
+) -> None:
+    """Three exercises on one day are one day; days before the first session and today (not over
+    yet) are never missed; a day is done when every daily exercise had its prescribed sets."""
+    clips = ("squat_side_faults_a", "bridge_side_faults", "clamshell_front_faults")
+    picked = [sample_sessions[n] for n in clips]
+    for s in picked:  # a new patient, first seen today: three exercises, too few reps each
+        store.add_session(_at(s, 0), patient="New", origin="score")
+    [row] = attention(store)
+    assert row["week"] == {"days_done": 0, "days_prescribed": 1.0} and row["missed"] == 0
+
+    # From yesterday the prescription is what the samples do: yesterday and today are done.
+    pid = store.patient("New")["id"]
+    start = day_bounds(_day(1), _day(1))[0]
+    for s in picked:
+        sides = [r.side for r in s.reps]
+        per_side = load(s.exercise).counting.per_side
+        reps = min(sides.count(x) for x in ("left", "right")) if per_side else len(sides)
+        store.set_prescription(pid, s.exercise, {"reps": reps, "sets": 1}, start)
+        store.add_session(_at(s, 1), patient="New", origin="score")
+    today = _day(0)
+    rows = {r["patient"]["name"]: r for r in attention(store, today)}
+    new = rows["New"]
+    # Yesterday is in this week only when today is not a Monday.
+    yesterday_counts = _day(1) >= today - timedelta(days=today.weekday())
+    assert new["week"]["days_done"] == (2 if yesterday_counts else 1)
+    assert new["week"]["days_prescribed"] == (2.0 if yesterday_counts else 1.0)
+    assert new["missed"] == 0
+    store.add_session(_at(picked[0], 0, "second"), patient="New", origin="score")  # a set too many
+    assert attention(store, today)[0]["week"]["days_done"] == new["week"]["days_done"]
+
+    # Seen first three days ago (too few reps then): of this week's days from then to yesterday,
+    # all but yesterday are missed.
+    store.add_session(_at(picked[0], 3, "older"), patient="New", origin="score")
+    week0 = today - timedelta(days=today.weekday())
+    since = max(week0, _day(3))
+    window = max(0, (_day(1) - since).days + 1)
+    assert attention(store, today)[0]["missed"] == window - (1 if yesterday_counts else 0)
 
 
 def test_a_version_1_store_gets_prescription_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from formcheck.cliparse import Parser, exercise_arg
 from formcheck.errors import ExitCode, FormcheckError, Terminated, UsageError
 
 
@@ -19,7 +20,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the ``live`` options to ``p``."""
     from formcheck.definitions import available
 
-    p.add_argument("--exercise", "-e", required=True, choices=available())
+    p.add_argument("--exercise", "-e", required=True, type=exercise_arg, metavar="NAME",
+                   help="the exercise: " + ", ".join(available()))
     p.add_argument(
         "--camera",
         default="0",
@@ -320,7 +322,7 @@ def _record_live(
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="formcheck live",
         description="Live coaching through a webcam: counts reps and gives one cue at a time.",
     )

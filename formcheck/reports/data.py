@@ -93,6 +93,7 @@ def _rom(d: ExerciseDef | None, s: dict[str, Any], rx: dict[str, Any] | None = N
     when = ceiling_side(d)
     if when and rx.get("ceiling"):
         limits.append({"code": CEILING, "label": "the set limit", "value": _v(rx["ceiling"]), "when": when})
+    values = [_v(r["metrics"].get(spec.name)) for r in s["reps"]]
     return {
         "metric": spec.name,
         "label": spec.label,
@@ -102,8 +103,11 @@ def _rom(d: ExerciseDef | None, s: dict[str, Any], rx: dict[str, Any] | None = N
         "limits": limits,
         "reps": [r["index"] for r in s["reps"]],
         "sides": [r["side"] for r in s["reps"]],
-        "values": [_v(r["metrics"].get(spec.name)) for r in s["reps"]],
-        "in_band": [in_band(_v(r["metrics"].get(spec.name)), limits) for r in s["reps"]],
+        "values": values,
+        # Median and range: a mean of reps on both sides of a two-sided target (a bridge's hip
+        # line too low on one rep, overarched on another) would read as on target.
+        "spread": _spread([v for v in values if v is not None]),
+        "in_band": [in_band(v, limits) for v in values],
     }
 
 
@@ -420,6 +424,7 @@ def session_point(store: Store, row: dict[str, Any]) -> dict[str, Any]:
         "reps_done": n,
         "reps_prescribed": rep["summary"]["reps_prescribed"],
         "rom_mean": _mean(list(vals)),
+        "rom_median": _spread(vals)["median"],
         "rom_best": _v(best),
         "rom_min": _v(min(vals)) if vals else None,
         "rom_max": _v(max(vals)) if vals else None,
@@ -568,6 +573,7 @@ def day_series(
     prescribed = sum(e["due"] for e in days)
     return {
         "days": [e for e in days if e["sets"]],
+        "calendar": [{"date": e["date"], "due": e["due"], "adherent": e["adherent"]} for e in days],
         "adherence": {
             "days_done": done,
             "days_with_sets": sum(e["sets"] > 0 for e in days),
@@ -660,6 +666,31 @@ def pain_flag(pains: list[tuple[str, int]]) -> str | None:
     return None
 
 
+def _days_done(calendars: list[list[dict[str, Any]]], today: date) -> tuple[int, float, int]:
+    """A patient's days, over all their exercises (one calendar each, the same days): days done,
+    days prescribed, and days missed before today (today is not over).
+
+    A day's share of the prescription is its most frequent exercise's (1 for a daily one); it is
+    done when every daily exercise had its prescribed sets that day, or, with none daily, when
+    any exercise had. Days prescribed are fractional for fewer than 7 days a week.
+    """
+    done = 0
+    due = due_past = 0.0
+    done_past = 0
+    for days in zip(*calendars, strict=True):
+        share = max(d["due"] or 0.0 for d in days)
+        daily = [d for d in days if (d["due"] or 0.0) >= 1.0]
+        ok = all(d["adherent"] for d in daily) if daily else any(d["adherent"] for d in days)
+        ok = ok and share > 0
+        done += ok
+        due += share
+        if date.fromisoformat(days[0]["date"]) < today:
+            done_past += ok
+            due_past += share
+    missed = max(0, round(due_past) - done_past)
+    return done, due, missed
+
+
 def attention(store: Store, today: date | None = None) -> list[dict[str, Any]]:
     """Per patient, what a clinician checks first: last session, adherence this week against the
     prescription in force, pain after exercise and its flag, new faults, days missed; sorted with
@@ -679,13 +710,14 @@ def attention(store: Store, today: date | None = None) -> list[dict[str, Any]]:
                 by_day[day] = max(by_day.get(day, 0), int(r["pain_after"]))
         pains = sorted(by_day.items())
         flag = pain_flag(pains)
-        done = due = 0.0
         exercises = sorted({r["exercise"] for r in rows})
         recent_rows = [r for r in rows if local_dt(r["created"]).date() >= week0 - timedelta(days=28)]
-        for ex in exercises:
-            series = day_series(store, p["id"], ex, recent_rows, week0, today)
-            done += series["adherence"]["days_done"]
-            due += series["adherence"]["days_prescribed"] or 0.0
+        # Days of this week since the patient's first session (none before it is missed).
+        start = max(week0, local_dt(rows[0]["created"]).date())
+        calendars = [
+            day_series(store, p["id"], ex, recent_rows, start, today)["calendar"] for ex in exercises
+        ]
+        done, due, missed = _days_done(calendars, today)
         new_since = today - timedelta(days=NEW_FAULT_DAYS - 1)
         seen_before: set[str] = set()
         seen_now: dict[str, str] = {}
@@ -705,7 +737,6 @@ def attention(store: Store, today: date | None = None) -> list[dict[str, Any]]:
         new_faults = sorted({label for key, label in seen_now.items() if key not in seen_before})
         last_day = local_dt(rows[-1]["created"]).date()
         idle = (today - last_day).days
-        missed = max(0, round(due) - int(done)) if due else 0
         need = (100 if flag else 0) + 10 * min(idle, 14) + 15 * missed + 5 * len(new_faults)
         out.append(
             {
@@ -714,7 +745,7 @@ def attention(store: Store, today: date | None = None) -> list[dict[str, Any]]:
                 "last_day": last_day.isoformat(),
                 "days_since": idle,
                 "exercises": exercises,
-                "week": {"days_done": int(done), "days_prescribed": _v(due, 1)},
+                "week": {"days_done": done, "days_prescribed": _v(due, 1)},
                 "missed": missed,
                 "pain": [v for _, v in pains[-5:]],
                 "pain_flag": flag,
