@@ -17,15 +17,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from formcheck.checkers import make_checker
-from formcheck.checkers.base import Checker, Event, Rep
+from formcheck.checkers.base import Checker, CheckerState, Event, Rep
 from formcheck.cuts import CutDetector, Verdict
 from formcheck.errors import FormcheckError, NoPersonError
+from formcheck.hindsight import Delay, as_known_later
 from formcheck.landmarks import Frame, PoseSequence, mask_low_visibility
 from formcheck.session import Session, default_mode
 from formcheck.smoothing import FrameSmoother
 from formcheck.track import PersonTracker
 
 if TYPE_CHECKING:
+    from formcheck.definitions import ExerciseDef
     from formcheck.pose import Detector
     from formcheck.videowrite import AnnotatedWriter
 
@@ -445,7 +447,7 @@ def score_video(
     people_images: list[np.ndarray] = []
     people_worlds: list[np.ndarray] = []
     t_ms: list[int] = []
-    title = scorer.checker.d.title
+    late: Delay[tuple[np.ndarray, np.ndarray, CheckerState]] = Delay()
     try:
         with iter_poses(path, options=options, keep_full=annotate_to is not None,
                         workers=pose_workers, full_max_side=ANNOTATE_MAX_SIDE, stride=stride,
@@ -475,12 +477,9 @@ def score_video(
                 if annotate_to is not None and frame.full_bgr is not None:
                     if writer is None:
                         writer = _open_writer(annotate_to, info.fps / stride, frame.full_bgr.shape)
-                    from formcheck.annotate import annotate, cue_joints
-
-                    st = scorer.checker.state
-                    joints = cue_joints(scorer.checker.d, st.cue)
-                    img = annotate(frame.full_bgr, scorer.image, st, title, joints)
-                    _write_annotated(writer, img)
+                    # Drawn a moment late, with the reps known by then (formcheck/hindsight.py).
+                    ready = late.push(t_s, (frame.full_bgr, scorer.image.copy(), scorer.checker.state))
+                    _draw_frames(writer, ready, scorer.checker.reps, scorer.checker.d)
                 if progress is not None:
                     progress(frame.index + 1, info.n_frames)
             extra = [poses.error] if poses.truncated and poses.error else []
@@ -492,6 +491,7 @@ def score_video(
         if hint:  # standing when lying was expected, or the other way round
             session.warnings.append(hint)
         if writer is not None:
+            _draw_frames(writer, late.drain(), session.reps, scorer.checker.d)
             _write_annotated(writer, None)
             writer = None
         if landmarks_to is not None and images:
@@ -541,6 +541,19 @@ def _open_writer(dest: Path, fps: float, shape: tuple[int, ...]) -> AnnotatedWri
         return AnnotatedWriter(dest, fps, output_size(w, h, ANNOTATE_MAX_SIDE), default_mode())
     except OSError as e:
         raise FormcheckError(f"Cannot write the annotated video {dest}: {_why(e)}.") from None
+
+
+def _draw_frames(writer: AnnotatedWriter, frames: list[tuple[np.ndarray, np.ndarray, CheckerState]],
+                 reps: Sequence[Rep], d: ExerciseDef) -> None:
+    """Draw and write held frames (picture, landmarks, the checker's state then), each with the
+    reps that had ended by its time."""
+    if not frames:
+        return
+    from formcheck.annotate import annotate, cue_joints
+
+    for bgr, image, state in frames:
+        st = as_known_later(state, reps)
+        _write_annotated(writer, annotate(bgr, image, st, d.title, cue_joints(d, st.cue)))
 
 
 def _write_annotated(writer: AnnotatedWriter, img: np.ndarray | None) -> None:

@@ -194,6 +194,36 @@ def test_annotated_sample_is_h264_with_the_cue_as_the_reference_draws_it(tmp_pat
     cv2.imwrite(str(tmp_path / "frame.png"), img)
 
 
+@pytest.mark.e2e
+def test_annotated_count_goes_up_on_the_frame_the_rep_ended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A recorded video is drawn a moment late (formcheck/hindsight.py): the count shown goes up
+    on the first frame at or after each rep's end, not when the checker could tell it was over,
+    and every frame is written."""
+    if not CLIP.is_file():
+        pytest.skip("bundled sample missing")
+    import formcheck.annotate as ann
+    from formcheck.pipeline import score_video
+
+    shown: list[tuple[float, int]] = []
+    draw = ann.annotate
+
+    def spy(bgr, image, state, *a, **k):  # type: ignore[no-untyped-def]
+        shown.append((state.t_s, state.reps))
+        return draw(bgr, image, state, *a, **k)
+
+    monkeypatch.setattr(ann, "annotate", spy)
+    session = score_video(CLIP, "squat", annotate_to=tmp_path / "annotated.mp4")
+    assert len(shown) == session.n_frames and len(session.reps) >= 3
+    t = np.array([s[0] for s in shown])
+    count = np.array([s[1] for s in shown])
+    assert np.all(np.diff(count) >= 0)
+    for rep in session.reps:
+        first = float(t[np.argmax(count >= rep.index)])
+        assert rep.end_s - 1e-6 <= first <= rep.end_s + 1.5 / session.fps, (rep.index, rep.end_s, first)
+
+
 def test_kept_frames_are_reduced_as_they_are_decoded(tmp_path: Path) -> None:
     """Annotating a large video holds frames of at most 1280 pixels, never the full size."""
     from formcheck.video import FrameReader

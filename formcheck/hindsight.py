@@ -1,0 +1,55 @@
+"""A recorded clip's annotated video, drawn a moment late so that it shows what was known a
+moment later.
+
+The checker can tell a rep is over only once the person has settled (``SETTLE_S`` after its end,
+longer for a rep found by looking back), so a live count goes up a little after the rep. A
+recorded video need not: its frames are held for ``HINDSIGHT_S`` and each is drawn with the reps
+that had ended by its own time, so the count goes up on the frame the rep ended in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+from collections.abc import Sequence
+from typing import Generic, TypeVar
+
+from formcheck.checkers.base import SETTLE_S, CheckerState, Rep
+
+HINDSIGHT_S = SETTLE_S + 0.4  # a rep is known SETTLE_S after its end, and a few frames later at most
+
+T = TypeVar("T")
+
+
+class Delay(Generic[T]):
+    """Items held until ``delay_s`` of stream time has passed after them."""
+
+    def __init__(self, delay_s: float = HINDSIGHT_S) -> None:
+        self.delay_s = delay_s
+        self._q: deque[tuple[float, T]] = deque()
+
+    def push(self, t_s: float, item: T) -> list[T]:
+        """Hold ``item`` (at time ``t_s``); returns the items now old enough, oldest first."""
+        self._q.append((t_s, item))
+        out = []
+        while self._q and self._q[0][0] < t_s - self.delay_s:
+            out.append(self._q.popleft()[1])
+        return out
+
+    def drain(self) -> list[T]:
+        """Every item still held, oldest first (the stream ended)."""
+        out = [item for _, item in self._q]
+        self._q.clear()
+        return out
+
+
+def as_known_later(state: CheckerState, reps: Sequence[Rep]) -> CheckerState:
+    """``state`` with the rep count of every rep that had ended by its time, as known now."""
+    done = [r for r in reps if r.end_s <= state.t_s + 1e-6]
+    if len(done) <= state.reps:
+        return state
+    by_side: dict[str, int] = {}
+    for r in done:
+        if r.side:
+            by_side[r.side] = by_side.get(r.side, 0) + 1
+    return dataclasses.replace(state, reps=len(done), reps_by_side=by_side)
