@@ -7,7 +7,7 @@ import re
 import sys
 from typing import NoReturn
 
-from formcheck.errors import ExitCode
+from formcheck.errors import ExitCode, printable
 
 
 class Parser(argparse.ArgumentParser):
@@ -21,7 +21,7 @@ class Parser(argparse.ArgumentParser):
         else:
             text = message[:1].upper() + message[1:]
             text += ("" if text.endswith((".", "?")) else ".") + f" '{self.prog} --help' shows the options."
-        sys.stderr.write(f"{self.prog}: {text}\n")
+        sys.stderr.write(printable(f"{self.prog}: {text}") + "\n")
         sys.exit(int(ExitCode.USAGE))
 
 

@@ -6,6 +6,7 @@ prescription file lets a clinician override the ``[prescription]`` values for on
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
 import tomllib
@@ -387,15 +388,15 @@ def exercise_name(text: str) -> str:
     hyphens for underscores ("Glute bridge" is ``bridge``). ValueError, with a suggestion,
     for anything else."""
     names = available()
-    key = _key(text)
     titles = {_key(load(n).title): n for n in names}
-    found = key if key in names else titles.get(key) or titles.get(key.removesuffix("s"))
-    if found is None and key.removesuffix("s") in names:
-        found = key.removesuffix("s")
-    if found:
-        return found
-    close = difflib.get_close_matches(key, [*names, *titles], n=1, cutoff=0.6)
-    hint = f" Did you mean {titles.get(close[0], close[0])}?" if close else ""
+    known = {**{n: n for n in names}, **titles}
+    key = _key(text)
+    for k in (key, key.removesuffix("s"), key.removesuffix("es")):  # "squats", "stretches"
+        if k in known:
+            return known[k]
+    within = sorted({n for k, n in known.items() if key and key in k})  # "glute" is in "glute bridge"
+    close = within if len(within) == 1 else difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    hint = f" Did you mean {known.get(close[0], close[0])}?" if close else ""
     raise ValueError(f"There is no exercise called '{text}'.{hint} 'formcheck exercises' lists them.")
 
 
@@ -597,4 +598,9 @@ def load_prescription(path: str | Path) -> dict[str, Any]:
         raise UsageError(f"The prescription file {p} is not valid TOML ({e}).") from None
     except OSError as e:
         raise UsageError(f"Cannot read the prescription file {p}: {e.strerror or e}.") from None
+    if isinstance(data.get("exercise"), str):
+        # "Glute bridge" names the bridge here as on the command line; another name is compared,
+        # and refused, where it is used.
+        with contextlib.suppress(ValueError):
+            data["exercise"] = exercise_name(data["exercise"])
     return data

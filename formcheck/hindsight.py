@@ -43,9 +43,11 @@ class Delay(Generic[T]):
         return out
 
 
-def as_known_later(state: CheckerState, reps: Sequence[Rep]) -> CheckerState:
-    """``state`` with the rep count of every rep that had ended by its time, as known now."""
-    done = [r for r in reps if r.end_s <= state.t_s + 1e-6]
+def as_known_later(state: CheckerState, reps: Sequence[Rep], t_s: float) -> CheckerState:
+    """``state``, drawn on the frame at ``t_s``, with the rep count of every rep that had ended
+    by then, as known now. (The frame's own time: while the cut detector holds frames back, the
+    checker's clock in ``state`` runs behind it.)"""
+    done = [r for r in reps if r.end_s <= t_s + 1e-6]
     if len(done) <= state.reps:
         return state
     by_side: dict[str, int] = {}

@@ -117,6 +117,7 @@ PERTURBATIONS: dict[str, str] = {
     "small": "scale=-2:270",                           # 270 pixels high
     "tight": "crop=iw*0.8:ih*0.8",                     # framed closer (body parts cut off)
     "dark": "eq=brightness=-0.18:contrast=0.7",        # a dim room
+    "tilt": "rotate=8*PI/180",                         # a phone propped up askew (8 deg roll)
 }
 
 

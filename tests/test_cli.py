@@ -132,6 +132,11 @@ def test_exercise_names_and_mistakes_through_the_command(tmp_path: Path) -> None
     trace = _trace(tmp_path)
     r = run("score", str(trace), "-e", "Squats", "--no-store", "--out", str(tmp_path / "o"))
     assert r.returncode == 0 and "squat" in r.stdout, r.stderr
+    rx = tmp_path / "rx.toml"
+    rx.write_text('exercise = "Squat"\ndepth_knee_deg = 100\n')  # a title in the file too
+    r = run("score", str(trace), "-e", "squat", "--prescription", str(rx), "--no-store",
+            "--out", str(tmp_path / "p"))
+    assert r.returncode == 0, r.stderr
     for args, words in (
         (("score", str(trace), "-e", "brige"), "There is no exercise called 'brige'. Did you mean bridge?"),
         (("score", str(trace)), "required: --exercise/-e"),

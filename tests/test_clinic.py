@@ -235,6 +235,32 @@ def test_attention_puts_rising_pain_first(store: Store, sample_sessions: dict[st
     assert rows[1]["pain_flag"] is None and rows[1]["pain"] == [2, 2, 2]
 
 
+def test_days_done_over_a_programme() -> None:
+    """A patient's days from per-exercise calendars (reports.data._days_done), by hand."""
+    from datetime import date
+
+    from formcheck.reports.data import _days_done
+
+    def cal(first: int, last: int, due: float, done: set[int]) -> list[dict[str, Any]]:
+        days = range(first, last + 1)
+        return [{"date": date(2026, 3, d).isoformat(), "due": due, "adherent": d in done} for d in days]
+
+    today = date(2026, 3, 6)  # a Friday; the week began on Monday the 2nd
+    # A daily exercise done Monday to Thursday, another first done on Thursday: no day before
+    # Thursday is held against the second; Thursday is done, today not yet and not missed.
+    assert _days_done([cal(2, 6, 1.0, {2, 3, 4, 5}), cal(5, 6, 1.0, {5})], today) == (4, 5.0, 0)
+    # The same, the second not done on Thursday: Thursday is missed.
+    assert _days_done([cal(2, 6, 1.0, {2, 3, 4, 5}), cal(5, 6, 1.0, set())], today) == (3, 5.0, 1)
+    # Three days a week (3/7 a day) alongside a daily one: only the daily one decides a day.
+    assert _days_done([cal(2, 6, 1.0, {2, 3}), cal(2, 6, 3 / 7, set())], today) == (2, 5.0, 2)
+    # Only a three-days-a-week exercise, done twice: 4 days x 3/7 = 1.7 due before today, 2 done.
+    done, due, missed = _days_done([cal(2, 6, 3 / 7, {2, 4})], today)
+    assert (done, round(due, 2), missed) == (2, round(5 * 3 / 7, 2), 0)
+    # Half a day due rounds up, as people count: 3.5 days, 2 done -> 2 missed.
+    assert _days_done([cal(2, 8, 0.5, {2, 3})], date(2026, 3, 9))[2] == 2
+    assert _days_done([], today) == (0, 0.0, 0)
+
+
 def test_attention_counts_a_patients_days_not_exercise_days(
     store: Store, sample_sessions: dict[str, Session]
 ) -> None:

@@ -648,6 +648,7 @@ def patient_report(
 PAIN_RISE = 2  # pain after exercise up by this much (0-10) is worth a look
 PAIN_HIGH = 7  # ... and so is pain after exercise at this or more, twice running
 NEW_FAULT_DAYS = 7  # faults seen in this many days and not in the four weeks before are new
+PROGRAMME_DAYS = 14  # exercises done in this many days make up a patient's programme on the dashboard
 
 
 def pain_flag(pains: list[tuple[str, int]]) -> str | None:
@@ -667,27 +668,33 @@ def pain_flag(pains: list[tuple[str, int]]) -> str | None:
 
 
 def _days_done(calendars: list[list[dict[str, Any]]], today: date) -> tuple[int, float, int]:
-    """A patient's days, over all their exercises (one calendar each, the same days): days done,
-    days prescribed, and days missed before today (today is not over).
+    """A patient's days, over all their exercises (one calendar each, from the day the exercise
+    joined the programme): days done, days prescribed, and days missed before today (today is
+    not over).
 
     A day's share of the prescription is its most frequent exercise's (1 for a daily one); it is
     done when every daily exercise had its prescribed sets that day, or, with none daily, when
     any exercise had. Days prescribed are fractional for fewer than 7 days a week.
     """
+    by_date: dict[str, list[dict[str, Any]]] = {}
+    for cal in calendars:
+        for d in cal:
+            by_date.setdefault(d["date"], []).append(d)
     done = 0
     due = due_past = 0.0
     done_past = 0
-    for days in zip(*calendars, strict=True):
+    for day in sorted(by_date):
+        days = by_date[day]
         share = max(d["due"] or 0.0 for d in days)
         daily = [d for d in days if (d["due"] or 0.0) >= 1.0]
         ok = all(d["adherent"] for d in daily) if daily else any(d["adherent"] for d in days)
         ok = ok and share > 0
         done += ok
         due += share
-        if date.fromisoformat(days[0]["date"]) < today:
+        if date.fromisoformat(day) < today:
             done_past += ok
             due_past += share
-    missed = max(0, round(due_past) - done_past)
+    missed = max(0, math.floor(due_past + 0.5) - done_past)  # half a day up, as people round
     return done, due, missed
 
 
@@ -710,13 +717,18 @@ def attention(store: Store, today: date | None = None) -> list[dict[str, Any]]:
                 by_day[day] = max(by_day.get(day, 0), int(r["pain_after"]))
         pains = sorted(by_day.items())
         flag = pain_flag(pains)
-        exercises = sorted({r["exercise"] for r in rows})
         recent_rows = [r for r in rows if local_dt(r["created"]).date() >= week0 - timedelta(days=28)]
-        # Days of this week since the patient's first session (none before it is missed).
-        start = max(week0, local_dt(rows[0]["created"]).date())
-        calendars = [
-            day_series(store, p["id"], ex, recent_rows, start, today)["calendar"] for ex in exercises
-        ]
+        # The programme: the exercises done in the last PROGRAMME_DAYS (one tried once and left
+        # is not), else the last one done; each from the day it was first done, so no day before
+        # it is missed.
+        since = today - timedelta(days=PROGRAMME_DAYS - 1)
+        exercises = sorted({r["exercise"] for r in rows if local_dt(r["created"]).date() >= since})
+        exercises = exercises or [rows[-1]["exercise"]]
+        calendars = []
+        for ex in exercises:
+            first_day = min(local_dt(r["created"]).date() for r in rows if r["exercise"] == ex)
+            start = max(week0, first_day)
+            calendars.append(day_series(store, p["id"], ex, recent_rows, start, today)["calendar"])
         done, due, missed = _days_done(calendars, today)
         new_since = today - timedelta(days=NEW_FAULT_DAYS - 1)
         seen_before: set[str] = set()

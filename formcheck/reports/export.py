@@ -91,9 +91,6 @@ def to_csv(report: dict[str, Any]) -> str:
         "reps_done",
         "reps_prescribed",
         "rom_mean",
-        "rom_median",
-        "rom_min",
-        "rom_max",
         "rom_best",
         "hold_mean_s",
         "checked_reps",
@@ -101,6 +98,9 @@ def to_csv(report: dict[str, Any]) -> str:
         "pain_before",
         "pain_after",
         "ended",
+        "rom_median",  # added after the others: columns read by position keep their place
+        "rom_min",
+        "rom_max",
     ]
     w.writerow(["patient", *keys])
     for p in report["sessions"]:
