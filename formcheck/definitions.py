@@ -388,6 +388,8 @@ def exercise_name(text: str) -> str:
     hyphens for underscores ("Glute bridge" is ``bridge``). ValueError, with a suggestion,
     for anything else."""
     names = available()
+    if text in names:  # the usual case, without reading every definition for its title
+        return text
     titles = {_key(load(n).title): n for n in names}
     known = {**{n: n for n in names}, **titles}
     key = _key(text)

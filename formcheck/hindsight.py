@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Generic, TypeVar
 
-from formcheck.checkers.base import SETTLE_S, CheckerState, Rep
+from formcheck.checkers.base import SETTLE_S, CheckerState, Rep, reps_by_side
 
 HINDSIGHT_S = SETTLE_S + 0.4  # a rep is known SETTLE_S after its end, and a few frames later at most
 
@@ -28,17 +28,18 @@ class Delay(Generic[T]):
         self.delay_s = delay_s
         self._q: deque[tuple[float, T]] = deque()
 
-    def push(self, t_s: float, item: T) -> list[T]:
-        """Hold ``item`` (at time ``t_s``); returns the items now old enough, oldest first."""
+    def push(self, t_s: float, item: T) -> list[tuple[float, T]]:
+        """Hold ``item`` (at time ``t_s``); returns the items now old enough with their times,
+        oldest first."""
         self._q.append((t_s, item))
         out = []
         while self._q and self._q[0][0] < t_s - self.delay_s:
-            out.append(self._q.popleft()[1])
+            out.append(self._q.popleft())
         return out
 
-    def drain(self) -> list[T]:
-        """Every item still held, oldest first (the stream ended)."""
-        out = [item for _, item in self._q]
+    def drain(self) -> list[tuple[float, T]]:
+        """Every item still held with its time, oldest first (the stream ended)."""
+        out = list(self._q)
         self._q.clear()
         return out
 
@@ -50,8 +51,4 @@ def as_known_later(state: CheckerState, reps: Sequence[Rep], t_s: float) -> Chec
     done = [r for r in reps if r.end_s <= t_s + 1e-6]
     if len(done) <= state.reps:
         return state
-    by_side: dict[str, int] = {}
-    for r in done:
-        if r.side:
-            by_side[r.side] = by_side.get(r.side, 0) + 1
-    return dataclasses.replace(state, reps=len(done), reps_by_side=by_side)
+    return dataclasses.replace(state, reps=len(done), reps_by_side=reps_by_side(done))

@@ -447,7 +447,7 @@ def score_video(
     people_images: list[np.ndarray] = []
     people_worlds: list[np.ndarray] = []
     t_ms: list[int] = []
-    late: Delay[tuple[float, np.ndarray, np.ndarray, CheckerState]] = Delay()
+    late: Delay[HeldFrame] = Delay()
     try:
         with iter_poses(path, options=options, keep_full=annotate_to is not None,
                         workers=pose_workers, full_max_side=ANNOTATE_MAX_SIDE, stride=stride,
@@ -478,7 +478,7 @@ def score_video(
                     if writer is None:
                         writer = _open_writer(annotate_to, info.fps / stride, frame.full_bgr.shape)
                     # Drawn a moment late, with the reps known by then (formcheck/hindsight.py).
-                    ready = late.push(t_s, (t_s, frame.full_bgr, scorer.image.copy(), scorer.checker.state))
+                    ready = late.push(t_s, (frame.full_bgr, scorer.image.copy(), scorer.checker.state))
                     _draw_frames(writer, ready, scorer.checker.reps, scorer.checker.d)
                 if progress is not None:
                     progress(frame.index + 1, info.n_frames)
@@ -543,15 +543,18 @@ def _open_writer(dest: Path, fps: float, shape: tuple[int, ...]) -> AnnotatedWri
         raise FormcheckError(f"Cannot write the annotated video {dest}: {_why(e)}.") from None
 
 
-def _draw_frames(writer: AnnotatedWriter, frames: list[tuple[float, np.ndarray, np.ndarray, CheckerState]],
-                 reps: Sequence[Rep], d: ExerciseDef) -> None:
+HeldFrame = tuple[np.ndarray, np.ndarray, "CheckerState"]  # picture, landmarks, the checker's state then
+
+
+def _draw_frames(writer: AnnotatedWriter, frames: list[tuple[float, HeldFrame]], reps: Sequence[Rep],
+                 d: ExerciseDef) -> None:
     """Draw and write held frames (time, picture, landmarks, the checker's state then), each
     with the reps that had ended by its time."""
     if not frames:
         return
     from formcheck.annotate import annotate, cue_joints
 
-    for t_s, bgr, image, state in frames:
+    for t_s, (bgr, image, state) in frames:
         st = as_known_later(state, reps, t_s)
         _write_annotated(writer, annotate(bgr, image, st, d.title, cue_joints(d, st.cue)))
 

@@ -14,7 +14,7 @@ what follows, e.g. whether the person stands fully) -> ``rest``.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -206,6 +206,15 @@ class CheckerState:
         if self.cue and self.cue_rep is not None:
             return f"Rep {self.cue_rep}: {self.cue}"
         return self.cue
+
+
+def reps_by_side(reps: Iterable[Rep]) -> dict[str, int]:
+    """How many of ``reps`` were on each working side (one-sided exercises; none otherwise)."""
+    by_side: dict[str, int] = {}
+    for r in reps:
+        if r.side:
+            by_side[r.side] = by_side.get(r.side, 0) + 1
+    return by_side
 
 
 def _mid(points: np.ndarray, i: int, j: int) -> np.ndarray:
@@ -1186,10 +1195,7 @@ class Checker:
 
     @property
     def state(self) -> CheckerState:
-        by_side: dict[str, int] = {}
-        for r in self.reps:
-            if r.side:
-                by_side[r.side] = by_side.get(r.side, 0) + 1
+        by_side = reps_by_side(self.reps)
         hold_target = self.rx.get("hold_s") or None
         cue, cue_rep = self._live_cue()
         return CheckerState(

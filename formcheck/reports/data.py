@@ -424,10 +424,10 @@ def session_point(store: Store, row: dict[str, Any]) -> dict[str, Any]:
         "reps_done": n,
         "reps_prescribed": rep["summary"]["reps_prescribed"],
         "rom_mean": _mean(list(vals)),
-        "rom_median": _spread(vals)["median"],
+        "rom_median": rom["spread"]["median"] if rom else None,
         "rom_best": _v(best),
-        "rom_min": _v(min(vals)) if vals else None,
-        "rom_max": _v(max(vals)) if vals else None,
+        "rom_min": rom["spread"]["min"] if rom else None,
+        "rom_max": rom["spread"]["max"] if rom else None,
         "in_band": _v(sum(b for b in band) / len(band), 3)
         if (band := [b for b in (rom["in_band"] if rom else []) if b is not None])
         else None,
@@ -717,17 +717,20 @@ def attention(store: Store, today: date | None = None) -> list[dict[str, Any]]:
                 by_day[day] = max(by_day.get(day, 0), int(r["pain_after"]))
         pains = sorted(by_day.items())
         flag = pain_flag(pains)
-        recent_rows = [r for r in rows if local_dt(r["created"]).date() >= week0 - timedelta(days=28)]
+        row_days = [local_dt(r["created"]).date() for r in rows]
+        recent_rows = [r for r, on in zip(rows, row_days, strict=True) if on >= week0 - timedelta(days=28)]
         # The programme: the exercises done in the last PROGRAMME_DAYS (one tried once and left
         # is not), else the last one done; each from the day it was first done, so no day before
         # it is missed.
         since = today - timedelta(days=PROGRAMME_DAYS - 1)
-        exercises = sorted({r["exercise"] for r in rows if local_dt(r["created"]).date() >= since})
+        first_day: dict[str, date] = {}  # each exercise's first day (rows are oldest first)
+        for r, on in zip(rows, row_days, strict=True):
+            first_day.setdefault(r["exercise"], on)
+        exercises = sorted({r["exercise"] for r, on in zip(rows, row_days, strict=True) if on >= since})
         exercises = exercises or [rows[-1]["exercise"]]
         calendars = []
         for ex in exercises:
-            first_day = min(local_dt(r["created"]).date() for r in rows if r["exercise"] == ex)
-            start = max(week0, first_day)
+            start = max(week0, first_day[ex])
             calendars.append(day_series(store, p["id"], ex, recent_rows, start, today)["calendar"])
         done, due, missed = _days_done(calendars, today)
         new_since = today - timedelta(days=NEW_FAULT_DAYS - 1)
