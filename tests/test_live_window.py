@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import cv2
@@ -87,6 +87,10 @@ class Shooter:
                 self.shots.append((time.monotonic() - t0, img))
             time.sleep(period)
 
+    def window_drawn(self) -> bool:
+        """Whether the last screenshot shows a picture at the window's place (top left)."""
+        return bool(self.shots) and float(self.shots[-1][1][100:600, 100:500].std()) > 10
+
     def join(self) -> list[tuple[float, np.ndarray]]:
         self._t.join(timeout=300)
         return self.shots
@@ -94,8 +98,21 @@ class Shooter:
 
 def panel_for(exercise: str, reps: int, side: str | None, target: int, s: float) -> np.ndarray:
     by_side = {side: reps} if side else {}
-    st = CheckerState(exercise, "rest", reps, by_side, "", 0.0, 0.0, None, None, None, "side", 0.0,
-                      per_side=load(exercise).counting.per_side)
+    st = CheckerState(
+        exercise,
+        "rest",
+        reps,
+        by_side,
+        "",
+        0.0,
+        0.0,
+        None,
+        None,
+        None,
+        "side",
+        0.0,
+        per_side=load(exercise).counting.per_side,
+    )
     return count_panel(st, target, s)
 
 
@@ -130,11 +147,16 @@ def counts_shown(
     return found
 
 
+Driver = Callable[[dict[str, str], str, "Shooter", subprocess.Popen], None]  # type: ignore[type-arg]
+
+
 def run_windowed(
-    video: Path, out: Path, disp: str, *extra: str, keys: list[tuple[float, str]] | None = None
+    video: Path, out: Path, disp: str, *extra: str, drive: Driver | None = None, reps: int | None = None
 ) -> tuple[subprocess.CompletedProcess, list, dict, dict]:  # type: ignore[type-arg]
+    """Run ``formcheck live`` on ``video`` in a window; ``drive(env, window, shooter, proc)``,
+    when given, is called once the window shows the video, to press keys."""
     truth = json.loads(video.with_suffix(".json").read_text())
-    target = target_for(truth) or 99
+    target = reps or target_for(truth) or 99
     rx = out.parent / f"{video.stem}-rx.toml"
     rx.write_text(f'exercise = "{truth["exercise"]}"\nreps = {target}\n' + sample_rx(truth))
     env = {k: v for k, v in os.environ.items() if k != "WAYLAND_DISPLAY"}
@@ -160,20 +182,21 @@ def run_windowed(
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     shooter = Shooter(disp, proc)
     wid: list[str] = []
-    while not wid and proc.poll() is None:  # wait for the window
-        wid = (
-            subprocess.run(
-                ["xdotool", "search", "--name", "^formcheck - "], env=env, capture_output=True, text=True
-            ).stdout.split()
-            if keys
-            else ["-"]
-        )
+    while drive and not wid and proc.poll() is None:  # wait for the window
+        wid = subprocess.run(
+            ["xdotool", "search", "--name", "^formcheck - "], env=env, capture_output=True, text=True
+        ).stdout.split()
         time.sleep(0.1)
-    t0 = time.monotonic()
-    for at, key in keys or []:  # seconds after the window appeared
-        while time.monotonic() - t0 < at and proc.poll() is None:
+    if drive and wid:
+        # Keys are pressed once the window shows the video, not when it is created: under load
+        # the first frame can come seconds later, and keys sent before it can be lost.
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline and not shooter.window_drawn():
             time.sleep(0.05)
-        subprocess.run(["xdotool", "key", "--window", wid[0], key], env=env, capture_output=True)
+        # The window gets the keyboard and keys are typed as a person would (XTEST), rather
+        # than sent to it as synthetic events, which a busy toolkit may drop.
+        subprocess.run(["xdotool", "windowfocus", "--sync", wid[0]], env=env, capture_output=True, timeout=30)
+        drive(env, wid[0], shooter, proc)
     stdout, stderr = proc.communicate(timeout=600)
     shots = shooter.join()
     done = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
@@ -230,32 +253,64 @@ def banner_pixels(size: tuple[int, int], banner: str, sub: str) -> tuple[np.ndar
     return mask, a
 
 
+def press(env: dict[str, str], key: str) -> None:
+    subprocess.run(["xdotool", "key", "--clearmodifiers", key], env=env, capture_output=True, timeout=30)
+
+
+def wait_for_shot(
+    shooter: Shooter, proc: subprocess.Popen, after: int, want: Callable[[np.ndarray], bool]
+) -> bool:  # type: ignore[type-arg]
+    """Wait (at most 20 s) for a screenshot taken after the first ``after`` for which ``want``
+    holds."""
+    deadline = time.monotonic() + 20
+    while proc.poll() is None and time.monotonic() < deadline:
+        if any(want(img) for _, img in shooter.shots[after:]):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 @pytest.mark.e2e
 def test_keys_pause_and_quit(display: str, tmp_path: Path) -> None:
     if shutil.which("xdotool") is None:
         pytest.skip("xdotool is not installed (apt-get install xdotool)")
     video = pick("squat_side")
-    proc, shots, session, truth = run_windowed(
-        video, tmp_path / "out", display, keys=[(3.0, "space"), (5.5, "space"), (7.0, "q")]
-    )
-    assert "Traceback" not in proc.stderr
-    assert proc.returncode == 0, proc.stderr
-    assert session["ended"] == "stopped by user"
-    # The PAUSED banner was on screen between the two presses of space, and not before.
+    truth = json.loads(video.with_suffix(".json").read_text())
     mask, banner = banner_pixels(display_size(truth), "PAUSED", "press space to resume")
     w, h = display_size(truth)
 
     def shows_banner(img: np.ndarray) -> bool:
         return float(np.abs(img[:h, :w][mask].astype(np.int16) - banner[mask]).mean()) < 0.5
 
+    seen: dict[str, bool] = {}
+
+    def drive(env: dict[str, str], _wid: str, shooter: Shooter, proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+        # Space, then (once the banner is seen and a while later) space again, then q once
+        # the banner has gone: each key waits for what the last one should have shown.
+        time.sleep(1.0)
+        n = len(shooter.shots)
+        press(env, "space")
+        seen["paused"] = wait_for_shot(shooter, proc, n, shows_banner)
+        time.sleep(1.6)
+        n = len(shooter.shots)
+        press(env, "space")
+        seen["resumed"] = wait_for_shot(shooter, proc, n, lambda img: not shows_banner(img))
+        press(env, "q")
+
+    # A set the clip cannot finish (99 reps), so that only q can end it.
+    proc, shots, session, truth = run_windowed(video, tmp_path / "out", display, drive=drive, reps=99)
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 0, proc.stderr
     flags = [(round(t, 1), shows_banner(img)) for t, img in shots]
-    assert any(f for _, f in flags), f"no screenshot shows the PAUSED banner: {flags}"
+    assert seen.get("paused"), f"no screenshot after space shows the PAUSED banner: {flags}"
+    assert seen.get("resumed"), f"the PAUSED banner stayed after space was pressed again: {flags}"
     assert not flags[0][1]
+    assert session["ended"] == "stopped by user"
     # Paused, the checker saw nobody: the key angle is missing for more than a second.
     t = np.array([v if v is not None else np.nan for v in session["trace"]["t_s"]], float)
     k = np.array([v if v is not None else np.nan for v in session["trace"]["key_deg"]], float)
-    seen = t[np.isfinite(k)]
-    assert np.diff(seen).max() > 1.5, "counting did not pause"
+    found = t[np.isfinite(k)]
+    assert np.diff(found).max() > 1.5, "counting did not pause"
 
 
 @pytest.mark.e2e
