@@ -4,7 +4,8 @@ moment later.
 The checker can tell a rep is over only once the person has settled (``SETTLE_S`` after its end,
 longer for a rep found by looking back), so a live count goes up a little after the rep. A
 recorded video need not: its frames are held for ``HINDSIGHT_S`` and each is drawn with the reps
-that had ended by its own time, so the count goes up on the frame the rep ended in.
+that had ended by its own time, so the count goes up on the frame the rep ended in, and the rep's
+cue (which the checker gives once it knows the rep) comes up with it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ class Delay(Generic[T]):
             out.append(self._q.popleft())
         return out
 
+    def held(self) -> list[T]:
+        """The items still held, oldest first."""
+        return [item for _, item in self._q]
+
     def drain(self) -> list[tuple[float, T]]:
         """Every item still held with its time, oldest first (the stream ended)."""
         out = list(self._q)
@@ -44,11 +49,20 @@ class Delay(Generic[T]):
         return out
 
 
-def as_known_later(state: CheckerState, reps: Sequence[Rep], t_s: float) -> CheckerState:
+def as_known_later(
+    state: CheckerState, reps: Sequence[Rep], t_s: float, later: Sequence[CheckerState] = ()
+) -> CheckerState:
     """``state``, drawn on the frame at ``t_s``, with the rep count of every rep that had ended
-    by then, as known now. (The frame's own time: while the cut detector holds frames back, the
-    checker's clock in ``state`` runs behind it.)"""
+    by then, as known now, and the last of those reps' cue when one of the ``later`` states (the
+    checker's states of the frames after it, oldest first) gives it. (The frame's own time:
+    while the cut detector holds frames back, the checker's clock in ``state`` runs behind it.)"""
     done = [r for r in reps if r.end_s <= t_s + 1e-6]
     if len(done) <= state.reps:
         return state
-    return dataclasses.replace(state, reps=len(done), reps_by_side=reps_by_side(done))
+    last = done[-1].index
+    cue = next((s for s in later if s.cue_rep == last and s.cue), None)
+    if cue is None or state.cue_rep == last:
+        return dataclasses.replace(state, reps=len(done), reps_by_side=reps_by_side(done))
+    return dataclasses.replace(
+        state, reps=len(done), reps_by_side=reps_by_side(done), cue=cue.cue, cue_rep=last
+    )

@@ -479,7 +479,7 @@ def score_video(
                         writer = _open_writer(annotate_to, info.fps / stride, frame.full_bgr.shape)
                     # Drawn a moment late, with the reps known by then (formcheck/hindsight.py).
                     ready = late.push(t_s, (frame.full_bgr, scorer.image.copy(), scorer.checker.state))
-                    _draw_frames(writer, ready, scorer.checker.reps, scorer.checker.d)
+                    _draw_frames(writer, ready, scorer.checker.reps, scorer.checker.d, late.held())
                 if progress is not None:
                     progress(frame.index + 1, info.n_frames)
             extra = [poses.error] if poses.truncated and poses.error else []
@@ -547,15 +547,17 @@ HeldFrame = tuple[np.ndarray, np.ndarray, "CheckerState"]  # picture, landmarks,
 
 
 def _draw_frames(writer: AnnotatedWriter, frames: list[tuple[float, HeldFrame]], reps: Sequence[Rep],
-                 d: ExerciseDef) -> None:
-    """Draw and write held frames (time, picture, landmarks, the checker's state then), each
-    with the reps that had ended by its time."""
+                 d: ExerciseDef, held: Sequence[HeldFrame] = ()) -> None:
+    """Draw and write frames (time, picture, landmarks, the checker's state then), each with
+    the reps that had ended by its time and their cue, looked up in the states of the frames
+    after it (``frames`` and those still ``held``)."""
     if not frames:
         return
     from formcheck.annotate import annotate, cue_joints
 
-    for t_s, (bgr, image, state) in frames:
-        st = as_known_later(state, reps, t_s)
+    states = [f[2] for _, f in frames] + [f[2] for f in held]
+    for i, (t_s, (bgr, image, state)) in enumerate(frames):
+        st = as_known_later(state, reps, t_s, states[i + 1 :])
         _write_annotated(writer, annotate(bgr, image, st, d.title, cue_joints(d, st.cue)))
 
 

@@ -200,17 +200,19 @@ def test_annotated_count_goes_up_on_the_frame_the_rep_ended(
 ) -> None:
     """A recorded video is drawn a moment late (formcheck/hindsight.py): the count shown goes up
     on the first frame at or after each rep's end, not when the checker could tell it was over,
-    and every frame is written."""
+    a rep's cue comes up with it, and every frame is written."""
     if not CLIP.is_file():
         pytest.skip("bundled sample missing")
     import formcheck.annotate as ann
     from formcheck.pipeline import score_video
 
     shown: list[tuple[float, int]] = []
+    cues: list[int | None] = []
     draw = ann.annotate
 
     def spy(bgr, image, state, *a, **k):  # type: ignore[no-untyped-def]
         shown.append((state.t_s, state.reps))
+        cues.append(state.cue_rep if state.cue else None)
         return draw(bgr, image, state, *a, **k)
 
     monkeypatch.setattr(ann, "annotate", spy)
@@ -221,6 +223,13 @@ def test_annotated_count_goes_up_on_the_frame_the_rep_ended(
     assert np.all(np.diff(count) >= 0)
     for rep in session.reps:
         first = float(t[np.argmax(count >= rep.index)])
+        assert rep.end_s - 1e-6 <= first <= rep.end_s + 1.5 / session.fps, (rep.index, rep.end_s, first)
+    faulty = [r for r in session.reps if r.faults]
+    assert faulty, "the sample has no rep with a fault to show a cue for"
+    for rep in faulty:
+        on = [i for i, c in enumerate(cues) if c == rep.index]
+        assert on, f"rep {rep.index}'s cue was never drawn"
+        first = float(t[on[0]])
         assert rep.end_s - 1e-6 <= first <= rep.end_s + 1.5 / session.fps, (rep.index, rep.end_s, first)
 
 
