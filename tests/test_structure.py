@@ -93,3 +93,38 @@ def test_the_code_is_ruff_clean() -> None:
 
 def test_the_package_is_typed_clean() -> None:
     _tool("mypy")
+
+
+def _exercise_names_used(path: Path, names: set[str]) -> set[str]:
+    """The exercise names written as whole string literals in one module (docstrings aside)."""
+    return {
+        n.value
+        for n in ast.walk(ast.parse(path.read_text()))
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in names
+    }
+
+
+def test_only_an_exercise_s_own_checker_names_it() -> None:
+    """One exercise, two files (README, design notes): its TOML and its checker module. The
+    studio (a renderer of test clips, the `studio` extra) holds each exercise's motion and is
+    left out, and an exercise's checker module may name it; the checkers' shared modules may not."""
+    from formcheck.definitions import available
+
+    exercises = set(available())
+    assert {"squat", "bridge", "clamshell"} <= exercises
+    found = {}
+    for p in PKG.rglob("*.py"):
+        rel = p.relative_to(PKG)
+        if rel.parts[0] == "studio" or (rel.parts[0] == "checkers" and p.stem in exercises):
+            continue
+        used = _exercise_names_used(p, exercises)
+        if used:
+            found[str(rel)] = sorted(used)
+    assert not found, f"exercise names outside their TOML and checker: {found}"
+    # The scan finds a name where one is written.
+    probe = PKG.parent / "tests" / "data" / ".probe_names.py"
+    try:
+        probe.write_text('if exercise == "clamshell":\n    pass\n')
+        assert _exercise_names_used(probe, exercises) == {"clamshell"}
+    finally:
+        probe.unlink(missing_ok=True)
