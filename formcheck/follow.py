@@ -35,10 +35,18 @@ default.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from formcheck.cuts import body_points, body_size
 from formcheck.pose import PoseEstimator, PoseOptions, PoseResult
+
+if TYPE_CHECKING:
+    from formcheck.orient import Orienter
+    from formcheck.video import DecodedFrame
 
 #: The IMAGE-mode model looks for everyone in the picture about this often (seconds).
 SCOUT_EVERY_S = 1.0
@@ -50,6 +58,17 @@ AGREE_MAX = 0.2
 #: VIDEO-mode timestamps are stretched this many times (see the module notes). MediaPipe's
 #: filter reads them in nanoseconds as 64-bit integers: 25 hours of video fit.
 UNSMOOTH = 100_000
+#: A frame looked at out of order (see :func:`follow_frames`) is handed to the follower at least
+#: this long (ms, stretched) after the frame before it, as if in order.
+OUT_OF_ORDER_MS = 33 * UNSMOOTH
+#: :func:`follow_frames` looks at every other frame handed out, and at the one between two
+#: looks too where a straight line between them may place the body off by more than this share
+#: of its size (any of the shoulders, hips, knees and ankles) ...
+REFINE_OFF = 0.01
+#: ... or where it moved more than this share of its size between them.
+REFINE_MOVE = 0.08
+#: ... when frames are handed out at least this often (a second): below it, at every one.
+REFINE_MIN_FPS = 11.5
 
 
 class FollowingEstimator:
@@ -148,8 +167,17 @@ class FollowingEstimator:
         self.scouted += 1
         return self._scout.detect(rgb, t_ms, mirror)
 
+    def steady(self, t_ms: int) -> bool:
+        """Whether the follower holds one person, with nobody else seen lately: a frame at
+        ``t_ms`` may then be left out (see :func:`follow_frames`)."""
+        return self._following and t_ms >= self._crowd_until_ms
+
     def _follow(self, rgb: np.ndarray, t_ms: int, mirror: bool) -> PoseResult:
-        pose = self._follower.detect(rgb, int(t_ms) * UNSMOOTH, mirror)
+        t = int(t_ms) * UNSMOOTH
+        last = self._follower.last_t_ms
+        if last is not None and t <= last:  # out of order: a gap as wide as in order
+            t = last + OUT_OF_ORDER_MS
+        pose = self._follower.detect(rgb, t, mirror)
         self._following = pose.detected
         self._used = True
         return pose
@@ -163,6 +191,84 @@ class FollowingEstimator:
         old.close()
         self._following = self._used = False
         self.restarts += 1
+
+
+def follow_frames(frames: Iterable[DecodedFrame], estimator: FollowingEstimator,
+                  orienter: Orienter | None = None, fps: float = 0.0
+                  ) -> Iterator[tuple[DecodedFrame, PoseResult]]:
+    """``(frame, pose)`` for the frames of ``frames`` (handed out ``fps`` a second, in order)
+    the estimator looks at, in order: every other one while it follows one person steadily,
+    and the one left out between two looks as well where a straight line between them would
+    place the body badly (:func:`_off_line`; looked at just after the later one, its region
+    taken from it). A frame left out is not yielded: its time (and those it carried) rides on
+    the next frame yielded (``DecodedFrame.skipped_t_ms``), as a reader's stride does.
+
+    With an ``orienter``, each look is mirrored as it decides from the looks before (its lag
+    counted in looks), and it observes every pose in the order looked at.
+    """
+    looks = 0
+
+    def look(frame: DecodedFrame) -> PoseResult:
+        nonlocal looks
+        mirror = orienter.mirror_for(looks) if orienter is not None else False
+        pose = estimator.detect(frame.rgb_small, frame.t_ms, mirror)
+        looks += 1
+        if orienter is not None:
+            orienter.observe(pose.image)
+        return pose
+
+    may_skip = fps >= REFINE_MIN_FPS
+    seen: list[tuple[int, PoseResult]] = []  # the last two looks in time order: (t_ms, pose)
+    held: DecodedFrame | None = None
+    aspect = 1.0
+    for frame in frames:
+        aspect = frame.rgb_small.shape[1] / max(1, frame.rgb_small.shape[0])
+        if (may_skip and held is None and seen and seen[-1][1].n_people == 1
+                and estimator.steady(frame.t_ms)):
+            held = frame
+            continue
+        pose = look(frame)
+        if held is not None:
+            if _off_line(seen, (frame.t_ms, pose), held.t_ms, aspect):
+                middle = look(held)
+                seen = [*seen[-1:], (held.t_ms, middle)]
+                yield held, middle
+            else:
+                frame = replace(frame, skipped_t_ms=(*held.skipped_t_ms, held.t_ms, *frame.skipped_t_ms))
+            held = None
+        seen = [*seen[-1:], (frame.t_ms, pose)]
+        yield frame, pose
+    if held is not None:
+        yield held, look(held)
+
+
+def _off_line(before: list[tuple[int, PoseResult]], after: tuple[int, PoseResult], t_ms: int,
+              aspect: float) -> bool:
+    """Whether the body at ``t_ms``, between the last look ``before`` and the look ``after``
+    ((t_ms, pose) each), may lie off the straight line between them by more than
+    :data:`REFINE_OFF` of its size (the bend of the path through the last three looks, a turn
+    at the end of a movement), or moved more than :data:`REFINE_MOVE` of its size between
+    them; True when not one person is seen in each, well enough to tell."""
+    ta, tb = before[-1][0], after[0]
+    pts = [body_points(p.image, 0.5, aspect) if p.n_people == 1 else None for _, p in (*before, after)]
+    if len(pts) < 3 or any(p is None for p in pts):
+        return True
+    pp, pa, pb = pts[-3:]
+    assert pp is not None and pa is not None and pb is not None
+    both = np.isfinite(pp).all(1) & np.isfinite(pa).all(1) & np.isfinite(pb).all(1)
+    if both.sum() < 3:
+        return True
+    size = max(body_size(pa[both]), body_size(pb[both]))
+    if size <= 0:
+        return True
+    tp = before[-2][0]
+    pp, pa, pb = pp[both], pa[both], pb[both]
+    if float(np.max(np.hypot(*(pb - pa).T))) > REFINE_MOVE * size:
+        return True
+    # A path bending at acc (per ms^2) lies up to acc * (tb - ta)^2 / 8 off the chord.
+    acc = 2.0 * ((pb - pa) / max(1, tb - ta) - (pa - pp) / max(1, ta - tp)) / max(1, tb - tp)
+    off = float(np.max(np.hypot(*acc.T))) * (tb - ta) ** 2 / 8.0
+    return off > REFINE_OFF * size
 
 
 def _same_person(a: PoseResult, b: PoseResult, aspect: float = 1.0) -> bool:

@@ -418,7 +418,10 @@ def score_video(
             every frame. About half the work on a 30 fps file; the annotated video and the
             saved landmarks then hold the analysed frames only.
         follow: follow the person from frame to frame and look for everyone about once a
-            second (:mod:`formcheck.follow`): about 40% less work a frame, on one core.
+            second (:mod:`formcheck.follow`): about 40% less work a frame, on one core; with
+            neither ``annotate_to`` nor ``landmarks_to``, the follower looks at every other
+            frame where the body's path is nearly straight
+            (:func:`formcheck.follow.follow_frames`).
     Raises:
         MissingInputError, BadVideoError, NoPersonError, UsageError (a bad model path).
     """
@@ -451,12 +454,13 @@ def score_video(
     try:
         with iter_poses(path, options=options, keep_full=annotate_to is not None,
                         workers=pose_workers, full_max_side=ANNOTATE_MAX_SIDE, stride=stride,
-                        estimators=estimators) as poses:
+                        estimators=estimators,
+                        adaptive=follow and annotate_to is None and landmarks_to is None) as poses:
             info = poses.info
             aspect = info.width / info.height
             for _, frame, pose in poses:
                 t_s = frame.t_ms / 1000.0
-                if stride > 1:
+                if stride > 1 or follow:  # following may leave frames out (formcheck.follow)
                     skipped = tuple(t / 1000.0 for t in frame.skipped_t_ms)
                     events = scorer.update_analysed((pose.people_image, pose.people_world), t_s,
                                                     aspect, skipped)

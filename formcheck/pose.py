@@ -44,7 +44,7 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import numpy as np
 
@@ -472,6 +472,49 @@ def _settle(item: tuple[DecodedFrame, Future[PoseResult]], orienter: Orienter | 
     return frame, pose
 
 
+_T = TypeVar("_T")
+
+
+def _run_ahead(items: Iterator[_T], depth: int = 2) -> Generator[_T, None, None]:
+    """The items of ``items``, made on a thread of their own up to ``depth`` ahead of the
+    caller (an exception raised there is raised here). Leaving the loop early waits for the
+    item in hand."""
+    q: queue.Queue[tuple[bool, _T | BaseException | None]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(done: bool, item: _T | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                q.put((done, item), timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in items:
+                if not put(False, item):
+                    return
+            put(True, None)
+        except BaseException as exc:  # re-raised in the caller's thread
+            put(True, exc)
+
+    thread = threading.Thread(target=run, name="formcheck-pose", daemon=True)
+    thread.start()
+    try:
+        while True:
+            done, item = q.get()
+            if done:
+                if isinstance(item, BaseException):
+                    raise item
+                return
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        thread.join()
+
+
 class PoseStream:
     """Poses of every frame of a video file, decoded on a background thread.
 
@@ -490,7 +533,10 @@ class PoseStream:
     they are used instead of loading ``options``' model, and left open when the stream closes.
     At a reduced rate (``stride`` > 1) the file is read by :class:`formcheck.skim.SkimReader`:
     the same frames as :class:`~formcheck.video.FrameReader` hands out, but H.264 frames that
-    no other frame refers to are not decoded unless they are looked at.
+    no other frame refers to are not decoded unless they are looked at. ``adaptive`` (with
+    ``follow``): the follower looks at every other frame handed out where the movement lets it
+    (:func:`formcheck.follow.follow_frames`); the frames left out are not yielded, their times
+    ride on the next frame's ``skipped_t_ms``.
 
     Attributes:
         info: the video's :class:`VideoInfo`.
@@ -510,8 +556,9 @@ class PoseStream:
                  max_side: int = 640, keep_full: bool = False,
                  decode_threads: int | None = None, workers: int | None = None,
                  full_max_side: int = 0, stride: int = 1,
-                 estimators: Sequence[Detector] | None = None) -> None:
+                 estimators: Sequence[Detector] | None = None, adaptive: bool = False) -> None:
         options = options if options is not None else PoseOptions()
+        self.adaptive = adaptive
         if workers is not None and workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         if estimators is not None and not estimators:
@@ -578,7 +625,18 @@ class PoseStream:
 
     def _poses(self, frames: Iterator[DecodedFrame]
                ) -> Iterator[tuple[VideoInfo, DecodedFrame, PoseResult]]:
-        poses = detect_frames(frames, self._estimators, self._orienter)
+        follower = self._estimators[0]
+        poses: Generator[tuple[DecodedFrame, PoseResult], None, None]
+        if self.adaptive and getattr(follower, "follows", False):
+            # The follower looks at every other frame where the body's path is nearly straight
+            # (formcheck.follow.follow_frames).
+            from formcheck.follow import FollowingEstimator, follow_frames
+
+            assert isinstance(follower, FollowingEstimator)
+            fps = self.info.fps / self._reader.stride
+            poses = _run_ahead(follow_frames(frames, follower, self._orienter, fps))
+        else:
+            poses = detect_frames(frames, self._estimators, self._orienter)
         try:
             for frame, pose in poses:
                 yield self.info, frame, pose
@@ -590,13 +648,14 @@ class PoseStream:
 def iter_poses(path: str | Path, *, options: PoseOptions | None = None, max_side: int = 640,
                keep_full: bool = False, decode_threads: int | None = None,
                workers: int | None = None, full_max_side: int = 0, stride: int = 1,
-               estimators: Sequence[Detector] | None = None) -> PoseStream:
+               estimators: Sequence[Detector] | None = None, adaptive: bool = False) -> PoseStream:
     """Run the pose model over a video file; see :class:`PoseStream` (iterate it for
     ``(info, frame, result)`` tuples). ``max_side``, ``keep_full``, ``full_max_side``,
     ``decode_threads`` and ``stride`` (every how many frames one is looked at) are
     :class:`~formcheck.video.FrameReader`'s; ``workers`` is the number of pose models working
     side by side (None: :func:`default_pose_workers`; always 1 with ``PoseOptions.tracking``);
-    ``estimators``: models kept open by the caller, used instead (see :class:`PoseStream`).
+    ``estimators``: models kept open by the caller, used instead; ``adaptive``: see
+    :class:`PoseStream`.
 
     Example::
 
@@ -606,7 +665,7 @@ def iter_poses(path: str | Path, *, options: PoseOptions | None = None, max_side
     """
     return PoseStream(path, options=options, max_side=max_side, keep_full=keep_full,
                       decode_threads=decode_threads, workers=workers, full_max_side=full_max_side,
-                      stride=stride, estimators=estimators)
+                      stride=stride, estimators=estimators, adaptive=adaptive)
 
 
 def pose_sequence(path: str | Path, *, options: PoseOptions | None = None,
