@@ -175,3 +175,49 @@ def test_fast_scores_a_sample_like_the_default(tmp_path: Path) -> None:
     assert len(reps(fast)) == len(reps(default)) == len(truth["reps"])
     codes = lambda s: [sorted(f["code"] for f in r["faults"]) for r in reps(s)]  # noqa: E731
     assert codes(fast) == codes(default) == [sorted(r.get("faults", [])) for r in truth["reps"]]
+
+
+class _Path:
+    """A stand-in follower: one body (shoulders, hips, knees, ankles seen) whose x follows
+    ``x(t_ms)``; records the times it was shown."""
+
+    follows = True
+
+    def __init__(self, x: object, people: int = 1) -> None:
+        self.x, self.people, self.shown = x, people, []  # type: ignore[var-annotated]
+
+    def steady(self, t_ms: int) -> bool:
+        return True
+
+    def detect(self, rgb: np.ndarray, t_ms: int, mirror: bool = False) -> PoseResult:
+        self.shown.append(t_ms)
+        image = np.full((33, 4), np.nan, np.float32)
+        for k, i in enumerate((11, 12, 23, 24, 25, 26, 27, 28)):  # a body 0.6 high
+            image[i] = (0.5 + self.x(t_ms), 0.2 + 0.6 * (k // 2) / 3, 0.0, 1.0)  # type: ignore[operator]
+        people = np.stack([image] * self.people)
+        return PoseResult(image, image.copy(), self.people, people, people.copy())
+
+
+def _grid(n: int, step_ms: int = 67) -> list:
+    from formcheck.video import DecodedFrame
+
+    rgb = np.zeros((48, 64, 3), np.uint8)
+    return [DecodedFrame(2 * i, i * step_ms, rgb, None, (i * step_ms - 33,) if i else ())
+            for i in range(n)]
+
+
+def test_follow_frames_looks_at_every_other_frame_on_a_straight_path_and_at_turns() -> None:
+    from formcheck.follow import follow_frames
+
+    straight = _Path(lambda t: 0.0001 * t)  # 3% of the body's size between two looks
+    out = list(follow_frames(_grid(21), straight, fps=15.0))  # type: ignore[arg-type]
+    # (the frame between the first two looks is looked at too: a bend needs three to tell)
+    assert [f.t_ms for f, _ in out] == [i * 67 for i in (0, 1, *range(2, 21, 2))]
+    # A frame left out rides, with the time it carried, on the next one.
+    assert out[3][0].skipped_t_ms == (67 * 3 - 33, 67 * 3, 67 * 4 - 33)
+    turn = _Path(lambda t: 0.0002 * abs(t - 700))  # turns back at 0.7 s
+    looked = [f.t_ms for f, _ in follow_frames(_grid(21), turn, fps=15.0)]  # type: ignore[arg-type]
+    assert 670 in looked and 737 in looked and len(looked) < 16
+    # Below REFINE_MIN_FPS, and with two people in view, every frame is looked at.
+    assert len(list(follow_frames(_grid(21), _Path(lambda t: 0.0), fps=10.0))) == 21  # type: ignore[arg-type]
+    assert len(list(follow_frames(_grid(21), _Path(lambda t: 0.0, 2), fps=15.0))) == 21  # type: ignore[arg-type]
