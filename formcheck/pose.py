@@ -499,6 +499,10 @@ def _run_ahead(items: Iterator[_T], depth: int = 2) -> Generator[_T, None, None]
             put(True, None)
         except BaseException as exc:  # re-raised in the caller's thread
             put(True, exc)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:  # a generator left early: its own cleanup, on this thread
+                close()
 
     thread = threading.Thread(target=run, name="formcheck-pose", daemon=True)
     thread.start()
