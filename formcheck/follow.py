@@ -172,6 +172,11 @@ class FollowingEstimator:
         ``t_ms`` may then be left out (see :func:`follow_frames`)."""
         return self._following and t_ms >= self._crowd_until_ms
 
+    def looks(self, frames: Iterable[DecodedFrame], orienter: Orienter | None = None,
+              fps: float = 0.0) -> Iterator[tuple[DecodedFrame, PoseResult]]:
+        """:func:`follow_frames` with this estimator: the frames looked at and their poses."""
+        return follow_frames(frames, self, orienter, fps)
+
     def _follow(self, rgb: np.ndarray, t_ms: int, mirror: bool) -> PoseResult:
         t = int(t_ms) * UNSMOOTH
         last = self._follower.last_t_ms

@@ -631,14 +631,13 @@ class PoseStream:
                ) -> Iterator[tuple[VideoInfo, DecodedFrame, PoseResult]]:
         follower = self._estimators[0]
         poses: Generator[tuple[DecodedFrame, PoseResult], None, None]
-        if self.adaptive and getattr(follower, "follows", False):
+        looks = getattr(follower, "looks", None) if self.adaptive else None
+        if looks is not None:
             # The follower looks at every other frame where the body's path is nearly straight
-            # (formcheck.follow.follow_frames).
-            from formcheck.follow import FollowingEstimator, follow_frames
-
-            assert isinstance(follower, FollowingEstimator)
+            # (formcheck.follow.follow_frames; found by its method, so that this module, which
+            # formcheck.follow builds on, does not import it).
             fps = self.info.fps / self._reader.stride
-            poses = _run_ahead(follow_frames(frames, follower, self._orienter, fps))
+            poses = _run_ahead(looks(frames, self._orienter, fps))
         else:
             poses = detect_frames(frames, self._estimators, self._orienter)
         try:
