@@ -460,13 +460,10 @@ def score_video(
             aspect = info.width / info.height
             for _, frame, pose in poses:
                 t_s = frame.t_ms / 1000.0
-                if stride > 1 or follow:  # following may leave frames out (formcheck.follow)
-                    skipped = tuple(t / 1000.0 for t in frame.skipped_t_ms)
-                    events = scorer.update_analysed((pose.people_image, pose.people_world), t_s,
-                                                    aspect, skipped)
-                else:
-                    events = scorer.update(pose.image, pose.world, t_s, aspect,
-                                           people=(pose.people_image, pose.people_world))
+                # The frames a reduced rate or the follower left out, if any, come before it.
+                skipped = tuple(t / 1000.0 for t in frame.skipped_t_ms)
+                events = scorer.update_analysed((pose.people_image, pose.people_world), t_s,
+                                                aspect, skipped)
                 keeper.offer(t_s, frame.rgb_small, scorer.image)
                 posture.offer(scorer.image, aspect, scorer.world)
                 for ev in events:

@@ -104,7 +104,7 @@ def _exercise_names_used(path: Path, names: set[str]) -> set[str]:
     }
 
 
-def test_only_an_exercise_s_own_checker_names_it() -> None:
+def test_only_an_exercise_s_own_checker_names_it(tmp_path: Path) -> None:
     """One exercise, two files (README, design notes): its TOML and its checker module. The
     studio (a renderer of test clips, the `studio` extra) holds each exercise's motion and is
     left out, and an exercise's checker module may name it; the checkers' shared modules may not."""
@@ -122,9 +122,6 @@ def test_only_an_exercise_s_own_checker_names_it() -> None:
             found[str(rel)] = sorted(used)
     assert not found, f"exercise names outside their TOML and checker: {found}"
     # The scan finds a name where one is written.
-    probe = PKG.parent / "tests" / "data" / ".probe_names.py"
-    try:
-        probe.write_text('if exercise == "clamshell":\n    pass\n')
-        assert _exercise_names_used(probe, exercises) == {"clamshell"}
-    finally:
-        probe.unlink(missing_ok=True)
+    probe = tmp_path / "probe.py"
+    probe.write_text('if exercise == "clamshell":\n    pass\n')
+    assert _exercise_names_used(probe, exercises) == {"clamshell"}
