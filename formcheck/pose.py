@@ -580,7 +580,7 @@ class PoseStream:
             self.workers = len(estimators)
         else:
             self.workers = 1 if in_order else (workers or default_pose_workers())
-        reader = FrameReader
+        reader: type[FrameReader] = FrameReader
         if stride > 1:  # the same frames, fewer decoded
             from formcheck.skim import SkimReader
 

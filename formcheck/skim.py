@@ -128,6 +128,8 @@ class SkimReader(FrameReader):
             raise ValueError("SkimReader reads at a reduced rate: give a stride of 2 or more")
         self.skimmed = False
         self.decoded = 0
+        self._to_rgb: Any = None  # FFmpeg's conversions, made once (av.video.reformatter)
+        self._to_bgr: Any = None
 
     def _decode(self) -> None:
         """Thread body: skim the file if it can be, else decode it as ``FrameReader`` does."""
@@ -239,7 +241,14 @@ class SkimReader(FrameReader):
         """The reduced upright RGB frame for the pose model and, with ``keep_full``, the upright
         BGR one for drawing: the same pixels as ``FrameReader``'s (FFmpeg's conversion to RGB
         rather than BGR, then the same reduction: channels do not mix in it)."""
-        rgb = frame.to_ndarray(format="rgb24")
+        if self._to_rgb is None:
+            from av.video.reformatter import VideoReformatter
+
+            self._to_rgb, self._to_bgr = VideoReformatter(), VideoReformatter()
+        # One converter kept for the whole file, working on this thread alone: the same pixels
+        # as frame.to_ndarray(format="rgb24"), which makes FFmpeg's converter (and its threads)
+        # afresh for every frame, at about half the CPU.
+        rgb = self._to_rgb.reformat(frame, format="rgb24", threads=1).to_ndarray()
         h, w = rgb.shape[:2]
         size = reduced_size(w, h, self.max_side)
         small = rgb if size == (w, h) else cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
@@ -247,7 +256,7 @@ class SkimReader(FrameReader):
             small = cv2.rotate(small, rotate)
         full = None
         if self.keep_full:
-            bgr = frame.to_ndarray(format="bgr24")
+            bgr = self._to_bgr.reformat(frame, format="bgr24", threads=1).to_ndarray()
             fsize = reduced_size(w, h, self.full_max_side) if self.full_max_side else (w, h)
             if fsize != (w, h):
                 bgr = cv2.resize(bgr, fsize, interpolation=cv2.INTER_AREA)
