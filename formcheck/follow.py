@@ -12,8 +12,11 @@ with an IMAGE-mode model (two people looked for) that looks at one frame about e
   seconds is looked at by the IMAGE model alone, exactly as without following, so
   :class:`formcheck.track.PersonTracker` can choose whom to follow;
 - when it sees one person where the follower last had them (within :data:`AGREE_MAX` body
-  sizes of the follower's pose a frame or two before), the IMAGE model's pose is the frame's
-  and the follower does not look at it: one look instead of two (``spared``);
+  sizes of the follower's pose a frame or two before, enough joints seen in both to tell), the
+  IMAGE model's pose is the frame's and the follower does not look at it: one look instead of
+  two (``spared``). The frame after may be left out as usual, so the follower's next look
+  may take its region from four frames back (a look every 0.27 s at 15 frames a second);
+  looking at it as well lost a handheld jump squat three reps on real film;
 - when it sees one person and the followed pose is somewhere else (further apart than
   :data:`AGREE_MAX` body sizes), following starts afresh from the detector, and the IMAGE
   model's pose is the frame's;
@@ -160,7 +163,7 @@ class FollowingEstimator:
             aspect = rgb.shape[1] / max(1, rgb.shape[0])
             last = self._last
             if (scout.n_people == 1 and self._following and last is not None
-                    and _same_person(scout, last, aspect)):
+                    and _same_person(scout, last, aspect, undecided=False)):
                 # The detector finds the person where the follower last had them (a frame or
                 # two ago): the follower goes on from its region, and this frame is the
                 # detector's; one look instead of two.
@@ -293,15 +296,16 @@ def _off_line(before: list[tuple[int, PoseResult]], after: tuple[int, PoseResult
     return off > REFINE_OFF * size
 
 
-def _same_person(a: PoseResult, b: PoseResult, aspect: float = 1.0) -> bool:
+def _same_person(a: PoseResult, b: PoseResult, aspect: float = 1.0,
+                 undecided: bool = True) -> bool:
     """Whether two poses of one frame lie on the same body (median joint distance in body
-    sizes at most :data:`AGREE_MAX`); True when too few joints are seen in both to tell.
-    ``aspect``: the frame's width over its height."""
+    sizes at most :data:`AGREE_MAX`); ``undecided`` when too few joints are seen in both to
+    tell. ``aspect``: the frame's width over its height."""
     pa, pb = body_points(a.image, 0.5, aspect), body_points(b.image, 0.5, aspect)
     both = np.isfinite(pa).all(1) & np.isfinite(pb).all(1)
     if both.sum() < 3:
-        return True
+        return undecided
     size = max(body_size(pa[both]), body_size(pb[both]))
     if size <= 0:
-        return True
+        return undecided
     return float(np.median(np.hypot(*(pa[both] - pb[both]).T))) <= AGREE_MAX * size

@@ -7,9 +7,10 @@ flat however long the input.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -426,15 +427,37 @@ def score_video(
     Raises:
         MissingInputError, BadVideoError, NoPersonError, UsageError (a bad model path).
     """
+    with _opencv_on_one_thread():
+        return _score_video(
+            path, exercise, prescription=prescription, model=model, annotate_to=annotate_to,
+            landmarks_to=landmarks_to, progress=progress, pose_workers=pose_workers,
+            estimators=estimators, analysis_fps=analysis_fps, follow=follow)
+
+
+@contextlib.contextmanager
+def _opencv_on_one_thread() -> Iterator[None]:
+    """OpenCV on one thread while a file is scored, as it was after. Its own threads (reducing
+    frames, drawing) would only compete with the pose models and the decoder for the same
+    cores: on one thread the same pixels cost about a third less CPU (a 960x544 frame's
+    reduction to 640 wide: 3.5 ms instead of 4.5 ms on 2 cores). The setting is process-wide."""
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
+
+
+def _score_video(path: Path, exercise: str, *, prescription: dict[str, Any] | None,
+                 model: Path | None, annotate_to: Path | None, landmarks_to: Path | None,
+                 progress: Callable[[int, int], None] | None, pose_workers: int | None,
+                 estimators: Sequence[Detector] | None, analysis_fps: float | None,
+                 follow: bool) -> Session:
     from formcheck.pose import PoseOptions, iter_poses
     from formcheck.posture import PostureTally
     from formcheck.stills import StillKeeper
     from formcheck.video import frame_stride, probe
 
-    # OpenCV's own threads (reducing frames, drawing) would only compete with the pose models
-    # and the decoder for the same cores: on one thread the same pixels cost about a third less
-    # CPU (a 960x544 frame's reduction: 3.5 ms instead of 4.5 ms on 2 cores). Process-wide.
-    cv2.setNumThreads(1)
     stride = frame_stride(probe(path).fps, analysis_fps) if analysis_fps else 1
 
     scorer = Scorer(exercise, prescription)

@@ -139,14 +139,17 @@ def test_following_someone_else_than_the_detector_sees_restarts(monkeypatch: pyt
 def test_a_look_for_everyone_that_finds_the_followed_person_spares_the_follower(clip: Path) -> None:
     frames = [_rgb(bench.mannequin_frame(i / 30, 640, 480)) for i in range(40)]
     with FollowingEstimator() as fe, PoseEstimator() as image_mode:
-        for i, f in enumerate(frames[:31]):
-            out = fe.detect(f, int(i * 1000 / 30))
+        for i, f in enumerate(frames[:30]):
+            fe.detect(f, int(i * 1000 / 30))
+        followed_at = fe._follower.last_t_ms
+        out = fe.detect(frames[30], 1000)
         # 1 s after the first look, the detector finds the person where the follower last had
         # them: that frame is the detector's pose, and the follower does not look at it.
         assert fe.scouted == 2 and fe.spared == 1 and fe.restarts == 0
+        assert fe._follower.last_t_ms == followed_at
         np.testing.assert_array_equal(out.image, image_mode.detect(frames[30], 0).image)
         later = fe.detect(frames[31], int(31 * 1000 / 30))  # following goes on from its region
-        assert later.detected and fe.restarts == 0
+        assert later.detected and fe.restarts == 0 and fe._follower.last_t_ms != followed_at
 
 
 def test_same_person() -> None:
