@@ -389,6 +389,21 @@ def score_sequence(
     return scorer.finish(source, seq.fps)
 
 
+@contextlib.contextmanager
+def _opencv_on_one_thread() -> Iterator[None]:
+    """OpenCV on one thread while a file's frames are read and scored, as it was after. Its
+    own threads (reducing frames, drawing) would only compete with the pose models and the
+    decoder for the same cores: on one thread the same pixels cost about a third less CPU (a
+    960x544 frame's reduction to 640 wide: 3.5 ms instead of 4.5 ms on 2 cores). The setting
+    is process-wide."""
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
+
+
 def score_video(
     path: Path,
     exercise: str,
@@ -427,32 +442,6 @@ def score_video(
     Raises:
         MissingInputError, BadVideoError, NoPersonError, UsageError (a bad model path).
     """
-    with _opencv_on_one_thread():
-        return _score_video(
-            path, exercise, prescription=prescription, model=model, annotate_to=annotate_to,
-            landmarks_to=landmarks_to, progress=progress, pose_workers=pose_workers,
-            estimators=estimators, analysis_fps=analysis_fps, follow=follow)
-
-
-@contextlib.contextmanager
-def _opencv_on_one_thread() -> Iterator[None]:
-    """OpenCV on one thread while a file is scored, as it was after. Its own threads (reducing
-    frames, drawing) would only compete with the pose models and the decoder for the same
-    cores: on one thread the same pixels cost about a third less CPU (a 960x544 frame's
-    reduction to 640 wide: 3.5 ms instead of 4.5 ms on 2 cores). The setting is process-wide."""
-    before = cv2.getNumThreads()
-    cv2.setNumThreads(1)
-    try:
-        yield
-    finally:
-        cv2.setNumThreads(before)
-
-
-def _score_video(path: Path, exercise: str, *, prescription: dict[str, Any] | None,
-                 model: Path | None, annotate_to: Path | None, landmarks_to: Path | None,
-                 progress: Callable[[int, int], None] | None, pose_workers: int | None,
-                 estimators: Sequence[Detector] | None, analysis_fps: float | None,
-                 follow: bool) -> Session:
     from formcheck.pose import PoseOptions, iter_poses
     from formcheck.posture import PostureTally
     from formcheck.stills import StillKeeper
@@ -480,10 +469,10 @@ def _score_video(path: Path, exercise: str, *, prescription: dict[str, Any] | No
     t_ms: list[int] = []
     late: Delay[HeldFrame] = Delay()
     try:
-        with iter_poses(path, options=options, keep_full=annotate_to is not None,
-                        workers=pose_workers, full_max_side=ANNOTATE_MAX_SIDE, stride=stride,
-                        estimators=estimators,
-                        adaptive=follow and annotate_to is None and landmarks_to is None) as poses:
+        with _opencv_on_one_thread(), iter_poses(
+                path, options=options, keep_full=annotate_to is not None, workers=pose_workers,
+                full_max_side=ANNOTATE_MAX_SIDE, stride=stride, estimators=estimators,
+                adaptive=follow and annotate_to is None and landmarks_to is None) as poses:
             info = poses.info
             aspect = info.width / info.height
             for _, frame, pose in poses:
