@@ -250,7 +250,44 @@ def test_readme_table_of_checks_is_made_from_the_definitions() -> None:
     from formcheck.definitions import available
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    assert checks_table(available()) in readme
+    assert _readme_table(readme) == checks_table(available())
+    # A row in the README that the definitions do not make is told apart.
+    marker = readme.index("<!-- checks table")
+    end = readme.index("\n\n", marker)
+    extra = readme[:end] + "\n| squat | `made_up` | x | y | side | - | 004: z |" + readme[end:]
+    assert _readme_table(extra) != checks_table(available())
+
+
+def _readme_table(readme: str) -> str:
+    """The README's table of checks: the table lines under its marker comment."""
+    lines = readme[readme.index("<!-- checks table") :].splitlines()[1:]
+    table = []
+    for line in lines:
+        if not line.startswith("|"):
+            break
+        table.append(line)
+    return "\n".join(table)
+
+
+def test_exercises_command_lists_every_exercise_with_its_checks_and_sources(capsys) -> None:  # type: ignore[no-untyped-def]
+    from formcheck.cli import main
+
+    assert main(["exercises"]) == 0
+    blocks: dict[str, list[str]] = {}
+    for line in capsys.readouterr().out.splitlines():
+        if line and not line[0].isspace():
+            head = blocks.setdefault(line, [])
+        else:
+            head.append(line.split())
+    assert len(blocks) == len(available())
+    for name in available():
+        d = load(name)
+        heads = [h for h in blocks if h.startswith(f"{d.title} ({name}) - film from the {d.preferred_view}")]
+        assert len(heads) == 1, name
+        rows = {r[0]: " ".join(r) for r in blocks[heads[0]]}
+        assert set(rows) == {c.code for c in d.checks}, name
+        for c in d.checks:
+            assert f"[doc {c.source}," in rows[c.code] and f"views: {', '.join(c.views)}" in rows[c.code]
 
 
 @pytest.mark.parametrize("name", available())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "formcheck"
@@ -95,13 +96,47 @@ def test_the_package_is_typed_clean() -> None:
     _tool("mypy")
 
 
+def _exercise_words(names: set[str]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """Any way code could name an exercise (its name, the name with spaces, its title; in any
+    case, as a word or a word's start: "lunge_left" names the lunge), and whose word each is."""
+    from formcheck.definitions import load
+
+    whose = {}
+    for n in names:
+        for w in (n, n.replace("_", " "), load(n).title):
+            whose[w.lower()] = n
+    alt = "|".join(sorted((re.escape(w) for w in whose), key=len, reverse=True))
+    return re.compile(rf"(?<![a-z])({alt})(?![a-z])", re.IGNORECASE), whose
+
+
 def _exercise_names_used(path: Path, names: set[str]) -> set[str]:
-    """The exercise names written as whole string literals in one module (docstrings aside)."""
-    return {
-        n.value
-        for n in ast.walk(ast.parse(path.read_text()))
-        if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in names
+    """The exercises named in one module's strings or identifiers (docstrings aside)."""
+    words, whose = _exercise_words(names)
+    tree = ast.parse(path.read_text())
+    docs = {
+        id(n.body[0].value)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and n.body
+        and isinstance(n.body[0], ast.Expr)
+        and isinstance(n.body[0].value, ast.Constant)
     }
+    found = set()
+    for n in ast.walk(tree):
+        text = (
+            n.value
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs
+            else n.id
+            if isinstance(n, ast.Name)
+            else n.attr
+            if isinstance(n, ast.Attribute)
+            else n.name
+            if isinstance(n, ast.FunctionDef | ast.ClassDef)
+            else None
+        )
+        if text is not None:
+            found |= {whose[m.group(1).lower()] for m in words.finditer(text)}
+    return found
 
 
 def test_only_an_exercise_s_own_checker_names_it(tmp_path: Path) -> None:
@@ -123,5 +158,15 @@ def test_only_an_exercise_s_own_checker_names_it(tmp_path: Path) -> None:
     assert not found, f"exercise names outside their TOML and checker: {found}"
     # The scan finds a name where one is written.
     probe = tmp_path / "probe.py"
-    probe.write_text('if exercise == "clamshell":\n    pass\n')
-    assert _exercise_names_used(probe, exercises) == {"clamshell"}
+    for code, name in [
+        ('if exercise == "clamshell":\n    pass\n', "clamshell"),
+        ('ok = ex.startswith("lunge_")\n', "lunge"),
+        ('title = "Squat"\n', "squat"),
+        ('both = "hip_hinge and more"\n', "hip_hinge"),
+        ('words = f"{n} side-lying leg raise"\n', "side_leg_raise"),
+        ("def is_bridge(x):\n    return x\n", "bridge"),
+    ]:
+        probe.write_text(code)
+        assert name in _exercise_names_used(probe, exercises), code
+    probe.write_text('"""A docstring may say squat."""\nGAP_S = 1.0  # so may a comment: bridge\n')
+    assert _exercise_names_used(probe, exercises) == set()

@@ -28,6 +28,17 @@ from formcheck.landmarks import PoseLandmark as L
 from formcheck.view import VIEWS, ViewEstimate, ViewTracker
 
 SETTLE_S = 0.6  # how long after a rep's end to keep looking (s)
+# A check judged on the moment after the rep (``after``: standing up fully) needs that moment
+# seen. A slow, controlled rise (document 003) is still on its way up SETTLE_S after the rep's
+# end, which comes when the body is back within ``return_fraction`` of the way: a squat rising
+# over 3 s then read a top 20-30 deg short of standing and was told to stand up, on every rep.
+# So while the person is still coming back toward rest (closer by more than RETURN_STEP of
+# ``start_delta`` in the last RETURN_STILL_S than ever before), the rep waits, up to
+# SETTLE_MORE_S longer. A body standing still is not closer in 0.3 s than in the 0.6 s before it
+# by a tenth of a rep's starting drop (0.7% of standing height for the squat): jitter is smaller.
+SETTLE_MORE_S = 3.0
+RETURN_STILL_S = 0.3
+RETURN_STEP = 0.1
 MAX_MISSING_S = 1.0  # a person out of view this long pauses counting (s)
 READY_S = 0.3  # time still in the start position before counting begins (s)
 PRE_S = 2.0  # rest frames kept before a rep (s)
@@ -479,6 +490,8 @@ class Checker:
         self._prev_basis = 0.0
         self._last_d = float("nan")  # distance from rest of the last valid frame
         self._end_reason = "settled"  # how the last rep ended: settled, turn, stream_end, cut
+        self._wait_for_stand = any(c.after for c in definition.checks)
+        self._returning = False  # settling: the person is still coming back toward rest
         self._n_valid = 0  # frames with the person measurable in the exercise's posture
         self._glitches: deque[float] = deque(maxlen=64)  # when the body jumped and came back
         self._ever_ready = False
@@ -568,10 +581,10 @@ class Checker:
             d = float(self._away(s)) if ok else np.nan
             post_d = self._away_rows(self._post.rows)
             rising = ok and d - np.nanmin(post_d) >= self.c.start_delta
-            if frame.t_s - self._end_t >= SETTLE_S or rising or gone:
-                self._end_reason = (
-                    "settled" if frame.t_s - self._end_t >= SETTLE_S else "turn" if rising else "cut"
-                )
+            self._returning = self._still_returning(frame.t_s, post_d)
+            waited = frame.t_s - self._end_t >= SETTLE_S and not self._returning
+            if waited or rising or gone:
+                self._end_reason = "settled" if waited else "turn" if rising else "cut"
                 events += self._finish_rep()
                 if gone:
                     events.append(self._pause(frame.t_s))
@@ -582,6 +595,17 @@ class Checker:
         self._n_valid += ok
         self.partials += [e.message for e in events if e.kind == "partial"]
         return events
+
+    def _still_returning(self, t_s: float, post_d: np.ndarray) -> bool:
+        """Whether the person, settling after a rep whose after-moment is judged, is still
+        coming back toward rest (see SETTLE_MORE_S)."""
+        if not self._wait_for_stand or t_s - self._end_t >= SETTLE_S + SETTLE_MORE_S:
+            return False
+        recent = np.asarray(self._post.t) >= t_s - RETURN_STILL_S
+        new, old = post_d[recent], post_d[~recent]
+        if not (np.isfinite(new).any() and np.isfinite(old).any()):
+            return False
+        return bool(np.nanmin(new) < np.nanmin(old) - RETURN_STEP * self.c.start_delta)
 
     def measured_side(self, view: ViewEstimate) -> str:
         """The body side a side view's measurements are read on (the one nearer the camera);
@@ -811,7 +835,8 @@ class Checker:
         if self._carried is not None:
             return self._drop_carried(self._t)
         if self.phase == "settle":
-            self._end_reason = "stream_end" if self._t - self._end_t < SETTLE_S else self._end_reason
+            still = self._t - self._end_t < SETTLE_S or self._returning
+            self._end_reason = "stream_end" if still else self._end_reason
             return self._finish_rep()
         if self.phase == "active":
             back = self._peak_d >= self.c.min_excursion and self._last_d <= END_RETURN_FRACTION * self._peak_d
@@ -1021,6 +1046,7 @@ class Checker:
             self.phase = "settle"
             self._end_t = t
             self._post = _Buffer()
+            self._returning = False
             return []
         if full and self._back_d <= 0.5 * self._peak_d and d - self._back_d >= self.c.start_delta:
             # The person turned back into the next rep before returning to the start position

@@ -6,7 +6,7 @@ An exercise whose TOML says ``[counting] mode = "hold"`` has a checker derived f
 runs the timer:
 
 - the timer runs while the position is right and pauses when it is left; a dip out of it
-  shorter than :data:`BRIDGE_S` (a jittery frame, a hand shifting) is bridged, as
+  shorter than :data:`DIP_IGNORED_S` (a jittery frame, a hand shifting) is ignored, as
   :func:`~formcheck.checkers.common.longest_run` bridges the top of a rep;
 - a hold ends when the person stays out of the position longer than :data:`BREAK_S`, takes
   the position on the other side, or the video cuts or ends; coming back sooner resumes it;
@@ -32,11 +32,11 @@ from formcheck.checkers.base import CUE_SHOW_S, Checker, Event, Rep, RepData, _c
 from formcheck.definitions import Check, ExerciseDef
 from formcheck.landmarks import Frame
 
-# A dip out of the position shorter than this is bridged: MediaPipe drops or misplaces a point
+# A dip out of the position shorter than this is ignored: MediaPipe drops or misplaces a point
 # for a frame or a few (a tenth of a second or two at 25-30 fps), and a hand moving on the knee
 # hides one; no one leaves and retakes a stretch that fast. The same 0.2 s as the rep checkers'
 # hold at the top (``longest_run``).
-BRIDGE_S = 0.2
+DIP_IGNORED_S = 0.2
 # Out of the position longer than this, the hold is over; back sooner, it resumes (the timer
 # paused meanwhile). Shifting a knee on the mat or re-balancing takes a second or two; coming
 # out of a stretch and going back in for the next repetition takes longer (standing up or
@@ -51,7 +51,7 @@ REST_FRAMES = 90
 
 
 class HoldTimer:
-    """Seconds in the position, paused while out of it; dips under :data:`BRIDGE_S` bridged.
+    """Seconds in the position, paused while out of it; dips under :data:`DIP_IGNORED_S` ignored.
 
     The one computation behind the live timer and the saved hold's ``hold_s``. A run of frames
     in the position counts from its first frame to its last plus one frame interval (the last
@@ -73,7 +73,7 @@ class HoldTimer:
             return
         if self.run0 is None:
             self.run0 = t
-        elif self.dipped and self.last_in is not None and t - self.last_in - self.step > BRIDGE_S:
+        elif self.dipped and self.last_in is not None and t - self.last_in - self.step > DIP_IGNORED_S:
             self.closed += self.last_in - self.run0 + self.step
             self.run0 = t
         self.last_in = t
@@ -208,7 +208,7 @@ class HoldChecker(Checker):
     def _phase_now(self) -> None:
         h = self._hold
         if h is not None and h.timer.last_in is not None:
-            self.phase = "active" if self._t - h.timer.last_in - self._step <= BRIDGE_S else "rest"
+            self.phase = "active" if self._t - h.timer.last_in - self._step <= DIP_IGNORED_S else "rest"
         elif self._t < self._cue_until:
             self.phase = "rest"
         else:
@@ -264,7 +264,7 @@ class HoldChecker(Checker):
         if (
             h is not None
             and h.timer.last_in is not None
-            and self._t - h.timer.last_in - self._step <= BRIDGE_S
+            and self._t - h.timer.last_in - self._step <= DIP_IGNORED_S
         ):
             reason = "stream_end"  # still in the position when the video ended
         events = self._end_hold(reason)
