@@ -49,8 +49,8 @@ CATALOG: list[SampleClip] = [
         "--exercise", "squat", "--reps", "3", "--hold", "0.2", "--rest", "0.4",
         "--lead-in", "walk_in", "--lead-in-s", "3.0", "--fault", "shallow=3",
         "--view", "oblique", "--facing", "right", *_WOMAN]),
-    SampleClip("squat_side_slow_pause", "slow reps (2.5 s down, 2.5 s up), 2.5 s pause mid-set", [
-        "--exercise", "squat", "--reps", "2", "--descent", "2.5", "--ascent", "2.5",
+    SampleClip("squat_side_slow_pause", "slow reps (3 s down, 4 s up), 2.5 s pause mid-set", [
+        "--exercise", "squat", "--reps", "2", "--descent", "3.0", "--ascent", "4.0",
         "--hold", "0.3", "--rest", "0.4", "--pause-after", "1", "--pause-s", "2.5",
         "--view", "side", "--facing", "left"]),
     SampleClip("bridge_side_clean", "clean glute bridges, 2.5 s holds", [
