@@ -82,6 +82,9 @@ def add_render_args(p: argparse.ArgumentParser) -> None:
     j.add_argument("--rx-hold", type=float,
                    help="held stretches: the prescribed hold (s) the clip is judged against, "
                    "written to the JSON (default: the exercise's)")
+    j.add_argument("--rx", action="append", type=_kv, default=[], metavar="NAME=VALUE",
+                   help="another prescription value the clip is judged against, written to the "
+                   "JSON (repeatable; e.g. min_hinge_deg=80 for the hinge's depth check)")
     b = p.add_argument_group("body and clothes")
     b.add_argument("--phenotype", action="append", type=_kv, default=[], metavar="NAME=0..1",
                    help=f"anny phenotype, repeatable: {', '.join(PHENOTYPES)}")
@@ -134,5 +137,6 @@ def params(a: argparse.Namespace) -> tuple[MotionParams, object]:
         yaw=a.yaw,
         framing=a.framing,
         rx_hold_s=a.rx_hold,
+        rx={k: float(v) for k, v in a.rx},
     )
     return mp, rp

@@ -89,6 +89,10 @@ CATALOG: list[SampleClip] = [
     SampleClip("hip_abduction_oblique", "right leg, same faults from an angle: not checked", [
         "--exercise", "hip_abduction", "--reps", "3", "--side", "right", "--fault", "trunk_lean=2",
         "--fault", "knee_bent=3", "--view", "oblique"]),
+    SampleClip("hip_abduction_front_short", "left leg, a 1.5 s hold prescribed: 2 s holds, the "
+               "2nd 0.2 s", [
+        "--exercise", "hip_abduction", "--reps", "3", "--side", "left", "--hold", "2.0",
+        "--fault", "short_hold=2", "--view", "front", "--rx-hold", "1.5", *_GREEN]),
     SampleClip("side_leg_raise_front_faults", "right leg on top: clean, low lift, knee bent, "
                "pelvis roll", [
         "--exercise", "side_leg_raise", "--reps", "4", "--side", "right", "--fault", "low_lift=2",
@@ -117,6 +121,19 @@ CATALOG: list[SampleClip] = [
         "--exercise", "donkey_kick", "--reps", "4", "--side", "right",
         "--fault", "start_position=1", "--fault", "low_back_arch=3", "--view", "side",
         "--facing", "right"]),
+    SampleClip("hip_hinge_side_shallow", "hip hinges with a depth prescribed (min_hinge_deg 80): "
+               "clean, trunk only to 45 deg, clean", [
+        "--exercise", "hip_hinge", "--reps", "3", "--fault", "shallow=2", "--view", "side",
+        "--facing", "left", "--rx", "min_hinge_deg=80", *_WOMAN]),
+    SampleClip("lunge_side_short_hold", "reverse lunges with a 1.5 s hold prescribed: 2 s holds, "
+               "the 2nd 0.1 s", [
+        "--exercise", "lunge", "--reps", "4", "--side", "right", "--hold", "2.0",
+        "--fault", "short_hold=2", "--view", "side", "--facing", "right", "--rx-hold", "1.5",
+        *_MAN]),
+    SampleClip("fire_hydrant_side_start", "right knee out, filmed side-on: hands too far forward "
+               "on the 2nd rep", [
+        "--exercise", "fire_hydrant", "--reps", "3", "--side", "right",
+        "--fault", "start_position=2", "--view", "side", "--facing", "right"]),
     SampleClip("fire_hydrant_front_faults", "right knee out: clean, hips shift to the left knee, "
                "clean", [
         "--exercise", "fire_hydrant", "--reps", "3", "--side", "right", "--fault", "hip_shift=2",

@@ -51,6 +51,8 @@ class RenderParams:
         rx_hold_s: the hold (seconds) the clip is to be judged against, written to the JSON's
             ``prescription`` (``None``: the exercise's own). Held stretches are prescribed
             15-30 s; a short sample asks for less, as a clinician may.
+        rx: other prescription values the clip is to be judged against (e.g. the hinge's
+            ``min_hinge_deg``, which turns its depth check on), written to the JSON too.
     """
 
     view: str = "side"
@@ -67,6 +69,7 @@ class RenderParams:
     yaw: float | None = None
     framing: str = "whole"
     rx_hold_s: float | None = None
+    rx: dict[str, float] = field(default_factory=dict)
 
     def view_label(self) -> str:
         """``view``, or with ``yaw`` the nearest of front (0), oblique (45) and side (90)."""
@@ -323,6 +326,11 @@ def _body(phenotype: dict[str, float]) -> Any:
     return _BODY_CACHE[key]
 
 
+def _prescription(rp: RenderParams) -> dict[str, float]:
+    """The prescription values the clip is to be judged against (empty: the exercise's own)."""
+    return {**rp.rx, **({"hold_s": rp.rx_hold_s} if rp.rx_hold_s is not None else {})}
+
+
 def render_clip(
     mp: MotionParams, rp: RenderParams, out_dir: Path, name: str, command: str
 ) -> dict[str, Any]:
@@ -445,7 +453,11 @@ def render_clip(
         "render": {
             k: v
             for k, v in asdict(rp).items()
-            if not ((k in ("yaw", "rx_hold_s") and v is None) or (k == "framing" and v == "whole"))
+            if not (
+                (k in ("yaw", "rx_hold_s") and v is None)
+                or (k == "framing" and v == "whole")
+                or (k == "rx" and not v)
+            )
         },
         "codec": writer.codec,
         "floor_shift_m": round(dz, 5),
@@ -467,7 +479,7 @@ def render_clip(
         "height": rp.height,
         "n_frames": n,
         "params": params,
-        **({"prescription": {"hold_s": rp.rx_hold_s}} if rp.rx_hold_s is not None else {}),
+        **({"prescription": rx} if (rx := _prescription(rp)) else {}),
         "reps": reps,
         "frames": {
             "t_s": r(motion.t, 4),
