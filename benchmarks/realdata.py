@@ -130,6 +130,8 @@ def totals(results: list[ClipResult]) -> dict[str, float]:
         "found": found,
         "labelled": labelled,
         "false_alarms": sum(sum(r.fp.values()) for r in results),
+        "sided": sum(r.sided for r in results),
+        "sided_right": sum(r.sided_right for r in results),
     }
 
 
@@ -142,7 +144,8 @@ def summary(tot: dict[str, float]) -> str:
         f"reps in ignored segments {tot['ignored_reps']}",
         f"clean reps flagged {tot['clean_flagged']}/{tot['clean']} ({flagged:.0%}); labelled faults "
         f"found {tot['found']}/{tot['labelled']} ({found:.0%}); "
-        f"faults on labelled reps not labelled {tot['false_alarms']}",
+        f"faults on labelled reps not labelled {tot['false_alarms']}; "
+        f"per-side reps on the labelled side {tot['sided_right']}/{tot['sided']}",
         "distance to target: "
         + "; ".join([
             f"exact {exact:.0%} vs >= {TARGET_EXACT:.0%}"

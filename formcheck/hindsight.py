@@ -1,8 +1,10 @@
 """A recorded clip's annotated video, drawn a moment late so that it shows what was known a
 moment later.
 
-The checker can tell a rep is over only once the person has settled (``SETTLE_S`` after its end,
-longer for a rep found by looking back), so a live count goes up a little after the rep. A
+The checker can tell a rep is over only once the person has settled (``SETTLE_S`` after its end;
+longer for a rep found by looking back, and after a slow rise while the person is still coming
+up, ``SETTLE_MORE_S``: such a rep's count goes up when it is known, up to that much late), so
+a live count goes up a little after the rep. A
 recorded video need not: its frames are held for ``HINDSIGHT_S`` and each is drawn with the reps
 that had ended by its own time, so the count goes up on the frame the rep ended in, and the rep's
 cue (which the checker gives once it knows the rep) comes up with it.

@@ -72,6 +72,10 @@ class ClipResult:
     clean_flagged_codes: dict[str, int] = field(default_factory=dict)
     unchecked: dict[str, int] = field(default_factory=dict)  # labelled faults formcheck has no check for
     skipped: dict[str, str] = field(default_factory=dict)  # checks not made, with the reason given
+    # Per-side exercises: labelled reps with a side, matched to a counted rep, and of those the
+    # ones counted on the labelled side.
+    sided: int = 0
+    sided_right: int = 0
 
     @property
     def count_ok(self) -> bool:
@@ -89,6 +93,7 @@ def compare(
     reps: list[Rep],
     checkable: dict[str, set[str]] | None = None,
     known: set[str] | None = None,
+    per_side: bool = False,
 ) -> ClipResult:
     """Match scored reps to labelled reps (by peak time) and tally faults.
 
@@ -96,6 +101,8 @@ def compare(
     the rep's view cannot show is left out of the tally (it is listed as a skipped check).
     ``known``: the fault codes formcheck checks for this exercise; a labelled fault outside it
     (e.g. ``rounded_back`` on a squat) is tallied in ``unchecked``, neither found nor missed.
+    ``per_side``: the exercise is counted per side, so a matched rep's side is compared with
+    the label's (``sided``, ``sided_right``).
     Faults a rep's label lists as ``uncertain`` count neither way, and a rep whose only
     labelled faults are uncertain counts as clean.
     """
@@ -115,6 +122,9 @@ def compare(
         if best is not None:
             used.add(best)
             res.matched.append((lab, reps[best]))
+            if per_side and lab.get("side") in ("left", "right"):
+                res.sided += 1
+                res.sided_right += reps[best].side == lab["side"]
         unsure = res.uncertain | set(lab.get("uncertain") or [])
         want = set(lab["faults"]) - unsure
         if known is not None:

@@ -157,6 +157,8 @@ def score_clip(clip: RealClip, source: str = "video", use_cache: bool = True) ->
 def evaluate(clip: RealClip, session: Session) -> ClipResult:
     """Compare a scored session with the clip's labels."""
     d = load(clip.exercise)
-    res = compare(clip.name, clip.label, session.reps, known={c.code for c in d.checks})
+    res = compare(
+        clip.name, clip.label, session.reps, known={c.code for c in d.checks}, per_side=d.counting.per_side
+    )
     res.skipped = dict(session.skipped_checks)
     return res

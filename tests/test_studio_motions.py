@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -548,3 +550,29 @@ def test_side_lunge_bent_leg_well_past_the_limit_clean_well_inside(first: str) -
     j0 = fk_joints(SKEL, m.poses[0])
     for s in ("left", "right"):
         assert angle_deg(j0[f"{s}_hip"], j0[f"{s}_knee"], j0[f"{s}_ankle"]) > 170
+
+
+_STUDIO_MISSING = [m for m in ("torch", "anny", "pyrender", "trimesh") if importlib.util.find_spec(m) is None]
+
+
+@pytest.mark.skipif(bool(_STUDIO_MISSING), reason=f"the studio extra is not installed ({_STUDIO_MISSING})")
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--exercise", "hip_hinge", "--rx", "min_hinge=80"], "Unknown prescription value 'min_hinge'"),
+        (["--exercise", "hip_hinge", "--rx", "min_hinge_deg=lots"], "expected a number, got 'lots'"),
+        (["--exercise", "squat", "--fault", "nope=1"], "unknown squat fault 'nope'"),
+    ],
+)
+def test_studio_render_refuses_a_bad_value_in_one_sentence(args: list[str], says: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Before rendering anything: a mistyped prescription name used to fail only when the clip
+    was scored, and a bad value or fault ended in a traceback."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "formcheck", "studio", "render", *args, "--name", "x"]
+    cmd += ["--out", str(tmp_path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert says in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert not list(tmp_path.iterdir())

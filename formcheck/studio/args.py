@@ -24,6 +24,14 @@ def _kv(text: str) -> tuple[str, str]:
     return k.strip(), v.strip()
 
 
+def _rx(text: str) -> tuple[str, float]:
+    k, v = _kv(text)
+    try:
+        return k, float(v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{k}: expected a number, got {v!r}") from None
+
+
 def add_render_args(p: argparse.ArgumentParser) -> None:
     m = p.add_argument_group("motion (seconds, degrees, metres)")
     m.add_argument("--exercise", choices=EXERCISES, default="squat")
@@ -82,7 +90,7 @@ def add_render_args(p: argparse.ArgumentParser) -> None:
     j.add_argument("--rx-hold", type=float,
                    help="held stretches: the prescribed hold (s) the clip is judged against, "
                    "written to the JSON (default: the exercise's)")
-    j.add_argument("--rx", action="append", type=_kv, default=[], metavar="NAME=VALUE",
+    j.add_argument("--rx", action="append", type=_rx, default=[], metavar="NAME=VALUE",
                    help="another prescription value the clip is judged against, written to the "
                    "JSON (repeatable; e.g. min_hinge_deg=80 for the hinge's depth check)")
     b = p.add_argument_group("body and clothes")
@@ -137,6 +145,15 @@ def params(a: argparse.Namespace) -> tuple[MotionParams, object]:
         yaw=a.yaw,
         framing=a.framing,
         rx_hold_s=a.rx_hold,
-        rx={k: float(v) for k, v in a.rx},
+        rx=dict(a.rx),
     )
+    if a.rx or a.rx_hold is not None:  # a name the exercise does not know fails now, not at scoring
+        from formcheck.definitions import load
+        from formcheck.errors import UsageError
+        from formcheck.studio.render import prescription_of
+
+        try:
+            load(a.exercise).with_prescription(prescription_of(rp))
+        except UsageError as e:
+            raise ValueError(str(e)) from None
     return mp, rp

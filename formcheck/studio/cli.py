@@ -33,7 +33,10 @@ def _render(
     p = argparse.ArgumentParser(prog="formcheck studio render")
     add_render_args(p)
     a = p.parse_args(args)
-    mp, rp = params(a)
+    try:
+        mp, rp = params(a)
+    except ValueError as e:  # an unknown fault or prescription value: one sentence, no traceback
+        p.error(str(e))
     assert isinstance(rp, RenderParams)
     label = out_label if out_label is not None else str(out)
     command = "formcheck studio render " + shlex.join([*args, "--name", name, "--out", label])

@@ -255,9 +255,8 @@ class MotionParams:
         known = VARIANTS[self.exercise][self.variant] if self.variant else FAULTS[self.exercise]
         for name, idx in self.faults.items():
             if name not in known:
-                raise ValueError(
-                    f"unknown {self.exercise} {self.variant} fault {name!r}; choose from {sorted(known)}"
-                )
+                what = " ".join(filter(None, (self.exercise, self.variant)))
+                raise ValueError(f"unknown {what} fault {name!r}; choose from {sorted(known)}")
             bad = [i for i in idx if not 1 <= i <= self.reps]
             if bad:
                 raise ValueError(f"fault {name}: rep indices {bad} outside 1..{self.reps}")

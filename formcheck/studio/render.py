@@ -326,7 +326,7 @@ def _body(phenotype: dict[str, float]) -> Any:
     return _BODY_CACHE[key]
 
 
-def _prescription(rp: RenderParams) -> dict[str, float]:
+def prescription_of(rp: RenderParams) -> dict[str, float]:
     """The prescription values the clip is to be judged against (empty: the exercise's own)."""
     return {**rp.rx, **({"hold_s": rp.rx_hold_s} if rp.rx_hold_s is not None else {})}
 
@@ -479,7 +479,7 @@ def render_clip(
         "height": rp.height,
         "n_frames": n,
         "params": params,
-        **({"prescription": rx} if (rx := _prescription(rp)) else {}),
+        **({"prescription": rx} if (rx := prescription_of(rp)) else {}),
         "reps": reps,
         "frames": {
             "t_s": r(motion.t, 4),
