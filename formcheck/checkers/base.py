@@ -34,8 +34,10 @@ SETTLE_S = 0.6  # how long after a rep's end to keep looking (s)
 # over 3 s then read a top 20-30 deg short of standing and was told to stand up, on every rep.
 # So while the person is still coming back toward rest (closer by more than RETURN_STEP of
 # ``start_delta`` in the last RETURN_STILL_S than ever before), the rep waits, up to
-# SETTLE_MORE_S longer. A body standing still is not closer in 0.3 s than in the 0.6 s before it
-# by a tenth of a rep's starting drop (0.7% of standing height for the squat): jitter is smaller.
+# SETTLE_MORE_S longer. A body standing still does not come closer in 0.3 s than it ever was since
+# the rep's end by a tenth of a rep's starting drop (0.7% of standing height for the squat): its
+# jitter is smaller. The hips hardly rise over a knee's last 15-20 deg, so a rise over 5-6 s
+# can still end the wait early (README, "Trust").
 SETTLE_MORE_S = 3.0
 RETURN_STILL_S = 0.3
 RETURN_STEP = 0.1
