@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +12,11 @@ import pytest
 pytest.register_assert_rewrite("testkit.synthetic")  # its assert_matches explains a failure
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+# Tests that render with the studio need its extra (`pip install 'formcheck[studio]'`).
+_STUDIO_MISSING = [m for m in ("torch", "anny", "pyrender", "trimesh") if importlib.util.find_spec(m) is None]
+studio = pytest.mark.skipif(
+    bool(_STUDIO_MISSING), reason=f"the studio extra is not installed (missing {', '.join(_STUDIO_MISSING)})"
+)
 # Clips with faults in each exercise, so sessions have faults and stills.
 STORE_CLIPS = ("squat_side_faults_a", "bridge_side_faults", "clamshell_front_faults")
 

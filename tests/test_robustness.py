@@ -6,7 +6,6 @@ $FORMCHECK_ROBUSTNESS_CACHE), so only the first run renders."""
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 from functools import cache
 from pathlib import Path
@@ -15,14 +14,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import robustness
+from conftest import studio
 
 from formcheck.studio.args import add_render_args, params
 from formcheck.studio.motions import FAULTS
-
-_MISSING = [m for m in ("torch", "anny", "pyrender", "trimesh") if importlib.util.find_spec(m) is None]
-studio = pytest.mark.skipif(
-    bool(_MISSING), reason=f"the studio extra is not installed (missing {', '.join(_MISSING)})"
-)
 
 
 def test_full_grid_covers_every_camera_body_tempo_and_fault() -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pytest
+from conftest import studio
 
 from formcheck.definitions import load
 from formcheck.studio.geometry import (
@@ -552,10 +551,7 @@ def test_side_lunge_bent_leg_well_past_the_limit_clean_well_inside(first: str) -
         assert angle_deg(j0[f"{s}_hip"], j0[f"{s}_knee"], j0[f"{s}_ankle"]) > 170
 
 
-_STUDIO_MISSING = [m for m in ("torch", "anny", "pyrender", "trimesh") if importlib.util.find_spec(m) is None]
-
-
-@pytest.mark.skipif(bool(_STUDIO_MISSING), reason=f"the studio extra is not installed ({_STUDIO_MISSING})")
+@studio
 @pytest.mark.parametrize(
     ("args", "says"),
     [
