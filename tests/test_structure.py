@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import cache
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "formcheck"
@@ -96,7 +97,8 @@ def test_the_package_is_typed_clean() -> None:
     _tool("mypy")
 
 
-def _exercise_words(names: set[str]) -> tuple[re.Pattern[str], dict[str, str]]:
+@cache
+def _exercise_words(names: frozenset[str]) -> tuple[re.Pattern[str], dict[str, str]]:
     """Any way code could name an exercise (its name, the name with spaces, its title; in any
     case, as a word or a word's start: "lunge_left" names the lunge), and whose word each is."""
     from formcheck.definitions import load
@@ -111,7 +113,7 @@ def _exercise_words(names: set[str]) -> tuple[re.Pattern[str], dict[str, str]]:
 
 def _exercise_names_used(path: Path, names: set[str]) -> set[str]:
     """The exercises named in one module's strings or identifiers (docstrings aside)."""
-    words, whose = _exercise_words(names)
+    words, whose = _exercise_words(frozenset(names))  # made once, not for every module
     tree = ast.parse(path.read_text())
     docs = {
         id(n.body[0].value)
