@@ -81,6 +81,7 @@ def _depth_signal(data: RepData) -> np.ndarray:
 
 class SquatChecker(Checker):
     name = "squat"
+    settle_on = ("knee2d_deg", "hip2d_deg")  # the full stand's angles (lockout_deg)
 
     def __init__(self, definition) -> None:  # type: ignore[no-untyped-def]
         super().__init__(definition)
