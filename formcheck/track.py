@@ -98,9 +98,12 @@ class _Track:
         that one frame in which the pose model threw the body elsewhere does not move it."""
         if not self.recent:
             return self.points
+        stack = np.stack(self.recent)
+        if np.isfinite(stack).all():  # the same median, without nanmedian's slow path for small arrays
+            return np.median(stack, axis=0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a point seen in none of them
-            return np.nanmedian(np.stack(self.recent), axis=0)
+            return np.nanmedian(stack, axis=0)
 
     def movement(self) -> float:
         """Range (deg) of the pattern angle over the window; NaN until seen long enough."""
