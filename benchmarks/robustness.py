@@ -142,7 +142,7 @@ PLANS: dict[str, list[tuple[str, str]]] = {
         ("shallow", "knees_caving"),
         ("heels_lifting", "knees_past_toes"),
         ("*narrow_stance", ""),
-        ("knees_caving", "trunk_lean"),
+        ("knees_caving", "too_fast"),  # too_fast since the 22nd session (was trunk_lean)
     ],
     "bridge": [("hips_low", "overarch"), ("overarch", "short_hold"), ("short_hold", "hips_low")],
     "clamshell": [
@@ -196,7 +196,7 @@ TRUTH_METRIC = {
     "narrow_stance": "ankle_gap_m",
     "heels_lifting": "heel_lift_m",
     "incomplete_lockout": "knee_angle_end_deg",
-    "too_fast": "bottom_s",
+    "too_fast": "descent_s",
     "hips_low": "hip_line_max_deg",
     "overarch": "hip_line_max_deg",
     "short_hold": "hold_s",

@@ -16,6 +16,7 @@ from formcheck.checkers.base import CheckerState
 from formcheck.definitions import ExerciseDef
 from formcheck.skeleton import GREEN, WHITE, draw_skeleton
 from formcheck.textdraw import draw_text, text_size
+from formcheck.units import hold_text
 
 AMBER = (40, 180, 255)
 DARK = (30, 30, 30)
@@ -114,7 +115,7 @@ def draw_state(img: np.ndarray, state: CheckerState, title: str = "") -> None:
     right = {line1: pad + text_size(reps, big)[0], line2: pad + text_size(angle, apx)[0]}
     hold = None
     if state.hold_s is not None and state.hold_target_s:
-        hold = f"hold {state.hold_s:.1f} / {state.hold_target_s:.0f} s"
+        hold = hold_text(state.hold_s, state.hold_target_s)
         hw, _ = text_size(hold, small)
         # Beside the angle if there is room, else on the top line (in place of the title).
         y = line2 if right[line2] + 2 * pad <= w - hw - pad else line1

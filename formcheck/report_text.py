@@ -12,8 +12,10 @@ import math
 
 from formcheck.definitions import CEILING, CLINICIAN, Check, ExerciseDef, load
 from formcheck.session import Session
+from formcheck.units import seconds
 
 FORMATS = {"°": "{:.0f}°", "s": "{:.1f} s", "%": "{:.0f}%"}  # by unit; others "{:.2f}" and the unit
+# (seconds are written by formcheck.units.seconds: hundredths under one second)
 
 
 def _columns(d: ExerciseDef | None) -> list[tuple[str, str, str]]:
@@ -29,6 +31,8 @@ def _columns(d: ExerciseDef | None) -> list[tuple[str, str, str]]:
 def _fmt(v: float | None, f: str) -> str:
     if v is None or not math.isfinite(v):
         return "-"
+    if f == FORMATS["s"]:
+        return seconds(v)
     text = f.format(v)
     return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text  # no "-0°"
 

@@ -154,7 +154,23 @@ def test_a_value_that_rounds_to_zero_shows_no_minus_sign() -> None:
 
     assert _fmt(-0.3, "{:.0f}°") == "0°"
     assert _fmt(-4.2, "{:.0f}°") == "-4°"
-    assert _fmt(-0.04, "{:.1f} s") == "0.0 s"
+    assert _fmt(-0.004, "{:.1f} s") == "0.00 s"
+
+
+def test_seconds_under_one_do_not_round_onto_a_limit() -> None:
+    """A 0.27 s drop flagged against the squat's 0.3 s limit read "0.3 s" beside "tempo": the
+    rep table, the reports' numbers and their hold cards write seconds one way."""
+    from formcheck.report_text import FORMATS, _fmt
+    from formcheck.reports.html import _env, num
+    from formcheck.units import hold_text, seconds, seconds_value
+
+    for v, text in ((0.266, "0.27 s"), (1.26, "1.3 s"), (0.47, "0.47 s"), (123.4, "123 s")):
+        assert _fmt(v, FORMATS["s"]) == num(v, "s") == _env().filters["secs"](v) == seconds(v) == text
+    assert seconds_value(0.47) == "0.47"
+    # The live window and annotated video: a 1.5 s hold prescribed read "/ 2 s" ({:.0f}).
+    assert hold_text(0.8, 1.5) == "hold 0.80 / 1.5 s" and hold_text(12.34, 30.0) == "hold 12.3 / 30 s"
+    assert hold_text(None, 1.5) == "hold 1.5 s"
+    assert seconds(float("nan")) == "\u2013"
 
 
 def test_a_rep_no_check_could_judge_is_not_called_good() -> None:

@@ -97,8 +97,8 @@ def test_rep_intervals_match_parameters() -> None:
 
 def test_squat_faults_apply_to_named_reps_only() -> None:
     faults = {"shallow": [2], "knees_past_toes": [3], "trunk_lean": [4], "knees_caving": [5],
-              "heels_lifting": [6], "incomplete_lockout": [7]}
-    m = make_motion(MotionParams(exercise="squat", reps=8, faults=faults, fps=10), SKEL)
+              "heels_lifting": [6], "incomplete_lockout": [7], "too_fast": [8]}
+    m = make_motion(MotionParams(exercise="squat", reps=9, faults=faults, fps=10), SKEL)
     _, reps = _truth(m)
     for r in reps:
         f, mt = r["faults"], r["metrics"]
@@ -117,6 +117,7 @@ def test_squat_faults_apply_to_named_reps_only() -> None:
             assert mt["knee_gap_m"] >= mt["ankle_gap_m"]
         assert (mt["heel_lift_m"] >= 0.04) == ("heels_lifting" in f)
         assert (mt["knee_angle_end_deg"] < 160) == ("incomplete_lockout" in f)
+        assert mt["descent_s"] == pytest.approx(0.12 if "too_fast" in f else 1.5)
 
 
 def test_narrow_stance_is_clip_wide() -> None:

@@ -42,11 +42,14 @@ RETURN_STILL_S = 0.3
 RETURN_STEP = 0.1
 # The hips hardly rise over a knee's last 15-20 deg, so the counting signal alone ended the wait
 # of a rise over 5-6 s early. The angles the check reads (a checker's ``settle_on``) keep it
-# going while, fitted over the last SETTLE_ON_S, they still come back toward their value at rest
-# faster than SETTLE_ON_RATE. A knee straightening over 6-8 s moves 10-15 deg/s; standing still
-# the fitted rate is about 0 (median 2 deg/s either way over the real squat videos' rests). Waiting
-# too long costs only time: on those videos a rep's count came 0.06 s later on average (0.78 s
-# after its end, at most 1.13 s); a rep that follows at once ends the wait.
+# going while, fitted over the last SETTLE_ON_S, they still come back toward their median over
+# the frames kept before the rep faster than SETTLE_ON_RATE, in a view where such a check is
+# made (a rep that followed the last one at once has its rise in those frames: the median then
+# sits lower and the wait ends as on the hips alone). A knee straightening over 6-8 s moves
+# 10-15 deg/s; standing still the fitted rate is about 0 (median 2 deg/s either way over the real
+# squat videos' rests). Waiting too long costs only time: on those videos a rep's count came
+# 0.03 s later on average (0.75 s after its end, at most 1.13 s); a rep that follows at once
+# ends the wait.
 SETTLE_ON_S = 0.5
 SETTLE_ON_RATE = 5.0  # deg/s
 MAX_MISSING_S = 1.0  # a person out of view this long pauses counting (s)
@@ -512,6 +515,7 @@ class Checker:
         self._last_d = float("nan")  # distance from rest of the last valid frame
         self._end_reason = "settled"  # how the last rep ended: settled, turn, stream_end, cut
         self._wait_for_stand = any(c.after for c in definition.checks)
+        self._after_views = {v for c in definition.checks if c.after for v in c.views}
         self._returning = False  # settling: the person is still coming back toward rest
         self._n_valid = 0  # frames with the person measurable in the exercise's posture
         self._glitches: deque[float] = deque(maxlen=64)  # when the body jumped and came back
@@ -626,6 +630,8 @@ class Checker:
         new, old = post_d[recent], post_d[~recent]
         if _came_closer(new, old, RETURN_STEP * self.c.start_delta):
             return True
+        if self.views.estimate.view not in self._after_views:
+            return False  # the angles are read for a check this camera does not make
         t = np.asarray(self._post.t)
         late = t >= t_s - SETTLE_ON_S
         for key in self.settle_on:
@@ -635,7 +641,7 @@ class Checker:
             values = np.array([r.get(key, np.nan) for r in self._post.rows], np.float64)[late]
             far = np.abs(values - np.nanmedian(rest))
             ok = np.isfinite(far)
-            if ok.sum() >= 5 and np.polyfit(t[late][ok], far[ok], 1)[0] < -SETTLE_ON_RATE:
+            if ok.sum() >= 3 and np.polyfit(t[late][ok], far[ok], 1)[0] < -SETTLE_ON_RATE:
                 return True
         return False
 

@@ -19,6 +19,7 @@ import numpy as np
 from formcheck.annotate import draw_skeleton, mark_joints, wrap
 from formcheck.checkers.base import CheckerState
 from formcheck.textdraw import draw_text, text_size
+from formcheck.units import hold_text
 
 WHITE = (255, 255, 255)
 GREY = (170, 170, 170)
@@ -167,10 +168,10 @@ def draw_overlay(
         _text(img, info.voice_note, (right - mw, int(88 * s)), 0.6 * s, AMBER)
     if state.hold_target_s:
         if state.hold_s is not None:
-            hold = f"hold {state.hold_s:.1f} / {state.hold_target_s:.0f} s"
+            hold = hold_text(state.hold_s, state.hold_target_s)
             done = state.hold_s >= state.hold_target_s
         else:
-            hold = f"hold {state.hold_target_s:.0f} s"
+            hold = hold_text(None, state.hold_target_s)
             done = False
         tw, _ = _size(hold, 0.9 * s)
         _text(img, hold, (right - tw, int(62 * s)), 0.9 * s, GREEN if done else WHITE)

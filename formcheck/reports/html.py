@@ -16,6 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from formcheck.reports import plots
+from formcheck.units import seconds
 
 CSS: str = (resources.files("formcheck.reports") / "templates" / "style.css").read_text(encoding="utf-8")
 
@@ -31,7 +32,7 @@ def _env() -> jinja2.Environment:
     )
     env.filters["num"] = num
     env.filters["pct"] = lambda v: "–" if v is None else f"{100 * v:.0f}%"
-    env.filters["secs"] = lambda v: "–" if v is None else f"{v:.1f} s"
+    env.filters["secs"] = lambda v: "–" if v is None else seconds(v)
     env.filters["side"] = lambda s: {"both": "", None: ""}.get(s, s)
     env.filters["metric"] = metric
     return env
@@ -56,7 +57,9 @@ def num(v: Any, unit: str = "", nd: int | None = None) -> str:
     if isinstance(v, bool) or not isinstance(v, int | float):
         return str(v)
     if nd is None:
-        nd = 0 if unit == "°" or abs(v) >= 100 else (1 if abs(v) >= 10 or unit == "s" else 2)
+        if unit == "s":
+            return seconds(v)  # the same everywhere (formcheck.units)
+        nd = 0 if unit == "°" or abs(v) >= 100 else (1 if abs(v) >= 10 else 2)
     text = f"{v:.{nd}f}"
     if unit == "°":
         return text + "°"

@@ -21,6 +21,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from formcheck.units import seconds
+
 INK = "#1f2933"
 MUTED = "#7b8794"
 GOOD = "#2f8f5b"
@@ -189,7 +191,7 @@ def trace_svg(report: dict[str, Any]) -> str:
         ax.text(
             (r["start_s"] + r["end_s"]) / 2,
             1.0,
-            str(r["index"]) + (f" · hold {hold:.1f} s" if hold is not None else ""),
+            str(r["index"]) + (f" · hold {seconds(hold)}" if hold is not None else ""),
             transform=ax.get_xaxis_transform(),
             ha="center",
             va="bottom",

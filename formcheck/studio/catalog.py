@@ -38,6 +38,10 @@ CATALOG: list[SampleClip] = [
         "--exercise", "squat", "--reps", "4", "--descent", "1.2", "--ascent", "1.2",
         "--hold", "0.2", "--rest", "0.4", "--fault", "trunk_lean=1,4",
         "--fault", "incomplete_lockout=3", "--view", "side", "--facing", "left", *_MAN]),
+    SampleClip("squat_side_too_fast", "a drop to the bottom in 0.12 s between two controlled "
+               "squats, from the side", [
+        "--exercise", "squat", "--reps", "3", "--descent", "1.2", "--ascent", "1.2",
+        "--fault", "too_fast=2", "--view", "side"]),
     SampleClip("squat_front_caving", "knees caving on reps 2 and 4, from the front", [
         "--exercise", "squat", "--reps", "4", "--descent", "1.2", "--ascent", "1.2",
         "--hold", "0.2", "--rest", "0.4", "--fault", "knees_caving=2,4", "--view", "front"]),

@@ -69,6 +69,7 @@ FAULTS: dict[str, dict[str, str]] = {
         "heels_lifting": "heels rise about 10 cm at the bottom",
         "narrow_stance": "feet about 14 cm apart (clip-wide: must name every rep)",
         "incomplete_lockout": "the rep ends at a knee angle of about 150 deg, not straight",
+        "too_fast": "drops to the bottom in 0.12 s (limit 0.3 s, min_descent_s)",
     },
     "bridge": {
         "hips_low": "top shoulder-hip-knee angle about 150 deg instead of 180 deg",
@@ -167,6 +168,7 @@ VARIANTS: dict[str, dict[str, dict[str, str]]] = {
 }
 
 LEAD_INS = ("still", "walk_in", "settle")
+SQUAT_DROP_S = 0.12  # the squat's planted too_fast descent (the check's limit is 0.3 s)
 PELVIS_ROLL_DEG = 40.0  # the clamshell's planted pelvis roll (the check's limit is 30 deg)
 # Planted faults of the exercises added later, each well past its check's limit (a fault on
 # the limit is a coin toss for any measurement, so it tests nothing).
@@ -348,8 +350,10 @@ def _plan(
     end_for: Callable[[int, Config], Config],
     hold_for: Callable[[int], float],
     side: str | None,
+    down_for: Callable[[int], float] | None = None,
 ) -> tuple[list[_Key], list[RepPlan], float]:
-    """Keyframes and rep plans; returns (keys, reps, clip duration in seconds)."""
+    """Keyframes and rep plans; returns (keys, reps, clip duration in seconds). ``down_for``:
+    rep index -> its descent (s), where it is not the clip's ``descent_s``."""
     t = p.lead_in_s
     keys = [_Key(0.0, rest), _Key(t, rest)]
     reps: list[RepPlan] = []
@@ -359,7 +363,7 @@ def _plan(
         peak = peak_for(i)
         hold = hold_for(i)
         start = t
-        t += down
+        t += down_for(i) if down_for is not None else down
         keys.append(_Key(t, peak))
         peak_start = t
         t += hold
@@ -571,7 +575,10 @@ def _squat(p: MotionParams, skel: Skeleton) -> Motion:
             return {k: rest[k] + w * (peak[k] - rest[k]) for k in rest}
         return rest
 
-    keys, reps, dur = _plan(p, rest, peak_for, end_for, lambda i: p.value("hold_s"), None)
+    def down_for(i: int) -> float:
+        return SQUAT_DROP_S if "too_fast" in p.rep_faults(i) else p.value("descent_s")
+
+    keys, reps, dur = _plan(p, rest, peak_for, end_for, lambda i: p.value("hold_s"), None, down_for)
     t = _frames(dur, p.fps)
     poses = []
     for ti in t:

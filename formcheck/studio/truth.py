@@ -166,6 +166,7 @@ def rep_metrics(
             end = int(np.argmin(np.abs(t - r.end_s)))
             m["knee_angle_end_deg"] = float(knee[end])
             m["bottom_s"] = round(float(t[bottom]), 3)
+            m["descent_s"] = round(r.peak_start_s - r.start_s, 3)  # down to the bottom (too_fast)
         elif exercise == "bridge":
             hl = _mean2(angles, "hip_line_3d")
             m["hip_line_max_deg"] = float(np.max(hl[idx]))
