@@ -31,6 +31,7 @@ import numpy as np
 from formcheck.checkers.base import CUE_SHOW_S, Checker, Event, Rep, RepData, _columns
 from formcheck.definitions import Check, ExerciseDef
 from formcheck.landmarks import Frame
+from formcheck.units import seconds
 
 # A dip out of the position shorter than this is ignored: MediaPipe drops or misplaces a point
 # for a frame or a few (a tenth of a second or two at 25-30 fps), and a hand moving on the knee
@@ -225,7 +226,8 @@ class HoldChecker(Checker):
         held = h.timer.seconds
         if held < self.c.min_hold_s:
             return [
-                Event("partial", self._t, f"Held {held:.1f} s: a hold counts from {self.c.min_hold_s:g} s.")
+                Event("partial", self._t,
+                      f"Held {seconds(held)}: a hold counts from {self.c.min_hold_s:g} s.")
             ]
         self._end_reason = reason
         keep = np.flatnonzero(h.inpos)
