@@ -217,6 +217,12 @@ def pick(prefix: str) -> Path:
 def test_window_shows_the_count(display: str, tmp_path: Path, prefix: str) -> None:
     video = pick(prefix)
     proc, shots, session, truth = run_windowed(video, tmp_path / "out", display)
+    if shots and all(float(img.max()) == 0.0 for _, img in shots):
+        # Qt never mapped the window on Xvfb (no window manager): every screenshot is the bare
+        # black screen, while the set still ran behind it. Seen once in a CI run on two
+        # busy cores (22nd session); a second run tells that apart from a window that shows
+        # nothing, which still fails below.
+        proc, shots, session, truth = run_windowed(video, tmp_path / "again", display)
     # What the window shows is tested here; whether the live loop counts exactly is
     # test_live_samples' (headless, the same clips). In a window, with the screenshots taken
     # beside it on two cores, the loop sees fewer frames and may miss a rep (the clamshell from
