@@ -12,7 +12,7 @@ import math
 
 from formcheck.definitions import CEILING, CLINICIAN, Check, ExerciseDef, load
 from formcheck.session import Session
-from formcheck.units import seconds
+from formcheck.units import no_minus_zero, seconds
 
 FORMATS = {"°": "{:.0f}°", "s": "{:.1f} s", "%": "{:.0f}%"}  # by unit; others "{:.2f}" and the unit
 # (seconds are written by formcheck.units.seconds: hundredths under one second)
@@ -33,8 +33,7 @@ def _fmt(v: float | None, f: str) -> str:
         return "-"
     if f == FORMATS["s"]:
         return seconds(v)
-    text = f.format(v)
-    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text  # no "-0°"
+    return no_minus_zero(f.format(v))  # no "-0°"
 
 
 def _definition(exercise: str) -> ExerciseDef | None:

@@ -15,9 +15,12 @@ def seconds_value(v: float) -> str:
     if not math.isfinite(v):
         return "\u2013"
     nd = 2 if abs(v) < 1 else 1 if abs(v) < 100 else 0
-    text = f"{v:.{nd}f}"
-    rounds_to_zero = not any(c in "123456789" for c in text)
-    return text[1:] if text.startswith("-") and rounds_to_zero else text  # no "-0.00"
+    return no_minus_zero(f"{v:.{nd}f}")
+
+
+def no_minus_zero(text: str) -> str:
+    """``text`` (a formatted number) without its minus sign when it reads as zero: "-0.00" -> "0.00"."""
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
 
 
 def seconds(v: float) -> str:

@@ -626,13 +626,12 @@ class Checker:
         coming back toward rest (see SETTLE_MORE_S)."""
         if not self._wait_for_stand or t_s - self._end_t >= SETTLE_S + SETTLE_MORE_S:
             return False
-        recent = np.asarray(self._post.t) >= t_s - RETURN_STILL_S
-        new, old = post_d[recent], post_d[~recent]
-        if _came_closer(new, old, RETURN_STEP * self.c.start_delta):
+        t = np.asarray(self._post.t)
+        recent = t >= t_s - RETURN_STILL_S
+        if _came_closer(post_d[recent], post_d[~recent], RETURN_STEP * self.c.start_delta):
             return True
         if self.views.estimate.view not in self._after_views:
             return False  # the angles are read for a check this camera does not make
-        t = np.asarray(self._post.t)
         late = t >= t_s - SETTLE_ON_S
         for key in self.settle_on:
             rest = self._rest_values(key)
