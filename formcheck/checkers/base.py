@@ -13,6 +13,7 @@ what follows, e.g. whether the person stands fully) -> ``rest``.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -55,6 +56,11 @@ SETTLE_ON_RATE = 5.0  # deg/s
 MAX_MISSING_S = 1.0  # a person out of view this long pauses counting (s)
 READY_S = 0.3  # time still in the start position before counting begins (s)
 PRE_S = 2.0  # rest frames kept before a rep (s)
+# At rest the start position is followed as it drifts, with this time constant: the same at any
+# frame rate (it was 5% a frame, i.e. 0.65 s at 30 fps, but 2.6 s when only 7.5 frames a second
+# were analysed, so a live set on a busy machine kept an old start position and lost a step).
+REST_FOLLOW_S = 0.65
+REST_FOLLOW_MAX_DT_S = 0.2  # a longer gap between frames counts as this long
 START_FRACTION = 0.05  # a rep starts where the signal last sat within this share of its excursion
 # Within this of the extreme counts as having reached it (the end of the way down or up): 3
 # units of the counting signal, but no more than a tenth of the rep's own excursion, so that a
@@ -1058,8 +1064,11 @@ class Checker:
         if not ok:
             return []
         d = float(self._away(s))
-        if d < self.c.start_delta / 3:
-            self._rest += 0.05 * (s - self._rest)  # follow slow drift of the rest position
+        # Follow a slow drift of the start position (per second, so alike at any frame rate),
+        # only to where a start position can be: not after a glitch or a cut's odd first frames.
+        if d < self.c.start_delta / 3 and self.in_start_position(s, sig):
+            dt = min(t - self._pre[-2][0], REST_FOLLOW_MAX_DT_S) if len(self._pre) >= 2 else 1 / 30
+            self._rest += (1.0 - math.exp(-dt / REST_FOLLOW_S)) * (s - self._rest)
         if d >= self.c.start_delta:
             self.phase = "active"
             self._cue_until = min(self._cue_until, t)  # the last rep's cue is over
