@@ -591,8 +591,11 @@ def load(name: str) -> ExerciseDef:
 def load_prescription(path: str | Path) -> dict[str, Any]:
     """Read a prescription TOML file (flat keys, e.g. ``depth_knee_deg = 110``)."""
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise MissingInputError(f"No prescription file at {p}.")
+    if p.is_dir():
+        raise UsageError(f"{p} is a folder, not a prescription file.")
+    # Anything else that reads (a pipe too: --prescription <(...)) is read once, here.
     try:
         with p.open("rb") as f:
             data = tomllib.load(f)

@@ -6,9 +6,23 @@ Image points are in frame heights with y pointing down (see ``landmarks``); angl
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 _EPS = 1e-9
+
+
+def _points(*ps: object) -> list[list[float]] | None:
+    """The points as lists of floats when each is one point (a 1-D array), else None: one point
+    at a time (a checker's per-frame signals) is measured in plain floats, numpy's per-call cost
+    being most of the time for arrays of two or three numbers. Same formulas, same order."""
+    out = []
+    for p in ps:
+        if type(p) is not np.ndarray or p.ndim != 1:
+            return None
+        out.append(p.tolist())
+    return out
 
 
 def _norm(v: np.ndarray) -> np.ndarray:
@@ -23,6 +37,16 @@ def angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     Returns:
         (...,) degrees; NaN where a point is missing or a segment has zero length.
     """
+    one = _points(a, b, c)
+    if one is not None and len(one[0]) == len(one[1]) == len(one[2]):
+        pa, pb, pc = one
+        u1 = [x - y for x, y in zip(pa, pb, strict=True)]
+        v1 = [x - y for x, y in zip(pc, pb, strict=True)]
+        n_u, n_v = math.sqrt(sum(x * x for x in u1)), math.sqrt(sum(x * x for x in v1))
+        if not (n_u > _EPS and n_v > _EPS):
+            return np.array(np.nan)
+        dot = sum(x * y for x, y in zip(u1, v1, strict=True))
+        return np.array(math.degrees(math.acos(min(1.0, max(-1.0, dot / (n_u * n_v))))))
     u = np.asarray(a, np.float64) - np.asarray(b, np.float64)
     v = np.asarray(c, np.float64) - np.asarray(b, np.float64)
     nu, nv = _norm(u), _norm(v)
@@ -53,6 +77,13 @@ def signed_line_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray
 
 def angle_from_vertical(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """Angle in degrees (0..180) of the segment lower->upper from straight up in the image."""
+    one = _points(lower, upper)
+    if one is not None and min(len(one[0]), len(one[1])) >= 2:
+        dx, dy = one[1][0] - one[0][0], one[1][1] - one[0][1]
+        n1 = math.sqrt(dx * dx + dy * dy)
+        if not n1 > _EPS:
+            return np.array(np.nan)
+        return np.array(math.degrees(math.acos(min(1.0, max(-1.0, -dy / n1)))))
     d = np.asarray(upper, np.float64)[..., :2] - np.asarray(lower, np.float64)[..., :2]
     n = _norm(d)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -70,6 +101,9 @@ def angle_to_horizontal(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 def distance(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Euclidean distance between points (..., D); NaN if either is missing."""
+    one = _points(p, q)
+    if one is not None and len(one[0]) == len(one[1]):
+        return np.array(math.sqrt(sum((x - y) * (x - y) for x, y in zip(one[0], one[1], strict=True))))
     return _norm(np.asarray(p, np.float64) - np.asarray(q, np.float64))
 
 

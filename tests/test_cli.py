@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+import shutil
 from pathlib import Path
 
 import cv2
@@ -158,6 +160,31 @@ def test_bad_prescription(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     rx.write_text("depth_knee_deg = [\n")
     assert main(["score", str(trace), "-e", "squat", "--prescription", str(rx)]) == ExitCode.USAGE
     assert "not valid TOML" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+def test_prescription_from_a_pipe_or_a_folder(tmp_path: Path) -> None:
+    """``--prescription <(...)`` (a pipe, not a regular file) is read; a folder given as the
+    prescription is one sentence and exit code 2 (the real command, as a subprocess)."""
+    import subprocess
+    import sys
+
+    trace = _trace(tmp_path)
+    cmd = (
+        f"{shlex.quote(sys.executable)} -m formcheck score {shlex.quote(str(trace))} -e squat --no-store "
+        f"--json --out {shlex.quote(str(tmp_path / 'o'))} "
+        "--prescription <(printf 'depth_knee_deg = 101\\n')"
+    )
+    r = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["prescription"]["depth_knee_deg"] == 101
+    r = subprocess.run(
+        [sys.executable, "-m", "formcheck", "score", str(trace), "-e", "squat", "--no-store",
+         "--prescription", str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert r.returncode == ExitCode.USAGE, r.stderr
+    assert r.stderr.strip() == f"formcheck: {tmp_path} is a folder, not a prescription file.", r.stderr
 
 
 def test_folder_some_bad(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

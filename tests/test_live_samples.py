@@ -134,7 +134,8 @@ def check_against_truth(proc, session: dict, truth: dict, video: Path) -> None: 
         assert len(pairs) == want, f"counted reps not where the truth has them: {got}"
         for lab, r in pairs:
             if lab.get("side"):
-                assert r["side"] == lab["side"]
+                rate = f"{session['n_frames']} frames analysed in {session['duration_s']} s"
+                assert r["side"] == lab["side"], (lab, r, rate)
         return
     # Miscounted: fine only if offline scoring of every frame miscounts the same way (then it
     # is the checker's doing, not the live loop's).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 import numpy as np
@@ -51,8 +52,12 @@ def w3(frame: Frame, idx: int) -> np.ndarray:
 
 
 def nanmean(*vals: float) -> float:
-    arr = np.array(vals, np.float64)
-    return float(np.nanmean(arr)) if np.isfinite(arr).any() else float("nan")
+    """Mean of the values that are not NaN; NaN when none is finite."""
+    vs = [float(v) for v in vals]
+    if not any(math.isfinite(v) for v in vs):
+        return float("nan")
+    kept = [v for v in vs if v == v]
+    return sum(kept) / len(kept)
 
 
 def stat(a: np.ndarray, fn: str, q: float | None = None) -> float:
