@@ -588,6 +588,9 @@ def load(name: str) -> ExerciseDef:
         return parse(tomllib.load(f), where=path.name)
 
 
+MAX_PRESCRIPTION_BYTES = 1 << 20  # a prescription is a few lines
+
+
 def load_prescription(path: str | Path) -> dict[str, Any]:
     """Read a prescription TOML file (flat keys, e.g. ``depth_knee_deg = 110``)."""
     p = Path(path)
@@ -598,7 +601,10 @@ def load_prescription(path: str | Path) -> dict[str, Any]:
     # Anything else that reads (a pipe too: --prescription <(...)) is read once, here.
     try:
         with p.open("rb") as f:
-            data = tomllib.load(f)
+            raw = f.read(MAX_PRESCRIPTION_BYTES + 1)  # a pipe too; not forever from /dev/zero
+        if len(raw) > MAX_PRESCRIPTION_BYTES:
+            raise UsageError(f"The prescription file {p} is too large to be a prescription.")
+        data = tomllib.loads(raw.decode())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise UsageError(f"The prescription file {p} is not valid TOML ({e}).") from None
     except OSError as e:

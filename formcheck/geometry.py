@@ -45,8 +45,10 @@ def angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
         n_u, n_v = math.sqrt(sum(x * x for x in u1)), math.sqrt(sum(x * x for x in v1))
         if not (n_u > _EPS and n_v > _EPS):
             return np.array(np.nan)
-        dot = sum(x * y for x, y in zip(u1, v1, strict=True))
-        return np.array(math.degrees(math.acos(min(1.0, max(-1.0, dot / (n_u * n_v))))))
+        cos = sum(x * y for x, y in zip(u1, v1, strict=True)) / (n_u * n_v)
+        if not math.isfinite(cos):  # an infinite point (numpy: NaN)
+            return np.array(np.nan)
+        return np.array(math.degrees(math.acos(min(1.0, max(-1.0, cos)))))
     u = np.asarray(a, np.float64) - np.asarray(b, np.float64)
     v = np.asarray(c, np.float64) - np.asarray(b, np.float64)
     nu, nv = _norm(u), _norm(v)
@@ -81,7 +83,7 @@ def angle_from_vertical(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     if one is not None and min(len(one[0]), len(one[1])) >= 2:
         dx, dy = one[1][0] - one[0][0], one[1][1] - one[0][1]
         n1 = math.sqrt(dx * dx + dy * dy)
-        if not n1 > _EPS:
+        if not (n1 > _EPS and math.isfinite(dy / n1)):
             return np.array(np.nan)
         return np.array(math.degrees(math.acos(min(1.0, max(-1.0, -dy / n1)))))
     d = np.asarray(upper, np.float64)[..., :2] - np.asarray(lower, np.float64)[..., :2]
@@ -103,7 +105,8 @@ def distance(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Euclidean distance between points (..., D); NaN if either is missing."""
     one = _points(p, q)
     if one is not None and len(one[0]) == len(one[1]):
-        return np.array(math.sqrt(sum((x - y) * (x - y) for x, y in zip(one[0], one[1], strict=True))))
+        gap = math.sqrt(sum((x - y) * (x - y) for x, y in zip(one[0], one[1], strict=True)))
+        return np.float64(gap)  # type: ignore[return-value]  # a numpy scalar, as before
     return _norm(np.asarray(p, np.float64) - np.asarray(q, np.float64))
 
 

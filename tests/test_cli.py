@@ -184,7 +184,7 @@ def test_prescription_from_a_pipe_or_a_folder(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120,
     )
     assert r.returncode == ExitCode.USAGE, r.stderr
-    assert r.stderr.strip() == f"formcheck: {tmp_path} is a folder, not a prescription file.", r.stderr
+    assert r.stderr.strip().splitlines()[-1] == f"formcheck: {tmp_path} is a folder, not a prescription file."
 
 
 def test_folder_some_bad(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -47,3 +47,27 @@ def test_a_shuffle_is_no_step():
 def test_lying_down_is_not_the_position():
     seq, _ = synthetic.clamshell(reps=3)
     assert score(seq).reps == []
+
+
+def _rest_after(fps: float, rest: float, signal: float, seconds: float = 0.8) -> float:
+    """The checker's start position after ``seconds`` at rest with its counting signal at
+    ``signal`` (frames fed as ``Checker.update`` feeds them, with their times)."""
+    from formcheck.checkers import make_checker
+
+    ch = make_checker("lateral_walk")
+    ch.phase, ch._rest, ch._t = "rest", rest, 0.0
+    for i in range(1, round(seconds * fps) + 1):
+        t = i / fps
+        ch._prev_t, ch._t = ch._t, t
+        ch._rest_step(t, True, signal, {"stance_pct": signal})
+    return ch._rest
+
+
+def test_start_position_follows_per_second_and_only_where_it_can_be():
+    """The start position follows a new stance (feet brought together: 46 -> 13 % of a leg)
+    alike at 30 and at 7.5 analysed frames a second; it does not follow a reading outside the
+    exercise's rest_range, unless the person had already settled outside it."""
+    at30, at7 = _rest_after(30.0, 46.0, 13.0), _rest_after(7.5, 46.0, 13.0)
+    assert abs(at30 - at7) < 0.5 and at30 < 26.0, (at30, at7)
+    assert _rest_after(7.5, 46.0, 2.0) == 46.0  # under rest_range [5, 100]: a glitch
+    assert _rest_after(7.5, 3.0, 2.0) < 2.5  # settled there after a rep: followed

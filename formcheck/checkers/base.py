@@ -489,6 +489,7 @@ class Checker:
         self.skipped: dict[str, str] = {}
         self.phase = "setup"
         self._t = 0.0
+        self._prev_t = float("nan")  # the frame before this one (s)
         self._ready_since: float | None = None
         self._ready_vals: list[float] = []
         self._missing_since: float | None = None
@@ -561,7 +562,7 @@ class Checker:
     # -- the state machine ----------------------------------------------------------------
     def update(self, frame: Frame) -> list[Event]:
         """Feed one frame; returns the events it caused (often none)."""
-        self._t = frame.t_s
+        self._prev_t, self._t = self._t, frame.t_s
         view = self.views.update(frame) if frame.detected else self.views.estimate
         sig = self.signals(frame, view) if frame.detected else {}
         if frame.detected:
@@ -1065,9 +1066,12 @@ class Checker:
             return []
         d = float(self._away(s))
         # Follow a slow drift of the start position (per second, so alike at any frame rate),
-        # only to where a start position can be: not after a glitch or a cut's odd first frames.
-        if d < self.c.start_delta / 3 and self.in_start_position(s, sig):
-            dt = min(t - self._pre[-2][0], REST_FOLLOW_MAX_DT_S) if len(self._pre) >= 2 else 1 / 30
+        # only to where a start position can be (not after a glitch or a cut's odd first
+        # frames), unless the person settled outside that range after a rep (then from there).
+        lo, hi = self.c.rest_range
+        if d < self.c.start_delta / 3 and (self.in_start_position(s, sig) or not lo <= self._rest <= hi):
+            dt = t - self._prev_t if np.isfinite(self._prev_t) else 1 / 30
+            dt = min(max(dt, 0.0), REST_FOLLOW_MAX_DT_S)
             self._rest += (1.0 - math.exp(-dt / REST_FOLLOW_S)) * (s - self._rest)
         if d >= self.c.start_delta:
             self.phase = "active"
