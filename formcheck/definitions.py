@@ -598,10 +598,9 @@ def load_prescription(path: str | Path) -> dict[str, Any]:
         raise MissingInputError(f"No prescription file at {p}.")
     if p.is_dir():
         raise UsageError(f"{p} is a folder, not a prescription file.")
-    # Anything else that reads (a pipe too: --prescription <(...)) is read once, here.
     try:
         with p.open("rb") as f:
-            raw = f.read(MAX_PRESCRIPTION_BYTES + 1)  # a pipe too; not forever from /dev/zero
+            raw = f.read(MAX_PRESCRIPTION_BYTES + 1)  # a pipe too (<(...)); not forever from /dev/zero
         if len(raw) > MAX_PRESCRIPTION_BYTES:
             raise UsageError(f"The prescription file {p} is too large to be a prescription.")
         data = tomllib.loads(raw.decode())

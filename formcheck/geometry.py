@@ -25,6 +25,14 @@ def _points(*ps: object) -> list[list[float]] | None:
     return out
 
 
+def _acos_deg(cos: float) -> np.ndarray:
+    """arccos in degrees of one cosine, clipped to [-1, 1]; NaN for a non-finite one (an
+    infinite point), as numpy's path gives."""
+    if not math.isfinite(cos):
+        return np.array(np.nan)
+    return np.array(math.degrees(math.acos(min(1.0, max(-1.0, cos)))))
+
+
 def _norm(v: np.ndarray) -> np.ndarray:
     return np.sqrt(np.sum(v * v, axis=-1))
 
@@ -45,10 +53,7 @@ def angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
         n_u, n_v = math.sqrt(sum(x * x for x in u1)), math.sqrt(sum(x * x for x in v1))
         if not (n_u > _EPS and n_v > _EPS):
             return np.array(np.nan)
-        cos = sum(x * y for x, y in zip(u1, v1, strict=True)) / (n_u * n_v)
-        if not math.isfinite(cos):  # an infinite point (numpy: NaN)
-            return np.array(np.nan)
-        return np.array(math.degrees(math.acos(min(1.0, max(-1.0, cos)))))
+        return _acos_deg(sum(x * y for x, y in zip(u1, v1, strict=True)) / (n_u * n_v))
     u = np.asarray(a, np.float64) - np.asarray(b, np.float64)
     v = np.asarray(c, np.float64) - np.asarray(b, np.float64)
     nu, nv = _norm(u), _norm(v)
@@ -83,9 +88,7 @@ def angle_from_vertical(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     if one is not None and min(len(one[0]), len(one[1])) >= 2:
         dx, dy = one[1][0] - one[0][0], one[1][1] - one[0][1]
         n1 = math.sqrt(dx * dx + dy * dy)
-        if not (n1 > _EPS and math.isfinite(dy / n1)):
-            return np.array(np.nan)
-        return np.array(math.degrees(math.acos(min(1.0, max(-1.0, -dy / n1)))))
+        return _acos_deg(-dy / n1) if n1 > _EPS else np.array(np.nan)
     d = np.asarray(upper, np.float64)[..., :2] - np.asarray(lower, np.float64)[..., :2]
     n = _norm(d)
     with np.errstate(invalid="ignore", divide="ignore"):

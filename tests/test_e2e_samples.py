@@ -58,7 +58,7 @@ def _every(seq: PoseSequence, k: int) -> PoseSequence:
 
 
 # Not counted alike from every fourth frame: sample -> why. Strict, so it goes once it passes.
-TOO_QUICK_AT_7_5_FPS = {
+NOT_ALIKE_AT_7_5_FPS = {
     "squat_side_too_fast": "its 0.12 s drop falls between two analysed frames",
     # Known fragile: filmed side-on from chest height, lying between its reps (0.5 s) the hip
     # line reads 156.5 in the picture (start position up to 155) and 134.5 in 3D (up to 135;
@@ -71,8 +71,8 @@ TOO_QUICK_AT_7_5_FPS = {
 @pytest.mark.parametrize(
     "video",
     [
-        pytest.param(c, id=c.stem, marks=pytest.mark.xfail(strict=True, reason=TOO_QUICK_AT_7_5_FPS[c.stem]))
-        if c.stem in TOO_QUICK_AT_7_5_FPS
+        pytest.param(c, id=c.stem, marks=pytest.mark.xfail(strict=True, reason=NOT_ALIKE_AT_7_5_FPS[c.stem]))
+        if c.stem in NOT_ALIKE_AT_7_5_FPS
         else pytest.param(c, id=c.stem)
         for c in CLIPS
     ],

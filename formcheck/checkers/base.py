@@ -489,7 +489,7 @@ class Checker:
         self.skipped: dict[str, str] = {}
         self.phase = "setup"
         self._t = 0.0
-        self._prev_t = float("nan")  # the frame before this one (s)
+        self._prev_t = 0.0  # the time of the frame before this one (s)
         self._ready_since: float | None = None
         self._ready_vals: list[float] = []
         self._missing_since: float | None = None
@@ -1070,8 +1070,7 @@ class Checker:
         # frames), unless the person settled outside that range after a rep (then from there).
         lo, hi = self.c.rest_range
         if d < self.c.start_delta / 3 and (self.in_start_position(s, sig) or not lo <= self._rest <= hi):
-            dt = t - self._prev_t if np.isfinite(self._prev_t) else 1 / 30
-            dt = min(max(dt, 0.0), REST_FOLLOW_MAX_DT_S)
+            dt = min(max(t - self._prev_t, 0.0), REST_FOLLOW_MAX_DT_S)
             self._rest += (1.0 - math.exp(-dt / REST_FOLLOW_S)) * (s - self._rest)
         if d >= self.c.start_delta:
             self.phase = "active"
