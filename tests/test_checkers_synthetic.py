@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from formcheck.checkers import make_checker
 from formcheck.landmarks import PoseLandmark as L
+from formcheck.landmarks import PoseSequence
 from formcheck.pipeline import score_sequence
 from testkit import synthetic
 from testkit.synthetic import assert_matches
@@ -301,6 +303,29 @@ def test_rep_whose_way_back_was_not_seen_is_not_counted():
     # The same rep with its return in view counts.
     whole, _ = synthetic.squat(reps=3, view="side", ascent_s=0.6)
     assert len(score_sequence(whole, "squat").reps) == 3
+
+
+@pytest.mark.parametrize(
+    ("every", "gap_s", "counted"),
+    [(1, 0.35, 3), (1, 0.133, 3), (1, 1 / 30, 2), (4, 0.133, 2), (4, 0.35, 3)],
+)
+def test_return_between_sparse_frames_counts_not_between_film_frames(every: int, gap_s: float, counted: int):
+    """The middle rep's way back falls between two frames ``gap_s`` apart, in a film of 30 (or
+    7.5) frames a second. Frames left out between them (a busy live loop analysing sparsely)
+    step over a quick return: the person came back, and the rep counts. The same two frames as
+    neighbours in the film (1/30 s apart at 30 fps, 0.133 s at 7.5: a cut, a dissolve or the
+    camera moving, from the bottom to standing) did not show a return: not counted."""
+    seq, truth = synthetic.squat(reps=3, view="side", ascent_s=0.6)
+    mid = truth.reps[1]
+    t = seq.t_ms / 1000.0
+    a, b = mid.peak_s + 0.15, mid.end_s - 0.1  # still 85% down; 7% from standing
+    keep = ((t <= a) | (t >= b)) & (np.arange(len(t)) % every == 0)
+    last, first = np.flatnonzero(keep & (t <= a))[-1], np.flatnonzero(keep & (t >= b))[0]
+    t_ms = seq.t_ms.astype(np.float64).copy()
+    t_ms[first:] -= (t[first] - t[last] - gap_s) * 1000.0
+    fps = seq.fps / every
+    sparse = PoseSequence(seq.image[keep], seq.world[keep], t_ms[keep], fps, seq.width, seq.height)
+    assert len(score_sequence(sparse, "squat").reps) == counted
 
 
 @pytest.mark.parametrize("seed", [0, 1])

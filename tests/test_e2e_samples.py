@@ -91,6 +91,47 @@ def test_rep_count_the_same_at_a_quarter_of_the_frames(video: Path) -> None:
     )
 
 
+def _uneven(seq: PoseSequence, k: int, seed: int) -> PoseSequence:
+    """Frames 1 to 2k-1 apart at random (1/k of the rate on average): a live loop on a busy
+    machine analyses the newest camera frame whenever the model is free."""
+    steps = np.random.default_rng(seed).integers(1, 2 * k, size=len(seq))
+    idx = np.cumsum(np.concatenate([[0], steps]))
+    idx = idx[idx < len(seq)]
+    return PoseSequence(seq.image[idx], seq.world[idx], seq.t_ms[idx], seq.fps / k, seq.width, seq.height)
+
+
+# Not counted alike from unevenly spaced frames: sample -> why. Strict, so it goes once it passes.
+NOT_ALIKE_UNEVEN = {
+    # Front-on, the last lunge's rear leg is seen in 3 of the bottom's 46 frames; from a third of
+    # them it is not seen at all, and the seen front leg's thigh-over-shin reads 24 deg in the
+    # picture, under the 30 (lunge.py, WORKING_MIN_DEG) that names a lone leg the working one.
+    "lunge_front_faults": "the working leg is told from one leg's reading, 24 deg against 30",
+}
+
+
+@pytest.mark.parametrize(
+    "video",
+    [
+        pytest.param(c, id=c.stem, marks=pytest.mark.xfail(strict=True, reason=NOT_ALIKE_UNEVEN[c.stem]))
+        if c.stem in NOT_ALIKE_UNEVEN
+        else pytest.param(c, id=c.stem)
+        for c in CLIPS
+    ],
+)
+def test_rep_count_the_same_from_unevenly_spaced_frames(video: Path) -> None:
+    """A third of the frames, 1/30 to 1/6 s apart at random, is counted as every frame is.
+    Between sparse frames a quick return (a clamshell's close) or the way up into the next rep
+    past the last one's peak (a side step after a short one) can fall between two frames; both
+    lost reps before (the live clamshell in CI lost its first). Seeds 0 and 1 pass as well."""
+    truth = _truth(video)
+    full = score_sequence(_poses(video), truth["exercise"], truth.get("prescription"))
+    sparse = score_sequence(_uneven(_poses(video), 3, seed=2), truth["exercise"], truth.get("prescription"))
+    assert [r.side for r in sparse.reps] == [r.side for r in full.reps], (
+        f"uneven: {[(round(r.start_s, 1), round(r.end_s, 1)) for r in sparse.reps]}, "
+        f"every frame: {[(round(r.start_s, 1), round(r.end_s, 1)) for r in full.reps]}"
+    )
+
+
 # Planted faults formcheck is known to miss, each with why. Strict: a fix makes the test fail
 # until the entry goes, so the guard tightens as formcheck improves.
 # (None now. The side lunge's straight leg bending toward a camera in front read 7 deg for 60:

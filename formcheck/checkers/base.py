@@ -72,6 +72,15 @@ HOLD_BAND_DEG = 8.0  # within this of the rep's peak counts as holding at the to
 CUE_SHOW_S = 4.0  # a finished rep's cue shows this long, or until the next rep starts
 END_RETURN_FRACTION = 0.5  # a rep the clip's end cuts short counts if this far back (share of peak)
 CUT_MID_REP = "The video cut away mid-rep: not counted."
+# A return that falls between two analysed frames with frames left out between them may have
+# happened unseen: a quick close (a clamshell's knee dropping in 0.1-0.2 s) falls between the
+# frames a live loop on a busy machine analyses, 7-10 a second of a 30 fps camera. Between two
+# neighbouring frames of the film itself (any rate: an 8 fps film's 0.125 s included) it is a
+# cut, a dissolve or the camera moving (a real handheld clip at 8 fps read a rep there), so the
+# gap must be half as long again as the shortest seen between frames fed. A longer gap than the
+# maximum is a pause in the film or the camera, not sparse analysis.
+UNSEEN_RETURN_MIN_S = 0.09
+UNSEEN_RETURN_MAX_S = 0.5
 JUMP_MIN_DT = 1.0 / 30.0  # speed limits are applied over at least this long (s)
 # A body part counts as seen clearly when MediaPipe's visibility is at least SEEN_MIN and it lies
 # inside the picture, in at least SEEN_SHARE of a rep's frames. Clearly filmed joints score
@@ -262,16 +271,25 @@ def _mid(points: np.ndarray, i: int, j: int) -> np.ndarray:
     return (a + b) / 2 if fa and fb else a if fa else b
 
 
-def _way_back_seen(d: np.ndarray, peak_i: int, return_fraction: float) -> bool:
-    """True if at least one frame shows the rep on its way back: between the peak and the end,
-    past a fifth of the way back and not yet home. A rep whose return fell in a gap in detection
-    or a dissolve between shots (bottom, then standing, nothing between) was not seen to return;
-    a real return takes several frames even at 10 fps."""
+def _way_back_seen(t: np.ndarray, d: np.ndarray, peak_i: int, return_fraction: float, step: float) -> bool:
+    """True if the frames show the rep on its way back. Either a frame between the peak and the
+    end is past a fifth of the way back and not yet home, or the way back fell between two
+    analysed frames that frames were left out between: at least :data:`UNSEEN_RETURN_MIN_S`
+    and half as long again as the shortest step between frames fed (``step``, the film's
+    or camera's own frame interval once two neighbouring frames were analysed), and no more than
+    :data:`UNSEEN_RETURN_MAX_S`, with no frame without a reading between. A rep whose return
+    fell in a gap in detection, or between two neighbouring frames of the film (a cut or
+    dissolve between shots, or a camera moving, at any frame rate), was not seen to return."""
     if not np.isfinite(d).any():
         return False
     peak = float(np.nanmax(d))
     way = d[peak_i + 1 :]
-    return bool(np.any((way > return_fraction * peak) & (way < 0.8 * peak)))
+    if np.any((way > return_fraction * peak) & (way < 0.8 * peak)):
+        return True
+    near, home = d[peak_i:-1] >= 0.8 * peak, d[peak_i + 1 :] <= return_fraction * peak
+    dt = np.diff(t[peak_i:])
+    skipped = (dt >= max(UNSEEN_RETURN_MIN_S, 1.5 * step)) & (dt <= UNSEEN_RETURN_MAX_S)
+    return bool((near & home & skipped).any())
 
 
 def _height(pitch: np.ndarray, persp: np.ndarray) -> str:
@@ -490,6 +508,8 @@ class Checker:
         self.phase = "setup"
         self._t = 0.0
         self._prev_t = 0.0  # the time of the frame before this one (s)
+        self._fed = False  # a frame has been fed
+        self._film_step = math.inf  # the shortest time seen between two frames fed (s)
         self._ready_since: float | None = None
         self._ready_vals: list[float] = []
         self._missing_since: float | None = None
@@ -563,6 +583,9 @@ class Checker:
     def update(self, frame: Frame) -> list[Event]:
         """Feed one frame; returns the events it caused (often none)."""
         self._prev_t, self._t = self._t, frame.t_s
+        if self._fed and self._t > self._prev_t:
+            self._film_step = min(self._film_step, self._t - self._prev_t)
+        self._fed = True
         view = self.views.update(frame) if frame.detected else self.views.estimate
         sig = self.signals(frame, view) if frame.detected else {}
         if frame.detected:
@@ -1085,7 +1108,14 @@ class Checker:
 
     def _active_step(self, t: float, s: float) -> list[Event]:
         d = float(self._away(s))
-        if d > self._peak_d:
+        # A turn is judged before this frame can raise the peak: between sparse frames the way
+        # up into the next rep can pass the last rep's peak (a side step after a short one).
+        turned = (
+            self._peak_d >= self.c.min_excursion
+            and self._back_d <= 0.5 * self._peak_d
+            and d - self._back_d >= self.c.start_delta
+        )
+        if not turned and d > self._peak_d:
             self._peak_d, self._peak_t = d, t
             self._back_d, self._back_t = d, t
         elif d < self._back_d:
@@ -1097,7 +1127,7 @@ class Checker:
             self._post = _Buffer()
             self._returning = False
             return []
-        if full and self._back_d <= 0.5 * self._peak_d and d - self._back_d >= self.c.start_delta:
+        if turned:
             # The person turned back into the next rep before returning to the start position
             # (e.g. not standing fully): the rep ended at the turn, the next one starts there.
             # This rep ends when it first got near that turning level; the next one starts
@@ -1187,7 +1217,7 @@ class Checker:
         duration = float(data.t[-1] - data.t[0])
         if duration < self.c.min_rep_s or data.valid.mean() < 0.6:
             return [Event("partial", self._t, "Movement too quick or too hidden to count.")]
-        if not _way_back_seen(dsig, peak_i, self.c.return_fraction):
+        if not _way_back_seen(data.t, dsig, peak_i, self.c.return_fraction, self._film_step):
             return [Event("partial", self._t, "The way back was not seen (hidden or cut away): not counted.")]
         reason = self.reject(data)
         if reason:
