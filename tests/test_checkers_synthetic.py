@@ -306,6 +306,25 @@ def test_rep_whose_way_back_was_not_seen_is_not_counted():
 
 
 @pytest.mark.parametrize(
+    ("t", "d", "step", "seen"),
+    [
+        ([0.0, 0.1, 0.2, 0.25, 0.3], [1.0, 10.0, 9.0, 5.0, 0.5], 1 / 30, True),  # a frame on the way
+        ([0.0, 0.1, 0.2, 0.333, 0.4], [1.0, 10.0, 9.0, 0.5, 0.4], 1 / 30, True),  # left-out frames
+        ([0.0, 0.133, 0.267, 0.4, 0.533], [1.0, 10.0, 9.0, 0.5, 0.4], 0.133, False),  # 7.5 fps film
+        ([0.0, 0.033, 0.067, 0.1, 0.133], [1.0, 10.0, 9.0, 0.5, 0.4], 1 / 30, False),  # 30 fps film
+        ([0.0, 0.1, 0.2, 0.25, 0.333], [1.0, 10.0, 9.0, np.nan, 0.5], 1 / 30, False),  # unseen frame
+        ([0.0, 0.1, 0.2, 0.8, 0.9], [1.0, 10.0, 9.0, 0.5, 0.4], 1 / 30, False),  # a 0.6 s pause
+    ],
+)
+def test_way_back_seen(t: list[float], d: list[float], step: float, seen: bool) -> None:
+    """The rule itself: a return between two frames counts as seen only with frames left out
+    between them (by the shortest step fed so far), no frame without a reading, and no pause."""
+    from formcheck.checkers.base import _way_back_seen
+
+    assert _way_back_seen(np.array(t), np.array(d), 1, 0.2, step) is seen
+
+
+@pytest.mark.parametrize(
     ("every", "gap_s", "counted"),
     [(1, 0.35, 3), (1, 0.133, 3), (1, 1 / 30, 2), (4, 0.133, 2), (4, 0.35, 3)],
 )
@@ -314,7 +333,8 @@ def test_return_between_sparse_frames_counts_not_between_film_frames(every: int,
     7.5) frames a second. Frames left out between them (a busy live loop analysing sparsely)
     step over a quick return: the person came back, and the rep counts. The same two frames as
     neighbours in the film (1/30 s apart at 30 fps, 0.133 s at 7.5: a cut, a dissolve or the
-    camera moving, from the bottom to standing) did not show a return: not counted."""
+    camera moving, from the bottom to standing; the cut detector takes these) did not show a
+    return: not counted. (The rule itself: test_way_back_seen.)"""
     seq, truth = synthetic.squat(reps=3, view="side", ascent_s=0.6)
     mid = truth.reps[1]
     t = seq.t_ms / 1000.0

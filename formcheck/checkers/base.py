@@ -80,6 +80,7 @@ CUT_MID_REP = "The video cut away mid-rep: not counted."
 # gap must be half as long again as the shortest seen between frames fed. A longer gap than the
 # maximum is a pause in the film or the camera, not sparse analysis.
 UNSEEN_RETURN_MIN_S = 0.09
+MIN_FILM_STEP_S = 0.005  # closer frames are a repeated timestamp moved on by 1 ms, not a frame step
 UNSEEN_RETURN_MAX_S = 0.5
 JUMP_MIN_DT = 1.0 / 30.0  # speed limits are applied over at least this long (s)
 # A body part counts as seen clearly when MediaPipe's visibility is at least SEEN_MIN and it lies
@@ -583,7 +584,7 @@ class Checker:
     def update(self, frame: Frame) -> list[Event]:
         """Feed one frame; returns the events it caused (often none)."""
         self._prev_t, self._t = self._t, frame.t_s
-        if self._fed and self._t > self._prev_t:
+        if self._fed and self._t - self._prev_t >= MIN_FILM_STEP_S:
             self._film_step = min(self._film_step, self._t - self._prev_t)
         self._fed = True
         view = self.views.update(frame) if frame.detected else self.views.estimate
@@ -1110,10 +1111,13 @@ class Checker:
         d = float(self._away(s))
         # A turn is judged before this frame can raise the peak: between sparse frames the way
         # up into the next rep can pass the last rep's peak (a side step after a short one).
+        # Only where any way between the two frames passed the turn level below the old peak: a
+        # frame landing just past both is what every frame at 30 fps would show too.
         turned = (
             self._peak_d >= self.c.min_excursion
             and self._back_d <= 0.5 * self._peak_d
             and d - self._back_d >= self.c.start_delta
+            and (d <= self._peak_d or self._back_d + self.c.start_delta <= self._peak_d)
         )
         if not turned and d > self._peak_d:
             self._peak_d, self._peak_t = d, t
