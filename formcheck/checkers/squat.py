@@ -118,8 +118,14 @@ class SquatChecker(Checker):
         # The references learn only from frames where the knees are nearly straight (in the
         # picture and in 3D): after a cut to someone kneeling or crouching, the hips' height
         # there is not their standing height.
-        standing = knee2d >= SQUAT_MIN_BEND_DEG and knee3d >= SQUAT_MIN_BEND_DEG
-        learn = 1.0 if standing else float("nan")
+        # A split stance (a Bulgarian split squat's rear foot on a bench, a staggered stance)
+        # stands on one straight leg: that leg straight in the picture and in 3D is standing too.
+        both = knee2d >= SQUAT_MIN_BEND_DEG and knee3d >= SQUAT_MIN_BEND_DEG
+        straight = {}  # each leg straight in the picture and in 3D (its own lengths standing)
+        for key, bend3d, sd in zip("lr", knees3d, SIDES.values(), strict=True):
+            bend2d = float(angle(xy(frame, sd["hip"]), xy(frame, sd["knee"]), xy(frame, sd["ankle"])))
+            straight[key] = both or (bend2d >= SQUAT_MIN_BEND_DEG and bend3d >= SQUAT_MIN_BEND_DEG)
+        learn = 1.0 if any(straight.values()) else float("nan")
         self._height_ref.update(height * learn, frame.t_s)
         # Any view, camera at body height: how far thigh and shin lean from vertical follows
         # from their heights in the picture against their heights standing (when they are
@@ -128,8 +134,9 @@ class SquatChecker(Checker):
         for key, sd in (("l", SIDES["left"]), ("r", SIDES["right"])):
             h2, k2, a2 = xy(frame, sd["hip"]), xy(frame, sd["knee"]), xy(frame, sd["ankle"])
             raw[key + "t"], raw[key + "s"] = float(k2[1] - h2[1]), float(a2[1] - k2[1])
-            self._vert_ref[key + "t"].update(raw[key + "t"] * learn, frame.t_s)
-            self._vert_ref[key + "s"].update(raw[key + "s"] * learn, frame.t_s)
+            leg_learn = 1.0 if straight[key] else float("nan")
+            self._vert_ref[key + "t"].update(raw[key + "t"] * leg_learn, frame.t_s)
+            self._vert_ref[key + "s"].update(raw[key + "s"] * leg_learn, frame.t_s)
         hip_pct, knee_vert = self._against_standing(raw)
         posture_ok = self._posture_ok(frame)
         hip2d = float(angle(sh, hip, knee))
