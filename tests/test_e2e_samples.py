@@ -57,6 +57,27 @@ def _every(seq: PoseSequence, k: int) -> PoseSequence:
     return PoseSequence(seq.image[::k], seq.world[::k], seq.t_ms[::k], seq.fps / k, seq.width, seq.height)
 
 
+def _clips_except(known: dict[str, str]) -> list:  # type: ignore[type-arg]
+    """Every sample, those in ``known`` (stem -> why) as strict xfails."""
+    return [
+        pytest.param(c, id=c.stem, marks=pytest.mark.xfail(strict=True, reason=known[c.stem]))
+        if c.stem in known
+        else pytest.param(c, id=c.stem)
+        for c in CLIPS
+    ]
+
+
+def _assert_counted_alike(video: Path, fewer: PoseSequence, how: str) -> None:
+    """``fewer`` (some of the sample's frames) gives the same reps, on the same sides, as every frame."""
+    truth = _truth(video)
+    full = score_sequence(_poses(video), truth["exercise"], truth.get("prescription"))
+    part = score_sequence(fewer, truth["exercise"], truth.get("prescription"))
+    assert [r.side for r in part.reps] == [r.side for r in full.reps], (
+        f"{how}: {[(round(r.start_s, 1), round(r.end_s, 1)) for r in part.reps]}, "
+        f"every frame: {[(round(r.start_s, 1), round(r.end_s, 1)) for r in full.reps]}"
+    )
+
+
 # Not counted alike from every fourth frame: sample -> why. Strict, so it goes once it passes.
 NOT_ALIKE_AT_7_5_FPS = {
     "squat_side_too_fast": "its 0.12 s drop falls between two analysed frames",
@@ -68,27 +89,13 @@ NOT_ALIKE_AT_7_5_FPS = {
 }
 
 
-@pytest.mark.parametrize(
-    "video",
-    [
-        pytest.param(c, id=c.stem, marks=pytest.mark.xfail(strict=True, reason=NOT_ALIKE_AT_7_5_FPS[c.stem]))
-        if c.stem in NOT_ALIKE_AT_7_5_FPS
-        else pytest.param(c, id=c.stem)
-        for c in CLIPS
-    ],
-)
+@pytest.mark.parametrize("video", _clips_except(NOT_ALIKE_AT_7_5_FPS))
 def test_rep_count_the_same_at_a_quarter_of_the_frames(video: Path) -> None:
     """Every fourth frame (7.5 a second: what a busy machine may analyse live, below the
     lowest film rate formcheck is asked to count) is counted as every frame is: what the
     checker follows over time (the start position's drift, waits, holds) goes by seconds, not
     frames. (Following the start position 5% a frame lost a side step here.)"""
-    truth = _truth(video)
-    full = score_sequence(_poses(video), truth["exercise"], truth.get("prescription"))
-    quarter = score_sequence(_every(_poses(video), 4), truth["exercise"], truth.get("prescription"))
-    assert [r.side for r in quarter.reps] == [r.side for r in full.reps], (
-        f"at 7.5 fps: {[(round(r.start_s, 1), round(r.end_s, 1)) for r in quarter.reps]}, "
-        f"at 30: {[(round(r.start_s, 1), round(r.end_s, 1)) for r in full.reps]}"
-    )
+    _assert_counted_alike(video, _every(_poses(video), 4), "at 7.5 fps")
 
 
 def _uneven(seq: PoseSequence, k: int, seed: int) -> PoseSequence:
@@ -109,27 +116,13 @@ NOT_ALIKE_UNEVEN = {
 }
 
 
-@pytest.mark.parametrize(
-    "video",
-    [
-        pytest.param(c, id=c.stem, marks=pytest.mark.xfail(strict=True, reason=NOT_ALIKE_UNEVEN[c.stem]))
-        if c.stem in NOT_ALIKE_UNEVEN
-        else pytest.param(c, id=c.stem)
-        for c in CLIPS
-    ],
-)
+@pytest.mark.parametrize("video", _clips_except(NOT_ALIKE_UNEVEN))
 def test_rep_count_the_same_from_unevenly_spaced_frames(video: Path) -> None:
     """A third of the frames, 1/30 to 1/6 s apart at random, is counted as every frame is.
     Between sparse frames a quick return (a clamshell's close) or the way up into the next rep
     past the last one's peak (a side step after a short one) can fall between two frames; both
     lost reps before (the live clamshell in CI lost its first). Seeds 0 and 1 pass as well."""
-    truth = _truth(video)
-    full = score_sequence(_poses(video), truth["exercise"], truth.get("prescription"))
-    sparse = score_sequence(_uneven(_poses(video), 3, seed=2), truth["exercise"], truth.get("prescription"))
-    assert [r.side for r in sparse.reps] == [r.side for r in full.reps], (
-        f"uneven: {[(round(r.start_s, 1), round(r.end_s, 1)) for r in sparse.reps]}, "
-        f"every frame: {[(round(r.start_s, 1), round(r.end_s, 1)) for r in full.reps]}"
-    )
+    _assert_counted_alike(video, _uneven(_poses(video), 3, seed=2), "uneven")
 
 
 # Planted faults formcheck is known to miss, each with why. Strict: a fix makes the test fail
