@@ -348,6 +348,32 @@ def test_return_between_sparse_frames_counts_not_between_film_frames(every: int,
     assert len(score_sequence(sparse, "squat").reps) == counted
 
 
+@pytest.mark.parametrize(("told", "counted"), [(None, 2), (1 / 30, 3)])
+def test_evenly_left_out_frames_count_the_return_once_the_source_step_is_told(told, counted):
+    """A busy live loop analysing every 4th frame of a 30 fps camera, evenly: the checker is
+    fed frames 0.133 s apart, and a clamshell's quick close (from over 80% open to under 20%)
+    falls between two of them. Fed only those, the checker cannot tell them from neighbouring
+    frames of a 7.5 fps film (a return not seen: the rep is dropped). The live loop tells it
+    the camera's own interval (:meth:`Checker.source_step`, from the frames it left out), and
+    the rep counts, as it does from unevenly spaced frames."""
+    from formcheck.pipeline import Scorer
+
+    seq, truth = synthetic.clamshell(reps=3)
+    mid = truth.reps[1]
+    t = seq.t_ms / 1000.0
+    a, b = mid.peak_s + 1.3, mid.end_s - 0.15  # still 90% open; under 20%
+    keep = ((t <= a) | (t >= b)) & (np.arange(len(t)) % 4 == 0)
+    last, first = np.flatnonzero(keep & (t <= a))[-1], np.flatnonzero(keep & (t >= b))[0]
+    t_ms = seq.t_ms.astype(np.float64).copy()
+    t_ms[first:] -= (t[first] - t[last] - 4 / 30) * 1000.0  # one even step over the close
+    scorer = Scorer("clamshell")
+    if told is not None:
+        scorer.checker.source_step(told)
+    for i in np.flatnonzero(keep):
+        scorer.update(seq.image[i], seq.world[i], float(t_ms[i]) / 1000.0, seq.aspect)
+    assert len(scorer.finish("trace", seq.fps / 4).reps) == counted
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_squat_stopped_short_still_counts_and_is_flagged_shallow(seed: int) -> None:
     """A 50 deg knee bend (knee 130) is a squat stopped short: each counts, and each is told

@@ -406,3 +406,29 @@ def test_the_end_of_set_screen_counts_good_form_of_reps_checked(sample_sessions:
     assert "0 of 3 checked with good form" in texts and "1 not checked (reasons in the terminal)" in texts
     texts = [t for t, _, _ in summary_lines(LiveResult("complete", None, s, [], Stats()), cfg)]
     assert "1 of 4 with good form" in texts and not any("not checked" in t for t in texts)
+
+
+def test_pose_thread_tells_the_checker_the_cameras_own_frame_interval() -> None:
+    """The pose thread analyses the newest frame whenever the model is free; when it steadily
+    takes every 4th of a 30 fps camera's frames, the checker is fed frames 0.133 s apart and
+    must still know the camera's 1/30 s (a quick return between two analysed frames counts:
+    test_evenly_left_out_frames_count_the_return_once_the_source_step_is_told)."""
+    from types import SimpleNamespace
+
+    from formcheck.live.capture import Source
+    from formcheck.live.loop import PoseWorker, Stats
+
+    nobody = np.full((33, 4), np.nan, np.float32)
+
+    class NoOne:
+        def detect(self, rgb: np.ndarray, t_ms: int, mirror: bool) -> SimpleNamespace:
+            return SimpleNamespace(image=nobody, world=nobody, n_people=0,
+                                   people_image=np.zeros((0, 33, 4), np.float32),
+                                   people_world=np.zeros((0, 33, 4), np.float32))
+
+    scorer = Scorer("clamshell")
+    worker = PoseWorker(Source(), NoOne(), scorer, SetupGuide(load("clamshell")), None, Stats())
+    bgr = np.zeros((48, 64, 3), np.uint8)
+    for seq in (0, 4, 8, 12):  # every 4th frame, the camera's own 1/30 s apart
+        worker._analyse(Captured(seq, 100.0 + seq / 30, bgr))
+    assert scorer.checker._film_step == pytest.approx(1 / 30)  # not the 0.133 s it was fed

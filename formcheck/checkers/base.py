@@ -580,6 +580,14 @@ class Checker:
         """The counting signal in the latest frame (NaN when the person was not measurable)."""
         return self._last_row.get(self.c.signal, float("nan"))
 
+    def source_step(self, step_s: float) -> None:
+        """The source's own frame interval (s), told when frames between those fed were left
+        out (live: camera frames the pose model had no time for). Frames fed evenly every 4th
+        of the camera's never show its interval, and a return between two of them would read
+        as one between neighbouring frames of the film (see :func:`_way_back_seen`)."""
+        if step_s >= MIN_FILM_STEP_S:
+            self._film_step = min(self._film_step, step_s)
+
     # -- the state machine ----------------------------------------------------------------
     def update(self, frame: Frame) -> list[Event]:
         """Feed one frame; returns the events it caused (often none)."""

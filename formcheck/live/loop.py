@@ -170,6 +170,7 @@ class PoseWorker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="formcheck-pose", daemon=True)
         self._nan = np.full((33, 4), np.nan, np.float32)
+        self._prev_cap: tuple[int, float] | None = None  # the last analysed frame's seq and t_cap
 
     def start(self) -> None:
         self._thread.start()
@@ -207,6 +208,9 @@ class PoseWorker:
         t_s = f.t_cap - self.t_origin
         h, w = f.bgr.shape[:2]
         sc = self.scorer
+        prev, self._prev_cap = self._prev_cap, (f.seq, f.t_cap)
+        if prev is not None and f.seq > prev[0] + 1:  # camera frames left out: its own interval
+            sc.checker.source_step((f.t_cap - prev[1]) / (f.seq - prev[0]))
         if self.paused.is_set():
             # Paused by the user: the checker sees nobody, so it pauses itself as it would for
             # someone leaving the picture (a rep being finished still completes). Once it is
