@@ -241,7 +241,7 @@ class _FilesBar:
 def _finish(scored: Scored, out: Path) -> dict[str, Any]:
     """In the caller: write a scored input's ``session.json`` and ``reps.csv`` into ``out``;
     returns the result as the rest of the command reads it."""
-    from formcheck.batch import ANNOTATED, write_session
+    from formcheck.batch import write_session
 
     if scored.session is None:
         return _failed(scored.path, scored.error, scored.code)
@@ -252,8 +252,7 @@ def _finish(scored: Scored, out: Path) -> dict[str, Any]:
         if not existed and out.is_dir() and not any(out.iterdir()):
             out.rmdir()
         return _unwritable(scored.path, out, e)
-    if out / ANNOTATED in scored.extras:
-        written.append(str(out / ANNOTATED))
+    written += [str(p) for p in scored.extras]  # the annotated video, the landmark trace
     return {
         "ok": True,
         "path": scored.path,

@@ -214,3 +214,25 @@ def test_realdata_trace_through_cli(tmp_path: Path, capsys: pytest.CaptureFixtur
     text = capsys.readouterr().out
     assert rc == 0
     assert "5 reps" in text and "hold at the top" in text and "Hold at the top a little longer." in text
+
+
+def test_saved_line_names_every_file_written(tmp_path: Path) -> None:
+    """`Saved:` lists what the run wrote: the session, the rep table, and the annotated video
+    and landmark trace when asked for (the trace was written but not named)."""
+    import subprocess
+    import sys
+
+    video = Path(__file__).resolve().parents[1] / "samples" / "squat_side_clean.mp4"
+    out = tmp_path / "out"
+    r = subprocess.run(
+        [sys.executable, "-m", "formcheck", "score", str(video), "-e", "squat", "--annotate",
+         "--save-landmarks", "--no-store", "--out", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    saved = [line for line in r.stdout.splitlines() if line.startswith("Saved: ")]
+    assert len(saved) == 1
+    named = {Path(p) for p in saved[0].removeprefix("Saved: ").split(", ")}
+    clip = out / "squat_side_clean"
+    assert named == {clip / n for n in ("session.json", "reps.csv", "annotated.mp4", "landmarks.npz")}
+    assert all(p.is_file() and p.stat().st_size > 0 for p in named)

@@ -28,16 +28,22 @@ import numpy as np
 from formcheck.checkers.base import SEEN_SHARE, RepData
 from formcheck.checkers.common import SIDES, behind_legs, stat, w3, xy
 from formcheck.checkers.hold import HoldChecker
-from formcheck.definitions import Check
+from formcheck.definitions import Check, ExerciseDef
 from formcheck.geometry import angle
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
 from formcheck.view import ViewEstimate
 
 # Lying: the hips-to-shoulders line this far from the world's vertical (the camera's y axis;
-# the camera upright, at the feet or beside the person). Lying on a mat it reads 80-90 deg,
-# sitting up or standing under 30; past 60 the person is at least two thirds of the way down.
-LYING_MIN_DEG = 60.0
+# the camera upright, at the feet or beside the person). Lying on a mat it reads 80-90 deg from
+# beside the person at any height, sitting up or standing under 30 from a level camera. From
+# the feet a camera looking down by p deg reads a lying body at 90 - p and an upright one at p,
+# so past 45 (closer to lying than upright, the picture's own rule in checkers.common) tells
+# them apart from any such camera. The shoulders check needs the camera at the feet looking down
+# over the knees (a phone on a shelf or tripod at chest height, 20-35 deg down): the studio's
+# 1.3 m camera there (32 deg down) read 54 over the held position, which a limit of 60 (the
+# rule before) refused, so the hold was never timed from the camera its own check asks for.
+LYING_MIN_DEG = 45.0
 # Knees bent ("knees up and feet flat", 003): the knee angle (3D) under this. Feet flat with the
 # knees up put it near 90 deg (70-110); a leg stretched out along the floor reads over 160.
 KNEES_BENT_MAX_DEG = 135.0
@@ -56,6 +62,13 @@ KNEES_DOWN_MIN_DEG = 30.0
 # true rest line from the feet is 0-8 deg, MediaPipe's jitter about 2: past 10 the camera is
 # misreading the shoulders.
 REST_LEVEL_MAX_DEG = 10.0
+# The knees seen lowered with the body reading between upright and lying (a camera at the feet
+# looking down 45-70 deg, or a person half sitting up) in this many frames (a third of a second
+# at 30 fps) before a video with no hold is told why. Upright (kneeling, sitting, standing: under
+# 20 deg, base.UPRIGHT_DEG's picture rule) the knees' "lowering" is measured about a vertical
+# body and means nothing.
+NOT_LYING_HINT_FRAMES = 10
+UPRIGHT_MAX_DEG = 20.0
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -92,6 +105,10 @@ class DoubleHipRotationChecker(HoldChecker):
     name = "double_hip_rotation"
     from_rest = frozenset({"shoulder_lift_deg"})  # read from the rest: seen clearly there too
 
+    def __init__(self, definition: ExerciseDef) -> None:
+        super().__init__(definition)
+        self._down_not_lying = 0  # frames with the knees bent and lowered, the body not lying
+
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         drop, lying = knee_drop(frame)
         knees = [float(angle(w3(frame, sd["hip"]), w3(frame, sd["knee"]), w3(frame, sd["ankle"])))
@@ -107,7 +124,9 @@ class DoubleHipRotationChecker(HoldChecker):
         # the camera and the shoulders): MediaPipe still places it, on the leg's edge, and calls it
         # clearly seen.
         covered = behind_legs(frame, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER))
-        ok = bool(lying >= LYING_MIN_DEG and knee <= KNEES_BENT_MAX_DEG and abs(drop) >= KNEES_DOWN_MIN_DEG)
+        down = bool(knee <= KNEES_BENT_MAX_DEG and abs(drop) >= KNEES_DOWN_MIN_DEG)
+        ok = bool(lying >= LYING_MIN_DEG and down)
+        self._down_not_lying += int(down and UPRIGHT_MAX_DEG <= lying < LYING_MIN_DEG)
         return {
             "knee_drop_deg": abs(drop),
             "knee_drop_signed_deg": drop,
@@ -147,6 +166,17 @@ class DoubleHipRotationChecker(HoldChecker):
             return doubt
         unseen = _shoulders_unseen(data, rest)
         return unseen.format(label=check.label) if unseen else None
+
+    def no_reps_reason(self) -> str:
+        if not self._ever_ready and self._down_not_lying >= NOT_LYING_HINT_FRAMES:
+            # The knees went down, but the body did not read as lying: a camera at the feet
+            # looking down steeply (from 1.6 m it read 42-45 deg lying flat), or half sitting up.
+            return (
+                "No holds: formcheck saw your knees lowered but could not tell you were lying down. "
+                "Lie flat on your back, and film from beside you or from your feet with the camera "
+                "no higher than your chest."
+            )
+        return super().no_reps_reason()
 
     def skip_reason(self, check: Check) -> str:
         if check.views == ("front",):

@@ -166,6 +166,13 @@ CATALOG: list[SampleClip] = [
         "--exercise", "double_hip_rotation", "--reps", "1", "--side", "right", "--descent", "1.2",
         "--ascent", "1.2", "--tail", "1.5", "--fault", "short_hold=1", "--view", "side",
         "--facing", "left", "--rx-hold", "8", *_GREEN]),
+    # The shoulders are checked from the feet, the camera looking down over the knees (from hip
+    # height the lowered knees hide a shoulder and it is not judged): chest height, 1.3 m.
+    SampleClip("double_hip_rotation_front", "from the feet at chest height: knees to the left, "
+               "then to the right with a shoulder lifted off the floor", [
+        "--exercise", "double_hip_rotation", "--reps", "2", "--side", "left", "--descent", "1.2",
+        "--ascent", "1.2", "--tail", "1.5", "--fault", "shoulders_lift=2", "--view", "front",
+        "--cam-height", "1.3", "--rx-hold", "8", *_WOMAN]),
     SampleClip("lunge_side_variant_front", "side lunges from the front (feet wide), bent leg in turn "
                "from the right: clean, clean, the straight leg bent 60 deg, clean", [
         "--exercise", "lunge", "--variant", "side", "--reps", "4", "--side", "right",

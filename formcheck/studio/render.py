@@ -93,11 +93,11 @@ _CAM_HEIGHT = {
 # hid behind the arms (0.56-0.9, so the hip shift was not checked), from 1.0 m the trunk hid
 # hips and knees and the position was never found, and from behind (hips in full view) the rep
 # whose hips shifted was lost (0.6 and 0.9 m).
-# The double hip rotation from its feet ("front"; the shoulders check's view) has no sample:
-# from 0.8 m MediaPipe read the lying body as one sitting up facing the camera (left and right
-# swapped, no hold counted right), from 1.1 m it counted both holds but called the view oblique
-# and read the knees' drop as 130 deg, and from 1.5 m the camera's tilt put the body under the
-# checker's lying test (55 of 60 deg).
+# The double hip rotation from its feet ("front"; the shoulders check's view): from 0.8 m
+# MediaPipe read the lying body as one sitting up facing the camera (left and right swapped, no
+# hold counted right), from 1.1 m it counted both holds but called the view oblique and read
+# the knees' drop as 130 deg; from 1.3 m (sample double_hip_rotation_front) the body reads 54 deg
+# from lying, over the checker's 45 (it was 60, and nothing was timed there).
 #: The placement (and so the camera directions) each exercise shares with the first three.
 _PLACED_LIKE = {"hip_abduction": "squat", "lateral_walk": "squat", "side_leg_raise": "clamshell",
                 "marching_bridge": "bridge", "hip_hinge": "squat", "lunge": "squat",
