@@ -511,6 +511,7 @@ class Checker:
         self._prev_t = 0.0  # the time of the frame before this one (s)
         self._fed = False  # a frame has been fed
         self._film_step = math.inf  # the shortest time seen between two frames fed (s)
+        self._told_step = math.inf  # the source's own frame interval, when told (s)
         self._ready_since: float | None = None
         self._ready_vals: list[float] = []
         self._missing_since: float | None = None
@@ -584,9 +585,10 @@ class Checker:
         """The source's own frame interval (s), told when frames between those fed were left
         out (live: camera frames the pose model had no time for). Frames fed evenly every 4th
         of the camera's never show its interval, and a return between two of them would read
-        as one between neighbouring frames of the film (see :func:`_way_back_seen`)."""
+        as one between neighbouring frames of the film (see :func:`_way_back_seen`). The latest
+        told is kept (not the least: a camera may slow down in dim light)."""
         if step_s >= MIN_FILM_STEP_S:
-            self._film_step = min(self._film_step, step_s)
+            self._told_step = step_s
 
     # -- the state machine ----------------------------------------------------------------
     def update(self, frame: Frame) -> list[Event]:
@@ -1229,7 +1231,8 @@ class Checker:
         duration = float(data.t[-1] - data.t[0])
         if duration < self.c.min_rep_s or data.valid.mean() < 0.6:
             return [Event("partial", self._t, "Movement too quick or too hidden to count.")]
-        if not _way_back_seen(data.t, dsig, peak_i, self.c.return_fraction, self._film_step):
+        step = min(self._film_step, self._told_step)
+        if not _way_back_seen(data.t, dsig, peak_i, self.c.return_fraction, step):
             return [Event("partial", self._t, "The way back was not seen (hidden or cut away): not counted.")]
         reason = self.reject(data)
         if reason:

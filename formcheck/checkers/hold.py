@@ -309,10 +309,11 @@ class HoldChecker(Checker):
     def _live_cue(self) -> tuple[str | None, int | None]:
         paused = self.phase == "rest" and self._hold is not None
         if paused:
-            # Out of the position after the prescribed time: the hold is done (it closes, and
-            # its cue comes, once the break is over), not one to get back into.
-            target = self.rx.get("hold_s", 0.0)
-            if self._hold is not None and target > 0 and self._hold.timer.seconds >= target:
-                return "Well held. Relax.", None
+            # Out of the position after the prescribed time (and at least the time a hold counts
+            # from): the time is reached (the hold closes, and its cues come, once the break is
+            # over; its form is judged then), not a hold to get back into.
+            target = max(self.rx.get("hold_s", 0.0), self.c.min_hold_s)
+            if self._hold is not None and self._hold.timer.seconds >= target:
+                return "Time reached. Relax.", None
             return "Timer paused: get back into the stretch.", None
         return super()._live_cue()

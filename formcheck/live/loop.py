@@ -22,8 +22,10 @@ import contextlib
 import math
 import queue
 import signal
+import statistics
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,6 +173,7 @@ class PoseWorker:
         self._thread = threading.Thread(target=self._run, name="formcheck-pose", daemon=True)
         self._nan = np.full((33, 4), np.nan, np.float32)
         self._prev_cap: tuple[int, float] | None = None  # the last analysed frame's seq and t_cap
+        self._steps: deque[float] = deque(maxlen=9)  # the camera's interval over recent gaps (s)
 
     def start(self) -> None:
         self._thread.start()
@@ -210,7 +213,10 @@ class PoseWorker:
         sc = self.scorer
         prev, self._prev_cap = self._prev_cap, (f.seq, f.t_cap)
         if prev is not None and f.seq > prev[0] + 1:  # camera frames left out: its own interval
-            sc.checker.source_step((f.t_cap - prev[1]) / (f.seq - prev[0]))
+            # The median of the last few: frames are stamped as delivered, and a burst after a
+            # stall would read as a tiny interval.
+            self._steps.append((f.t_cap - prev[1]) / (f.seq - prev[0]))
+            sc.checker.source_step(statistics.median(self._steps))
         if self.paused.is_set():
             # Paused by the user: the checker sees nobody, so it pauses itself as it would for
             # someone leaving the picture (a rep being finished still completes). Once it is
