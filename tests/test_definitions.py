@@ -307,3 +307,27 @@ def test_side_walk_state_shows_percent() -> None:
     shown = [t for t in texts if not t.endswith("--")]
     assert shown and all(t.endswith("%") and "°" not in t for t in shown)
     assert checker.state.target_text == f"target {load('lateral_walk').prescription['stance_pct']:.0f}%"
+
+
+def test_every_check_has_a_studio_sample_in_a_view_it_judges_from() -> None:
+    """Each check's fault is planted in some bundled studio sample filmed from a view the check
+    judges from (the samples' truth; tests/test_e2e_samples.py then asks that it be found)."""
+    import json
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[1] / "samples"
+    truths = [json.loads(p.read_text()) for p in sorted(samples.glob("*.json"))]
+    if not truths:
+        pytest.skip("bundled samples missing")
+    planted: dict[tuple[str, str], set[str]] = {}
+    for t in truths:
+        for rep in t.get("reps", []):
+            for code in rep["faults"]:
+                planted.setdefault((t["exercise"], code), set()).add(t["view"])
+    missing = [
+        f"{name}.{c.code} (views {', '.join(c.views)})"
+        for name in available()
+        for c in load(name).checks
+        if not planted.get((name, c.code), set()) & set(c.views)
+    ]
+    assert not missing, f"no sample plants these in a view they judge from: {missing}"
