@@ -27,7 +27,7 @@ import numpy as np
 
 from formcheck.checkers.base import SEEN_SHARE, RepData
 from formcheck.checkers.common import SIDES, behind_legs, stat, w3, xy
-from formcheck.checkers.hold import HoldChecker
+from formcheck.checkers.hold import DIP_IGNORED_S, HoldChecker
 from formcheck.definitions import Check, ExerciseDef
 from formcheck.geometry import angle
 from formcheck.landmarks import Frame
@@ -142,6 +142,9 @@ class DoubleHipRotationChecker(HoldChecker):
         unsure = bool(down and UPRIGHT_MAX_DEG <= lying < LYING_MIN_DEG)  # lying, or not?
         self._down_not_lying += int(unsure)
         self._in_position += int(ok)
+        # Lying, knees bent, but lowered past anything lying knees reach: a misreading (from the
+        # feet at hip height a 65 deg lowering read 118-130, the side flipping).
+        past = bool(lying >= LYING_MIN_DEG and knee <= KNEES_BENT_MAX_DEG and abs(drop) > KNEES_DOWN_MAX_DEG)
         return {
             "knee_drop_deg": abs(drop),
             "knee_drop_signed_deg": drop,
@@ -150,6 +153,7 @@ class DoubleHipRotationChecker(HoldChecker):
             "shoulder_tilt_deg": tilt,
             "_shoulder_tilt": tilt,  # a trust fact: kept from the rest before a hold
             "_shoulder_covered": covered,
+            "_unclear": 1.0 if unsure or past else 0.0,  # a trust fact for the hold's time
             "in_position": 1.0 if ok else 0.0,
         }
 
@@ -173,12 +177,14 @@ class DoubleHipRotationChecker(HoldChecker):
         }
 
     def distrust(self, check: Check, data: RepData, metrics: dict[str, float] | None = None) -> str | None:
-        if check.metric == "hold_s" and self._unsure_lying():
-            # The timer stopped wherever the body did not read as lying: its time is short
-            # because of the camera, not the person (a camera at the feet looking down ~45 deg).
+        if check.metric == "hold_s" and (self._unsure_lying() or _unclear_s(data) > DIP_IGNORED_S):
+            # The timer stopped wherever the position was not clear (the body between upright
+            # and lying, or knees read lowered past the floor): its time is short because of the
+            # camera, not the person. Near the lying limit the holds break up and the unclear
+            # frames fall between them (so: the set so far); otherwise they fall in the hold.
             return (
-                f"From this camera you did not always look to be lying down, so {check.label} "
-                f"was not checked. {NOT_LYING_ADVICE}"
+                f"From this camera your position was not always clear, so {check.label} was not "
+                f"checked. {NOT_LYING_ADVICE}"
             )
         rest = _shoulder_rest(data)
         if check.metric == "shoulder_lift_deg" and not np.isfinite(rest):
@@ -234,6 +240,15 @@ def _covered(sig: dict[str, np.ndarray]) -> bool:
     """A shoulder lay behind the legs in the picture in more of the hold's frames than a needed
     part may go unseen in (1 - SEEN_SHARE, as for MediaPipe's visibility)."""
     return _share(sig, "_shoulder_covered") > 1.0 - SEEN_SHARE
+
+
+def _unclear_s(data: RepData) -> float:
+    """Seconds of the hold in which the position was not clear (frames times their interval):
+    more than a dip the timer ignores, and the timer lost time to the camera."""
+    v = np.nan_to_num(data.sig.get("_unclear", np.array([]))) >= 0.5
+    if not v.any() or len(data.t) < 2:
+        return 0.0
+    return float(v.sum() * np.median(np.diff(data.t)))
 
 
 def _share(sig: dict[str, np.ndarray], key: str) -> float:
