@@ -359,7 +359,9 @@ class Cell:
         # Renders of a pelvis roll at the check's limit (30 deg, before v2 of the roll) are
         # not reused.
         roll = {"roll": 2} if "pelvis_roll" in self.faults() else {}
-        blob = json.dumps({"v": CACHE_VERSION, "args": self.args(), **cut, **roll})
+        # Nor those of a double hip rotation's shoulders lift of 35 deg (before v2: 45).
+        lift = {"lift": 2} if "shoulders_lift" in self.faults() else {}
+        blob = json.dumps({"v": CACHE_VERSION, "args": self.args(), **cut, **roll, **lift})
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     @property

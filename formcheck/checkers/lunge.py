@@ -301,6 +301,11 @@ class LungeChecker(Checker):
             return "l" if score["l"] >= score["r"] else "r"
         if len(seen) == 1:
             k = seen[0]
+            if data.view.view == "front":
+                # Facing the camera, the rear leg is behind the front one: the leg seen alone is
+                # the working leg, however its thigh reads (a clean lunge's read 24 deg from a
+                # third of the frames, its far rear leg seen in 3 of 46 bottom frames).
+                return k
             return k if score[k] >= WORKING_MIN_DEG else "r" if k == "l" else "l"
         return None
 

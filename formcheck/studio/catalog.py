@@ -171,7 +171,7 @@ CATALOG: list[SampleClip] = [
     SampleClip("double_hip_rotation_front", "from the feet at chest height: knees to the left, "
                "then to the right with a shoulder lifted off the floor", [
         "--exercise", "double_hip_rotation", "--reps", "2", "--side", "left", "--descent", "1.2",
-        "--ascent", "1.2", "--tail", "1.5", "--fault", "shoulders_lift=2", "--view", "front",
+        "--ascent", "1.2", "--tail", "1.0", "--fault", "shoulders_lift=2", "--view", "front",
         "--cam-height", "1.3", "--rx-hold", "8", *_WOMAN]),
     SampleClip("lunge_side_variant_front", "side lunges from the front (feet wide), bent leg in turn "
                "from the right: clean, clean, the straight leg bent 60 deg, clean", [
