@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.checkers.base import SEEN_SHARE, RepData
+from formcheck.checkers.base import SEEN_SHARE, UPRIGHT_DEG, RepData
 from formcheck.checkers.common import SIDES, behind_legs, stat, w3, xy
 from formcheck.checkers.hold import DIP_IGNORED_S, HoldChecker
 from formcheck.definitions import Check, ExerciseDef
@@ -73,10 +73,9 @@ REST_LEVEL_MAX_DEG = 10.0
 # The knees seen lowered with the body reading between upright and lying (a camera at the feet
 # looking down 45-70 deg, or a person half sitting up) in this many frames (a third of a second
 # at 30 fps) before a video with no hold is told why. Upright (kneeling, sitting, standing: under
-# 20 deg, base.UPRIGHT_DEG's picture rule) the knees' "lowering" is measured about a vertical
-# body and means nothing.
+# base.UPRIGHT_DEG, 20 deg, as for the picture's torso) the knees' "lowering" is measured about a
+# vertical body and means nothing.
 NOT_LYING_HINT_FRAMES = 10
-UPRIGHT_MAX_DEG = 20.0
 NOT_LYING_ADVICE = (
     "Lie flat on your back, and film from beside you, or from your feet with the camera no "
     "higher than about 1.3 m."
@@ -137,14 +136,15 @@ class DoubleHipRotationChecker(HoldChecker):
         # the camera and the shoulders): MediaPipe still places it, on the leg's edge, and calls it
         # clearly seen.
         covered = behind_legs(frame, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER))
-        down = bool(knee <= KNEES_BENT_MAX_DEG and KNEES_DOWN_MIN_DEG <= abs(drop) <= KNEES_DOWN_MAX_DEG)
+        bent = bool(knee <= KNEES_BENT_MAX_DEG)
+        down = bool(bent and KNEES_DOWN_MIN_DEG <= abs(drop) <= KNEES_DOWN_MAX_DEG)
         ok = bool(lying >= LYING_MIN_DEG and down)
-        unsure = bool(down and UPRIGHT_MAX_DEG <= lying < LYING_MIN_DEG)  # lying, or not?
+        unsure = bool(down and UPRIGHT_DEG <= lying < LYING_MIN_DEG)  # lying, or not?
         self._down_not_lying += int(unsure)
         self._in_position += int(ok)
         # Lying, knees bent, but lowered past anything lying knees reach: a misreading (from the
         # feet at hip height a 65 deg lowering read 118-130, the side flipping).
-        past = bool(lying >= LYING_MIN_DEG and knee <= KNEES_BENT_MAX_DEG and abs(drop) > KNEES_DOWN_MAX_DEG)
+        past = bool(lying >= LYING_MIN_DEG and bent and abs(drop) > KNEES_DOWN_MAX_DEG)
         return {
             "knee_drop_deg": abs(drop),
             "knee_drop_signed_deg": drop,

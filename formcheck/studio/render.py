@@ -97,7 +97,7 @@ _CAM_HEIGHT = {
 # MediaPipe read the lying body as one sitting up facing the camera (left and right swapped, no
 # hold counted right), from 1.1 m it counted both holds but called the view oblique and read
 # the knees' drop as 130 deg; from 1.3 m (sample double_hip_rotation_front) the body reads 54 deg
-# from lying, over the checker's 45 (it was 60, and nothing was timed there).
+# from the vertical, past the checker's 45 for lying (it was 60, and nothing was timed there).
 #: The placement (and so the camera directions) each exercise shares with the first three.
 _PLACED_LIKE = {"hip_abduction": "squat", "lateral_walk": "squat", "side_leg_raise": "clamshell",
                 "marching_bridge": "bridge", "hip_hinge": "squat", "lunge": "squat",
