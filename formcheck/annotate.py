@@ -105,9 +105,9 @@ def draw_state(img: np.ndarray, state: CheckerState, title: str = "") -> None:
     _bar(img, 0, line2 + pad + small // 3)
     if state.reps_by_side:
         count = "  ".join(f"{k[0].upper()}: {v}" for k, v in sorted(state.reps_by_side.items()))
-        reps = f"Reps {state.reps}  ({count})"
+        reps = f"{state.count_text}  ({count})"
     else:
-        reps = f"Reps {state.reps}"
+        reps = state.count_text
     draw_text(img, reps, (pad, line1), big)
     angle = f"{state.key_text}  ({state.target_text})" if math.isfinite(state.key_deg) else state.key_text
     apx = fit_px(angle, small, w - 2 * pad)  # a narrow (portrait) frame: smaller, not cut off

@@ -279,6 +279,11 @@ class ExerciseDef:
     key_unit: str = "°"  # the unit of ``key_signal`` as shown on screen ("°" or "%")
 
     @property
+    def unit_word(self) -> str:
+        """What one counted unit is called on screen and in messages: "rep", or "hold"."""
+        return "hold" if self.counting.mode == "hold" else "rep"
+
+    @property
     def required_landmarks(self) -> tuple[int, ...]:
         """MediaPipe indices of the body parts in ``landmarks``: what must be in the picture."""
         word_part = {w: p for p, w in PART_WORDS.items()}

@@ -2,12 +2,16 @@
 moment later.
 
 The checker can tell a rep is over only once the person has settled (``SETTLE_S`` after its end;
-longer for a rep found by looking back, and after a slow rise while the person is still coming
-up, ``SETTLE_MORE_S``: such a rep's count goes up when it is known, up to that much late), so
-a live count goes up a little after the rep. A
-recorded video need not: its frames are held for ``HINDSIGHT_S`` and each is drawn with the reps
-that had ended by its own time, so the count goes up on the frame the rep ended in, and the rep's
-cue (which the checker gives once it knows the rep) comes up with it.
+after a slow rise while the person is still coming up, up to ``SETTLE_MORE_S`` more), and a hold
+only once the person has been out of the position for ``BREAK_S`` (a dip back into it continues
+the hold), so a live count goes up a little after the rep, and a held stretch's "Timer paused"
+stays up until the hold is over. A recorded video need not: its frames are held for the
+checker's ``report_lag_s`` (and a few frames more, :data:`MARGIN_S`) and each is drawn with the
+reps that had ended by its own time, so the count goes up on the frame the rep ended in, and the
+rep's cue (the one the checker gives when it reports the rep) comes up with it.
+
+The frames held are at most :data:`formcheck.pipeline.ANNOTATE_MAX_SIDE` pixels on their long
+side: about 4 s of them, a few hundred MB at 1280x720, whatever the video's length.
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Generic, TypeVar
 
-from formcheck.checkers.base import SETTLE_S, CheckerState, Rep, reps_by_side
+from formcheck.checkers.base import CheckerState, Rep, reps_by_side
 
-HINDSIGHT_S = SETTLE_S + 0.4  # a rep is known SETTLE_S after its end, and a few frames later at most
+MARGIN_S = 0.4  # the frames a cut or a jump of the body holds back before the checker sees them
 
 T = TypeVar("T")
 
@@ -27,7 +31,7 @@ T = TypeVar("T")
 class Delay(Generic[T]):
     """Items held until ``delay_s`` of stream time has passed after them."""
 
-    def __init__(self, delay_s: float = HINDSIGHT_S) -> None:
+    def __init__(self, delay_s: float) -> None:
         self.delay_s = delay_s
         self._q: deque[tuple[float, T]] = deque()
 
@@ -40,10 +44,6 @@ class Delay(Generic[T]):
             out.append(self._q.popleft())
         return out
 
-    def held(self) -> list[T]:
-        """The items still held, oldest first."""
-        return [item for _, item in self._q]
-
     def drain(self) -> list[tuple[float, T]]:
         """Every item still held with its time, oldest first (the stream ended)."""
         out = list(self._q)
@@ -51,20 +51,16 @@ class Delay(Generic[T]):
         return out
 
 
-def as_known_later(
-    state: CheckerState, reps: Sequence[Rep], t_s: float, later: Sequence[CheckerState] = ()
-) -> CheckerState:
+def as_known_later(state: CheckerState, reps: Sequence[Rep], t_s: float) -> CheckerState:
     """``state``, drawn on the frame at ``t_s``, with the rep count of every rep that had ended
-    by then, as known now, and the last of those reps' cue when one of the ``later`` states (the
-    checker's states of the frames after it, oldest first) gives it. (The frame's own time:
+    by then, as known now, and the last of those reps' cue (its first fault's, or none: the
+    live state's cue then was about a rep or hold still under way). (The frame's own time:
     while the cut detector holds frames back, the checker's clock in ``state`` runs behind it.)"""
     done = [r for r in reps if r.end_s <= t_s + 1e-6]
     if len(done) <= state.reps:
         return state
-    last = done[-1].index
-    cue = next((s for s in later if s.cue_rep == last and s.cue), None)
-    if cue is None or state.cue_rep == last:
-        return dataclasses.replace(state, reps=len(done), reps_by_side=reps_by_side(done))
+    last = done[-1]
+    cue = last.faults[0].message if last.faults else None
     return dataclasses.replace(
-        state, reps=len(done), reps_by_side=reps_by_side(done), cue=cue.cue, cue_rep=last
+        state, reps=len(done), reps_by_side=reps_by_side(done), cue=cue, cue_rep=last.index
     )

@@ -22,7 +22,7 @@ from formcheck.checkers import make_checker
 from formcheck.checkers.base import Checker, CheckerState, Event, Rep
 from formcheck.cuts import CutDetector, Verdict
 from formcheck.errors import FormcheckError, NoPersonError
-from formcheck.hindsight import Delay, as_known_later
+from formcheck.hindsight import MARGIN_S, Delay, as_known_later
 from formcheck.landmarks import Frame, PoseSequence, mask_low_visibility
 from formcheck.session import Session, default_mode
 from formcheck.smoothing import FrameSmoother
@@ -467,7 +467,7 @@ def score_video(
     people_images: list[np.ndarray] = []
     people_worlds: list[np.ndarray] = []
     t_ms: list[int] = []
-    late: Delay[HeldFrame] = Delay()
+    late: Delay[HeldFrame] = Delay(scorer.checker.report_lag_s + MARGIN_S)
     try:
         with _opencv_on_one_thread(), iter_poses(
                 path, options=options, keep_full=annotate_to is not None, workers=pose_workers,
@@ -497,7 +497,7 @@ def score_video(
                         writer = _open_writer(annotate_to, info.fps / stride, frame.full_bgr.shape)
                     # Drawn a moment late, with the reps known by then (formcheck/hindsight.py).
                     ready = late.push(t_s, (frame.full_bgr, scorer.image.copy(), scorer.checker.state))
-                    _draw_frames(writer, ready, scorer.checker.reps, scorer.checker.d, late.held())
+                    _draw_frames(writer, ready, scorer.checker.reps, scorer.checker.d)
                 if progress is not None:
                     progress(frame.index + 1, info.n_frames)
             extra = [poses.error] if poses.truncated and poses.error else []
@@ -565,17 +565,15 @@ HeldFrame = tuple[np.ndarray, np.ndarray, "CheckerState"]  # picture, landmarks,
 
 
 def _draw_frames(writer: AnnotatedWriter, frames: list[tuple[float, HeldFrame]], reps: Sequence[Rep],
-                 d: ExerciseDef, held: Sequence[HeldFrame] = ()) -> None:
+                 d: ExerciseDef) -> None:
     """Draw and write frames (time, picture, landmarks, the checker's state then), each with
-    the reps that had ended by its time and their cue, looked up in the states of the frames
-    after it (``frames`` and those still ``held``)."""
+    the reps that had ended by its time and the last one's cue."""
     if not frames:
         return
     from formcheck.annotate import annotate, cue_joints
 
-    states = [f[2] for _, f in frames] + [f[2] for f in held]
-    for i, (t_s, (bgr, image, state)) in enumerate(frames):
-        st = as_known_later(state, reps, t_s, states[i + 1 :])
+    for t_s, (bgr, image, state) in frames:
+        st = as_known_later(state, reps, t_s)
         _write_annotated(writer, annotate(bgr, image, st, d.title, cue_joints(d, st.cue)))
 
 

@@ -195,29 +195,45 @@ def test_annotated_sample_is_h264_with_the_cue_as_the_reference_draws_it(tmp_pat
 
 
 @pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("clip", "exercise", "with_cues"),
+    [
+        (CLIP, "squat", True),
+        # slow rises: the checker waits while the person is still coming up (SETTLE_MORE_S)
+        (SAMPLES / "squat_side_slow_pause.mp4", "squat", False),
+        # holds, known over only once the person has been out of the position for BREAK_S
+        (SAMPLES / "hip_flexor_stretch_side_short.mp4", "hip_flexor_stretch", True),
+    ],
+    ids=["squat", "slow_rise", "hold"],
+)
 def test_annotated_count_goes_up_on_the_frame_the_rep_ended(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clip: Path, exercise: str, with_cues: bool
 ) -> None:
     """A recorded video is drawn a moment late (formcheck/hindsight.py): the count shown goes up
     on the first frame at or after each rep's end, not when the checker could tell it was over,
-    a rep's cue comes up with it, and every frame is written."""
-    if not CLIP.is_file():
+    a rep's cue comes up with it (no cue about a movement still under way is left on show after
+    it ended: a held stretch's "Timer paused"), and every frame is written."""
+    if not clip.is_file():
         pytest.skip("bundled sample missing")
     import formcheck.annotate as ann
     from formcheck.pipeline import score_video
 
     shown: list[tuple[float, int]] = []
     cues: list[int | None] = []
+    texts: list[str | None] = []
+    lines: set[str] = set()
     draw = ann.annotate
 
     def spy(bgr, image, state, *a, **k):  # type: ignore[no-untyped-def]
         shown.append((state.t_s, state.reps))
         cues.append(state.cue_rep if state.cue else None)
+        texts.append(state.cue)
+        lines.add(state.count_text.split()[0])
         return draw(bgr, image, state, *a, **k)
 
     monkeypatch.setattr(ann, "annotate", spy)
-    session = score_video(CLIP, "squat", annotate_to=tmp_path / "annotated.mp4")
-    assert len(shown) == session.n_frames and len(session.reps) >= 3
+    session = score_video(clip, exercise, annotate_to=tmp_path / "annotated.mp4")
+    assert len(shown) == session.n_frames and len(session.reps) >= 2
     t = np.array([s[0] for s in shown])
     count = np.array([s[1] for s in shown])
     assert np.all(np.diff(count) >= 0)
@@ -225,12 +241,23 @@ def test_annotated_count_goes_up_on_the_frame_the_rep_ended(
         first = float(t[np.argmax(count >= rep.index)])
         assert rep.end_s - 1e-6 <= first <= rep.end_s + 1.5 / session.fps, (rep.index, rep.end_s, first)
     faulty = [r for r in session.reps if r.faults]
-    assert faulty, "the sample has no rep with a fault to show a cue for"
+    assert bool(faulty) == with_cues, "the sample's reps with a fault to show a cue for changed"
     for rep in faulty:
         on = [i for i, c in enumerate(cues) if c == rep.index]
         assert on, f"rep {rep.index}'s cue was never drawn"
         first = float(t[on[0]])
         assert rep.end_s - 1e-6 <= first <= rep.end_s + 1.5 / session.fps, (rep.index, rep.end_s, first)
+    # A held stretch counts holds ("Holds 2", "Hold 1: ..."), in the video and at the live set's end.
+    from formcheck.live.loop import LiveConfig, LiveResult, Stats, summary_lines
+
+    unit = "hold" if load(exercise).counting.mode == "hold" else "rep"
+    assert lines == {unit.capitalize() + "s"}
+    end = summary_lines(LiveResult("complete", None, session, [], Stats()), LiveConfig(exercise=exercise))
+    assert end[1][0].startswith(f"{len(session.reps)} {unit}s"), end[1][0]
+    paused = [tt for tt, c in zip(t, texts, strict=True) if c and c.startswith("Timer paused")]
+    for rep in session.reps:
+        after = [tt for tt in paused if rep.end_s < tt <= rep.end_s + 3.0]
+        assert not after, f"'Timer paused' on show at {after[:3]} after hold {rep.index} ended"
 
 
 def test_kept_frames_are_reduced_as_they_are_decoded(tmp_path: Path) -> None:

@@ -227,6 +227,12 @@ class CheckerState:
     cue_rep: int | None = None  # the rep the cue is about (None: a set-up hint)
     per_side: bool = False  # reps are counted per working side (the exercise's TOML)
     key_unit: str = "°"  # the unit of ``key_deg`` and ``target_deg`` ("°", or "%" of a length)
+    unit: str = "rep"  # what is counted: "rep", or "hold" for a held stretch (Checker.unit_word)
+
+    @property
+    def count_text(self) -> str:
+        """The count as shown, "Reps 3", "Holds 2"."""
+        return f"{self.unit.capitalize()}s {self.reps}"
 
     @property
     def key_text(self) -> str:
@@ -242,9 +248,9 @@ class CheckerState:
 
     @property
     def cue_line(self) -> str | None:
-        """The cue as shown: a finished rep's cue names its rep ("Rep 3: ...")."""
+        """The cue as shown: a finished rep's cue names its rep ("Rep 3: ...", "Hold 2: ...")."""
         if self.cue and self.cue_rep is not None:
-            return f"Rep {self.cue_rep}: {self.cue}"
+            return f"{self.unit.capitalize()} {self.cue_rep}: {self.cue}"
         return self.cue
 
 
@@ -492,6 +498,10 @@ class Checker:
     # Angles (row keys) an ``after`` check reads at the moment after the rep: while one is still
     # coming back toward its value at rest, the person is still on the way back (SETTLE_ON_RATE).
     settle_on: ClassVar[tuple[str, ...]] = ()
+    # The longest a finished rep can wait after its end before it is reported: SETTLE_S, and up
+    # to SETTLE_MORE_S more while the person is still coming back. A recorded clip's annotated
+    # video is drawn this much late (formcheck/hindsight.py) so its count goes up as a rep ends.
+    report_lag_s: ClassVar[float] = SETTLE_S + SETTLE_MORE_S
 
     def __init__(self, definition: ExerciseDef) -> None:
         self.d = definition
@@ -1334,6 +1344,7 @@ class Checker:
             view=self.views.estimate.view,
             t_s=self._t,
             cue_rep=cue_rep,
+            unit=self.unit_word,
         )
 
     @property

@@ -122,6 +122,9 @@ class HoldChecker(Checker):
 
     unit_word = "hold"
     glitch_voids = False  # timed over many seconds: a moment's dropped frames do not change it
+    # A hold is over (and reported) once the person has been out of the position for BREAK_S,
+    # or in it on the other side for SWITCH_S.
+    report_lag_s = max(BREAK_S, SWITCH_S)
 
     def __init__(self, definition: ExerciseDef) -> None:
         super().__init__(definition)

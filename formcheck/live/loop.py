@@ -554,12 +554,13 @@ class LiveLoop:
 
     def _end_line(self, ended: str) -> str | None:
         n = len(self.scorer.checker.reps)
+        units = f"{n} {self.scorer.checker.d.unit_word}{'s' if n != 1 else ''}"
         if ended == "complete":
-            return f"Set complete. {n} reps. Well done."
+            return f"Set complete. {units}. Well done."
         if ended == "stopped by user":
-            return f"Set ended. {n} reps."
+            return f"Set ended. {units}."
         if ended == "camera lost":
-            return f"The camera stopped. {n} reps saved."
+            return f"The camera stopped. {units} saved."
         return None
 
     def _summary(self, result: LiveResult) -> None:
@@ -594,16 +595,16 @@ def summary_lines(result: LiveResult, cfg: LiveConfig) -> list[tuple[str, float,
         (HEADLINES.get(result.ended, result.ended), 1.6, GREEN if result.ended == "complete" else WHITE)
     ]
     if s is not None:
-        n = len(s.reps)
-        count = f"{n} rep{'s' if n != 1 else ''}"
-        by_side = s.reps_by_side()
-        if by_side:
-            count += "  (" + ", ".join(f"{k} {v}" for k, v in sorted(by_side.items())) + ")"
-        lines.append((count, 1.3, WHITE))
         from formcheck.definitions import load
         from formcheck.report_text import unchecked
 
         d = load(s.exercise)
+        n = len(s.reps)
+        count = f"{n} {d.unit_word}{'s' if n != 1 else ''}"
+        by_side = s.reps_by_side()
+        if by_side:
+            count += "  (" + ", ".join(f"{k} {v}" for k, v in sorted(by_side.items())) + ")"
+        lines.append((count, 1.3, WHITE))
         not_checked = sum(1 for r in s.reps if not r.faults and unchecked(d, s, r.skipped))
         clean = sum(1 for r in s.reps if not r.faults) - not_checked
         if n - not_checked:

@@ -100,7 +100,7 @@ def count_panel(state: CheckerState, target_reps: int, s: float) -> np.ndarray:
     pw, ph = count_panel_size(s)
     panel = np.full((ph, pw, 3), DARK, np.uint8)
     pad = int(14 * s)
-    _text(panel, "REPS", (pad, int(30 * s)), 0.7 * s, GREY)
+    _text(panel, f"{state.unit.upper()}S", (pad, int(30 * s)), 0.7 * s, GREY)
     n = str(state.reps)
     _text(panel, n, (pad, int(118 * s)), 3.2 * s, WHITE, max(2, round(7 * s)))
     if target_reps:
