@@ -135,3 +135,18 @@ def test_realdata_at_12_frames_a_second(capsys: pytest.CaptureFixture[str]) -> N
     assert tot["clean_flagged"] <= g.max_clean_flagged
     assert tot["found"] >= g.min_found
     assert tot["ignored_reps"] <= g.max_ignored
+
+
+@needs_data
+def test_a_still_camera_gets_one_verdict_on_its_height_for_the_set() -> None:
+    """A phone standing still at chest height read its perspective at 0.78-0.86 over six rests,
+    against the 0.84 that calls a camera high: the depth was judged on two reps and "film from
+    about hip height, not from above" said of the other four. The rests of the last reps of the
+    shot are read together (checkers/base.py, SHOT_RESTS): one verdict for the whole set."""
+    clip = next((c for c in CLIPS if c.name == "squat_front_wrong_then_right"), None)
+    if clip is None:
+        pytest.skip("the clip is not among the real data")
+    session = score_clip(clip, "trace")
+    assert len(session.reps) == 6
+    why = {r.skipped.get("shallow") for r in session.reps}
+    assert len(why) == 1, why

@@ -113,6 +113,13 @@ LOW_PERSPECTIVE = 1.06
 # read 0.77-0.80 from above (real clips and the studio's 2.2 m, where MediaPipe's depth tilt read
 # a camera at 45 deg as level: +16 deg), 0.88-1.02 from hip or chest height. Half way:
 HIGH_PERSPECTIVE = 0.84
+# A camera standing still does not change its height between reps, but the readings at each rest
+# scatter: a portrait phone at chest height read 0.78, 0.83, 0.85, 0.78, 0.82 and 0.86 against
+# HIGH_PERSPECTIVE over six rests, and its depth was judged on two reps and "film from about hip
+# height" said of the other four. So the rests before the last SHOT_RESTS reps of the same shot
+# are read together with this rep's: one verdict on the camera for the set (all six read high),
+# still following a phone moved between sets within a few reps. A cut starts afresh.
+SHOT_RESTS = 4
 STRAIGHT_KNEE_DEG = 160.0  # standing straight, for the perspective ratio (picture's knee angle)
 UPRIGHT_DEG = 20.0  # image torso within this of vertical: standing or sitting up
 # Lying on the side, how far the camera looks down on the hips: the line from the bottom hip to
@@ -547,6 +554,8 @@ class Checker:
         self._carried: carry.Carried | None = None  # a rep under way at a cut (formcheck/checkers/carry.py)
         self._across_cut = False  # the rep being finished was joined across a cut
         self._rep_height = "unknown"  # the camera's height as the last rep in this shot read it
+        # The standing pitch and perspective readings at the rests of the last reps of this shot.
+        self._shot_rests: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=SHOT_RESTS)
         self._prev: tuple[float, float] | None = None  # time and signal of the last valid frame
         # What the counting signal measured in that frame, for checkers whose signal depends on
         # the view (a row's "_basis"; 0 when it never does).
@@ -757,7 +766,15 @@ class Checker:
         person was not seen upright (e.g. lying down). The rest before a rep is read first: in
         the movement a lunge's or hinge's stance and bent knees change both readings (a lunge
         from the floor side-on read -7.5 deg at rest and +0.2 over the whole rep)."""
-        return _height(self._standing(data, "_pitch"), self._standing(data, "_persp"))
+        return self._shot_height(self._standing(data, "_pitch"), self._standing(data, "_persp"))
+
+    def _shot_height(self, pitch: np.ndarray, persp: np.ndarray) -> str:
+        """:func:`_height` from these readings with those of the last rests of the shot
+        (SHOT_RESTS)."""
+        return _height(
+            np.concatenate([*(p for p, _ in self._shot_rests), pitch]),
+            np.concatenate([*(q for _, q in self._shot_rests), persp]),
+        )
 
     def distrust(self, check: Check, data: RepData, metrics: dict[str, float] | None = None) -> str | None:
         """Why this rep's measurement for ``check`` cannot be trusted from this camera (a
@@ -987,6 +1004,7 @@ class Checker:
         self.views = ViewTracker()
         self._prev = None
         self._rep_height = "unknown"
+        self._shot_rests.clear()
         self.on_cut()
         if self.phase != "setup" or self._ready_since is not None:
             self._pause(t)
@@ -1253,6 +1271,8 @@ class Checker:
             metrics["hold_s"] = self._hold_over(data.t, dsig) if self.hold_readable else float("nan")
         view = data.view.view
         faults, skipped = self._judge(data, metrics, "rep")
+        rest = [data.pre.get(k, np.array([])) for k in ("_pitch", "_persp")]
+        self._shot_rests.append((rest[0][np.isfinite(rest[0])], rest[1][np.isfinite(rest[1])]))
         rep = Rep(
             len(self.reps) + 1,
             self.side(data),
@@ -1401,7 +1421,7 @@ class Checker:
             return not _rest_median(self._rest_values("_across_tilt"), rep) > ACROSS_TILT_MAX_DEG
         # Standing: the camera's height read as the rep will be judged (the rest before it,
         # with the rep's own frames when the rest showed too little), else as the last rep's.
-        height = _height(self._standing_now("_pitch"), self._standing_now("_persp"))
+        height = self._shot_height(self._standing_now("_pitch"), self._standing_now("_persp"))
         return (height if height != "unknown" else self._rep_height) not in ("low", "high")
 
     def _key_parts_seen(self) -> bool:

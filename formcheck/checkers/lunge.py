@@ -253,9 +253,25 @@ class LungeChecker(Checker):
             # The knee inside its ankle, in standing shin heights (which do not shrink when the
             # shin leans toward the camera).
             r[f"valgus_{k}"] = r[f"knee_in_{k}"] / self._vert_ref[k + "s"].value
+        if r.get("side_view"):
+            # Side-on, the knee bent most in the picture: the legs move in its plane there. (The
+            # tilts from heights below chose the straight rear leg on 6 of 21 frames at the
+            # bottom of a studio lunge: 176 deg shown for a front knee at 96. In the picture a
+            # lunge's thigh-over-shin lean does not tell the legs apart either: the studio's
+            # front thigh and shin both lean about 45 deg.) Not shown when that leg is not
+            # clearly seen (the far leg, behind the other): its depth is not judged then either
+            # (distrust, WORKING_LEG_METRICS); standing (both nearly straight), the clearly seen
+            # one is.
+            knees = {k: r[f"knee2d_{k}"] for k in LEGS if np.isfinite(r[f"knee2d_{k}"])}
+            clear = [k for k in knees if r.get(f"seen_leg_{k}", 0.0) >= SEEN_MIN]
+            bent = min(knees, key=knees.__getitem__) if knees else None
+            if bent is not None and bent not in clear and knees[bent] >= STRAIGHT_KNEE_DEG:
+                bent = min(clear, key=knees.__getitem__) if clear else None
+            r["knee_deg"] = knees[bent] if bent is not None and bent in clear else float("nan")
+            return
         tl, tr = r["thigh_tilt_l"] - r["shin_tilt_l"], r["thigh_tilt_r"] - r["shin_tilt_r"]
         k = "l" if tl >= tr or not np.isfinite(tr) else "r"
-        r["knee_deg"] = r[f"knee2d_{k}"] if r.get("side_view") else r[f"knee_vert_{k}"]
+        r["knee_deg"] = r[f"knee_vert_{k}"]
 
     def refresh(self, rows: list[dict[str, float]]) -> list[bool]:
         """Frames seen before the person had been seen standing, measured against the standing
@@ -405,11 +421,16 @@ class LungeChecker(Checker):
         if check.metric == "knee_min_deg" and self._looked_down(data):
             return f"Film from about hip height, not from above, to check {check.label}."
         if check.metric == "straight_knee_bend_deg" and not self._side_lunge(data):
-            return f"The back knee bends in a forward or back lunge: {check.label} is checked in side lunges."
+            return f"{check.label.capitalize()} is checked in side lunges only."
         if check.metric == "straight_knee_bend_deg" and not data.view.yaw_deg >= SIDE_BEND_MIN_YAW_DEG:
             return f"Film from about 45 degrees to your side to check {check.label}."
         if check.metric == "trunk_lean_max_deg" and self._other_knee3d(data) > STRAIGHT_OTHER_KNEE_DEG:
-            return f"A side lunge leans over the bent knee: {check.label} is checked in other lunges."
+            # A side lunge, or a forward or back lunge with the back leg kept straight (the
+            # studio's reverse lunges read 157-162 deg there): not only side lunges.
+            return (
+                f"With the other leg straight, the upper body leans over the bent knee: "
+                f"{check.label} is checked when the back knee bends toward the floor."
+            )
         if check.metric == "knee_past_toes":
             # From the side the working leg may be the far one, partly hidden behind the other.
             k = self._leg(data)
