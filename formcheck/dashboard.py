@@ -571,10 +571,14 @@ def _compared(store: Store, sid: int) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _reps_text(rep: dict[str, Any]) -> str:
-    s = rep["summary"]
-    if s["per_side"] and len(s["by_side"]) > 1:
-        return " · ".join(f"{b['side']} {b['done']} of {b['prescribed']}" for b in s["by_side"])
-    return f"{s['reps_done']} of {s['reps_prescribed']}" if s["reps_prescribed"] else str(s["reps_done"])
+    """Reps done of prescribed, per side for a one-sided exercise (as the session report counts)."""
+    from formcheck.reports.data import reps_against_rx
+
+    return " · ".join(
+        (f"{b['side']} " if rep["summary"]["per_side"] else "")
+        + (f"{b['done']} of {b['prescribed']}" if b["prescribed"] else str(b["done"]))
+        for b in reps_against_rx(rep["summary"])
+    )
 
 
 def _set_text(rep: dict[str, Any]) -> str:
@@ -594,7 +598,7 @@ def _hold_text(rep: dict[str, Any]) -> str:
     if not h:
         return DASH
     text = f"mean {_num(h['mean_s'], 's')}"
-    if h["target_s"] is not None:
+    if h["target_s"]:  # 0 s (or none) is no hold prescribed: no target to show
         text += f" (target {_num(h['target_s'], 's')})"
     return text + (f", {h['n_short']} too short" if h["n_short"] else "")
 

@@ -278,7 +278,8 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
     if holds:
         hold_ok = [h for h in holds if h is not None]
         hold = {
-            "target_s": _v(rx.get("hold_s")),
+            # A hold of 0 s prescribed is no hold prescribed: no target to show (None, as unset).
+            "target_s": _v(rx.get("hold_s")) or None,
             "mean_s": _mean(hold_ok),
             "min_s": _v(min(hold_ok)) if hold_ok else None,
             "max_s": _v(max(hold_ok)) if hold_ok else None,
@@ -366,6 +367,32 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
     }
 
 
+def reps_against_rx(summary: dict[str, Any], reps_rx: int | None = None) -> list[dict[str, Any]]:
+    """Reps done against the prescription, as the session report's cards count them: per side
+    for a one-sided exercise (the prescription is per side), else one row, side "both".
+
+    ``summary`` is a session report's summary; ``reps_rx`` the reps prescribed (default: the
+    session's). A one-sided exercise always has a left and a right row: a side without reps is
+    0 of its prescription (its set was not done). A set is done when every row is
+    (:func:`set_done`); the patient report, its CSV, adherence and the dashboard all count
+    with this, so they agree with the session report."""
+    rx = summary["reps_prescribed"] if reps_rx is None else reps_rx
+    rows = [{"side": b["side"], "done": int(b["done"]), "prescribed": rx} for b in summary["by_side"]]
+    if not summary["per_side"]:
+        return rows
+    rows = [b for b in rows if b["done"] or b["side"] in ("left", "right")]
+    for side in ("left", "right"):
+        if side not in {b["side"] for b in rows}:
+            rows.append({"side": side, "done": 0, "prescribed": rx})
+    return sorted(rows, key=lambda b: str(b["side"]))
+
+
+def set_done(summary: dict[str, Any], reps_rx: int | None = None) -> bool:
+    """Whether a session is a complete set: it has reps, and every side's are the prescribed."""
+    rows = reps_against_rx(summary, reps_rx)
+    return summary["reps_done"] > 0 and all(b["done"] >= b["prescribed"] for b in rows)
+
+
 def _side_key(rep: dict[str, Any], per_side: bool) -> str:
     """The side a rep counts for in the report: its own for a one-sided exercise, else "both"."""
     return (rep["side"] or "both") if per_side else "both"
@@ -413,6 +440,7 @@ def session_point(store: Store, row: dict[str, Any]) -> dict[str, Any]:
             best = min(vals, key=lambda v: abs(v - (rom["target"] or 0.0)))
     n = rep["summary"]["reps_done"]
     hold = rep["summary"]["hold"]
+    sides = reps_against_rx(rep["summary"])
     return {
         "session_id": row["id"],
         "created": row["created"],
@@ -421,8 +449,14 @@ def session_point(store: Store, row: dict[str, Any]) -> dict[str, Any]:
         "exercise": row["exercise"],
         "title": rep["session"]["title"],
         "view": row["view"],
-        "reps_done": n,
+        # Against the prescription as the session report counts: for a one-sided exercise, per
+        # side (the side with fewer reps, as a set is done when both sides are); ``by_side`` has
+        # each side and ``reps_total`` every rep.
+        "reps_done": min(b["done"] for b in sides) if rep["summary"]["per_side"] else n,
         "reps_prescribed": rep["summary"]["reps_prescribed"],
+        "reps_total": n,
+        "per_side": rep["summary"]["per_side"],
+        "by_side": sides,
         "rom_mean": _mean(list(vals)),
         "rom_median": rom["spread"]["median"] if rom else None,
         "rom_best": _v(best),
@@ -493,8 +527,6 @@ def day_series(
     prescribed reps each (per side, for a one-sided exercise). Several sessions on one day are
     that day's sets; a video scored twice is one set (:func:`set_key`).
     """
-    d = _definition(exercise)
-    per_side = bool(d and d.counting.per_side)
     by_day: dict[date, list[dict[str, Any]]] = {}
     for r in rows:
         if r["exercise"] == exercise:
@@ -526,11 +558,8 @@ def day_series(
             holds: list[float] = []
             n_reps = n_checked = n_faulty = 0
             for rep in reports:
-                sides = rep["summary"]["by_side"]
-                done = [b["done"] for b in sides] if per_side else [rep["summary"]["reps_done"]]
-                if per_side and len(done) < 2:
-                    done.append(0)  # one side only: the other side's set was not done
-                complete += all(n >= reps_rx for n in done) and bool(rep["reps"])
+                # per side for a one-sided exercise (one side only: the other side's set was not done)
+                complete += set_done(rep["summary"], reps_rx)
                 if rep["rom"]:
                     vals += [v for v in rep["rom"]["values"] if v is not None]
                     band += [b for b in rep["rom"]["in_band"] if b is not None]
@@ -621,7 +650,8 @@ def patient_report(
                 "rom": None
                 if rom is None
                 else {k: rom[k] for k in ("metric", "label", "unit", "better", "target", "limits")},
-                "hold_target_s": _v({**(d.prescription if d else {}), **(rx or {})}.get("hold_s")),
+                # a hold of 0 s prescribed is no hold prescribed: None, as in the session report
+                "hold_target_s": _v({**(d.prescription if d else {}), **(rx or {})}.get("hold_s")) or None,
                 "points": pts,
                 "days": series["days"],
                 "adherence": series["adherence"],

@@ -101,8 +101,12 @@ def to_csv(report: dict[str, Any]) -> str:
         "rom_median",  # added after the others: columns read by position keep their place
         "rom_min",
         "rom_max",
+        "reps_total",  # every rep; reps_done is per side for a one-sided exercise (the side with fewer)
     ]
-    w.writerow(["patient", *keys])
+    sides = ["left", "right"]  # a one-sided exercise's reps per side (blank for one done with both)
+    w.writerow(["patient", *keys, *[f"reps_{s}" for s in sides]])
     for p in report["sessions"]:
-        w.writerow([report["patient"]["name"], *[_cell(p.get(k)) for k in keys]])
+        done = {b["side"]: b["done"] for b in p.get("by_side", [])} if p.get("per_side") else {}
+        per = [_cell(done.get(s)) for s in sides]
+        w.writerow([report["patient"]["name"], *[_cell(p.get(k)) for k in keys], *per])
     return w.text()

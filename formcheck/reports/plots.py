@@ -177,8 +177,65 @@ def rom_svg(
     return _svg(fig, f"{rom['label']} per rep against the target")
 
 
+def measured_at(t: np.ndarray, k: np.ndarray, at_s: float) -> float | None:
+    """The traced value ``k`` at moment ``at_s`` where it was measured then, else None.
+
+    On the drawn curve: between two measured samples, the value on the line drawn between them;
+    otherwise the nearest sample's, when it was measured and is within one sample interval (a
+    frame) of ``at_s``. Never a value joined across a gap (samples not measured, or blanked as
+    not trusted from that camera): that is a number nobody measured."""
+    ok = np.isfinite(t)
+    t, k = t[ok], k[ok]
+    if not len(t) or not np.isfinite(at_s):
+        return None
+    i = int(np.searchsorted(t, at_s))
+    if 0 < i < len(t) and np.isfinite(k[i - 1]) and np.isfinite(k[i]):
+        return float(np.interp(at_s, t[i - 1 : i + 1], k[i - 1 : i + 1]))
+    j = int(np.argmin(np.abs(t - at_s)))
+    step = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+    if np.isfinite(k[j]) and abs(t[j] - at_s) <= step + 1e-6:
+        return float(k[j])
+    return None
+
+
+def fault_marks(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Where each fault's ▼ goes on the key-angle chart: ``at_s``, the moment of the fault, and
+    ``y``, a value measured at that moment, or None when none was (drawn on the top edge).
+
+    The ▼ says when a fault happened ("▼ marks the moment of a fault"), and a physiotherapist
+    reads its height as the angle then. So its height is always a measured angle, in this order:
+
+    1. the curve at that moment, where it was measured then (the ▼ sits on the line);
+    2. in a gap of the curve, at a fault judged at the rep's peak: the rep's own measure of this
+       angle (the range-of-motion metric, which the report takes as the rep's measure of the key
+       angle, see ``data._untrusted_blank``) when it was measured: the number in the rep table;
+    3. else no height (``y`` None): the ▼ goes on the chart's top edge and claims no angle.
+
+    Never a value joined across the gap (a knee shown at 135° when it was bent to about 50°), nor
+    the nearest measured sample of the rep: that is the angle at another moment (the start of
+    the rep, standing), not at the fault's."""
+    tr = report["trace"]
+    t, k = _nan(tr["t_s"]), _nan(tr["key_deg"])
+    rom = report.get("rom")
+    metric = rom["metric"] if rom and rom.get("unit") == tr.get("unit", "°") else None  # same axis
+    marks = []
+    for r in report["reps"]:
+        for f in r["faults"]:
+            if f.get("at_s") is None:
+                continue
+            at = float(f["at_s"])
+            y = measured_at(t, k, at)
+            own = r["metrics"].get(metric) if metric else None
+            at_peak = r.get("peak_s") is not None and abs(at - float(r["peak_s"])) < 1e-6
+            if y is None and at_peak and own is not None and np.isfinite(own):
+                y = float(own)
+            marks.append({"rep": r["index"], "code": f["code"], "at_s": at, "y": y})
+    return marks
+
+
 def trace_svg(report: dict[str, Any]) -> str:
-    """The key angle over the session, reps shaded, each fault marked where it happened."""
+    """The key angle over the session, reps shaded, each fault marked where it happened (see
+    :func:`fault_marks`)."""
     fig, ax = _figure(h=3.2)
     tr = report["trace"]
     unit = tr.get("unit", "°")
@@ -198,18 +255,28 @@ def trace_svg(report: dict[str, Any]) -> str:
             fontsize=7,
             color=MUTED,
         )
-        for f in r["faults"]:
-            if f["at_s"] is None:
-                continue
-            y = (
-                float(np.interp(f["at_s"], t[np.isfinite(k)], k[np.isfinite(k)]))
-                if np.isfinite(k).any()
-                else 0
+    unmeasured = _plain(f"fault, {tr['label'] or 'angle'} not measured then")
+    for m in fault_marks(report):
+        if m["y"] is not None:
+            ax.plot([m["at_s"]], [m["y"]], marker="v", color=FAULT, ms=6)
+        else:  # no value claimed: a hollow ▼ on the top edge, at the moment only
+            ax.plot(
+                [m["at_s"]],
+                [0.97],
+                transform=ax.get_xaxis_transform(),
+                marker="v",
+                ls="none",
+                mfc="white",
+                mec=FAULT,
+                ms=6,
+                clip_on=False,
+                label=unmeasured,
             )
-            ax.plot([f["at_s"]], [y], marker="v", color=FAULT, ms=6)
+            unmeasured = "_"  # one legend entry
     if tr.get("target") is not None:
         ax.axhline(tr["target"], color=TARGET, lw=1.2, ls="--", label=f"target {tr['target']:g}{unit}")
-        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.04))
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.04), ncol=2)
     ax.set_xlabel("time (s)")
     ax.set_ylabel(_plain(f"{tr['label']} angle (°)" if unit == "°" else f"{tr['label']} ({unit})"))
     ax.margins(x=0.01)
