@@ -192,12 +192,13 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     if not rows:
         print("The store has no sessions yet.")
         return 0
-    print(f"{'id':>4}  {'date':16}  {'patient':16}  {'exercise':10} {'reps':>4} {'faulty':>6}  view")
+    ew = max(len("exercise"), *(len(r["exercise"]) for r in rows))  # the longest name sets the column
+    print(f"{'id':>4}  {'date':16}  {'patient':16}  {'exercise':{ew}} {'reps':>4} {'faulty':>6}  view")
     for r in rows:
         when = local_dt(r["created"]).strftime("%Y-%m-%d %H:%M")
         print(
             printable(
-                f"{r['id']:>4}  {when:16}  {r['patient'][:16]:16}  {r['exercise']:10} "
+                f"{r['id']:>4}  {when:16}  {r['patient'][:16]:16}  {r['exercise']:{ew}} "
                 f"{r['n_reps']:>4} {r['n_faulty_reps']:>6}  {r['view']}"
             )
         )

@@ -301,3 +301,30 @@ def test_the_transcript_is_on_the_sessions_clock(tmp_path: Path) -> None:
     want = [{"t_s": 1.5, "text": "Ready. Go."}, {"t_s": 4.25, "text": "1. Sit back."}]
     assert session.to_dict()["spoken"] == want
     assert json.loads((tmp_path / "s" / "session.json").read_text())["spoken"] == want
+
+
+@pytest.mark.parametrize("size", [(940, 705), (640, 480), (1280, 720), (480, 854)])
+def test_the_hold_timer_never_covers_the_angle_or_its_target(size: tuple[int, int]) -> None:
+    """In a window narrower than the top bar's words (a 4:3 camera in a 940 px window), the hold
+    timer moved onto the gauge's line; drawn where it was, it covered the target ("target 90°"
+    under "hold 9.2 / 15 s")."""
+    from formcheck.checkers.base import CheckerState
+    from formcheck.live.overlay import OverlayInfo, _size, count_panel_size, draw_overlay, scale_for
+
+    w, h = size
+    st = dict(exercise="hip_flexor_stretch", phase="active", reps=0, reps_by_side={},
+              key_label="front knee", key_deg=78.0, target_deg=90.0, hold_target_s=15.0, cue=None,
+              view="side", t_s=12.0, unit="hold")
+    info = OverlayInfo(voice_note="MUTED")
+    with_hold = draw_overlay(np.zeros((h, w, 3), np.uint8), CheckerState(**st, hold_s=9.2), info)
+    without = draw_overlay(np.zeros((h, w, 3), np.uint8), CheckerState(**{**st, "hold_target_s": None},
+                                                                         hold_s=None), info)
+    s = scale_for((h, w))
+    pw, _ = count_panel_size(s)
+    x = pw + int(14 * s)
+    state = CheckerState(**st, hold_s=9.2)
+    aw, _ = _size(state.key_text, 1.1 * s)
+    tx, _ = _size(state.target_text, 0.75 * s)
+    words = (slice(0, int(56 * s)), slice(x, min(w, x + aw + int(16 * s) + tx + 4)))
+    assert np.array_equal(with_hold[words], without[words]), size
+    assert not np.array_equal(with_hold, without)  # the timer is drawn somewhere

@@ -329,3 +329,21 @@ def test_bad_store_input_is_one_sentence_and_nothing_is_overwritten(tmp_path: Pa
     p = _fc("report", "7", store=store, cwd=tmp_path)
     assert p.returncode == 8 and "damaged" in p.stderr and p.stderr.count("\n") == 1
     assert old.read_text() == "a report someone kept" and store.read_bytes() == b"garbage" * 100
+
+
+def test_the_sessions_list_keeps_its_columns_for_long_exercise_names(tmp_path: Path) -> None:
+    """`formcheck sessions`: "hip_flexor_stretch" is wider than the exercise column once was, and
+    pushed its row's numbers out from under their headings."""
+    from test_fhir import make_session
+
+    store = tmp_path / "cols.sqlite3"
+    with Store.open(store) as st:
+        for ex in ("lunge", "hip_flexor_stretch", "double_hip_rotation"):
+            st.add_session(make_session(ex), patient="Ana", origin="score")
+    p = _fc("sessions", store=store, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    head, *rows = p.stdout.splitlines()
+    assert len(rows) == 3
+    for word in ("reps", "faulty"):
+        end = head.index(word) + len(word)  # numbers are right-aligned under their heading
+        assert all(r[end - 1].isdigit() and r[end : end + 1] in (" ", "") for r in rows), (word, rows)

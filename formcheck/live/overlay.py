@@ -155,7 +155,6 @@ def draw_overlay(
     aw, _ = _size(angle, 1.1 * s)
     _text(img, state.target_text, (x + aw + int(16 * s), int(44 * s)), 0.75 * s, AMBER)
     gx1 = min(w - pad, x + int(380 * s))
-    _gauge(img, x, gx1, int(74 * s), s, state.key_deg, state.target_deg)
     right = w - pad
     tx, _ = _size(state.target_text, 0.75 * s)
     used = x + aw + int(16 * s) + tx + int(20 * s)
@@ -163,6 +162,7 @@ def draw_overlay(
         tw, _ = _size(info.title, 0.6 * s)
         if right - tw > used:  # the window title says it too; here only if there is room
             _text(img, info.title, (right - tw, int(28 * s)), 0.6 * s, GREY)
+    mw = 0
     if info.voice_note:
         mw, _ = _size(info.voice_note, 0.6 * s)
         _text(img, info.voice_note, (right - mw, int(88 * s)), 0.6 * s, AMBER)
@@ -174,7 +174,14 @@ def draw_overlay(
             hold = hold_text(None, state.hold_target_s)
             done = False
         tw, _ = _size(hold, 0.9 * s)
-        _text(img, hold, (right - tw, int(62 * s)), 0.9 * s, GREEN if done else WHITE)
+        hx, hy = right - tw, int(62 * s)
+        if hx < used:
+            # A narrow window: beside the angle and target it would cover them, so it goes on
+            # the gauge's line, left of the voice note, and the gauge ends before it.
+            hx, hy = right - tw - (mw + pad if mw else 0), int(88 * s)
+            gx1 = min(gx1, hx - pad)
+        _text(img, hold, (hx, hy), 0.9 * s, GREEN if done else WHITE)
+    _gauge(img, x, max(gx1, x + int(60 * s)), int(74 * s), s, state.key_deg, state.target_deg)
 
     # One cue, bottom: the set-up guide's while setting up, else the checker's.
     cue = info.guide_cue if state.phase == "setup" and info.guide_cue else state.cue_line
