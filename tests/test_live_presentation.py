@@ -303,7 +303,7 @@ def test_the_transcript_is_on_the_sessions_clock(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "s" / "session.json").read_text())["spoken"] == want
 
 
-@pytest.mark.parametrize("size", [(940, 705), (640, 480), (1280, 720), (480, 854)])
+@pytest.mark.parametrize("size", [(940, 705), (640, 480), (1280, 720), (480, 854), (320, 640)])
 def test_the_hold_timer_never_covers_the_angle_or_its_target(size: tuple[int, int]) -> None:
     """In a window narrower than the top bar's words (a 4:3 camera in a 940 px window), the hold
     timer moved onto the gauge's line; drawn where it was, it covered the target ("target 90°"

@@ -78,10 +78,12 @@ def _cells(page: str, sid: int) -> list[str]:
         (["left", "right"], {"left": 1, "right": 1}, False),  # the tester's: 1 of 2 each side
         (["left", "right", "left", "right"], {"left": 2, "right": 2}, True),
         (["left", "left"], {"left": 2, "right": 0}, False),  # one side only: the other not done
+        # a rep whose side could not be told counts for neither side (it was a third row, "both")
+        (["left", "right", "left", "right", None], {"left": 2, "right": 2}, True),
     ],
 )
 def test_a_per_side_exercise_counts_reps_per_side_everywhere(
-    tmp_path: Path, sides: list[str], want: dict[str, int], adherent: bool
+    tmp_path: Path, sides: list[str | None], want: dict[str, int], adherent: bool
 ) -> None:
     rx = int(load("hip_flexor_stretch").prescription["reps"])
     assert rx == 2 and load("hip_flexor_stretch").counting.per_side

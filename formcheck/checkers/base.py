@@ -118,7 +118,8 @@ HIGH_PERSPECTIVE = 0.84
 # HIGH_PERSPECTIVE over six rests, and its depth was judged on two reps and "film from about hip
 # height" said of the other four. So the rests before the last SHOT_RESTS reps of the same shot
 # are read together with this rep's: one verdict on the camera for the set (all six read high),
-# still following a phone moved between sets within a few reps. A cut starts afresh.
+# still following a phone moved between sets within a few reps. A cut or a pause (the person
+# out of the picture or the start position, when a phone may be moved) starts afresh.
 SHOT_RESTS = 4
 STRAIGHT_KNEE_DEG = 160.0  # standing straight, for the perspective ratio (picture's knee angle)
 UPRIGHT_DEG = 20.0  # image torso within this of vertical: standing or sitting up
@@ -1217,6 +1218,7 @@ class Checker:
         self._ready_since = None
         self._ready_vals = []
         self._pre.clear()
+        self._shot_rests.clear()  # the camera may have been moved meanwhile
         self._cue = self.d.setup
         return Event("paused", t, "Counting paused: get back into the start position, whole body in view.")
 

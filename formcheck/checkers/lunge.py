@@ -258,16 +258,17 @@ class LungeChecker(Checker):
             # tilts from heights below chose the straight rear leg on 6 of 21 frames at the
             # bottom of a studio lunge: 176 deg shown for a front knee at 96. In the picture a
             # lunge's thigh-over-shin lean does not tell the legs apart either: the studio's
-            # front thigh and shin both lean about 45 deg.) Not shown when that leg is not
-            # clearly seen (the far leg, behind the other): its depth is not judged then either
-            # (distrust, WORKING_LEG_METRICS); standing (both nearly straight), the clearly seen
-            # one is.
+            # front thigh and shin both lean about 45 deg.) Only clearly seen legs are read; when
+            # the only bent leg is one not clearly seen (the far leg, behind the other) nothing is
+            # shown, as its depth is not judged then either (distrust, WORKING_LEG_METRICS).
             knees = {k: r[f"knee2d_{k}"] for k in LEGS if np.isfinite(r[f"knee2d_{k}"])}
             clear = [k for k in knees if r.get(f"seen_leg_{k}", 0.0) >= SEEN_MIN]
-            bent = min(knees, key=knees.__getitem__) if knees else None
-            if bent is not None and bent not in clear and knees[bent] >= STRAIGHT_KNEE_DEG:
-                bent = min(clear, key=knees.__getitem__) if clear else None
-            r["knee_deg"] = knees[bent] if bent is not None and bent in clear else float("nan")
+            bent = min(clear, key=knees.__getitem__) if clear else None
+            hidden_bent = any(knees[k] < STRAIGHT_KNEE_DEG for k in knees if k not in clear)
+            if bent is None or (hidden_bent and knees[bent] >= STRAIGHT_KNEE_DEG):
+                r["knee_deg"] = float("nan")
+            else:
+                r["knee_deg"] = knees[bent]
             return
         tl, tr = r["thigh_tilt_l"] - r["shin_tilt_l"], r["thigh_tilt_r"] - r["shin_tilt_r"]
         k = "l" if tl >= tr or not np.isfinite(tr) else "r"

@@ -181,7 +181,8 @@ def draw_overlay(
             hx, hy = right - tw - (mw + pad if mw else 0), int(88 * s)
             gx1 = min(gx1, hx - pad)
         _text(img, hold, (hx, hy), 0.9 * s, GREEN if done else WHITE)
-    _gauge(img, x, max(gx1, x + int(60 * s)), int(74 * s), s, state.key_deg, state.target_deg)
+    if gx1 - x >= int(60 * s):  # no room for a gauge beside the timer: the number says it
+        _gauge(img, x, gx1, int(74 * s), s, state.key_deg, state.target_deg)
 
     # One cue, bottom: the set-up guide's while setting up, else the checker's.
     cue = info.guide_cue if state.phase == "setup" and info.guide_cue else state.cue_line

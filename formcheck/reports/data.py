@@ -380,7 +380,8 @@ def reps_against_rx(summary: dict[str, Any], reps_rx: int | None = None) -> list
     rows = [{"side": b["side"], "done": int(b["done"]), "prescribed": rx} for b in summary["by_side"]]
     if not summary["per_side"]:
         return rows
-    rows = [b for b in rows if b["done"] or b["side"] in ("left", "right")]
+    # A rep whose side could not be told counts for neither side's set.
+    rows = [b for b in rows if b["side"] in ("left", "right")]
     for side in ("left", "right"):
         if side not in {b["side"] for b in rows}:
             rows.append({"side": side, "done": 0, "prescribed": rx})
