@@ -3,69 +3,19 @@ and reps are counted against the prescription per side, as the session report co
 
 from __future__ import annotations
 
-import contextlib
 import re
-import threading
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
+from test_dashboard import running  # the dashboard on a free port in a thread
+from test_reports_per_side import _session  # a session with one rep per side given
 
-from formcheck.checkers.base import Rep
-from formcheck.dashboard import make_server
 from formcheck.definitions import load
 from formcheck.reports.data import session_report
-from formcheck.session import Session
 from formcheck.store import Store
 
-FPS = 30.0
-
-
-def _lunge(sides: list[str], source: str, rx: dict[str, float] | None = None) -> Session:
-    d = load("lunge")
-    n = int((2.0 * len(sides) + 1.0) * FPS)
-    reps = [
-        Rep(
-            index=i + 1,
-            side=side,
-            start_s=0.5 + 2.0 * i,
-            peak_s=1.5 + 2.0 * i,
-            end_s=2.4 + 2.0 * i,
-            view="side",
-            metrics={"knee_min_deg": 95.0, "hold_s": 1.3},
-            faults=[],
-        )
-        for i, side in enumerate(sides)
-    ]
-    return Session(
-        exercise="lunge",
-        source=source,
-        view="side",
-        fps=FPS,
-        n_frames=n,
-        duration_s=n / FPS,
-        reps=reps,
-        skipped_checks={},
-        warnings=[],
-        prescription={**d.prescription, **(rx or {})},
-        key_label=d.key_label,
-        trace={"t_s": [float(x) for x in np.arange(n) / FPS], "key_deg": [120.0] * n},
-    )
-
-
-@contextlib.contextmanager
-def _running(store_path: Path) -> Iterator[str]:
-    server = make_server(store_path, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(120)
+LUNGE = {"knee_min_deg": 95.0, "hold_s": 1.3}  # each rep: a knee at 95 deg, held 1.3 s
 
 
 def _row(page: str, key: str) -> list[str]:
@@ -80,14 +30,14 @@ def store_path(tmp_path: Path) -> Path:
     path = tmp_path / "s.sqlite3"
     assert load("lunge").prescription["hold_s"] == 0  # no hold prescribed by default
     with Store.open(path) as st:
-        st.add_session(_lunge(["left", "left", "left"], "a.mp4"), patient="Ana", origin="score")
-        held = _lunge(["left"] * 10 + ["right"] * 10, "b.mp4", {"hold_s": 2.0})
+        st.add_session(_session("lunge", ["left"] * 3, LUNGE, "a.mp4"), patient="Ana", origin="score")
+        held = _session("lunge", ["left"] * 10 + ["right"] * 10, LUNGE, "b.mp4", {"hold_s": 2.0})
         st.add_session(held, patient="Ana", origin="score")
     return path
 
 
 def test_compare_shows_no_hold_target_when_none_is_prescribed(store_path: Path) -> None:
-    with _running(store_path) as url, urllib.request.urlopen(f"{url}/compare?a=1&b=2", timeout=120) as r:
+    with running(store_path) as url, urllib.request.urlopen(f"{url}/compare?a=1&b=2", timeout=120) as r:
         page = r.read().decode("utf-8")
     a, b, _diff = _row(page, "hold")
     assert a == "mean 1.3 s" and "target" not in a  # not "(target 0.00 s)"

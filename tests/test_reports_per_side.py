@@ -27,8 +27,12 @@ from formcheck.store import Store
 FPS = 30.0
 
 
-def _session(exercise: str, sides: list[str | None], metrics: dict[str, float], source: str) -> Session:
-    """``exercise`` with one rep per entry of ``sides`` (2 s each), each with ``metrics``."""
+def _session(
+    exercise: str, sides: list[str | None], metrics: dict[str, float], source: str,
+    rx: dict[str, float] | None = None,
+) -> Session:
+    """``exercise`` with one rep per entry of ``sides`` (2 s each), each with ``metrics``, scored
+    with its default prescription updated by ``rx``."""
     d = load(exercise)
     n = int((2.0 * len(sides) + 1.0) * FPS)
     t = np.arange(n) / FPS
@@ -55,7 +59,7 @@ def _session(exercise: str, sides: list[str | None], metrics: dict[str, float], 
         reps=reps,
         skipped_checks={},
         warnings=[],
-        prescription=dict(d.prescription),
+        prescription={**d.prescription, **(rx or {})},
         key_label=d.key_label,
         trace={"t_s": [float(x) for x in t], "key_deg": [100.0] * n},
     )
