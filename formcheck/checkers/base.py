@@ -501,7 +501,6 @@ class Checker:
     # Metrics read as a change from the rest before the rep (``RepData.before``): their checks'
     # body parts must be seen clearly at that rest too, not only through the rep.
     from_rest: ClassVar[frozenset[str]] = frozenset()
-    unit_word: ClassVar[str] = "rep"  # what one unit of the exercise is called in messages
     glitch_voids: ClassVar[bool] = True  # a glitch during a unit voids its checks (_glitched)
     # Angles (row keys) an ``after`` check reads at the moment after the rep: while one is still
     # coming back toward its value at rest, the person is still on the way back (SETTLE_ON_RATE).
@@ -510,6 +509,11 @@ class Checker:
     # to SETTLE_MORE_S more while the person is still coming back. A recorded clip's annotated
     # video is drawn this much late (formcheck/hindsight.py) so its count goes up as a rep ends.
     report_lag_s: ClassVar[float] = SETTLE_S + SETTLE_MORE_S
+
+    @property
+    def unit_word(self) -> str:
+        """What one unit of the exercise is called in messages: "rep", or "hold" (its TOML's mode)."""
+        return self.d.unit_word
 
     def __init__(self, definition: ExerciseDef) -> None:
         self.d = definition

@@ -120,7 +120,6 @@ class HoldChecker(Checker):
     and :meth:`metrics` (per hold, from the frames in the position).
     """
 
-    unit_word = "hold"
     glitch_voids = False  # timed over many seconds: a moment's dropped frames do not change it
     # A hold is over (and reported) once the person has been out of the position for BREAK_S,
     # or in it on the other side for SWITCH_S.
