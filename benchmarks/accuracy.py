@@ -62,16 +62,33 @@ def main(dirs: list[str]) -> int:
         f"\nRep count: exact on {sum(e == 0 for e in count_err)}/{len(count_err)} clips; errors {count_err}"
     )
     codes = sorted({c for r in results for c in (*r.clip.tp, *r.clip.fp, *r.clip.fn)})
+    # "missed" includes the planted faults whose check the rep said it could not make from
+    # that camera ("of them not checked", with the reason below); "recall where checked"
+    # leaves those out.
     print(
-        f"\n{'fault':20s} {'found':>5s} {'missed':>6s} {'false':>5s} {'precision':>9s} {'recall':>6s}"
+        f"\n{'fault':20s} {'found':>5s} {'missed':>6s} {'of them not checked':>19s} {'false':>5s}"
+        f" {'precision':>9s} {'recall':>6s} {'recall where checked':>20s}"
     )
     for c in codes:
         tp = sum(r.clip.tp.get(c, 0) for r in results)
         fn = sum(r.clip.fn.get(c, 0) for r in results)
+        nc = sum(r.clip.not_checked.get(c, 0) for r in results)
         fp = sum(r.clip.fp.get(c, 0) for r in results)
         prec = f"{tp / (tp + fp):.0%}" if tp + fp else "-"
         rec = f"{tp / (tp + fn):.0%}" if tp + fn else "-"
-        print(f"{c:20s} {tp:5d} {fn:6d} {fp:5d} {prec:>9s} {rec:>6s}")
+        rec_checked = f"{tp / (tp + fn - nc):.0%}" if tp + fn - nc else "-"
+        print(f"{c:20s} {tp:5d} {fn:6d} {nc:19d} {fp:5d} {prec:>9s} {rec:>6s} {rec_checked:>20s}")
+    reasons = {
+        (r.name, c, why)
+        for r in results
+        for lab, rep in r.clip.matched
+        for c, why in rep.skipped.items()
+        if c in lab.get("faults", [])
+    }
+    if reasons:
+        print("\nPlanted faults not checked, and why:")
+        for name, c, why in sorted(reasons):
+            print(f"  {name}: {c}: {why}")
     return 0
 
 

@@ -72,6 +72,10 @@ class ClipResult:
     clean_flagged_codes: dict[str, int] = field(default_factory=dict)
     unchecked: dict[str, int] = field(default_factory=dict)  # labelled faults formcheck has no check for
     skipped: dict[str, str] = field(default_factory=dict)  # checks not made, with the reason given
+    # Of the missed (``fn``), those the matched rep said it could not check (``Rep.skipped``):
+    # still misses against the targets, but told apart in the tables, since "not checked,
+    # film from above" is what a check should say where its measurement cannot be trusted.
+    not_checked: dict[str, int] = field(default_factory=dict)
     # Per-side exercises: labelled reps with a side, matched to a counted rep, and of those the
     # ones counted on the labelled side.
     sided: int = 0
@@ -138,6 +142,8 @@ def compare(
             res.tp[c] = res.tp.get(c, 0) + 1
         for c in want - got:
             res.fn[c] = res.fn.get(c, 0) + 1
+            if best is not None and c in reps[best].skipped:
+                res.not_checked[c] = res.not_checked.get(c, 0) + 1
         for c in got - want:
             res.fp[c] = res.fp.get(c, 0) + 1
         if not set(lab["faults"]) - unsure:
