@@ -188,3 +188,52 @@ def test_kicks_into_hydrants_count_only_the_chosen_movement(view):
     )  # fmt: skip
     assert len(score_sequence(both, "donkey_kick").reps) == 3
     assert len(score_sequence(both, "fire_hydrant").reps) == 3
+
+
+def _knees_on_the_lifted_leg(seq, lifted: str):  # type: ignore[no-untyped-def]
+    """``seq`` with the supporting knee put on the lifted one in the picture wherever that thigh
+    is raised (MediaPipe does this when the lifted leg hides the other from the side)."""
+
+    from formcheck.landmarks import PoseLandmark as L
+
+    up, down = (L.LEFT_KNEE, L.RIGHT_KNEE) if lifted == "left" else (L.RIGHT_KNEE, L.LEFT_KNEE)
+    hip = L.LEFT_HIP if lifted == "left" else L.RIGHT_HIP
+    img = seq.image.copy()
+    raised = img[:, hip, 1] - img[:, up, 1] > -0.5 * (img[:, down, 1] - img[:, hip, 1])
+    img[raised, down] = img[raised, up]
+    seq.image = img
+    return seq, int(raised.sum())
+
+
+def test_a_kick_hiding_the_other_knee_still_counts():
+    """Mid-kick the picture may not read as all fours (the supporting knee put on the lifted
+    leg, so no knee hangs below the hips); the posture of the rest before holds over while the
+    shoulders and hips stay put."""
+    seq, truth = synthetic.donkey_kick(reps=4, sides=("left",))
+    seq, n = _knees_on_the_lifted_leg(seq, "left")
+    assert n > 4 * 10  # most of every kick
+    session = score_sequence(seq, "donkey_kick")
+    assert len(session.reps) == truth.count()
+
+
+def test_rising_from_all_fours_does_not_hold_the_posture_over():
+    """Kneeling up from all fours moves the shoulders by a trunk's length: the frames after are
+    no longer the posture, so a thigh swung then is not a kick."""
+    from formcheck.checkers import make_checker
+    from formcheck.landmarks import PoseLandmark as L
+    from formcheck.pipeline import to_frame
+
+    seq, _ = synthetic.donkey_kick(reps=1, sides=("left",))
+    checker = make_checker("donkey_kick")
+    aspect = seq.width / seq.height
+    frame = to_frame(seq.image[0], seq.world[0], 0.0, aspect)
+    assert checker.valid(frame, {checker.c.signal: 0.0})
+    img = seq.image[0].copy()
+    trunk = abs(img[L.LEFT_SHOULDER, 0] - img[L.LEFT_HIP, 0])
+    img[[L.LEFT_KNEE, L.RIGHT_KNEE], 1] = img[L.LEFT_HIP, 1]  # no knee below the hips
+    for i in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.NOSE):
+        img[i, 1] -= trunk  # the shoulders a trunk's length up
+    risen = to_frame(img, seq.world[0], 0.5, aspect)
+    assert not checker.valid(risen, {checker.c.signal: 0.0})
+    img[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.NOSE], 1] += trunk  # back down: held over
+    assert checker.valid(to_frame(img, seq.world[0], 1.0, aspect), {checker.c.signal: 0.0})

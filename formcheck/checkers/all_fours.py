@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 
 from formcheck.checkers.base import HOLD_BAND_DEG, Checker, RepData
-from formcheck.checkers.common import all_fours, stat, thigh_readings, xy
+from formcheck.checkers.common import all_fours, either_point, stat, thigh_readings, xy
 from formcheck.definitions import ExerciseDef
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
@@ -31,6 +31,18 @@ _DOWN = np.array([0.0, 1.0])
 # out); the real side lifts: 1.6 times at most (45-58 back, 37-50 out; MediaPipe's depth makes a
 # thigh going out toward or away from the camera read partly back).
 BACK_OVER_OUT = 2.5
+# The posture is told from the picture (:func:`~formcheck.checkers.common.all_fours`: the lower
+# knee a thigh below the hips, the shoulders near the hips' height). Mid-kick that reading can
+# fail while the person stays on all fours: the working leg hides the other, and MediaPipe may
+# put both knees on the lifted leg, so the knee no longer hangs below the hips (the studio's
+# side-on kick from chest height: the supporting knee read 0.07 frame heights below the hips
+# instead of 0.21). So a frame that does not read as all fours still is the posture while the
+# shoulders and the hips stay where they were at the last frame that did, within half the
+# body's size then (the larger of the trunk's length and the knee's drop in the picture): rising
+# to kneel upright or to stand moves the shoulders by a trunk's length or more, while a kick or
+# a side lift moves them and the hips by a tenth of it (the studio's kicks, 0.015 of 0.21).
+# The posture is held over for at most one rep's longest time (``max_rep_s``).
+HOLD_OVER_MOVE = 0.5
 
 
 def _from_down(v: np.ndarray) -> float:
@@ -52,9 +64,12 @@ class AllFoursChecker(Checker):
     def __init__(self, definition: ExerciseDef) -> None:
         super().__init__(definition)
         self._picture = True  # read the angle in the picture (else in the world landmarks)
+        # The last frame read as all fours: time, shoulders and hips (image), body size.
+        self._fours: tuple[float, np.ndarray, np.ndarray, float] | None = None
 
     def on_cut(self) -> None:
         self._picture = True
+        self._fours = None
 
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         r = thigh_readings(frame)
@@ -78,7 +93,22 @@ class AllFoursChecker(Checker):
         return out
 
     def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
-        return bool(np.isfinite(sig.get(self.c.signal, np.nan)) and all_fours(frame))
+        if not np.isfinite(sig.get(self.c.signal, np.nan)):
+            return False
+        sh = either_point(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER))
+        hip = either_point(xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP))
+        if all_fours(frame):
+            knee = np.nanmax([xy(frame, L.LEFT_KNEE)[1], xy(frame, L.RIGHT_KNEE)[1]])
+            size = max(float(np.hypot(*(sh - hip))), float(knee - hip[1]))
+            self._fours = (frame.t_s, sh, hip, size)
+            return True
+        if self._fours is None or not (np.isfinite(sh).all() and np.isfinite(hip).all()):
+            return False
+        t0, sh0, hip0, size = self._fours
+        if frame.t_s - t0 > self.c.max_rep_s:
+            return False
+        moved = max(float(np.hypot(*(sh - sh0))), float(np.hypot(*(hip - hip0))))
+        return moved < HOLD_OVER_MOVE * size
 
     # -- per rep ----------------------------------------------------------------------------
     def _top(self, data: RepData) -> np.ndarray:

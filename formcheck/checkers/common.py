@@ -285,7 +285,7 @@ def _down2(axis: np.ndarray) -> np.ndarray:
     return -d if d[1] < 0 else d
 
 
-def _either(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def either_point(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Midpoint of two image points, or the one seen; NaN when neither is."""
     fa, fb = np.isfinite(a).all(), np.isfinite(b).all()
     return (a + b) / 2 if fa and fb else a if fa else b
@@ -301,8 +301,8 @@ def all_fours(frame: Frame) -> bool:
     """True when the pose is on hands and knees, from the picture: the lower knee hangs below
     the hips while the shoulders stay near the hips' height (not upright, not lying down) and
     the hips are level (not stacked, as lying on the side)."""
-    hip = _either(xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP))
-    sh = _either(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER))
+    hip = either_point(xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP))
+    sh = either_point(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER))
     knees = np.array([xy(frame, L.LEFT_KNEE)[1], xy(frame, L.RIGHT_KNEE)[1]])
     if not (np.isfinite(hip).all() and np.isfinite(sh).all() and np.isfinite(knees).any()):
         return False
