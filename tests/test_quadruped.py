@@ -218,7 +218,8 @@ def test_a_kick_hiding_the_other_knee_still_counts():
 
 def test_rising_from_all_fours_does_not_hold_the_posture_over():
     """Kneeling up from all fours moves the shoulders by a trunk's length: the frames after are
-    no longer the posture, so a thigh swung then is not a kick."""
+    no longer the posture, so a thigh swung then is not a kick. The posture holds over only
+    mid-rep."""
     from formcheck.checkers import make_checker
     from formcheck.landmarks import PoseLandmark as L
     from formcheck.pipeline import to_frame
@@ -234,6 +235,10 @@ def test_rising_from_all_fours_does_not_hold_the_posture_over():
     for i in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.NOSE):
         img[i, 1] -= trunk  # the shoulders a trunk's length up
     risen = to_frame(img, seq.world[0], 0.5, aspect)
+    checker.phase = "active"  # mid-rep
     assert not checker.valid(risen, {checker.c.signal: 0.0})
     img[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.NOSE], 1] += trunk  # back down: held over
-    assert checker.valid(to_frame(img, seq.world[0], 1.0, aspect), {checker.c.signal: 0.0})
+    still = to_frame(img, seq.world[0], 1.0, aspect)
+    assert checker.valid(still, {checker.c.signal: 0.0})
+    checker.phase = "rest"  # but a rep starts only from the posture itself
+    assert not checker.valid(still, {checker.c.signal: 0.0})

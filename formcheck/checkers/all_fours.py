@@ -41,7 +41,8 @@ BACK_OVER_OUT = 2.5
 # body's size then (the larger of the trunk's length and the knee's drop in the picture): rising
 # to kneel upright or to stand moves the shoulders by a trunk's length or more, while a kick or
 # a side lift moves them and the hips by a tenth of it (the studio's kicks, 0.015 of 0.21).
-# The posture is held over for at most one rep's longest time (``max_rep_s``).
+# The posture is held over only during a rep (it starts from the posture itself), and for at most
+# one rep's longest time (``max_rep_s``).
 HOLD_OVER_MOVE = 0.5
 
 
@@ -102,7 +103,9 @@ class AllFoursChecker(Checker):
             size = max(float(np.hypot(*(sh - hip))), float(knee - hip[1]))
             self._fours = (frame.t_s, sh, hip, size)
             return True
-        if self._fours is None or not (np.isfinite(sh).all() and np.isfinite(hip).all()):
+        if self.phase not in ("active", "settle") or self._fours is None:
+            return False  # a rep starts only from the posture itself
+        if not (np.isfinite(sh).all() and np.isfinite(hip).all()):
             return False
         t0, sh0, hip0, size = self._fours
         if frame.t_s - t0 > self.c.max_rep_s:
