@@ -104,3 +104,39 @@ def test_noise_and_dropped_frames_keep_counts(degrade):
 def test_standing_still_and_a_hip_abduction_are_not_hinges():
     seq, _ = synthetic.hip_abduction(reps=3)
     assert score(seq).reps == []
+
+
+
+def _standing_hinge(seq) -> float:  # type: ignore[no-untyped-def]
+    """The hinge signal of the sequence's first frame (standing)."""
+    from formcheck.checkers import make_checker
+    from formcheck.pipeline import to_frame
+
+    checker = make_checker("hip_hinge")
+    frame = to_frame(seq.image[0], seq.world[0], 0.0, seq.width / seq.height)
+    return float(checker.signals(frame, checker.views.update(frame))["hinge_deg"])
+
+
+def test_after_a_pause_the_start_position_it_paused_from_resumes_counting(monkeypatch):
+    """A camera that reads the standing trunk near the edge of the start position's range (from
+    above the head a standing trunk leans 35 deg in the picture) may read it just past the edge
+    after a pause in the same shot; the set goes on from the start position it paused from."""
+    from formcheck.checkers.hip_hinge import HipHingeChecker
+
+    seq, truth = synthetic.hip_hinge(reps=4, rest_s=3.0)
+    gap = (truth.reps[1].end_s + 0.3, truth.reps[1].end_s + 1.8)  # nobody seen for 1.5 s
+    seq = synthetic.missing(seq, *gap)
+    assert len(score(seq).reps) == 4
+    # Standing reads 1 deg inside hip_hinge.toml's rest_range (up to 35) before the pause and
+    # 2 deg past it after.
+    offset = 35.0 - 1.0 - _standing_hinge(seq)
+    signals = HipHingeChecker.signals
+
+    def read_high(self, frame, view):  # type: ignore[no-untyped-def]
+        out = signals(self, frame, view)
+        out["hinge_deg"] += offset + (3.0 if frame.t_s > gap[1] else 0.0)
+        return out
+
+    monkeypatch.setattr(HipHingeChecker, "signals", read_high)
+    session = score(seq)
+    assert len(session.reps) == 4, [(r.start_s, r.end_s) for r in session.reps]

@@ -538,6 +538,9 @@ class Checker:
         self._ready_vals: list[float] = []
         self._missing_since: float | None = None
         self._rest = float("nan")
+        # The start position counting paused from (see _setup_step): NaN until then, and again
+        # after a cut or when the signal changes what it measures.
+        self._paused_rest = float("nan")
         self._pre: deque[tuple[float, bool, dict[str, float]]] = deque()
         self._cur = _Buffer()
         self._post = _Buffer()
@@ -990,8 +993,11 @@ class Checker:
         if self.phase == "setup":
             self._ready_since, self._ready_vals = None, []
             self._pre.clear()
+            self._paused_rest = float("nan")
             return []
-        return [self._pause(t)]
+        event = self._pause(t)
+        self._paused_rest = float("nan")
+        return [event]
 
     def _cut(self, t: float, may_carry: bool) -> list[Event]:
         events = self._drop_carried(t)  # a second cut before the first one's rep went on
@@ -1013,6 +1019,7 @@ class Checker:
         self.on_cut()
         if self.phase != "setup" or self._ready_since is not None:
             self._pause(t)
+        self._paused_rest = float("nan")  # another picture: its start position is its own
         self._prelude.clear()
         self._lookback_open = True
         return events
@@ -1101,7 +1108,12 @@ class Checker:
         return self.in_start_position(self.signal_value, self._last_row)
 
     def _setup_step(self, t: float, ok: bool, s: float, sig: dict[str, float]) -> list[Event]:
-        if not (ok and self.in_start_position(s, sig)):
+        # After a pause in the same shot, the start position counting paused from is one too,
+        # though outside the exercise's range: the camera may read it there (a standing trunk
+        # leans 35 deg in the picture from a camera above the head looking down), and a set
+        # that began there must be able to go on.
+        back = abs(s - self._paused_rest) < self.c.start_delta / 3
+        if not (ok and (self.in_start_position(s, sig) or back)):
             self._ready_since = None
             self._ready_vals = []
             return []
@@ -1216,6 +1228,8 @@ class Checker:
         return zip(self._post.t, self._post.valid, self._post.rows, strict=True)
 
     def _pause(self, t: float) -> Event:
+        if self._ever_ready and np.isfinite(self._rest):
+            self._paused_rest = self._rest
         self.phase = "setup"
         self._lookback_open = False
         self._prelude.clear()
