@@ -78,13 +78,7 @@ def main(dirs: list[str]) -> int:
         rec = f"{tp / (tp + fn):.0%}" if tp + fn else "-"
         rec_checked = f"{tp / (tp + fn - nc):.0%}" if tp + fn - nc else "-"
         print(f"{c:20s} {tp:5d} {fn:6d} {nc:19d} {fp:5d} {prec:>9s} {rec:>6s} {rec_checked:>20s}")
-    reasons = {
-        (r.name, c, why)
-        for r in results
-        for lab, rep in r.clip.matched
-        for c, why in rep.skipped.items()
-        if c in lab.get("faults", [])
-    }
+    reasons = {(r.name, c, why) for r in results for c, why in r.clip.not_checked_why.items()}
     if reasons:
         print("\nPlanted faults not checked, and why:")
         for name, c, why in sorted(reasons):

@@ -76,6 +76,7 @@ class ClipResult:
     # still misses against the targets, but told apart in the tables, since "not checked,
     # film from above" is what a check should say where its measurement cannot be trusted.
     not_checked: dict[str, int] = field(default_factory=dict)
+    not_checked_why: dict[str, str] = field(default_factory=dict)  # code -> the rep's reason
     # Per-side exercises: labelled reps with a side, matched to a counted rep, and of those the
     # ones counted on the labelled side.
     sided: int = 0
@@ -144,6 +145,7 @@ def compare(
             res.fn[c] = res.fn.get(c, 0) + 1
             if best is not None and c in reps[best].skipped:
                 res.not_checked[c] = res.not_checked.get(c, 0) + 1
+                res.not_checked_why[c] = reps[best].skipped[c]
         for c in got - want:
             res.fp[c] = res.fp.get(c, 0) + 1
         if not set(lab["faults"]) - unsure:

@@ -40,4 +40,5 @@ def test_a_fault_the_rep_could_not_check_is_a_miss_told_apart() -> None:
     res = compare("clip", label, reps)
     assert res.fn == {"pelvis_roll": 1, "small_opening": 1}
     assert res.not_checked == {"pelvis_roll": 1}
+    assert res.not_checked_why == {"pelvis_roll": why}
     assert res.tp == {"small_opening": 1}

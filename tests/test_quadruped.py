@@ -242,3 +242,51 @@ def test_rising_from_all_fours_does_not_hold_the_posture_over():
     assert checker.valid(still, {checker.c.signal: 0.0})
     checker.phase = "rest"  # but a rep starts only from the posture itself
     assert not checker.valid(still, {checker.c.signal: 0.0})
+
+
+def _trunk_lift(theta_deg: float, view: str):  # type: ignore[no-untyped-def]
+    """On all fours, legs still, the trunk lifted about the hips by ``theta_deg`` (toward tall
+    kneeling) over 1 s, held 0.5 s, and lowered again."""
+    import numpy as np
+
+    s = synthetic
+    fps, lead, rise, hold, tail = 30.0, 3.0, 1.0, 0.5, 3.0
+    t = np.arange(0, lead + 2 * rise + hold + tail, 1 / fps)
+    up = s._ease(np.clip((t - lead) / rise, 0, 1)) - s._ease(np.clip((t - lead - rise - hold) / rise, 0, 1))
+    th = np.radians(theta_deg) * up
+    zero = np.zeros_like(t)
+
+    def pt(a, b, c):  # type: ignore[no-untyped-def]
+        return np.stack(np.broadcast_arrays(a, b, c), axis=-1).astype(np.float64)
+
+    p = {}
+    for k, sgn in (("l", 1.0), ("r", -1.0)):
+        p[f"hip_{k}"] = pt(sgn * s.HIP_HALF, s.Q_HIP_Y, zero)
+        p[f"knee_{k}"] = pt(sgn * s.HIP_HALF, 0.05, zero)
+        p[f"ankle_{k}"] = pt(sgn * s.HIP_HALF, 0.07, zero - s.SHIN)
+        p[f"heel_{k}"] = pt(sgn * s.HIP_HALF, 0.05, zero - s.SHIN - 0.06)
+        p[f"toe_{k}"] = pt(sgn * s.HIP_HALF, 0.02, zero - s.SHIN + 0.05)
+        p[f"shoulder_{k}"] = pt(sgn * s.SHOULDER_HALF, s.Q_SHOULDER_Y, zero + s.Q_TRUNK)
+        p[f"elbow_{k}"] = pt(sgn * s.SHOULDER_HALF, s.Q_SHOULDER_Y - 0.26, s.Q_TRUNK + zero)
+        p[f"wrist_{k}"] = pt(sgn * s.SHOULDER_HALF, 0.05, s.Q_TRUNK + zero)
+    p["head"] = pt(0.0, s.Q_SHOULDER_Y + 0.08, zero + s.Q_TRUNK + 0.25)
+    p["face"] = pt(0.0, -0.6 + zero, 1.0)
+    p["crown"] = pt(0.0, 0.6 + zero, 1.0)
+    pivot = np.tile([0.0, s.Q_HIP_Y, 0.0], (len(t), 1))
+    for k in list(p):
+        if k.startswith(("shoulder", "elbow", "wrist", "head")):
+            p[k] = s._rotate(p[k], pivot, [1.0, 0.0, 0.0], -th)
+        if k in ("face", "crown"):
+            p[k] = s._rotate(p[k], np.zeros((len(t), 3)), [1.0, 0.0, 0.0], -th)
+    target = np.array([0.0, 0.35, 0.1])
+    return s._render(
+        s._assemble(p), t, s._camera(view, 2.2, 0.6, target), target, fps=fps, width=1280, height=720,
+        noise=0.003, drop_frames=0.0, occlude=(), rng=np.random.default_rng(0),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("view", "theta"), [("side", 45.0), ("oblique", 30.0), ("oblique", 45.0)])
+def test_lifting_the_trunk_on_all_fours_is_not_a_kick(view, theta):
+    """The kick is read against the shoulders-to-hips line, so lifting the trunk with the
+    thighs still reads as a kick; the posture held over mid-rep must not let it through."""
+    assert score_sequence(_trunk_lift(theta, view), "donkey_kick").reps == []

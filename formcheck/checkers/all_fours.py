@@ -36,14 +36,21 @@ BACK_OVER_OUT = 2.5
 # fail while the person stays on all fours: the working leg hides the other, and MediaPipe may
 # put both knees on the lifted leg, so the knee no longer hangs below the hips (the studio's
 # side-on kick from chest height: the supporting knee read 0.07 frame heights below the hips
-# instead of 0.21). So a frame that does not read as all fours still is the posture while the
-# shoulders and the hips stay where they were at the last frame that did, within half the
-# body's size then (the larger of the trunk's length and the knee's drop in the picture): rising
-# to kneel upright or to stand moves the shoulders by a trunk's length or more, while a kick or
-# a side lift moves them and the hips by a tenth of it (the studio's kicks, 0.015 of 0.21).
-# The posture is held over only during a rep (it starts from the posture itself), and for at most
-# one rep's longest time (``max_rep_s``).
-HOLD_OVER_MOVE = 0.5
+# instead of 0.21). So during a rep, a frame that does not read as all fours still is the
+# posture while the trunk stays as it was at rest before the rep: the shoulders and the hips
+# within a quarter of the body's size then (the larger of the trunk's length and the knee's drop
+# in the picture) of where they were, and the shoulders-to-hips line turned by at most
+# HOLD_OVER_TILT_DEG. A kick moved them by 0.03 of that size and turned the line by under 1 deg
+# (the studio's kicks); rising toward kneeling turns it by tens of degrees. The kick is read
+# against that line, so a turn within the limit adds at most 10 deg to it, a quarter of the
+# least kick counted (min_excursion, 40): lifting the trunk alone never makes a rep.
+HOLD_OVER_MOVE = 0.25
+HOLD_OVER_TILT_DEG = 10.0
+
+
+def _angle_deg(v: np.ndarray) -> float:
+    """Direction (deg) of image vector ``v``."""
+    return float(np.degrees(np.arctan2(v[1], v[0])))
 
 
 def _from_down(v: np.ndarray) -> float:
@@ -65,7 +72,7 @@ class AllFoursChecker(Checker):
     def __init__(self, definition: ExerciseDef) -> None:
         super().__init__(definition)
         self._picture = True  # read the angle in the picture (else in the world landmarks)
-        # The last frame read as all fours: time, shoulders and hips (image), body size.
+        # The last frame at rest read as all fours: time, shoulders and hips (image), body size.
         self._fours: tuple[float, np.ndarray, np.ndarray, float] | None = None
 
     def on_cut(self) -> None:
@@ -99,19 +106,21 @@ class AllFoursChecker(Checker):
         sh = either_point(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER))
         hip = either_point(xy(frame, L.LEFT_HIP), xy(frame, L.RIGHT_HIP))
         if all_fours(frame):
-            knee = np.nanmax([xy(frame, L.LEFT_KNEE)[1], xy(frame, L.RIGHT_KNEE)[1]])
-            size = max(float(np.hypot(*(sh - hip))), float(knee - hip[1]))
-            self._fours = (frame.t_s, sh, hip, size)
+            if self.phase in ("setup", "rest"):
+                knee = np.nanmax([xy(frame, L.LEFT_KNEE)[1], xy(frame, L.RIGHT_KNEE)[1]])
+                size = max(float(np.hypot(*(sh - hip))), float(knee - hip[1]))
+                self._fours = (frame.t_s, sh, hip, size)
             return True
-        if self.phase not in ("active", "settle") or self._fours is None:
-            return False  # a rep starts only from the posture itself
+        if self.phase != "active" or self._fours is None:
+            return False  # a rep starts, and settles, in the posture itself
         if not (np.isfinite(sh).all() and np.isfinite(hip).all()):
             return False
         t0, sh0, hip0, size = self._fours
         if frame.t_s - t0 > self.c.max_rep_s:
             return False
         moved = max(float(np.hypot(*(sh - sh0))), float(np.hypot(*(hip - hip0))))
-        return moved < HOLD_OVER_MOVE * size
+        tilt = abs(_angle_deg(sh - hip) - _angle_deg(sh0 - hip0)) % 360.0
+        return moved < HOLD_OVER_MOVE * size and min(tilt, 360.0 - tilt) <= HOLD_OVER_TILT_DEG
 
     # -- per rep ----------------------------------------------------------------------------
     def _top(self, data: RepData) -> np.ndarray:

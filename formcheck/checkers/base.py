@@ -629,6 +629,10 @@ class Checker:
         if frame.detected:
             sig.update(self._trust_row(frame, view))
         ok = frame.detected and self.valid(frame, sig)
+        if not frame.detected:
+            # Nobody in view: the camera may be moved meanwhile, so the start position counting
+            # paused from is not kept (see _setup_step).
+            self._paused_rest = float("nan")
         s = sig.get(self.c.signal, np.nan) if ok else np.nan
         self._last_row = sig if ok else {}
         events: list[Event] = []
@@ -1108,10 +1112,10 @@ class Checker:
         return self.in_start_position(self.signal_value, self._last_row)
 
     def _setup_step(self, t: float, ok: bool, s: float, sig: dict[str, float]) -> list[Event]:
-        # After a pause in the same shot, the start position counting paused from is one too,
-        # though outside the exercise's range: the camera may read it there (a standing trunk
-        # leans 35 deg in the picture from a camera above the head looking down), and a set
-        # that began there must be able to go on.
+        # After a pause in the same shot with the person in view throughout, the start position
+        # counting paused from is one too, though outside the exercise's range: the camera may
+        # read it there (a standing trunk leans 35 deg in the picture from a camera above the
+        # head looking down), and a set that began there must be able to go on.
         back = abs(s - self._paused_rest) < self.c.start_delta / 3
         if not (ok and (self.in_start_position(s, sig) or back)):
             self._ready_since = None
