@@ -20,6 +20,7 @@ import numpy as np
 from formcheck.checkers.base import HOLD_BAND_DEG, Checker, RepData
 from formcheck.checkers.common import all_fours, either_point, stat, thigh_readings, xy
 from formcheck.definitions import ExerciseDef
+from formcheck.geometry import distance, vector_angle
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
 from formcheck.view import ViewEstimate
@@ -48,11 +49,6 @@ HOLD_OVER_MOVE = 0.25
 HOLD_OVER_TILT_DEG = 10.0
 
 
-def _angle_deg(v: np.ndarray) -> float:
-    """Direction (deg) of image vector ``v``."""
-    return float(np.degrees(np.arctan2(v[1], v[0])))
-
-
 def _from_down(v: np.ndarray) -> float:
     """Angle (deg, 0..180) of image vector ``v`` from straight down the picture; NaN if unknown."""
     n = float(np.hypot(*v))
@@ -72,8 +68,9 @@ class AllFoursChecker(Checker):
     def __init__(self, definition: ExerciseDef) -> None:
         super().__init__(definition)
         self._picture = True  # read the angle in the picture (else in the world landmarks)
-        # The last frame at rest read as all fours: time, shoulders and hips (image), body size.
-        self._fours: tuple[float, np.ndarray, np.ndarray, float] | None = None
+        # The last frame at rest read as all fours: shoulders and hips (image), body size. (A rep
+        # under way lasts at most max_rep_s from the rest before it, so it is never older.)
+        self._fours: tuple[np.ndarray, np.ndarray, float] | None = None
 
     def on_cut(self) -> None:
         self._picture = True
@@ -108,19 +105,14 @@ class AllFoursChecker(Checker):
         if all_fours(frame):
             if self.phase in ("setup", "rest"):
                 knee = np.nanmax([xy(frame, L.LEFT_KNEE)[1], xy(frame, L.RIGHT_KNEE)[1]])
-                size = max(float(np.hypot(*(sh - hip))), float(knee - hip[1]))
-                self._fours = (frame.t_s, sh, hip, size)
+                self._fours = (sh, hip, max(float(distance(sh, hip)), float(knee - hip[1])))
             return True
         if self.phase != "active" or self._fours is None:
             return False  # a rep starts, and settles, in the posture itself
-        if not (np.isfinite(sh).all() and np.isfinite(hip).all()):
-            return False
-        t0, sh0, hip0, size = self._fours
-        if frame.t_s - t0 > self.c.max_rep_s:
-            return False
-        moved = max(float(np.hypot(*(sh - sh0))), float(np.hypot(*(hip - hip0))))
-        tilt = abs(_angle_deg(sh - hip) - _angle_deg(sh0 - hip0)) % 360.0
-        return moved < HOLD_OVER_MOVE * size and min(tilt, 360.0 - tilt) <= HOLD_OVER_TILT_DEG
+        sh0, hip0, size = self._fours
+        moved = max(float(distance(sh, sh0)), float(distance(hip, hip0)))  # NaN if unseen: False
+        turned = float(vector_angle(sh - hip, sh0 - hip0))
+        return moved < HOLD_OVER_MOVE * size and turned <= HOLD_OVER_TILT_DEG
 
     # -- per rep ----------------------------------------------------------------------------
     def _top(self, data: RepData) -> np.ndarray:

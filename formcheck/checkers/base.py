@@ -994,14 +994,14 @@ class Checker:
         afresh (counting pauses if it had begun); the view and the look-back stay as they are."""
         self._prev = None
         self._prelude.clear()
+        events = []
         if self.phase == "setup":
             self._ready_since, self._ready_vals = None, []
             self._pre.clear()
-            self._paused_rest = float("nan")
-            return []
-        event = self._pause(t)
+        else:
+            events.append(self._pause(t))
         self._paused_rest = float("nan")
-        return [event]
+        return events
 
     def _cut(self, t: float, may_carry: bool) -> list[Event]:
         events = self._drop_carried(t)  # a second cut before the first one's rep went on
@@ -1232,8 +1232,7 @@ class Checker:
         return zip(self._post.t, self._post.valid, self._post.rows, strict=True)
 
     def _pause(self, t: float) -> Event:
-        if self._ever_ready and np.isfinite(self._rest):
-            self._paused_rest = self._rest
+        self._paused_rest = self._rest  # NaN until the first start position
         self.phase = "setup"
         self._lookback_open = False
         self._prelude.clear()
