@@ -291,9 +291,10 @@ def evaluate_sample(
             ov = rep.metrics.get(ours)
             if key in tangles and ov is not None and np.isfinite(ov) and inside.any():
                 rep_err.setdefault(ours, []).append(float(ov) - float(fn(np.asarray(tangles[key])[inside])))
-        tv, ov = lab.get("metrics", {}).get("hold_s"), rep.metrics.get("hold_s")
-        if tv is not None and ov is not None and np.isfinite(ov):
-            rep_err.setdefault("hold_s", []).append(float(ov) - float(tv))
+        for m in ("hold_s", "stance_ratio"):  # the truth's own per-rep values
+            tv, ov = lab.get("metrics", {}).get(m), rep.metrics.get(m)
+            if tv is not None and ov is not None and np.isfinite(ov):
+                rep_err.setdefault(m, []).append(float(ov) - float(tv))
     return SampleResult(
         Path(str(video)).stem,
         ex,

@@ -990,8 +990,9 @@ def side_leg_raise(
 
 
 # -- hip hinge --------------------------------------------------------------------------------
-HIP_HINGE_FAULTS = ("squatting", "shallow")
+HIP_HINGE_FAULTS = ("squatting", "shallow", "narrow_stance")
 H_FOOT_HALF = 0.13  # 000: feet slightly wider than hip-width apart (ankles this far from the midline, m)
+H_FOOT_HALF_NARROW = 0.05  # narrow_stance: the feet 10 cm apart (0.28 shoulder widths; limit 0.4)
 
 
 def hip_hinge(
@@ -1019,7 +1020,8 @@ def hip_hinge(
     ``hinge_deg`` from vertical while the hips go back and the knees bend softly (20 deg).
 
     Faults: ``squatting`` (the knees bend to 85 deg, thighs toward horizontal, trunk to 70 deg)
-    and ``shallow`` (the trunk only to 40 deg, with either). ``half_way``: between reps the
+    and ``shallow`` (the trunk only to 40 deg, with either), and ``narrow_stance`` (the feet 10 cm
+    apart; clip-wide, so every rep must name it). ``half_way``: between reps the
     trunk comes back only to 35 deg, as 000 describes ("raise your body halfway back up"),
     standing after the last.
     ``single_leg``: the standing leg of a single-leg hinge ("left" or "right"); the free leg
@@ -1029,6 +1031,10 @@ def hip_hinge(
     if single_leg not in (None, "left", "right"):
         raise ValueError("single_leg must be None, 'left' or 'right'")
     fl = _check_faults(faults, HIP_HINGE_FAULTS, reps)
+    narrow = ["narrow_stance" in f for f in fl]
+    if any(narrow) and not all(narrow):
+        raise ValueError("narrow_stance is clip-wide: name it on every rep")
+    foot_half = H_FOOT_HALF_NARROW if all(narrow) else H_FOOT_HALF
     tl = _timeline(fps, lead_in_s, [(down_s, 0.2, up_s)] * reps, rest_s, tail_s)
     t = tl.t
     squat = ["squatting" in f for f in fl]
@@ -1051,7 +1057,7 @@ def hip_hinge(
     sy, sz = hy + TRUNK * np.cos(th), hz + TRUNK * np.sin(th)
     p: dict[str, np.ndarray] = {}
     for s, sgn in (("l", 1.0), ("r", -1.0)):
-        ax = sgn * H_FOOT_HALF
+        ax = sgn * foot_half
         p[f"ankle_{s}"] = pt(ax, ankle_y, zero)
         p[f"heel_{s}"] = pt(ax, ankle_y - 0.06, zero - 0.05)
         p[f"toe_{s}"] = pt(ax, ankle_y - 0.07, zero + 0.15)

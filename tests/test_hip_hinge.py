@@ -72,7 +72,29 @@ def test_camera_on_the_floor_judges_nothing():
     assert session.skipped_checks == {
         "squatting": "Film from about hip height, not from the floor, to check hips back, knees soft.",
         "shallow": "Film from about hip height, not from the floor, to check torso toward horizontal.",
+        "narrow_stance": "Film from the front or an angle to check stance width.",
     }
+
+
+@pytest.mark.parametrize("view", ["front", "oblique"])
+def test_feet_together_flagged_from_the_front_and_an_angle(view):
+    """000: "stand with your feet slightly wider than hip-width apart". Feet 10 cm apart read
+    about 0.28 shoulder widths (limit 0.4), feet 26 cm apart about 0.72, from either view."""
+    seq, truth = synthetic.hip_hinge(reps=3, view=view, faults={i: ["narrow_stance"] for i in range(3)})
+    session = score(seq)
+    assert_matches(session, truth)
+    assert all(r.fault_codes == ["narrow_stance"] for r in session.reps)
+    assert all(r.metrics["stance_ratio"] == pytest.approx(0.28, abs=0.06) for r in session.reps)
+    clean = score(synthetic.hip_hinge(reps=3, view=view)[0])
+    assert all(r.metrics["stance_ratio"] == pytest.approx(0.72, abs=0.08) for r in clean.reps)
+
+
+def test_stance_is_not_judged_from_the_side():
+    seq, _ = synthetic.hip_hinge(reps=3, view="side", faults={i: ["narrow_stance"] for i in range(3)})
+    session = score(seq)
+    assert len(session.reps) == 3
+    assert not any(r.faults for r in session.reps)
+    assert "narrow_stance" in session.skipped_checks
 
 
 def test_halfway_back_up_counts_each_rep():

@@ -210,9 +210,12 @@ def test_studio_imports_without_heavy_deps() -> None:
 ADDED = ("hip_abduction", "side_leg_raise", "marching_bridge", "lateral_walk", "donkey_kick", "fire_hydrant")
 
 
+CLIP_WIDE = {"narrow_stance"}  # a stance is planted on every rep or none (see below)
+
+
 def _each_fault(ex: str, side: str) -> Motion:
     """A clip of ``ex``: a clean rep, then each fault alone on its own rep, then a clean one."""
-    names = sorted(FAULTS[ex])
+    names = sorted(set(FAULTS[ex]) - CLIP_WIDE)
     faults = {f: [i + 2] for i, f in enumerate(names)}
     return make_motion(MotionParams(exercise=ex, reps=len(names) + 2, side=side, faults=faults, fps=10), SKEL)
 
@@ -352,7 +355,7 @@ _RX = {"hip_hinge": {"min_hinge_deg": 80.0}, "lunge": {"hold_s": 0.6}}
 # Margins past the limit (units of each metric) a planted fault must clear and a clean rep
 # must stay inside by: a fault on the limit is a coin toss for any measurement.
 _MARGIN = {"squatting": 20.0, "shallow": 10.0, "knee_past_toes": 0.1, "trunk_lean": 10.0,
-           "knee_caving": 0.08}  # fmt: skip
+           "knee_caving": 0.08, "narrow_stance": 0.08}  # fmt: skip
 
 
 @pytest.mark.parametrize("side", ["left", "right"])
@@ -375,6 +378,16 @@ def test_standing_planted_faults_well_past_their_limits(ex: str, side: str) -> N
         assert r["metrics"]["hold_s"] == pytest.approx(plan.hold_s)
         if "short_hold" in FAULTS[ex]:
             assert (plan.hold_s < 0.5 * m.params.value("hold_s")) == ("short_hold" in r["faults"])
+
+
+def test_hip_hinge_narrow_stance_is_planted_on_every_rep_past_its_limit() -> None:
+    check = next(c for c in load("hip_hinge").checks if c.code == "narrow_stance")
+    p = MotionParams(exercise="hip_hinge", reps=2, faults={"narrow_stance": [1, 2]}, fps=10)
+    narrow = make_motion(p, SKEL)
+    _, reps = _truth(narrow)
+    assert all(_past(check, r["metrics"]["stance_ratio"], {}) >= _MARGIN["narrow_stance"] for r in reps)
+    with pytest.raises(ValueError, match="clip-wide"):
+        MotionParams(exercise="hip_hinge", reps=2, faults={"narrow_stance": [1]}).validate()
 
 
 def test_hip_hinge_counts_and_stays_on_its_feet() -> None:

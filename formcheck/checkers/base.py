@@ -501,6 +501,9 @@ class Checker:
     # Metrics read as a change from the rest before the rep (``RepData.before``): their checks'
     # body parts must be seen clearly at that rest too, not only through the rep.
     from_rest: ClassVar[frozenset[str]] = frozenset()
+    # Metrics read at that rest alone (a stance before the rep): their body parts must be seen
+    # clearly there, and may be hidden during the rep (the trunk bending in front of a foot).
+    at_rest: ClassVar[frozenset[str]] = frozenset()
     glitch_voids: ClassVar[bool] = True  # a glitch during a unit voids its checks (_glitched)
     # Angles (row keys) an ``after`` check reads at the moment after the rep: while one is still
     # coming back toward its value at rest, the person is still on the way back (SETTLE_ON_RATE).
@@ -794,11 +797,11 @@ class Checker:
         for rules that look at what was measured."""
         if self._across_cut:  # its frames come from two cameras, whose pictures do not compare
             return f"The video cut to another shot during this rep, so {check.label} was not checked."
-        for part in check.needs:
+        for part in check.needs if check.metric not in self.at_rest else ():
             v = data.sig.get(f"_seen_{part}")
             if v is None or np.mean(np.nan_to_num(v) >= SEEN_MIN) < SEEN_SHARE:
                 return f"Keep your {PART_WORDS[part]} in the picture, clearly seen, to check {check.label}."
-        if check.metric in self.from_rest:
+        if check.metric in self.from_rest | self.at_rest:
             for part in check.needs:
                 pre = np.nan_to_num(data.pre.get(f"_seen_{part}", np.array([])))
                 rest = pre if len(pre) >= 3 else np.nan_to_num(data.sig.get(f"_seen_{part}", pre)[:3])

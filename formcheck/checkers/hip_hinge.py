@@ -21,7 +21,7 @@ import numpy as np
 
 from formcheck.checkers.base import Checker, RepData
 from formcheck.checkers.common import SIDES, StandingRef, nanmean, stat, tilt_from_length, w3, xy
-from formcheck.geometry import angle, angle_from_vertical, midpoint
+from formcheck.geometry import angle, angle_from_vertical, distance, midpoint
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
 from formcheck.view import ViewEstimate
@@ -55,6 +55,9 @@ def _world_lean(frame: Frame) -> float:
 
 class HipHingeChecker(Checker):
     name = "hip_hinge"
+    # The stance is read standing before the rep: the feet must be seen clearly there; bending
+    # toward an oblique camera hides the far ankle behind the trunk and arms for a while.
+    at_rest = frozenset({"stance_ratio"})
 
     def __init__(self, definition) -> None:  # type: ignore[no-untyped-def]
         super().__init__(definition)
@@ -98,6 +101,11 @@ class HipHingeChecker(Checker):
         else:
             feet = np.full(2, np.nan)
         out["legs_tilt_deg"] = float(angle_from_vertical(feet, hip))
+        # Stance: the ankles' distance apart in the picture in shoulder widths (both lie across the body,
+        # so the camera's distance and, to first order, its angle drop out).
+        shoulders = float(distance(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)))
+        gap = float(distance(ankles[0], ankles[1]))
+        out["stance"] = gap / shoulders if shoulders > 0 else np.nan
         out.update({f"h_{k}": v for k, v in raw.items()})
         out.update(self._against_standing(raw))
         side = view.view == "side"
@@ -181,6 +189,8 @@ class HipHingeChecker(Checker):
         return {
             "hinge_max_deg": stat(s["hinge_deg"], "max", 95) - data.before("hinge_deg"),
             "trunk_lean_max_deg": stat(s["trunk_lean_deg"], "max", 95),
+            # Standing before the rep, both feet down (a single-leg hinge stands on one).
+            "stance_ratio": data.before("stance") if len(stance) == 2 else np.nan,
             "knee_min_deg": knee,
             "descent_s": float(data.t[data.reach_i] - data.t[0]),
             "ascent_s": float(data.t[-1] - data.t[data.peak_i]),

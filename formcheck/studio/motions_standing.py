@@ -7,7 +7,8 @@ clip on the floor). Positions are metres, angles degrees, times seconds.
 * Hip hinge (000): the trunk goes forward from the hips toward horizontal, the hips travel
   back over the heels and the knees stay soft; both feet stay flat. Faults: ``squatting`` (the
   knees bend to a squat's angle at the bottom), ``shallow`` (the trunk stops well short of
-  horizontal; checked only when a clinician prescribes ``min_hinge_deg``).
+  horizontal; checked only when a clinician prescribes ``min_hinge_deg``), ``narrow_stance``
+  (clip-wide: the feet 10 cm apart instead of about hip width).
 * Lunge (004, 003): reverse lunges, the legs taking turns from ``side`` (a rep is counted on
   the front, bent leg: the checker's per-side count). The back foot steps back about 0.8 m,
   the hips go down until the front knee is at a right angle over a near-vertical shin, the
@@ -67,6 +68,8 @@ HINGE_SHALLOW_DEG = 45.0
 HINGE_KNEES_FIRST_SHARE = 0.5
 HINGE_KNEES_FIRST_LEAN = 0.5
 HINGE_HALF_WIDTH = 0.12  # ankles either side of the midline (m): feet about hip width
+# Narrow stance (clip-wide): the feet 10 cm apart, 0.32 shoulder widths (limit 0.4; clean 0.77).
+HINGE_NARROW_HALF_WIDTH = 0.05
 # Lunge: front knee at the bottom of a shallow rep (limit depth_knee_deg + 25 = 115): 10 past it,
 # over the 2D knee angle's worst error per rep (6.3 deg); the hips then drop 21% of their
 # standing height, and a lunge bending much less drops them under the count's least 15%.
@@ -143,7 +146,7 @@ def _set_arms(pose: Pose, skel: Skeleton, direction: Callable[[float], Vec]) -> 
 
 
 def hip_hinge_pose(skel: Skeleton, cfg: Config) -> Pose:
-    """Both feet flat, ``HINGE_HALF_WIDTH`` either side of the midline. ``cfg``: ``lean`` = the
+    """Both feet flat, ``cfg["half"]`` (m) either side of the midline. ``cfg``: ``lean`` = the
     hips-to-shoulders line from vertical (deg, forward), ``knee`` = both knees' angle (deg, 180
     straight), ``shin`` = the shins' forward tilt (deg); the hips go back as the knee angle and
     shins leave them. The arms hang straight down (as holding dumbbells)."""
@@ -152,13 +155,14 @@ def hip_hinge_pose(skel: Skeleton, cfg: Config) -> Pose:
     ankle_rest = skel.point("ankle_l")
     back, up = _hip_over_ankle(skel, cfg["knee"], cfg["shin"])
     # The legs' lateral slope (hips a little narrower than the ankles) shortens their height.
-    dx = HINGE_HALF_WIDTH - skel.point("hip_l")[0]
+    half = cfg["half"]
+    dx = half - skel.point("hip_l")[0]
     up = float(np.sqrt(max(up**2 - dx**2, 1e-9)))
     hipmid = np.array([0.0, ankle_rest[1] + back, ankle_rest[2] + up])
     pose = Pose(root=np.zeros(3), rot={"pelvis": g})
     pose.root = _place_root(skel, g, hipmid)
     for s, sx in (("l", 1.0), ("r", -1.0)):
-        ankle = np.array([sx * HINGE_HALF_WIDTH, ankle_rest[1], ankle_rest[2]])
+        ankle = np.array([sx * half, ankle_rest[1], ankle_rest[2]])
         hip = fk_point(skel, pose, "hip_" + s)
         knee = two_link_knee(hip, ankle, l_th, l_sh, np.array([0.0, -1.0, 0.0]))
         _set_leg(pose, skel, s, knee, ankle)
@@ -168,15 +172,17 @@ def hip_hinge_pose(skel: Skeleton, cfg: Config) -> Pose:
 
 
 def _hip_hinge(p: MotionParams, skel: Skeleton) -> Motion:
-    rest: Config = {"lean": 0.0, "knee": 179.0, "shin": 0.0}
+    half = HINGE_NARROW_HALF_WIDTH if "narrow_stance" in p.faults else HINGE_HALF_WIDTH
+    rest: Config = {"lean": 0.0, "knee": 179.0, "shin": 0.0, "half": half}
 
     def peak_for(i: int) -> Config:
         f = p.rep_faults(i)
         lean = HINGE_SHALLOW_DEG if "shallow" in f else p.value("depth")
         if "squatting" in f:
             # Knees forward over the feet as in a squat: the shins tilt with the bend.
-            return {"lean": min(lean, HINGE_SQUAT_LEAN_DEG), "knee": HINGE_SQUAT_KNEE_DEG, "shin": 30.0}
-        return {"lean": lean, "knee": HINGE_KNEE_DEG, "shin": 3.0}
+            lean, knee, shin = min(lean, HINGE_SQUAT_LEAN_DEG), HINGE_SQUAT_KNEE_DEG, 30.0
+            return {"lean": lean, "knee": knee, "shin": shin, "half": half}
+        return {"lean": lean, "knee": HINGE_KNEE_DEG, "shin": 3.0, "half": half}
 
     keys, reps, dur = _plan(p, rest, peak_for, lambda i, c: rest, lambda i: p.value("hold_s"), None)
     # The knees unlock first: they reach the bottom's bend while the trunk is part way down (and

@@ -24,10 +24,15 @@ def hip_hinge_metrics(
     r: RepPlan, idx: np.ndarray, pk: int, t: np.ndarray, j3: Tracks, angles: dict[str, list[float]]
 ) -> dict[str, float]:
     """Trunk lean from vertical at the deepest (``trunk_lean_max_deg``), its rise from the
-    rep's start (``hinge_max_deg``), both knees' smallest angle (``knee_min_deg``)."""
+    rep's start (``hinge_max_deg``), both knees' smallest angle (``knee_min_deg``), and the
+    ankles' distance apart in shoulder widths at the rep's start (``stance_ratio``)."""
     lean = np.asarray(angles["trunk_lean_3d"])
     knee = 0.5 * (_knee(j3, "left") + _knee(j3, "right"))
+    i0 = int(idx[0])
+    feet = float(np.linalg.norm(j3["left_ankle"][i0] - j3["right_ankle"][i0]))
+    shoulders = float(np.linalg.norm(j3["left_shoulder"][i0] - j3["right_shoulder"][i0]))
     return {
+        "stance_ratio": feet / shoulders,
         "trunk_lean_max_deg": float(lean[idx].max()),
         "hinge_max_deg": float(lean[idx].max() - lean[idx[0]]),
         "knee_min_deg": float(knee[idx].min()),
