@@ -81,6 +81,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Iterable
@@ -151,7 +152,8 @@ PLANS: dict[str, list[tuple[str, str]]] = {
         ("feet_apart", "pelvis_roll"),
         ("short_hold", "small_opening"),
     ],
-    "hip_hinge": [("squatting", "shallow"), ("shallow", "squatting")],
+    # The stance on every rep (clip-wide) since the twenty-eighth session.
+    "hip_hinge": [("squatting", "shallow"), ("shallow", "squatting"), ("*narrow_stance", "")],
     # Reps 1 and 3 work the right leg (the legs take turns from --side right), the one nearer
     # the camera from the side (--facing right): knee past toes needs the front foot seen.
     "lunge": [
@@ -699,6 +701,28 @@ def from_json(line: str) -> CellResult:
     return CellResult(**{**d, "cell": Cell(**d["cell"])})
 
 
+def clear_stale(folder: Path) -> list[Path]:
+    """Remove what a killed sweep left half-written in the cache (``.tmp-<key>-<pid>`` render
+    folders and ``.tmp-<pid>-*`` pose files of processes no longer running); returns them."""
+    gone = []
+    for p in folder.glob(".tmp-*") if folder.is_dir() else ():
+        parts = p.name.split("-")
+        pid = parts[-1] if p.is_dir() else parts[1]
+        try:
+            os.kill(int(pid), 0)
+            continue  # still running: its owner cleans up
+        except ProcessLookupError:
+            pass
+        except (ValueError, PermissionError):
+            continue  # not ours to judge
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        gone.append(p)
+    return gone
+
+
 def run(
     cells: list[Cell],
     jobs: int = 1,
@@ -709,6 +733,7 @@ def run(
     """Score every cell (``jobs`` at a time), printing a line per cell as it finishes and
     appending its result to ``jsonl`` (so an interrupted sweep keeps what it did)."""
     results: list[CellResult] = []
+    clear_stale(cache_dir())
 
     def done(r: CellResult, i: int) -> None:
         results.append(r)
