@@ -194,3 +194,23 @@ def test_incomplete_lockout_truth_is_the_checks_shortfall() -> None:
     check = next(c for c in load("squat").checks if c.code == "incomplete_lockout")
     rx = load("squat").prescription
     assert [check.is_fault(v, rx) for v in short] == [False, True, False]
+
+
+def test_a_sweep_clears_what_a_killed_one_left_half_written(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+
+    gone_pid = subprocess.Popen(["true"])  # a process that has ended
+    gone_pid.wait()
+    half = tmp_path / f".tmp-0123456789abcdef-{gone_pid.pid}"
+    half.mkdir()
+    (half / "0123456789abcdef.mp4").write_bytes(b"half")
+    pose = tmp_path / f".tmp-{gone_pid.pid}-0123.abcd.pose.npz"
+    pose.write_bytes(b"half")
+    mine = tmp_path / f".tmp-fedcba9876543210-{os.getpid()}"
+    mine.mkdir()
+    kept = tmp_path / "0123456789abcdef.json"
+    kept.write_text("{}")
+    assert sorted(robustness.clear_stale(tmp_path)) == sorted([half, pose])
+    assert not half.exists() and not pose.exists()
+    assert mine.is_dir() and kept.is_file()
