@@ -1251,6 +1251,32 @@ Q_SHOULDER_Y = 0.05 + 0.53  # hands on the floor, arms straight down
 Q_TRUNK = 0.52  # hips to shoulders along the floor (m)
 
 
+def all_fours_pose(n: int, reach: np.ndarray | float = 0.0) -> dict[str, np.ndarray]:
+    """Lab points (name -> (n, 3)) of a person still on hands and knees, facing lab +z with the
+    left side toward +x: knees under the hips, hands under the shoulders, or ``reach`` metres
+    ahead of them (per frame or fixed)."""
+    zero = np.zeros(n)
+    reach = zero + reach
+
+    def pt(x, y, z):  # type: ignore[no-untyped-def]
+        return np.stack(np.broadcast_arrays(x, y, z), axis=-1).astype(np.float64)
+
+    p: dict[str, np.ndarray] = {}
+    for s, sgn in (("l", 1.0), ("r", -1.0)):
+        p[f"hip_{s}"] = pt(sgn * HIP_HALF, Q_HIP_Y, zero)
+        p[f"knee_{s}"] = pt(sgn * HIP_HALF, 0.05, zero)
+        p[f"ankle_{s}"] = pt(sgn * HIP_HALF, 0.07, zero - SHIN)
+        p[f"heel_{s}"] = pt(sgn * HIP_HALF, 0.05, zero - SHIN - 0.06)
+        p[f"toe_{s}"] = pt(sgn * HIP_HALF, 0.02, zero - SHIN + 0.05)
+        p[f"shoulder_{s}"] = pt(sgn * SHOULDER_HALF, Q_SHOULDER_Y, zero + Q_TRUNK)
+        p[f"elbow_{s}"] = pt(sgn * SHOULDER_HALF, Q_SHOULDER_Y - 0.26, Q_TRUNK + reach / 2)
+        p[f"wrist_{s}"] = pt(sgn * SHOULDER_HALF, 0.05, Q_TRUNK + reach)
+    p["head"] = pt(0.0, Q_SHOULDER_Y + 0.08, zero + Q_TRUNK + 0.25)
+    p["face"] = pt(0.0, -0.6 + zero, 1.0)
+    p["crown"] = pt(0.0, 0.6 + zero, 1.0)
+    return p
+
+
 def _all_fours(
     exercise: str,
     allowed: tuple[str, ...],
@@ -1291,23 +1317,10 @@ def _all_fours(
     # Hands too far forward (0.7 m ahead of the shoulders: 53 deg) through a faulty rep and the
     # rest before it.
     reach = np.array([0.7 if "start_position" in fl[i] else 0.0 for i in range(n)])[cur]
-    zero = np.zeros_like(t)
-
-    def pt(x, y, z):  # type: ignore[no-untyped-def]
-        return np.stack(np.broadcast_arrays(x, y, z), axis=-1).astype(np.float64)
-
-    p: dict[str, np.ndarray] = {}
+    p = all_fours_pose(len(t), reach)
     for s, sgn in (("l", 1.0), ("r", -1.0)):
         mine = working == ("left" if s == "l" else "right")
-        hip = pt(sgn * HIP_HALF, Q_HIP_Y, zero)
-        p[f"hip_{s}"] = hip
-        p[f"knee_{s}"] = pt(sgn * HIP_HALF, 0.05, zero)
-        p[f"ankle_{s}"] = pt(sgn * HIP_HALF, 0.07, zero - SHIN)
-        p[f"heel_{s}"] = pt(sgn * HIP_HALF, 0.05, zero - SHIN - 0.06)
-        p[f"toe_{s}"] = pt(sgn * HIP_HALF, 0.02, zero - SHIN + 0.05)
-        p[f"shoulder_{s}"] = pt(sgn * SHOULDER_HALF, Q_SHOULDER_Y, zero + Q_TRUNK)
-        p[f"elbow_{s}"] = pt(sgn * SHOULDER_HALF, Q_SHOULDER_Y - 0.26, Q_TRUNK + reach / 2)
-        p[f"wrist_{s}"] = pt(sgn * SHOULDER_HALF, 0.05, Q_TRUNK + reach)
+        hip = p[f"hip_{s}"]
         if exercise == "donkey_kick":
             axis, ang = [1.0, 0.0, 0.0], lift
         else:
@@ -1316,9 +1329,6 @@ def _all_fours(
             p[f"{part}_{s}"] = np.where(
                 mine[:, None], _rotate(p[f"{part}_{s}"], hip, axis, ang), p[f"{part}_{s}"]
             )
-    p["head"] = pt(0.0, Q_SHOULDER_Y + 0.08, zero + Q_TRUNK + 0.25)
-    p["face"] = pt(0.0, -0.6 + zero, 1.0)
-    p["crown"] = pt(0.0, 0.6 + zero, 1.0)
     # A shift of the weight: all but the hands and the standing leg's knee and shin slides toward
     # the standing side.
     way = np.where(working == "left", -1.0, 1.0)  # the standing leg's side (lab x)

@@ -254,24 +254,7 @@ def _trunk_lift(theta_deg: float, view: str):  # type: ignore[no-untyped-def]
     t = np.arange(0, lead + 2 * rise + hold + tail, 1 / fps)
     up = s._ease(np.clip((t - lead) / rise, 0, 1)) - s._ease(np.clip((t - lead - rise - hold) / rise, 0, 1))
     th = np.radians(theta_deg) * up
-    zero = np.zeros_like(t)
-
-    def pt(a, b, c):  # type: ignore[no-untyped-def]
-        return np.stack(np.broadcast_arrays(a, b, c), axis=-1).astype(np.float64)
-
-    p = {}
-    for k, sgn in (("l", 1.0), ("r", -1.0)):
-        p[f"hip_{k}"] = pt(sgn * s.HIP_HALF, s.Q_HIP_Y, zero)
-        p[f"knee_{k}"] = pt(sgn * s.HIP_HALF, 0.05, zero)
-        p[f"ankle_{k}"] = pt(sgn * s.HIP_HALF, 0.07, zero - s.SHIN)
-        p[f"heel_{k}"] = pt(sgn * s.HIP_HALF, 0.05, zero - s.SHIN - 0.06)
-        p[f"toe_{k}"] = pt(sgn * s.HIP_HALF, 0.02, zero - s.SHIN + 0.05)
-        p[f"shoulder_{k}"] = pt(sgn * s.SHOULDER_HALF, s.Q_SHOULDER_Y, zero + s.Q_TRUNK)
-        p[f"elbow_{k}"] = pt(sgn * s.SHOULDER_HALF, s.Q_SHOULDER_Y - 0.26, s.Q_TRUNK + zero)
-        p[f"wrist_{k}"] = pt(sgn * s.SHOULDER_HALF, 0.05, s.Q_TRUNK + zero)
-    p["head"] = pt(0.0, s.Q_SHOULDER_Y + 0.08, zero + s.Q_TRUNK + 0.25)
-    p["face"] = pt(0.0, -0.6 + zero, 1.0)
-    p["crown"] = pt(0.0, 0.6 + zero, 1.0)
+    p = s.all_fours_pose(len(t))
     pivot = np.tile([0.0, s.Q_HIP_Y, 0.0], (len(t), 1))
     for k in list(p):
         if k.startswith(("shoulder", "elbow", "wrist", "head")):
