@@ -81,6 +81,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -223,6 +224,7 @@ TRUTH_METRIC_EX: dict[tuple[str, str], str] = {
     ("lunge", "knee_past_toes"): "knee_past_toes",
     ("lunge", "knee_caving"): "knee_inside",
     ("side_leg_raise", "pelvis_roll"): "pelvis_roll_deg",
+    ("hip_hinge", "narrow_stance"): "stance_ratio",
 }
 
 
@@ -363,7 +365,9 @@ class Cell:
         roll = {"roll": 2} if "pelvis_roll" in self.faults() else {}
         # Nor those of a double hip rotation's shoulders lift of 35 deg (before v2: 45).
         lift = {"lift": 2} if "shoulders_lift" in self.faults() else {}
-        blob = json.dumps({"v": CACHE_VERSION, "args": self.args(), **cut, **roll, **lift})
+        # Nor a hinge's stance 10 cm apart (before v2: feet together, 7 cm).
+        feet = {"feet": 2} if self.exercise == "hip_hinge" and "narrow_stance" in self.faults() else {}
+        blob = json.dumps({"v": CACHE_VERSION, "args": self.args(), **cut, **roll, **lift, **feet})
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     @property
@@ -701,24 +705,41 @@ def from_json(line: str) -> CellResult:
     return CellResult(**{**d, "cell": Cell(**d["cell"])})
 
 
+#: What a sweep writes while it works (render_cell's folder, pose_cell's file), with the pid.
+_HALF_WRITTEN = (
+    re.compile(r"^\.tmp-[0-9a-f]{16}-(\d+)$"),
+    re.compile(r"^\.tmp-(\d+)-[0-9a-f]{16}\.[0-9a-f]{16}\.pose\.npz$"),
+)
+STALE_S = 3600.0  # untouched this long (a render takes minutes): not another host's live work
+
+
 def clear_stale(folder: Path) -> list[Path]:
-    """Remove what a killed sweep left half-written in the cache (``.tmp-<key>-<pid>`` render
-    folders and ``.tmp-<pid>-*`` pose files of processes no longer running); returns them."""
-    gone = []
-    for p in folder.glob(".tmp-*") if folder.is_dir() else ():
-        parts = p.name.split("-")
-        pid = parts[-1] if p.is_dir() else parts[1]
+    """Remove what a killed sweep left half-written in the cache: this user's render folders and
+    pose files named as a sweep names them, of a process no longer running here, untouched for
+    STALE_S (a cache shared with another machine may hold its running sweep's). Returns them."""
+    if os.name != "posix" or not folder.is_dir():
+        return []
+    gone: list[Path] = []
+    now = time.time()
+    for p in folder.iterdir():
+        m = next((rx.match(p.name) for rx in _HALF_WRITTEN if rx.match(p.name)), None)
         try:
-            os.kill(int(pid), 0)
+            st = p.lstat()
+            if m is None or p.is_symlink() or st.st_uid != os.getuid() or now - st.st_mtime < STALE_S:
+                continue
+            os.kill(int(m.group(1)), 0)
             continue  # still running: its owner cleans up
         except ProcessLookupError:
             pass
-        except (ValueError, PermissionError):
+        except OSError:
             continue  # not ours to judge
-        if p.is_dir():
-            shutil.rmtree(p, ignore_errors=True)
-        else:
-            p.unlink(missing_ok=True)
+        try:
+            if p.is_dir():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+        except OSError:
+            continue
         gone.append(p)
     return gone
 

@@ -291,10 +291,12 @@ def evaluate_sample(
             ov = rep.metrics.get(ours)
             if key in tangles and ov is not None and np.isfinite(ov) and inside.any():
                 rep_err.setdefault(ours, []).append(float(ov) - float(fn(np.asarray(tangles[key])[inside])))
-        for m in ("hold_s", "stance_ratio"):  # the truth's own per-rep values
+        # The truth's own per-rep values; a stance is read differently per exercise (a hinge's
+        # standing in the picture, a lunge's at the bottom in 3D), so it is named with it.
+        for m, key in (("hold_s", "hold_s"), ("stance_ratio", f"stance_ratio ({ex})")):
             tv, ov = lab.get("metrics", {}).get(m), rep.metrics.get(m)
             if tv is not None and ov is not None and np.isfinite(ov):
-                rep_err.setdefault(m, []).append(float(ov) - float(tv))
+                rep_err.setdefault(key, []).append(float(ov) - float(tv))
     return SampleResult(
         Path(str(video)).stem,
         ex,

@@ -992,7 +992,7 @@ def side_leg_raise(
 # -- hip hinge --------------------------------------------------------------------------------
 HIP_HINGE_FAULTS = ("squatting", "shallow", "narrow_stance")
 H_FOOT_HALF = 0.13  # 000: feet slightly wider than hip-width apart (ankles this far from the midline, m)
-H_FOOT_HALF_NARROW = 0.05  # narrow_stance: the feet 10 cm apart (0.28 shoulder widths; limit 0.4)
+H_FOOT_HALF_NARROW = 0.035  # narrow_stance: feet together, 7 cm apart (0.19 shoulder widths; limit 0.4)
 
 
 def hip_hinge(
@@ -1015,6 +1015,10 @@ def hip_hinge(
     camera_height: float = 1.0,
     width: int = 1280,
     height: int = 720,
+    stagger_m: float = 0.0,
+    chest_turn_deg: float = 0.0,
+    foot_half_m: float = H_FOOT_HALF,
+    azimuth_deg: float | None = None,
 ) -> tuple[PoseSequence, Truth]:
     """Hip hinge (000), seen from ``view``: the trunk turns forward about the hips to
     ``hinge_deg`` from vertical while the hips go back and the knees bend softly (20 deg).
@@ -1026,7 +1030,10 @@ def hip_hinge(
     standing after the last.
     ``single_leg``: the standing leg of a single-leg hinge ("left" or "right"); the free leg
     swings back in line with the trunk (truth ``side`` is the standing leg). ``key_deg`` is the
-    trunk's greatest lean from vertical.
+    trunk's greatest lean from vertical. ``stagger_m``: the left foot that far ahead of the
+    right; ``chest_turn_deg``: the shoulders and arms turned left about the vertical;
+    ``foot_half_m``: the ankles this far either side of the midline (without narrow_stance);
+    ``azimuth_deg``: the camera this far round the body instead of the view's usual angle.
     """
     if single_leg not in (None, "left", "right"):
         raise ValueError("single_leg must be None, 'left' or 'right'")
@@ -1034,7 +1041,7 @@ def hip_hinge(
     narrow = ["narrow_stance" in f for f in fl]
     if any(narrow) and not all(narrow):
         raise ValueError("narrow_stance is clip-wide: name it on every rep")
-    foot_half = H_FOOT_HALF_NARROW if all(narrow) else H_FOOT_HALF
+    foot_half = H_FOOT_HALF_NARROW if all(narrow) else foot_half_m
     tl = _timeline(fps, lead_in_s, [(down_s, 0.2, up_s)] * reps, rest_s, tail_s)
     t = tl.t
     squat = ["squatting" in f for f in fl]
@@ -1077,9 +1084,17 @@ def hip_hinge(
     p["head"] = pt(0.0, sy + 0.25 * np.cos(th), sz + 0.25 * np.sin(th))
     p["face"] = pt(0.0, -np.sin(th), np.cos(th))
     p["crown"] = pt(0.0, np.cos(th), np.sin(th))
+    for part in ("ankle", "heel", "toe"):  # lab +z is forward
+        p[f"{part}_l"] = p[f"{part}_l"] + np.array([0.0, 0.0, stagger_m / 2])
+        p[f"{part}_r"] = p[f"{part}_r"] - np.array([0.0, 0.0, stagger_m / 2])
+    if chest_turn_deg:
+        pivot, turn = 0.5 * (p["hip_l"] + p["hip_r"]), np.full(len(t), np.radians(chest_turn_deg))
+        for part in ("shoulder", "elbow", "wrist"):
+            for k in "lr":
+                p[f"{part}_{k}"] = _rotate(p[f"{part}_{k}"], pivot, [0.0, 1.0, 0.0], turn)
     lab = _assemble(p)
     target = np.array([0.0, 0.9, 0.0])
-    eye = _camera(view, 3.5, camera_height, target)
+    eye = _camera(view, 3.5, camera_height, target, azimuth_deg=azimuth_deg)
     seq = _render(
         lab, t, eye, target, fps=fps, width=width, height=height, noise=noise,
         drop_frames=drop_frames, occlude=occlude, rng=np.random.default_rng(seed),

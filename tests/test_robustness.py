@@ -199,18 +199,29 @@ def test_incomplete_lockout_truth_is_the_checks_shortfall() -> None:
 def test_a_sweep_clears_what_a_killed_one_left_half_written(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import os
     import subprocess
+    import time
 
     gone_pid = subprocess.Popen(["true"])  # a process that has ended
     gone_pid.wait()
     half = tmp_path / f".tmp-0123456789abcdef-{gone_pid.pid}"
     half.mkdir()
     (half / "0123456789abcdef.mp4").write_bytes(b"half")
-    pose = tmp_path / f".tmp-{gone_pid.pid}-0123.abcd.pose.npz"
+    pose = tmp_path / f".tmp-{gone_pid.pid}-0123456789abcdef.fedcba9876543210.pose.npz"
     pose.write_bytes(b"half")
     mine = tmp_path / f".tmp-fedcba9876543210-{os.getpid()}"
     mine.mkdir()
     kept = tmp_path / "0123456789abcdef.json"
     kept.write_text("{}")
+    fresh = tmp_path / f".tmp-00112233445566ff-{gone_pid.pid}"  # another machine's, maybe
+    fresh.mkdir()
+    other = tmp_path / f".tmp-notes-{gone_pid.pid}"  # not a name a sweep writes
+    other.mkdir()
+    link = tmp_path / f".tmp-aabbccddeeff0011-{gone_pid.pid}"
+    link.symlink_to(kept)
+    old = time.time() - 2 * robustness.STALE_S
+    for p in (half, pose, mine, other):
+        os.utime(p, (old, old))
+    os.utime(link, (old, old), follow_symlinks=False)
     assert sorted(robustness.clear_stale(tmp_path)) == sorted([half, pose])
     assert not half.exists() and not pose.exists()
-    assert mine.is_dir() and kept.is_file()
+    assert mine.is_dir() and kept.is_file() and fresh.is_dir() and other.is_dir() and link.is_symlink()

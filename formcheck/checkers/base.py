@@ -797,7 +797,8 @@ class Checker:
         for rules that look at what was measured."""
         if self._across_cut:  # its frames come from two cameras, whose pictures do not compare
             return f"The video cut to another shot during this rep, so {check.label} was not checked."
-        for part in check.needs if check.metric not in self.at_rest else ():
+        during = () if check.metric in self.at_rest else check.needs  # read at rest only: not here
+        for part in during:
             v = data.sig.get(f"_seen_{part}")
             if v is None or np.mean(np.nan_to_num(v) >= SEEN_MIN) < SEEN_SHARE:
                 return f"Keep your {PART_WORDS[part]} in the picture, clearly seen, to check {check.label}."
@@ -825,6 +826,9 @@ class Checker:
             return f"Film from above, looking down at your hips, to check {check.label}."
         if check.camera == "not_above" and self.look_down(data) >= LOOK_DOWN_MIN_DEG:
             return f"Film from about hip height, not from above, to check {check.label}."
+        # A reading from the rest before the rep does not depend on how the rep itself was read.
+        if check.metric in self.at_rest:
+            return None
         if self._glitched(data):
             return (
                 f"Your body jumped in the picture for a moment during this {self.unit_word}, so "

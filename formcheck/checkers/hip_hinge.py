@@ -53,11 +53,29 @@ def _world_lean(frame: Frame) -> float:
     return float(np.degrees(np.arccos(np.clip(-v[1] / n, -1.0, 1.0))))
 
 
+def _stance_widths(frame: Frame, ankles: np.ndarray) -> dict[str, float]:
+    """The ankles' distance apart in shoulder widths, read twice: in the picture (``stance``;
+    both lie across the body, so the camera's distance drops out) and in MediaPipe's world
+    landmarks along the hips' line (``stance3d``). A foot a little ahead of the other, or the
+    chest turned, changes the first but not the second; the world's depth is loose but does
+    not see a stagger as a narrow stance. NaN where unseen."""
+    shoulders = float(distance(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)))
+    gap3 = w3(frame, L.RIGHT_ANKLE) - w3(frame, L.LEFT_ANKLE)
+    hips3 = w3(frame, L.RIGHT_HIP) - w3(frame, L.LEFT_HIP)
+    sh3 = float(distance(w3(frame, L.LEFT_SHOULDER), w3(frame, L.RIGHT_SHOULDER)))
+    n = float(np.linalg.norm(hips3))
+    across = abs(float(np.dot(gap3, hips3))) / n if n > 0 else np.nan
+    return {
+        "stance": float(distance(ankles[0], ankles[1])) / shoulders if shoulders > 0 else np.nan,
+        "stance3d": across / sh3 if sh3 > 0 else np.nan,
+    }
+
+
 class HipHingeChecker(Checker):
     name = "hip_hinge"
     # The stance is read standing before the rep: the feet must be seen clearly there; bending
     # toward an oblique camera hides the far ankle behind the trunk and arms for a while.
-    at_rest = frozenset({"stance_ratio"})
+    at_rest = frozenset({"stance_ratio"})  # read standing before the rep (see _stance_ratio)
 
     def __init__(self, definition) -> None:  # type: ignore[no-untyped-def]
         super().__init__(definition)
@@ -101,11 +119,7 @@ class HipHingeChecker(Checker):
         else:
             feet = np.full(2, np.nan)
         out["legs_tilt_deg"] = float(angle_from_vertical(feet, hip))
-        # Stance: the ankles' distance apart in the picture in shoulder widths (both lie across the body,
-        # so the camera's distance and, to first order, its angle drop out).
-        shoulders = float(distance(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)))
-        gap = float(distance(ankles[0], ankles[1]))
-        out["stance"] = gap / shoulders if shoulders > 0 else np.nan
+        out.update(_stance_widths(frame, ankles))
         out.update({f"h_{k}": v for k, v in raw.items()})
         out.update(self._against_standing(raw))
         side = view.view == "side"
@@ -152,20 +166,35 @@ class HipHingeChecker(Checker):
         lo = lo if np.isfinite(lo) else stat(h, "min")
         return np.isfinite(h) & (h >= hi - BOTTOM_SHARE * (hi - lo))
 
-    def _stance(self, data: RepData) -> list[str]:
-        """The legs standing on the floor through the rep ("l", "r"). A foot that rose against the
-        other by FOOT_UP leg lengths at the bottom is off the floor (measured against the other
-        foot, since a hand-held camera moves both in the picture)."""
+    def _rise(self, data: RepData) -> float:
+        """How far (leg lengths) the left foot rose against the right from before the rep to its
+        bottom (negative: the right foot rose); NaN when either foot was unseen there. Measured
+        against the other foot, since a hand-held camera moves both in the picture."""
         bottom = self._bottom(data)
         leg = stat(data.sig["leg_len"], "median")
         gap = data.sig["ankle_y_l"] - data.sig["ankle_y_r"]  # image y grows downward
         before = data.before("ankle_y_l") - data.before("ankle_y_r")
-        rise = (before - stat(gap[bottom], "median")) / leg  # > 0: the left foot rose
+        return float((before - stat(gap[bottom], "median")) / leg)
+
+    def _stance(self, data: RepData) -> list[str]:
+        """The legs standing on the floor through the rep ("l", "r"): a foot that rose against
+        the other by FOOT_UP leg lengths at the bottom is off the floor."""
+        rise = self._rise(data)
         if rise > FOOT_UP:
             return ["r"]
         if rise < -FOOT_UP:
             return ["l"]
         return ["l", "r"]
+
+    def _stance_ratio(self, data: RepData) -> float:
+        """The feet's distance apart standing before the rep, in shoulder widths: the wider of
+        the picture's and the world's readings (a narrow stance reads narrow in both; see
+        :func:`_stance_widths`). NaN unless both feet were seen staying down through the rep (a
+        single-leg hinge stands on one; its free foot may hide behind the trunk)."""
+        if not abs(self._rise(data)) <= FOOT_UP:
+            return float("nan")
+        picture, world = self._at_rest(data, "stance"), self._at_rest(data, "stance3d")
+        return float(max(picture, world)) if np.isfinite(picture) and np.isfinite(world) else float("nan")
 
     def side(self, data: RepData) -> str | None:
         """The standing leg of a single-leg hinge; None when both feet stay down."""
@@ -189,8 +218,7 @@ class HipHingeChecker(Checker):
         return {
             "hinge_max_deg": stat(s["hinge_deg"], "max", 95) - data.before("hinge_deg"),
             "trunk_lean_max_deg": stat(s["trunk_lean_deg"], "max", 95),
-            # Standing before the rep, both feet down (a single-leg hinge stands on one).
-            "stance_ratio": data.before("stance") if len(stance) == 2 else np.nan,
+            "stance_ratio": self._stance_ratio(data),
             "knee_min_deg": knee,
             "descent_s": float(data.t[data.reach_i] - data.t[0]),
             "ascent_s": float(data.t[-1] - data.t[data.peak_i]),

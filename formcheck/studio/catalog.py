@@ -181,10 +181,9 @@ CATALOG: list[SampleClip] = [
                "in turn from the right: the straight leg bent 60 deg, clean, bent, clean", [
         "--exercise", "lunge", "--variant", "side", "--reps", "4", "--side", "right",
         "--fault", "straight_leg_bent=1,3", "--view", "front", "--yaw", "45", *_GREEN]),
-    SampleClip("hip_hinge_oblique_narrow", "hip hinges with the feet 10 cm apart (narrow stance), "
-               "filmed 45 deg round from the front", [
-        "--exercise", "hip_hinge", "--reps", "3", "--fault", "narrow_stance=all", "--view", "front",
-        "--yaw", "45", *_MAN]),
+    SampleClip("hip_hinge_front_narrow", "hip hinges with the feet together (narrow stance), "
+               "from the front", [
+        "--exercise", "hip_hinge", "--reps", "3", "--fault", "narrow_stance=all", "--view", "front"]),
     SampleClip("side_leg_raise_above_roll", "left leg on top: clean, pelvis roll, clean, filmed from "
                "above", [
         "--exercise", "side_leg_raise", "--reps", "3", "--side", "left", "--fault", "pelvis_roll=2",

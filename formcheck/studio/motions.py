@@ -102,7 +102,7 @@ FAULTS: dict[str, dict[str, str]] = {
     "hip_hinge": {
         "squatting": "knees bend to 80 deg at the bottom (limit 100; clean 155)",
         "shallow": "trunk stops at 45 deg from vertical (limit 65 with min_hinge_deg 80 prescribed)",
-        "narrow_stance": "feet 10 cm apart, 0.32 shoulder widths (limit 0.4; clip-wide: must name every rep)",
+        "narrow_stance": "feet together, ankles 7 cm apart (limit 0.4 shoulder widths; clip-wide)",
     },
     "lunge": {
         "shallow": "front knee stops at 125 deg (limit 115 = 90 + 25)",

@@ -8,7 +8,7 @@ clip on the floor). Positions are metres, angles degrees, times seconds.
   back over the heels and the knees stay soft; both feet stay flat. Faults: ``squatting`` (the
   knees bend to a squat's angle at the bottom), ``shallow`` (the trunk stops well short of
   horizontal; checked only when a clinician prescribes ``min_hinge_deg``), ``narrow_stance``
-  (clip-wide: the feet 10 cm apart instead of about hip width).
+  (clip-wide: feet together, the ankles 7 cm apart, instead of about hip width).
 * Lunge (004, 003): reverse lunges, the legs taking turns from ``side`` (a rep is counted on
   the front, bent leg: the checker's per-side count). The back foot steps back about 0.8 m,
   the hips go down until the front knee is at a right angle over a near-vertical shin, the
@@ -68,8 +68,9 @@ HINGE_SHALLOW_DEG = 45.0
 HINGE_KNEES_FIRST_SHARE = 0.5
 HINGE_KNEES_FIRST_LEAN = 0.5
 HINGE_HALF_WIDTH = 0.12  # ankles either side of the midline (m): feet about hip width
-# Narrow stance (clip-wide): the feet 10 cm apart, 0.32 shoulder widths (limit 0.4; clean 0.77).
-HINGE_NARROW_HALF_WIDTH = 0.05
+# Narrow stance (clip-wide): feet together, the ankles 7 cm apart, 0.22 shoulder widths (limit
+# 0.4; clean 0.77).
+HINGE_NARROW_HALF_WIDTH = 0.035
 # Lunge: front knee at the bottom of a shallow rep (limit depth_knee_deg + 25 = 115): 10 past it,
 # over the 2D knee angle's worst error per rep (6.3 deg); the hips then drop 21% of their
 # standing height, and a lunge bending much less drops them under the count's least 15%.
