@@ -73,9 +73,9 @@ def _stance_widths(frame: Frame, ankles: np.ndarray) -> dict[str, float]:
 
 class HipHingeChecker(Checker):
     name = "hip_hinge"
-    # The stance is read standing before the rep: the feet must be seen clearly there; bending
-    # toward an oblique camera hides the far ankle behind the trunk and arms for a while.
-    at_rest = frozenset({"stance_ratio"})  # read standing before the rep (see _stance_ratio)
+    # The stance is read standing before the rep (see _stance_ratio): the feet must be seen
+    # clearly there; bending toward the camera may hide them behind the trunk and arms.
+    at_rest = frozenset({"stance_ratio"})
 
     def __init__(self, definition) -> None:  # type: ignore[no-untyped-def]
         super().__init__(definition)
