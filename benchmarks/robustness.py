@@ -722,7 +722,7 @@ def clear_stale(folder: Path) -> list[Path]:
     gone: list[Path] = []
     now = time.time()
     for p in folder.iterdir():
-        m = next((rx.match(p.name) for rx in _HALF_WRITTEN if rx.match(p.name)), None)
+        m = next(filter(None, (rx.match(p.name) for rx in _HALF_WRITTEN)), None)
         try:
             st = p.lstat()
             if m is None or p.is_symlink() or st.st_uid != os.getuid() or now - st.st_mtime < STALE_S:

@@ -1024,8 +1024,8 @@ def hip_hinge(
     ``hinge_deg`` from vertical while the hips go back and the knees bend softly (20 deg).
 
     Faults: ``squatting`` (the knees bend to 85 deg, thighs toward horizontal, trunk to 70 deg)
-    and ``shallow`` (the trunk only to 40 deg, with either), and ``narrow_stance`` (the feet 10 cm
-    apart; clip-wide, so every rep must name it). ``half_way``: between reps the
+    and ``shallow`` (the trunk only to 40 deg, with either), and ``narrow_stance`` (feet together,
+    7 cm apart; clip-wide, so every rep must name it). ``half_way``: between reps the
     trunk comes back only to 35 deg, as 000 describes ("raise your body halfway back up"),
     standing after the last.
     ``single_leg``: the standing leg of a single-leg hinge ("left" or "right"); the free leg

@@ -7,7 +7,7 @@ from collections import deque
 
 import numpy as np
 
-from formcheck.geometry import midpoint, segment_distance
+from formcheck.geometry import distance, midpoint, segment_distance
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
 
@@ -49,6 +49,18 @@ def w3(frame: Frame, idx: int) -> np.ndarray:
     if not frame.visibility[idx] >= MIN_VIS:
         return np.full(3, np.nan)
     return frame.world[idx].astype(np.float64)
+
+
+def feet_spread_3d(frame: Frame) -> tuple[float, float]:
+    """The feet's spread in MediaPipe's world landmarks, in shoulder widths: across the body (the
+    ankles' gap along the hips' line) and along it (the rest of the gap); NaN where unseen."""
+    gap = w3(frame, L.RIGHT_ANKLE) - w3(frame, L.LEFT_ANKLE)
+    hips = w3(frame, L.RIGHT_HIP) - w3(frame, L.LEFT_HIP)
+    sh3 = float(distance(w3(frame, L.LEFT_SHOULDER), w3(frame, L.RIGHT_SHOULDER)))
+    n = float(np.linalg.norm(hips))
+    across = float(np.dot(gap, hips / n)) if n > 0 else np.nan
+    along = float(np.linalg.norm(gap - across * hips / n)) if n > 0 else np.nan
+    return (abs(across) / sh3, along / sh3) if sh3 > 0 else (np.nan, np.nan)
 
 
 def nanmean(*vals: float) -> float:

@@ -20,7 +20,16 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.checkers.base import Checker, RepData
-from formcheck.checkers.common import SIDES, StandingRef, nanmean, stat, tilt_from_length, w3, xy
+from formcheck.checkers.common import (
+    SIDES,
+    StandingRef,
+    feet_spread_3d,
+    nanmean,
+    stat,
+    tilt_from_length,
+    w3,
+    xy,
+)
 from formcheck.geometry import angle, angle_from_vertical, distance, midpoint
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
@@ -60,14 +69,9 @@ def _stance_widths(frame: Frame, ankles: np.ndarray) -> dict[str, float]:
     chest turned, changes the first but not the second; the world's depth is loose but does
     not see a stagger as a narrow stance. NaN where unseen."""
     shoulders = float(distance(xy(frame, L.LEFT_SHOULDER), xy(frame, L.RIGHT_SHOULDER)))
-    gap3 = w3(frame, L.RIGHT_ANKLE) - w3(frame, L.LEFT_ANKLE)
-    hips3 = w3(frame, L.RIGHT_HIP) - w3(frame, L.LEFT_HIP)
-    sh3 = float(distance(w3(frame, L.LEFT_SHOULDER), w3(frame, L.RIGHT_SHOULDER)))
-    n = float(np.linalg.norm(hips3))
-    across = abs(float(np.dot(gap3, hips3))) / n if n > 0 else np.nan
     return {
         "stance": float(distance(ankles[0], ankles[1])) / shoulders if shoulders > 0 else np.nan,
-        "stance3d": across / sh3 if sh3 > 0 else np.nan,
+        "stance3d": feet_spread_3d(frame)[0],
     }
 
 

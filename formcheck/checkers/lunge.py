@@ -31,6 +31,7 @@ from formcheck.checkers.base import SEEN_MIN, SEEN_SHARE, Checker, Event, RepDat
 from formcheck.checkers.common import (
     SIDES,
     StandingRef,
+    feet_spread_3d,
     nanmean,
     stat,
     tilt_from_length,
@@ -189,14 +190,7 @@ class LungeChecker(Checker):
             )
         # The feet's spread in 3D, across the body (along the hips' line) and along it, in
         # shoulder widths: at an angle a lunge's stride shows across the picture as well.
-        gap = w3(frame, L.RIGHT_ANKLE) - w3(frame, L.LEFT_ANKLE)
-        hips = w3(frame, L.RIGHT_HIP) - w3(frame, L.LEFT_HIP)
-        sh3 = float(distance(w3(frame, L.LEFT_SHOULDER), w3(frame, L.RIGHT_SHOULDER)))
-        n = float(np.linalg.norm(hips))
-        across = float(np.dot(gap, hips / n)) if n > 0 else np.nan
-        along = float(np.linalg.norm(gap - across * hips / n)) if n > 0 else np.nan
-        out["feet_across"] = abs(across) / sh3 if sh3 > 0 else np.nan
-        out["feet_along"] = along / sh3 if sh3 > 0 else np.nan
+        out["feet_across"], out["feet_along"] = feet_spread_3d(frame)
         seen = frame.seen if frame.seen is not None else frame.visibility
         for k, sd in LEGS.items():
             out[f"seen_{k}"] = float(
