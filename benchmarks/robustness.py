@@ -285,7 +285,7 @@ def _stand_short(lab: dict[str, Any], truth: dict[str, Any]) -> float:
     from formcheck.definitions import load
 
     end = float(lab["metrics"].get("knee_angle_end_deg", float("nan")))
-    lockout = float(load(truth["exercise"]).prescription.get("lockout_deg", 160.0))
+    lockout = float(load(truth["exercise"]).prescription.get("lockout_deg", 170.0))
     if not np.isfinite(end) or end >= lockout:
         return 0.0 if np.isfinite(end) else float("nan")
     stand = max(float(r["metrics"].get("knee_angle_end_deg", float("nan"))) for r in truth["reps"])

@@ -230,7 +230,9 @@ def test_slow_rise_to_a_full_stand_is_not_told_to_stand_up(ascent_s: float, fps:
     session = score("squat", seq)
     assert len(session.reps) == truth.count() == 4
     assert [r.fault_codes for r in session.reps] == [[]] * 4, [r.metrics for r in session.reps]
-    assert all(r.metrics["lockout_deg"] >= 160 for r in session.reps)
+    # Read where the rise ended, at or above the prescribed full stand (the 6 and 7 s rises
+    # hesitate for half a second at 161-164 deg on their way up: see SETTLE_ON_S).
+    assert all(r.metrics["lockout_deg"] >= 170 for r in session.reps), [r.metrics for r in session.reps]
 
 
 def test_slow_rise_to_a_short_stand_is_still_flagged() -> None:

@@ -48,10 +48,13 @@ RETURN_STEP = 0.1
 # made (a rep that followed the last one at once has its rise in those frames: the median then
 # sits lower and the wait ends as on the hips alone). A knee straightening over 6-8 s moves
 # 10-15 deg/s; standing still the fitted rate is about 0 (median 2 deg/s either way over the real
-# squat videos' rests). Waiting too long costs only time: on those videos a rep's count came
-# 0.03 s later on average (0.75 s after its end, at most 1.13 s); a rep that follows at once
-# ends the wait.
-SETTLE_ON_S = 0.5
+# squat videos' rests). The rate is fitted over a whole second: over half a second, a slow rise
+# that hesitated that long on its way up (the synthetic squat's rises over 6-7 s stall at 161-164
+# deg) read as stopped, and its top was read there, 12-16 deg short of the stand it then reached.
+# Waiting costs only time: on the real squat videos a rep's count came 0.72 s after its end on
+# average, at most 1.40 s (0.69 and 1.03 s when fitted over half a second); a rep that follows
+# at once ends the wait.
+SETTLE_ON_S = 1.0
 SETTLE_ON_RATE = 5.0  # deg/s
 MAX_MISSING_S = 1.0  # a person out of view this long pauses counting (s)
 READY_S = 0.3  # time still in the start position before counting begins (s)

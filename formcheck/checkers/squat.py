@@ -265,7 +265,7 @@ class SquatChecker(Checker):
         it reaches the prescribed stand. A person holding a weight in front, or whose knees do
         not straighten fully, stands that way between every rep: only a stand clearly lower than
         their own counts."""
-        if lockout >= self.rx.get("lockout_deg", 160.0):
+        if lockout >= self.rx.get("lockout_deg", 170.0):
             return 0.0
         return self._stand_ref() - lockout
 
