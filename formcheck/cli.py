@@ -611,9 +611,9 @@ def _analysis_fps(args: argparse.Namespace) -> float | None:
 
 def _print_progress(k: int, n: int, r: dict[str, Any]) -> None:
     name = printable(shown(Path(r["path"]).name))
-    from formcheck.report_text import reps_text
+    from formcheck.report_text import reps_text, unit_word
 
-    what = reps_text(len(r["session"].reps)) if r["ok"] else "not scored"
+    what = reps_text(len(r["session"].reps), unit_word(r["session"].exercise)) if r["ok"] else "not scored"
     sys.stderr.write(f"[{k}/{n}] {name}: {what}\n")
     sys.stderr.flush()
 

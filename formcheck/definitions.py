@@ -18,6 +18,7 @@ from typing import Any
 
 from formcheck.errors import MissingInputError, UsageError
 from formcheck.landmarks import PART_INDICES
+from formcheck.units import as_shown
 
 VIEWS = ("side", "front", "oblique")
 MOMENTS = ("start", "peak", "end")
@@ -112,6 +113,7 @@ class Check:
     camera: str = "any"
     after: bool = False
     joints: tuple[str, ...] = ()
+    unit: str | None = None  # the metric's unit where a report shows it: judged as written there
 
     @property
     def landmarks(self) -> tuple[int, ...]:
@@ -130,6 +132,8 @@ class Check:
         lim = self.limit(prescription)
         if value != value:  # NaN
             return False
+        if self.unit is not None:
+            value = as_shown(value, self.unit)  # what is flagged reads past the limit where shown
         return value > lim if self.fault_when == "above" else value < lim
 
     def requirements(self, lying_on: str | None = None) -> str:
@@ -336,6 +340,7 @@ class ExerciseDef:
             needs=like.needs if like else (),
             camera=like.camera if like else "any",
             joints=like.joints if like else (),
+            unit=spec.unit,
         )
 
     @property
@@ -448,6 +453,8 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         mode=mode,
         min_hold_s=float(co.get("min_hold_s", 0.0)),
     )
+    report = _parse_report(data.get("report"), where)
+    shown = {m.name: m.unit for m in (report.brief + report.columns)} if report is not None else {}
     checks = []
     for code, c in data.get("checks", {}).items():
         w = f"{where}: checks.{code}"
@@ -488,11 +495,11 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
                 camera=c.get("camera", "any"),
                 after=bool(c.get("after", False)),
                 joints=joints,
+                unit=shown.get(c["metric"]),
             )
         )
     if ex.get("target") not in pr:
         raise ValueError(f"{where}: exercise.target must name a prescription value")
-    report = _parse_report(data.get("report"), where)
     return ExerciseDef(
         name=ex["name"],
         title=ex["title"],

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from formcheck.checkers import make_checker
-from formcheck.checkers.base import Checker, CheckerState, Event, Rep
+from formcheck.checkers.base import MAX_MISSING_S, Checker, CheckerState, Event, Rep
 from formcheck.cuts import CutDetector, Verdict
 from formcheck.errors import FormcheckError, NoPersonError
 from formcheck.hindsight import MARGIN_S, Delay, as_known_later
@@ -85,6 +85,10 @@ class Scorer:
         self.n_crowded = 0
         self.n_cut = 0  # frames with a needed point out of the picture
         self.n_hidden = 0  # frames with every needed point in it, but neither body side clearly seen
+        # Stretches (start, end, s) in which the person, seen before and after, was not found:
+        # counting paused in those of MAX_MISSING_S and more (see unseen_warning).
+        self.unseen: list[tuple[float, float]] = []
+        self._seen_t: float | None = None  # when the person was last found
         self.trace_t: list[float] = []
         self.trace_key: list[float] = []
         self.trace_sig: list[float] = []
@@ -202,6 +206,9 @@ class Scorer:
         frame = to_frame(image, world, t_s, aspect)
         if frame.detected:
             self.n_detected += 1
+            if self._seen_t is not None and t_s - self._seen_t > MAX_MISSING_S:
+                self.unseen.append((self._seen_t, t_s))
+            self._seen_t = t_s
             if n_people > 1:
                 self.n_crowded += 1
             inside, seen = _body_shown(image, self._required)
@@ -233,6 +240,7 @@ class Scorer:
             trace_sig=self.trace_sig[:n],
             followed=self._tracker.description() if self._tracker is not None else None,
             no_reps=None if ch.reps else ch.no_reps_reason(),
+            unseen=list(self.unseen),
             stills=dict(stills or {}),
         )
 
@@ -276,6 +284,7 @@ class Snapshot:
     stills: dict[str, bytes] = field(default_factory=dict)
     spoken: list[dict[str, Any]] = field(default_factory=list)  # what a live voice said
     n_hidden: int = 0  # frames in which neither body side was clearly seen
+    unseen: list[tuple[float, float]] = field(default_factory=list)  # see Scorer.unseen
 
 
 def build_session(
@@ -295,7 +304,7 @@ def build_session(
     reps, checks skipped, warnings, the view seen most, and the traces, from a snapshot."""
     warnings = list(snap.extra_warnings) + quality_warnings(
         snap.n_frames, snap.n_detected, snap.n_crowded, snap.n_cut, len(snap.reps), snap.followed,
-        snap.no_reps, snap.n_hidden,
+        snap.no_reps, snap.n_hidden, snap.unseen,
     )
     views = [r.view for r in snap.reps] or [snap.view]
     view = max(dict.fromkeys(views), key=views.count)  # ties: the first seen, in any process
@@ -333,6 +342,7 @@ def quality_warnings(
     followed: str | None = None,
     no_reps: str | None = None,
     n_hidden: int = 0,
+    unseen: Sequence[tuple[float, float]] = (),
 ) -> list[str]:
     """Sentences about what may make a session less trustworthy (seen too little, crowded, cut)."""
     if n_frames == 0:
@@ -343,6 +353,8 @@ def quality_warnings(
             f"A person was seen in only {100 * n_detected // n_frames}% of frames: film in good light, "
             "with your whole body in the picture."
         )
+    elif said := unseen_warning(unseen):
+        out.append(said)
     if n_crowded > 0.05 * max(1, n_detected):
         out.append(followed or "More than one person was in view; the largest one was scored.")
     if n_cut > 0.2 * max(1, n_detected):
@@ -357,6 +369,31 @@ def quality_warnings(
     if not n_reps and n_detected:
         out.append(no_reps or "No complete reps were found.")
     return out
+
+
+#: A stretch without the person longer than this is someone stepping away between sets (or a
+#: clip's cut-away to a title or a talk), not a set lost to the camera: not told.
+UNSEEN_AWAY_S = 10.0
+
+
+def unseen_warning(unseen: Sequence[tuple[float, float]]) -> str | None:
+    """One sentence when the person, seen before and after, was not found for a second or more
+    in the middle of the set (counting paused then: a rep there is not counted, and nothing
+    else said so). Real film loses the person this way when the head leaves a close shot (the
+    pose model finds a person by the head) or in the dark. Stretches of UNSEEN_AWAY_S and more
+    are someone stepping away, not told."""
+    lost = [(a, b) for a, b in unseen if b - a < UNSEEN_AWAY_S]
+    if not lost:
+        return None
+    total = sum(b - a for a, b in lost)
+    first = f"{lost[0][0]:.0f} s"
+    when = f"for {total:.0f} s from {first}" if len(lost) == 1 else (
+        f"{len(lost)} times, {total:.0f} s in all, first at {first}"
+    )
+    return (
+        f"You were not seen {when}, and nothing was counted then: keep your whole body, head "
+        "included, in the picture, in good light."
+    )
 
 
 def _clean(vals: list[float]) -> list[float | None]:

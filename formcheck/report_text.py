@@ -12,28 +12,22 @@ import math
 
 from formcheck.definitions import CEILING, CLINICIAN, Check, ExerciseDef, load
 from formcheck.session import Session
-from formcheck.units import no_minus_zero, seconds
-
-FORMATS = {"°": "{:.0f}°", "s": "{:.1f} s", "%": "{:.0f}%"}  # by unit; others "{:.2f}" and the unit
-# (seconds are written by formcheck.units.seconds: hundredths under one second)
+from formcheck.units import value_text
 
 
 def _columns(d: ExerciseDef | None) -> list[tuple[str, str, str]]:
-    """(metric, column title, format) of the exercise's short table (its TOML's report.brief)."""
+    """(metric, column title, unit) of the exercise's short table (its TOML's report.brief)."""
     if d is None or d.report is None:
         return []
-    return [
-        (m.name, m.label, FORMATS.get(m.unit, "{:.2f}" + (f" {m.unit}" if m.unit else "")))
-        for m in d.report.brief
-    ]
+    return [(m.name, m.label, m.unit) for m in d.report.brief]
 
 
-def _fmt(v: float | None, f: str) -> str:
+def _fmt(v: float | None, unit: str) -> str:
+    """A value with its unit, written as everywhere else (formcheck.units): "95°", "0.27 s"."""
     if v is None or not math.isfinite(v):
         return "-"
-    if f == FORMATS["s"]:
-        return seconds(v)
-    return no_minus_zero(f.format(v))  # no "-0°"
+    text = value_text(v, unit)  # no "-0°"
+    return text + unit if unit in ("°", "%") else f"{text} {unit}" if unit else text
 
 
 def _definition(exercise: str) -> ExerciseDef | None:
@@ -76,7 +70,7 @@ def _verdict(d: ExerciseDef | None, s: Session, skipped: dict[str, str]) -> str:
 def rep_table(s: Session) -> str:
     d = _definition(s.exercise)
     cols = _columns(d)
-    head = ["rep", "time", *[c[1] for c in cols], "to work on"]
+    head = [d.unit_word if d is not None else "rep", "time", *[c[1] for c in cols], "to work on"]
     right = [True, True, *[True] * len(cols), False]  # numbers right-aligned, words left
     rows = []
     for r in s.reps:
@@ -185,15 +179,21 @@ def rep_skipped_lines(s: Session, d: ExerciseDef | None = None) -> list[str]:
     return rep_skipped_lines_of(d, s.skipped_checks, [(r.index, r.skipped) for r in s.reps])
 
 
-def reps_text(n: int) -> str:
-    """"1 rep", "3 reps"."""
-    return f"{n} rep" if n == 1 else f"{n} reps"
+def reps_text(n: int, word: str = "rep") -> str:
+    """"1 rep", "3 reps"; "2 holds" for a held stretch (``word``: ExerciseDef.unit_word)."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def unit_word(exercise: str) -> str:
+    """What one counted unit of ``exercise`` is called: "rep", or "hold" for a held stretch."""
+    d = _definition(exercise)
+    return d.unit_word if d is not None else "rep"
 
 
 def session_text(s: Session, written: list[str]) -> str:
     d = _definition(s.exercise)
     by_side = s.reps_by_side()
-    count = reps_text(len(s.reps)) + (
+    count = reps_text(len(s.reps), d.unit_word if d is not None else "rep") + (
         f" ({', '.join(f'{k} {v}' for k, v in sorted(by_side.items()))})" if by_side else ""
     )
     out = [f"{s.source}: {s.exercise}, {s.view} view, {count}"]

@@ -1,8 +1,10 @@
-"""How seconds are written for people, the same in every place that shows them (rep table,
-reports, dashboard, plots, live window, annotated video).
+"""How numbers are written for people, the same in every place that shows them (rep table,
+reports, dashboard, plots, live window, annotated video), and the number a check judges.
 
-Tenths, and hundredths under one second: a 0.27 s drop flagged against the squat's 0.3 s limit
-must not read "0.3 s" beside its fault. Whole seconds from 100 up.
+Tenths of seconds, and hundredths under one second: a 0.27 s drop flagged against the squat's
+0.3 s limit must not read "0.3 s" beside its fault. Whole seconds from 100 up. Degrees and
+percentages whole. A check compares the value as written (:func:`as_shown`) with its limit, so
+what is flagged reads past the limit wherever it is shown.
 """
 
 from __future__ import annotations
@@ -10,12 +12,34 @@ from __future__ import annotations
 import math
 
 
-def seconds_value(v: float) -> str:
-    """``v`` seconds as a number without the unit: "0.27", "1.5", "123"; a dash when unknown."""
+def decimals(v: float, unit: str) -> int:
+    """How many decimals a value in ``unit`` is written with, in every place: seconds in tenths
+    (hundredths under one, whole from 100), degrees and percentages whole, other numbers
+    (ratios, shin lengths) to two decimals under 10, one under 100, none above."""
+    if unit == "s":
+        return 2 if abs(v) < 1 else 1 if abs(v) < 100 else 0
+    if unit in ("°", "%"):
+        return 0
+    return 2 if abs(v) < 10 else 1 if abs(v) < 100 else 0
+
+
+def value_text(v: float, unit: str) -> str:
+    """``v`` written as a number without its unit ("95", "0.27", "1.43"); a dash when unknown."""
     if not math.isfinite(v):
         return "\u2013"
-    nd = 2 if abs(v) < 1 else 1 if abs(v) < 100 else 0
-    return no_minus_zero(f"{v:.{nd}f}")
+    return no_minus_zero(f"{v:.{decimals(v, unit)}f}")
+
+
+def as_shown(v: float, unit: str) -> float:
+    """``v`` as a person reads it, rounded as :func:`value_text` writes it (NaN stays NaN). A
+    check judges this number, so a value flagged past its limit never reads as on the limit
+    ("30°" flagged "above 30°", "0.30 s" flagged "under 0.3 s")."""
+    return float(value_text(v, unit)) if math.isfinite(v) else v
+
+
+def seconds_value(v: float) -> str:
+    """``v`` seconds as a number without the unit: "0.27", "1.5", "123"; a dash when unknown."""
+    return value_text(v, "s")
 
 
 def no_minus_zero(text: str) -> str:

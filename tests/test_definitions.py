@@ -331,3 +331,35 @@ def test_every_check_has_a_studio_sample_in_a_view_it_judges_from() -> None:
         if not planted.get((name, c.code), set()) & set(c.views)
     ]
     assert not missing, f"no sample plants these in a view they judge from: {missing}"
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_a_flagged_value_reads_past_its_limit_wherever_it_is_shown(name):
+    """A check judges its value as the rep table and the reports write it: a pelvis roll of
+    30.3 deg read "30°" flagged against "above 30", a 0.296 s hold "0.30 s" flagged under 0.3.
+    Values a hair past each limit are not flagged; a flagged one reads past the limit in the
+    rep table (formcheck.report_text) and the reports (formcheck.reports.html.num) alike."""
+    from formcheck.report_text import _fmt
+    from formcheck.reports.html import num
+    from formcheck.units import value_text
+
+    d = load(name)
+    rx = {**d.prescription, "hold_s": 2.0}
+    shown_ones = [c for c in d.checks if c.unit is not None]
+    assert shown_ones, "every exercise shows the values of some of its checks"
+    for c in shown_ones:
+        if not c.active(rx):
+            continue
+        lim = c.limit(rx)
+        away = 1.0 if c.fault_when == "above" else -1.0
+        # Just past a limit written as it is (not 1.75 s, written in tenths): it reads as the
+        # limit, so it is not flagged.
+        if float(value_text(lim, c.unit)) == lim:
+            assert not c.is_fault(lim + away * 1e-3, rx), (c.code, lim)
+        for step in (0.001, 0.004, 0.04, 0.4, 0.6, 1.0, 3.0):
+            v = lim + away * step
+            if not c.is_fault(v, rx):
+                continue
+            for text in (_fmt(v, c.unit), num(v, c.unit)):
+                written = float(text.split()[0].rstrip("°%"))
+                assert (written > lim) if away > 0 else (written < lim), (c.code, v, text, lim)

@@ -16,6 +16,7 @@ from formcheck.definitions import load
 from formcheck.posture import PostureTally
 from formcheck.report_text import rep_table, session_text
 from formcheck.session import Session
+from testkit import synthetic
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -152,20 +153,20 @@ def test_several_files_progress_and_input_order_and_bridge_hint(tmp_path: Path) 
 def test_a_value_that_rounds_to_zero_shows_no_minus_sign() -> None:
     from formcheck.report_text import _fmt
 
-    assert _fmt(-0.3, "{:.0f}°") == "0°"
-    assert _fmt(-4.2, "{:.0f}°") == "-4°"
-    assert _fmt(-0.004, "{:.1f} s") == "0.00 s"
+    assert _fmt(-0.3, "°") == "0°"
+    assert _fmt(-4.2, "°") == "-4°"
+    assert _fmt(-0.004, "s") == "0.00 s"
 
 
 def test_seconds_under_one_do_not_round_onto_a_limit() -> None:
     """A 0.27 s drop flagged against the squat's 0.3 s limit read "0.3 s" beside "tempo": the
     rep table, the reports' numbers and their hold cards write seconds one way."""
-    from formcheck.report_text import FORMATS, _fmt
+    from formcheck.report_text import _fmt
     from formcheck.reports.html import _env, num
     from formcheck.units import hold_text, seconds, seconds_value
 
     for v, text in ((0.266, "0.27 s"), (1.26, "1.3 s"), (0.47, "0.47 s"), (123.4, "123 s")):
-        assert _fmt(v, FORMATS["s"]) == num(v, "s") == _env().filters["secs"](v) == seconds(v) == text
+        assert _fmt(v, "s") == num(v, "s") == _env().filters["secs"](v) == seconds(v) == text
     assert seconds_value(0.47) == "0.47"
     # The live window and annotated video: a 1.5 s hold prescribed read "/ 2 s" ({:.0f}).
     assert hold_text(0.8, 1.5) == "hold 0.80 / 1.5 s" and hold_text(12.34, 30.0) == "hold 12.3 / 30 s"
@@ -234,3 +235,27 @@ def test_a_person_seen_in_few_frames_is_told_what_to_do() -> None:
         "A person was seen in only 32% of frames: film in good light, with your whole body in the picture."
     )
     assert quality_warnings(100, 60, 0, 0, 3) == []
+
+
+@pytest.mark.parametrize(("gap_s", "told"), [(0.0, False), (0.6, False), (2.5, True), (12.0, False)])
+def test_a_person_lost_mid_set_is_told_when_and_what_to_do(gap_s: float, told: bool) -> None:
+    """The pose model finds nobody for a while in the middle of a set (a close shot that loses
+    the head, a dark moment): counting pauses after a second, and a rep there is lost. The
+    session says so, once, with when and what to do; a moment's loss (under a second) is not
+    told, nor a long absence (someone stepping away between sets)."""
+    from formcheck.pipeline import score_sequence
+
+    seq, _ = synthetic.squat(reps=5, rest_s=1.0)
+    t = seq.t_ms.astype(np.float64) / 1000.0
+    if gap_s:
+        gone = (t >= 6.0) & (t < 6.0 + gap_s)
+        seq.image[gone] = np.nan
+        seq.world[gone] = np.nan
+    warnings = score_sequence(seq, "squat").warnings
+    said = [w for w in warnings if w.startswith("You were not seen")]
+    assert bool(said) is told, warnings
+    if told:
+        assert said == [
+            "You were not seen for 3 s from 6 s, and nothing was counted then: keep your whole "
+            "body, head included, in the picture, in good light."
+        ]

@@ -16,6 +16,7 @@ from formcheck.definitions import CEILING, DOCUMENT_TITLES, ExerciseDef, MetricS
 from formcheck.errors import FormcheckError, UsageError
 from formcheck.report_text import not_checked_phrase, rep_skipped_lines_of, same_in_every_rep
 from formcheck.store.db import Store
+from formcheck.units import as_shown
 
 REPORT_FORMAT = "formcheck-report"
 REPORT_VERSION = 1
@@ -66,10 +67,12 @@ def ceiling_side(d: ExerciseDef | None) -> str | None:
     return d.ceiling_side if d is not None else None
 
 
-def in_band(value: float | None, limits: list[dict[str, Any]]) -> bool | None:
-    """Whether a range-of-motion value lies inside every fault limit on it (None: not measured)."""
+def in_band(value: float | None, limits: list[dict[str, Any]], unit: str = "") -> bool | None:
+    """Whether a range-of-motion value lies inside every fault limit on it (None: not measured),
+    judged as written in ``unit`` as the checks judge it (formcheck.units.as_shown)."""
     if value is None:
         return None
+    value = as_shown(value, unit)
     for lim in limits:
         if lim["value"] is None:
             continue
@@ -99,6 +102,7 @@ def _rom(d: ExerciseDef | None, s: dict[str, Any], rx: dict[str, Any] | None = N
         "label": spec.label,
         "unit": spec.unit,
         "better": d.report.better,
+        "counted": d.unit_word,  # "rep", or "hold" for a held stretch (the plot's words)
         "target": _v(rx.get(d.target)),
         "limits": limits,
         "reps": [r["index"] for r in s["reps"]],
@@ -107,7 +111,7 @@ def _rom(d: ExerciseDef | None, s: dict[str, Any], rx: dict[str, Any] | None = N
         # Median and range: a mean of reps on both sides of a two-sided target (a bridge's hip
         # line too low on one rep, overarched on another) would read as on target.
         "spread": _spread([v for v in values if v is not None]),
-        "in_band": [in_band(v, limits) for v in values],
+        "in_band": [in_band(v, limits, spec.unit) for v in values],
     }
 
 
@@ -308,6 +312,7 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
             "id": s["id"],
             "exercise": s["exercise"],
             "title": d.title if d else s["exercise"],
+            "unit": d.unit_word if d else "rep",  # what is counted: "rep", or "hold" for a stretch
             "created": s["created"],
             "local_time": created.strftime("%Y-%m-%d %H:%M"),
             "date": created.date().isoformat(),

@@ -16,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from formcheck.reports import plots
-from formcheck.units import seconds
+from formcheck.units import seconds, value_text
 
 CSS: str = (resources.files("formcheck.reports") / "templates" / "style.css").read_text(encoding="utf-8")
 
@@ -59,8 +59,11 @@ def num(v: Any, unit: str = "", nd: int | None = None) -> str:
     if nd is None:
         if unit == "s":
             return seconds(v)  # the same everywhere (formcheck.units)
-        nd = 0 if unit == "°" or abs(v) >= 100 else (1 if abs(v) >= 10 else 2)
-    text = f"{v:.{nd}f}"
+        text = value_text(float(v), unit)
+        if text == "–":  # unknown: no unit either
+            return text
+    else:
+        text = f"{v:.{nd}f}"
     if unit == "°":
         return text + "°"
     return f"{text} {unit}" if unit else text

@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from formcheck.units import seconds
+from formcheck.units import seconds, value_text
 
 INK = "#1f2933"
 MUTED = "#7b8794"
@@ -148,12 +148,12 @@ def rom_svg(
                 edgecolors=FAULT,
                 lw=1.2,
                 zorder=4,
-                label="another fault in the rep",
+                label=f"another fault in the {rom.get('counted', 'rep')}",
             )
         for i, v in enumerate(vals):
             if np.isfinite(v):
                 ax.annotate(
-                    f"{v:.0f}",
+                    value_text(float(v), rom["unit"]),  # as the rep table writes it
                     (x[i], v),
                     ha="center",
                     va="bottom",
@@ -170,7 +170,7 @@ def rom_svg(
     ax.set_ylim((hi_y, lo_y) if better_low else (lo_y, hi_y))
     ax.set_xlim(0.4, max(len(reps), 1) + 0.6)
     ax.set_xticks(x, [str(r) for r in reps] if len(reps) <= 30 else None)
-    ax.set_xlabel("rep")
+    ax.set_xlabel(rom.get("counted", "rep"))
     way = " (deeper is up)" if better_low else ""
     ax.set_ylabel(_plain(rom["label"] + _unit(rom["unit"]) + way))
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=5)
