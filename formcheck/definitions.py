@@ -132,9 +132,13 @@ class Check:
         lim = self.limit(prescription)
         if value != value:  # NaN
             return False
-        if self.unit is not None:
-            value = as_shown(value, self.unit)  # what is flagged reads past the limit where shown
-        return value > lim if self.fault_when == "above" else value < lim
+        past = value > lim if self.fault_when == "above" else value < lim
+        if past and self.unit is not None:
+            # Also past it as written (stored to 3 decimals, shown as formcheck.units writes it),
+            # so what is flagged reads past the limit wherever it is shown.
+            shown = as_shown(round(value, 3), self.unit)
+            past = shown > lim if self.fault_when == "above" else shown < lim
+        return past
 
     def requirements(self, lying_on: str | None = None) -> str:
         """What the check needs from the camera, in words ("" when nothing beyond its views).

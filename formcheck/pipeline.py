@@ -89,6 +89,8 @@ class Scorer:
         # counting paused in those of MAX_MISSING_S and more (see unseen_warning).
         self.unseen: list[tuple[float, float]] = []
         self._seen_t: float | None = None  # when the person was last found
+        self._lost_t: float | None = None  # when they were lost while counting (last seen then)
+        self._began = False  # counting has begun (the person was once in the start position)
         self.trace_t: list[float] = []
         self.trace_key: list[float] = []
         self.trace_sig: list[float] = []
@@ -206,20 +208,31 @@ class Scorer:
         frame = to_frame(image, world, t_s, aspect)
         if frame.detected:
             self.n_detected += 1
-            if self._seen_t is not None and t_s - self._seen_t > MAX_MISSING_S:
-                self.unseen.append((self._seen_t, t_s))
-            self._seen_t = t_s
+            if self._lost_t is not None and t_s - self._lost_t > MAX_MISSING_S:
+                self.unseen.append((self._lost_t, t_s))
+            self._seen_t, self._lost_t = t_s, None
+        elif self._lost_t is None and self._seen_t is not None and self._began:
+            # A frame without the person once counting has begun (not while walking in; not
+            # in the live window's pause, see away): a stall of the camera, with no frame at
+            # all, is no loss.
+            self._lost_t = self._seen_t
             if n_people > 1:
                 self.n_crowded += 1
             inside, seen = _body_shown(image, self._required)
             self.n_cut += not inside
             self.n_hidden += inside and not seen
         events = self.checker.update(self._smooth(frame))
+        self._began = self._began or self.checker.phase != "setup"
         self.events += events
         self.trace_t.append(round(t_s, 3))
         self.trace_key.append(self.checker.key_value)  # as measured; the live number may be blank
         self.trace_sig.append(self.checker.signal_value)
         return events
+
+    def away(self) -> None:
+        """The person is out of the picture on purpose (the live window's pause): the time
+        until they are back is not a loss to tell them about."""
+        self._seen_t = self._lost_t = None
 
     def snapshot(self, stills: dict[str, bytes] | None = None) -> Snapshot:
         """What a session needs, copied now, without finishing the checker (counting goes on):

@@ -119,11 +119,12 @@ def skipped_lines(s: Session, d: ExerciseDef | None = None) -> list[str]:
     ]
 
 
-def rep_numbers(idx: list[int]) -> str:
+def rep_numbers(idx: list[int], word: str = "rep") -> str:
     """Rep numbers in words, runs of three or more joined by an en dash: "Rep 3", "Reps 2 and
-    5", "Reps 4-6", "Reps 1-11 and 13-16"."""
+    5", "Reps 4-6", "Reps 1-11 and 13-16" ("Hold 2" with ``word`` "hold")."""
+    word = word.capitalize()
     if len(idx) == 1:
-        return f"Rep {idx[0]}"
+        return f"{word} {idx[0]}"
     parts: list[str] = []
     start = prev = idx[0]
     for i in [*idx[1:], None]:
@@ -133,7 +134,7 @@ def rep_numbers(idx: list[int]) -> str:
         parts += [f"{start}–{prev}"] if prev - start >= 2 else list(map(str, range(start, prev + 1)))
         if i is not None:
             start = prev = i
-    return "Reps " + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}")
+    return f"{word}s " + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}")
 
 
 def not_checked_phrase(d: ExerciseDef | None, skipped: dict[str, str]) -> str:
@@ -170,7 +171,10 @@ def rep_skipped_lines_of(
         own = tuple(own_skipped(skipped, said).items())
         if own:
             groups.setdefault(own, []).append(index)
-    return [f"{rep_numbers(i)}, not checked: {not_checked_phrase(d, dict(o))}." for o, i in groups.items()]
+    word = d.unit_word if d is not None else "rep"
+    return [
+        f"{rep_numbers(i, word)}, not checked: {not_checked_phrase(d, dict(o))}." for o, i in groups.items()
+    ]
 
 
 def rep_skipped_lines(s: Session, d: ExerciseDef | None = None) -> list[str]:

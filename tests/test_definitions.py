@@ -344,22 +344,27 @@ def test_a_flagged_value_reads_past_its_limit_wherever_it_is_shown(name):
     from formcheck.units import value_text
 
     d = load(name)
-    rx = {**d.prescription, "hold_s": 2.0}
-    shown_ones = [c for c in d.checks if c.unit is not None]
-    assert shown_ones, "every exercise shows the values of some of its checks"
-    for c in shown_ones:
-        if not c.active(rx):
-            continue
-        lim = c.limit(rx)
-        away = 1.0 if c.fault_when == "above" else -1.0
-        # Just past a limit written as it is (not 1.75 s, written in tenths): it reads as the
-        # limit, so it is not flagged.
-        if float(value_text(lim, c.unit)) == lim:
-            assert not c.is_fault(lim + away * 1e-3, rx), (c.code, lim)
-        for step in (0.001, 0.004, 0.04, 0.4, 0.6, 1.0, 3.0):
-            v = lim + away * step
-            if not c.is_fault(v, rx):
+    for hold in (2.0, 2.37, 1.5):  # limits on the written grid, off it (2.12 s), on a half (1.25)
+        rx = {**d.prescription, "hold_s": hold}
+        ceiling = d.ceiling_check(92.3) if d.ceiling_side else None  # a clinician's limit
+        checks = [c for c in (*d.checks, ceiling) if c is not None and c.unit is not None]
+        assert checks, "every exercise shows the values of some of its checks"
+        for c in checks:
+            if not c.active({**rx, "ceiling": 92.3}):
                 continue
-            for text in (_fmt(v, c.unit), num(v, c.unit)):
-                written = float(text.split()[0].rstrip("°%"))
-                assert (written > lim) if away > 0 else (written < lim), (c.code, v, text, lim)
+            lim = c.limit({**rx, "ceiling": 92.3})
+            away = 1.0 if c.fault_when == "above" else -1.0
+            # Just past a limit written as it is (not 1.75 s, written in tenths): it reads as
+            # the limit, so it is not flagged.
+            if float(value_text(lim, c.unit)) == lim:
+                assert not c.is_fault(lim + away * 1e-3, {**rx, "ceiling": 92.3}), (c.code, lim)
+            for step in (0.0, 0.001, 0.004, 0.01, 0.04, 0.4, 0.5, 0.6, 1.0, 3.0):
+                # On the good side (or on the limit) a value is never flagged.
+                assert not c.is_fault(lim - away * step, {**rx, "ceiling": 92.3}), (c.code, lim, step)
+                v = lim + away * step
+                if not c.is_fault(v, {**rx, "ceiling": 92.3}):
+                    continue
+                stored = round(v, 3)  # as a session keeps it (Rep.to_dict)
+                for text in (_fmt(stored, c.unit), num(stored, c.unit)):
+                    written = float(text.split()[0].rstrip("°%"))
+                    assert (written > lim) if away > 0 else (written < lim), (c.code, v, text, lim)

@@ -245,7 +245,7 @@ def test_a_person_lost_mid_set_is_told_when_and_what_to_do(gap_s: float, told: b
     told, nor a long absence (someone stepping away between sets)."""
     from formcheck.pipeline import score_sequence
 
-    seq, _ = synthetic.squat(reps=5, rest_s=1.0)
+    seq, _ = synthetic.squat(reps=15, rest_s=1.0)  # 49 s: a 12 s gap leaves 3/4 of it seen
     t = seq.t_ms.astype(np.float64) / 1000.0
     if gap_s:
         gone = (t >= 6.0) & (t < 6.0 + gap_s)
@@ -253,9 +253,20 @@ def test_a_person_lost_mid_set_is_told_when_and_what_to_do(gap_s: float, told: b
         seq.world[gone] = np.nan
     warnings = score_sequence(seq, "squat").warnings
     said = [w for w in warnings if w.startswith("You were not seen")]
+    assert not any("seen in only" in w for w in warnings), warnings  # that sentence is not the one
     assert bool(said) is told, warnings
     if told:
         assert said == [
             "You were not seen for 3 s from 6 s, and nothing was counted then: keep your whole "
             "body, head included, in the picture, in good light."
         ]
+
+
+def test_stretches_lost_several_times_are_added_up() -> None:
+    from formcheck.pipeline import unseen_warning
+
+    assert unseen_warning([(8.2, 9.4), (11.0, 12.9), (20.0, 45.0)]) == (
+        "You were not seen 2 times, 3 s in all, first at 8 s, and nothing was counted then: keep "
+        "your whole body, head included, in the picture, in good light."
+    )
+    assert unseen_warning([(20.0, 45.0)]) is None  # stepped away between sets

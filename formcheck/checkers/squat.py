@@ -31,6 +31,7 @@ from formcheck.definitions import Check
 from formcheck.geometry import angle, angle_from_vertical, angle_to_horizontal, distance, midpoint
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
+from formcheck.units import as_shown
 from formcheck.view import ViewEstimate
 
 WALK_LIMIT = 0.5  # feet moving sideways more than this many leg lengths: not a squat
@@ -265,7 +266,8 @@ class SquatChecker(Checker):
         it reaches the prescribed stand. A person holding a weight in front, or whose knees do
         not straighten fully, stands that way between every rep: only a stand clearly lower than
         their own counts."""
-        if lockout >= self.rx.get("lockout_deg", 170.0):
+        full = self.rx.get("lockout_deg", 170.0)
+        if lockout >= full or as_shown(round(lockout, 3), "°") >= full:  # as the table writes it
             return 0.0
         return self._stand_ref() - lockout
 

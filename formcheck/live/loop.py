@@ -221,6 +221,7 @@ class PoseWorker:
             # Paused by the user: the checker sees nobody, so it pauses itself as it would for
             # someone leaving the picture (a rep being finished still completes). Once it is
             # back in set-up nothing more is analysed until the pause ends.
+            sc.away()  # not told afterwards as a stretch they were lost
             if sc.checker.phase == "setup":
                 return
             image, world, n_people = self._nan, self._nan, 0

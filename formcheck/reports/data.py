@@ -68,15 +68,17 @@ def ceiling_side(d: ExerciseDef | None) -> str | None:
 
 
 def in_band(value: float | None, limits: list[dict[str, Any]], unit: str = "") -> bool | None:
-    """Whether a range-of-motion value lies inside every fault limit on it (None: not measured),
-    judged as written in ``unit`` as the checks judge it (formcheck.units.as_shown)."""
+    """Whether a range-of-motion value lies inside every fault limit on it (None: not measured):
+    outside only when past a limit both as measured and as written in ``unit``, as the checks
+    judge it (:meth:`formcheck.definitions.Check.is_fault`)."""
     if value is None:
         return None
-    value = as_shown(value, unit)
+    shown = as_shown(value, unit)
     for lim in limits:
         if lim["value"] is None:
             continue
-        below, above = value < lim["value"], value > lim["value"]
+        below = value < lim["value"] and shown < lim["value"]
+        above = value > lim["value"] and shown > lim["value"]
         if (lim["when"] == "below" and below) or (lim["when"] == "above" and above):
             return False
     return True
@@ -96,7 +98,7 @@ def _rom(d: ExerciseDef | None, s: dict[str, Any], rx: dict[str, Any] | None = N
     when = ceiling_side(d)
     if when and rx.get("ceiling"):
         limits.append({"code": CEILING, "label": "the set limit", "value": _v(rx["ceiling"]), "when": when})
-    values = [_v(r["metrics"].get(spec.name)) for r in s["reps"]]
+    values = [_v(r["metrics"].get(spec.name), 3) for r in s["reps"]]  # as stored and judged
     return {
         "metric": spec.name,
         "label": spec.label,
@@ -147,7 +149,7 @@ def _past_ceiling(d: ExerciseDef | None, rx: dict[str, Any], s: dict[str, Any]) 
     if unmade:
         return
     for r in s["reps"]:
-        v = _v(r["metrics"].get(check.metric))
+        v = _v(r["metrics"].get(check.metric), 3)
         if (r.get("view") or s.get("view")) not in check.views or v is None or not check.is_fault(v, rx):
             continue
         if any(f["code"] == CEILING for f in r["faults"]):

@@ -174,7 +174,7 @@ def rom_svg(
     way = " (deeper is up)" if better_low else ""
     ax.set_ylabel(_plain(rom["label"] + _unit(rom["unit"]) + way))
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=5)
-    return _svg(fig, f"{rom['label']} per rep against the target")
+    return _svg(fig, f"{rom['label']} per {rom.get('counted', 'rep')} against the target")
 
 
 def measured_at(t: np.ndarray, k: np.ndarray, at_s: float) -> float | None:
@@ -281,7 +281,7 @@ def trace_svg(report: dict[str, Any]) -> str:
     ax.set_ylabel(_plain(f"{tr['label']} angle (°)" if unit == "°" else f"{tr['label']} ({unit})"))
     ax.margins(x=0.01)
     what = f"{tr['label']} angle" if unit == "°" else str(tr["label"])
-    return _svg(fig, f"{what} over time with reps and faults")
+    return _svg(fig, f"{what} over time with {report['session'].get('unit', 'rep')}s and faults")
 
 
 def _date_axis(ax: Any, lo: date, hi: date) -> None:
