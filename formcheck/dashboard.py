@@ -607,7 +607,8 @@ def _fault_text(rep: dict[str, Any], code: str) -> str:
     f = next((x for x in rep["summary"]["faults"] if x["code"] == code), None)
     if f is None:
         return "0"
-    return f"{f['count']} (rep{'s' if len(f['reps']) != 1 else ''} {', '.join(str(i) for i in f['reps'])})"
+    word = rep["session"].get("unit", "rep")  # "hold" for a held stretch
+    return f"{f['count']} ({word}{'s' if len(f['reps']) != 1 else ''} {', '.join(str(i) for i in f['reps'])})"
 
 
 def view_compare(store: Store, m: re.Match[str], q: Query) -> Response:
@@ -647,6 +648,8 @@ def view_compare(store: Store, m: re.Match[str], q: Query) -> Response:
     mixed = len(labels) > 1
     rom_label = labels.pop().capitalize() if len(labels) == 1 else "Range of motion"
     ss = [r["session"] for r in reps]
+    w = "hold" if all(s.get("unit") == "hold" for s in ss) else "rep"  # what both count
+    cap = w.capitalize()
 
     def delta(a: Any, b: Any, unit: str = "") -> str:
         """B against A, in A's words: "+3°", "-1", "same"."""
@@ -668,7 +671,7 @@ def view_compare(store: Store, m: re.Match[str], q: Query) -> Response:
         ),
         row("Date", [_link(f"/sessions/{s['id']}", s["local_time"]) for s in ss], key="date", safe=True),
         row("Exercise", [f"{s['title']}, {s['view']} view" for s in ss], key="exercise"),
-        row("Reps done of prescribed", [_reps_text(r) for r in reps], key="reps"),
+        row(f"{cap}s done of prescribed", [_reps_text(r) for r in reps], key="reps"),
         row(
             "Set that day",
             [_set_text(r) for r in reps],
@@ -687,7 +690,7 @@ def view_compare(store: Store, m: re.Match[str], q: Query) -> Response:
             diff=delta(pts[0]["rom_best"], pts[1]["rom_best"], unit),
         ),
         row(
-            "Reps inside the target band",
+            f"{cap}s inside the target band",
             [_num(None) if p["in_band"] is None else f"{100 * p['in_band']:.0f}%" for p in pts],
             key="in-band",
             diff=delta(
@@ -703,7 +706,7 @@ def view_compare(store: Store, m: re.Match[str], q: Query) -> Response:
             key="hold",
         ),
         row(
-            "Reps without a fault",
+            f"{cap}s without a fault",
             [_clean_text(r["summary"]) for r in reps],
             key="clean",
             diff=delta(reps[0]["summary"]["clean_reps"], reps[1]["summary"]["clean_reps"]),
@@ -747,11 +750,11 @@ def view_compare(store: Store, m: re.Match[str], q: Query) -> Response:
     body = (
         f'<h1>Session {ss[0]["id"]} and session {ss[1]["id"]}</h1><p class="sub">{who} · side by side</p>'
         f'<h2>Summary</h2><table class="side summary">{thead}<tbody>{"".join(lines)}</tbody></table>'
-        '<h2>Faults <span class="note">(reps with each fault)</span></h2>'
+        f'<h2>Faults <span class="note">({w}s with each fault)</span></h2>'
         f'<table class="side faults">{thead}<tbody>{"".join(faults)}</tbody></table>'
-        '<h2>Range of motion per rep</h2><p class="note">Both on one scale, each against its target. '
+        f'<h2>Range of motion per {w}</h2><p class="note">Both on one scale, each against its target. '
         "A red dot "
-        f"is outside the fault limits; a red ring marks a rep with another fault.</p>{''.join(plots)}"
+        f"is outside the fault limits; a red ring marks a {w} with another fault.</p>{''.join(plots)}"
         f"{_compare_stills(store, ids)}"
     )
     return Response(

@@ -208,6 +208,11 @@ class Scorer:
         frame = to_frame(image, world, t_s, aspect)
         if frame.detected:
             self.n_detected += 1
+            if n_people > 1:
+                self.n_crowded += 1
+            inside, seen = _body_shown(image, self._required)
+            self.n_cut += not inside
+            self.n_hidden += inside and not seen
             if self._lost_t is not None and t_s - self._lost_t > MAX_MISSING_S:
                 self.unseen.append((self._lost_t, t_s))
             self._seen_t, self._lost_t = t_s, None
@@ -216,11 +221,6 @@ class Scorer:
             # in the live window's pause, see away): a stall of the camera, with no frame at
             # all, is no loss.
             self._lost_t = self._seen_t
-            if n_people > 1:
-                self.n_crowded += 1
-            inside, seen = _body_shown(image, self._required)
-            self.n_cut += not inside
-            self.n_hidden += inside and not seen
         events = self.checker.update(self._smooth(frame))
         self._began = self._began or self.checker.phase != "setup"
         self.events += events
