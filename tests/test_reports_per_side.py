@@ -106,7 +106,7 @@ def test_a_per_side_exercise_counts_reps_per_side_everywhere(
     page = render(rep)
     [point] = rep["sessions"]
     assert _cells(page, point["session_id"])[2] == f"left {want['left']} / {rx} right {want['right']} / {rx}"
-    assert "Reps per side" in page
+    assert "Holds per side" in page and "Reps per side" not in page  # a stretch counts holds
     # The CSV: reps done against the prescription per side (the side with fewer), and each side.
     [row] = list(csv.DictReader(io.StringIO(export.to_csv(rep))))
     assert (int(row["reps_done"]), int(row["reps_prescribed"])) == (min(want.values()), rx)

@@ -655,6 +655,7 @@ def patient_report(
             {
                 "exercise": ex,
                 "title": d.title if d else ex,
+                "unit": d.unit_word if d else "rep",  # "hold" for a held stretch
                 "rom": None
                 if rom is None
                 else {k: rom[k] for k in ("metric", "label", "unit", "better", "target", "limits")},

@@ -304,6 +304,7 @@ def trend_svgs(ex: dict[str, Any], first: str | None = None, last: str | None = 
     its lowest and highest rep, and the share of reps inside the target band; hold; pain before
     and after; the share of reps with a fault. Every chart has its date axis."""
     days = ex["days"]
+    w = ex.get("unit", "rep")  # what is counted: "rep", or "hold" for a held stretch
     dates = [date.fromisoformat(p["date"]) for p in days]
     lo = date.fromisoformat(first) if first else min(dates)
     hi = date.fromisoformat(last) if last else max(dates)
@@ -315,10 +316,10 @@ def trend_svgs(ex: dict[str, Any], first: str | None = None, last: str | None = 
     rom = ex.get("rom") or {"label": "range of motion", "unit": "", "target": None, "limits": []}
     names = {
         "rom": f"{rom['label']} per day",
-        "band": "reps inside the target band per day",
+        "band": f"{w}s inside the target band per day",
         "hold": "hold per day",
         "pain": "pain before and after per day",
-        "faults": "reps with a fault per day",
+        "faults": f"{w}s with a fault per day",
     }
     out = []
     for what in panels:  # one chart each, so a printed page can break between them
@@ -326,8 +327,8 @@ def trend_svgs(ex: dict[str, Any], first: str | None = None, last: str | None = 
         if what == "rom":
             med = _nan([p["rom"]["median"] for p in days])
             mn, mx = _nan([p["rom"]["min"] for p in days]), _nan([p["rom"]["max"] for p in days])
-            ax.vlines(dates, mn, mx, color=BLUE, lw=2.2, alpha=0.45, label="lowest to highest rep")
-            ax.plot(dates, med, marker="o", ls="none", color=BLUE, label="median rep")
+            ax.vlines(dates, mn, mx, color=BLUE, lw=2.2, alpha=0.45, label=f"lowest to highest {w}")
+            ax.plot(dates, med, marker="o", ls="none", color=BLUE, label=f"median {w}")
             limits = [lim for lim in rom.get("limits", []) if lim["value"] is not None]
             for lim in limits:
                 ax.axhline(lim["value"], color=LIMIT, lw=1, ls=":")
@@ -342,7 +343,7 @@ def trend_svgs(ex: dict[str, Any], first: str | None = None, last: str | None = 
             share = _nan([None if p["in_band"] is None else 100 * p["in_band"] for p in days])
             ax.bar(dates, share, color=GOOD, width=0.7)
             ax.set_ylim(0, 105)
-            ax.set_ylabel("reps inside the\ntarget band (%)", fontsize=9)
+            ax.set_ylabel(f"{w}s inside the\ntarget band (%)", fontsize=9)
         elif what == "hold":
             med = _nan([p["hold"]["median"] for p in days])
             ax.vlines(
@@ -369,7 +370,7 @@ def trend_svgs(ex: dict[str, Any], first: str | None = None, last: str | None = 
             rate = _nan([None if p["fault_rate"] is None else 100 * p["fault_rate"] for p in days])
             ax.bar(dates, rate, color=FAULT, width=0.7)
             ax.set_ylim(0, 105)
-            ax.set_ylabel("reps with a\nfault (%)", fontsize=9)
+            ax.set_ylabel(f"{w}s with a\nfault (%)", fontsize=9)
         _date_axis(ax, lo, hi)
         out.append(_svg(fig, f"{ex['title']}: {names[what]}"))
     return out
