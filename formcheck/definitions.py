@@ -18,7 +18,7 @@ from typing import Any
 
 from formcheck.errors import MissingInputError, UsageError
 from formcheck.landmarks import PART_INDICES
-from formcheck.units import as_shown
+from formcheck.units import past
 
 VIEWS = ("side", "front", "oblique")
 MOMENTS = ("start", "peak", "end")
@@ -129,16 +129,7 @@ class Check:
 
     def is_fault(self, value: float, prescription: dict[str, float]) -> bool:
         """True when ``value`` breaks the rule; a missing (NaN) value is never a fault."""
-        lim = self.limit(prescription)
-        if value != value:  # NaN
-            return False
-        past = value > lim if self.fault_when == "above" else value < lim
-        if past and self.unit is not None:
-            # Also past it as written (stored to 3 decimals, shown as formcheck.units writes it),
-            # so what is flagged reads past the limit wherever it is shown.
-            shown = as_shown(round(value, 3), self.unit)
-            past = shown > lim if self.fault_when == "above" else shown < lim
-        return past
+        return past(value, self.limit(prescription), self.fault_when, self.unit)
 
     def requirements(self, lying_on: str | None = None) -> str:
         """What the check needs from the camera, in words ("" when nothing beyond its views).

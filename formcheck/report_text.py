@@ -70,7 +70,7 @@ def _verdict(d: ExerciseDef | None, s: Session, skipped: dict[str, str]) -> str:
 def rep_table(s: Session) -> str:
     d = _definition(s.exercise)
     cols = _columns(d)
-    head = [d.unit_word if d is not None else "rep", "time", *[c[1] for c in cols], "to work on"]
+    head = [word_of(d), "time", *[c[1] for c in cols], "to work on"]
     right = [True, True, *[True] * len(cols), False]  # numbers right-aligned, words left
     rows = []
     for r in s.reps:
@@ -171,7 +171,7 @@ def rep_skipped_lines_of(
         own = tuple(own_skipped(skipped, said).items())
         if own:
             groups.setdefault(own, []).append(index)
-    word = d.unit_word if d is not None else "rep"
+    word = word_of(d)
     return [
         f"{rep_numbers(i, word)}, not checked: {not_checked_phrase(d, dict(o))}." for o, i in groups.items()
     ]
@@ -188,16 +188,21 @@ def reps_text(n: int, word: str = "rep") -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def unit_word(exercise: str) -> str:
-    """What one counted unit of ``exercise`` is called: "rep", or "hold" for a held stretch."""
-    d = _definition(exercise)
+def word_of(d: ExerciseDef | None) -> str:
+    """What one counted unit is called: "rep", or "hold" for a held stretch ("rep" for an
+    exercise this version does not know)."""
     return d.unit_word if d is not None else "rep"
+
+
+def unit_word(exercise: str) -> str:
+    """:func:`word_of` the exercise named ``exercise``."""
+    return word_of(_definition(exercise))
 
 
 def session_text(s: Session, written: list[str]) -> str:
     d = _definition(s.exercise)
     by_side = s.reps_by_side()
-    count = reps_text(len(s.reps), d.unit_word if d is not None else "rep") + (
+    count = reps_text(len(s.reps), word_of(d)) + (
         f" ({', '.join(f'{k} {v}' for k, v in sorted(by_side.items()))})" if by_side else ""
     )
     out = [f"{s.source}: {s.exercise}, {s.view} view, {count}"]

@@ -37,6 +37,17 @@ def as_shown(v: float, unit: str) -> float:
     return float(value_text(v, unit)) if math.isfinite(v) else v
 
 
+def past(v: float, limit: float, when: str, unit: str | None = None) -> bool:
+    """Whether ``v`` is past ``limit`` (``when`` "above" or "below"), as measured and, with a
+    ``unit``, also as written (stored to 3 decimals, rounded as :func:`value_text` writes it): what
+    is called past its limit reads past it wherever it is shown. NaN is never past."""
+
+    def beyond(x: float) -> bool:
+        return x > limit if when == "above" else x < limit
+
+    return beyond(v) and (unit is None or beyond(as_shown(round(v, 3), unit)))
+
+
 def seconds_value(v: float) -> str:
     """``v`` seconds as a number without the unit: "0.27", "1.5", "123"; a dash when unknown."""
     return value_text(v, "s")

@@ -31,7 +31,7 @@ from formcheck.definitions import Check
 from formcheck.geometry import angle, angle_from_vertical, angle_to_horizontal, distance, midpoint
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
-from formcheck.units import as_shown
+from formcheck.units import past
 from formcheck.view import ViewEstimate
 
 WALK_LIMIT = 0.5  # feet moving sideways more than this many leg lengths: not a squat
@@ -266,9 +266,8 @@ class SquatChecker(Checker):
         it reaches the prescribed stand. A person holding a weight in front, or whose knees do
         not straighten fully, stands that way between every rep: only a stand clearly lower than
         their own counts."""
-        full = self.rx.get("lockout_deg", 170.0)
-        if lockout >= full or as_shown(round(lockout, 3), "°") >= full:  # as the table writes it
-            return 0.0
+        if lockout == lockout and not past(lockout, self.rx.get("lockout_deg", 170.0), "below", "°"):
+            return 0.0  # reached, as measured or as the table writes it
         return self._stand_ref() - lockout
 
     def distrust(self, check: Check, data: RepData, metrics: dict[str, float] | None = None) -> str | None:

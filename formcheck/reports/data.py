@@ -14,9 +14,9 @@ from typing import Any
 from formcheck import __version__
 from formcheck.definitions import CEILING, DOCUMENT_TITLES, ExerciseDef, MetricSpec, load
 from formcheck.errors import FormcheckError, UsageError
-from formcheck.report_text import not_checked_phrase, rep_skipped_lines_of, same_in_every_rep
+from formcheck.report_text import not_checked_phrase, rep_skipped_lines_of, same_in_every_rep, word_of
 from formcheck.store.db import Store
-from formcheck.units import as_shown
+from formcheck.units import past
 
 REPORT_FORMAT = "formcheck-report"
 REPORT_VERSION = 1
@@ -73,15 +73,7 @@ def in_band(value: float | None, limits: list[dict[str, Any]], unit: str = "") -
     judge it (:meth:`formcheck.definitions.Check.is_fault`)."""
     if value is None:
         return None
-    shown = as_shown(value, unit)
-    for lim in limits:
-        if lim["value"] is None:
-            continue
-        below = value < lim["value"] and shown < lim["value"]
-        above = value > lim["value"] and shown > lim["value"]
-        if (lim["when"] == "below" and below) or (lim["when"] == "above" and above):
-            return False
-    return True
+    return not any(past(value, lim["value"], lim["when"], unit) for lim in limits if lim["value"] is not None)
 
 
 def _rom(d: ExerciseDef | None, s: dict[str, Any], rx: dict[str, Any] | None = None) -> dict[str, Any] | None:
@@ -314,7 +306,7 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
             "id": s["id"],
             "exercise": s["exercise"],
             "title": d.title if d else s["exercise"],
-            "unit": d.unit_word if d else "rep",  # what is counted: "rep", or "hold" for a stretch
+            "unit": word_of(d),  # what is counted: "rep", or "hold" for a stretch
             "created": s["created"],
             "local_time": created.strftime("%Y-%m-%d %H:%M"),
             "date": created.date().isoformat(),
@@ -655,7 +647,7 @@ def patient_report(
             {
                 "exercise": ex,
                 "title": d.title if d else ex,
-                "unit": d.unit_word if d else "rep",  # "hold" for a held stretch
+                "unit": word_of(d),  # "hold" for a held stretch
                 "rom": None
                 if rom is None
                 else {k: rom[k] for k in ("metric", "label", "unit", "better", "target", "limits")},
