@@ -565,6 +565,10 @@ class CellResult:
     borderline: dict[str, int] = field(default_factory=dict)
     valid: dict[str, int] = field(default_factory=dict)  # code -> reps where it was valid
     metric_err: dict[str, list[float]] = field(default_factory=dict)  # code -> measured - truth
+    metric_view: dict[str, list[str]] = field(default_factory=dict)  # code -> each one's rep view
+    # code -> reps whose number was further from the truth than the check's stated error for
+    # the rep's view (or was made from a view with none stated)
+    beyond: dict[str, int] = field(default_factory=dict)
     scored_reps: int = 0
     uncounted: list[int] = field(default_factory=list)  # truth reps no scored rep matched
     wrong: list[dict[str, Any]] = field(default_factory=list)
@@ -642,6 +646,9 @@ def score_cell(cell: Cell, use_pose_cache: bool = True) -> CellResult:
             true = _truth_value(code, lab, truth) if lab is not None else float("nan")
             if measured is not None and np.isfinite(true):
                 res.metric_err.setdefault(code, []).append(round(measured - true, 3))
+                res.metric_view.setdefault(code, []).append(rep.view)
+                if check.unit == "°" and not abs(measured - true) <= check.stated_error(rep.view) + 0.5:
+                    res.beyond[code] = res.beyond.get(code, 0) + 1  # (0.5: a whole degree as written)
             # A time is known to a frame: a true hold one frame from the limit is on it.
             tol = 1.0 / float(truth.get("fps") or 30.0) if code == "short_hold" else 0.0
             limit = check.limit(d.prescription)
@@ -810,6 +817,8 @@ def row(r: CellResult) -> str:
 
 
 def report(results: list[CellResult]) -> str:
+    from formcheck.definitions import load
+
     ok = [r for r in results if not r.error]
     lines = [HEAD, "-" * len(HEAD), *(row(r) for r in results), ""]
     lines.append("Faults planted per cell (rep 2 is clean):")
@@ -867,6 +876,19 @@ def report(results: list[CellResult]) -> str:
                     f"{r.cell.tempo})"
                     for e, r in worst
                 )
+            )
+            by_view: dict[str, list[float]] = {}
+            for r in valid_cells:
+                views = r.metric_view.get(code, [r.view] * len(r.metric_err.get(code, [])))
+                for e, v in zip(r.metric_err.get(code, []), views, strict=True):
+                    by_view.setdefault(v, []).append(abs(e))
+            check = next(c for c in load(ex).checks if c.code == code)
+            nbeyond = sum(r.beyond.get(code, 0) for r in valid_cells)
+            lines.append(
+                "    worst |e| by the rep's view: "
+                + ", ".join(f"{v} {max(es):.2f} ({len(es)})" for v, es in sorted(by_view.items()))
+                + (f"; stated: {check.error_text()}" if check.error else "")
+                + (f"; beyond the stated error on {nbeyond} reps" if check.unit == "°" else "")
             )
         if (ex, code) not in checks:
             continue

@@ -18,7 +18,7 @@ from typing import Any
 
 from formcheck.errors import MissingInputError, UsageError
 from formcheck.landmarks import PART_INDICES
-from formcheck.units import past
+from formcheck.units import past, value_text
 
 VIEWS = ("side", "front", "oblique")
 MOMENTS = ("start", "peak", "end")
@@ -114,6 +114,19 @@ class Check:
     after: bool = False
     joints: tuple[str, ...] = ()
     unit: str | None = None  # the metric's unit where a report shows it: judged as written there
+    # The stated error of the metric in each view the check is made from (its unit): the worst
+    # measured - truth over the studio's robustness sweep where the check was made (the TOML's
+    # ``error``; see the README's table of checks). An angle is reported for a view only with one.
+    error: tuple[tuple[str, float], ...] = ()
+
+    def stated_error(self, view: str) -> float:
+        """The metric's stated error from ``view`` (NaN when none is stated for it)."""
+        return dict(self.error).get(view, math.nan)
+
+    def error_text(self) -> str:
+        """The stated error in words: "±9° side, ±11° front" ("" when none is stated)."""
+        unit = self.unit or ""
+        return ", ".join(f"±{value_text(e, unit)}{unit} {v}" for v, e in self.error)
 
     @property
     def landmarks(self) -> tuple[int, ...]:
@@ -491,6 +504,7 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
                 after=bool(c.get("after", False)),
                 joints=joints,
                 unit=shown.get(c["metric"]),
+                error=_errors(c.get("error", {}), views, f"{w}: error"),
             )
         )
     if ex.get("target") not in pr:
@@ -541,6 +555,20 @@ def _views(items: Any, w: str) -> tuple[str, ...]:
     if not views or any(v not in VIEWS for v in views):
         raise ValueError(f"{w} must be a non-empty list of {VIEWS}")
     return views
+
+
+def _errors(table: Any, views: tuple[str, ...], w: str) -> tuple[tuple[str, float], ...]:
+    """A check's stated error by view (``error = { side = 9, front = 11 }``), in its views' order."""
+    if not isinstance(table, dict) or any(v not in views for v in table):
+        raise ValueError(f"{w} must be a table of the check's views ({', '.join(views)}) to numbers")
+    out = []
+    for v in views:
+        if v in table:
+            e = float(table[v])
+            if not (math.isfinite(e) and e > 0):
+                raise ValueError(f"{w}: {v} must be a positive number")
+            out.append((v, e))
+    return tuple(out)
 
 
 def _landmarks(ex: dict[str, Any], where: str) -> tuple[str, ...]:

@@ -252,6 +252,7 @@ class Scorer:
             trace_key=self.trace_key[:n],
             trace_sig=self.trace_sig[:n],
             followed=self._tracker.description() if self._tracker is not None else None,
+            follow=self._tracker.record() if self._tracker is not None else None,
             no_reps=None if ch.reps else ch.no_reps_reason(),
             unseen=list(self.unseen),
             stills=dict(stills or {}),
@@ -292,6 +293,7 @@ class Snapshot:
     trace_key: list[float]
     trace_sig: list[float]
     followed: str | None = None  # whom the tracker followed, when several people were seen
+    follow: dict[str, Any] | None = None  # the same for the session file (PersonTracker.record)
     no_reps: str | None = None  # why there are no reps, when there are none
     extra_warnings: list[str] = field(default_factory=list)
     stills: dict[str, bytes] = field(default_factory=dict)
@@ -341,6 +343,7 @@ def build_session(
             "signal": _clean(snap.trace_sig),
         },
         stills=dict(snap.stills),
+        followed=None if snap.follow is None else dict(snap.follow),
         **when,
         **extra,
     )

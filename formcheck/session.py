@@ -41,6 +41,10 @@ class Session:
         ended: "complete", or how a live set ended ("interrupted", "camera lost", ...).
         stills: small JPEGs of the moments faults happened, keyed ``"<rep>:<code>"`` (see
             :mod:`formcheck.stills`); kept in the session store, not in the JSON.
+        followed: who was scored when the pose model sees people (see
+            :meth:`formcheck.track.PersonTracker.record`): the most people seen at once, where the
+            followed one was among them and in the picture, and how they were chosen; None when
+            not known (a trace of one person).
     """
 
     exercise: str
@@ -58,6 +62,7 @@ class Session:
     ended: str = "complete"
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     stills: dict[str, bytes] = field(default_factory=dict, repr=False)
+    followed: dict[str, Any] | None = None
 
     def reps_by_side(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -79,6 +84,7 @@ class Session:
             "reps": [r.to_dict() for r in self.reps],
             "skipped_checks": [{"code": c, "reason": r} for c, r in self.skipped_checks.items()],
             "warnings": list(self.warnings),
+            "followed": None if self.followed is None else dict(self.followed),
             "prescription": dict(self.prescription),
         }
 
@@ -225,9 +231,31 @@ def session_from_dict(d: dict[str, Any]) -> Session:
             trace={str(k): numbers(v) for k, v in d.get("trace", {}).items()},
             ended=str(d.get("ended", "complete")),
             created=when(d.get("created") or datetime.now(UTC).isoformat(timespec="seconds")),
+            followed=_followed(d.get("followed")),
         )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
         raise ValueError(f"incomplete or malformed session file ({e})") from None
+
+
+def _followed(v: Any) -> dict[str, Any] | None:
+    """The session file's record of who was followed, its known fields typed (older files
+    have none)."""
+    if v is None:
+        return None
+    if not isinstance(v, dict):
+        raise TypeError("'followed' is not a record")
+    box = v.get("box")
+    if box is not None and (not isinstance(box, list) or len(box) != 4):
+        raise ValueError("'followed' box is not four numbers")
+    text = {k: None if v.get(k) is None else str(v[k]) for k in ("place", "chosen_by")}
+    return {
+        "people_max": int(v.get("people_max", 0)),
+        "crowded_share": float(v.get("crowded_share", 0.0)),
+        "place": text["place"],
+        "box": None if box is None else [float(x) for x in box],
+        "chosen_by": text["chosen_by"],
+        "switches": int(v.get("switches", 0)),
+    }
 
 
 def _no_constant(name: str) -> float:

@@ -45,6 +45,8 @@ IN_PLACE_MAX = 0.5  # body sizes the hips may travel in the window: exercising, 
 # about three frames' move, far inside MATCH_MAX; at low frame rates a person left unmatched is
 # matched by the last frame too.
 RECENT_FRAMES = 5
+NUMBERS = {3: "three", 4: "four", 5: "five"}
+ORDINALS = {2: "second", 3: "third", 4: "fourth"}
 
 # body_points order: shoulders 0-1, hips 2-3, knees 4-5, ankles 6-7 (left, right).
 
@@ -144,6 +146,11 @@ class PersonTracker:
         self.crowded_frames = 0  # frames with more than one person
         self.switches = 0  # times the tracker moved to someone moving in the pattern
         self.where: list[float] = []  # x (0-1) of the followed person in crowded frames
+        self.frames = 0  # frames with anyone in view
+        self.people_max = 0  # the most people seen at once
+        self.chosen_by = ""  # why the followed person was chosen (the last choice)
+        self._rank: list[tuple[int, int]] = []  # (place from the left, people) in crowded frames
+        self._box: list[tuple[float, float, float, float]] = []  # the followed person's box
 
     def pick(self, people_image: np.ndarray, t_s: float) -> int:
         """Index into ``people_image`` (P, 33, 4) of the person to follow; -1 if nobody."""
@@ -157,22 +164,40 @@ class PersonTracker:
         tracks = self._match(pts, t_s)
         if n == 1:
             best = 0
+            if self._followed is None:
+                self.chosen_by = self.chosen_by or "the only person in view"
         elif self._followed is not None and self._followed in tracks:
             best = tracks.index(self._followed)
             other = self._mover(pts, tracks, exclude=best)
             if other is not None and tracks[best].movement() < STILL_DEG:
                 best = other
                 self.switches += 1
+                self.chosen_by = "moving in the exercise's pattern while the other stood still"
                 self.where.clear()  # say where the person exercising was
+                self._rank.clear()
         else:
             best = self._first_choice(pts, tracks)
         self._followed = tracks[best]
+        self.frames += 1
+        self.people_max = max(self.people_max, n)
+        self._note_box(people_image[best])
         if n > 1:
             self.crowded_frames += 1
-            x = np.nanmean(people_image[best, [23, 24], 0])
+            hips = np.nanmean(people_image[:, [23, 24], 0], axis=1)
+            x = hips[best]
             if np.isfinite(x):
                 self.where.append(float(x))
+                seen = hips[np.isfinite(hips)]
+                self._rank.append((int(np.sum(seen < x)) + 1, len(seen)))
         return best
+
+    def _note_box(self, person: np.ndarray) -> None:
+        """Keep the followed person's box (picture fractions) from the points seen well."""
+        seen = person[:, 3] >= 0.5 if person.shape[1] > 3 else np.ones(len(person), bool)
+        xy = person[seen & np.isfinite(person[:, :2]).all(1), :2]
+        if len(xy) >= 3:
+            lo, hi = np.clip(xy.min(0), 0.0, 1.0), np.clip(xy.max(0), 0.0, 1.0)
+            self._box.append((float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])))
 
     def _match(self, pts: list[np.ndarray], t_s: float) -> list[_Track]:
         """The track of each person seen now (nearest first; a new track for someone new)."""
@@ -222,13 +247,55 @@ class PersonTracker:
             move = tr.movement()
             moving = bool(np.isfinite(move) and move >= MOVING_DEG and tr.in_place())
             ranked.append((self._fits(p), moving, body_size(p), -i))
-        return int(-max(ranked)[3])
+        ranked.sort(reverse=True)
+        first, second = ranked[0], ranked[1]
+        self.chosen_by = (
+            "in the exercise's posture" if first[0] != second[0]
+            else "moving in the exercise's pattern" if first[1] != second[1]
+            else "the largest in the picture"
+        )
+        return int(-first[3])
+
+    def _place(self) -> str | None:
+        """Where the followed person was among the people in view: "on the left of the two",
+        "second from the left of three"; None when nobody else was seen beside them."""
+        if not self._rank:
+            return None
+        values, counts = np.unique(np.array(self._rank), axis=0, return_counts=True)
+        rank, n = (int(v) for v in values[int(np.argmax(counts))])
+        if n < 2:
+            return None
+        if n == 2:
+            return f"on the {'left' if rank == 1 else 'right'} of the two"
+        if rank == 1 or rank == n:
+            return f"on the {'left' if rank == 1 else 'right'} of the {NUMBERS.get(n, str(n))}"
+        return f"{ORDINALS.get(rank, f'{rank}th')} from the left of the {NUMBERS.get(n, str(n))}"
 
     def description(self) -> str | None:
         """Words about whom was followed, when more than one person was in view; else None."""
         if not self.crowded_frames or not self.where:
             return None
-        x = float(np.median(self.where))
-        place = "on the left" if x < 0.4 else "on the right" if x > 0.6 else "in the middle"
+        place = self._place()
+        if place is None:
+            x = float(np.median(self.where))
+            place = "on the left" if x < 0.4 else "on the right" if x > 0.6 else "in the middle"
+            place += " of the picture"
         why = " (the one doing the exercise)" if self.switches else ""
-        return f"More than one person was in view; formcheck followed the person {place} of the picture{why}."
+        return f"More than one person was in view; formcheck followed the person {place}{why}."
+
+    def record(self) -> dict[str, object] | None:
+        """Who was followed, for the session file: the most people seen at once, the share of
+        frames with more than one, where the followed person was among them and in the picture
+        (their usual box, picture fractions: left, top, right, bottom), how they were chosen,
+        and how often the choice moved to someone else. None before anyone was seen."""
+        if not self.frames:
+            return None
+        box = np.median(np.array(self._box), axis=0) if self._box else None
+        return {
+            "people_max": self.people_max,
+            "crowded_share": round(self.crowded_frames / self.frames, 3),
+            "place": self._place(),
+            "box": None if box is None else [round(float(v), 3) for v in box],
+            "chosen_by": self.chosen_by or None,
+            "switches": self.switches,
+        }

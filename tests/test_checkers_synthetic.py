@@ -327,6 +327,55 @@ def test_way_back_seen(t: list[float], d: list[float], step: float, seen: bool) 
 
 
 @pytest.mark.parametrize(
+    ("t", "d", "step", "seen"),
+    [
+        ([0.0, 0.1, 0.2, 0.3], [0.0, 4.0, 9.0, 10.0], 1 / 30, True),  # a frame on the way out
+        ([0.0, 0.033, 0.067, 0.1], [0.0, 10.0, 9.5, 9.0], 1 / 30, False),  # leapt at 30 fps
+        ([0.0, 0.033, 0.067, 0.1], [0.0, 8.5, 10.0, 9.0], 1 / 30, False),  # leapt past 4/5
+        ([0.0, 0.125, 0.25, 0.375], [0.0, 10.0, 9.5, 9.0], 0.125, False),  # leapt at 8 fps
+        ([0.0, 0.2, 0.233, 0.267], [0.0, 10.0, 9.5, 9.0], 1 / 30, True),  # left-out frames
+        ([0.0, 0.033, 0.067, 0.1], [6.0, 10.0, 9.5, 9.0], 1 / 30, True),  # start not seen
+    ],
+)
+def test_way_out_seen(t: list[float], d: list[float], step: float, seen: bool) -> None:
+    """The way out, as the way back: a rise from the start position to (four fifths of) the
+    peak between two neighbouring frames of the film is a leap of the reading, not a body
+    moving; between analysed frames with frames left out, it may have happened unseen. A rep
+    whose start was not seen (the clip began mid-rep) is not asked."""
+    from formcheck.checkers.base import _way_out_seen
+
+    peak_i = int(np.argmax(d))
+    assert _way_out_seen(np.array(t), np.array(d), 0, peak_i, step) is seen
+
+
+@pytest.mark.parametrize(("rise_s", "counted"), [(None, 3), (0.0, 2), (0.2, 3)])
+def test_a_reading_that_leaps_open_is_not_a_rep(rise_s: float | None, counted: int) -> None:
+    """The middle clamshell's opening is cut out of the film, so its reading leaps from closed
+    to the top between two frames and then closes as a rep does (as a dark or blurred frame
+    throws the model, then it settles back). Between neighbouring frames of a 30 fps film
+    (``rise_s`` 0) that is not a movement: the rep is not counted. Kept (None), or with the
+    rise falling between analysed frames 0.2 s apart (frames left out), it counts. Fed to the
+    checker as the model gave them: the pipeline's smoothing would draw the leap as a ramp
+    here, but it restarts after points the model lost (as in the dark real clip this is
+    from), and then the leap arrives whole."""
+    seq, truth = synthetic.clamshell(reps=3)
+    if rise_s is not None:
+        mid = truth.reps[1]
+        t = seq.t_ms / 1000.0
+        top = mid.peak_s + mid.hold_s / 2  # the middle of the hold at the top
+        keep = (t <= mid.start_s) | (t >= top)
+        last, first = np.flatnonzero(t <= mid.start_s)[-1], np.flatnonzero(t >= top)[0]
+        t_ms = seq.t_ms.astype(np.float64).copy()
+        t_ms[first:] -= (t[first] - t[last] - max(rise_s, 1 / seq.fps)) * 1000.0
+        seq = PoseSequence(seq.image[keep], seq.world[keep], t_ms[keep], seq.fps, seq.width, seq.height)
+    checker = make_checker("clamshell")
+    for fr in seq.frames():
+        checker.update(fr)
+    checker.finish()
+    assert len(checker.reps) == counted
+
+
+@pytest.mark.parametrize(
     ("every", "gap_s", "counted"),
     [(1, 0.35, 3), (1, 0.133, 3), (1, 1 / 30, 2), (4, 0.133, 2), (4, 0.35, 3)],
 )

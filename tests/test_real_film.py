@@ -4,6 +4,7 @@ dropped under load; and what the person sees meanwhile (cue and hold timer)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from formcheck.cuts import MAX_BODY_SPEED, MAX_GAP_S, CutDetector, body_points, 
 from formcheck.definitions import load
 from formcheck.landmarks import PoseSequence
 from formcheck.pipeline import Scorer, score_sequence
+from formcheck.session import session_from_dict
 from formcheck.track import PersonTracker
 from testkit import synthetic
 
@@ -586,3 +588,70 @@ def test_one_foot_lifted_is_told_against_the_feet_at_rest(always: bool, counted:
         PoseSequence(image, seq.world, seq.t_ms, seq.fps, seq.width, seq.height), "squat"
     )
     assert len(session.reps) == counted
+
+
+def _side_by_side(a: PoseSequence, b: PoseSequence, shift: float = 0.5) -> PoseSequence:
+    """Two people in one picture: ``a`` on the left half, ``b`` (drawn smaller, as if a step
+    further off) on the right, both as the pose model reports everyone it sees, in no fixed
+    order."""
+    n = min(len(a), len(b))
+    left = a.image[:n].copy()
+    left[..., 0] = left[..., 0] * 0.5
+    right = b.image[:n].copy()
+    right[..., 0] = right[..., 0] * 0.45 + shift
+    right[..., 1] = 0.05 + right[..., 1] * 0.9
+    # In the order the pose model happens to list them, which changes from frame to frame.
+    swap = np.random.default_rng(0).random(n) < 0.5
+    people_image = np.where(swap[:, None, None, None], np.stack([right, left], 1), np.stack([left, right], 1))
+    world = np.stack([a.world[:n], b.world[:n]], 1)
+    people_world = np.where(swap[:, None, None, None], world[:, ::-1], world)
+    return PoseSequence(
+        left, a.world[:n], a.t_ms[:n], a.fps, a.width, a.height,
+        people_image=people_image, people_world=people_world,
+    )  # fmt: skip
+
+
+def test_two_people_squatting_out_of_step_are_not_merged_and_the_result_says_who() -> None:
+    """Two people squat side by side, out of step (different tempos, 3 and 4 reps): the count
+    is the followed person's own, not a merge of both, and the session says whom it followed,
+    in words and in its file (where among the people, their box in the picture, why)."""
+    a, _ = synthetic.squat(reps=3, descent_s=1.2, ascent_s=1.0, rest_s=1.6, tail_s=3.0)
+    b, _ = synthetic.squat(reps=4, descent_s=0.8, ascent_s=0.7, rest_s=0.9, seed=1, lead_in_s=2.2)
+    both = _side_by_side(a, b)
+    session = score_sequence(both, "squat")
+    assert len(session.reps) == 3  # the larger person on the left, followed all along
+    rec = session.followed
+    assert rec is not None
+    assert rec["people_max"] == 2 and rec["crowded_share"] > 0.9
+    assert rec["place"] == "on the left of the two"
+    assert rec["chosen_by"] == "the largest in the picture" and rec["switches"] == 0
+    x0, _, x1, _ = rec["box"]
+    assert 0.0 <= x0 < x1 <= 0.5  # inside the left half, where that person is
+    said = [w for w in session.warnings if "More than one person" in w]
+    assert said == ["More than one person was in view; formcheck followed the person on the left of the two."]
+    again = session_from_dict(json.loads(json.dumps(session.to_dict())))
+    assert again.followed == rec
+
+
+def test_three_people_the_middle_one_is_named_by_place() -> None:
+    tracker = PersonTracker(1.0, lying=False)
+    seq, _ = synthetic.squat(reps=1)
+    for i in range(30):
+        people = []
+        for shift in (0.0, 0.33, 0.66):
+            p = seq.image[i].copy()
+            p[:, 0] = p[:, 0] * 0.3 + shift
+            people.append(p)
+        people[1][:, :2] = 0.5 + (people[1][:, :2] - 0.5) * 1.2  # the middle one is largest
+        tracker.pick(np.stack(people), i / 30)
+    assert tracker.record()["place"] == "second from the left of the three"  # type: ignore[index]
+    assert "second from the left of the three" in (tracker.description() or "")
+
+
+def test_a_session_file_with_a_malformed_followed_record_is_refused() -> None:
+    seq, _ = synthetic.squat(reps=2)
+    d = score_sequence(seq, "squat").to_dict()
+    assert d["followed"] is None  # a trace of one person: not known
+    d["followed"] = {"box": [0.1, 0.2]}
+    with pytest.raises(ValueError, match="box"):
+        session_from_dict(d)
