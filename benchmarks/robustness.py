@@ -225,6 +225,7 @@ TRUTH_METRIC_EX: dict[tuple[str, str], str] = {
     ("lunge", "knee_caving"): "knee_inside",
     ("side_leg_raise", "pelvis_roll"): "pelvis_roll_deg",
     ("hip_hinge", "narrow_stance"): "stance_ratio",
+    ("lunge", "straight_leg_bent"): "straight_knee_bend_deg",
 }
 
 
@@ -292,6 +293,25 @@ def _stand_short(lab: dict[str, Any], truth: dict[str, Any]) -> float:
     return stand - end
 
 
+def _heel_lift(lab: dict[str, Any], truth: dict[str, Any]) -> float:
+    """The true heel lift of a rep (deg), as the squat measures it: the pitch of the foot (heel
+    to toe against the floor, the studio's z up) at the bottom less at the rep's start, both
+    feet's mean."""
+    frames = truth["frames"]
+    t = np.asarray(frames["t_s"], np.float64)
+    if "joints3d" not in frames or "left_heel" not in frames["joints3d"]:
+        return float("nan")
+
+    def pitch(side: str, i: int) -> float:
+        heel = np.asarray(frames["joints3d"][f"{side}_heel"][i], np.float64)
+        toe = np.asarray(frames["joints3d"][f"{side}_toe"][i], np.float64)
+        v = heel - toe
+        return float(np.degrees(np.arcsin(np.clip(v[2] / np.linalg.norm(v), -1.0, 1.0))))
+
+    i0, i1 = (int(np.argmin(np.abs(t - lab[k]))) for k in ("start_s", "peak_s"))
+    return float(np.mean([pitch(s, i1) - pitch(s, i0) for s in ("left", "right")]))
+
+
 def _truth_value(code: str, lab: dict[str, Any], truth: dict[str, Any]) -> float:
     """The true value of a check's metric on a planted rep (NaN where the studio doesn't know
     it). A verdict is judged against it: a planted fault that does not cross the check's limit
@@ -301,6 +321,8 @@ def _truth_value(code: str, lab: dict[str, Any], truth: dict[str, Any]) -> float
         return _time_at_top(truth, lab)  # a held stretch's truth hold_s is its time in position
     if code == "incomplete_lockout":
         return _stand_short(lab, truth)
+    if code == "heels_lifting":
+        return _heel_lift(lab, truth)
     if code == "trunk_lean" and "trunk_lean_deg" in lab["metrics"]:
         return float(lab["metrics"]["trunk_lean_deg"])  # a stretch's: the median over the hold
     metric = TRUTH_METRIC_EX.get((truth["exercise"], code))
@@ -913,7 +935,8 @@ def report(results: list[CellResult]) -> str:
     lines += [
         "",
         f"{len(results)} cells, {len(results) - n} errors; count exact on {exact}/{n}; "
-        f"clean reps flagged {flagged}/{clean} ({100 * flagged / max(clean, 1):.0f}%)",
+        f"clean reps flagged {flagged}/{clean} ({100 * flagged / max(clean, 1):.0f}%); "
+        f"angles beyond their stated error where valid: {sum(sum(r.beyond.values()) for r in ok)} reps",
     ]
     return "\n".join(lines)
 

@@ -649,6 +649,7 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
             print(
                 f'  {c.code:20s} {c.label}: "{c.cue}"  '
                 f"[doc {c.source}, {c.document}; views: {', '.join(c.views)}"
+                + (f"; stated error {c.error_text()}" if c.error else "")
                 + (f"; needs {needs}" if needs else "")
                 + "]"
             )
@@ -660,15 +661,15 @@ def checks_table(names: list[str]) -> str:
     from formcheck.definitions import load
 
     rows = [
-        "| exercise | fault code | checks | fault when | views | needs | source |",
-        "|---|---|---|---|---|---|---|",
+        "| exercise | fault code | checks | fault when | views | stated error | needs | source |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name in names:
         d = load(name)
         for c in d.checks:
             rows.append(
                 f"| {name} | `{c.code}` | {c.label} | {c.rule()} | {', '.join(c.views)} | "
-                f"{c.requirements(d.lying_on) or '-'} | {c.source}: {c.quote} |"
+                f"{c.error_text() or '-'} | {c.requirements(d.lying_on) or '-'} | {c.source}: {c.quote} |"
             )
     return "\n".join(rows)
 

@@ -97,6 +97,20 @@ def test_checks_cite_documents_and_valid_views(name):
 
 
 @pytest.mark.parametrize("name", EXERCISES)
+def test_every_angle_states_its_error_from_every_view_it_is_made_from(name):
+    """An angle a check reports has a stated error (worst |measured - truth| over the sweep
+    and the samples, the TOML's ``error``) for each view the check is made from, shown by
+    ``formcheck exercises`` and the README's table."""
+    for c in load(name).checks:
+        if c.unit == "°":
+            assert [v for v, _ in c.error] == list(c.views), c.code
+            assert all(0 < e < 45 for _, e in c.error), c.code
+            assert c.error_text().startswith("±"), c.code
+        else:
+            assert not c.error, c.code  # only angles are stated so far
+
+
+@pytest.mark.parametrize("name", EXERCISES)
 def test_every_check_metric_is_produced(name):
     """The metric each check names is one the checker computes for a real rep, in every view
     the check claims (and the rep's metrics never contain names a check could mistype)."""
@@ -229,6 +243,10 @@ def test_raw_definitions_parse(name):
         (("checks", "shallow", "threshold"), KeyError),
         (("checks", "shallow", "cue"), KeyError),
         (("checks", "shallow", "quote"), KeyError),
+        (("checks", "trunk_lean", "error"), {"front": 5}),  # not one of the check's views
+        (("checks", "shallow", "error"), {"side": -1}),
+        (("checks", "shallow", "error"), {"side": float("nan")}),
+        (("checks", "shallow", "error"), [9, 11]),
     ],
 )
 def test_malformed_definition_raises_value_error(path, value):

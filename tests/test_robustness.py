@@ -135,6 +135,47 @@ def test_valid_checks_flag_no_clean_rep(cell: robustness.Cell) -> None:
     )
 
 
+@studio
+@pytest.mark.e2e
+@pytest.mark.parametrize("cell", SMALL, ids=[_cell_id(c) for c in SMALL])
+def test_valid_checks_miss_no_fault_and_read_within_their_stated_error(cell: robustness.Cell) -> None:
+    """Wherever a check says it is valid, it finds the planted fault, and its angle is as far
+    from the truth as its stated error for the rep's view allows (the TOML's ``error``)."""
+    r = _result(cell)
+    assert r.error is None, r.error
+    assert not r.missed, r.missed
+    assert not r.beyond, (r.beyond, r.metric_err, r.metric_view)
+
+
+@studio
+@pytest.mark.e2e
+def test_a_number_beyond_its_stated_error_is_counted(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The count the sweep keeps against the stated error can fail: with every stated error
+    cut to a tenth of a degree, the squat cell's knee angles are beyond it."""
+    from formcheck.definitions import Check
+
+    cell = next(c for c in SMALL if c.exercise == "squat")
+    assert not robustness.score_cell(cell).beyond
+    monkeypatch.setattr(Check, "stated_error", lambda self, view: 0.1 - 0.5)
+    assert robustness.score_cell(cell).beyond.get("shallow", 0) >= 1
+
+
+def test_heel_lift_truth_is_the_foot_pitch_from_the_start_to_the_bottom() -> None:
+    """The squat's heel check reads the foot's tilt at the bottom against its tilt at rest, so
+    its truth does too: a heel raised 0.1 m on a 0.25 m foot is a 23.6 deg lift."""
+    heel0, toe0 = [0.0, 0.0, 0.03], [0.0, -0.25, 0.03]
+    up = 0.1
+    heel1 = [0.0, -(0.25 - (0.25**2 - up**2) ** 0.5), 0.03 + up]
+    frames = {"t_s": [0.0, 1.0], "joints3d": {
+        "left_heel": [heel0, heel1], "right_heel": [heel0, heel1],
+        "left_toe": [toe0, toe0], "right_toe": [toe0, toe0],
+    }}  # fmt: skip
+    got = robustness._heel_lift({"start_s": 0.0, "peak_s": 1.0}, {"frames": frames})
+    assert got == pytest.approx(23.58, abs=0.01)
+    flat = {"t_s": [0.0, 1.0], "joints3d": {k: [v[0], v[0]] for k, v in frames["joints3d"].items()}}
+    assert robustness._heel_lift({"start_s": 0.0, "peak_s": 1.0}, {"frames": flat}) == 0.0
+
+
 def test_hold_exercises_grid() -> None:
     """The held stretches, swept on request: every fault planted, and every cell a valid studio
     command with a clean hold."""
