@@ -457,12 +457,27 @@ HOUR_CUTS = (
 )
 
 
+#: ``--slice hour``: cells added so that a planted fault meets its check where the check is made
+#: (thirtieth session). In the 20 cells per exercise the squat's heel lift, stance and full
+#: stand, the lunge's knee over the foot and the side-lying leg raise's pelvis roll were planted
+#: only where their checks are not made (front views for a side-on check, and so on), so "right
+#: wherever it claims validity" was never put to one of them. Each camera here is one where the
+#: sweep found the check made; all but the squat's full stand are clips of the full grid.
+HOUR_COVER = (
+    Cell("squat", "hip", 90, "whole", "short_heavy", "slow", 9),  # heels_lifting@3
+    Cell("squat", "chest", 0, "whole", "avg", "slow", 5),  # narrow_stance on every rep
+    Cell("squat", "hip", 90, "whole", "avg", "slow", 0),  # incomplete_lockout@1
+    Cell("lunge", "hip", 0, "whole", "short_heavy", "slow", 3),  # knee_caving@1
+    Cell("side_leg_raise", "overhead", 0, "whole", "avg", "quick", 7),  # pelvis_roll@3
+)
+
+
 def _hour(full: list[Cell]) -> list[Cell]:
     """The hour slice: a subset of the full grid's cells (so its renders are shared), 20 per
     exercise: each camera's first clip at 0, 45 and 90 degrees at every height (12), one
     in-between angle per height so every 15-degree step is seen (4), and four cut framings
     (feet cut from the front at hip height and from the side on the floor; head cut from the
-    side at hip height and from the front at chest height)."""
+    side at hip height and from the front at chest height); then :data:`HOUR_COVER`."""
     out: list[Cell] = []
     seen: set[tuple[str, str, int, str]] = set()
     for c in full:
@@ -473,7 +488,8 @@ def _hour(full: list[Cell]) -> list[Cell]:
         if whole or (c.framing, c.height, c.yaw) in HOUR_CUTS:
             seen.add(k)
             out.append(c)
-    return out
+    exercises = {c.exercise for c in full}
+    return out + [c for c in HOUR_COVER if c.exercise in exercises and c not in out]
 
 
 def _spread(cells: list[Cell]) -> list[Cell]:

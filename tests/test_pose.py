@@ -57,7 +57,7 @@ def estimator() -> Iterator[PoseEstimator]:
 def test_default_options() -> None:
     o = PoseOptions()
     assert o.model_path == DEFAULT_MODEL and DEFAULT_MODEL.is_file()
-    assert o.num_poses == 2
+    assert o.num_poses == 4
 
 
 def test_model_path_must_exist(tmp_path: Path) -> None:

@@ -152,3 +152,37 @@ def test_a_still_camera_gets_one_verdict_on_its_height_for_the_set() -> None:
     assert len(session.reps) == 6
     why = {r.skipped.get("shallow") for r in session.reps}
     assert len(why) == 1, why
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="making the picture needs the ffmpeg program")
+def test_three_people_squatting_the_one_squatting_is_followed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Three people in one real picture (two real videos side by side, made here, never kept):
+    a woman standing still on the left, two women squatting on the right. The pose model must
+    report all three (with room for two it reported two that changed from frame to frame, and
+    the one followed, standing still, counted nothing), and the tracker follows a squatter:
+    the left one of the pair, whose two complete reps the labels give, followed all along."""
+    import subprocess
+    from pathlib import Path
+
+    from formcheck.pipeline import score_video
+
+    pair = REALDATA / "videos" / "squat_two_women_squats_side_by_side.mp4"
+    still = REALDATA / "videos" / "squat_side34_darebee.mp4"
+    if not (pair.is_file() and still.is_file()):
+        pytest.skip("the two videos are not among the real data")
+    out = Path(tmp_path) / "three.mp4"
+    graph = (
+        "[0:v]crop=1200:1080:600:0,fps=25,setpts=PTS-STARTPTS[a];"
+        "[1:v]scale=1920:1080,crop=700:1080:750:0,fps=25,setpts=PTS-STARTPTS[b];[b][a]hstack=inputs=2[v]"
+    )
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(pair), "-i", str(still), "-filter_complex", graph,
+         "-map", "[v]", "-t", "4.5", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(out)],
+        check=True,
+    )  # fmt: skip
+    session = score_video(out, "squat")
+    assert len(session.reps) == 2
+    rec = session.followed
+    assert rec is not None and rec["people_max"] == 3
+    assert rec["place"] == "second from the left of the three"
+    assert rec["chosen_by"] == "moving in the exercise's pattern" and rec["switches"] == 0

@@ -201,9 +201,12 @@ def test_hour_slice_sweeps_every_exercise_and_fault() -> None:
 
     assert set(robustness.PLANS) == set(EXERCISES) == set(robustness.TEMPOS)
     hour = robustness.grid("hour", EXERCISES)
-    assert len(hour) == len({c.key for c in hour}) == 20 * len(EXERCISES)
+    cover = set(robustness.HOUR_COVER)
+    assert len(hour) == len({c.key for c in hour}) == 20 * len(EXERCISES) + len(cover)
+    assert cover <= set(hour)
     for ex in EXERCISES:
-        mine = [c for c in hour if c.exercise == ex]
+        mine = [c for c in hour if c.exercise == ex and c not in cover]
+        assert len(mine) == 20, ex
         assert set(mine) <= set(robustness.grid("full", [ex])), ex
         assert {c.height for c in mine} == set(robustness.HEIGHTS)
         assert {c.yaw for c in mine} == set(robustness.YAWS)
@@ -220,6 +223,20 @@ def test_hour_slice_sweeps_every_exercise_and_fault() -> None:
             assert mp.exercise == ex
             if not any(len(v) == mp.reps for v in mp.faults.values()):  # not clip-wide
                 assert mp.rep_faults(2) == []
+
+
+def test_the_hour_slice_plants_each_uncovered_fault_where_its_check_is_made() -> None:
+    """The cover cells plant the faults the 20 cells per exercise planted only where their
+    checks are not made, from a camera that makes them (side-on at hip height for the squat's
+    heels and stand, from the front for stances and knees, from above for the pelvis roll)."""
+    planted = {(c.exercise, f, c.height, c.yaw) for c in robustness.HOUR_COVER for f in c.faults()}
+    assert ("squat", "heels_lifting", "hip", 90) in planted
+    assert ("squat", "incomplete_lockout", "hip", 90) in planted
+    assert ("squat", "narrow_stance", "chest", 0) in planted
+    assert ("lunge", "knee_caving", "hip", 0) in planted
+    assert ("side_leg_raise", "pelvis_roll", "overhead", 0) in planted
+    for c in robustness.HOUR_COVER:
+        assert c.framing == "whole" and c.reps == 3
 
 
 def test_incomplete_lockout_truth_is_the_checks_shortfall() -> None:

@@ -73,7 +73,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-LIVE_NUM_POSES = 2  # as offline scoring: the same landmarks, so the same counts and faults
+LIVE_NUM_POSES = 4  # as offline scoring: the same landmarks, so the same counts and faults
 
 
 def pose_options(model: Path | None) -> Any:

@@ -263,7 +263,8 @@ class LiveConfig:
         exercise: an exercise's name (see ``formcheck exercises``).
         prescription: overrides of the exercise's targets.
         title: the window title ("formcheck - Squat - set 1 of 1").
-        target_reps: the set ends once this many reps are done (per side for the clamshell);
+        target_reps: the set ends once this many reps are done (per side where the exercise's TOML counts
+            each side);
             0 = no target.
         headless: no window.
         max_seconds: end the set after this long (None: no limit).

@@ -1,8 +1,8 @@
 """The live overlay, sized to be read from 2-3 m: it draws, it decides nothing.
 
 Everything shown comes from the checker's :class:`~formcheck.checkers.base.CheckerState`, the
-set-up guide and the loop's flags (muted, paused): a big rep count top left (per side for the
-clamshell), the key angle against its target with a gauge, the hold timer where a hold is
+set-up guide and the loop's flags (muted, paused): a big rep count top left (per side where
+the exercise counts each side), the key angle against its target with a gauge, the hold timer where a hold is
 prescribed, and one cue at the bottom. The skeleton is :func:`formcheck.annotate.draw_skeleton`.
 
 Sizes scale with the frame: ``s = min(h, w) / 600`` (1.2 for 720p).
@@ -35,7 +35,7 @@ class OverlayInfo:
 
     Attributes:
         title: e.g. "Squat - set 1 of 3".
-        target_reps: reps in the set (per side for the clamshell).
+        target_reps: reps in the set (per side where the exercise counts each side).
         guide_cue: the set-up guide's cue while the checker is in its set-up phase.
         guide_step: its step number (1-5).
         banner: a big centred word or two ("READY - GO!", "PAUSED"), or None.
