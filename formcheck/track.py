@@ -17,6 +17,7 @@ clamshell). The tracker follows one track:
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections import deque
 from dataclasses import dataclass, field
@@ -45,6 +46,11 @@ IN_PLACE_MAX = 0.5  # body sizes the hips may travel in the window: exercising, 
 # about three frames' move, far inside MATCH_MAX; at low frame rates a person left unmatched is
 # matched by the last frame too.
 RECENT_FRAMES = 5
+PACE_S = 0.5  # a walking person's pace is taken over this long
+# Walking past: the hips' sideways pace against the followed person's, in their body sizes a
+# second. People walk at 1-1.5 m/s, 0.6-0.9 of their height a second; a slow stroll at 0.5 m/s
+# is 0.3. A squat or a kick moves the hips sideways by a tenth of that.
+WALK_PACE = 0.3
 NUMBERS = {3: "three", 4: "four", 5: "five"}
 ORDINALS = {2: "second", 3: "third", 4: "fourth"}
 
@@ -95,17 +101,32 @@ class _Track:
         while self.history and self.history[0][0] < t - WINDOW_S:
             self.history.popleft()
 
-    def where(self) -> np.ndarray:
+    def where(self, t: float | None = None) -> np.ndarray:
         """Where they are, for matching: each point's median over the last few frames seen, so
-        that one frame in which the pose model threw the body elsewhere does not move it."""
+        that one frame in which the pose model threw the body elsewhere does not move it. Given
+        the time ``t``, someone walking (not in one place) is carried on at their recent pace
+        to then: a person walking past moves a fifth of their size between two frames, and where
+        they were last seen falls behind them while they are not matched (hidden, or crossing
+        in front of another)."""
         if not self.recent:
             return self.points
         stack = np.stack(self.recent)
         if np.isfinite(stack).all():  # the same median, without nanmedian's slow path for small arrays
-            return np.median(stack, axis=0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a point seen in none of them
-            return np.nanmedian(stack, axis=0)
+            here = np.median(stack, axis=0)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a point seen in none of them
+                here = np.nanmedian(stack, axis=0)
+        if t is None or t <= self.t or self.in_place():
+            return here
+        return here + self.pace() * (t - self.t)
+
+    def pace(self) -> np.ndarray:
+        """The hips' velocity (picture units a second) over the last PACE_S seen; 0 if unknown."""
+        h = [x for x in self.history if x[0] >= self.t - PACE_S and np.isfinite(x[2:]).all()]
+        if len(h) < 2 or h[-1][0] - h[0][0] < PACE_S / 2:
+            return np.zeros(2)
+        return np.array([h[-1][2] - h[0][2], h[-1][3] - h[0][3]]) / (h[-1][0] - h[0][0])
 
     def movement(self) -> float:
         """Range (deg) of the pattern angle over the window; NaN until seen long enough."""
@@ -147,6 +168,7 @@ class PersonTracker:
         self.switches = 0  # times the tracker moved to someone moving in the pattern
         self.where: list[float] = []  # x (0-1) of the followed person in crowded frames
         self.frames = 0  # frames with anyone in view
+        self._crowded_t = -math.inf  # when more than one person was last in view
         self.people_max = 0  # the most people seen at once
         self.chosen_by = ""  # why the followed person was chosen (the last choice)
         self._rank: list[tuple[int, int]] = []  # (place from the left, people) in crowded frames
@@ -161,7 +183,13 @@ class PersonTracker:
         if n == 0:
             return -1
         pts = [body_points(p, aspect=self.aspect) for p in people_image]
+        if n == 1 and self._passer_by_near(pts[0], t_s):
+            return -1
         tracks = self._match(pts, t_s)
+        if n == 1 and self._hidden(tracks[0], t_s):
+            return -1
+        if n > 1:
+            self._crowded_t = t_s
         if n == 1:
             best = 0
             if self._followed is None:
@@ -191,6 +219,42 @@ class PersonTracker:
                 self._rank.append((int(np.sum(seen < x)) + 1, len(seen)))
         return best
 
+    def _hidden(self, seen: _Track, t_s: float) -> bool:
+        """Only someone else is in view, a moment after the followed person was seen beside
+        them: the followed person is behind them (someone walking past in front), not gone.
+        Nobody is followed meanwhile, rather than the one walking past; after LOST_S without
+        the followed person, the choice is made afresh. (A single person at another place with
+        nobody else seen lately is the same person after a cut: followed as before.)"""
+        return self._crowded_lately(t_s) and seen is not self._followed
+
+    def _passer_by_near(self, points: np.ndarray, t_s: float) -> bool:
+        """The one person seen could be someone walking past as well as the person followed:
+        a person seen a moment ago, walking across the picture against the followed person
+        (their hips' sideways pace apart by WALK_PACE body sizes a second or more: a camera
+        held in the hand moves everyone alike, a mirror's reflection moves with the person), is
+        within reach of them. Where they cross, the pose model reports the one in front, and
+        which of the two it is cannot be told from where they are; a frame of the wrong person
+        would be read as the followed person's movement."""
+        if not self._crowded_lately(t_s):
+            return False
+        assert self._followed is not None
+        mine = self._followed.pace()[0]
+        size = max(body_size(self._followed.where()), 1e-6)
+        return any(
+            tr is not self._followed and len(tr.recent) == RECENT_FRAMES
+            and abs(tr.pace()[0] - mine) / size >= WALK_PACE
+            and _distance(points, tr.where(t_s)) <= MATCH_MAX
+            for tr in self._tracks
+        )
+
+    def _crowded_lately(self, t_s: float) -> bool:
+        """Someone else was in view within LOST_S, and the followed person was seen then too."""
+        return (
+            self._followed is not None
+            and self._followed in self._tracks
+            and t_s - self._crowded_t <= LOST_S
+        )
+
     def _note_box(self, person: np.ndarray) -> None:
         """Keep the followed person's box (picture fractions) from the points seen well."""
         seen = person[:, 3] >= 0.5 if person.shape[1] > 3 else np.ones(len(person), bool)
@@ -205,7 +269,7 @@ class PersonTracker:
         used: set[int] = set()
         # By where each track was lately; then someone still unmatched (moving fast between
         # frames far apart, 8 fps) by where they were last seen, before taking them for new.
-        for where in (_Track.where, lambda tr: tr.points):
+        for where in (lambda tr: tr.where(t_s), lambda tr: tr.points):
             pairs = sorted(
                 (_distance(p, where(tr)), i, j)
                 for i, p in enumerate(pts) if out[i] is None

@@ -655,3 +655,38 @@ def test_a_session_file_with_a_malformed_followed_record_is_refused() -> None:
     d["followed"] = {"box": [0.1, 0.2]}
     with pytest.raises(ValueError, match="box"):
         session_from_dict(d)
+
+
+@pytest.mark.parametrize(("hidden_s", "lost"), [(0.0, ()), (0.3, ()), (0.6, (2,))])
+def test_someone_walking_past_in_front_does_not_take_the_count(
+    hidden_s: float, lost: tuple[int, ...]
+) -> None:
+    """A person walks across the picture in front of someone squatting and, for ``hidden_s``,
+    hides them at the bottom of rep 2: the pose model then reports only the one walking past.
+    The squatter stays the one followed (nobody is followed while hidden, and the one walking
+    past is not taken for them as they cross), so their count is theirs: a rep hidden for
+    0.3 s counts; hidden for 0.6 s of its 2.2 it is too hidden to count (the checker's rule)."""
+    a, truth = synthetic.squat(reps=5, view="side", seed=1)
+    b, _ = synthetic.squat(reps=8, view="side", rest_s=0.3, lead_in_s=0.3, seed=2)
+    n = min(len(a), len(b))
+    t = a.t_ms[:n] / 1000
+    squatter = a.image[:n].copy()
+    squatter[..., :2] = 0.5 + (squatter[..., :2] - 0.5) * 0.5
+    squatter[..., 0] -= 0.2
+    walker = b.image[:n].copy()
+    x = np.interp(t, [0, 4, 9, 99], [1.5, 1.0, -0.5, -0.5])  # from the right to the left
+    walker[..., 0] = x[:, None] + (walker[..., 0] - 0.5) * 0.6
+    walker[..., 1] = 0.5 + (walker[..., 1] - 0.5) * 0.6
+    sc = Scorer("squat")
+    for i in range(n):
+        people = [(walker[i], b.world[i])] if -0.2 < x[i] < 1.2 else []
+        if not 6.0 <= t[i] < 6.0 + hidden_s:  # rep 2's bottom is at 6.0 s
+            people.append((squatter[i], a.world[i]))
+        if people:
+            image, world = np.stack([p[0] for p in people]), np.stack([p[1] for p in people])
+            sc.update(image[0], world[0], float(t[i]), a.aspect, people=(image, world))
+    session = sc.finish("walk-past", a.fps)
+    kept = [r for r in truth.reps if r.index + 1 not in lost]
+    assert len(session.reps) == len(kept) == 5 - len(lost)
+    for rep, want in zip(session.reps, kept, strict=True):
+        assert abs(rep.peak_s - want.peak_s) < 0.5
