@@ -87,10 +87,10 @@ class PoseOptions:
         num_poses: most people detected per frame; the largest is reported (>= 1). Several let
             a helper walking through the picture, or a class, be told apart from the person
             exercising. Four: with two, three people squatting side by side (real film) read
-            as two who changed from frame to frame, and the one followed (standing still)
-            counted nothing; with four, all three were seen and the one squatting was followed
-            (2 of 2 reps). A person more costs one more landmark model run that frame; no frame
-            of the 40 real videos has more than two people, so they cost nothing more.
+            as two who changed from frame to frame, and nothing was counted ("cut away
+            mid-rep" three times); with four, all three are seen. A person more costs one more
+            landmark model run that frame; no frame of the 40 real videos has more than two
+            people, so they cost nothing more.
         min_detection_confidence: score (0-1) the person detector needs to report a person.
         min_presence_confidence: score (0-1) the landmark model needs to report a pose present.
         min_tracking_confidence: score (0-1) under which tracking is dropped and the detector is

@@ -186,10 +186,10 @@ class PersonTracker:
         if n == 1 and self._passer_by_near(pts[0], t_s):
             return -1
         tracks = self._match(pts, t_s)
-        if n == 1 and self._hidden(tracks[0], t_s):
-            return -1
         if n > 1:
             self._crowded_t = t_s
+        if self._missed(tracks, t_s):
+            return -1
         if n == 1:
             best = 0
             if self._followed is None:
@@ -219,13 +219,14 @@ class PersonTracker:
                 self._rank.append((int(np.sum(seen < x)) + 1, len(seen)))
         return best
 
-    def _hidden(self, seen: _Track, t_s: float) -> bool:
-        """Only someone else is in view, a moment after the followed person was seen beside
-        them: the followed person is behind them (someone walking past in front), not gone.
-        Nobody is followed meanwhile, rather than the one walking past; after LOST_S without
-        the followed person, the choice is made afresh. (A single person at another place with
-        nobody else seen lately is the same person after a cut: followed as before.)"""
-        return self._crowded_lately(t_s) and seen is not self._followed
+    def _missed(self, tracks: list[_Track], t_s: float) -> bool:
+        """The followed person, seen within LOST_S, is not among those seen now, while someone
+        else is or was a moment ago: they are hidden (behind someone walking past) or the model
+        missed them this frame (with three people close together it drops one now and then),
+        not gone. Nobody is followed meanwhile rather than someone else; after LOST_S without
+        them the choice is made afresh. (A single person at another place with nobody else seen
+        lately is the same person after a cut: followed as before.)"""
+        return self._crowded_lately(t_s) and self._followed not in tracks
 
     def _passer_by_near(self, points: np.ndarray, t_s: float) -> bool:
         """The one person seen could be someone walking past as well as the person followed:
