@@ -103,6 +103,9 @@ class Scorer:
         # Frames held back since the body jumped (image, world, t_s, aspect, people seen): see
         # _release.
         self._held: list[tuple[np.ndarray, np.ndarray, float, float, int]] = []
+        # Frames in which the person followed was missed while others were seen (t_s, aspect,
+        # people seen): see _resolve_waiting.
+        self._waiting: list[tuple[float, float, int]] = []
 
     def _start(self, aspect: float) -> None:
         if self._tracker is None or self._cuts is None:  # the picture's shape is known from here
@@ -159,9 +162,26 @@ class Scorer:
         ``image``/``world`` are ignored.
         """
         self._start(aspect)
-        assert self._cuts is not None
+        events: list[Event] = []
         if people is not None:
             image, world, n_people = self.follow(people[0], people[1], t_s, aspect)
+            tracker = self._tracker
+            assert tracker is not None
+            if tracker.missing or (self._waiting and n_people == 0):
+                # The person followed is not seen this frame, others are (or nobody is, after
+                # that): whether they come back or someone else is followed from now on, the
+                # next frames tell.
+                self._waiting.append((t_s, aspect, n_people))
+                self.image = self.world = np.full((33, 4), np.nan, np.float32)
+                return []
+            events += self._resolve_waiting(tracker.changed, t_s, aspect)
+            tracker.changed = False
+        return events + self._step(image, world, t_s, aspect, n_people)
+
+    def _step(self, image: np.ndarray, world: np.ndarray, t_s: float, aspect: float,
+              n_people: int) -> list[Event]:
+        """One frame of the followed person (NaN: nobody) through the cut detector."""
+        assert self._cuts is not None
         verdict = self._cuts.update(image, t_s)
         if verdict == "held":  # the body jumped: a glitch or a cut, as the next frames tell
             self._held.append((image, world, t_s, aspect, n_people))
@@ -169,10 +189,34 @@ class Scorer:
             return []
         return self._release(verdict) + self._feed(image, world, t_s, aspect, n_people)
 
+    def _resolve_waiting(self, switched: bool, t_s: float = 0.0, aspect: float = 1.0) -> list[Event]:
+        """Feed the frames in which the person followed was missed. Followed again: they were
+        hidden or missed by the model, so those frames had nobody in them. Another person
+        followed from now on (the first one lost for a second, or standing still while another
+        moves in the exercise's pattern): as after a cut, at the first of them, a rep under way
+        is not the new person's, and the cut detector starts afresh from them (after a second
+        without anyone it would not compare the two, and a rep could run from one person into
+        the other)."""
+        waiting, self._waiting = self._waiting, []
+        events: list[Event] = []
+        if switched:
+            t0, aspect0 = (waiting[0][0], waiting[0][1]) if waiting else (t_s, aspect)
+            events += self._release("cut") if self._held else []
+            self._cuts = CutDetector(aspect0)
+            self._smooth.reset()
+            done = self.checker.cut(t0)
+            self.events += done
+            events += done
+        nobody = np.full((33, 4), np.nan, np.float32)
+        for t, a, n in waiting:
+            events += self._step(nobody, nobody, t, a, n)
+        return events
+
     def flush(self) -> list[Event]:
         """The stream ended: feed any frames still held after a jump (as after a cut: nothing
         came to tell otherwise) and let the checker finish a rep settling."""
-        events = self._release("kept" if self._cuts is not None and self._cuts.spike_held else "cut")
+        events = self._resolve_waiting(False)
+        events += self._release("kept" if self._cuts is not None and self._cuts.spike_held else "cut")
         done = self.checker.finish()
         self.events += done
         return events + done

@@ -51,6 +51,12 @@ PACE_S = 0.5  # a walking person's pace is taken over this long
 # second. People walk at 1-1.5 m/s, 0.6-0.9 of their height a second; a slow stroll at 0.5 m/s
 # is 0.3. A squat or a kick moves the hips sideways by a tenth of that.
 WALK_PACE = 0.3
+# The person followed, missed by the model while others are seen, is waited for this long:
+# under the cut detector's window (formcheck.cuts.MAX_GAP_S, 0.25 s), so that a cut to another
+# shot, which looks the same from here, is still seen as one (a real edited bridge filmed
+# darker counted a rise cut before its descent when the wait was a second). Three real people
+# squatting side by side were dropped by the model for 1-5 frames at a time (25 fps).
+MISSED_HOLD_S = 0.2
 NUMBERS = {3: "three", 4: "four", 5: "five"}
 ORDINALS = {2: "second", 3: "third", 4: "fourth"}
 
@@ -169,6 +175,9 @@ class PersonTracker:
         self.where: list[float] = []  # x (0-1) of the followed person in crowded frames
         self.frames = 0  # frames with anyone in view
         self._crowded_t = -math.inf  # when more than one person was last in view
+        self._last: _Track | None = None  # the person followed last, even once lost
+        self.changed = False  # set when the person followed changes; the caller clears it
+        self.missing = False  # the last pick found the person followed not seen, others seen
         self.people_max = 0  # the most people seen at once
         self.chosen_by = ""  # why the followed person was chosen (the last choice)
         self._rank: list[tuple[int, int]] = []  # (place from the left, people) in crowded frames
@@ -177,6 +186,7 @@ class PersonTracker:
     def pick(self, people_image: np.ndarray, t_s: float) -> int:
         """Index into ``people_image`` (P, 33, 4) of the person to follow; -1 if nobody."""
         n = len(people_image)
+        self.missing = False
         self._tracks = [tr for tr in self._tracks if t_s - tr.t <= LOST_S]
         if self._followed is not None and self._followed not in self._tracks:
             self._followed = None
@@ -184,11 +194,13 @@ class PersonTracker:
             return -1
         pts = [body_points(p, aspect=self.aspect) for p in people_image]
         if n == 1 and self._passer_by_near(pts[0], t_s):
+            self.missing = True
             return -1
         tracks = self._match(pts, t_s)
         if n > 1:
             self._crowded_t = t_s
         if self._missed(tracks, t_s):
+            self.missing = True
             return -1
         if n == 1:
             best = 0
@@ -205,7 +217,9 @@ class PersonTracker:
                 self._rank.clear()
         else:
             best = self._first_choice(pts, tracks)
-        self._followed = tracks[best]
+        if self._last is not None and tracks[best] is not self._last:
+            self.changed = True  # another person than the last one followed (see Scorer.update)
+        self._followed = self._last = tracks[best]
         self.frames += 1
         self.people_max = max(self.people_max, n)
         self._note_box(people_image[best])
@@ -220,13 +234,18 @@ class PersonTracker:
         return best
 
     def _missed(self, tracks: list[_Track], t_s: float) -> bool:
-        """The followed person, seen within LOST_S, is not among those seen now, while someone
-        else is or was a moment ago: they are hidden (behind someone walking past) or the model
-        missed them this frame (with three people close together it drops one now and then),
-        not gone. Nobody is followed meanwhile rather than someone else; after LOST_S without
-        them the choice is made afresh. (A single person at another place with nobody else seen
+        """The followed person, seen under MISSED_HOLD_S ago, is not among those seen now, while
+        someone else is or was a moment ago: the model missed them for a frame or a few (with
+        three people close together it drops one now and then), or someone passing hides them.
+        Nobody is followed meanwhile rather than someone else; missed longer, the choice is
+        made afresh, soon enough for the cut detector to compare the two (a cut to another shot
+        looks the same from here). (A single person at another place with nobody else seen
         lately is the same person after a cut: followed as before.)"""
-        return self._crowded_lately(t_s) and self._followed not in tracks
+        return (
+            self._crowded_lately(t_s)
+            and self._followed not in tracks
+            and t_s - self._followed.t < MISSED_HOLD_S  # type: ignore[union-attr]
+        )
 
     def _passer_by_near(self, points: np.ndarray, t_s: float) -> bool:
         """The one person seen could be someone walking past as well as the person followed:
