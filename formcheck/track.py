@@ -51,12 +51,6 @@ PACE_S = 0.5  # a walking person's pace is taken over this long
 # second. People walk at 1-1.5 m/s, 0.6-0.9 of their height a second; a slow stroll at 0.5 m/s
 # is 0.3. A squat or a kick moves the hips sideways by a tenth of that.
 WALK_PACE = 0.3
-# The person followed, missed by the model while others are seen, is waited for this long:
-# under the cut detector's window (formcheck.cuts.MAX_GAP_S, 0.25 s), so that a cut to another
-# shot, which looks the same from here, is still seen as one (a real edited bridge filmed
-# darker counted a rise cut before its descent when the wait was a second). Three real people
-# squatting side by side were dropped by the model for 1-5 frames at a time (25 fps).
-MISSED_HOLD_S = 0.2
 NUMBERS = {3: "three", 4: "four", 5: "five"}
 ORDINALS = {2: "second", 3: "third", 4: "fourth"}
 
@@ -199,9 +193,6 @@ class PersonTracker:
         tracks = self._match(pts, t_s)
         if n > 1:
             self._crowded_t = t_s
-        if self._missed(tracks, t_s):
-            self.missing = True
-            return -1
         if n == 1:
             best = 0
             if self._followed is None:
@@ -232,20 +223,6 @@ class PersonTracker:
                 seen = hips[np.isfinite(hips)]
                 self._rank.append((int(np.sum(seen < x)) + 1, len(seen)))
         return best
-
-    def _missed(self, tracks: list[_Track], t_s: float) -> bool:
-        """The followed person, seen under MISSED_HOLD_S ago, is not among those seen now, while
-        someone else is or was a moment ago: the model missed them for a frame or a few (with
-        three people close together it drops one now and then), or someone passing hides them.
-        Nobody is followed meanwhile rather than someone else; missed longer, the choice is
-        made afresh, soon enough for the cut detector to compare the two (a cut to another shot
-        looks the same from here). (A single person at another place with nobody else seen
-        lately is the same person after a cut: followed as before.)"""
-        return (
-            self._crowded_lately(t_s)
-            and self._followed not in tracks
-            and t_s - self._followed.t < MISSED_HOLD_S  # type: ignore[union-attr]
-        )
 
     def _passer_by_near(self, points: np.ndarray, t_s: float) -> bool:
         """The one person seen could be someone walking past as well as the person followed:
