@@ -345,7 +345,7 @@ def test_way_out_seen(t: list[float], d: list[float], step: float, seen: bool) -
     from formcheck.checkers.base import _way_out_seen
 
     peak_i = int(np.argmax(d))
-    assert _way_out_seen(np.array(t), np.array(d), 0, peak_i, step) is seen
+    assert _way_out_seen(np.array(t), np.array(d), peak_i, step) is seen
 
 
 @pytest.mark.parametrize(("rise_s", "counted"), [(None, 3), (0.0, 2), (0.2, 3)])

@@ -310,21 +310,22 @@ def _way_back_seen(t: np.ndarray, d: np.ndarray, peak_i: int, return_fraction: f
     return bool((near & home & skipped).any())
 
 
-def _way_out_seen(t: np.ndarray, d: np.ndarray, start_i: int, peak_i: int, step: float) -> bool:
+def _way_out_seen(t: np.ndarray, d: np.ndarray, peak_i: int, step: float) -> bool:
     """True if the frames show the rep on its way out, as :func:`_way_back_seen` asks of the way
-    back: between its start and the first frame at four fifths of its peak there is a frame, or
-    frames were left out between those two (sparse analysis). A reading that leaps from the
+    back: between its start (the first of ``d``, as :func:`_rep_start` cut it) and the first
+    frame at four fifths of its peak there is a frame, or frames were left out between those
+    two (sparse analysis). A reading that leaps from the
     start position to the top between two neighbouring frames of the film and then drifts back
     (the model thrown by a dark or blurred frame, the camera knocked) is no movement of the
     body: a body takes several frames to get there at any frame rate a person films at. A rep
     whose start was not seen (the clip or a cut began mid-rep) is not asked this."""
     ok = np.isfinite(d)
-    if not ok[peak_i] or not ok[start_i]:
+    if not ok[peak_i] or not ok[0]:
         return True
     peak = float(d[peak_i])
-    if peak <= 0 or d[start_i] > START_FRACTION * peak:
+    if peak <= 0 or d[0] > START_FRACTION * peak:
         return True
-    idx = np.flatnonzero(ok[start_i : peak_i + 1]) + start_i
+    idx = np.flatnonzero(ok[: peak_i + 1])
     reach = int(np.flatnonzero(d[idx] >= 0.8 * peak)[0])  # the peak itself is there
     if reach >= 2:
         return True
@@ -1317,7 +1318,7 @@ class Checker:
         step = min(self._film_step, self._told_step)
         if not _way_back_seen(data.t, dsig, peak_i, self.c.return_fraction, step):
             return [Event("partial", self._t, "The way back was not seen (hidden or cut away): not counted.")]
-        if not _way_out_seen(data.t, dsig, 0, peak_i, step):
+        if not _way_out_seen(data.t, dsig, peak_i, step):
             return [Event("partial", self._t, "A sudden jump in the picture, not a movement: not counted.")]
         reason = self.reject(data)
         if reason:

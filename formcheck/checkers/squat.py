@@ -266,7 +266,7 @@ class SquatChecker(Checker):
         it reaches the prescribed stand. A person holding a weight in front, or whose knees do
         not straighten fully, stands that way between every rep: only a stand clearly lower than
         their own counts."""
-        if lockout == lockout and not past(lockout, self.rx.get("lockout_deg", 170.0), "below", "°"):
+        if not np.isnan(lockout) and not past(lockout, self.rx.get("lockout_deg", 170.0), "below", "°"):
             return 0.0  # reached, as measured or as the table writes it
         return self._stand_ref() - lockout
 
