@@ -312,6 +312,9 @@ def test_keys_pause_and_quit(display: str, tmp_path: Path) -> None:
         n = len(shooter.shots)
         press(env, "space")
         seen["resumed"] = wait_for_shot(shooter, proc, n, lambda img: not shows_banner(img))
+        # Quit only once frames after the pause have been analysed (the banner goes at once,
+        # the next frame may take a while on a loaded machine): the trace must show both sides.
+        time.sleep(2.0)
         press(env, "q")
 
     # A set the clip cannot finish (99 reps), so that only q can end it.
