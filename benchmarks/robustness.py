@@ -531,7 +531,7 @@ def render_cell(cell: Cell) -> tuple[Path, dict[str, Any]]:
     mp4, js = out / f"{cell.key}.mp4", out / f"{cell.key}.json"
     if mp4.is_file() and js.is_file():
         return mp4, json.loads(js.read_text())
-    from formcheck.studio.cli import _render
+    from formcheck_studio.cli import _render
 
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / f".tmp-{cell.key}-{os.getpid()}"

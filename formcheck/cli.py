@@ -681,14 +681,23 @@ def main(argv: list[str] | None = None) -> int:
         silence_native_logs()
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["studio"]:
+        # The sample studio is a development tool: it comes with formcheck's source (the
+        # formcheck_studio folder beside formcheck/), not with the installed package.
         try:
-            from formcheck.studio.cli import main as studio_main
+            from formcheck_studio.cli import main as studio_main
         except ImportError as e:
-            print(
-                "formcheck: the studio needs its extra packages: "
-                f"pip install 'formcheck[studio]' ({e.name} is missing).",
-                file=sys.stderr,
-            )
+            if (e.name or "").partition(".")[0] == "formcheck_studio":
+                print(
+                    "formcheck: the studio comes with formcheck's source, not the installed "
+                    "package: run it from a checkout (pip install -e '.[studio]').",
+                    file=sys.stderr,
+                )
+            else:
+                print(
+                    "formcheck: the studio needs its extra packages: "
+                    f"pip install 'formcheck[studio]' ({e.name} is missing).",
+                    file=sys.stderr,
+                )
             return ExitCode.USAGE
         return studio_main(argv[1:])
     args = _parser().parse_args(argv)

@@ -298,6 +298,7 @@ class Scorer:
             followed=self._tracker.description() if self._tracker is not None else None,
             follow=self._tracker.record() if self._tracker is not None else None,
             no_reps=None if ch.reps else ch.no_reps_reason(),
+            notes=list(ch.notes),
             unseen=list(self.unseen),
             stills=dict(stills or {}),
         )
@@ -344,6 +345,7 @@ class Snapshot:
     spoken: list[dict[str, Any]] = field(default_factory=list)  # what a live voice said
     n_hidden: int = 0  # frames in which neither body side was clearly seen
     unseen: list[tuple[float, float]] = field(default_factory=list)  # see Scorer.unseen
+    notes: list[str] = field(default_factory=list)  # what the checker saw and did not count
 
 
 def build_session(
@@ -365,6 +367,8 @@ def build_session(
         snap.n_frames, snap.n_detected, snap.n_crowded, snap.n_cut, len(snap.reps), snap.followed,
         snap.no_reps, snap.n_hidden, snap.unseen,
     )
+    if snap.reps:  # with none, the reason for none says it
+        warnings += snap.notes
     views = [r.view for r in snap.reps] or [snap.view]
     view = max(dict.fromkeys(views), key=views.count)  # ties: the first seen, in any process
     when = {"created": created} if created is not None else {}

@@ -449,3 +449,32 @@ def test_quick_shallow_squat_is_a_squat_not_a_bounce() -> None:
     assert len(s.reps) == 3
     assert all(r.fault_codes == ["shallow"] for r in s.reps)
     assert all(r.metrics["descent_s"] >= 0.3 for r in s.reps)
+
+
+@pytest.mark.parametrize(
+    ("exercise", "appears_s", "told"),
+    [("squat", None, False), ("squat", 0.0, True), ("squat", 1.0, False), ("bridge", 0.0, False)],
+)
+def test_a_movement_under_way_at_the_start_is_told(
+    exercise: str, appears_s: float | None, told: bool
+) -> None:
+    """A clip that begins at the bottom of a squat (cut from a longer set) shows only that
+    rep's way up: not a rep (its way down was not seen), but the session says so, so that a
+    count one short is explained. Not said of the whole clip (``None``), nor when the person
+    is first measurable a second after the first frame (more likely getting into position
+    than mid-rep), nor on the floor (getting down into a bridge reads like the way back of a
+    rep)."""
+    seq, truth = (synthetic.squat(reps=3, view="side") if exercise == "squat"
+                  else synthetic.bridge(reps=3, view="side"))
+    if appears_s is not None:
+        t = seq.t_ms / 1000.0
+        keep = t >= truth.reps[0].peak_s
+        image, world = seq.image[keep].copy(), seq.world[keep].copy()
+        image[: round(appears_s * seq.fps)] = np.nan
+        world[: round(appears_s * seq.fps)] = np.nan
+        t_ms = seq.t_ms[keep] - seq.t_ms[keep][0]
+        seq = PoseSequence(image, world, t_ms, seq.fps, seq.width, seq.height)
+    s = score_sequence(seq, exercise)
+    assert len(s.reps) == (2 if appears_s is not None else 3)
+    said = [w for w in s.warnings if w.startswith("A movement already under way at the start")]
+    assert bool(said) == told, s.warnings

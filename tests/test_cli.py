@@ -236,3 +236,23 @@ def test_saved_line_names_every_file_written(tmp_path: Path) -> None:
     clip = out / "squat_side_clean"
     assert named == {clip / n for n in ("session.json", "reps.csv", "annotated.mp4", "landmarks.npz")}
     assert all(p.is_file() and p.stat().st_size > 0 for p in named)
+
+
+def test_studio_from_an_installed_package_says_where_it_is() -> None:
+    """The sample studio is not in the wheel: the command run where ``formcheck_studio``
+    cannot be imported (as after ``pip install formcheck``) says in one sentence to run it
+    from a checkout, with the usage exit code, no traceback."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['formcheck_studio'] = None; sys.argv = ['formcheck', 'studio', 'samples']; "
+        "from formcheck.cli import main; sys.exit(main())"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == ExitCode.USAGE, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "formcheck: the studio comes with formcheck's source, not the installed package: run it "
+        "from a checkout (pip install -e '.[studio]')."
+    ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -386,3 +388,33 @@ def test_a_flagged_value_reads_past_its_limit_wherever_it_is_shown(name):
                 for text in (_fmt(stored, c.unit), num(stored, c.unit)):
                     written = float(text.split()[0].rstrip("°%"))
                     assert (written > lim) if away > 0 else (written < lim), (c.code, v, text, lim)
+
+
+def _names_in(root: Path, exercises: set[str]) -> list[str]:
+    """Where a module under ``root`` names an exercise in code (a string that is an
+    exercise's name, or a variable or attribute called so), other than its own checker."""
+    found = []
+    for p in sorted(root.rglob("*.py")):
+        if p.parent.name == "checkers" and p.stem in exercises:
+            continue
+        for n in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            word = (
+                n.value if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                else n.id if isinstance(n, ast.Name)
+                else n.attr if isinstance(n, ast.Attribute)
+                else None
+            )
+            if word is not None and word.lower() in exercises:
+                found.append(f"{p.relative_to(root.parent)}:{n.lineno} {word}")
+    return found
+
+
+def test_nothing_in_the_package_but_its_toml_and_checker_names_an_exercise() -> None:
+    """An exercise lives in its TOML and one checker module: no other module of the installed
+    package names one (the registry finds checkers by file name, the live window, reports and
+    the dashboard read everything else from the TOML). The sample studio, a development tool
+    outside the package, does name them, which shows the scan finds a name where there is one."""
+    root = Path(__file__).resolve().parents[1]
+    names = set(EXERCISES)
+    assert _names_in(root / "formcheck", names) == []
+    assert any(" squat" in f for f in _names_in(root / "formcheck_studio", names))

@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import robustness
 from conftest import studio
 
-from formcheck.studio.args import add_render_args, params
-from formcheck.studio.motions import FAULTS
+from formcheck_studio.args import add_render_args, params
+from formcheck_studio.motions import FAULTS
 
 
 def test_full_grid_covers_every_camera_body_tempo_and_fault() -> None:
@@ -197,7 +197,7 @@ def test_hour_slice_sweeps_every_exercise_and_fault() -> None:
     bodies and both tempos, and planting every fault the studio renders under a prescription
     that makes its check active."""
     from formcheck.definitions import load
-    from formcheck.studio.motions import EXERCISES
+    from formcheck_studio.motions import EXERCISES
 
     assert set(robustness.PLANS) == set(EXERCISES) == set(robustness.TEMPOS)
     hour = robustness.grid("hour", EXERCISES)

@@ -7,16 +7,16 @@ import numpy as np
 import pytest
 
 from formcheck.definitions import load
-from formcheck.studio.catalog import CATALOG, _summary
-from formcheck.studio.geometry import Skeleton, fk_joints
-from formcheck.studio.motions import FAULTS, Motion, MotionParams, make_motion
-from formcheck.studio.motions_holds import (
+from formcheck_studio.catalog import CATALOG, _summary
+from formcheck_studio.geometry import Skeleton, fk_joints
+from formcheck_studio.motions import FAULTS, Motion, MotionParams, make_motion
+from formcheck_studio.motions_holds import (
     HOLDS,
     knee_drop_deg,
     kneeling_in_position,
     knees_down_in_position,
 )
-from formcheck.studio.truth import frame_angles, rep_metrics
+from formcheck_studio.truth import frame_angles, rep_metrics
 
 SKEL = Skeleton()
 RX_HOLD_S = 8.0  # the samples' prescribed hold

@@ -7,7 +7,7 @@ import pytest
 from conftest import studio
 
 from formcheck.definitions import load
-from formcheck.studio.geometry import (
+from formcheck_studio.geometry import (
     Skeleton,
     align,
     angle_deg,
@@ -16,7 +16,7 @@ from formcheck.studio.geometry import (
     rot_x,
     vector_angle_deg,
 )
-from formcheck.studio.motions import (
+from formcheck_studio.motions import (
     EXERCISES,
     FAULTS,
     VARIANTS,
@@ -29,8 +29,8 @@ from formcheck.studio.motions import (
     make_motion,
     trunk_rise_deg,
 )
-from formcheck.studio.motions_all_fours import KNEES_BACK_DEG, thigh_angles
-from formcheck.studio.truth import frame_angles, rep_metrics
+from formcheck_studio.motions_all_fours import KNEES_BACK_DEG, thigh_angles
+from formcheck_studio.truth import frame_angles, rep_metrics
 
 SKEL = Skeleton()
 
@@ -197,8 +197,8 @@ def test_studio_imports_without_heavy_deps() -> None:
     import sys
 
     code = (
-        "import sys, formcheck.studio.cli, formcheck.studio.catalog, formcheck.studio.truth, "
-        "formcheck.studio.render, formcheck.studio.body; "
+        "import sys, formcheck_studio.cli, formcheck_studio.catalog, formcheck_studio.truth, "
+        "formcheck_studio.render, formcheck_studio.body; "
         "bad = [m for m in ('torch', 'anny', 'pyrender', 'trimesh') if m in sys.modules]; "
         "assert not bad, bad"
     )

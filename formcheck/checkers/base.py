@@ -75,6 +75,9 @@ HOLD_BAND_DEG = 8.0  # within this of the rep's peak counts as holding at the to
 CUE_SHOW_S = 4.0  # a finished rep's cue shows this long, or until the next rep starts
 END_RETURN_FRACTION = 0.5  # a rep the clip's end cuts short counts if this far back (share of peak)
 CUT_MID_REP = "The video cut away mid-rep: not counted."
+#: A movement under way when the stream began is told only if the person was measurable this
+#: soon after the first frame (s): later, they were more likely getting into position.
+UNDER_WAY_S = 0.5
 # A return that falls between two analysed frames with frames left out between them may have
 # happened unseen: a quick close (a clamshell's knee dropping in 0.1-0.2 s) falls between the
 # frames a live loop on a busy machine analyses, 7-10 a second of a 30 fps camera. Between two
@@ -606,6 +609,9 @@ class Checker:
         self._glitches: deque[float] = deque(maxlen=64)  # when the body jumped and came back
         self._ever_ready = False
         self.partials: list[str] = []  # why movements were not counted
+        # Sentences for the session about what was seen and not counted (see _lookback).
+        self.notes: list[str] = []
+        self._first_t = math.nan  # the time of the first frame fed (s)
         self._parts = sorted({n for c in definition.checks for n in c.needs})
 
     # -- hooks for subclasses -------------------------------------------------------------
@@ -650,6 +656,8 @@ class Checker:
     def update(self, frame: Frame) -> list[Event]:
         """Feed one frame; returns the events it caused (often none)."""
         self._prev_t, self._t = self._t, frame.t_s
+        if not self._fed:
+            self._first_t = frame.t_s
         if self._fed and self._t - self._prev_t >= MIN_FILM_STEP_S:
             self._film_step = min(self._film_step, self._t - self._prev_t)
         self._fed = True
@@ -1114,6 +1122,8 @@ class Checker:
         back = np.flatnonzero((idx > pk) & (d <= low))
         rise = np.flatnonzero((idx < pk) & (d <= low))  # the way out must be seen too: a person
         if peak < self.c.min_excursion or not len(back) or not len(rise):  # settling in is no rep
+            if joined is None and peak >= self.c.min_excursion and len(back):
+                return lost + self._under_way_at_start(frames, d, int(back[0]))
             return lost
         end = int(back[0])
         self._cur = _Buffer()
@@ -1130,6 +1140,27 @@ class Checker:
         events = ([] if joined else lost) + self._finish_rep()
         self._across_cut = False
         return events
+
+    def _under_way_at_start(self, frames: list[carry.Row], d: np.ndarray, back: int) -> list[Event]:
+        """The stream began with a movement of a rep's size under way, seen only on its way
+        back to the start position (a clip that starts at the bottom of a rep): not a rep, as
+        its way out was not seen, but said, so that a count one short is explained. Only when
+        the person was measurable within UNDER_WAY_S of the first frame and already a rep's
+        excursion away: someone settling into position after walking in is not told. Nor for
+        an exercise done on the floor: getting down into its start position (the legs drawn
+        up from straight before a bridge) reads like the way back of a rep."""
+        if self.d.lying:
+            return []
+        seen = np.flatnonzero(np.isfinite(d))
+        first = int(seen[0])
+        if frames[first][0] - self._first_t > UNDER_WAY_S or d[first] < self.c.min_excursion:
+            return []
+        said = (
+            f"A movement already under way at the start (to {frames[back][0]:.1f} s) is not counted "
+            "as a rep."
+        )
+        self.notes.append(said)
+        return [Event("partial", frames[back][0], said)]
 
     # -- steps ----------------------------------------------------------------------------
     def in_start_position(self, s: float, sig: dict[str, float]) -> bool:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import argparse
 
-from formcheck.studio.body import PHENOTYPES, Outfit
-from formcheck.studio.motions import EXERCISES, FAULTS, LEAD_INS, VARIANTS, MotionParams
+from formcheck_studio.body import PHENOTYPES, Outfit
+from formcheck_studio.motions import EXERCISES, FAULTS, LEAD_INS, VARIANTS, MotionParams
 
 
 def _rgb(text: str) -> tuple[int, int, int]:
@@ -104,7 +104,7 @@ def add_render_args(p: argparse.ArgumentParser) -> None:
 
 
 def params(a: argparse.Namespace) -> tuple[MotionParams, object]:
-    from formcheck.studio.render import RenderParams
+    from formcheck_studio.render import RenderParams
 
     faults: dict[str, list[int]] = {}
     for name, reps in a.fault:
@@ -150,7 +150,7 @@ def params(a: argparse.Namespace) -> tuple[MotionParams, object]:
     if a.rx or a.rx_hold is not None:  # a name the exercise does not know fails now, not at scoring
         from formcheck.definitions import load
         from formcheck.errors import UsageError
-        from formcheck.studio.render import prescription_of
+        from formcheck_studio.render import prescription_of
 
         try:
             load(a.exercise).with_prescription(prescription_of(rp))

@@ -32,8 +32,8 @@ from itertools import pairwise
 
 import numpy as np
 
-from formcheck.studio import motions_all_fours as quad
-from formcheck.studio.geometry import (
+from formcheck_studio import motions_all_fours as quad
+from formcheck_studio.geometry import (
     Pose,
     Skeleton,
     Vec,
@@ -98,7 +98,7 @@ FAULTS: dict[str, dict[str, str]] = {
     "lateral_walk": {
         "feet_together": "trailing foot lands 10 cm from the lead one (0.3 shoulder widths; limit 0.5)",
     },
-    # Planted values: formcheck/studio/motions_standing.py.
+    # Planted values: formcheck_studio/motions_standing.py.
     "hip_hinge": {
         "squatting": "knees bend to 80 deg at the bottom (limit 100; clean 155)",
         "shallow": "trunk stops at 45 deg from vertical (limit 65 with min_hinge_deg 80 prescribed)",
@@ -111,7 +111,7 @@ FAULTS: dict[str, dict[str, str]] = {
         "knee_caving": "front knee 14 cm inside its ankle (0.35 shin lengths; limit 0.25), from the front",
         "short_hold": "bottom held 0.1 s instead of the clip's hold_s (checked when a hold is prescribed)",
     },
-    # On hands and knees: formcheck/studio/motions_all_fours.py.
+    # On hands and knees: formcheck_studio/motions_all_fours.py.
     "donkey_kick": {
         "low_back_arch": "thigh kicked 55 deg above the shoulders-to-hips line (limit 30)",
         "start_position": "hands 60 deg forward of under the shoulders, through the rep (limit 45)",
@@ -383,7 +383,7 @@ def _plan(
 
 
 #: Builders of exercises whose motions live in their own modules, which add themselves here when
-#: imported (the ``formcheck.studio`` package imports them: see its ``__init__``).
+#: imported (the ``formcheck_studio`` package imports them: see its ``__init__``).
 BUILDERS: dict[str, Callable[[MotionParams, Skeleton], Motion]] = {}
 
 
@@ -667,7 +667,7 @@ def _fix_lengths(hip: Vec, knee: Vec, ankle: Vec, l_th: float, l_sh: float) -> V
 def bridge_line_side(skel: Skeleton, pose: Pose) -> float:
     """Mean left/right shoulder-hip-knee angle in the side (Y-Z) projection, degrees,
     above 180 when the hips pass the line (see :func:`~.geometry.hip_line_deg`)."""
-    from formcheck.studio.geometry import hip_line_deg
+    from formcheck_studio.geometry import hip_line_deg
 
     ant = (pose.segment_rotation("pelvis") @ np.array([0.0, -1.0, 0.0]))[1:]
     vals = []

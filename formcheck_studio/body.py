@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.studio.geometry import SEGMENT_PARENT, Pose, Skeleton
+from formcheck_studio.geometry import SEGMENT_PARENT, Pose, Skeleton
 
 #: anny bone that carries each pose segment (descendant bones follow it).
 SEGMENT_BONE: dict[str, str] = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.studio.motions import RepPlan
+from formcheck_studio.motions import RepPlan
 
 Tracks = dict[str, np.ndarray]
 SIDE_STANCE = 1.5  # ankles across the body over this many shoulder widths: a side lunge

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.studio.body import Outfit
-from formcheck.studio.motions import Motion, MotionParams, make_motion
-from formcheck.studio.motions_all_fours import ALL_FOURS
-from formcheck.studio.truth import frame_angles, rep_metrics
+from formcheck_studio.body import Outfit
+from formcheck_studio.motions import Motion, MotionParams, make_motion
+from formcheck_studio.motions_all_fours import ALL_FOURS
+from formcheck_studio.truth import frame_angles, rep_metrics
 
 VIEWS = ("side", "front", "oblique")
 #: Framings: the whole body, or zoomed and re-aimed so the feet (below mid-shin) or the head
@@ -318,7 +318,7 @@ _BODY_CACHE: dict[str, Any] = {}
 
 
 def _body(phenotype: dict[str, float]) -> Any:
-    from formcheck.studio.body import AnnyBody
+    from formcheck_studio.body import AnnyBody
 
     key = json.dumps(phenotype, sort_keys=True)
     if key not in _BODY_CACHE:

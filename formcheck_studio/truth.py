@@ -10,12 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.studio.geometry import angle_deg, hip_line_deg, vector_angle_deg
-from formcheck.studio.motions import RepPlan
-from formcheck.studio.motions_all_fours import ALL_FOURS, all_fours_angles, all_fours_metrics
-from formcheck.studio.motions_holds import HOLDS
-from formcheck.studio.truth_holds import hold_angles, hold_metrics
-from formcheck.studio.truth_standing import hip_hinge_metrics, lunge_metrics
+from formcheck_studio.geometry import angle_deg, hip_line_deg, vector_angle_deg
+from formcheck_studio.motions import RepPlan
+from formcheck_studio.motions_all_fours import ALL_FOURS, all_fours_angles, all_fours_metrics
+from formcheck_studio.motions_holds import HOLDS
+from formcheck_studio.truth_holds import hold_angles, hold_metrics
+from formcheck_studio.truth_standing import hip_hinge_metrics, lunge_metrics
 
 Tracks = dict[str, np.ndarray]
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.studio.geometry import Pose, Skeleton, Vec, fk_point, two_link_knee
-from formcheck.studio.motions import (
+from formcheck_studio.geometry import Pose, Skeleton, Vec, fk_point, two_link_knee
+from formcheck_studio.motions import (
     BUILDERS,
     KNEE_BEND_DEG,
     Config,
@@ -29,7 +29,7 @@ from formcheck.studio.motions import (
     _interp,
     _plan,
 )
-from formcheck.studio.motions_standing import _lengths, _pelvis, _place_root, _set_arms, _set_leg
+from formcheck_studio.motions_standing import _lengths, _pelvis, _place_root, _set_arms, _set_leg
 
 # 004: "feet wide apart, approximately twice the width of your shoulders": ankle to ankle, in
 # shoulder joint widths (0.33 m on anny's default body, whose outer shoulders, what one sees,

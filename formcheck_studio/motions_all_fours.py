@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.studio.geometry import (
+from formcheck_studio.geometry import (
     Pose,
     Skeleton,
     fk_joints,

@@ -193,8 +193,8 @@ CATALOG: list[SampleClip] = [
 
 def _summary(clip: SampleClip) -> tuple[str, str, int, list[list[str]], float]:
     """(exercise, view, reps, faults per rep, seconds) of a catalog entry, without rendering."""
-    from formcheck.studio.args import add_render_args, params
-    from formcheck.studio.motions import make_motion
+    from formcheck_studio.args import add_render_args, params
+    from formcheck_studio.motions import make_motion
 
     p = argparse.ArgumentParser()
     add_render_args(p)
@@ -212,7 +212,7 @@ def write_readme(out: Path) -> None:
         "# Sample clips",
         "",
         "Rendered by formcheck's sample studio (`formcheck studio samples`, code in",
-        "`formcheck/studio/`). Each `NAME.mp4` has a `NAME.json` beside it with exact ground",
+        "`formcheck_studio/`). Each `NAME.mp4` has a `NAME.json` beside it with exact ground",
         "truth: rep timings, faults per rep, per-rep metrics, per-frame 3D/2D joints and angles,",
         "and the `command` that re-renders the clip. Same command, same files.",
         "",

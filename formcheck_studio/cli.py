@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from formcheck.studio.args import add_render_args, params
+from formcheck_studio.args import add_render_args, params
 
 _REPO = Path(__file__).resolve().parents[2]
 
@@ -28,7 +28,7 @@ def _render(
 ) -> dict[str, object]:
     """Render from render-subcommand arguments (without --out/--name) into ``out``;
     ``out_label`` is how the recorded command names the output folder."""
-    from formcheck.studio.render import RenderParams, render_clip
+    from formcheck_studio.render import RenderParams, render_clip
 
     p = argparse.ArgumentParser(prog="formcheck studio render")
     add_render_args(p)
@@ -44,7 +44,7 @@ def _render(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``formcheck studio`` / ``python -m formcheck.studio``."""
+    """Entry point of ``formcheck studio`` / ``python -m formcheck_studio``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
         prog="formcheck studio",
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {a.out / a.name}.mp4 and .json ({doc['n_frames']} frames)")
         return 0
 
-    from formcheck.studio.catalog import CATALOG, write_readme
+    from formcheck_studio.catalog import CATALOG, write_readme
 
     names = a.only or [c.name for c in CATALOG]
     unknown = set(names) - {c.name for c in CATALOG}

@@ -33,7 +33,7 @@ from formcheck.checkers.hip_flexor_stretch import (
     KNEE_RISE_MIN_M,
     KNEEL_SHIN_MAX_DEG,
 )
-from formcheck.studio.geometry import (
+from formcheck_studio.geometry import (
     Pose,
     Skeleton,
     Vec,
@@ -46,7 +46,7 @@ from formcheck.studio.geometry import (
     two_link_knee,
     unit,
 )
-from formcheck.studio.motions import (
+from formcheck_studio.motions import (
     BUILDERS,
     Config,
     Motion,

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.studio.motions import RepPlan
-from formcheck.studio.motions_holds import HOLDS, knee_drop_deg, kneeling_in_position, knees_down_in_position
+from formcheck_studio.motions import RepPlan
+from formcheck_studio.motions_holds import HOLDS, knee_drop_deg, kneeling_in_position, knees_down_in_position
 
 Tracks = dict[str, np.ndarray]
 

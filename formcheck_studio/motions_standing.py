@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from formcheck.studio.geometry import (
+from formcheck_studio.geometry import (
     Pose,
     Skeleton,
     Vec,
@@ -41,7 +41,7 @@ from formcheck.studio.geometry import (
     two_link_knee,
     unit,
 )
-from formcheck.studio.motions import (
+from formcheck_studio.motions import (
     BUILDERS,
     Config,
     Motion,

@@ -6,4 +6,4 @@ trimesh), imported lazily only when a clip is rendered.
 """
 
 # Motions in modules of their own add their builders to ``motions.make_motion``'s dispatch.
-from formcheck.studio import motions_holds, motions_side_lunge, motions_standing  # noqa: F401
+from formcheck_studio import motions_holds, motions_side_lunge, motions_standing  # noqa: F401
