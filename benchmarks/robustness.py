@@ -164,7 +164,7 @@ PLANS: dict[str, list[tuple[str, str]]] = {
         ("knee_caving", "knee_past_toes"),
         ("short_hold", "shallow"),
     ],
-    # A faulty start on the first rep only (studio/motions_all_fours.py: on a later rep the move
+    # A faulty start on the first rep only (formcheck_studio/motions_all_fours.py: on a later rep the move
     # into it starts the count).
     "donkey_kick": [("start_position", "low_back_arch"), ("low_back_arch", "")],
     "fire_hydrant": [("start_position", "hip_shift"), ("hip_shift", "")],

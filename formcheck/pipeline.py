@@ -26,7 +26,7 @@ from formcheck.hindsight import MARGIN_S, Delay, as_known_later
 from formcheck.landmarks import Frame, PoseSequence, mask_low_visibility
 from formcheck.session import Session, default_mode
 from formcheck.smoothing import FrameSmoother
-from formcheck.track import PersonTracker
+from formcheck.track import PersonTracker, distinct
 
 if TYPE_CHECKING:
     from formcheck.definitions import ExerciseDef
@@ -118,6 +118,9 @@ class Scorer:
         ((P, 33, 4) each; :class:`~formcheck.track.PersonTracker`), NaN if nobody, and P."""
         self._start(aspect)
         assert self._tracker is not None
+        keep = distinct(people_image, aspect)  # one person found twice is one
+        if len(keep) < len(people_image):
+            people_image, people_world = people_image[keep], people_world[keep]
         i = self._tracker.pick(people_image, t_s)
         if i < 0:
             nobody = np.full((33, 4), np.nan, np.float32)

@@ -51,6 +51,14 @@ PACE_S = 0.5  # a walking person's pace is taken over this long
 # second. People walk at 1-1.5 m/s, 0.6-0.9 of their height a second; a slow stroll at 0.5 m/s
 # is 0.3. A squat or a kick moves the hips sideways by a tenth of that.
 WALK_PACE = 0.3
+# One person found twice: the pose model can report the same body as two people, from two
+# overlapping crops. Such poses differ only by the model's own noise: on the 40 real videos
+# (as filmed, mirrored and darkened) 0.008-0.042 body sizes apart (the median over the points
+# seen in both), where two people are 0.06 apart at the closest (a man on all fours and his
+# reflection kneeling behind him in a wall mirror) and 0.18 (two women squatting side by
+# side). Taken for two, the second made a track of its own that the next frame's one pose
+# could be matched to: a change of person, handled as a cut, which lost a rep.
+SAME_PERSON = 0.05
 NUMBERS = {3: "three", 4: "four", 5: "five"}
 ORDINALS = {2: "second", 3: "third", 4: "fourth"}
 
@@ -67,6 +75,21 @@ def pattern_angle(points: np.ndarray, pattern: str) -> float:
         vals = [angle(points[2 + s], points[4 + s], points[6 + s]) for s in (0, 1)]
     arr = np.asarray(vals, np.float64)
     return float(np.nanmean(arr)) if np.isfinite(arr).any() else float("nan")
+
+
+def distinct(people_image: np.ndarray, aspect: float = 1.0) -> list[int]:
+    """Indices into ``people_image`` (P, 33, 4) of the people to keep: of two poses within
+    SAME_PERSON body sizes of each other (one person found twice), the one with more body points
+    seen, then the one reported first."""
+    if len(people_image) < 2:
+        return list(range(len(people_image)))
+    pts = [body_points(p, aspect=aspect) for p in people_image]
+    seen = [int(np.isfinite(p).all(1).sum()) for p in pts]
+    keep: list[int] = []
+    for i in sorted(range(len(pts)), key=lambda i: (-seen[i], i)):
+        if all(min(_distance(pts[i], pts[k]), _distance(pts[k], pts[i])) >= SAME_PERSON for k in keep):
+            keep.append(i)
+    return sorted(keep)
 
 
 def _torso_tilt(points: np.ndarray) -> float:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from formcheck_studio.args import add_render_args, params
 
-_REPO = Path(__file__).resolve().parents[2]
+_REPO = Path(__file__).resolve().parents[1]  # the checkout: formcheck_studio/ is in it
 
 
 def _render(

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from formcheck.checkers import make_checker
+from formcheck.geometry import angle
 from formcheck.landmarks import PoseLandmark as L
 from formcheck.landmarks import PoseSequence
 from formcheck.pipeline import score_sequence
@@ -478,3 +479,40 @@ def test_a_movement_under_way_at_the_start_is_told(
     assert len(s.reps) == (2 if appears_s is not None else 3)
     said = [w for w in s.warnings if w.startswith("A movement already under way at the start")]
     assert bool(said) == told, s.warnings
+
+
+@pytest.mark.parametrize(("back", "counted"), [(0.2, 2), (0.6, 3)])
+def test_a_rep_mostly_back_when_the_shot_ends_counts(back: float, counted: int) -> None:
+    """The video cuts away (0.5 s of it gone, so the next shot does not carry the rep on) when
+    rep 2 of 3 is ``back`` of the way up from its bottom (by the knee angle). More than half
+    way back (0.6; not yet back within the squat's return_fraction, which already ended reps
+    at a cut), a person who saw the way down, the bottom and most of the way up counts it, as
+    at the end of a clip; its end checks (a full stand) are not made. Barely begun on the way
+    up (0.2), it is not counted."""
+    seq, truth = synthetic.squat(reps=3, view="side", ascent_s=1.0)
+    mid = truth.reps[1]
+    t = seq.t_ms / 1000.0
+    im = seq.image
+    knee = np.array([angle(im[i, L.LEFT_HIP, :2], im[i, L.LEFT_KNEE, :2], im[i, L.LEFT_ANKLE, :2])
+                     for i in range(len(seq))])
+    rep2 = (t >= mid.start_s) & (t <= mid.end_s)
+    bottom = int(np.flatnonzero(rep2)[np.argmin(knee[rep2])])
+    stand = float(np.nanmax(knee[t < truth.reps[0].start_s]))
+    up = np.flatnonzero((np.arange(len(t)) > bottom) & rep2
+                        & (knee - knee[bottom] >= back * (stand - knee[bottom])))
+    t_cut = float(t[up[0]])
+    checker = make_checker("squat")
+    cut_done = False
+    for fr in seq.frames():
+        if fr.t_s >= t_cut and not cut_done:
+            checker.cut(fr.t_s)
+            cut_done = True
+        if t_cut <= fr.t_s < t_cut + 0.5:
+            continue
+        checker.update(fr)
+    checker.finish()
+    assert len(checker.reps) == counted
+    if counted == 3:  # the stand at its end was not seen: not judged
+        rep = checker.reps[1]
+        assert rep.skipped.get("incomplete_lockout", "").startswith("The video cut away before the end")
+        assert "incomplete_lockout" not in rep.fault_codes

@@ -113,8 +113,10 @@ def test_realdata_figures(source: str, capsys: pytest.CaptureFixture[str]) -> No
 
 # Clips as nobody filmed them here: the squat, bridge and clamshell videos at 12 frames a second
 # (testkit/realdata.py PERTURBATIONS; benchmarks/realdata.py --perturb prints every kind). Reached
-# with the quick-step cut rule (formcheck/cuts.py SPIKE_RATIO): 21 of 23 in the labelled range.
-LOW_FPS_GUARD = Guard(min_exact=21, max_worst=1, max_clean_flagged=1, min_found=30, max_ignored=1)
+# with the quick-step cut rule (formcheck/cuts.py SPIKE_RATIO): 21 of 23 in the labelled range;
+# 22 once a rep more than half way back when a shot ends counts (checkers/base.py _mostly_back:
+# the split squat tutorial, which cuts mid-rep).
+LOW_FPS_GUARD = Guard(min_exact=22, max_worst=1, max_clean_flagged=1, min_found=30, max_ignored=1)
 
 
 @pytest.mark.skipif(not VIDEOS, reason=f"no real videos at {REALDATA / 'videos'}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from conftest import studio
@@ -190,6 +192,17 @@ def test_deterministic_and_validates() -> None:
     with pytest.raises(ValueError):
         make_motion(MotionParams(exercise="squat", reps=2, faults={"shallow": [3]}))
     assert set(FAULTS) == set(EXERCISES)
+
+
+def test_studio_samples_go_to_the_checkouts_samples_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    """``formcheck studio samples`` with no ``--out`` writes the committed set: the checkout's
+    own ``samples/`` (the studio lives in ``formcheck_studio/`` at the checkout's top)."""
+    from formcheck_studio import cli
+
+    assert Path(__file__).resolve().parents[1] / "samples" == cli._REPO / "samples"
+    with pytest.raises(SystemExit):
+        cli.main(["samples", "--help"])
+    assert "--out" in capsys.readouterr().out
 
 
 def test_studio_imports_without_heavy_deps() -> None:

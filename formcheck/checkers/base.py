@@ -997,14 +997,28 @@ class Checker:
             self._end_reason = "stream_end" if still else self._end_reason
             return self._finish_rep()
         if self.phase == "active":
-            back = self._peak_d >= self.c.min_excursion and self._last_d <= END_RETURN_FRACTION * self._peak_d
-            if back and self._prev is not None:
-                self._end_t = self._prev[0]
-                self._post = _Buffer()
-                self._end_reason = "stream_end"
-                return self._finish_rep()
+            if self._mostly_back():
+                return self._finish_short("stream_end")
             return [Event("partial", self._t, "The last movement was not a complete rep.")]
         return []
+
+    def _mostly_back(self) -> bool:
+        """The rep under way went out a rep's excursion and is now more than END_RETURN_FRACTION
+        of the way back: a person who saw this much of it counts it."""
+        return (
+            self._prev is not None
+            and self._peak_d >= self.c.min_excursion
+            and self._last_d <= END_RETURN_FRACTION * self._peak_d
+        )
+
+    def _finish_short(self, reason: str) -> list[Event]:
+        """Count the rep under way, cut short at its last measured frame (the clip or the shot
+        ended): checks about its end are not made (see :meth:`distrust`)."""
+        assert self._prev is not None
+        self._end_t = self._prev[0]
+        self._post = _Buffer()
+        self._end_reason = reason
+        return self._finish_rep()
 
     # -- cuts and clips that start mid-rep ------------------------------------------------
     def _jumped(self, t: float, s: float) -> bool:
@@ -1049,6 +1063,9 @@ class Checker:
         if self.phase == "settle":
             self._end_reason = "cut"
             events += self._finish_rep()
+        elif self.phase == "active" and self._mostly_back():
+            # Most of the way back when the shot ended: counted, as at the end of a clip.
+            events += self._finish_short("cut")
         elif self.phase == "active":
             if may_carry and self.c.same_in_any_view:
                 self._carried = carry.carry(
