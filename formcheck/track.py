@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formcheck.checkers.common import LYING_MIN_DEG
-from formcheck.cuts import body_points, body_size
+from formcheck.cuts import MAX_BODY_SPEED, body_points, body_size
 from formcheck.definitions import PATTERNS
 from formcheck.geometry import angle, vector_angle
 
@@ -52,13 +52,24 @@ PACE_S = 0.5  # a walking person's pace is taken over this long
 # is 0.3. A squat or a kick moves the hips sideways by a tenth of that.
 WALK_PACE = 0.3
 # One person found twice: the pose model can report the same body as two people, from two
-# overlapping crops. Such poses differ only by the model's own noise: on the 40 real videos
-# (as filmed, mirrored and darkened) 0.008-0.042 body sizes apart (the median over the points
-# seen in both), where two people are 0.06 apart at the closest (a man on all fours and his
-# reflection kneeling behind him in a wall mirror) and 0.18 (two women squatting side by
-# side). Taken for two, the second made a track of its own that the next frame's one pose
-# could be matched to: a change of person, handled as a cut, which lost a rep.
-SAME_PERSON = 0.05
+# overlapping crops. Such poses differ by the model's own noise: on the 40 real videos (as
+# filmed, mirrored and darkened) 0.008-0.042 body sizes apart (the median over the points seen
+# in both), up to 0.093 framed closer (a lying body with its feet cut off: the crops guess the
+# legs differently). Two people side by side were 0.16 apart at the closest (two women
+# squatting); a man on all fours and his reflection kneeling behind him in a wall mirror
+# 0.06-0.2, merged where they nearly coincide, which changes nothing (that clip counts the same
+# at 0.05 and 0.1 in every re-encoding). Taken for two, the copy made a track of its own that
+# the next frame's one pose could be matched to: a change of person, handled as a cut, which
+# lost a rep.
+SAME_PERSON = 0.1
+# Another track followed is the same body, not another person, when the pose now followed is
+# within this many body sizes of where the last one followed was in one of its last few frames,
+# and that one is not seen in this frame: a track made anew after the pose model threw the body
+# for a few frames, or from a copy of it. A body moves at most 0.12 body sizes in 1/30 s (the
+# cut detector's limit, formcheck/cuts.py); two people side by side were 0.16 apart at the
+# closest on the real videos (the two women squatting). Taken for a change of person, it was
+# handled as a cut and lost the rep under way (the tight portrait bridge: 1 of 6 counted).
+SAME_BODY = MAX_BODY_SPEED
 NUMBERS = {3: "three", 4: "four", 5: "five"}
 ORDINALS = {2: "second", 3: "third", 4: "fourth"}
 
@@ -124,6 +135,11 @@ class _Track:
         while self.history and self.history[0][0] < t - WINDOW_S:
             self.history.popleft()
 
+    def was_near(self, points: np.ndarray, reach: float) -> bool:
+        """Whether ``points`` are within ``reach`` body sizes of where this track was in one of
+        its last few frames."""
+        return any(_distance(points, r) <= reach for r in self.recent)
+
     def where(self, t: float | None = None) -> np.ndarray:
         """Where they are, for matching: each point's median over the last few frames seen, so
         that one frame in which the pose model threw the body elsewhere does not move it. Given
@@ -145,11 +161,20 @@ class _Track:
         return here + self.pace() * (t - self.t)
 
     def pace(self) -> np.ndarray:
-        """The hips' velocity (picture units a second) over the last PACE_S seen; 0 if unknown."""
-        h = [x for x in self.history if x[0] >= self.t - PACE_S and np.isfinite(x[2:]).all()]
-        if len(h) < 2 or h[-1][0] - h[0][0] < PACE_S / 2:
+        """The hips' velocity (picture units a second) over the last PACE_S seen; 0 if unknown.
+
+        The median of the velocities between every two frames of the window (Theil and Sen's
+        slope): a person walking moves steadily through it, where a body the pose model threw
+        aside for a frame or three (or back) moved in one jump, which the median leaves out; the
+        two ends' difference took such a jump for a walk."""
+        h = np.array([(x[0], x[2], x[3]) for x in self.history
+                      if x[0] >= self.t - PACE_S and np.isfinite(x[2:]).all()])
+        if len(h) < 3 or h[-1, 0] - h[0, 0] < PACE_S / 2:  # two frames far apart are no walk
             return np.zeros(2)
-        return np.array([h[-1][2] - h[0][2], h[-1][3] - h[0][3]]) / (h[-1][0] - h[0][0])
+        i, j = np.triu_indices(len(h), k=1)
+        dt = h[j, 0] - h[i, 0]
+        ok = dt > 0
+        return np.median((h[j, 1:] - h[i, 1:])[ok] / dt[ok, None], axis=0)
 
     def movement(self) -> float:
         """Range (deg) of the pattern angle over the window; NaN until seen long enough."""
@@ -231,7 +256,9 @@ class PersonTracker:
                 self._rank.clear()
         else:
             best = self._first_choice(pts, tracks)
-        if self._last is not None and tracks[best] is not self._last:
+        if self._last is not None and tracks[best] is not self._last and (
+            self._last in tracks or not self._last.was_near(pts[best], SAME_BODY)
+        ):
             self.changed = True  # another person than the last one followed (see Scorer.update)
         self._followed = self._last = tracks[best]
         self.frames += 1

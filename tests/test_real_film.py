@@ -717,3 +717,36 @@ def test_one_person_found_twice_is_one_person() -> None:
     assert len(session.reps) == 3
     assert session.followed is not None and session.followed["people_max"] == 1
     assert not any("More than one person" in w for w in session.warnings)
+
+
+def test_a_track_made_anew_for_the_same_body_is_no_change_of_person() -> None:
+    """A second pose of the squatter (a copy off by 0.15 body sizes, taken for someone else)
+    leaves a track of its own; then the pose model throws the squatter's body aside (0.25 body
+    sizes) for three frames mid-rep and, when it comes back, the nearer track is the copy's.
+    The body is where the one followed was a few frames before, and that one is not seen now:
+    the same person, so no change of person and no cut. Nor is the track left behind, whose
+    hips "moved" only in the one jump, someone walking past (which would leave the squatter
+    unfollowed): the rep under way counts. The real portrait bridge framed closer lost five
+    of six reps this way."""
+    seq, truth = synthetic.squat(reps=3, view="side", seed=4)
+    t = seq.t_ms / 1000
+    size = float(np.nanmax(seq.image[0, [11, 12, 23, 24, 25, 26, 27, 28], 1])
+                 - np.nanmin(seq.image[0, [11, 12, 23, 24, 25, 26, 27, 28], 1]))
+    mid = truth.reps[1]
+    throw_t = mid.start_s + 0.5 * (mid.peak_s - mid.start_s)
+    throw = set(np.flatnonzero((t >= throw_t) & (t < throw_t + 0.1))[:3])
+    copy_i = int(np.argmin(np.abs(t - (throw_t - 0.4))))
+    sc = Scorer("squat")
+    for i in range(len(seq)):
+        image, world = seq.image[i].copy(), seq.world[i]
+        if i in throw:
+            image[:, 0] += 0.25 * size
+        people = [image]
+        if i == copy_i:
+            twin = image.copy()
+            twin[:, 0] -= 0.15 * size
+            people = [twin, image]
+        sc.update(people[0], world, float(t[i]), seq.aspect,
+                  people=(np.stack(people), np.stack([world] * len(people))))
+    session = sc.finish("thrown", seq.fps)
+    assert len(session.reps) == 3
