@@ -370,8 +370,7 @@ def build_session(
         snap.n_frames, snap.n_detected, snap.n_crowded, snap.n_cut, len(snap.reps), snap.followed,
         snap.no_reps, snap.n_hidden, snap.unseen,
     )
-    if snap.reps:  # with none, the reason for none says it
-        warnings += snap.notes
+    warnings += snap.notes
     views = [r.view for r in snap.reps] or [snap.view]
     view = max(dict.fromkeys(views), key=views.count)  # ties: the first seen, in any process
     when = {"created": created} if created is not None else {}

@@ -167,9 +167,14 @@ class _Track:
         slope): a person walking moves steadily through it, where a body the pose model threw
         aside for a frame or three (or back) moved in one jump, which the median leaves out; the
         two ends' difference took such a jump for a walk."""
-        h = np.array([(x[0], x[2], x[3]) for x in self.history
-                      if x[0] >= self.t - PACE_S and np.isfinite(x[2:]).all()])
-        if len(h) < 3 or h[-1, 0] - h[0, 0] < PACE_S / 2:  # two frames far apart are no walk
+        seen = [(x[0], x[2], x[3]) for x in self.history if np.isfinite(x[2:]).all()]
+        # The last PACE_S, or the last three frames where fewer fall in it (a few frames a
+        # second) if they span at most twice that: two frames far apart are no walk.
+        recent = [x for x in seen if x[0] >= self.t - PACE_S]
+        if len(recent) < 3 and len(seen) >= 3 and self.t - seen[-3][0] <= 2 * PACE_S:
+            recent = seen[-3:]
+        h = np.array(recent)
+        if len(h) < 3 or h[-1, 0] - h[0, 0] < PACE_S / 2:
             return np.zeros(2)
         i, j = np.triu_indices(len(h), k=1)
         dt = h[j, 0] - h[i, 0]
@@ -257,7 +262,10 @@ class PersonTracker:
         else:
             best = self._first_choice(pts, tracks)
         if self._last is not None and tracks[best] is not self._last and (
-            self._last in tracks or not self._last.was_near(pts[best], SAME_BODY)
+            self._last in tracks  # both seen now: two people
+            # the last one followed lost a while ago (no longer tracked) is no guide
+            or self._last not in self._tracks
+            or not self._last.was_near(pts[best], SAME_BODY)
         ):
             self.changed = True  # another person than the last one followed (see Scorer.update)
         self._followed = self._last = tracks[best]

@@ -514,5 +514,5 @@ def test_a_rep_mostly_back_when_the_shot_ends_counts(back: float, counted: int) 
     assert len(checker.reps) == counted
     if counted == 3:  # the stand at its end was not seen: not judged
         rep = checker.reps[1]
-        assert rep.skipped.get("incomplete_lockout", "").startswith("The video cut away before the end")
+        assert rep.skipped.get("incomplete_lockout", "").startswith("The end of this rep was not seen")
         assert "incomplete_lockout" not in rep.fault_codes

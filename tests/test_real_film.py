@@ -750,3 +750,32 @@ def test_a_track_made_anew_for_the_same_body_is_no_change_of_person() -> None:
                   people=(np.stack(people), np.stack([world] * len(people))))
     session = sc.finish("thrown", seq.fps)
     assert len(session.reps) == 3
+
+
+@pytest.mark.parametrize("fps", [30.0, 8.0, 3.0])
+def test_a_walking_pace_is_steady_movement_not_one_jump(fps: float) -> None:
+    """The pace the walk-past rule compares (the hips' velocity over the last half second, or
+    the last three frames at a few frames a second): someone walking at 0.5 picture widths a
+    second reads that at 30, 8 or 3 frames a second; a body standing still that the pose
+    model threw aside in its last frame reads no pace at all (the two ends' difference read
+    the jump as a walk). At 3 frames a second three frames are all there is, and one thrown
+    frame among them cannot be told from a step: only the walk is asked of it."""
+    from formcheck.track import _Track
+
+    def track(xs: np.ndarray) -> _Track:
+        pts = np.zeros((8, 2))
+        tr = _Track(pts, 0.0)
+        for i, x in enumerate(xs):
+            p = pts.copy()
+            p[:, 0] = x
+            p[:, 1] = np.linspace(0.2, 0.9, 8)
+            tr.add(p, i / fps, float("nan"))
+        return tr
+
+    n = max(4, int(fps))
+    t = np.arange(n) / fps
+    assert track(0.2 + 0.5 * t).pace()[0] == pytest.approx(0.5, rel=0.05)
+    if fps >= 8:
+        thrown = np.full(n, 0.5)
+        thrown[-1] = 0.7
+        assert abs(track(thrown).pace()[0]) < 0.05

@@ -213,7 +213,8 @@ class Event:
 
     kind: "ready" (counting can start), "paused" (person left the view or start position),
     "rep" (a rep completed; ``rep`` set), "partial" (movement that was not a full rep),
-    "cue" (a setup hint).
+    "note" (something seen and not counted, said in the session: a movement already under way
+    when the clip began), "cue" (a setup hint).
     """
 
     kind: str
@@ -876,7 +877,8 @@ class Checker:
         if check.after and self._end_reason == "stream_end":
             return f"Keep filming until the end of the last rep to check {check.label}."
         if check.after and self._end_reason == "cut":
-            return f"The video cut away before the end of this rep, so {check.label} was not checked."
+            # A cut in the video, or the picture or person changing: the end was not seen.
+            return f"The end of this rep was not seen, so {check.label} was not checked."
         return None
 
     def glitch(self, t: float) -> None:
@@ -976,7 +978,9 @@ class Checker:
         if self.partials:
             common = max(dict.fromkeys(self.partials), key=self.partials.count)  # ties: the first seen
             why = f"({common})" if not hint else f"({common.rstrip('.')}).{hint}"
-            return f"No complete reps: {len(self.partials)} movements were not counted {why}"
+            n = len(self.partials)
+            were = "movement was" if n == 1 else "movements were"
+            return f"No complete reps: {n} {were} not counted {why}"
         return f"No reps: formcheck saw you in the start position, but no movement of a rep.{hint}"
 
     def _view_hint(self) -> str:
@@ -1177,7 +1181,9 @@ class Checker:
             "as a rep."
         )
         self.notes.append(said)
-        return [Event("partial", frames[back][0], said)]
+        # Not a "partial": that is a movement that failed as a rep, and with no reps the most
+        # common one is given as the reason; this one is said as it is (see build_session).
+        return [Event("note", frames[back][0], said)]
 
     # -- steps ----------------------------------------------------------------------------
     def in_start_position(self, s: float, sig: dict[str, float]) -> bool:
