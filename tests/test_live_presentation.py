@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_live_window import display, screenshot  # noqa: E402, F401 - the Xvfb fixture
 
 LINUX_X = pytest.mark.skipif(
-    not sys.platform.startswith("linux") or shutil.which("Xvfb") is None or shutil.which("import") is None,
-    reason="needs Xvfb and ImageMagick's import (apt-get install xvfb imagemagick)",
+    not sys.platform.startswith("linux") or shutil.which("Xvfb") is None,
+    reason="needs Xvfb (apt-get install xvfb)",
 )
 XDOTOOL = pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed")
 
