@@ -95,8 +95,14 @@ def mark_joints(
     return out
 
 
-def draw_state(img: np.ndarray, state: CheckerState, title: str = "") -> None:
-    """Draw the rep count, key angle vs target, hold timer and the current cue, in place."""
+def draw_state(
+    img: np.ndarray, state: CheckerState, title: str = "", keep_clear: list[tuple[int, int]] | None = None
+) -> None:
+    """Draw the rep count, key angle vs target, hold timer and the current cue, in place.
+
+    The cue goes along the bottom, or just under the count where it would cover a joint it is
+    about (``keep_clear``: the centres of the rings :func:`mark_joints` drew; a heel ringed at
+    the bottom of a 4:3 frame was hidden by its own cue)."""
     h, w = img.shape[:2]
     big, small = text_px(img.shape, 1.25), text_px(img.shape)
     pad = max(6, small // 2)
@@ -130,9 +136,17 @@ def draw_state(img: np.ndarray, state: CheckerState, title: str = "") -> None:
         lines = wrap(state.cue_line, small, w - 2 * pad, max_lines=3)
         cpx = min(fit_px(line, small, w - 2 * pad) for line in lines)  # the last line may be long
         step = cpx + pad
-        _bar(img, h - step * len(lines) - pad, h)
+        tall = step * len(lines) + pad
+        ring = max(8, round(h / 28))  # mark_joints' ring radius
+        top = line2 + pad + small // 3  # the count's bar ends here
+        bottom = h - tall
+        covered = [y for _, y in keep_clear or [] if y + ring >= bottom]
+        if covered and not [y for _, y in keep_clear or [] if y - ring <= top + tall]:
+            bottom = top
+        _bar(img, bottom, bottom + tall)
+        base = bottom + tall - pad - cpx // 4  # the last line's baseline
         for i, line in enumerate(lines):
-            draw_text(img, line, (pad, h - pad - cpx // 4 - step * (len(lines) - 1 - i)), cpx, AMBER)
+            draw_text(img, line, (pad, base - step * (len(lines) - 1 - i)), cpx, AMBER)
 
 
 def annotate(
@@ -144,7 +158,6 @@ def annotate(
 ) -> np.ndarray:
     """Skeleton, the cue's ``joints`` ringed, plus state on ``img`` (BGR), in place; returns it."""
     draw_skeleton(img, image_lm)
-    if state.cue and joints:
-        mark_joints(img, image_lm, joints)
-    draw_state(img, state, title)
+    rings = mark_joints(img, image_lm, joints) if state.cue and joints else []
+    draw_state(img, state, title, keep_clear=rings)
     return img

@@ -82,6 +82,25 @@ def test_cue_is_wrapped_inside_the_frame() -> None:
         assert " ".join(lines) == cue and len(lines) <= 2
 
 
+def test_the_cue_does_not_cover_the_joint_it_is_about() -> None:
+    """Along the bottom, unless a ringed joint is there (a heel at the foot of a 4:3 frame):
+    then just under the count, where the ring stays in sight."""
+    cue = load("squat").checks[0].cue
+
+    def cue_rows(keep_clear: list[tuple[int, int]]) -> np.ndarray:
+        img = np.full((480, 640, 3), 128, np.uint8)
+        draw_state(img, _state(cue), keep_clear=keep_clear)
+        b, g, r = (img[..., i].astype(int) for i in range(3))
+        return np.flatnonzero(((r > 190) & (g > 120) & (g < 230) & (b < 120)).any(axis=1))
+
+    low = cue_rows([])
+    assert low.min() > 480 * 0.75  # at the bottom
+    assert np.array_equal(cue_rows([(320, 240)]), low)  # a joint mid-frame: still at the bottom
+    moved = cue_rows([(320, 465)])  # a heel ringed at the bottom
+    assert moved.max() < 480 * 0.4 and len(moved) == len(low)
+    assert np.array_equal(cue_rows([(320, 465), (320, moved.min() + 5)]), low)  # both covered: stays
+
+
 def test_checks_name_their_joints_in_the_definitions() -> None:
     d = load("squat")
     by_code = {c.code: c for c in d.checks}

@@ -82,7 +82,9 @@ def test_pain_flag(pains: list[tuple[str, int]], flagged: bool) -> None:
         (156.0, [{"value": 163.0, "when": "below"}, {"value": 195.0, "when": "above"}], False),
         (205.0, [{"value": 163.0, "when": "below"}, {"value": 195.0, "when": "above"}], False),
         (None, [{"value": 163.0, "when": "below"}], None),
-        (120.0, [], True),
+        # No limit set on the measure (shown, not judged): nothing to be inside, not "100%".
+        (120.0, [], None),
+        (120.0, [{"value": None, "when": "below"}], None),
     ],
 )
 def test_in_band(value: float | None, limits: list[dict[str, Any]], inside: bool | None) -> None:

@@ -270,6 +270,11 @@ class SquatChecker(Checker):
             return 0.0  # reached, as measured or as the table writes it
         return self._stand_ref() - lockout
 
+    def seen_enough(self, check: Check, metrics: dict[str, float] | None) -> bool:
+        # The top is the most the knee and hip straightened after the rep: frames not filmed
+        # could only raise it. Once it reached the prescribed stand, the stand is not short.
+        return check.metric == "stand_short_deg" and metrics is not None and metrics.get(check.metric) == 0.0
+
     def distrust(self, check: Check, data: RepData, metrics: dict[str, float] | None = None) -> str | None:
         if check.code == "incomplete_lockout" and not np.isfinite(self._stand_ref()):
             return "Stand tall and still for a moment before your first rep, to check the full stand."

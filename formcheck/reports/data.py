@@ -70,10 +70,12 @@ def ceiling_side(d: ExerciseDef | None) -> str | None:
 def in_band(value: float | None, limits: list[dict[str, Any]], unit: str = "") -> bool | None:
     """Whether a range-of-motion value lies inside every fault limit on it (None: not measured):
     outside only when past a limit both as measured and as written in ``unit``, as the checks
-    judge it (:meth:`formcheck.definitions.Check.is_fault`)."""
-    if value is None:
+    judge it (:meth:`formcheck.definitions.Check.is_fault`). None too where no limit is set on
+    it (a measure shown, not judged): there is nothing to be inside."""
+    set_ = [lim for lim in limits if lim["value"] is not None]
+    if value is None or not set_:
         return None
-    return not any(past(value, lim["value"], lim["when"], unit) for lim in limits if lim["value"] is not None)
+    return not any(past(value, lim["value"], lim["when"], unit) for lim in set_)
 
 
 def _rom(d: ExerciseDef | None, s: dict[str, Any], rx: dict[str, Any] | None = None) -> dict[str, Any] | None:
