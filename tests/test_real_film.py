@@ -301,6 +301,21 @@ def test_a_last_rep_cut_short_on_its_way_back_counts_and_is_not_judged_on_its_en
     assert len(score_sequence(early, "squat").reps) == 2
 
 
+def test_a_full_stand_filmed_before_the_video_ends_is_judged() -> None:
+    """The video ends a moment after the last rep, too soon to wait for the person to settle:
+    a stand already at the prescribed one is judged (more frames could only show it higher);
+    one still short of it is not, and the person is asked to keep filming."""
+    seq, truth = synthetic.squat(reps=3, view="side")
+    last = truth.reps[-1]
+    session = score_sequence(_slice(seq, 0.0, last.end_s + 0.2), "squat")
+    assert len(session.reps) == 3
+    assert "incomplete_lockout" not in session.reps[-1].skipped
+    assert "incomplete_lockout" not in session.reps[-1].fault_codes
+    short, _ = synthetic.squat(reps=3, view="side", faults={2: ["incomplete_lockout"]}, lockout_knee_deg=145)
+    cut = score_sequence(_slice(short, 0.0, last.end_s + 0.2), "squat")
+    assert "Keep filming for a few seconds" in cut.reps[-1].skipped["incomplete_lockout"]
+
+
 # -- a second person ---------------------------------------------------------------------------
 def test_tracker_stays_with_the_person_it_follows() -> None:
     seq, truth = synthetic.squat(reps=3, view="side")
