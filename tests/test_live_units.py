@@ -355,6 +355,28 @@ def test_overlay_draws_count_panel_and_cue() -> None:
     assert (bottom > 200).any(axis=2).sum() > 500, "the cue text is drawn at the bottom"
 
 
+def test_overlay_cue_moves_off_the_joint_it_is_about() -> None:
+    """A heel ringed at the foot of the picture stays in sight: the cue goes under the top bar."""
+    from formcheck.annotate import AMBER
+    from formcheck.landmarks import PoseLandmark as L
+
+    def amber_rows(heel_y: float) -> np.ndarray:
+        """The rows of the cue's text: amber where the same frame without the cue is not."""
+        lm = np.full((33, 4), np.nan, np.float32)
+        lm[L.LEFT_HEEL] = (0.2, heel_y, 0.0, 0.99)
+        info = OverlayInfo(title="t", target_reps=10, joints=(L.LEFT_HEEL,))
+        imgs = []
+        for cue in ("Keep your weight in your heels.", None):
+            img = np.full((720, 1280, 3), 128, np.uint8)
+            imgs.append(draw_overlay(img, state(3, cue=cue), info, lm))
+        amber = [np.abs(i.astype(int) - np.array(AMBER)).max(axis=2) < 40 for i in imgs]
+        return np.flatnonzero((amber[0] & ~amber[1])[:, 320:].any(axis=1))  # right of the ring
+
+    assert amber_rows(0.5).min() > 720 * 0.8  # the heel mid-picture: the cue at the bottom
+    moved = amber_rows(0.95)
+    assert moved.max() < 720 * 0.45, "the cue still covers the heel"
+
+
 # -- saving -------------------------------------------------------------------------------------
 
 

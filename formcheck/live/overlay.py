@@ -136,10 +136,11 @@ def draw_overlay(
     h, w = img.shape[:2]
     s = scale_for(img.shape)
     pad = int(14 * s)
+    rings: list[tuple[int, int]] = []
     if image_lm is not None:
         draw_skeleton(img, image_lm)
         if info.joints and state.cue and state.phase != "setup":
-            mark_joints(img, image_lm, info.joints)
+            rings = mark_joints(img, image_lm, info.joints)
 
     # Count panel, top left.
     panel = count_panel(state, info.target_reps, s)
@@ -189,8 +190,15 @@ def draw_overlay(
     if cue:
         lines = wrap(cue, _px(1.0 * s), w - 2 * pad)
         line_h = int(44 * s)
-        top = h - line_h * len(lines) - int(22 * s)
-        _shade(img, 0, top, w, h, 0.2)
+        tall = line_h * len(lines) + int(22 * s)
+        top = h - tall
+        # Not over a joint the cue is about (a heel at the foot of the picture): then under the
+        # top bar, where the ring stays in sight (as in the annotated video).
+        ring = max(8, round(h / 28))  # mark_joints' ring radius
+        upper = max(bar_h, ph)
+        if any(y + ring >= top for _, y in rings) and not any(y - ring <= upper + tall for _, y in rings):
+            top = upper
+        _shade(img, 0, top, w, top + tall, 0.2)
         color = BLUE if state.phase == "setup" else AMBER
         for i, line in enumerate(lines):
             _text(img, line, (pad, top + int(36 * s) + i * line_h), 1.0 * s, color)
