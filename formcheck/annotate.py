@@ -95,6 +95,16 @@ def mark_joints(
     return out
 
 
+# How far past a joint its ring reaches, in ring radii: two joints side by side (both heels from
+# the side) share a ring up to 1.75 radii wide (mark_joints).
+RING_REACH = 1.75
+
+
+def covers(points: list[tuple[int, int]] | None, y0: int, y1: int, reach: float) -> bool:
+    """Whether a band of rows y0..y1 covers any ring centred at ``points`` (``reach`` pixels)."""
+    return any(y + reach >= y0 and y - reach <= y1 for _, y in points or [])
+
+
 def draw_state(
     img: np.ndarray, state: CheckerState, title: str = "", keep_clear: list[tuple[int, int]] | None = None
 ) -> None:
@@ -137,11 +147,10 @@ def draw_state(
         cpx = min(fit_px(line, small, w - 2 * pad) for line in lines)  # the last line may be long
         step = cpx + pad
         tall = step * len(lines) + pad
-        ring = max(8, round(h / 28))  # mark_joints' ring radius
+        ring = RING_REACH * max(8, round(h / 28))  # mark_joints' ring, two merged at most
         top = line2 + pad + small // 3  # the count's bar ends here
         bottom = h - tall
-        covered = [y for _, y in keep_clear or [] if y + ring >= bottom]
-        if covered and not [y for _, y in keep_clear or [] if y - ring <= top + tall]:
+        if covers(keep_clear, bottom, h, ring) and not covers(keep_clear, top, top + tall, ring):
             bottom = top
         _bar(img, bottom, bottom + tall)
         base = bottom + tall - pad - cpx // 4  # the last line's baseline

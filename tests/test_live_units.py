@@ -360,11 +360,15 @@ def test_overlay_cue_moves_off_the_joint_it_is_about() -> None:
     from formcheck.annotate import AMBER
     from formcheck.landmarks import PoseLandmark as L
 
-    def amber_rows(heel_y: float) -> np.ndarray:
+    def amber_rows(heel_y: float, knee_y: float | None = None) -> np.ndarray:
         """The rows of the cue's text: amber where the same frame without the cue is not."""
         lm = np.full((33, 4), np.nan, np.float32)
         lm[L.LEFT_HEEL] = (0.2, heel_y, 0.0, 0.99)
-        info = OverlayInfo(title="t", target_reps=10, joints=(L.LEFT_HEEL,))
+        joints: tuple[int, ...] = (L.LEFT_HEEL,)
+        if knee_y is not None:
+            lm[L.LEFT_KNEE] = (0.15, knee_y, 0.0, 0.99)
+            joints = (L.LEFT_HEEL, L.LEFT_KNEE)
+        info = OverlayInfo(title="t", target_reps=10, joints=joints)
         imgs = []
         for cue in ("Keep your weight in your heels.", None):
             img = np.full((720, 1280, 3), 128, np.uint8)
@@ -375,6 +379,8 @@ def test_overlay_cue_moves_off_the_joint_it_is_about() -> None:
     assert amber_rows(0.5).min() > 720 * 0.8  # the heel mid-picture: the cue at the bottom
     moved = amber_rows(0.95)
     assert moved.max() < 720 * 0.45, "the cue still covers the heel"
+    # A ringed joint where the cue would go up as well: it stays at the bottom.
+    assert amber_rows(0.95, knee_y=(moved.min() + 10) / 720).min() > 720 * 0.8
 
 
 # -- saving -------------------------------------------------------------------------------------

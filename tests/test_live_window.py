@@ -62,14 +62,25 @@ def display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.kill()
         pytest.skip("Xvfb did not start")
     disp = f":{num}"
-    wm = _window_manager(disp, fbdir)
-    _SCREENS[disp] = fbdir / "Xvfb_screen0"
-    yield disp
-    _SCREENS.pop(disp, None)
-    for p in (wm, proc):
-        if p is not None:
-            p.terminate()
-            p.wait(timeout=120)
+    wm = None
+    try:
+        wm = _window_manager(disp, fbdir)
+        _SCREENS[disp] = fbdir / "Xvfb_screen0"
+        yield disp
+    finally:
+        _SCREENS.pop(disp, None)
+        for p in (wm, proc):
+            if p is not None:
+                _stop(p)
+
+
+def _stop(p: subprocess.Popen[bytes]) -> None:
+    p.terminate()
+    try:
+        p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait(timeout=30)
 
 
 # Windows at the top left, undecorated, as the screenshots expect them.
@@ -104,12 +115,17 @@ def _window_manager(disp: str, where: Path) -> subprocess.Popen[bytes] | None:
         return wm
     t0 = time.monotonic()
     while time.monotonic() - t0 < 30 and wm.poll() is None:  # until it manages the screen
-        r = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=env,
-                           capture_output=True, text=True)
+        try:
+            r = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=env,
+                               capture_output=True, text=True, timeout=5)
+        except subprocess.TimeoutExpired:
+            continue
         if "window id" in r.stdout:
             return wm
         time.sleep(0.1)
-    return wm if wm.poll() is None else None
+    if wm.poll() is None:
+        return wm
+    return None
 
 
 def _xwd(path: Path) -> np.ndarray | None:
@@ -118,9 +134,12 @@ def _xwd(path: Path) -> np.ndarray | None:
     if b.size < 100:
         return None
     h = struct.unpack(">25I", b[:100].tobytes())
-    size, width, height, bits, per_line, colours = h[0], h[4], h[5], h[11], h[12], h[19]
+    size, width, height, order, bits, per_line, colours = h[0], h[4], h[5], h[7], h[11], h[12], h[19]
+    masks = h[14:17]
     start = size + colours * 12
-    if bits != 32 or b.size < start + per_line * height:
+    # 32-bit pixels, least significant byte first, red green blue from the top byte down: the
+    # bytes in memory are blue, green, red, unused (Xvfb's 24-bit screen on x86 and ARM).
+    if bits != 32 or order != 0 or masks != (0xFF0000, 0xFF00, 0xFF) or b.size < start + per_line * height:
         return None
     px = b[start:start + per_line * height].reshape(height, per_line)[:, : width * 4]
     return np.ascontiguousarray(px.reshape(height, width, 4)[:, :, :3])  # B, G, R, unused
@@ -191,7 +210,7 @@ def counts_shown(
     size: tuple[int, int],
 ) -> list[tuple[float, int]]:
     """For each screenshot showing the live overlay, the count whose panel it contains exactly.
-    No window manager runs, so the window sits at the top left of the screen."""
+    The window sits at the top left of the screen (openbox is told to put it there)."""
     found: list[tuple[float, int]] = []
     s = scale_for((size[1], size[0]))
     for t, img in shots:

@@ -311,8 +311,10 @@ def test_a_full_stand_filmed_before_the_video_ends_is_judged() -> None:
     assert len(session.reps) == 3
     assert "incomplete_lockout" not in session.reps[-1].skipped
     assert "incomplete_lockout" not in session.reps[-1].fault_codes
-    short, _ = synthetic.squat(reps=3, view="side", faults={2: ["incomplete_lockout"]}, lockout_knee_deg=145)
-    cut = score_sequence(_slice(short, 0.0, last.end_s + 0.2), "squat")
+    short, short_truth = synthetic.squat(reps=3, view="side", faults={2: ["incomplete_lockout"]},
+                                         lockout_knee_deg=145)
+    cut = score_sequence(_slice(short, 0.0, short_truth.reps[-1].end_s + 0.2), "squat")
+    assert len(cut.reps) == 3
     assert "Keep filming for a few seconds" in cut.reps[-1].skipped["incomplete_lockout"]
 
 

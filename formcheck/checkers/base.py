@@ -874,14 +874,14 @@ class Checker:
                 f"Your {self.d.key_label} jumped about in the picture from this camera: film from "
                 f"the {self.d.preferred_view} to check {check.label}."
             )
-        if check.after and self._end_reason == "stream_end" and not self.seen_enough(check, metrics):
+        if check.after and self._end_reason == "stream_end" and not self.seen_enough(check, data, metrics):
             return f"Keep filming for a few seconds after your last {self.unit_word} to check {check.label}."
         if check.after and self._end_reason == "cut":
             # A cut in the video, or the picture or person changing: the end was not seen.
             return f"The end of this rep was not seen, so {check.label} was not checked."
         return None
 
-    def seen_enough(self, check: Check, metrics: dict[str, float] | None) -> bool:
+    def seen_enough(self, check: Check, data: RepData, metrics: dict[str, float] | None) -> bool:
         """Whether a check that needs the moments after a rep (``check.after``) is settled by
         what was seen before the video ended: a reading that the frames not filmed could only
         have taken further from the fault. None is, unless a checker says so (the squat's full

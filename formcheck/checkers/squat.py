@@ -80,6 +80,16 @@ def _depth_signal(data: RepData) -> np.ndarray:
     return data.sig["knee2d_deg" if data.view.view == "side" else "knee_vert_deg"]
 
 
+def _tops(data: RepData) -> tuple[np.ndarray, np.ndarray]:
+    """The knee and hip angles (side view, picture) at the end of the rep and after it: where
+    the person stands back up."""
+    s, post = data.sig, data.post
+    return (
+        np.concatenate([s["knee2d_deg"][-3:], post.get("knee2d_deg", np.array([]))]),
+        np.concatenate([s["hip2d_deg"][-3:], post.get("hip2d_deg", np.array([]))]),
+    )
+
+
 class SquatChecker(Checker):
     name = "squat"
     settle_on = ("knee2d_deg", "hip2d_deg")  # the full stand's angles (lockout_deg)
@@ -217,7 +227,7 @@ class SquatChecker(Checker):
         return bool(np.isfinite(sig.get(self.c.signal, np.nan)) and sig.get("posture_ok", 0.0))
 
     def metrics(self, data: RepData) -> dict[str, float]:
-        s, pre, post, pk = data.sig, data.pre, data.post, data.peak_i
+        s, pre, pk = data.sig, data.pre, data.peak_i
         view = data.view.view
         side = view == "side"
         knee = _depth_signal(data)
@@ -226,8 +236,7 @@ class SquatChecker(Checker):
         lo, hi = (np.nanmin(hp), np.nanmax(hp)) if np.isfinite(hp).any() else (0.0, 0.0)
         bottom = hp <= lo + 0.5 * (hi - lo) if np.isfinite(hp).any() else np.ones(len(hp), bool)
         deepest = hp <= lo + 0.25 * (hi - lo) if np.isfinite(hp).any() else bottom
-        top_knee = np.concatenate([s["knee2d_deg"][-3:], post.get("knee2d_deg", np.array([]))])
-        top_hip = np.concatenate([s["hip2d_deg"][-3:], post.get("hip2d_deg", np.array([]))])
+        top_knee, top_hip = _tops(data)
         pitch_rest = pre.get("foot_pitch", np.array([]))
         heel_base = stat(pitch_rest if np.isfinite(pitch_rest).sum() >= 3 else s["foot_pitch"][:3], "median")
         stance_src = (
@@ -270,10 +279,13 @@ class SquatChecker(Checker):
             return 0.0  # reached, as measured or as the table writes it
         return self._stand_ref() - lockout
 
-    def seen_enough(self, check: Check, metrics: dict[str, float] | None) -> bool:
+    def seen_enough(self, check: Check, data: RepData, metrics: dict[str, float] | None) -> bool:
         # The top is the most the knee and hip straightened after the rep: frames not filmed
-        # could only raise it. Once it reached the prescribed stand, the stand is not short.
-        return check.metric == "stand_short_deg" and metrics is not None and metrics.get(check.metric) == 0.0
+        # could only raise it. Once it reached the prescribed stand, the stand is not short;
+        # both must have been read (one alone is not the stand).
+        if check.metric != "stand_short_deg" or metrics is None or metrics.get(check.metric) != 0.0:
+            return False
+        return all(np.isfinite(top).any() for top in _tops(data))
 
     def distrust(self, check: Check, data: RepData, metrics: dict[str, float] | None = None) -> str | None:
         if check.code == "incomplete_lockout" and not np.isfinite(self._stand_ref()):
