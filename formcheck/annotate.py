@@ -64,6 +64,11 @@ def cue_joints(definition: ExerciseDef, cue: str | None) -> tuple[int, ...]:
     return check.landmarks if check is not None else ()
 
 
+def ring_radius(height: int) -> int:
+    """The radius (pixels) of the ring round one joint (:func:`mark_joints`) in a frame this high."""
+    return max(8, round(height / 28))
+
+
 def mark_joints(
     img: np.ndarray, image_lm: np.ndarray, joints: tuple[int, ...], min_visibility: float = 0.5
 ) -> list[tuple[int, int]]:
@@ -71,7 +76,7 @@ def mark_joints(
     amber with a dark edge, in place (joints closer than 1.5 ring radii share one ring);
     returns the centres drawn (pixels)."""
     h, w = img.shape[:2]
-    r = max(8, round(h / 28))
+    r = ring_radius(h)
     th = max(2, round(h / 160))
     rings: list[tuple[float, float, float]] = []  # x, y, radius
     for i in joints:
@@ -147,7 +152,7 @@ def draw_state(
         cpx = min(fit_px(line, small, w - 2 * pad) for line in lines)  # the last line may be long
         step = cpx + pad
         tall = step * len(lines) + pad
-        ring = RING_REACH * max(8, round(h / 28))  # mark_joints' ring, two merged at most
+        ring = RING_REACH * ring_radius(h)  # two joints merged in one ring at most
         top = line2 + pad + small // 3  # the count's bar ends here
         bottom = h - tall
         if covers(keep_clear, bottom, h, ring) and not covers(keep_clear, top, top + tall, ring):

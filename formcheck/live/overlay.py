@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from formcheck.annotate import RING_REACH, covers, draw_skeleton, mark_joints, wrap
+from formcheck.annotate import RING_REACH, covers, draw_skeleton, mark_joints, ring_radius, wrap
 from formcheck.checkers.base import CheckerState
 from formcheck.textdraw import draw_text, text_size
 from formcheck.units import hold_text
@@ -194,7 +194,7 @@ def draw_overlay(
         top = h - tall
         # Not over a joint the cue is about (a heel at the foot of the picture): then under the
         # top bar, where the ring stays in sight (as in the annotated video).
-        ring = RING_REACH * max(8, round(h / 28))  # mark_joints' ring, two merged at most
+        ring = RING_REACH * ring_radius(h)  # two joints merged in one ring at most
         upper = max(bar_h, ph)
         if covers(rings, top, h, ring) and not covers(rings, upper, upper + tall, ring):
             top = upper

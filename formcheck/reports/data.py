@@ -101,6 +101,7 @@ def _rom(d: ExerciseDef | None, s: dict[str, Any], rx: dict[str, Any] | None = N
         "counted": d.unit_word,  # "rep", or "hold" for a held stretch (the plot's words)
         "target": _v(rx.get(d.target)),
         "limits": limits,
+        "judged": any(lim["value"] is not None for lim in limits),  # else shown, not judged
         "reps": [r["index"] for r in s["reps"]],
         "sides": [r["side"] for r in s["reps"]],
         "values": values,
