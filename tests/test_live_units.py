@@ -21,7 +21,7 @@ from formcheck.definitions import load
 from formcheck.errors import BadVideoError, CameraError, ExitCode, MissingInputError
 from formcheck.live.capture import Captured, FileSource, FrameSlot, open_source
 from formcheck.live.loop import Histogram
-from formcheck.live.overlay import OverlayInfo, count_panel, draw_overlay, scale_for
+from formcheck.live.overlay import OverlayInfo, banner_box, count_panel, draw_overlay, scale_for
 from formcheck.live.recorder import IN_PROGRESS, Recorder, completed_sets_today
 from formcheck.live.setup_guide import HOLD_STILL, SetupGuide
 from formcheck.live.voice import PRAISE, SpeechPolicy, Voice
@@ -360,7 +360,9 @@ def test_overlay_cue_moves_off_the_joint_it_is_about() -> None:
     from formcheck.annotate import AMBER
     from formcheck.landmarks import PoseLandmark as L
 
-    def amber_rows(heel_y: float, knee_y: float | None = None) -> np.ndarray:
+    def amber_rows(
+        heel_y: float, knee_y: float | None = None, banner: str | None = None, shade: bool = False
+    ) -> np.ndarray:
         """The rows of the cue's text: amber where the same frame without the cue is not."""
         lm = np.full((33, 4), np.nan, np.float32)
         lm[L.LEFT_HEEL] = (0.2, heel_y, 0.0, 0.99)
@@ -368,11 +370,14 @@ def test_overlay_cue_moves_off_the_joint_it_is_about() -> None:
         if knee_y is not None:
             lm[L.LEFT_KNEE] = (0.15, knee_y, 0.0, 0.99)
             joints = (L.LEFT_HEEL, L.LEFT_KNEE)
-        info = OverlayInfo(title="t", target_reps=10, joints=joints)
+        info = OverlayInfo(title="t", target_reps=10, joints=joints, banner=banner,
+                           banner_sub="press space to resume" if banner else None)
         imgs = []
         for cue in ("Keep your weight in your heels.", None):
             img = np.full((720, 1280, 3), 128, np.uint8)
             imgs.append(draw_overlay(img, state(3, cue=cue), info, lm))
+        if shade:  # the rows of the cue's band: darker than the same frame without the cue
+            return np.flatnonzero(imgs[0][:, 1250, 0].astype(int) < imgs[1][:, 1250, 0].astype(int) - 20)
         amber = [np.abs(i.astype(int) - np.array(AMBER)).max(axis=2) < 40 for i in imgs]
         return np.flatnonzero((amber[0] & ~amber[1])[:, 320:].any(axis=1))  # right of the ring
 
@@ -381,6 +386,10 @@ def test_overlay_cue_moves_off_the_joint_it_is_about() -> None:
     assert moved.max() < 720 * 0.45, "the cue still covers the heel"
     # A ringed joint where the cue would go up as well: it stays at the bottom.
     assert amber_rows(0.95, knee_y=(moved.min() + 10) / 720).min() > 720 * 0.8
+    # The PAUSED banner in the middle: the cue would go partly under it, so it stays at the bottom.
+    box = banner_box(OverlayInfo(banner="PAUSED", banner_sub="press space to resume"), 1280, 720)
+    assert box is not None and box[1] < amber_rows(0.95, shade=True).max(), "the two no longer meet"
+    assert amber_rows(0.95, banner="PAUSED").min() > 720 * 0.8
 
 
 # -- saving -------------------------------------------------------------------------------------

@@ -128,6 +128,18 @@ def _gauge(img: np.ndarray, x0: int, x1: int, y: int, s: float, value: float, ta
         cv2.circle(img, (x_of(value), y), int(10 * s), WHITE, -1, cv2.LINE_AA)
 
 
+def banner_box(info: OverlayInfo, w: int, h: int) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) of the centred banner's dark box in a ``w`` x ``h`` picture, or None."""
+    if not info.banner:
+        return None
+    s = scale_for((h, w))
+    pad = int(14 * s)
+    bw, bh = _size(info.banner, 2.2 * s)
+    cx, cy = w // 2, h // 2
+    sub_h = int(50 * s) if info.banner_sub else 0
+    return cx - bw // 2 - pad * 2, cy - bh - pad * 2, cx + bw // 2 + pad * 2, cy + pad * 2 + sub_h
+
+
 def draw_overlay(
     img: np.ndarray, state: CheckerState, info: OverlayInfo, image_lm: np.ndarray | None = None
 ) -> np.ndarray:
@@ -196,7 +208,9 @@ def draw_overlay(
         # top bar, where the ring stays in sight (as in the annotated video).
         ring = RING_REACH * ring_radius(h)  # two joints merged in one ring at most
         upper = max(bar_h, ph)
-        if covers(rings, top, h, ring) and not covers(rings, upper, upper + tall, ring):
+        box = banner_box(info, w, h)
+        clear = box is None or upper + tall <= box[1] or upper >= box[3]  # the banner comes first
+        if clear and covers(rings, top, h, ring) and not covers(rings, upper, upper + tall, ring):
             top = upper
         _shade(img, 0, top, w, top + tall, 0.2)
         color = BLUE if state.phase == "setup" else AMBER
@@ -208,18 +222,12 @@ def draw_overlay(
             _text(img, step, (w - pad - tw, top + int(22 * s)), 0.55 * s, GREY)
 
     # Banner, centre.
-    if info.banner:
+    box = banner_box(info, w, h)
+    if info.banner and box is not None:
         bs = 2.2 * s
-        bw, bh = _size(info.banner, bs)
+        bw, _ = _size(info.banner, bs)
         cx, cy = w // 2, h // 2
-        sub_h = int(50 * s) if info.banner_sub else 0
-        cv2.rectangle(
-            img,
-            (cx - bw // 2 - pad * 2, cy - bh - pad * 2),
-            (cx + bw // 2 + pad * 2, cy + pad * 2 + sub_h),
-            DARK,
-            -1,
-        )
+        cv2.rectangle(img, box[:2], box[2:], DARK, -1)
         color = GREEN if info.banner.startswith("READY") else WHITE
         _text(img, info.banner, (cx - bw // 2, cy), bs, color)
         if info.banner_sub:
