@@ -305,7 +305,7 @@ def view_index(store: Store, m: re.Match[str], q: Query) -> Response:
         '<p class="note">Days done: days this week (from the first session) on which every exercise '
         "prescribed daily had its prescribed sets and reps, against the days prescribed so far; missed: "
         "such days before today without them. Pain is flagged when pain after exercise goes up by 2 or "
-        "more, or stays at 7 or more. New: faults not seen in the four weeks before.</p>"
+        "more, stays at 7 or more, or is 8 or more. New: faults not seen in the four weeks before.</p>"
         f'<h2>Recent sessions <span class="note">({shown}, newest first)</span></h2>'
         f"{_sessions_table(recent, with_patient=True)}"
     )
@@ -334,7 +334,7 @@ def _one_rx_form(store: Store, pid: int, exercise: str, today: str) -> str:
     fields = []
     for k in d.prescription:
         fields.append(
-            f'<label>{esc(k.replace("_", " "))}<input type="number" name="{esc(k)}" min="0" step="any" '
+            f'<label>{esc(_rx_label(d, k))}<input type="number" name="{esc(k)}" min="0" step="any" '
             f'value="{esc(_rx_value(now.get(k, d.prescription[k])))}"></label>'
         )
     if ceiling_side(d) and d.report is not None:
@@ -366,7 +366,7 @@ def _prescription_form(store: Store, pid: int) -> str:
     rows = "".join(
         f'<tr data-prescription="{int(h["id"])}"><td>{esc(_title(h["exercise"]))}</td>'
         f"<td>{esc(local_dt(h['valid_from']).date().isoformat())}</td>"
-        f"<td>{esc(_rx_text(h['values']))}</td>"
+        f"<td>{esc(_rx_text(h['exercise'], h['values']))}</td>"
         f"<td>{esc('by a clinician' if h['set_by'] == 'clinician' else 'with a session')}</td></tr>"
         for h in history[::-1]
     )
@@ -390,8 +390,25 @@ def _prescription_form(store: Store, pid: int) -> str:
     )
 
 
-def _rx_text(values: dict[str, Any]) -> str:
-    return ", ".join(f"{k.replace('_', ' ')} {_rx_value(v)}" for k, v in sorted(values.items()))
+def _rx_text(exercise: str, values: dict[str, Any]) -> str:
+    """A stored prescription in words: "reps per set 12, limit on knee at bottom (°) 100"."""
+    from formcheck.definitions import load
+
+    if not _known(exercise):  # an exercise this version does not know: its stored names
+        return ", ".join(f"{k.replace('_', ' ')} {_rx_value(v)}" for k, v in sorted(values.items()))
+    d = load(exercise)
+    out = []
+    order = [*d.prescription, "ceiling"]  # the exercise's own order: reps and sets first
+    for k, v in sorted(values.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)):
+        words, unit = d.prescription_words(k)
+        out.append(f"{words} {_rx_value(v)}{unit if unit in ('°', '%') else f' {unit}' if unit else ''}")
+    return ", ".join(out)
+
+
+def _rx_label(d: Any, key: str) -> str:
+    """A prescription form's label: "knee at bottom target (°)"."""
+    words, unit = d.prescription_words(key)
+    return f"{words} ({unit})" if unit else words
 
 
 def _known(exercise: str) -> bool:
@@ -587,7 +604,7 @@ def _set_text(rep: dict[str, Any]) -> str:
 
 
 def _clean_text(sm: dict[str, Any]) -> str:
-    """"3 of 5", or "2 of 3 checked (2 not checked)" when some reps could not be checked."""
+    """ "3 of 5", or "2 of 3 checked (2 not checked)" when some reps could not be checked."""
     if not sm["unchecked_reps"]:
         return f"{sm['clean_reps']} of {sm['reps_done']}"
     return f"{sm['clean_reps']} of {sm['checked_reps']} checked ({sm['unchecked_reps']} not checked)"
@@ -784,10 +801,14 @@ def _compare_stills(store: Store, ids: list[int]) -> str:
                     f'alt="Session {sid}, rep {rep["index"]}: {esc(f["code"])}"><figcaption>{x} · rep '
                     f"{rep['index']}: {esc(f['message'])}</figcaption></figure>"
                 )
+        faulty = any(rep["faults"] for rep in s["reps"])
+        # A session with faults but no stills was imported (stills are taken while recording).
+        none = "Its faults have no stills (a session imported from a file has none)."
+        none = none if faulty else "No faults."
         cols.append(
             f'<div><h3>{x} · session {sid}</h3><div class="stills">{"".join(figs)}</div></div>'
             if figs
-            else f'<div><h3>{x} · session {sid}</h3><p class="note">No faults, no stills.</p></div>'
+            else f'<div><h3>{x} · session {sid}</h3><p class="note">{none}</p></div>'
         )
     return (
         '<h2>Moments of the faults</h2><div style="display:grid;grid-template-columns:1fr 1fr;gap:16px">'

@@ -11,7 +11,7 @@ import difflib
 import math
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,8 @@ class Check:
         requires: prescription key that must be > 0 for the check to run, or None.
         views: camera views in which the metric is valid.
         cue: formcheck's short words to the user.
+        cue_rx: the cue instead where a prescription sets its own ``relative_to`` value (``cue``
+            names the document's target, e.g. "a right angle at the knee"), or None.
         source: the document id ("004") the cue comes from; quote: what it says.
         moment: when in a rep the fault shows best ("start", "peak" or "end"): the still a
             report shows is taken then.
@@ -118,6 +120,7 @@ class Check:
     # measured - truth over the studio's robustness sweep where the check was made (the TOML's
     # ``error``; see the README's table of checks). An angle is reported for a view only with one.
     error: tuple[tuple[str, float], ...] = ()
+    cue_rx: str | None = None
 
     def stated_error(self, view: str) -> float:
         """The metric's stated error from ``view`` (NaN when none is stated for it)."""
@@ -227,11 +230,19 @@ def _pair(v: Any, what: str) -> tuple[float, float]:
     if not (isinstance(v, list) and len(v) == 2):
         raise ValueError(f"{what} must be [low, high]")
     return float(v[0]), float(v[1])
+
+
 # A held exercise's [counting] needs only ``mode``, ``signal`` (1 in position, 0 out: the live
 # set-up guide's start position), ``min_hold_s`` and ``per_side``; the rep machine's values
 # get these (``max_rep_s``: the longest hold a report keeps frames for).
-HOLD_COUNTING = {"direction": "up", "rest_range": [0.5, 1.5], "start_delta": 0.5, "return_fraction": 0.5,
-                 "min_excursion": 0.5, "max_rep_s": 120.0}
+HOLD_COUNTING = {
+    "direction": "up",
+    "rest_range": [0.5, 1.5],
+    "start_delta": 0.5,
+    "return_fraction": 0.5,
+    "min_excursion": 0.5,
+    "max_rep_s": 120.0,
+}
 
 
 @dataclass(frozen=True)
@@ -351,6 +362,24 @@ class ExerciseDef:
             unit=spec.unit,
         )
 
+    def prescription_words(self, key: str) -> tuple[str, str]:
+        """A prescription value's name for people and its unit: ("knee at bottom target", "°"),
+        ("reps per set", ""): forms and lists show these, not ``depth_knee_deg``."""
+        unit = next((u for end, u in _RX_UNITS if key.endswith(end)), "")
+        stem = key.removesuffix(next((end for end, _ in _RX_UNITS if key.endswith(end)), ""))
+        spec = self.report.spec(self.report.rom) if self.report is not None else None
+        rom = spec.label.split(" (")[0] if spec is not None else self.key_label  # no "(leg %)"
+        if key == "ceiling":
+            words = f"limit on {rom}"
+            unit = spec.unit if spec is not None and spec.unit in ("°", "%") else ""
+        elif key in _RX_WORDS:
+            words = _RX_WORDS[key].format(unit=self.unit_word)
+        elif key == self.target:
+            words = f"{rom} target"
+        else:  # "least descent (s)", "lockout (°)"
+            words = stem.replace("min_", "least ").replace("_", " ")
+        return words, unit
+
     @property
     def prescription_keys(self) -> frozenset[str]:
         """The values a prescription may set: the exercise's own, and a clinician's ``ceiling``
@@ -377,13 +406,29 @@ class ExerciseDef:
             if not (0 <= number < math.inf):  # also refuses nan and inf, which TOML allows
                 raise UsageError(f"Prescription value '{key}' must be a number of zero or more.")
             merged[key] = number
-        checks = tuple(c for c in self.checks if c.code != CEILING)
+        # A target of the clinician's own: a cue that names the document's target says theirs.
+        own = {k for k in merged if merged[k] != self.prescription.get(k)}
+        checks = tuple(
+            replace(c, cue=c.cue_rx) if c.cue_rx and c.relative_to in own else c
+            for c in self.checks
+            if c.code != CEILING
+        )
         ceiling = self.ceiling_check(merged.get("ceiling", 0.0)) if merged.get("ceiling", 0.0) > 0 else None
         if ceiling is None:
             merged.pop("ceiling", None)
         else:
             checks += (ceiling,)
         return ExerciseDef(**{**self.__dict__, "prescription": merged, "checks": checks})
+
+
+# Units a prescription key's ending names, and the words for the values every exercise has.
+_RX_UNITS = (("_deg", "°"), ("_pct", "%"), ("_s", "s"))
+_RX_WORDS = {
+    "reps": "{unit}s per set",
+    "sets": "sets a day",
+    "sessions_per_week": "days a week",
+    "hold_s": "hold",
+}
 
 
 def _exercises_dir() -> Path:
@@ -505,6 +550,7 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
                 joints=joints,
                 unit=shown.get(c["metric"]),
                 error=_errors(c.get("error", {}), views, f"{w}: error"),
+                cue_rx=c.get("cue_rx"),
             )
         )
     if ex.get("target") not in pr:

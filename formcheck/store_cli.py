@@ -41,7 +41,11 @@ def patient_name(args: argparse.Namespace, prescription: dict[str, Any] | None =
 
     from formcheck.errors import name_is_utf8
 
+    if args.patient is not None and not args.patient.strip():
+        raise UsageError("The patient name after --patient is empty; give the patient's name.")
     named = (prescription or {}).get("patient")
+    if named is not None and not str(named).strip():
+        raise UsageError("The prescription's patient name is empty; give the patient's name there.")
     name = (
         args.patient
         or (str(named) if named else None)
@@ -116,6 +120,14 @@ def add_parsers(sub: Any) -> None:
     ss = sub.add_parser("sessions", help="list the sessions in the store")
     ss.add_argument("--patient", metavar="NAME", help="only this patient's sessions")
     ss.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ss.add_argument(
+        "--delete",
+        nargs="+",
+        type=int,
+        metavar="ID",
+        help="delete these sessions (one recorded by mistake) with their reps, faults, stills and notes",
+    )
+    ss.add_argument("--yes", action="store_true", help="with --delete: do not ask first")
     add_store_options(ss, writes=False)
 
     im = sub.add_parser("import", help="add saved session.json files (or folders of them) to the store")
@@ -180,9 +192,47 @@ def record(
     return int(sid)
 
 
-def cmd_sessions(args: argparse.Namespace) -> int:
+def _session_line(r: dict[str, Any], ew: int) -> str:
     from formcheck.reports.data import local_dt
 
+    when = local_dt(r["created"]).strftime("%Y-%m-%d %H:%M")
+    name = r["patient"] if len(r["patient"]) <= 16 else r["patient"][:15] + "…"  # cut, and says so
+    return printable(
+        f"{r['id']:>4}  {when:16}  {name:16}  {r['exercise']:{ew}} "
+        f"{r['n_reps']:>4} {r['n_faulty_reps']:>6}  {r['view']}"
+    )
+
+
+def _delete_sessions(args: argparse.Namespace) -> int:
+    """``formcheck sessions --delete ID ...``: asks first (unless --yes), then all or none."""
+    import sys
+
+    ids = list(dict.fromkeys(args.delete))
+    with open_store(args, create=False) as store:
+        rows = [dict(store.session_row(sid)) for sid in ids]  # a missing one: one sentence, nothing done
+        summary = {r["id"]: r for r in store.sessions() if r["id"] in ids}
+        ew = max(len("exercise"), *(len(summary[i]["exercise"]) for i in ids))
+        for i in ids:
+            print(_session_line(summary[i], ew))
+        what = f"these {len(rows)} sessions" if len(rows) > 1 else "this session"
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise UsageError(f"Add --yes to delete {what} without being asked; nothing was deleted.")
+            try:
+                answer = input(f"Delete {what} and their reps, faults, pictures and notes? [y/N] ")
+            except EOFError:
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                print("Nothing was deleted.")
+                return 0
+        store.delete_sessions(ids)
+    print(f"Deleted {what}.")
+    return 0
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    if args.delete:
+        return _delete_sessions(args)
     with open_store(args, create=False) as store:
         pid = store.patient(args.patient)["id"] if args.patient else None
         rows = store.sessions(pid)
@@ -195,13 +245,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     ew = max(len("exercise"), *(len(r["exercise"]) for r in rows))  # the longest name sets the column
     print(f"{'id':>4}  {'date':16}  {'patient':16}  {'exercise':{ew}} {'reps':>4} {'faulty':>6}  view")
     for r in rows:
-        when = local_dt(r["created"]).strftime("%Y-%m-%d %H:%M")
-        print(
-            printable(
-                f"{r['id']:>4}  {when:16}  {r['patient'][:16]:16}  {r['exercise']:{ew}} "
-                f"{r['n_reps']:>4} {r['n_faulty_reps']:>6}  {r['view']}"
-            )
-        )
+        print(_session_line(r, ew))
     return 0
 
 
@@ -214,13 +258,17 @@ def _session_files(paths: list[str]) -> list[Path]:
 def cmd_import(args: argparse.Namespace) -> int:
     from formcheck.session import load_session
 
+    if args.patient is not None and not args.patient.strip():
+        raise UsageError("The patient name after --patient is empty; give the patient's name.")
     files = _session_files(args.paths)
     loaded = []
     for f in files:
         try:
             loaded.append((f, load_session(f)))
         except (OSError, ValueError) as e:
-            raise UsageError(f"{f} is not a formcheck session file ({e}); nothing was imported.") from None
+            # The JSON parser's words ("Expecting value: line 1 column 1") help no one.
+            why = "" if isinstance(e, json.JSONDecodeError) or "session file" in str(e) else f" ({e})"
+            raise UsageError(f"{f} is not a formcheck session file{why}; nothing was imported.") from None
     with open_store(args, create=True) as store:
         for f, s in loaded:
             sid, new = store.add_session(s, patient=args.patient or DEFAULT_PATIENT, origin="import")

@@ -64,6 +64,8 @@ def store(tmp_path: Path) -> Any:
         ([("2026-11-01", 3), ("2026-11-03", 5)], True),  # up by 2
         ([("2026-10-01", 3), ("2026-11-03", 5)], False),  # the low was more than two weeks before
         ([("2026-11-01", 7)], False),  # once at 7 is not "stays"
+        ([("2026-11-01", 9)], True),  # severe, even the first time
+        ([("2026-11-01", 3), ("2026-11-02", 8)], True),  # severe after a low one
         ([("2026-11-01", 7), ("2026-11-02", 8)], True),  # stays at 7+
         ([("2026-11-01", 8), ("2026-11-02", 6)], False),  # coming down
     ],
@@ -99,6 +101,26 @@ def test_signed_metric_words(value: float | None, shown: str) -> None:
     assert metric(value, {"unit": "shin", "signs": "behind|past"}) == shown
 
 
+def test_a_metric_that_can_be_negative_names_its_sides() -> None:
+    """Metrics measured either side of zero are shown with words, never as "-0.33 shin"."""
+    two_sided = {
+        "squat": ["knee_past_toes"],
+        "lunge": ["knee_past_toes", "knee_inside"],
+        "side_leg_raise": ["leg_lift_top_deg"],
+        "donkey_kick": ["above_line_deg"],
+        "fire_hydrant": ["hip_shift_ratio"],
+        "hip_abduction": ["trunk_lean_deg"],
+    }
+    for name, metrics in two_sided.items():
+        cols = {c.name: c for c in load(name).report.columns}  # type: ignore[union-attr]
+        for m in metrics:
+            assert cols[m].signs, (name, m)
+            v = -3.3 if cols[m].unit == "°" else -0.33  # not rounding to zero (no side then)
+            shown = metric(v, {"unit": cols[m].unit, "signs": cols[m].signs})
+            assert not shown.startswith(("-", "−")) and shown.endswith(cols[m].signs.split("|")[0])
+    assert metric(52.0, {"unit": "%"}) == "52%"  # as the reports' other percentages
+
+
 def test_every_signed_column_of_every_exercise_has_two_words() -> None:
     from formcheck.definitions import available
 
@@ -111,7 +133,13 @@ def test_every_signed_column_of_every_exercise_has_two_words() -> None:
 def test_a_patient_name_cannot_leave_the_print_style() -> None:
     text = css_string('O\'Brien </style><script>x</script> "a" \\ é')
     assert "<" not in text and ">" not in text and '"' not in text and "'" not in text
-    assert text.startswith("O\\000027Brien ")
+    assert text.startswith("O\\000027Brien\\000020")
+
+    def css_unescape(s: str) -> str:  # CSS Syntax 3: hex digits, then one white space is eaten
+        return re.sub(r"\\([0-9a-fA-F]{1,6})[ \t\n]?", lambda m: chr(int(m.group(1), 16)), s)
+
+    for name in ("Lima, Ana", 'O\'Brien </style> "a" \\ é', "Ana  Lima "):
+        assert css_unescape(css_string(name)) == name  # what the PDF's page header prints
 
 
 # -- with sessions the real pipeline scored ----------------------------------------------------------
@@ -182,7 +210,7 @@ def test_a_rescored_video_is_the_same_set(store: Store, sample_sessions: dict[st
     card = re.search(r'data-metric="sets">(.*?)</div></div>', page, re.S)
     assert card and "an extra set" in card[1] and "2 of 1" not in card[1]
     first = re.search(r'data-metric="sets">(.*?)</div></div>', render(session_report(store, ids[0])), re.S)
-    assert first and "1st" in first[1] and "1 set prescribed" in first[1]
+    assert first and "1st" in first[1] and "(1 prescribed)" in first[1]
     assert "2 sets done that day in all" in first[1]
 
 
@@ -380,7 +408,7 @@ def test_dashboard_writes_only_through_its_forms(tmp_path: Path, sample_sessions
             and hist[0]["values"] == {"reps": 4.0, "sets": 2.0}
             and hist[0]["set_by"] == "clinician"
         )
-        assert "reps 4, sets 2" in fetch(url, f"/patients/{pid}").text
+        assert "reps per set 4, sets a day 2" in fetch(url, f"/patients/{pid}").text
 
         note = "Knees <b>much</b> better & less pain"
         status, where, _ = _post(url, f"/sessions/{sid}/notes", {"token": TOKEN, "text": note})

@@ -521,7 +521,7 @@ def test_browser_clicks_through_the_dashboard(
     page.locator('form.rx[data-exercise="squat"] input[name="reps"]').fill("4")
     page.locator('form.rx[data-exercise="squat"] button').click()
     page.wait_for_url(f"**/patients/{dash.patients['Ana']}")
-    assert "reps 4" in page.locator("table.prescriptions").inner_text()
+    assert "reps per set 4" in page.locator("table.prescriptions").inner_text()
     shoot(page, tmp_path, "02-patient")
 
     # A session's report, from the patient's list.

@@ -201,6 +201,20 @@ def test_relative_threshold_moves_with_prescription():
     assert shallow.limit == pytest.approx(105.0)
 
 
+def test_a_depth_of_the_clinicians_own_is_cued_as_theirs():
+    """The document's cue names its target (a right angle at the knee); with a prescribed depth
+    of their own the cue must not send the person toward another one (nor past a set limit)."""
+    seq, _ = synthetic.squat(reps=2, depth_knee_deg=130.0)  # shallow for either target
+    own = score_sequence(seq, "squat", {"depth_knee_deg": 110, "ceiling": 100})
+    default = score_sequence(seq, "squat", {"reps": 12})  # the document's depth
+    for session, words in ((own, "the depth your clinician set"), (default, "a right angle")):
+        cues = {f.message for r in session.reps for f in r.faults if f.code == "shallow"}
+        assert cues and all(words in c for c in cues), cues
+    for name in ("squat", "lunge"):  # every cue naming the document's target has its other words
+        d = load(name).with_prescription({"depth_knee_deg": 100})
+        assert not any("right angle" in c.cue for c in d.checks), name
+
+
 def test_requires_switches_a_check_on():
     seq, _ = synthetic.clamshell(reps=2, hold_s=0.3)
     off = score_sequence(seq, "clamshell")

@@ -9,6 +9,7 @@ avoided where the pose stage is not what is tested: ``.npz`` traces from
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -670,6 +671,37 @@ def test_a_patient_name_that_is_not_utf8_is_refused_before_the_work(tmp_path: Pa
     r = run("score", t, "-e", "squat", "--out", tmp_path / "o", env={"FORMCHECK_PATIENT": name})
     assert r.returncode == 2, r.stderr
     one_sentence(r.stderr)
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_an_empty_patient_name_is_refused_before_the_work(tmp_path: Path, name: str) -> None:
+    """Not filed under the default patient ("me") unasked, nor refused after the scoring."""
+    t = trace(tmp_path / "t.npz")
+    r = run("score", t, "-e", "squat", "--patient", name, "--out", tmp_path / "o")
+    assert r.returncode == 2, r.stderr
+    assert "patient name" in one_sentence(r.stderr)
+    assert not (tmp_path / "o").exists()
+    assert run("sessions").returncode == 3  # nothing stored
+
+
+def test_a_session_recorded_by_mistake_can_be_deleted(tmp_path: Path) -> None:
+    """Asked first (refused without a terminal unless --yes), all or nothing, and gone from the
+    store's file, not only from its lists."""
+    for i, name in enumerate(("wrong-exercise-take", "kept-take")):
+        t = trace(tmp_path / f"{name}.npz", seed=i)
+        assert run("score", t, "-e", "squat", "--patient", "Ana", "--out", tmp_path / "o").returncode == 0
+    r = run("sessions", "--delete", "1")  # no terminal to ask on
+    assert r.returncode == 2 and "--yes" in one_sentence(r.stderr) and "nothing was deleted" in r.stderr
+    r = run("sessions", "--delete", "1", "99", "--yes")  # one not there: none deleted
+    assert r.returncode == 3 and "No session 99" in one_sentence(r.stderr)
+    assert "wrong-exercise-take" in run("sessions", "--json").stdout
+    r = run("sessions", "--delete", "1", "--yes")
+    assert r.returncode == 0 and r.stdout.strip().endswith("Deleted this session."), r.stdout
+    listed = json.loads(run("sessions", "--json").stdout)
+    assert [x["id"] for x in listed] == [2]
+    assert run("report", "1", "-o", tmp_path / "r.html").returncode == 3
+    assert b"wrong-exercise-take" not in Path(os.environ["FORMCHECK_STORE"]).read_bytes()
+    assert run("report", "--patient", "Ana", "-o", tmp_path / "p.html").returncode == 0
 
 
 def test_report_into_a_folder_or_under_a_file_gives_one_sentence(tmp_path: Path) -> None:

@@ -125,6 +125,20 @@ def test_a_per_side_exercise_counts_reps_per_side_everywhere(
     assert (int(row["reps_done"]) >= int(row["reps_prescribed"])) == adherent
 
 
+def test_the_range_card_gives_each_sides_median(tmp_path: Path) -> None:
+    """A left hold at 125 deg and a right one at 85: the card says each, not a "median" of 105
+    that neither side reached."""
+    s = _session("hip_flexor_stretch", ["left", "right"], STRETCH, "stretch.mp4")
+    s.reps[0].metrics["front_knee_deg"], s.reps[1].metrics["front_knee_deg"] = 125.0, 85.0
+    with Store.open(tmp_path / "s.sqlite3") as st:
+        sid, _ = st.add_session(s, patient="Ana", origin="score")
+        page = render(session_report(st, sid, with_stills=False))
+    card = re.search(r'data-metric="rom">(.*?)</div></div>', page, re.S)
+    assert card, "no range-of-motion card"
+    text = " ".join(re.sub(r"<[^>]+>", " ", card[1]).split())
+    assert "by side" in text and "L 125°" in text and "R 85°" in text and "105" not in text, text
+
+
 def test_a_two_sided_exercise_keeps_its_count(tmp_path: Path) -> None:
     d = load("squat")
     assert not d.counting.per_side

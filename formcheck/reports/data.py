@@ -285,7 +285,8 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
             "min_s": _v(min(hold_ok)) if hold_ok else None,
             "max_s": _v(max(hold_ok)) if hold_ok else None,
             "n_short": faults_by_code.get("short_hold", {}).get("count", 0),
-            "label": _check_label(d, "short_hold") if d and "short_hold" in {c.code for c in d.checks}
+            "label": _check_label(d, "short_hold")
+            if d and "short_hold" in {c.code for c in d.checks}
             else "hold",  # "hold at the top", "hold at the bottom" (the exercise's words)
         }
     n_faulty = sum(1 for r in reps_out if r["faults"])
@@ -681,6 +682,10 @@ def patient_report(
 
 PAIN_RISE = 2  # pain after exercise up by this much (0-10) is worth a look
 PAIN_HIGH = 7  # ... and so is pain after exercise at this or more, twice running
+# ... and pain after exercise at this or more even once (a first session included). On the 0-10
+# scale 7-10 is the "severe" band (the usual cut points, e.g. Serlin et al. 1995); one 7 at its
+# edge may be a bad day, which the twice-running rule waits for, but 8 or more is well inside it.
+PAIN_SEVERE = 8
 NEW_FAULT_DAYS = 7  # faults seen in this many days and not in the four weeks before are new
 PROGRAMME_DAYS = 14  # exercises done in this many days make up a patient's programme on the dashboard
 
@@ -688,12 +693,14 @@ PROGRAMME_DAYS = 14  # exercises done in this many days make up a patient's prog
 def pain_flag(pains: list[tuple[str, int]]) -> str | None:
     """A short sentence when pain after exercise, oldest first ``(date, score)``, needs a look:
     the latest is ``PAIN_RISE`` or more above the lowest of the two weeks before it, or the last
-    two are ``PAIN_HIGH`` or more. None otherwise."""
+    two are ``PAIN_HIGH`` or more, or the latest is ``PAIN_SEVERE`` or more. None otherwise."""
     if not pains:
         return None
     last_day, last = pains[-1]
     if len(pains) >= 2 and pains[-2][1] >= PAIN_HIGH and last >= PAIN_HIGH:
         return f"Pain after exercise has stayed at {PAIN_HIGH} or more ({pains[-2][1]}, then {last})."
+    if last >= PAIN_SEVERE:
+        return f"Pain after exercise was {last} out of 10."
     lo = date.fromisoformat(last_day) - timedelta(days=14)
     before = [p for d, p in pains[:-1] if date.fromisoformat(d) >= lo]
     if before and last - min(before) >= PAIN_RISE:

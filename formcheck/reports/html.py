@@ -45,7 +45,7 @@ def metric(v: Any, col: dict[str, Any]) -> str:
     if len(signs) != 2 or not isinstance(v, int | float) or isinstance(v, bool):
         return num(v, col.get("unit", ""))
     text = num(abs(v), col.get("unit", ""))
-    if float(text.split()[0].rstrip("°")) == 0:  # rounds to zero: no side to name
+    if float(text.split()[0].rstrip("°%")) == 0:  # rounds to zero: no side to name
         return text
     return f"{text} {signs[0] if v < 0 else signs[1]}"
 
@@ -64,15 +64,16 @@ def num(v: Any, unit: str = "", nd: int | None = None) -> str:
             return text
     else:
         text = f"{v:.{nd}f}"
-    if unit == "°":
-        return text + "°"
+    if unit in ("°", "%"):  # "75%", as the percentages elsewhere in the reports
+        return text + unit
     return f"{text} {unit}" if unit else text
 
 
 def css_string(text: str) -> str:
-    """Text as the inside of a CSS string: every character but letters, digits and spaces as a
-    six-digit CSS escape, so nothing in it can end the string or the <style> element."""
-    return "".join(c if (c.isascii() and c.isalnum()) or c == " " else f"\\{ord(c):06x}" for c in text)
+    """Text as the inside of a CSS string: every character but letters and digits as a six-digit
+    CSS escape, so nothing in it can end the string or the <style> element. Spaces too: CSS takes
+    one white space after an escape as part of it ("Lima, Ana" would print "Lima,Ana")."""
+    return "".join(c if c.isascii() and c.isalnum() else f"\\{ord(c):06x}" for c in text)
 
 
 def data_uri(jpeg: bytes) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import io
+import math
 import re
 from datetime import date, timedelta
 from typing import Any
@@ -290,8 +291,8 @@ def _date_axis(ax: Any, lo: date, hi: date) -> None:
 
     ax.set_xlim(lo - timedelta(days=1), hi + timedelta(days=1))
     span = (hi - lo).days + 2
-    if span <= 16:
-        ax.xaxis.set_major_locator(mdates.DayLocator())
+    if span <= 16:  # whole days, at most 8 labels: "19 Nov" side by side for 17 days ran together
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=math.ceil(span / 8)))
     else:
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=10))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
@@ -358,12 +359,14 @@ def trend_svgs(ex: dict[str, Any], first: str | None = None, last: str | None = 
             if ex.get("hold_target_s"):
                 ax.axhline(ex["hold_target_s"], color=TARGET, ls="--", lw=1.2)
             ax.set_ylabel("hold (s)", fontsize=9)
-            ax.set_ylim(bottom=0)
-            ax.margins(y=0.2)
+            tops = [v for v in [*_nan([p["hold"]["max"] for p in days]), ex.get("hold_target_s")] if v]
+            top = np.nanmax(np.asarray(tops, float)) if tops else np.nan
+            ax.set_ylim(0, 1.15 * top if np.isfinite(top) and top > 0 else 1.0)  # room above the longest
         elif what == "pain":
             ax.plot(dates, _nan([p["pain_before"] for p in days]), marker="o", color=MUTED, label="before")
             ax.plot(dates, _nan([p["pain_after"] for p in days]), marker="s", color=FAULT, label="after")
             ax.set_ylim(0, 10.5)
+            ax.set_yticks([0, 2, 4, 6, 8, 10])  # whole numbers, as the scale is
             ax.set_ylabel("pain (0-10)", fontsize=9)
             ax.legend(loc="upper right", ncol=2)
         else:

@@ -58,7 +58,10 @@ def fingerprint(session: Session) -> str:
     """Identifies a session's content, so importing the same one twice stores it once."""
     key = json.dumps(
         [
-            session.exercise, session.source, session.created, session.n_frames,
+            session.exercise,
+            session.source,
+            session.created,
+            session.n_frames,
             # without the checks not made per rep, which older session files do not carry
             [{k: v for k, v in r.items() if k != "skipped"} for r in session.summary()["reps"]],
         ],
@@ -346,8 +349,16 @@ class Store:
                     rid = self.db.execute(
                         "INSERT INTO reps(session_id, idx, side, start_s, peak_s, end_s, view, skipped_json)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (sid, rep.index, rep.side, rep.start_s, rep.peak_s, rep.end_s, rep.view,
-                         json.dumps(rep.skipped)),
+                        (
+                            sid,
+                            rep.index,
+                            rep.side,
+                            rep.start_s,
+                            rep.peak_s,
+                            rep.end_s,
+                            rep.view,
+                            json.dumps(rep.skipped),
+                        ),
                     ).lastrowid
                     self.db.executemany(
                         "INSERT INTO rep_metrics(rep_id, name, value) VALUES (?, ?, ?)",
@@ -583,6 +594,20 @@ class Store:
                     (session_id, _now(), text),
                 )
                 return int(cur.lastrowid or 0)
+        except sqlite3.DatabaseError as e:
+            raise self._error(e, f"Cannot write to the store at {self.path} ({e}).") from None
+
+    def delete_sessions(self, session_ids: list[int]) -> None:
+        """Delete these sessions with their reps, faults, stills and notes: all of them, or none
+        when one is not in the store (:class:`MissingInputError`). The deleted data are
+        overwritten in the file (``secure_delete``), not just unlinked: a patient's recording
+        removed is gone. Prescriptions and the patient stay."""
+        try:
+            self.db.execute("PRAGMA secure_delete = ON")
+            with self._transaction():
+                for sid in session_ids:
+                    self.session_row(sid)
+                self.db.executemany("DELETE FROM sessions WHERE id = ?", [(sid,) for sid in session_ids])
         except sqlite3.DatabaseError as e:
             raise self._error(e, f"Cannot write to the store at {self.path} ({e}).") from None
 
