@@ -843,18 +843,19 @@ def _prescription_from(form: Query) -> tuple[str, dict[str, float], str]:
         text = _one(form, key)
         if not text:
             continue
+        name = d.prescription_words(key)[0]  # as the form's label says it
         try:
             v = float(text)
         except ValueError:
-            raise HttpError(400, f"“{key.replace('_', ' ')}” must be a number, not {text[:20]!r}.") from None
+            raise HttpError(400, f"“{name}” must be a number, not {text[:20]!r}.") from None
         if not math.isfinite(v) or v < 0 or v > 10000:
-            raise HttpError(400, f"“{key.replace('_', ' ')}” must be a number from 0 to 10000.")
+            raise HttpError(400, f"“{name}” must be a number from 0 to 10000.")
         values[key] = v
     for key in ("reps", "sets"):
         if key in values and values[key] != int(values[key]):
-            raise HttpError(400, f"“{key}” must be a whole number.")
+            raise HttpError(400, f"“{d.prescription_words(key)[0]}” must be a whole number.")
     if values.get("sessions_per_week", 0) > 7:
-        raise HttpError(400, "“sessions per week” can be at most 7 (days with the exercise).")
+        raise HttpError(400, f"“{d.prescription_words('sessions_per_week')[0]}” can be at most 7.")
     if not values:
         raise HttpError(400, "Fill in at least one value of the prescription.")
     return exercise, values, day_bounds(day, day)[0]

@@ -121,6 +121,7 @@ class Check:
     # ``error``; see the README's table of checks). An angle is reported for a view only with one.
     error: tuple[tuple[str, float], ...] = ()
     cue_rx: str | None = None
+    cue_doc: str = ""  # the TOML's ``cue``, kept while ``cue`` is ``cue_rx`` (with_prescription)
 
     def stated_error(self, view: str) -> float:
         """The metric's stated error from ``view`` (NaN when none is stated for it)."""
@@ -300,6 +301,7 @@ class ExerciseDef:
     setup_turn: str = ""  # its words asking for that view
     setup_start: str = ""  # its words asking for the start position ("" : ``setup``)
     key_unit: str = "°"  # the unit of ``key_signal`` as shown on screen ("°" or "%")
+    documented: dict[str, float] = field(default_factory=dict)  # the TOML's prescription, kept
 
     @property
     def unit_word(self) -> str:
@@ -406,10 +408,18 @@ class ExerciseDef:
             if not (0 <= number < math.inf):  # also refuses nan and inf, which TOML allows
                 raise UsageError(f"Prescription value '{key}' must be a number of zero or more.")
             merged[key] = number
-        # A target of the clinician's own: a cue that names the document's target says theirs.
-        own = {k for k in merged if merged[k] != self.prescription.get(k)}
+        # A target of the clinician's own, or a limit they set on the same measure: a cue that
+        # names the document's target ("toward a right angle") says theirs instead (cue_rx).
+        documented = self.documented or self.prescription
+        own = {k for k in merged if k != "ceiling" and merged[k] != documented.get(k)}
+        limited = self.report.rom if self.report is not None and merged.get("ceiling", 0.0) > 0 else None
         checks = tuple(
-            replace(c, cue=c.cue_rx) if c.cue_rx and c.relative_to in own else c
+            replace(
+                c,
+                cue=c.cue_rx
+                if c.cue_rx and (c.relative_to in own or c.metric == limited)
+                else c.cue_doc or c.cue,
+            )
             for c in self.checks
             if c.code != CEILING
         )
@@ -539,6 +549,7 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
                 threshold=float(_need(c, "threshold", w)),
                 views=views,
                 cue=_need(c, "cue", w),
+                cue_doc=c["cue"],
                 source=c["source"],
                 quote=_need(c, "quote", w),
                 relative_to=c.get("relative_to"),
@@ -567,6 +578,7 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         landmarks=_landmarks(ex, where),
         counting=counting,
         prescription=pr,
+        documented=dict(pr),
         checks=tuple(checks),
         report=report,
         lying=bool(ex.get("lying", False)),

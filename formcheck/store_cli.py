@@ -46,12 +46,10 @@ def patient_name(args: argparse.Namespace, prescription: dict[str, Any] | None =
     named = (prescription or {}).get("patient")
     if named is not None and not str(named).strip():
         raise UsageError("The prescription's patient name is empty; give the patient's name there.")
-    name = (
-        args.patient
-        or (str(named) if named else None)
-        or os.environ.get("FORMCHECK_PATIENT")
-        or DEFAULT_PATIENT
-    )
+    env = os.environ.get("FORMCHECK_PATIENT")
+    if env is not None and env and not env.strip():
+        raise UsageError("FORMCHECK_PATIENT holds only spaces; set it to the patient's name or unset it.")
+    name = args.patient or (str(named) if named else None) or env or DEFAULT_PATIENT
     if not name_is_utf8(name):
         raise UsageError("The patient name is not valid text (UTF-8); type it again.")
     return name
@@ -207,9 +205,19 @@ def _delete_sessions(args: argparse.Namespace) -> int:
     """``formcheck sessions --delete ID ...``: asks first (unless --yes), then all or none."""
     import sys
 
+    if args.json:
+        raise UsageError("--delete and --json do not go together; list the sessions first, then delete.")
     ids = list(dict.fromkeys(args.delete))
+    if any(not 0 < sid < 2**63 for sid in ids):
+        bad = next(sid for sid in ids if not 0 < sid < 2**63)
+        raise MissingInputError(f"No session {bad} in the store (`formcheck sessions` lists them).")
     with open_store(args, create=False) as store:
         rows = [dict(store.session_row(sid)) for sid in ids]  # a missing one: one sentence, nothing done
+        if args.patient:  # only that patient's: an id typed wrong must not delete someone else's
+            pid = store.patient(args.patient)["id"]
+            other = next((r["id"] for r in rows if r["patient_id"] != pid), None)
+            if other is not None:
+                raise UsageError(f"Session {other} is not {args.patient}'s; nothing was deleted.")
         summary = {r["id"]: r for r in store.sessions() if r["id"] in ids}
         ew = max(len("exercise"), *(len(summary[i]["exercise"]) for i in ids))
         for i in ids:
@@ -218,10 +226,14 @@ def _delete_sessions(args: argparse.Namespace) -> int:
         if not args.yes:
             if not sys.stdin.isatty():
                 raise UsageError(f"Add --yes to delete {what} without being asked; nothing was deleted.")
-            try:
-                answer = input(f"Delete {what} and their reps, faults, pictures and notes? [y/N] ")
-            except EOFError:
-                answer = ""
+            # Written and read as ask_pain does: input()'s prompt would go to the filtered fd 2.
+            print(
+                f"Delete {what} and their reps, faults, pictures and notes? [y/N] ",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+            answer = sys.stdin.readline()
             if answer.strip().lower() not in ("y", "yes"):
                 print("Nothing was deleted.")
                 return 0
@@ -231,6 +243,8 @@ def _delete_sessions(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
+    if args.patient is not None and not args.patient.strip():
+        raise UsageError("The patient name after --patient is empty; give the patient's name.")
     if args.delete:
         return _delete_sessions(args)
     with open_store(args, create=False) as store:

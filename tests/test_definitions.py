@@ -213,6 +213,13 @@ def test_a_depth_of_the_clinicians_own_is_cued_as_theirs():
     for name in ("squat", "lunge"):  # every cue naming the document's target has its other words
         d = load(name).with_prescription({"depth_knee_deg": 100})
         assert not any("right angle" in c.cue for c in d.checks), name
+        # A limit alone (the dashboard's form sends the default depth with it): a right angle
+        # may be past it, so the clinician's words again.
+        d = load(name).with_prescription({"depth_knee_deg": 90, "ceiling": 100})
+        assert not any("right angle" in c.cue for c in d.checks), name
+        # The document's words come back with the document's depth, however the copy was made.
+        d = load(name).with_prescription({"depth_knee_deg": 110}).with_prescription({"depth_knee_deg": 90})
+        assert any("right angle" in c.cue for c in d.checks), name
 
 
 def test_requires_switches_a_check_on():

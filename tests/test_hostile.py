@@ -699,9 +699,61 @@ def test_a_session_recorded_by_mistake_can_be_deleted(tmp_path: Path) -> None:
     assert r.returncode == 0 and r.stdout.strip().endswith("Deleted this session."), r.stdout
     listed = json.loads(run("sessions", "--json").stdout)
     assert [x["id"] for x in listed] == [2]
-    assert run("report", "1", "-o", tmp_path / "r.html").returncode == 3
+    r = run("report", "1", "-o", tmp_path / "r.html")
+    assert r.returncode == 3 and "Session 1 was deleted on" in one_sentence(r.stderr)
     assert b"wrong-exercise-take" not in Path(os.environ["FORMCHECK_STORE"]).read_bytes()
     assert run("report", "--patient", "Ana", "-o", tmp_path / "p.html").returncode == 0
+    # Only the named patient's sessions, when one is named: a mistyped id deletes no one else's.
+    t = trace(tmp_path / "bob-take.npz", seed=3)
+    assert run("score", t, "-e", "squat", "--patient", "Bob", "--out", tmp_path / "o").returncode == 0
+    r = run("sessions", "--patient", "Bob", "--delete", "2", "--yes")
+    assert r.returncode == 2 and "not Bob's" in one_sentence(r.stderr)
+    # A deleted session's id is never given again: Bob's is 3, not 1.
+    assert [x["id"] for x in json.loads(run("sessions", "--json").stdout)] == [2, 3]
+
+
+def test_deleting_asks_on_a_terminal(tmp_path: Path) -> None:
+    """On a terminal the question is shown (not swallowed by the filter on stderr) and a "n"
+    keeps the session; "y" deletes it."""
+    import pty
+    import select
+
+    assert run("score", trace(tmp_path / "t.npz"), "-e", "squat", "--out", tmp_path / "o").returncode == 0
+
+    def answer(text: str) -> str:
+        main, sub = pty.openpty()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "formcheck", "sessions", "--delete", "1"],
+            stdin=sub, stdout=sub, stderr=sub, close_fds=True,
+        )
+        os.close(sub)
+        seen, deadline = b"", time.monotonic() + 60
+        try:
+            while b"[y/N]" not in seen and time.monotonic() < deadline:
+                if select.select([main], [], [], 1.0)[0]:
+                    seen += os.read(main, 4096)
+            assert b"[y/N]" in seen, f"no question on the terminal: {seen!r}"
+            os.write(main, text.encode() + b"\n")
+            proc.wait(timeout=60)
+            while select.select([main], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(main, 4096)
+                except OSError:  # the terminal closed with the process
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            os.close(main)
+        assert proc.returncode == 0 and b"Traceback" not in seen, seen
+        return seen.decode(errors="replace")
+
+    assert "Nothing was deleted." in answer("n")
+    assert run("sessions", "--json").stdout.count('"id"') == 1
+    assert "Deleted this session." in answer("y")
+    assert json.loads(run("sessions", "--json").stdout) == []
 
 
 def test_report_into_a_folder_or_under_a_file_gives_one_sentence(tmp_path: Path) -> None:

@@ -171,11 +171,12 @@ def test_a_version_2_store_keeps_its_reps_and_learns_per_rep_checks(tmp_path: Pa
         old, _ = st.add_session(_synthetic_session(), patient="Ana", origin="score")
     db = sqlite3.connect(path)
     db.execute("ALTER TABLE reps DROP COLUMN skipped_json")  # as version 2 made it
+    db.execute("DROP TABLE deleted_sessions")  # (version 4's)
     db.execute("PRAGMA user_version = 2")
     db.commit()
     db.close()
     with Store.open(path) as st:
-        assert st.version == store_schema.latest_version() == 3
+        assert st.version == store_schema.latest_version() >= 3
         stored = st.session(old)  # the session's checks not made were not made in any rep
         assert [r["skipped"] for r in stored["reps"]] == [stored["skipped_checks"]] * 4
         assert session_report(st, old, with_stills=False)["summary"]["unchecked_reps"] == 0

@@ -8,6 +8,7 @@ names can never become markup.
 from __future__ import annotations
 
 import base64
+import math
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -42,7 +43,7 @@ def metric(v: Any, col: dict[str, Any]) -> str:
     """A rep's metric for its column: a signed value with words for its sign ("0.13 shin
     behind", not "-0.13 shin") when the column names them."""
     signs = (col.get("signs") or "").split("|")
-    if len(signs) != 2 or not isinstance(v, int | float) or isinstance(v, bool):
+    if len(signs) != 2 or not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
         return num(v, col.get("unit", ""))
     text = num(abs(v), col.get("unit", ""))
     if float(text.split()[0].rstrip("°%")) == 0:  # rounds to zero: no side to name

@@ -54,6 +54,13 @@ def _num(v: float | None) -> float | None:
     return None if v is None or not np.isfinite(v) else float(v)
 
 
+# A new session's id: one past any session's, deleted ones included (never one given before).
+_NEXT_ID = (
+    "SELECT coalesce(max(m), 0) + 1 FROM"
+    " (SELECT max(id) AS m FROM sessions UNION ALL SELECT max(id) FROM deleted_sessions)"
+)
+
+
 def fingerprint(session: Session) -> str:
     """Identifies a session's content, so importing the same one twice stores it once."""
     key = json.dumps(
@@ -315,11 +322,11 @@ class Store:
                     else None
                 )
                 cur = self.db.execute(
-                    "INSERT INTO sessions(patient_id, prescription_id, exercise, created, origin, source,"
+                    "INSERT INTO sessions(id, patient_id, prescription_id, exercise, created, origin, source,"
                     " view, fps, n_frames, duration_s, ended, key_label, prescription_json, pain_before,"
                     " pain_after, warnings_json, skipped_json, trace_t, trace_key, formcheck_version,"
                     " fingerprint)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f" VALUES (({_NEXT_ID}), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         pid,
                         rx_id,
@@ -441,6 +448,18 @@ class Store:
 
     def session_row(self, session_id: int) -> sqlite3.Row:
         row = self.db.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        gone = (
+            None
+            if row
+            else self.db.execute(
+                "SELECT deleted FROM deleted_sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+        )
+        if gone is not None:
+            day = gone["deleted"][:10]
+            raise MissingInputError(
+                f"Session {session_id} was deleted on {day}; it is no longer in the store."
+            )
         if row is None:
             n = self.db.execute("SELECT count(*) FROM sessions").fetchone()[0]
             hint = "the store is empty" if n == 0 else "`formcheck sessions` lists them"
@@ -608,6 +627,10 @@ class Store:
                 for sid in session_ids:
                     self.session_row(sid)
                 self.db.executemany("DELETE FROM sessions WHERE id = ?", [(sid,) for sid in session_ids])
+                self.db.executemany(
+                    "INSERT INTO deleted_sessions(id, deleted) VALUES (?, ?)",
+                    [(sid, _now()) for sid in session_ids],
+                )
         except sqlite3.DatabaseError as e:
             raise self._error(e, f"Cannot write to the store at {self.path} ({e}).") from None
 

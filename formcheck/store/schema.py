@@ -107,7 +107,16 @@ _V3 = """
 ALTER TABLE reps ADD COLUMN skipped_json TEXT NOT NULL DEFAULT '{}';
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+# Version 4: the ids of deleted sessions, so an id is never given to another session (a printed
+# report's "session 14" stays that session, or one that was deleted).
+_V4 = """
+CREATE TABLE deleted_sessions (
+    id INTEGER PRIMARY KEY,
+    deleted TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 
 
 def latest_version() -> int:
