@@ -367,8 +367,8 @@ class ExerciseDef:
     def prescription_words(self, key: str) -> tuple[str, str]:
         """A prescription value's name for people and its unit: ("knee at bottom target", "°"),
         ("reps per set", ""): forms and lists show these, not ``depth_knee_deg``."""
-        unit = next((u for end, u in _RX_UNITS if key.endswith(end)), "")
-        stem = key.removesuffix(next((end for end, _ in _RX_UNITS if key.endswith(end)), ""))
+        end, unit = next(((e, u) for e, u in _RX_UNITS if key.endswith(e)), ("", ""))
+        stem = key.removesuffix(end)
         spec = self.report.spec(self.report.rom) if self.report is not None else None
         rom = spec.label.split(" (")[0] if spec is not None else self.key_label  # no "(leg %)"
         if key == "ceiling":

@@ -35,14 +35,20 @@ def add_store_options(p: argparse.ArgumentParser, *, writes: bool) -> None:
         )
 
 
+def refuse_blank_patient(args: argparse.Namespace) -> None:
+    """A ``--patient`` given empty or as spaces is refused before any work (never filed under
+    the default patient, nor refused by the store after the scoring)."""
+    if args.patient is not None and not args.patient.strip():
+        raise UsageError("The patient name after --patient is empty; give the patient's name.")
+
+
 def patient_name(args: argparse.Namespace, prescription: dict[str, Any] | None = None) -> str:
     """--patient, else the prescription file's ``patient``, else $FORMCHECK_PATIENT, else "me"."""
     import os
 
     from formcheck.errors import name_is_utf8
 
-    if args.patient is not None and not args.patient.strip():
-        raise UsageError("The patient name after --patient is empty; give the patient's name.")
+    refuse_blank_patient(args)
     named = (prescription or {}).get("patient")
     if named is not None and not str(named).strip():
         raise UsageError("The prescription's patient name is empty; give the patient's name there.")
@@ -208,8 +214,8 @@ def _delete_sessions(args: argparse.Namespace) -> int:
     if args.json:
         raise UsageError("--delete and --json do not go together; list the sessions first, then delete.")
     ids = list(dict.fromkeys(args.delete))
-    if any(not 0 < sid < 2**63 for sid in ids):
-        bad = next(sid for sid in ids if not 0 < sid < 2**63)
+    bad = next((sid for sid in ids if not 0 < sid < 2**63), None)  # SQLite's integers
+    if bad is not None:
         raise MissingInputError(f"No session {bad} in the store (`formcheck sessions` lists them).")
     with open_store(args, create=False) as store:
         rows = [dict(store.session_row(sid)) for sid in ids]  # a missing one: one sentence, nothing done
@@ -243,8 +249,7 @@ def _delete_sessions(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    if args.patient is not None and not args.patient.strip():
-        raise UsageError("The patient name after --patient is empty; give the patient's name.")
+    refuse_blank_patient(args)
     if args.delete:
         return _delete_sessions(args)
     with open_store(args, create=False) as store:
@@ -272,8 +277,7 @@ def _session_files(paths: list[str]) -> list[Path]:
 def cmd_import(args: argparse.Namespace) -> int:
     from formcheck.session import load_session
 
-    if args.patient is not None and not args.patient.strip():
-        raise UsageError("The patient name after --patient is empty; give the patient's name.")
+    refuse_blank_patient(args)
     files = _session_files(args.paths)
     loaded = []
     for f in files:

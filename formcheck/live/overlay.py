@@ -197,6 +197,7 @@ def draw_overlay(
     if gx1 - x >= int(60 * s):  # no room for a gauge beside the timer: the number says it
         _gauge(img, x, gx1, int(74 * s), s, state.key_deg, state.target_deg)
 
+    box = banner_box(info, w, h)  # the centred banner (PAUSED, READY), drawn last: None without one
     # One cue, bottom: the set-up guide's while setting up, else the checker's.
     cue = info.guide_cue if state.phase == "setup" and info.guide_cue else state.cue_line
     if cue:
@@ -208,7 +209,6 @@ def draw_overlay(
         # top bar, where the ring stays in sight (as in the annotated video).
         ring = RING_REACH * ring_radius(h)  # two joints merged in one ring at most
         upper = max(bar_h, ph)
-        box = banner_box(info, w, h)
         clear = box is None or upper + tall <= box[1] or upper >= box[3]  # the banner comes first
         if clear and covers(rings, top, h, ring) and not covers(rings, upper, upper + tall, ring):
             top = upper
@@ -222,7 +222,6 @@ def draw_overlay(
             _text(img, step, (w - pad - tw, top + int(22 * s)), 0.55 * s, GREY)
 
     # Banner, centre.
-    box = banner_box(info, w, h)
     if info.banner and box is not None:
         bs = 2.2 * s
         bw, _ = _size(info.banner, bs)

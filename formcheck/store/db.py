@@ -448,19 +448,15 @@ class Store:
 
     def session_row(self, session_id: int) -> sqlite3.Row:
         row = self.db.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
-        gone = (
-            None
-            if row
-            else self.db.execute(
+        if row is None:
+            gone = self.db.execute(
                 "SELECT deleted FROM deleted_sessions WHERE id = ?", (session_id,)
             ).fetchone()
-        )
-        if gone is not None:
-            day = gone["deleted"][:10]
-            raise MissingInputError(
-                f"Session {session_id} was deleted on {day}; it is no longer in the store."
-            )
-        if row is None:
+            if gone is not None:
+                day = gone["deleted"][:10]
+                raise MissingInputError(
+                    f"Session {session_id} was deleted on {day}; it is no longer in the store."
+                )
             n = self.db.execute("SELECT count(*) FROM sessions").fetchone()[0]
             hint = "the store is empty" if n == 0 else "`formcheck sessions` lists them"
             raise MissingInputError(f"No session {session_id} in the store ({hint}).")
