@@ -210,6 +210,10 @@ class Counting:
     # see formcheck/checkers/hold.py). A hold counts once it lasted ``min_hold_s``.
     mode: str = "reps"
     min_hold_s: float = 0.0
+    # A held exercise's signals (degrees) that change while the body moves into or out of the
+    # position: the hold is timed from when the body is still in the position to when it last
+    # was (formcheck/checkers/hold.py). Empty: the time in the position.
+    still_signals: tuple[str, ...] = ()
     # The signal means the same in any view (e.g. hip height as a share of standing, not an angle
     # in the picture): a rep under way at a cut between shots may go on in the next shot
     # (formcheck/checkers/carry.py).
@@ -224,6 +228,13 @@ class Counting:
 
 
 MODES = ("reps", "hold")
+
+
+def _names(v: Any, what: str) -> tuple[str, ...]:
+    """A TOML list of names."""
+    if not (isinstance(v, list) and all(isinstance(x, str) and x for x in v)):
+        raise ValueError(f"{what} must be a list of signal names")
+    return tuple(v)
 
 
 def _pair(v: Any, what: str) -> tuple[float, float]:
@@ -515,6 +526,7 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         ),
         mode=mode,
         min_hold_s=float(co.get("min_hold_s", 0.0)),
+        still_signals=_names(co.get("still_signals", []), f"{where}: counting.still_signals"),
     )
     report = _parse_report(data.get("report"), where)
     shown = {m.name: m.unit for m in (report.brief + report.columns)} if report is not None else {}

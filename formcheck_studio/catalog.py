@@ -142,37 +142,37 @@ CATALOG: list[SampleClip] = [
                "clean", [
         "--exercise", "fire_hydrant", "--reps", "3", "--side", "right", "--fault", "hip_shift=2",
         "--view", "front", *_WOMAN]),
-    # Held stretches: a "rep" is a hold. Judged against a prescribed 8 s hold (the JSON's
+    # Held stretches: a "rep" is a hold. Judged against a prescribed 7 s hold (the JSON's
     # "prescription"), so that a clip of two holds stays short.
     SampleClip("hip_flexor_stretch_side_faults", "kneeling on the right: torso lean; on the left: "
                "front foot far out", [
         "--exercise", "hip_flexor_stretch", "--reps", "2", "--side", "right", "--descent", "1.2",
         "--ascent", "1.2", "--rest", "0.8", "--fault", "trunk_lean=1", "--fault", "front_knee=2",
-        "--view", "side", "--rx-hold", "8", *_WOMAN]),
+        "--view", "side", "--rx-hold", "7", *_WOMAN]),
     SampleClip("hip_flexor_stretch_side_short", "clean hold kneeling on the left, short one on "
                "the right", [
         "--exercise", "hip_flexor_stretch", "--reps", "2", "--side", "left", "--descent", "1.2",
         "--ascent", "1.2", "--rest", "0.8", "--fault", "short_hold=2", "--view", "side",
-        "--facing", "left", "--rx-hold", "8"]),
+        "--facing", "left", "--rx-hold", "7"]),
     # From the side only knees lowered toward the camera register (MediaPipe's depth misses
     # them going away), and from the feet MediaPipe misreads the body: one hold per clip, the
     # knees toward the camera.
     SampleClip("double_hip_rotation_side", "knees lowered to the left, toward the camera", [
         "--exercise", "double_hip_rotation", "--reps", "1", "--side", "left", "--descent", "1.2",
         "--ascent", "1.2", "--tail", "1.5", "--view", "side", "--facing", "right",
-        "--rx-hold", "8", *_MAN]),
+        "--rx-hold", "7", *_MAN]),
     SampleClip("double_hip_rotation_side_short", "a short hold, knees to the right, toward the "
                "camera", [
         "--exercise", "double_hip_rotation", "--reps", "1", "--side", "right", "--descent", "1.2",
         "--ascent", "1.2", "--tail", "1.5", "--fault", "short_hold=1", "--view", "side",
-        "--facing", "left", "--rx-hold", "8", *_GREEN]),
+        "--facing", "left", "--rx-hold", "7", *_GREEN]),
     # The shoulders are checked from the feet, the camera looking down over the knees (from hip
     # height the lowered knees hide a shoulder and it is not judged): chest height, 1.3 m.
     SampleClip("double_hip_rotation_front", "from the feet at chest height: knees to the left, "
                "then to the right with a shoulder lifted off the floor", [
         "--exercise", "double_hip_rotation", "--reps", "2", "--side", "left", "--descent", "1.2",
         "--ascent", "1.2", "--tail", "1.0", "--fault", "shoulders_lift=2", "--view", "front",
-        "--cam-height", "1.3", "--rx-hold", "8", *_WOMAN]),
+        "--cam-height", "1.3", "--rx-hold", "7", *_WOMAN]),
     SampleClip("lunge_side_variant_front", "side lunges from the front (feet wide), bent leg in turn "
                "from the right: clean, clean, the straight leg bent 60 deg, clean", [
         "--exercise", "lunge", "--variant", "side", "--reps", "4", "--side", "right",

@@ -124,11 +124,11 @@ FAULTS: dict[str, dict[str, str]] = {
     "hip_flexor_stretch": {
         "trunk_lean": "torso 35 deg forward through the hold (limit 20)",
         "front_knee": "front foot far out: front knee 128 deg (limit 90 + 25)",
-        "short_hold": "held 3 s still (about 4.5 s in position) instead of the clip's hold_s",
+        "short_hold": "held 4 s still instead of the clip's hold_s",
     },
     "double_hip_rotation": {
         "shoulders_lift": "trunk rolls 35 deg with the knees, the far shoulder up (limit 20)",
-        "short_hold": "held 3 s still (about 4.5 s in position) instead of the clip's hold_s",
+        "short_hold": "held 4 s still instead of the clip's hold_s",
     },
 }
 

@@ -3,8 +3,9 @@
 A hold is the studio's "rep": get into the position (``descent_s``), hold it still (``hold_s``),
 come out (``ascent_s``), then ``rest_s`` in the start position before the next one, the sides
 taking turns from ``MotionParams.side``. ``RepPlan.peak_start_s``/``peak_end_s`` bound the still
-hold; the truth's ``hold_s`` is the time the exact body meets the checker's own position rules
-(:func:`kneeling_in_position`, :func:`knees_down_in_position`), which starts during the way in.
+hold; the truth's ``hold_s`` is the time in it that the exact body meets the checker's own
+position rules (:func:`kneeling_in_position`, :func:`knees_down_in_position`), which formcheck
+times; ``in_position_s`` adds the way in and out, where the rules are met part of the way.
 
 Placements (as :mod:`.motions`):
 
@@ -76,9 +77,9 @@ HFS_FAULT_HIP_FORWARD_DEG = 30.0  # with the foot far out the hip sinks forward 
 # picture shortens it by the camera's tilt, MediaPipe by a third more): at the limit, live and
 # offline disagreed on it.
 DHR_ROLL_DEG = 45.0
-# A short hold: this long still in the position, about 4.5 s in it with the way in and out:
-# over the 3 s a hold needs to count, about half the sample prescriptions' 8 s.
-SHORT_STRETCH_S = 3.0
+# A short hold: this long still in the position (what formcheck times), 1 s over the 3 s a
+# hold needs to count, about half the sample prescriptions' 7 s.
+SHORT_STRETCH_S = 4.0
 
 KNEE_Z = 0.055  # a kneeling knee's joint above the floor (m)
 FOOT_Z = 0.07  # a planted foot's ankle joint above the floor (m): anny's ankle over its sole

@@ -1,10 +1,11 @@
 """Ground truth of the held stretches (pure numpy): per-frame measures and per-hold metrics.
 
-A hold's ``hold_s`` is the time the exact body meets the checker's own position rules (what
-formcheck's timer measures), not only the still part of the motion: that starts on the way in.
-The check metrics (``trunk_lean_deg``, ``front_knee_deg``, ``shoulder_lift_deg``) are medians
-over the frames in the position, as the checkers take them, measured in the picture when the
-clip was rendered (``*_2d`` angles) and in the world otherwise; ``*_3d_deg`` are the world's.
+A hold's ``hold_s`` is the time the exact body meets the checker's own position rules while it
+is still (the planned hold: what formcheck's timer measures, not the way into or out of the
+position, which ``in_position_s`` adds). The check metrics (``trunk_lean_deg``,
+``front_knee_deg``, ``shoulder_lift_deg``) are medians over the frames held, as the checkers
+take them, measured in the picture when the clip was rendered (``*_2d`` angles) and in the
+world otherwise; ``*_3d_deg`` are the world's.
 """
 
 from __future__ import annotations
@@ -69,19 +70,24 @@ def hold_angles(exercise: str, j3: Tracks, j2: Tracks | None) -> dict[str, np.nd
 def hold_metrics(
     exercise: str, r: RepPlan, idx: np.ndarray, t: np.ndarray, angles: dict[str, list[float]]
 ) -> dict[str, float]:
-    """Per-hold metrics: seconds in the position, the planned still time, and the checks'
-    measures as medians over the frames in the position."""
+    """Per-hold metrics: seconds held (in the position while the body is still: the planned
+    hold, as formcheck's timer measures it), seconds in the position, the planned still time,
+    and the checks' measures as medians over the frames held."""
     a = {k: np.asarray(v, np.float64) for k, v in angles.items()}
     ins = idx[a["in_position_3d"][idx] > 0.5]
+    still = (t[ins] >= r.peak_start_s - 1e-9) & (t[ins] <= r.peak_end_s + 1e-9)
+    held = ins[still]
     step = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
     m: dict[str, float] = {
-        "hold_s": float(len(ins) * step),
+        "hold_s": float(len(held) * step),
+        "in_position_s": float(len(ins) * step),
         "still_s": round(r.hold_s, 3),
         "in_position_start_s": float(t[ins[0]]) if len(ins) else float("nan"),
         "in_position_end_s": float(t[ins[-1]] + step) if len(ins) else float("nan"),
     }
-    if not len(ins):
+    if not len(held):
         return m
+    ins = held
 
     def med(key: str) -> float:
         return float(np.median(a[key][ins]))

@@ -1605,8 +1605,8 @@ def _hold_plan(
     frame for a set of holds; and per hold its (start, end, seconds at u = 1).
 
     ``breaks``: (hold index, seconds into the hold, seconds out) — the person steps out of the
-    position (``step_s`` each way) and back into it, the hold going on. The seconds in the
-    position count from half-way into each step in to half-way through each step out.
+    position (``step_s`` each way) and back into it, the hold going on. The seconds held count
+    while the body is still in the position, not on the steps in and out.
     """
     keys: list[tuple[float, float]] = []  # (time, u)
     spans: list[tuple[float, float, float]] = []
@@ -1642,10 +1642,11 @@ def _hold_plan(
     for a, _, i in owner:
         idx[times >= a] = i
     side = np.array([holds[i][0] for i in idx])
-    # The time in the position: from half-way through each step in to half-way through each
-    # step out (a position is reached part of the way through the movement into it).
+    # The time held: still in the position (u = 1), as formcheck's timer runs; the steps into
+    # and out of it are not held, though the position is reached part of the way through them.
     step = 1.0 / fps
-    spans = [(a, b, float(np.sum((idx == i) & (u >= 0.5)) * step)) for i, (a, b, _) in enumerate(spans)]
+    held = u >= 1.0 - 1e-9
+    spans = [(a, b, float(np.sum((idx == i) & held) * step)) for i, (a, b, _) in enumerate(spans)]
     return times, u, side, idx, spans
 
 
@@ -1691,7 +1692,7 @@ def hip_flexor_stretch(
     kneeling thigh ``hip_forward_deg`` forward of vertical, torso upright; held; and back.
     ``breaks`` step out of the position in a hold and back (see :func:`_hold_plan`). Faults per
     hold: ``trunk_lean`` (torso 30 deg forward), ``front_knee`` (front knee at 130 deg).
-    ``key_deg`` is the front knee's angle; ``hold_s`` the seconds in the position.
+    ``key_deg`` is the front knee's angle; ``hold_s`` the seconds held still in the position.
     """
     if view not in _AZIMUTH:
         raise ValueError(f"view must be one of {sorted(_AZIMUTH)}, got {view!r}")
@@ -1817,7 +1818,7 @@ def double_hip_rotation(
     knees (and the pelvis) turn ``drop_deg`` about the body's length in ``step_s``, stay, and
     come back up. Fault: ``shoulders_lift`` (the trunk rolls 30 deg after the knees, on the
     shoulder on their side: the other shoulder lifts).
-    ``key_deg`` is the knees' lowering; ``hold_s`` the seconds in the position.
+    ``key_deg`` is the knees' lowering; ``hold_s`` the seconds held still in the position.
     """
     if view not in ("front", "side"):
         raise ValueError("double_hip_rotation supports view='front' (from the feet) or 'side'")

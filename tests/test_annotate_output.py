@@ -15,7 +15,7 @@ from formcheck.annotate import AMBER, annotate, cue_joints, draw_state, text_px,
 from formcheck.checkers.base import CheckerState
 from formcheck.cli import main
 from formcheck.definitions import JOINTS, available, load
-from formcheck.textdraw import DARK, draw_text, font, stroke_for
+from formcheck.textdraw import DARK, draw_text, font, stroke_for, text_size
 from formcheck.videowrite import AnnotatedWriter, output_size
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -73,13 +73,26 @@ def test_degree_sign_and_legible_size_at_480p() -> None:
 
 
 def test_cue_is_wrapped_inside_the_frame() -> None:
-    d = load("squat")
-    cue = d.checks[0].cue
-    for shape in [(480, 640, 3), (720, 1280, 3), (1280, 720, 3)]:
+    """The cue as drawn ("Rep 2: " and its words) stays inside the frame, on as many lines as
+    it needs: one where it fits, more where it does not (a portrait frame), none of them wider
+    than the frame. (This test once only compared ``wrap``'s words with the cue, so a ``wrap``
+    that split nothing passed it.)"""
+    cue = load("squat").checks[0].cue
+    for shape in [(480, 640, 3), (720, 1280, 3), (1280, 720, 3), (854, 480, 3)]:
         img = np.zeros(shape, np.uint8)
-        draw_state(img, _state(cue))
-        lines = wrap(cue, text_px(shape), shape[1] - 2 * max(6, text_px(shape) // 2))
-        assert " ".join(lines) == cue and len(lines) <= 2
+        st = _state(cue, rep=2)
+        draw_state(img, st)
+        b, g, r = (img[..., i].astype(int) for i in range(3))
+        amber = (r > 190) & (g > 120) & (g < 230) & (b < 120)
+        rows, cols = np.flatnonzero(amber.any(axis=1)), np.flatnonzero(amber.any(axis=0))
+        px = text_px(shape)
+        pad = max(6, px // 2)
+        assert cols.min() >= pad // 2 and cols.max() < shape[1] - pad // 2, shape  # not cut off
+        lines = 1 + int(np.count_nonzero(np.diff(rows) > pad))  # text rows, a line apart
+        fits = text_size(st.cue_line, px)[0] <= shape[1] - 2 * pad
+        assert (lines == 1) if fits else (lines >= 2), (shape, lines)
+        for line in wrap(st.cue_line, px, shape[1] - 2 * pad, max_lines=3):
+            assert " " not in line or text_size(line, px)[0] <= shape[1] - 2 * pad, (shape, line)
 
 
 def test_the_cue_does_not_cover_the_joint_it_is_about() -> None:

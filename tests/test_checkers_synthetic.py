@@ -210,7 +210,9 @@ def test_hold_time_measured(exercise, hold):
 
 def test_depth_is_measured():
     seq, _ = synthetic.squat(reps=3, depth_knee_deg=95.0)
-    for rep in score("squat", seq).reps:
+    reps = score("squat", seq).reps
+    assert len(reps) == 3  # (without it, a set counted as none passed)
+    for rep in reps:
         assert rep.metrics["knee_min_deg"] == pytest.approx(95.0, abs=5.0)
 
 

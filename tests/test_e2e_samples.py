@@ -173,6 +173,14 @@ def _side_angle_clips() -> list[Path]:
     return out
 
 
+# Side-angle samples whose key angle is not reported from their camera, with why (the test
+# asserts every rep blank and the reason given, instead of comparing angles).
+NOT_REPORTED_FROM_THIS_CAMERA = {
+    "bridge_chest_side": "side-on from chest height, looking down: read as oblique, where the "
+    "hip line is not judged",
+}
+
+
 @pytest.mark.parametrize("video", _side_angle_clips(), ids=lambda c: c.stem)
 def test_side_view_angles_within_5_degrees(video: Path) -> None:
     res, _ = _result(video)
@@ -183,8 +191,10 @@ def test_side_view_angles_within_5_degrees(video: Path) -> None:
     blank = [r for r in res.session.reps if not np.isfinite(r.metrics.get(key, np.nan))]
     for rep in blank:  # not reported: none of its checks could be made, and the rep says why
         assert checks and all(c.code in rep.skipped for c in checks), (rep.index, rep.skipped)
-    if blank and not errs:  # from this camera (bridge_chest_side: read as oblique) none is
+    if video.stem in NOT_REPORTED_FROM_THIS_CAMERA:
+        assert res.session.reps and len(blank) == len(res.session.reps)
         return
+    assert not blank, f"reps {[r.index for r in blank]} not reported"
     assert errs, "no rep metric to compare"
     assert np.max(np.abs(errs)) <= 5.0, f"{key} errors per rep: {np.round(errs, 1)}"
     near = [v for k, v in res.angle_errors.items()]
@@ -202,8 +212,8 @@ def _hold_clips() -> list[Path]:
 
 @pytest.mark.parametrize("video", _hold_clips(), ids=lambda c: c.stem)
 def test_hold_seconds_close_to_truth(video: Path) -> None:
-    """A held stretch's timer against the truth's seconds in the position (the checker's own
-    rules on the exact body): within 1 s, a third of the margin the samples plant between a
+    """A held stretch's timer against the truth's seconds held (still in the position, by the
+    checker's own rules on the exact body): within 1 s, a third of the margin the samples plant between a
     clean or short hold and the prescription (1.5 s or more)."""
     res, truth = _result(video)
     errs = res.rep_metric_errors.get("hold_s", [])

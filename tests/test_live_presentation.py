@@ -328,3 +328,39 @@ def test_the_hold_timer_never_covers_the_angle_or_its_target(size: tuple[int, in
     words = (slice(0, int(56 * s)), slice(x, min(w, x + aw + int(16 * s) + tx + 4)))
     assert np.array_equal(with_hold[words], without[words]), size
     assert not np.array_equal(with_hold, without)  # the timer is drawn somewhere
+
+
+def test_nothing_is_said_while_paused_and_resumed_is_not_replaced(tmp_path: Path) -> None:
+    """Paused, the set-up cues are not spoken (the person heard "Paused. Get back into the start
+    position."); after resuming, a set-up cue waits for "Resumed." to begin instead of
+    replacing it (it was never heard)."""
+    from types import SimpleNamespace
+
+    from formcheck.live.loop import LiveConfig, LiveLoop, PoseOut
+    from formcheck.live.setup_guide import GuideState
+    from formcheck.live.window import KEY_PAUSE, Window
+
+    class Said:
+        def __init__(self) -> None:
+            self.lines: list[str] = []
+            self.pending = 0
+
+        def say(self, text: str | None) -> None:
+            if text:
+                self.lines.append(text)
+
+    voice = Said()
+    loop = LiveLoop(LiveConfig("squat"), SimpleNamespace(), None, Window("t", headless=True), voice, None)
+    state = loop.scorer.checker.state  # set-up
+    cue = "Stand tall with your feet hip-width apart."
+    loop.worker.latest = PoseOut(1, 0.0, np.full((33, 4), np.nan), True, state, GuideState(cue, 4))
+    loop._key(KEY_PAUSE)
+    loop._handle_events(10.0)
+    assert voice.lines == ["Paused."]
+    loop._key(KEY_PAUSE)
+    voice.pending = 1  # "Resumed." not begun yet
+    loop._handle_events(20.0)
+    assert voice.lines == ["Paused.", "Resumed."]
+    voice.pending = 0
+    loop._handle_events(20.5)
+    assert voice.lines == ["Paused.", "Resumed.", cue]

@@ -19,6 +19,7 @@ import pytest
 from formcheck.checkers.base import CheckerState, Event, Fault, Rep
 from formcheck.definitions import load
 from formcheck.errors import BadVideoError, CameraError, ExitCode, MissingInputError
+from formcheck.live.app import set_words
 from formcheck.live.capture import Captured, FileSource, FrameSlot, open_source
 from formcheck.live.loop import Histogram
 from formcheck.live.overlay import OverlayInfo, banner_box, count_panel, draw_overlay, scale_for
@@ -275,6 +276,37 @@ def test_voice_without_audio_output_says_so_once_and_carries_on(tmp_path: Path) 
     assert len(notes) == 1 and notes[0].startswith("No audio output device")
     assert not v.available
     assert calls == ["1."]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux player path")
+def test_a_line_cut_off_at_the_end_is_kept_and_is_no_missing_device(tmp_path: Path) -> None:
+    """A line still playing when the set ends was heard in part: it is in ``spoken`` from when
+    it began, and the player's exit status after formcheck stops it is no audio device
+    missing (the end of every set said "No audio output device" after speaking all set)."""
+    notes: list[str] = []
+    player = ("sh", "-c", "exec sleep 30", "player")  # plays until stopped
+    v = Voice(notify=notes.append, engine_factory=lambda: FakeEngine([]), player=player)
+    v.start()
+    n = len(v.spoken)
+    v.say("Set complete. 3 reps. Well done.")
+    assert v.wait_begun(n, timeout=10)
+    assert v.spoken == ["Set complete. 3 reps. Well done."]
+    v.stop()
+    assert notes == [] and v.available
+    assert v.spoken == ["Set complete. 3 reps. Well done."]
+
+
+def test_wait_begun_is_false_at_once_with_nothing_to_say() -> None:
+    v = Voice(enabled=False)
+    t0 = time.monotonic()
+    assert v.wait_begun(0, timeout=5) is False
+    assert time.monotonic() - t0 < 0.5
+
+
+def test_sets_past_the_prescription_are_not_called_set_9_of_1() -> None:
+    assert set_words(1, 1) == "set 1 of 1"
+    assert set_words(2, 3) == "set 2 of 3"
+    assert set_words(9, 1) == "set 9 (1 prescribed)"
 
 
 def test_voice_without_engine_says_so_once() -> None:

@@ -19,7 +19,7 @@ from formcheck_studio.motions_holds import (
 from formcheck_studio.truth import frame_angles, rep_metrics
 
 SKEL = Skeleton()
-RX_HOLD_S = 8.0  # the samples' prescribed hold
+RX_HOLD_S = 7.0  # the samples' prescribed hold
 
 
 def _truth(m: Motion) -> tuple[dict[str, np.ndarray], list[dict]]:  # type: ignore[type-arg]

@@ -102,6 +102,7 @@ def test_squat_faults_apply_to_named_reps_only() -> None:
               "heels_lifting": [6], "incomplete_lockout": [7], "too_fast": [8]}
     m = make_motion(MotionParams(exercise="squat", reps=9, faults=faults, fps=10), SKEL)
     _, reps = _truth(m)
+    assert [r["index"] for r in reps] == list(range(1, 10))
     for r in reps:
         f, mt = r["faults"], r["metrics"]
         assert f == [k for k, v in faults.items() if r["index"] in v]

@@ -46,45 +46,80 @@ BREAK_S = 3.0
 # The side changes only once the position has been taken on the other side this long: a
 # left-right swap of MediaPipe's labels for a frame or two is no change of side.
 SWITCH_S = 0.5
+# Still in the position: none of the exercise's ``still_signals`` (degrees) moved more than
+# STILL_MAX_DEG_S on average over the last STILL_WINDOW_S, each end read as the median of its
+# STILL_SPAN_S (a frame's jitter and a dropped point are no movement). Moving into or out of a
+# stretch turns its joints 30-90 deg in a second or two (the real kneeling clip's changes of
+# leg: 20-300 deg/s, front knee and hip), while a position held reads within a few degrees
+# (the same clip's holds: at most 5 deg/s over these windows, MediaPipe's jitter of an angle in
+# the picture about +-2 deg): 15 deg/s is 6 deg over the window, three times that jitter, and a
+# quarter of the slowest change of position's pace. The window is long enough to see a slow
+# start out of the position and short enough to time its end within a few tenths of a second.
+STILL_MAX_DEG_S = 15.0
+STILL_WINDOW_S = 0.4
+STILL_SPAN_S = 0.2
+# Moving in the position this long, the live window says the timer waits (a shift of a hand
+# passes without a word).
+MOVING_CUE_S = 1.0
 # Rest frames kept for a hold's camera rules: the last 3 s at 30 fps (less time at 60 fps;
 # the rules take a median, so a few frames do).
 REST_FRAMES = 90
 
 
 class HoldTimer:
-    """Seconds in the position, paused while out of it; dips under :data:`DIP_IGNORED_S` ignored.
+    """Seconds held in the position; dips out of it under :data:`DIP_IGNORED_S` ignored.
 
-    The one computation behind the live timer and the saved hold's ``hold_s``. A run of frames
-    in the position counts from its first frame to its last plus one frame interval (the last
-    frame's own duration), as :func:`~formcheck.checkers.common.longest_run` counts. Only a frame
-    seen out of the position breaks a run: frames never looked at (a busy live loop) are no dip.
+    The one computation behind the live timer and the saved hold's ``hold_s``. A run in the
+    position is timed from the first frame the body is still in it to the last (that frame's
+    own duration, one frame interval, included), as :func:`~formcheck.checkers.common.longest_run`
+    counts: the way into and out of the position is not held. Moving while in the position
+    between the two (shifting a hand, a reading's jump) is held, so the live timer waits while
+    the body moves and catches up when it is still again. A run that began still reaches back
+    to the start of its stillness (``still_since``), not before the position was taken. Only a
+    frame seen out of the position breaks a run: frames never looked at (a busy live loop) are
+    no dip.
     """
 
     def __init__(self) -> None:
-        self.closed = 0.0  # seconds of finished runs
-        self.run0: float | None = None  # the current run's first frame
-        self.last_in: float | None = None
+        self.spans: list[tuple[float, float]] = []  # finished runs: first and last still frames
+        self.run0: float | None = None  # the current run's start (None: not still in it yet)
+        self.last_still: float | None = None  # its last frame still in the position
+        self.entered: float | None = None  # the first frame in the position since a break
+        self.last_in: float | None = None  # the last frame in the position, still or not
         self.dipped = False
         self.step = 0.0  # one frame interval (s)
 
-    def update(self, t: float, in_pos: bool, step: float) -> None:
+    def update(self, t: float, in_pos: bool, step: float, still: bool = True,
+               still_since: float | None = None) -> None:
         self.step = step
         if not in_pos:
-            self.dipped = self.run0 is not None
+            self.dipped = self.last_in is not None
             return
-        if self.run0 is None:
-            self.run0 = t
-        elif self.dipped and self.last_in is not None and t - self.last_in - self.step > DIP_IGNORED_S:
-            self.closed += self.last_in - self.run0 + self.step
-            self.run0 = t
+        if self.last_in is None or (self.dipped and t - self.last_in - step > DIP_IGNORED_S):
+            self._close()
+            self.entered = t
         self.last_in = t
         self.dipped = False
+        if not still:
+            return
+        if self.run0 is None:
+            assert self.entered is not None
+            self.run0 = max(self.entered, t if still_since is None else still_since)
+        self.last_still = t
+
+    def _close(self) -> None:
+        if self.run0 is not None and self.last_still is not None:
+            self.spans.append((self.run0, self.last_still))
+        self.run0 = self.last_still = None
+
+    def timed(self) -> list[tuple[float, float]]:
+        """The runs timed so far, finished and under way: (first, last) still frame."""
+        now = [(self.run0, self.last_still)] if self.run0 is not None and self.last_still is not None else []
+        return self.spans + now
 
     @property
     def seconds(self) -> float:
-        if self.run0 is None or self.last_in is None:
-            return self.closed
-        return self.closed + self.last_in - self.run0 + self.step
+        return sum(b - a + self.step for a, b in self.timed())
 
 
 @dataclass
@@ -103,13 +138,22 @@ class _Hold:
     def side(self) -> str | None:
         return max(dict.fromkeys(self.sides), key=self.sides.count) if self.sides else None
 
-    def add(self, t: float, in_pos: bool, row: dict[str, float], side: str | None, step: float) -> None:
+    def add(self, t: float, in_pos: bool, row: dict[str, float], side: str | None, step: float,
+            still: bool = True, still_since: float | None = None) -> None:
         self.t.append(t)
         self.inpos.append(in_pos)
         self.rows.append(row)
         if in_pos and side is not None:
             self.sides.append(side)
-        self.timer.update(t, in_pos, step)
+        self.timer.update(t, in_pos, step, still, still_since)
+
+    def timed_frames(self) -> np.ndarray:
+        """Indices of the frames in the position inside a timed run (the hold's own frames)."""
+        t = np.asarray(self.t)
+        keep = np.zeros(len(t), bool)
+        for a, b in self.timer.timed():
+            keep |= (t >= a) & (t <= b)
+        return np.flatnonzero(keep & np.asarray(self.inpos, bool))
 
 
 class HoldChecker(Checker):
@@ -128,7 +172,10 @@ class HoldChecker(Checker):
     def __init__(self, definition: ExerciseDef) -> None:
         super().__init__(definition)
         self._hold: _Hold | None = None
-        self._other: list[tuple[float, dict[str, float], str]] = []  # in position on the other side
+        # In position on the other side: time, signals, side, still, still since.
+        self._other: list[tuple[float, dict[str, float], str, bool, float | None]] = []
+        self._recent: deque[tuple[float, list[float]]] = deque()  # still_signals, last STILL_* s
+        self._shot_t0: float | None = None  # the video's (shot's) first frame
         self._seen_out = False  # a frame out of the position was seen since the clip (shot) began
         # The trust rules' facts (``_``-keys) of the last frames out of the position: the rest
         # before a hold, which a camera rule reads (e.g. the camera's tilt before the knees go down).
@@ -151,6 +198,8 @@ class HoldChecker(Checker):
             self._dts.append(frame.t_s - self._prev[0])
         self._prev = (frame.t_s, 0.0)
         self._t = t = frame.t_s
+        if self._shot_t0 is None:
+            self._shot_t0 = t
         view = self.views.update(frame) if frame.detected else self.views.estimate
         sig = self.signals(frame, view) if frame.detected else {}
         if frame.detected:
@@ -159,24 +208,25 @@ class HoldChecker(Checker):
         self._last_row = sig if ok else {}
         in_pos = ok and self.in_position(sig)
         side = self.frame_side(sig) if in_pos else None
+        still, since = self._still(t, sig) if ok else (True, None)
         events: list[Event] = []
         hold = self._hold
         if in_pos and hold is not None and self.c.per_side and hold.side and side and side != hold.side:
             # In the position on the other side: the current hold pauses meanwhile, and ends
             # once that has lasted SWITCH_S (a real change of legs, not a swap of labels).
-            self._other.append((t, sig, side))
+            self._other.append((t, sig, side, still, since))
             hold.add(t, False, sig, None, self._step)
             if t - self._other[0][0] >= SWITCH_S:
                 events += self._end_hold("settled")
                 other, self._other = self._other, []
                 events += self._begin(other[0][0], began_cut=False)
-                for tt, row, sd in other:
-                    self._hold_add(tt, True, row, sd)
+                for tt, row, sd, st, sn in other:
+                    self._hold_add(tt, True, row, sd, st, sn)
         elif in_pos:
             self._other = []
             if self._hold is None:
                 events += self._begin(t, began_cut=not self._seen_out)
-            self._hold_add(t, True, sig, side)
+            self._hold_add(t, True, sig, side, still, since)
         else:
             self._other = []
             self._seen_out |= ok
@@ -195,9 +245,38 @@ class HoldChecker(Checker):
     def _step(self) -> float:
         return float(np.median(self._dts)) if self._dts else 0.0
 
-    def _hold_add(self, t: float, in_pos: bool, row: dict[str, float], side: str | None) -> None:
+    def _hold_add(self, t: float, in_pos: bool, row: dict[str, float], side: str | None,
+                  still: bool = True, since: float | None = None) -> None:
         assert self._hold is not None
-        self._hold.add(t, in_pos, row, side, self._step)
+        self._hold.add(t, in_pos, row, side, self._step, still, since)
+
+    def _still(self, t: float, sig: dict[str, float]) -> tuple[bool, float | None]:
+        """Is the body still (none of ``still_signals`` moving, see :data:`STILL_MAX_DEG_S`),
+        and since when: the start of the window it was read over. A signal read now but not a
+        window back (the position only just taken) is not still yet; with no frame a window
+        back at all: in the video's (shot's) first moments nothing says it moved, still since now;
+        after a gap in the readings, not still yet."""
+        names = self.c.still_signals
+        if not names:
+            return True, None
+        q = self._recent
+        q.append((t, [sig.get(n, np.nan) for n in names]))
+        while q and q[0][0] <= t - STILL_WINDOW_S - STILL_SPAN_S:
+            q.popleft()
+        now = [v for tt, v in q if tt > t - STILL_SPAN_S]
+        then = [v for tt, v in q if tt <= t - STILL_WINDOW_S]
+        if not then:  # the video's (shot's) first moments: still; after a gap in the readings: not yet
+            return self._shot_t0 is not None and t - self._shot_t0 < STILL_WINDOW_S, None
+        a, b = np.asarray(now, float), np.asarray(then, float)
+        for k in range(len(names)):
+            if not np.isfinite(a[:, k]).any():
+                continue  # not read now: says nothing
+            if not np.isfinite(b[:, k]).any():
+                return False, None  # read now but not a window back: only just in the position
+            moved = abs(float(np.nanmedian(a[:, k])) - float(np.nanmedian(b[:, k])))
+            if moved > STILL_MAX_DEG_S * STILL_WINDOW_S:
+                return False, None
+        return True, t - STILL_WINDOW_S
 
     def _begin(self, t: float, began_cut: bool) -> list[Event]:
         self._hold = _Hold(began_cut, pre=list(self._rest_rows))
@@ -232,7 +311,7 @@ class HoldChecker(Checker):
                       f"Held {seconds(held)}: a hold counts from {self.c.min_hold_s:g} s.")
             ]
         self._end_reason = reason
-        keep = np.flatnonzero(h.inpos)
+        keep = h.timed_frames()
         t = np.asarray(h.t)[keep]
         sig = _columns([h.rows[i] for i in keep])
         pre = _columns(h.pre) if h.pre else {}
@@ -282,6 +361,8 @@ class HoldChecker(Checker):
         self.views = type(self.views)()
         self._prev = None
         self._other = []
+        self._recent.clear()
+        self._shot_t0 = None
         self._seen_out = False  # a hold the new shot begins in was under way before it
         self._rest_rows.clear()
         self.on_cut()
@@ -302,9 +383,9 @@ class HoldChecker(Checker):
     # -- what the live window shows ---------------------------------------------------------
     @property
     def hold_seconds(self) -> float | None:
-        """The running timer of the hold under way (paused while out of the position), else
-        the last hold's time while its cue is on show, else None."""
-        if self._hold is not None and self._hold.timer.run0 is not None:
+        """The running timer of the hold under way (waiting while out of the position or
+        moving), else the last hold's time while its cue is on show, else None."""
+        if self._hold is not None and self._hold.timer.timed():
             return self._hold.timer.seconds
         return self._shown_hold if self._t < self._cue_until else None
 
@@ -318,4 +399,12 @@ class HoldChecker(Checker):
             if self._hold is not None and self._hold.timer.seconds >= target:
                 return "Time reached. Relax.", None
             return "Timer paused: get back into the stretch.", None
+        h = self._hold
+        if (
+            self.phase == "active" and h is not None and h.timer.timed()
+            and h.timer.last_in is not None and h.timer.last_still is not None
+            and h.timer.last_in - h.timer.last_still > MOVING_CUE_S
+            and h.timer.seconds < max(self.rx.get("hold_s", 0.0), self.c.min_hold_s)
+        ):
+            return "Hold still: the timer waits while you move.", None
         return super()._live_cue()

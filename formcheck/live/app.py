@@ -177,6 +177,11 @@ def _run(args: argparse.Namespace) -> int:
             store.close()
 
 
+def set_words(set_no: int, sets: int) -> str:
+    """Which set this is today: "set 2 of 3"; past the prescribed sets, "set 4 (3 prescribed)"."""
+    return f"set {set_no} of {sets}" if set_no <= sets else f"set {set_no} ({sets} prescribed)"
+
+
 def _run_set(
     args: argparse.Namespace,
     rx: dict[str, Any] | None,
@@ -195,7 +200,7 @@ def _run_set(
     now = datetime.now()
     set_no = completed_sets_today(args.out, args.exercise, now) + 1
     sets = int(d.prescription.get("sets", 1) or 1)
-    title = f"formcheck - {d.title} - set {set_no} of {sets}"
+    title = f"formcheck - {d.title} - {set_words(set_no, sets)}"
     target = int(d.prescription.get("reps", 0) or 0)
     # The window opens first and says what is happening while the model loads and the camera
     # starts (about 2 s), and asks for pain there: the person is on the mat, not at the keyboard.

@@ -245,7 +245,10 @@ class PoseWorker:
                 self.stills.capture(e.rep)
         state = sc.checker.state
         sig = sc.trace_sig[-1] if sc.trace_sig else math.nan
-        guide = self.guide.update(t_s, state.phase, image, n_people, state.view, sig, sc.checker.at_start)
+        if people is None and self.latest is not None:
+            guide = self.latest.guide  # paused: nobody was looked for, so nothing to guide on
+        else:
+            guide = self.guide.update(t_s, state.phase, image, n_people, state.view, sig, sc.checker.at_start)
         self.latest = PoseOut(f.seq, f.t_cap, image, n_people > 0, state, guide)
         self.stats.analysed += 1
         if any(e.kind == "rep" for e in events) and self.recorder is not None:
@@ -387,7 +390,10 @@ class LiveLoop:
             if self._set_done(pose.state):
                 done = True
             cue = pose.guide.cue
-            if pose.state.phase == "setup" and cue and cue != self._spoken_guide:
+            if self._user_paused:
+                pass  # the banner says what to do; nothing else is said until the set resumes
+            elif pose.state.phase == "setup" and cue and cue != self._spoken_guide and not self.voice.pending:
+                # (a line not begun yet, "Resumed." or a rep's number, is not replaced by it)
                 said = self.policy.cue(cue, now)
                 if said:
                     self._spoken_guide = cue
@@ -526,8 +532,12 @@ class LiveLoop:
             self.scorer.flush()  # frames held after a jump are fed; a rep settling completes
         except Exception as e:  # pragma: no cover - keep the reps already counted
             error = error or e
-        # Speak the set's end (mute or no voice: nothing).
-        self.voice.say(self._end_line(ended))
+        # Speak the set's end (mute or no voice: nothing); the saved session has it once begun.
+        n_said = len(self.voice.spoken)
+        line = self._end_line(ended)
+        self.voice.say(line)
+        if line:
+            self.voice.wait_begun(n_said, timeout=1.0)
         for rep in self.scorer.checker.reps:  # a rep completed by finish() gets its stills too
             self.worker.stills.capture(rep)
         snap = self.scorer.snapshot(self.worker.stills.stills)

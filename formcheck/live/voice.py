@@ -174,7 +174,8 @@ class Voice:
         player: command to play a WAV file (default: the first of aplay, paplay, pw-play).
 
     Attributes:
-        spoken: lines actually said (or synthesised, when only recording), in order.
+        spoken: lines actually said (or synthesised, when only recording), in order, each from
+            when it began (a line cut off at the set's end was begun, so heard in part).
         transcript: (monotonic time it began, line) of each line in ``spoken``.
         available: False once the engine or the audio output is found missing.
     """
@@ -205,6 +206,7 @@ class Voice:
         self._stop = False
         self._busy = False
         self._proc: subprocess.Popen[bytes] | None = None
+        self._killed = False  # the line playing was cut off by formcheck (mute, stop)
         self._thread: threading.Thread | None = None
         self._n = 0
 
@@ -246,6 +248,23 @@ class Voice:
             time.sleep(0.02)
         return False
 
+    def wait_begun(self, n_before: int, timeout: float = 1.0) -> bool:
+        """Wait until a line queued when ``spoken`` held ``n_before`` lines has begun (the set's
+        end line, so that the saved session has it); False at once when nothing will be said."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not (self.enabled and self.available and not self.muted):
+                return False
+            if self._thread is None or not self._thread.is_alive():
+                return False
+            with self._cond:
+                if len(self.spoken) > n_before and self._pending is None:
+                    return True
+                if self._pending is None and not self._busy:
+                    return False  # dropped (empty synthesis) or never queued
+            time.sleep(0.02)
+        return False
+
     def stop(self, timeout: float = 2.0) -> None:
         with self._cond:
             self._stop = True
@@ -267,6 +286,7 @@ class Voice:
 
     def _kill_player(self) -> None:
         p = self._proc
+        self._killed = True
         if p is not None and p.poll() is None:
             with contextlib.suppress(OSError):
                 p.terminate()
@@ -356,6 +376,8 @@ class Voice:
                 self.record_dir.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(wav, self.record_dir / f"{self._n:03d}.wav")
             if self.can_play and self.player is not None and not self.muted:
+                self._said(time.monotonic(), text)  # from when it begins: a line cut off was heard
+                self._killed = False
                 try:
                     self._proc = subprocess.Popen(
                         [*self.player, wav], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -366,7 +388,11 @@ class Voice:
                     rc, err = 1, str(e).encode()
                 finally:
                     self._proc = None
-                if rc != 0 and not self.muted:
+                # Cut off by formcheck (muted, the set's end): the player's exit status says
+                # nothing about the audio device.
+                if rc != 0 and not self.muted and not self._killed:
+                    self.spoken.pop()  # not heard after all
+                    self.transcript.pop()
                     self.can_play = False
                     why = err.decode(errors="replace").strip().splitlines()
                     detail = f" ({why[-1]})" if why else ""
@@ -375,7 +401,9 @@ class Voice:
                         self._unavailable(msg)
                         return
                     self.notify(msg)
-            self._said(t0, text)
+                    self._said(t0, text)  # recording only: synthesised
+            else:
+                self._said(t0, text)
         finally:
             Path(wav).unlink(missing_ok=True)
 
