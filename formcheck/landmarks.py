@@ -95,6 +95,8 @@ class Frame:
         faint: (33, 2) image position (as ``xy``) of the points seen too faintly to be used as
             they are (visibility under the floor), NaN elsewhere; a checker may use one where it
             fits the body around it (e.g. a far foot behind the near leg). None: not known.
+        outside: (33,) True where the model placed the point outside the picture (a part cut
+            off by the framing, not one seen faintly in it). None: not known.
     """
 
     t_s: float
@@ -103,6 +105,7 @@ class Frame:
     world: np.ndarray
     seen: np.ndarray | None = None
     faint: np.ndarray | None = None
+    outside: np.ndarray | None = None
 
     @classmethod
     def missing(cls, t_s: float) -> Frame:

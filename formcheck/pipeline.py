@@ -61,10 +61,10 @@ def to_frame(image: np.ndarray, world: np.ndarray, t_s: float, aspect: float) ->
     wo[~(im[:, 3] >= MIN_VISIBILITY), :3] = np.nan
     xy = im[:, :2] * np.array([aspect, 1.0], np.float32)
     raw = np.asarray(image, np.float32)
-    inside = ((raw[:, :2] >= IN_PICTURE[0]) & (raw[:, :2] <= IN_PICTURE[1])).all(axis=1)
+    inside = np.asarray(((raw[:, :2] >= IN_PICTURE[0]) & (raw[:, :2] <= IN_PICTURE[1])).all(axis=1))
     seen = np.where(inside, np.nan_to_num(raw[:, 3]), 0.0).astype(np.float32)
     faint = np.where((raw[:, 3] < MIN_VISIBILITY)[:, None], raw[:, :2] * np.array([aspect, 1.0]), np.nan)
-    return Frame(t_s, xy, im[:, 3].copy(), wo[:, :3], seen, faint.astype(np.float32))
+    return Frame(t_s, xy, im[:, 3].copy(), wo[:, :3], seen, faint.astype(np.float32), ~inside)
 
 
 class Scorer:

@@ -108,4 +108,4 @@ class FrameSmoother:
 
         xy = self._xy(frame.xy, frame.t_s).astype(np.float32)
         world = self._world(frame.world, frame.t_s).astype(np.float32)
-        return Frame(frame.t_s, xy, frame.visibility, world, frame.seen, frame.faint)
+        return Frame(frame.t_s, xy, frame.visibility, world, frame.seen, frame.faint, frame.outside)

@@ -21,7 +21,7 @@ from formcheck.definitions import load
 from formcheck.errors import BadVideoError, CameraError, ExitCode, MissingInputError
 from formcheck.live.app import set_words
 from formcheck.live.capture import Captured, FileSource, FrameSlot, open_source
-from formcheck.live.loop import Histogram
+from formcheck.live.loop import Histogram, display_copy
 from formcheck.live.overlay import OverlayInfo, banner_box, count_panel, draw_overlay, scale_for
 from formcheck.live.recorder import IN_PROGRESS, Recorder, completed_sets_today
 from formcheck.live.setup_guide import HOLD_STILL, SetupGuide
@@ -301,6 +301,18 @@ def test_wait_begun_is_false_at_once_with_nothing_to_say() -> None:
     t0 = time.monotonic()
     assert v.wait_begun(0, timeout=5) is False
     assert time.monotonic() - t0 < 0.5
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [((480, 640), (720, 960)), ((720, 1280), (720, 1280)), ((330, 640), (660, 1280)),
+     ((1920, 1080), (720, 405)), ((200, 1600), (160, 1280))],
+)
+def test_the_window_is_never_wider_than_a_wide_screen(size: tuple[int, int], shown: tuple[int, int]) -> None:
+    """Shown 720 high, but a picture wider than 16:9 fits a 1280-wide window instead (a 640x330
+    picture ran 1396 wide, its right side and the set-up step off the screen)."""
+    assert display_copy(np.zeros((*size, 3), np.uint8), 720).shape[:2] == shown
+    assert display_copy(np.zeros((*size, 3), np.uint8), 0).shape[:2] == size
 
 
 def test_sets_past_the_prescription_are_not_called_set_9_of_1() -> None:

@@ -426,6 +426,20 @@ def test_feet_out_of_the_picture_means_heels_not_checked() -> None:
     assert "in the picture" in session.skipped_checks["heels_lifting"]
 
 
+def test_feet_seen_faintly_in_the_picture_are_not_asked_into_it() -> None:
+    """Feet in the picture but seen faintly (small, dark, or hidden behind the other leg): the
+    reason asks to film closer in good light, not to keep the feet in the picture, which would
+    puzzle someone whose feet plainly are (the real front-on prisoner squat's ankles)."""
+    seq, _ = synthetic.squat(reps=3, view="side", faults={1: ["heels_lifting"]})
+    image = seq.image.copy()
+    image[:, 29:33, 3] = 0.6  # heels and toes found, in the picture, but not clearly seen
+    faint = PoseSequence(image, seq.world, seq.t_ms, seq.fps, seq.width, seq.height)
+    session = score_sequence(faint, "squat")
+    assert all("heels_lifting" not in r.fault_codes for r in session.reps)
+    why = session.skipped_checks["heels_lifting"]
+    assert why.startswith("Your heels were not seen clearly: film a little closer"), why
+
+
 def test_a_camera_on_the_floor_means_side_angles_not_checked() -> None:
     seq, _ = synthetic.squat(reps=3, view="side", faults={1: ["shallow"]})
     world = seq.world.copy()

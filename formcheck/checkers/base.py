@@ -444,6 +444,22 @@ def seen_clearly(frame: Frame, *idx: int) -> bool:
         return bool(np.all(seen[list(idx)] >= SEEN_MIN))  # NaN: not seen
 
 
+def _unseen_words(part: str, check: Check, out: np.ndarray | None) -> str:
+    """Why ``check`` was not made when ``part`` was not seen clearly enough in a rep: cut off by
+    the framing in enough of its frames to explain it ("Keep your knees in the picture..."), or
+    in the picture but seen faintly (small, dark, or hidden behind the other leg), where moving
+    the camera closer helps and "keep them in the picture" would puzzle someone whose knees
+    plainly are."""
+    words = PART_WORDS[part]
+    known = out[np.isfinite(out)] if out is not None else np.array([])
+    if len(known) and np.mean(known >= 0.5) < 1.0 - SEEN_SHARE:
+        return (
+            f"Your {words} were not seen clearly: film a little closer, in good light, "
+            f"to check {check.label}."
+        )
+    return f"Keep your {words} in the picture, clearly seen, to check {check.label}."
+
+
 def _seen_or_0(v: float) -> float:
     """A visibility, 0 for NaN (not seen)."""
     f = float(v)
@@ -768,6 +784,8 @@ class Checker:
         for part in self._parts:
             vals = [_seen_or_0(seen[s[part]]) for s in sides]
             row[f"_seen_{part}"] = min(vals)
+            if frame.outside is not None:
+                row[f"_out_{part}"] = float(any(frame.outside[s[part]] for s in sides))
         if torso_tilt(frame) < UPRIGHT_DEG:
             pitch = _body_pitch(frame)
             if np.isfinite(pitch):
@@ -836,7 +854,7 @@ class Checker:
         for part in during:
             v = data.sig.get(f"_seen_{part}")
             if v is None or np.mean(np.nan_to_num(v) >= SEEN_MIN) < SEEN_SHARE:
-                return f"Keep your {PART_WORDS[part]} in the picture, clearly seen, to check {check.label}."
+                return _unseen_words(part, check, data.sig.get(f"_out_{part}"))
         if check.metric in self.from_rest | self.at_rest:
             for part in check.needs:
                 pre = np.nan_to_num(data.pre.get(f"_seen_{part}", np.array([])))

@@ -258,6 +258,22 @@ class PoseWorker:
         self.stats.pose_time.add(time.perf_counter() - t0)
 
 
+WIDEST = 16 / 9  # the widest window shown: a laptop screen's shape
+
+
+def display_copy(bgr: np.ndarray, display_height: int) -> np.ndarray:
+    """``bgr`` resized for the window: ``display_height`` high (0: as captured), no wider than
+    :data:`WIDEST` times that height."""
+    h, w = bgr.shape[:2]
+    if not display_height:
+        return bgr.copy()
+    scale = min(display_height / h, WIDEST * display_height / w)
+    dw, dh = max(1, round(w * scale)), max(1, round(h * scale))
+    if (dw, dh) == (w, h):
+        return bgr.copy()
+    return cv2.resize(bgr, (dw, dh), interpolation=cv2.INTER_LINEAR)
+
+
 @dataclass
 class LiveConfig:
     """Settings of one live set (see ``formcheck.live.app`` for the command line).
@@ -360,13 +376,11 @@ class LiveLoop:
         return st.reps >= n
 
     def _display_copy(self, bgr: np.ndarray) -> np.ndarray:
-        """A copy of the frame to draw on, resized to the display height if it differs."""
-        h, w = bgr.shape[:2]
-        dh = self.cfg.display_height
-        if not dh or h == dh:
-            return bgr.copy()
-        dw = max(1, round(w * dh / h))
-        return cv2.resize(bgr, (dw, dh), interpolation=cv2.INTER_LINEAR)
+        """A copy of the frame to draw on, resized to the display height if it differs; a
+        picture wider than 16:9 is fitted to a 16:9 window's width instead (a 640x330 picture
+        720 high ran 1396 wide, off the side of a 1280-wide screen, the count and set-up step
+        with it)."""
+        return display_copy(bgr, self.cfg.display_height)
 
     def _initial_state(self) -> CheckerState:
         return self.scorer.checker.state
