@@ -284,16 +284,16 @@ def test_a_line_cut_off_at_the_end_is_kept_and_is_no_missing_device(tmp_path: Pa
     it began, and the player's exit status after formcheck stops it is no audio device
     missing (the end of every set said "No audio output device" after speaking all set)."""
     notes: list[str] = []
-    player = ("sh", "-c", "exec sleep 30", "player")  # plays until stopped
+    player = ("sh", "-c", "exec sleep 1", "player")  # each line plays 1 s
     v = Voice(notify=notes.append, engine_factory=lambda: FakeEngine([]), player=player)
     v.start()
-    n = len(v.spoken)
-    v.say("Set complete. 3 reps. Well done.")
-    assert v.wait_begun(n, timeout=10)
-    assert v.spoken == ["Set complete. 3 reps. Well done."]
-    v.stop()
+    v.say("10. Keep your weight in your heels.")  # still being said when the set ends
+    ticket = v.say("Set complete. 3 reps. Well done.")
+    assert ticket is not None and v.wait_begun(ticket, timeout=10)  # after "10." has played
+    assert v.spoken[-1] == "Set complete. 3 reps. Well done."
+    v.stop()  # cuts it off
     assert notes == [] and v.available
-    assert v.spoken == ["Set complete. 3 reps. Well done."]
+    assert v.spoken[-1] == "Set complete. 3 reps. Well done."
 
 
 def test_wait_begun_is_false_at_once_with_nothing_to_say() -> None:

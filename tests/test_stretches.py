@@ -232,6 +232,40 @@ def test_the_live_window_asks_to_hold_still_while_the_timer_waits(monkeypatch):
     assert seen[10.5][1] > seen[8.0][1] + 2.0  # ...and catches up
 
 
+def test_back_in_the_stretch_but_moving_the_live_window_says_the_timer_waits(monkeypatch):
+    """Back in the position after a pause but not still yet: the same words as for moving mid-hold
+    (the timer stood still with no word about why)."""
+    seq, _ = synthetic.hip_flexor_stretch(holds=(("left", 20.0),), breaks=((0, 8.0, 1.0),))
+    checker = make_checker("hip_flexor_stretch", {"hold_s": 15.0})
+    still = checker._still
+
+    def moving_after_the_break(t, sig):  # type: ignore[no-untyped-def]
+        ok = still(t, sig)
+        return (False, None) if 12.2 <= t < 14.5 else ok
+
+    monkeypatch.setattr(checker, "_still", moving_after_the_break)
+    seen = {}
+    for fr in seq.frames():
+        checker.update(fr)
+        seen[round(fr.t_s, 2)] = (checker.state.cue, checker.state.hold_s)
+    waiting = [t for t, (c, _) in seen.items() if c is not None and c.startswith("Hold still")]
+    assert waiting and 12.5 < min(waiting) < 13.2 and max(waiting) < 14.5, waiting
+    assert len({seen[t][1] for t in waiting}) == 1  # the timer stands still meanwhile
+
+
+@pytest.mark.parametrize("fps", [5.0, 3.75, 3.0, 2.5])
+def test_a_hold_is_timed_from_frames_far_apart(fps):
+    """A busy live loop may analyse only 2-3 frames a second: the body's stillness is still read
+    (at 3 a second no frame fell in the window's far end, and a 20 s hold read 0 s)."""
+    seq, truth = synthetic.hip_flexor_stretch(holds=(("left", 20.0),))
+    k = round(30.0 / fps)
+    s = slice(None, None, k)
+    thin = PoseSequence(seq.image[s], seq.world[s], seq.t_ms[s], seq.fps / k, seq.width, seq.height)
+    session = score_sequence(thin, "hip_flexor_stretch")
+    assert len(session.reps) == 1
+    assert session.reps[0].metrics["hold_s"] == pytest.approx(truth.reps[0].hold_s, abs=2.0 / fps)
+
+
 def test_hold_timer_bridges_short_dips_only():
     t = np.arange(0, 5, 0.1)
     timer = HoldTimer()

@@ -58,6 +58,10 @@ SWITCH_S = 0.5
 STILL_MAX_DEG_S = 15.0
 STILL_WINDOW_S = 0.4
 STILL_SPAN_S = 0.2
+# Frames further apart than the window (a busy live loop analysing 2-3 a second): the last
+# frame before the window is read instead, up to this much older than it; a longer gap in the
+# readings is not a still body.
+STILL_GAP_S = 0.5
 # Moving in the position this long, the live window says the timer waits (a shift of a hand
 # passes without a word).
 MOVING_CUE_S = 1.0
@@ -261,10 +265,15 @@ class HoldChecker(Checker):
             return True, None
         q = self._recent
         q.append((t, [sig.get(n, np.nan) for n in names]))
-        while q and q[0][0] <= t - STILL_WINDOW_S - STILL_SPAN_S:
+        # Kept: the frames since the window's far end, and the newest one before it (frames
+        # far apart: a busy live loop analysing 3 a second).
+        while len(q) >= 2 and q[0][0] <= t - STILL_WINDOW_S - STILL_SPAN_S and q[1][0] <= t - STILL_WINDOW_S:
             q.popleft()
         now = [v for tt, v in q if tt > t - STILL_SPAN_S]
-        then = [v for tt, v in q if tt <= t - STILL_WINDOW_S]
+        then = [v for tt, v in q if t - STILL_WINDOW_S - STILL_SPAN_S < tt <= t - STILL_WINDOW_S]
+        span = STILL_WINDOW_S
+        if not then and q[0][0] <= t - STILL_WINDOW_S and t - q[0][0] <= STILL_WINDOW_S + STILL_GAP_S:
+            then, span = [q[0][1]], t - q[0][0]  # frames far apart: the last one a window back
         if not then:  # the video's (shot's) first moments: still; after a gap in the readings: not yet
             return self._shot_t0 is not None and t - self._shot_t0 < STILL_WINDOW_S, None
         a, b = np.asarray(now, float), np.asarray(then, float)
@@ -274,9 +283,9 @@ class HoldChecker(Checker):
             if not np.isfinite(b[:, k]).any():
                 return False, None  # read now but not a window back: only just in the position
             moved = abs(float(np.nanmedian(a[:, k])) - float(np.nanmedian(b[:, k])))
-            if moved > STILL_MAX_DEG_S * STILL_WINDOW_S:
+            if moved > STILL_MAX_DEG_S * span:
                 return False, None
-        return True, t - STILL_WINDOW_S
+        return True, t - span
 
     def _begin(self, t: float, began_cut: bool) -> list[Event]:
         self._hold = _Hold(began_cut, pre=list(self._rest_rows))
@@ -305,13 +314,14 @@ class HoldChecker(Checker):
         if h is None or not any(h.inpos):
             return []
         held = h.timer.seconds
-        if held < self.c.min_hold_s:
+        keep = h.timed_frames()
+        if held < self.c.min_hold_s or not len(keep):
+            still = " held still" if self.c.still_signals else ""
             return [
                 Event("partial", self._t,
-                      f"Held {seconds(held)}: a hold counts from {self.c.min_hold_s:g} s.")
+                      f"Held {seconds(held)}: a hold counts from {self.c.min_hold_s:g} s{still}.")
             ]
         self._end_reason = reason
-        keep = h.timed_frames()
         t = np.asarray(h.t)[keep]
         sig = _columns([h.rows[i] for i in keep])
         pre = _columns(h.pre) if h.pre else {}
@@ -375,8 +385,9 @@ class HoldChecker(Checker):
             return f"No holds: formcheck never saw you in the {self.d.title.lower()} position. {self.d.setup}"
         if not self._ever_ready:
             return f"No holds: formcheck saw you, but never in the position. {self.d.setup_start}"
+        still = " held still" if self.c.still_signals else ""
         return (
-            f"No holds: none lasted {self.c.min_hold_s:g} s in the position "
+            f"No holds: none lasted {self.c.min_hold_s:g} s in the position{still} "
             f"({len(self.partials)} shorter ones were not counted)."
         )
 
@@ -400,11 +411,10 @@ class HoldChecker(Checker):
                 return "Time reached. Relax.", None
             return "Timer paused: get back into the stretch.", None
         h = self._hold
-        if (
-            self.phase == "active" and h is not None and h.timer.timed()
-            and h.timer.last_in is not None and h.timer.last_still is not None
-            and h.timer.last_in - h.timer.last_still > MOVING_CUE_S
-            and h.timer.seconds < max(self.rx.get("hold_s", 0.0), self.c.min_hold_s)
-        ):
-            return "Hold still: the timer waits while you move.", None
+        if self.phase == "active" and h is not None and h.timer.timed() and h.timer.last_in is not None:
+            # Moving since the last still frame (or, back from a pause, since coming back).
+            since = h.timer.last_still if h.timer.last_still is not None else h.timer.entered
+            short = h.timer.seconds < max(self.rx.get("hold_s", 0.0), self.c.min_hold_s)
+            if since is not None and h.timer.last_in - since > MOVING_CUE_S and short:
+                return "Hold still: the timer waits while you move.", None
         return super()._live_cue()

@@ -547,11 +547,9 @@ class LiveLoop:
         except Exception as e:  # pragma: no cover - keep the reps already counted
             error = error or e
         # Speak the set's end (mute or no voice: nothing); the saved session has it once begun.
-        n_said = len(self.voice.spoken)
-        line = self._end_line(ended)
-        self.voice.say(line)
-        if line:
-            self.voice.wait_begun(n_said, timeout=1.0)
+        ticket = self.voice.say(self._end_line(ended))
+        if ticket is not None:  # (after the line playing, a rep's number and cue: up to 2 s)
+            self.voice.wait_begun(ticket, timeout=2.0)
         for rep in self.scorer.checker.reps:  # a rep completed by finish() gets its stills too
             self.worker.stills.capture(rep)
         snap = self.scorer.snapshot(self.worker.stills.stills)

@@ -202,6 +202,8 @@ class Voice:
         self.available = enabled
         self.can_play = True
         self._pending: str | None = None
+        # Tickets: each line queued is numbered; the last begun is remembered (wait_begun).
+        self._queued = self._pending_ticket = self._current = self._begun = 0
         self._cond = threading.Condition()
         self._stop = False
         self._busy = False
@@ -217,15 +219,18 @@ class Voice:
         self._thread = threading.Thread(target=self._run, name="formcheck-voice", daemon=True)
         self._thread.start()
 
-    def say(self, text: str | None) -> None:
-        """Queue ``text`` (replacing a line not yet begun); ignored when muted or unavailable."""
+    def say(self, text: str | None) -> int | None:
+        """Queue ``text`` (replacing a line not yet begun); ignored when muted or unavailable.
+        Returns its ticket for :meth:`wait_begun` (None: ignored)."""
         if not text or not self.enabled or not self.available or self.muted:
-            return
+            return None
         with self._cond:
             if self._pending is not None:
                 self.dropped += 1
-            self._pending = text
+            self._queued += 1
+            self._pending, self._pending_ticket = text, self._queued
             self._cond.notify_all()
+            return self._queued
 
     def toggle_mute(self) -> bool:
         """Mute or unmute; muting also cuts off the line being said. Returns ``muted``."""
@@ -248,9 +253,9 @@ class Voice:
             time.sleep(0.02)
         return False
 
-    def wait_begun(self, n_before: int, timeout: float = 1.0) -> bool:
-        """Wait until a line queued when ``spoken`` held ``n_before`` lines has begun (the set's
-        end line, so that the saved session has it); False at once when nothing will be said."""
+    def wait_begun(self, ticket: int, timeout: float = 1.0) -> bool:
+        """Wait until the line of ``ticket`` (or one queued after it) has begun: the set's end
+        line, so that the saved session has it. False at once when nothing will be said."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not (self.enabled and self.available and not self.muted):
@@ -258,7 +263,7 @@ class Voice:
             if self._thread is None or not self._thread.is_alive():
                 return False
             with self._cond:
-                if len(self.spoken) > n_before and self._pending is None:
+                if self._begun >= ticket:
                     return True
                 if self._pending is None and not self._busy:
                     return False  # dropped (empty synthesis) or never queued
@@ -327,6 +332,7 @@ class Voice:
                 if self._stop:
                     return
                 text, self._pending = self._pending or "", None
+                self._current = self._pending_ticket
                 self._busy = True
             try:
                 if linux_espeak:
@@ -345,6 +351,7 @@ class Voice:
     def _said(self, t0: float, text: str) -> None:
         self.spoken.append(text)
         self.transcript.append((t0, text))
+        self._begun = self._current
 
     def _make_engine(self) -> Any:
         if self.engine_factory is not None:
