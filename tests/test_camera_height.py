@@ -134,7 +134,8 @@ def test_live_key_number_blank_where_its_joints_are_not_seen_clearly() -> None:
     s = score_sequence(seq, "squat")
     assert len(s.reps) == 2
     assert all(not np.isfinite(r.metrics["knee_min_deg"]) for r in s.reps)
-    assert all(r.skipped["shallow"].startswith("Keep your") for r in s.reps)
+    # In the picture, faintly: film closer (not "keep them in the picture")
+    assert all(r.skipped["shallow"].startswith("Your hips were not seen clearly: film") for r in s.reps)
     _, faint = synthetic.shown_keys("squat", seq)
     later = len(faint) // 3  # after the first rest
     assert all(t.endswith("--") for t in faint[later:]), sorted(set(faint[later:]))[:5]

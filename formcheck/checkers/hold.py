@@ -59,8 +59,9 @@ STILL_MAX_DEG_S = 15.0
 STILL_WINDOW_S = 0.4
 STILL_SPAN_S = 0.2
 # Frames further apart than the window (a busy live loop analysing 2-3 a second): the last
-# frame before the window is read instead, up to this much older than it; a longer gap in the
-# readings is not a still body.
+# frame before the window is read instead, when it lies within one and a half frame intervals
+# of it, and at most this much; a gap in the readings (the person not read for a while) says
+# nothing about stillness.
 STILL_GAP_S = 0.5
 # Moving in the position this long, the live window says the timer waits (a shift of a hand
 # passes without a word).
@@ -272,8 +273,11 @@ class HoldChecker(Checker):
         now = [v for tt, v in q if tt > t - STILL_SPAN_S]
         then = [v for tt, v in q if t - STILL_WINDOW_S - STILL_SPAN_S < tt <= t - STILL_WINDOW_S]
         span = STILL_WINDOW_S
-        if not then and q[0][0] <= t - STILL_WINDOW_S and t - q[0][0] <= STILL_WINDOW_S + STILL_GAP_S:
-            then, span = [q[0][1]], t - q[0][0]  # frames far apart: the last one a window back
+        # Frames far apart: the last one before the window, if it is the frame before the window
+        # (within one and a half of the frames' own interval), not one before a gap in readings.
+        reach = STILL_WINDOW_S + min(STILL_GAP_S, 1.5 * self._step)
+        if not then and q[0][0] <= t - STILL_WINDOW_S and t - q[0][0] <= reach:
+            then, span = [q[0][1]], t - q[0][0]
         if not then:  # the video's (shot's) first moments: still; after a gap in the readings: not yet
             return self._shot_t0 is not None and t - self._shot_t0 < STILL_WINDOW_S, None
         a, b = np.asarray(now, float), np.asarray(then, float)
