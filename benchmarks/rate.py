@@ -33,19 +33,9 @@ from formcheck.checkers.base import Rep  # noqa: E402
 from formcheck.landmarks import PoseSequence  # noqa: E402
 from formcheck.pipeline import ANALYSIS_FPS, score_sequence  # noqa: E402
 from formcheck.video import frame_stride  # noqa: E402
-from testkit.evaluate import studio_samples, truth_as_label  # noqa: E402
+from testkit.evaluate import studio_samples, thinned, truth_as_label  # noqa: E402
 
 ANGLE_LIMIT_DEG = 1.0
-
-
-def thinned(seq: PoseSequence, stride: int) -> PoseSequence:
-    """Every ``stride``-th frame of ``seq``, from the first."""
-    s = slice(None, None, stride)
-    return PoseSequence(
-        seq.image[s], seq.world[s], seq.t_ms[s], seq.fps, seq.width, seq.height,
-        None if seq.people_image is None else seq.people_image[s],
-        None if seq.people_world is None else seq.people_world[s],
-    )
 
 
 def _is_angle(name: str) -> bool:

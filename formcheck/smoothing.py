@@ -8,6 +8,7 @@ webcam and a file.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -104,8 +105,6 @@ class FrameSmoother:
         self._world.reset()
 
     def __call__(self, frame):  # type: ignore[no-untyped-def]
-        from formcheck.landmarks import Frame
-
         xy = self._xy(frame.xy, frame.t_s).astype(np.float32)
         world = self._world(frame.world, frame.t_s).astype(np.float32)
-        return Frame(frame.t_s, xy, frame.visibility, world, frame.seen, frame.faint, frame.outside)
+        return dataclasses.replace(frame, xy=xy, world=world)  # every other field as it was

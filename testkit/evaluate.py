@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.checkers.base import Rep
+from formcheck.landmarks import PoseSequence
 
 # Words in a label's free-text "uncertain" field -> the fault codes they mean.
 UNCERTAIN_WORDS = {
@@ -306,4 +307,15 @@ def evaluate_sample(
         clip,
         rep_err,
         session,
+    )
+
+
+def thinned(seq: PoseSequence, stride: int) -> PoseSequence:
+    """Every ``stride``-th frame of ``seq``, from the first: the same film analysed at 1/stride
+    of its rate (IMAGE-mode frames do not depend on each other), or filmed at it."""
+    s = slice(None, None, stride)
+    return PoseSequence(
+        seq.image[s], seq.world[s], seq.t_ms[s], seq.fps / stride, seq.width, seq.height,
+        None if seq.people_image is None else seq.people_image[s],
+        None if seq.people_world is None else seq.people_world[s],
     )

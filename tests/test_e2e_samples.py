@@ -14,7 +14,7 @@ from formcheck.definitions import load
 from formcheck.landmarks import PoseSequence
 from formcheck.pipeline import score_sequence
 from formcheck.pose import PoseOptions, pose_sequence
-from testkit.evaluate import SampleResult, evaluate_sample, studio_samples
+from testkit.evaluate import SampleResult, evaluate_sample, studio_samples, thinned
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -50,11 +50,6 @@ def test_rep_count_exact(video: Path) -> None:
         f"counted {res.clip.counted}, truth {len(truth['reps'])}: "
         f"{[(round(r.start_s, 1), round(r.end_s, 1)) for r in res.session.reps]}"
     )
-
-
-def _every(seq: PoseSequence, k: int) -> PoseSequence:
-    """Every ``k``-th frame of ``seq``: the same film analysed at 1/k of its rate."""
-    return PoseSequence(seq.image[::k], seq.world[::k], seq.t_ms[::k], seq.fps / k, seq.width, seq.height)
 
 
 def _clips_except(known: dict[str, str]) -> list:  # type: ignore[type-arg]
@@ -95,7 +90,7 @@ def test_rep_count_the_same_at_a_quarter_of_the_frames(video: Path) -> None:
     lowest film rate formcheck is asked to count) is counted as every frame is: what the
     checker follows over time (the start position's drift, waits, holds) goes by seconds, not
     frames. (Following the start position 5% a frame lost a side step here.)"""
-    _assert_counted_alike(video, _every(_poses(video), 4), "at 7.5 fps")
+    _assert_counted_alike(video, thinned(_poses(video), 4), "at 7.5 fps")
 
 
 def _uneven(seq: PoseSequence, k: int, seed: int) -> PoseSequence:

@@ -14,6 +14,7 @@ from formcheck.definitions import load
 from formcheck.landmarks import PoseLandmark, PoseSequence
 from formcheck.pipeline import score_sequence
 from testkit import synthetic
+from testkit.evaluate import thinned
 
 # The timer runs while the body is still in the position: a hold's start and end are read over
 # the stillness window (hold.STILL_WINDOW_S, 0.4 s), each within a few tenths of a second. (It
@@ -208,23 +209,31 @@ def test_hold_timer_waits_while_moving_and_catches_up_when_still():
     assert timer.seconds == pytest.approx(7.9 - 1.2 + 0.1)  # the way out (from 8.0) is not held
 
 
+def _live_moving(
+    monkeypatch: pytest.MonkeyPatch, seq: PoseSequence, t0: float, t1: float
+) -> dict[float, tuple[str | None, float | None]]:
+    """The live cue and timer, time by time, of a kneeling stretch (15 s prescribed) whose body
+    reads as moving from ``t0`` to ``t1`` (the stillness rule answering "moving" there)."""
+    checker = make_checker("hip_flexor_stretch", {"hold_s": 15.0})
+    still = checker._still
+
+    def moving(t, sig):  # type: ignore[no-untyped-def]
+        ok = still(t, sig)
+        return (False, None) if t0 <= t < t1 else ok
+
+    monkeypatch.setattr(checker, "_still", moving)
+    seen: dict[float, tuple[str | None, float | None]] = {}
+    for fr in seq.frames():
+        checker.update(fr)
+        seen[round(fr.t_s, 2)] = (checker.state.cue, checker.state.hold_s)
+    return seen
+
+
 def test_the_live_window_asks_to_hold_still_while_the_timer_waits(monkeypatch):
     """Moving in the position for over a second with the time not yet reached, the live cue says
     why the timer stands still; once still again it is gone."""
     seq, _ = synthetic.hip_flexor_stretch(holds=(("left", 20.0),))
-    checker = make_checker("hip_flexor_stretch", {"hold_s": 15.0})
-    still = checker._still
-
-    def moving_mid_hold(t, sig):  # type: ignore[no-untyped-def]
-        ok = still(t, sig)
-        return (False, None) if 8.0 <= t < 10.0 else ok
-
-    monkeypatch.setattr(checker, "_still", moving_mid_hold)
-    seen = {}
-    for fr in seq.frames():
-        checker.update(fr)
-        st = checker.state
-        seen[round(fr.t_s, 2)] = (st.cue, st.hold_s)
+    seen = _live_moving(monkeypatch, seq, 8.0, 10.0)
     cue = {t: c for t, (c, _) in seen.items()}
     assert all(c is None or not c.startswith("Hold still") for t, c in cue.items() if t < 8.9 or t > 10.3)
     assert all(c is not None and c.startswith("Hold still") for t, c in cue.items() if 9.1 <= t < 10.0)
@@ -236,18 +245,7 @@ def test_back_in_the_stretch_but_moving_the_live_window_says_the_timer_waits(mon
     """Back in the position after a pause but not still yet: the same words as for moving mid-hold
     (the timer stood still with no word about why)."""
     seq, _ = synthetic.hip_flexor_stretch(holds=(("left", 20.0),), breaks=((0, 8.0, 1.0),))
-    checker = make_checker("hip_flexor_stretch", {"hold_s": 15.0})
-    still = checker._still
-
-    def moving_after_the_break(t, sig):  # type: ignore[no-untyped-def]
-        ok = still(t, sig)
-        return (False, None) if 12.2 <= t < 14.5 else ok
-
-    monkeypatch.setattr(checker, "_still", moving_after_the_break)
-    seen = {}
-    for fr in seq.frames():
-        checker.update(fr)
-        seen[round(fr.t_s, 2)] = (checker.state.cue, checker.state.hold_s)
+    seen = _live_moving(monkeypatch, seq, 12.2, 14.5)
     waiting = [t for t, (c, _) in seen.items() if c is not None and c.startswith("Hold still")]
     assert waiting and 12.5 < min(waiting) < 13.2 and max(waiting) < 14.5, waiting
     assert len({seen[t][1] for t in waiting}) == 1  # the timer stands still meanwhile
@@ -258,10 +256,7 @@ def test_a_hold_is_timed_from_frames_far_apart(fps):
     """A busy live loop may analyse only 2-3 frames a second: the body's stillness is still read
     (at 3 a second no frame fell in the window's far end, and a 20 s hold read 0 s)."""
     seq, truth = synthetic.hip_flexor_stretch(holds=(("left", 20.0),))
-    k = round(30.0 / fps)
-    s = slice(None, None, k)
-    thin = PoseSequence(seq.image[s], seq.world[s], seq.t_ms[s], seq.fps / k, seq.width, seq.height)
-    session = score_sequence(thin, "hip_flexor_stretch")
+    session = score_sequence(thinned(seq, round(30.0 / fps)), "hip_flexor_stretch")
     assert len(session.reps) == 1
     assert session.reps[0].metrics["hold_s"] == pytest.approx(truth.reps[0].hold_s, abs=2.0 / fps)
 

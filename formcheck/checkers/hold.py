@@ -247,6 +247,12 @@ class HoldChecker(Checker):
         return events
 
     @property
+    def _held(self) -> str:
+        """How a hold's time is counted, for the words about it: " held still" where it is timed
+        only while the body is still."""
+        return " held still" if self.c.still_signals else ""
+
+    @property
     def _step(self) -> float:
         return float(np.median(self._dts)) if self._dts else 0.0
 
@@ -320,10 +326,9 @@ class HoldChecker(Checker):
         held = h.timer.seconds
         keep = h.timed_frames()
         if held < self.c.min_hold_s or not len(keep):
-            still = " held still" if self.c.still_signals else ""
             return [
                 Event("partial", self._t,
-                      f"Held {seconds(held)}: a hold counts from {self.c.min_hold_s:g} s{still}.")
+                      f"Held {seconds(held)}: a hold counts from {self.c.min_hold_s:g} s{self._held}.")
             ]
         self._end_reason = reason
         t = np.asarray(h.t)[keep]
@@ -389,9 +394,8 @@ class HoldChecker(Checker):
             return f"No holds: formcheck never saw you in the {self.d.title.lower()} position. {self.d.setup}"
         if not self._ever_ready:
             return f"No holds: formcheck saw you, but never in the position. {self.d.setup_start}"
-        still = " held still" if self.c.still_signals else ""
         return (
-            f"No holds: none lasted {self.c.min_hold_s:g} s in the position{still} "
+            f"No holds: none lasted {self.c.min_hold_s:g} s in the position{self._held} "
             f"({len(self.partials)} shorter ones were not counted)."
         )
 
@@ -405,20 +409,19 @@ class HoldChecker(Checker):
         return self._shown_hold if self._t < self._cue_until else None
 
     def _live_cue(self) -> tuple[str | None, int | None]:
-        paused = self.phase == "rest" and self._hold is not None
-        if paused:
-            # Out of the position after the prescribed time (and at least the time a hold counts
-            # from): the time is reached (the hold closes, and its cues come, once the break is
-            # over; its form is judged then), not a hold to get back into.
-            target = max(self.rx.get("hold_s", 0.0), self.c.min_hold_s)
-            if self._hold is not None and self._hold.timer.seconds >= target:
-                return "Time reached. Relax.", None
-            return "Timer paused: get back into the stretch.", None
         h = self._hold
-        if self.phase == "active" and h is not None and h.timer.timed() and h.timer.last_in is not None:
+        if h is None:
+            return super()._live_cue()
+        # The prescribed time (and at least the time a hold counts from) not reached yet.
+        short = h.timer.seconds < max(self.rx.get("hold_s", 0.0), self.c.min_hold_s)
+        if self.phase == "rest":
+            # Out of the position after that time: the time is reached (the hold closes, and its
+            # cues come, once the break is over; its form is judged then), not a hold to get
+            # back into.
+            return ("Timer paused: get back into the stretch." if short else "Time reached. Relax."), None
+        if self.phase == "active" and h.timer.timed() and h.timer.last_in is not None:
             # Moving since the last still frame (or, back from a pause, since coming back).
             since = h.timer.last_still if h.timer.last_still is not None else h.timer.entered
-            short = h.timer.seconds < max(self.rx.get("hold_s", 0.0), self.c.min_hold_s)
             if since is not None and h.timer.last_in - since > MOVING_CUE_S and short:
                 return "Hold still: the timer waits while you move.", None
         return super()._live_cue()

@@ -262,8 +262,9 @@ WIDEST = 16 / 9  # the widest window shown: a laptop screen's shape
 
 
 def display_copy(bgr: np.ndarray, display_height: int) -> np.ndarray:
-    """``bgr`` resized for the window: ``display_height`` high (0: as captured), no wider than
-    :data:`WIDEST` times that height."""
+    """A copy of ``bgr`` to draw on, resized for the window: ``display_height`` high (0: as
+    captured), no wider than :data:`WIDEST` times that height (a 640x330 picture 720 high ran
+    1396 wide, off the side of a 1280-wide screen, the count and set-up step with it)."""
     h, w = bgr.shape[:2]
     if not display_height:
         return bgr.copy()
@@ -374,13 +375,6 @@ class LiveLoop:
         if st.per_side and st.reps_by_side:
             return max(st.reps_by_side.values()) >= n
         return st.reps >= n
-
-    def _display_copy(self, bgr: np.ndarray) -> np.ndarray:
-        """A copy of the frame to draw on, resized to the display height if it differs; a
-        picture wider than 16:9 is fitted to a 16:9 window's width instead (a 640x330 picture
-        720 high ran 1396 wide, off the side of a 1280-wide screen, the count and set-up step
-        with it)."""
-        return display_copy(bgr, self.cfg.display_height)
 
     def _initial_state(self) -> CheckerState:
         return self.scorer.checker.state
@@ -509,7 +503,7 @@ class LiveLoop:
             self.stats.not_displayed += f.seq - shown - 1
             shown = f.seq
             pose = self.worker.latest
-            img = self._display_copy(f.bgr)
+            img = display_copy(f.bgr, self.cfg.display_height)
             state = pose.state if pose is not None else state0
             lm = (
                 pose.image
@@ -589,7 +583,8 @@ class LiveLoop:
 
     def _summary(self, result: LiveResult) -> None:
         lines = summary_lines(result, self.cfg)
-        last = self._display_copy(self._last_frame) if self._last_frame is not None else None
+        last = self._last_frame
+        last = display_copy(last, self.cfg.display_height) if last is not None else None
         img = summary_screen(last, lines, (1280, self.cfg.display_height or 720))
         t_shown = time.monotonic()
         deadline = t_shown + self.cfg.summary_s
