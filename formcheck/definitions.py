@@ -187,6 +187,32 @@ class Check:
 
 
 @dataclass(frozen=True)
+class UncheckedCue:
+    """A document cue formcheck does not judge from one camera (the TOML's ``[not_checked]``):
+    said, with what to do instead, so that a person and a clinician know what the video did not
+    show.
+
+    Attributes:
+        code: a short name, e.g. "hips_forward".
+        label: what the cue asks, in words ("hips facing forward").
+        source: the document id the cue comes from; quote: what it says.
+        why: why formcheck cannot judge it from one camera, in a sentence.
+        instead: what the person can do instead, in a sentence ("Watch your hips in a mirror.").
+    """
+
+    code: str
+    label: str
+    source: str
+    quote: str
+    why: str
+    instead: str
+
+    @property
+    def document(self) -> str:
+        return DOCUMENTS.get(self.source, self.source)
+
+
+@dataclass(frozen=True)
 class Counting:
     """Rep counting parameters; see ``exercises/*.toml`` for their meaning (degrees, seconds)."""
 
@@ -304,6 +330,7 @@ class ExerciseDef:
     counting: Counting
     prescription: dict[str, float]
     checks: tuple[Check, ...] = field(default_factory=tuple)
+    not_checked: tuple[UncheckedCue, ...] = field(default_factory=tuple)  # document cues not judged
     report: ReportSpec | None = None
     lying: bool = False  # done lying down: the pose model sees the head on the right (orient.py)
     lying_on: str | None = None  # "back", "side" or "hands_knees" when on the floor
@@ -578,6 +605,7 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         )
     if ex.get("target") not in pr:
         raise ValueError(f"{where}: exercise.target must name a prescription value")
+    not_checked = _not_checked(data.get("not_checked", {}), {c.code for c in checks}, where)
     return ExerciseDef(
         name=ex["name"],
         title=ex["title"],
@@ -592,6 +620,7 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         prescription=pr,
         documented=dict(pr),
         checks=tuple(checks),
+        not_checked=not_checked,
         report=report,
         lying=bool(ex.get("lying", False)),
         lying_on=_lying_on(ex, where),
@@ -601,6 +630,26 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         setup_start=str(ex.get("setup_start", ex["setup"])),
         key_unit=_key_unit(ex, where),
     )
+
+
+def _not_checked(table: Any, check_codes: set[str], where: str) -> tuple[UncheckedCue, ...]:
+    """The ``[not_checked.CODE]`` tables: label, source, quote, why, instead (all words)."""
+    if not isinstance(table, dict):
+        raise ValueError(f"{where}: not_checked must be a table of cues, [not_checked.NAME]")
+    out = []
+    for code, c in table.items():
+        w = f"{where}: not_checked.{code}"
+        if code in check_codes:
+            raise ValueError(f"{w}: '{code}' is a check; a cue is either checked or not")
+        if not isinstance(c, dict):
+            raise ValueError(f"{w} must be a table")
+        words = {k: _need(c, k, w) for k in ("label", "source", "quote", "why", "instead")}
+        if not all(isinstance(v, str) and v.strip() for v in words.values()):
+            raise ValueError(f"{w}: label, source, quote, why and instead must be words")
+        if words["source"] not in DOCUMENTS:
+            raise ValueError(f"{w}: source must be one of the documents {sorted(DOCUMENTS)}")
+        out.append(UncheckedCue(code=code, **words))
+    return tuple(out)
 
 
 KEY_UNITS = ("°", "%")  # what the live window and annotated video put after the key number

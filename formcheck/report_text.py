@@ -119,6 +119,15 @@ def skipped_lines(s: Session, d: ExerciseDef | None = None) -> list[str]:
     ]
 
 
+def unseen_cue_lines(d: ExerciseDef | None) -> list[str]:
+    """One line per document cue formcheck never judges from one camera, with what to do
+    instead: "Not checked from one camera: hips facing forward (doc 003). Watch your hips in a
+    mirror: ..."."""
+    if d is None:
+        return []
+    return [f"Not checked from one camera: {u.label} (doc {u.source}). {u.instead}" for u in d.not_checked]
+
+
 def rep_numbers(idx: list[int], word: str = "rep") -> str:
     """Rep numbers in words, runs of three or more joined by an en dash: "Rep 3", "Reps 2 and
     5", "Reps 4-6", "Reps 1-11 and 13-16" ("Hold 2" with ``word`` "hold")."""
@@ -218,6 +227,7 @@ def session_text(s: Session, written: list[str]) -> str:
         out += [f"  - {_label(d, code)}: {cue}" for code, cue in cues.items()]
     out += skipped_lines(s, d)
     out += rep_skipped_lines(s, d)
+    out += unseen_cue_lines(d)
     for w in s.warnings:
         out.append(f"Note: {w}")
     if written:

@@ -325,10 +325,16 @@ def test_exercises_command_lists_every_exercise_with_its_checks_and_sources(caps
         d = load(name)
         heads = [h for h in blocks if h.startswith(f"{d.title} ({name}) - film from the {d.preferred_view}")]
         assert len(heads) == 1, name
-        rows = {r[0]: " ".join(r) for r in blocks[heads[0]]}
+        rows = {r[0]: " ".join(r) for r in blocks[heads[0]] if r[0] != "-"}
         assert set(rows) == {c.code for c in d.checks}, name
         for c in d.checks:
             assert f"[doc {c.source}," in rows[c.code] and f"views: {', '.join(c.views)}" in rows[c.code]
+        # The document cues not judged from one camera follow, each with why and what instead.
+        unjudged = [" ".join(r[1:]) for r in blocks[heads[0]] if r[0] == "-"]
+        assert len(unjudged) == len(d.not_checked), name
+        for line, u in zip(unjudged, d.not_checked, strict=True):
+            assert line.startswith(f"{u.label}: not checked.") and u.instead in line
+            assert f"[doc {u.source}," in line
 
 
 @pytest.mark.parametrize("name", available())
@@ -439,3 +445,30 @@ def test_nothing_in_the_package_but_its_toml_and_checker_names_an_exercise() -> 
     names = set(EXERCISES)
     assert _names_in(root / "formcheck", names) == []
     assert any(" squat" in f for f in _names_in(root / "formcheck_studio", names))
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_every_signal_a_definition_names_is_one_its_checker_computes(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A misspelt signal name in a TOML (the count's, the start position's, the key number's, a
+    held stretch's stillness) would read as never there: a stretch's stillness rule would be
+    off without a word. Every name must be among what the checker computes on real frames."""
+    from formcheck.checkers import checker_class
+
+    cls = checker_class(name)
+    computed: set[str] = set()
+    own = cls.signals
+
+    def spy(self, frame, view):  # type: ignore[no-untyped-def]
+        out = own(self, frame, view)
+        computed.update(out)
+        return out
+
+    monkeypatch.setattr(cls, "signals", spy)
+    seq, _ = CLEAN[name][0]()
+    score_sequence(seq, name)
+    d = load(name)
+    named = {d.counting.signal, d.key_signal, *d.counting.still_signals} | ({d.counting.rest_signal} - {""})
+    assert computed, name
+    assert named <= computed, f"{name}: {sorted(named - computed)} not computed by its checker"
