@@ -131,3 +131,14 @@ def test_both_reports_name_the_unjudged_cues_escaped(tmp_path: Path, monkeypatch
     assert "Do &lt;u&gt;this&lt;/u&gt;." in page and "&lt;go&gt;" in page and "<go>" not in page
     assert "Not checked from one camera, so not in the fault rate: hips facing forward (document 003)" in pr
     assert "hips &lt;b&gt;level&lt;/b&gt; (document 003)" in pr and "<b>level" not in pr
+
+
+def test_the_live_end_screen_names_them_too() -> None:
+    from formcheck.live.loop import LiveConfig, LiveResult, Stats, summary_lines
+
+    def texts(ex: str) -> list[str]:
+        result = LiveResult("complete", None, _empty_session(ex), [], Stats())
+        return [t for t, _, _ in summary_lines(result, LiveConfig(exercise=ex))]
+
+    assert "Not checked from one camera: legs fairly straight, toes pointing forward" in texts("lateral_walk")
+    assert not any("Not checked from one camera" in t for t in texts("squat"))
