@@ -653,8 +653,8 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
                 + (f"; needs {needs}" if needs else "")
                 + "]"
             )
-        for u in d.not_checked:
-            print(f"  {'-':20s} {u.label}: not checked. {u.why} {u.instead}  [doc {u.source}, {u.document}]")
+        for u in d.not_judged:
+            print(f"  {'-':20s} {u.label}: not judged. {u.why} {u.instead}  [doc {u.source}, {u.document}]")
     return 0
 
 
@@ -673,9 +673,9 @@ def checks_table(names: list[str]) -> str:
                 f"| {name} | `{c.code}` | {c.label} | {c.rule()} | {', '.join(c.views)} | "
                 f"{c.error_text() or '-'} | {c.requirements(d.lying_on) or '-'} | {c.source}: {c.quote} |"
             )
-        for u in d.not_checked:
-            rows.append(f"| {name} | - | {u.label} | not checked: {u.why} | - | - | - | "
-                        f"{u.source}: {u.quote} |")
+        for u in d.not_judged:
+            row = f"| {name} | - | {u.label} | not judged: {u.why} | - | - | - | {u.source}: {u.quote} |"
+            rows.append(row)
     return "\n".join(rows)
 
 

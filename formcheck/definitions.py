@@ -187,16 +187,17 @@ class Check:
 
 
 @dataclass(frozen=True)
-class UncheckedCue:
-    """A document cue formcheck does not judge from one camera (the TOML's ``[not_checked]``):
-    said, with what to do instead, so that a person and a clinician know what the video did not
-    show.
+class UnjudgedCue:
+    """A document cue formcheck does not judge from video (the TOML's ``[not_judged]``): the
+    pose model cannot measure it well enough from one camera, or nothing on film shows it (a
+    muscle working). Said with what to do instead, so that a person and a clinician know what
+    the video did not show.
 
     Attributes:
         code: a short name, e.g. "hips_forward".
         label: what the cue asks, in words ("hips facing forward").
         source: the document id the cue comes from; quote: what it says.
-        why: why formcheck cannot judge it from one camera, in a sentence.
+        why: why formcheck cannot judge it from video, in a sentence.
         instead: what the person can do instead, in a sentence ("Watch your hips in a mirror.").
     """
 
@@ -330,7 +331,7 @@ class ExerciseDef:
     counting: Counting
     prescription: dict[str, float]
     checks: tuple[Check, ...] = field(default_factory=tuple)
-    not_checked: tuple[UncheckedCue, ...] = field(default_factory=tuple)  # document cues not judged
+    not_judged: tuple[UnjudgedCue, ...] = field(default_factory=tuple)  # document cues not judged
     report: ReportSpec | None = None
     lying: bool = False  # done lying down: the pose model sees the head on the right (orient.py)
     lying_on: str | None = None  # "back", "side" or "hands_knees" when on the floor
@@ -605,7 +606,7 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         )
     if ex.get("target") not in pr:
         raise ValueError(f"{where}: exercise.target must name a prescription value")
-    not_checked = _not_checked(data.get("not_checked", {}), {c.code for c in checks}, where)
+    not_judged = _not_judged(data.get("not_judged", {}), {c.code for c in checks}, where)
     return ExerciseDef(
         name=ex["name"],
         title=ex["title"],
@@ -620,7 +621,7 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         prescription=pr,
         documented=dict(pr),
         checks=tuple(checks),
-        not_checked=not_checked,
+        not_judged=not_judged,
         report=report,
         lying=bool(ex.get("lying", False)),
         lying_on=_lying_on(ex, where),
@@ -632,13 +633,13 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
     )
 
 
-def _not_checked(table: Any, check_codes: set[str], where: str) -> tuple[UncheckedCue, ...]:
-    """The ``[not_checked.CODE]`` tables: label, source, quote, why, instead (all words)."""
+def _not_judged(table: Any, check_codes: set[str], where: str) -> tuple[UnjudgedCue, ...]:
+    """The ``[not_judged.CODE]`` tables: label, source, quote, why, instead (all words)."""
     if not isinstance(table, dict):
-        raise ValueError(f"{where}: not_checked must be a table of cues, [not_checked.NAME]")
+        raise ValueError(f"{where}: not_judged must be a table of cues, [not_judged.NAME]")
     out = []
     for code, c in table.items():
-        w = f"{where}: not_checked.{code}"
+        w = f"{where}: not_judged.{code}"
         if code in check_codes:
             raise ValueError(f"{w}: '{code}' is a check; a cue is either checked or not")
         if not isinstance(c, dict):
@@ -648,7 +649,7 @@ def _not_checked(table: Any, check_codes: set[str], where: str) -> tuple[Uncheck
             raise ValueError(f"{w}: label, source, quote, why and instead must be words")
         if words["source"] not in DOCUMENTS:
             raise ValueError(f"{w}: source must be one of the documents {sorted(DOCUMENTS)}")
-        out.append(UncheckedCue(code=code, **words))
+        out.append(UnjudgedCue(code=code, **words))
     return tuple(out)
 
 

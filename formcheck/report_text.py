@@ -119,13 +119,12 @@ def skipped_lines(s: Session, d: ExerciseDef | None = None) -> list[str]:
     ]
 
 
-def unseen_cue_lines(d: ExerciseDef | None) -> list[str]:
-    """One line per document cue formcheck never judges from one camera, with what to do
-    instead: "Not checked from one camera: hips facing forward (doc 003). Watch your hips in a
-    mirror: ..."."""
+def not_judged_lines(d: ExerciseDef | None) -> list[str]:
+    """One line per document cue formcheck never judges from video, with what to do instead:
+    "Not judged from video: hips facing forward (doc 003). Watch your hips in a mirror: ..."."""
     if d is None:
         return []
-    return [f"Not checked from one camera: {u.label} (doc {u.source}). {u.instead}" for u in d.not_checked]
+    return [f"Not judged from video: {u.label} (doc {u.source}). {u.instead}" for u in d.not_judged]
 
 
 def rep_numbers(idx: list[int], word: str = "rep") -> str:
@@ -227,7 +226,8 @@ def session_text(s: Session, written: list[str]) -> str:
         out += [f"  - {_label(d, code)}: {cue}" for code, cue in cues.items()]
     out += skipped_lines(s, d)
     out += rep_skipped_lines(s, d)
-    out += unseen_cue_lines(d)
+    if s.reps:  # with no reps the words about why come first, and are enough
+        out += not_judged_lines(d)
     for w in s.warnings:
         out.append(f"Note: {w}")
     if written:

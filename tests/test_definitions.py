@@ -329,11 +329,11 @@ def test_exercises_command_lists_every_exercise_with_its_checks_and_sources(caps
         assert set(rows) == {c.code for c in d.checks}, name
         for c in d.checks:
             assert f"[doc {c.source}," in rows[c.code] and f"views: {', '.join(c.views)}" in rows[c.code]
-        # The document cues not judged from one camera follow, each with why and what instead.
+        # The document cues not judged from video follow, each with why and what instead.
         unjudged = [" ".join(r[1:]) for r in blocks[heads[0]] if r[0] == "-"]
-        assert len(unjudged) == len(d.not_checked), name
-        for line, u in zip(unjudged, d.not_checked, strict=True):
-            assert line.startswith(f"{u.label}: not checked.") and u.instead in line
+        assert len(unjudged) == len(d.not_judged), name
+        for line, u in zip(unjudged, d.not_judged, strict=True):
+            assert line.startswith(f"{u.label}: not judged.") and u.instead in line
             assert f"[doc {u.source}," in line
 
 
@@ -453,7 +453,8 @@ def test_every_signal_a_definition_names_is_one_its_checker_computes(
 ) -> None:
     """A misspelt signal name in a TOML (the count's, the start position's, the key number's, a
     held stretch's stillness) would read as never there: a stretch's stillness rule would be
-    off without a word. Every name must be among what the checker computes on real frames."""
+    off without a word. Every name must be among what the checker computes on the frames of a
+    synthetic clean set."""
     from formcheck.checkers import checker_class
 
     cls = checker_class(name)

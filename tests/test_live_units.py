@@ -517,3 +517,23 @@ def test_pose_thread_tells_the_checker_the_cameras_own_frame_interval() -> None:
     # left out between) are not the camera's interval.
     worker._analyse(Captured(14, 100.0 + 12 / 30 + 0.002, bgr))
     assert scorer.checker._told_step == pytest.approx(1 / 30)
+
+
+def test_the_end_of_set_screen_fits_every_line_in_the_window() -> None:
+    """A per-side count, reps not checked, three cues, the cues not judged from video, a camera
+    lost and where it was saved: on a 1280x720 window every line is drawn, the last one too
+    (text that would run off the bottom is made smaller)."""
+    from formcheck.live.overlay import summary_screen
+
+    last = (3, 251, 7)  # a colour nothing else draws
+    lines = [("Camera stopped", 1.6, (255, 255, 255)), ("7 reps  (left 4, right 3)", 1.3, (255, 255, 255))]
+    cue = "keep your hips stacked; don't roll back. (2x)"
+    lines += [(f"Line {i}: {cue}", 0.75, (40, 190, 255)) for i in range(8)]
+    lines.append(("Press any key to close.", 0.6, last))
+    img = summary_screen(None, lines, (1280, 720))
+    assert img.shape[:2] == (720, 1280)
+    px = img.astype(int)
+    drawn = np.all(np.abs(px - last[::-1]) <= 2, axis=2) | np.all(np.abs(px - last) <= 2, axis=2)
+    assert drawn.sum() > 50
+    rows = np.nonzero(drawn.any(axis=1))[0]
+    assert rows.max() < 720 - 5

@@ -638,9 +638,9 @@ def summary_lines(result: LiveResult, cfg: LiveConfig) -> list[tuple[str, float,
                 counts[fault.code] = (c + 1, msg)
         for _code, (c, msg) in sorted(counts.items(), key=lambda kv: -kv[1][0])[:3]:
             lines.append((f"{msg} ({c}x)", 0.75, AMBER))
-        if d.not_checked:  # what the documents ask that one camera cannot see (the terminal: what to do)
-            unseen = ", ".join(u.label for u in d.not_checked)
-            lines.append((f"Not checked from one camera: {unseen}", 0.65, GREY))
+        if d.not_judged and n:  # what the documents ask that video cannot show (the terminal: what to do)
+            unjudged = ", ".join(u.label for u in d.not_judged)
+            lines.append((f"Not judged from video: {unjudged}", 0.65, GREY))
     if result.message:
         lines.append((result.message, 0.7, GREY))
     if result.paths:

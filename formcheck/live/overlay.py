@@ -246,13 +246,28 @@ def summary_screen(
         img = (frame.astype(np.uint16) * 3 // 10).astype(np.uint8)
     else:
         img = np.full((size[1], size[0], 3), DARK, np.uint8)
-    _h, w = img.shape[:2]
+    h, w = img.shape[:2]
     s = scale_for(img.shape)
+    for _ in range(4):  # many lines on a small window: smaller text, until they all fit
+        laid = _lay_out(lines, s, w)
+        if not laid or laid[-1][1] <= h - int(20 * s):
+            break
+        s *= 0.85 * (h - int(20 * s)) / laid[-1][1]
+    for line, y, sc, color in laid:
+        tw, _th = _size(line, sc)
+        _text(img, line, ((w - tw) // 2, y), sc, color)
+    return img
+
+
+def _lay_out(
+    lines: list[tuple[str, float, tuple[int, int, int]]], s: float, w: int
+) -> list[tuple[str, int, float, tuple[int, int, int]]]:
+    """The summary's lines wrapped to width ``w`` at scale ``s``: (text, baseline y, scale, colour)."""
+    out = []
     y = int(90 * s)
     for text, sc, color in lines:
         for line in wrap(text, _px(sc * s), w - int(60 * s), 3):
-            tw, th = _size(line, sc * s)
-            y += th + int(18 * s)
-            _text(img, line, ((w - tw) // 2, y), sc * s, color)
+            y += _size(line, sc * s)[1] + int(18 * s)
+            out.append((line, y, sc * s, color))
         y += int(10 * s)
-    return img
+    return out

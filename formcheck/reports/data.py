@@ -120,14 +120,14 @@ def _fault_moment(d: ExerciseDef | None, rep: dict[str, Any], code: str) -> floa
 
 
 def _not_judged(d: ExerciseDef | None) -> list[dict[str, str]]:
-    """The exercise's document cues formcheck does not judge from one camera (``[not_checked]``)."""
+    """The exercise's document cues formcheck does not judge from video (``[not_judged]``)."""
     if d is None:
         return []
     return [
         {"code": u.code, "label": u.label, "source": u.source,
          "document": DOCUMENT_TITLES.get(u.source, u.source), "quote": u.quote, "why": u.why,
          "instead": u.instead}
-        for u in d.not_checked
+        for u in d.not_judged
     ]  # fmt: skip
 
 
@@ -342,7 +342,7 @@ def session_report(store: Store, session_id: int, *, with_stills: bool = True) -
             "rep_skipped_lines": rep_skipped_lines_of(
                 d, s["skipped_checks"], [(r["index"], r["skipped"]) for r in s["reps"]]
             ),
-            # Document cues never judged from one camera, with what to do instead.
+            # Document cues never judged from video, with what to do instead.
             "not_judged": _not_judged(d),
         },
         "prescription": {k: _v(v) for k, v in rx.items()},
@@ -675,7 +675,7 @@ def patient_report(
                 "days": series["days"],
                 "adherence": series["adherence"],
                 "per_side": bool(d and d.counting.per_side),
-                "not_judged": _not_judged(d),  # document cues not judged from one camera
+                "not_judged": _not_judged(d),  # document cues not judged from video
                 "fault_rate": _v(sum(x["faulty_reps"] for x in pts) / n, 3)
                 if (n := sum(x["checked_reps"] for x in pts))
                 else None,
