@@ -42,6 +42,15 @@ PLANE_WINDOW_S = 2.0
 # The picture's angle gives way only on evidence gathered over this long: a few frames of world
 # landmarks jumping while a camera settles are not a turned camera.
 PLANE_MIN_EVIDENCE_S = 0.5
+# The first choice, though, is a guess (the picture) until then, and a clip that starts a moment
+# before its first rep never has 0.5 s: from an angle the picture then reads the first opening
+# as 150-170 deg for 45 (the thighs point toward the camera, and the angle between their short
+# pictures is anything), and the leap to it from the closed knees between two frames is taken for
+# a jump in the reading, the rep lost. Any evidence is better than a guess: the first choice
+# follows the plane once it has been seen over 0.2 s (3 frames at 12 fps, 6 at 30). A wrong first
+# choice costs little: read in depth, an opening facing the camera reads lower (29 deg for 45),
+# still a rep, and the check's two readings then disagree, so it is not judged, never guessed.
+PLANE_FIRST_EVIDENCE_S = 0.2
 # The opening shown (live, in the annotated video, the report's trace and the rep's number: one
 # reading wherever it appears) follows the plane of the last moments, where the plane is defined,
 # so that a rep's top is read as the plane at that top says; the count keeps its steadier choice.
@@ -95,7 +104,8 @@ class ClamshellChecker(Checker):
         # noisy when the knees are nearly closed, and the signal must not jump from one reading
         # to the other in the middle of a rep (that would look like the knee closing).
         # Without fresh evidence (knees closed for a while) the last decision stands.
-        settled = bool(self._planes) and self._planes[-1][0] - self._planes[0][0] >= PLANE_MIN_EVIDENCE_S
+        need = PLANE_MIN_EVIDENCE_S if self._decided else PLANE_FIRST_EVIDENCE_S
+        settled = bool(self._planes) and self._planes[-1][0] - self._planes[0][0] >= need
         if settled and self.phase != "active":
             self._facing = not np.median([p for _, p in self._planes]) > PLANE_FACING_MAX_DEG
             self._decided = True
