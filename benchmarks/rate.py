@@ -73,20 +73,14 @@ def rep_differences(full: list[Rep], reduced: list[Rep], diffs: list[float] | No
 
 def _sample_traces(names: list[str]) -> list[tuple[str, str, PoseSequence, dict]]:
     from formcheck.definitions import load
-    from formcheck.pose import PoseOptions, pose_sequence
-    from testkit.realdata import _pose_key, cache_dir
+    from testkit.posecache import sample_poses
 
     out = []
-    folder = cache_dir().parent / "rate-samples"
-    folder.mkdir(parents=True, exist_ok=True)
     for video, truth in studio_samples(ROOT / "samples"):
         if names and not any(n in video.stem for n in names):
             continue
-        lying = load(truth["exercise"]).lying
-        dest = folder / f"{video.stem}-{_pose_key(video, lying)}.npz"
-        if not dest.is_file():
-            pose_sequence(video, options=PoseOptions(head_right=lying)).save(dest)
-        out.append((video.stem, truth["exercise"], PoseSequence.load(dest), truth_as_label(truth)))
+        seq = sample_poses(video, load(truth["exercise"]).lying)
+        out.append((video.stem, truth["exercise"], seq, truth_as_label(truth)))
     return out
 
 

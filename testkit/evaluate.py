@@ -248,12 +248,12 @@ def evaluate_sample(
     ``prescription``: a held stretch's sample asks for a shorter hold) and ``prescription``."""
     from formcheck.definitions import VIEWS, load
     from formcheck.pipeline import score_sequence
-    from formcheck.pose import PoseOptions, pose_sequence
+    from testkit.posecache import sample_poses
 
     ex = truth["exercise"]
     d = load(ex)
     if seq is None:
-        seq = pose_sequence(video, options=PoseOptions(head_right=d.lying))
+        seq = sample_poses(video, d.lying)
     rx_in = {**truth.get("prescription", {}), **(prescription or {})} or None
     session = score_sequence(seq, ex, rx_in, source=str(video))
     detected = np.isfinite(seq.image[:, 23, 0]) | np.isfinite(seq.image[:, 24, 0])

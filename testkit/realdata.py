@@ -11,9 +11,7 @@ trace is bit for bit what ``score_video`` does after the pose stage.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,8 @@ from formcheck.definitions import load
 from formcheck.landmarks import PoseSequence
 from formcheck.session import Session
 from testkit.evaluate import ClipResult, compare
+from testkit.posecache import cache_dir
+from testkit.posecache import pose_key as _pose_key
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 
@@ -54,43 +54,6 @@ def clips(folder: Path = REALDATA, checked_only: bool = True) -> list[RealClip]:
         out.append(RealClip(js.stem, label, js.with_suffix(".npz"),
                             video if video is not None and video.is_file() else None))
     return out
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("FORMCHECK_CACHE")
-    return Path(base) if base else Path.home() / ".cache" / "formcheck" / "realdata"
-
-
-def _pose_key(video: Path, lying: bool) -> str:
-    """Cache key: the video file, the pose model, and the code that turns frames into landmarks
-    (the pose model's calls, the orientation module, the frame reader, OpenCV's and MediaPipe's
-    versions); code that does not decide landmarks (closing, messages) leaves it unchanged."""
-    import inspect
-
-    import cv2
-    import mediapipe
-
-    from formcheck import orient, pose
-    from formcheck import video as video_mod
-
-    h = hashlib.sha1()
-    # The video's bytes, not its modification time: a copied or re-synced data folder keeps
-    # its cached landmarks.
-    with video.open("rb") as f:
-        h.update(hashlib.file_digest(f, "sha1").digest())
-    h.update(f"{video.name}:{lying}".encode())
-    h.update(f"{cv2.__version__}:{getattr(mediapipe, '__version__', '')}".encode())
-    pkg = Path(pose.__file__).resolve().parent  # the formcheck package
-    code = (
-        orient, pose.PoseOptions, pose.PoseEstimator.detect, pose.PoseEstimator._run, pose._pick_largest,
-        pose._to_array, pose.detect_frames, pose._settle, video_mod.FrameReader._decode_frames,
-        video_mod._Timestamps, video_mod.reduced_size, video_mod._open_capture,
-    )
-    for obj in code:
-        h.update(inspect.getsource(obj).encode())
-    model = pkg / "models" / "pose_landmarker_full.task"
-    h.update(str(model.stat().st_size).encode())
-    return h.hexdigest()[:16]
 
 
 def video_landmarks(clip: RealClip, use_cache: bool = True) -> Path:

@@ -483,19 +483,21 @@ def bridge(
     width: int = 1280,
     height: int = 720,
     eye: tuple[float, float, float] = (-3.0, 0.6, 0.45),
+    stretch_legs: bool = False,
 ) -> tuple[PoseSequence, Truth]:
     """A glute bridge set, lying on the back side-on to a camera at the person's right
     (``eye``: the camera's place, metres: x toward their right, y up, z toward their feet).
 
     Clean reps reach a straight shoulder-hip-knee line (180 deg) and hold ``hold_s``;
     ``hips_low`` tops out at 150, ``overarch`` at 205, ``short_hold`` holds 0.4 s.
-    ``settle_in`` starts with the legs straight and draws the feet in; ``get_up`` sits up and
-    leaves after the set.
+    ``settle_in`` starts with the legs straight and draws the feet in; ``stretch_legs`` first
+    slides the feet out until the legs lie straight and draws them back in (4 s, no rep);
+    ``get_up`` sits up and leaves after the set.
     """
     if view != "side":
         raise ValueError("bridge supports view='side' only")
     fl = _check_faults(faults, BRIDGE_FAULTS, reps)
-    settle = 2.0 if settle_in else 0.0
+    settle = 2.0 if settle_in else 4.0 if stretch_legs else 0.0
     up_s = 1.5 if get_up else 0.0
     moves = [(rise_s, 0.4 if "short_hold" in f else hold_s, lower_s) for f in fl]
     tl = _timeline(fps, lead_in_s + settle, moves, rest_s, tail_s + up_s + (1.0 if get_up else 0))
@@ -504,7 +506,13 @@ def bridge(
     line = tl.channel(BRIDGE_REST_DEG, top)
     alpha = np.interp(line, _B_LINE, _B_ALPHA)
     straight = 0.10 + B_THIGH + B_SHIN + 0.4  # legs out flat
-    ankle_z = np.interp(t, [0.0, 0.3, settle, settle + 0.01], [straight, straight, B_ANKLE_Z, B_ANKLE_Z])
+    ankle_z = np.full(len(t), B_ANKLE_Z)
+    if settle_in:  # (without, this read the first frame with the legs straight)
+        ankle_z = np.interp(t, [0.0, 0.3, settle, settle + 0.01], [straight, straight, B_ANKLE_Z, B_ANKLE_Z])
+    if stretch_legs:  # out over a second from lead_in_s, lie straight a second, back in over one
+        a = lead_in_s
+        out = [B_ANKLE_Z, B_ANKLE_Z, straight, straight, B_ANKLE_Z]
+        ankle_z = np.interp(t, [0.0, a, a + 1, a + 2, a + 3], out)
     j = _bridge_points(alpha, ankle_z)
     n = len(t)
     p: dict[str, np.ndarray] = {}

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from formcheck.checkers import make_checker
-from formcheck.pipeline import score_sequence
+from formcheck.pipeline import Scorer, score_sequence
 from testkit import synthetic
 
 
@@ -101,3 +101,18 @@ def test_hip_line_kept_on_one_leg_while_the_depth_estimate_turns() -> None:
     seq.world[hips_up, :, 2] *= -1  # the far side read nearer while the hips are up
     s = score_sequence(seq, "bridge")
     assert len(s.reps) == len(truth.reps) == 3
+
+
+def test_legs_stretched_out_along_the_floor_are_not_a_bridge() -> None:
+    """Sliding the feet out until the legs lie straight and drawing them back in opens the
+    shoulder-hip-knee line to 180 as a bridge does, with the hips on the floor: no rep (it
+    counted one before), and the bridges after it all count."""
+    seq, truth = synthetic.bridge(reps=3, stretch_legs=True)
+    s = score_sequence(seq, "bridge")
+    assert len(s.reps) == len(truth.reps) == 3
+    assert all(r.start_s > 1.5 + 3.0 for r in s.reps)
+    sc = Scorer("bridge")
+    for i in range(len(seq)):
+        sc.update(seq.image[i], seq.world[i], seq.t_ms[i] / 1000, seq.width / seq.height, 1)
+    assert len(sc.finish("trace", seq.fps).reps) == 3
+    assert sc.checker.partials == ["The legs stretched out along the floor: that was not a bridge."]

@@ -194,9 +194,16 @@ def test_fast_scores_a_sample_like_the_default(tmp_path: Path) -> None:
 
     fast, default = score("--fast"), score()
     reps = lambda s: s["sessions"][0]["reps"] if "sessions" in s else s["reps"]  # noqa: E731
-    assert len(reps(fast)) == len(reps(default)) == len(truth["reps"])
-    codes = lambda s: [sorted(f["code"] for f in r["faults"]) for r in reps(s)]  # noqa: E731
-    assert codes(fast) == codes(default) == [sorted(r.get("faults", [])) for r in truth["reps"]]
+    codes = lambda r: sorted(f["code"] for f in r["faults"])  # noqa: E731
+    assert [codes(r) for r in reps(default)] == [sorted(r.get("faults", [])) for r in truth["reps"]]
+    # --fast counts a little less well (README): its shallow rep 2 (a 12% hip drop, the rep
+    # needs 9) is lost on some CPUs (AMD EPYC, AVX2: the followed hip reads 3% higher after a look
+    # for everyone, and the rep's drop falls under 9), kept on others. At most that one rep; every
+    # rep it counts is one of the default's, at the same time, with the same faults.
+    assert len(reps(default)) - 1 <= len(reps(fast)) <= len(reps(default))
+    for r in reps(fast):
+        [same] = [d for d in reps(default) if abs(d["peak_s"] - r["peak_s"]) < 0.5]
+        assert codes(r) == codes(same)
 
 
 class _Path:

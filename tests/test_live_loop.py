@@ -132,7 +132,11 @@ def test_reps_are_saved_as_they_complete(tmp_path: Path) -> None:
     assert final["ended"] == "complete"
     assert final["rep_count"] == len(truth["reps"])
     assert final["exercise"] == "squat" and final["format"] == "formcheck-session"
-    assert len(final["trace"]["t_s"]) == final["n_frames"] > 100
+    # Every analysed frame is in the trace, over the whole set. (Not how many: that is the
+    # machine's speed. It was "> 100", and this CPU analyses 8 frames a second of this 12 s clip.)
+    t_s = final["trace"]["t_s"]
+    assert len(t_s) == final["n_frames"] > 0
+    assert t_s[-1] - t_s[0] >= final["duration_s"] - 1.0, (t_s[0], t_s[-1], final["duration_s"])
     assert "camera" not in stderr.lower()
     assert "squat" in stdout and f"Saved: {next(out.glob('live-*'))}" in stdout
 

@@ -3,15 +3,18 @@ the counted reps and the saved session against each sample's ground truth."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from testkit.evaluate import studio_samples
+from testkit.posecache import sample_poses
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -104,18 +107,33 @@ def matches(reps: list[dict], truth_reps: list[dict]) -> list[tuple[dict, dict]]
     return out
 
 
-def offline(video: Path, exercise: str) -> dict:  # type: ignore[type-arg]
-    """Offline scoring of every frame with the live loop's pose settings (and the sample's
-    own prescription)."""
-    from formcheck.live.app import pose_options
+@functools.cache
+def _live_poses(video: Path, exercise: str) -> tuple[tuple[object, ...], ...]:
+    """Every frame's person as the live loop's pose settings read them (turned round for an
+    exercise done lying down, as the live loop does): (image, world, t_s, aspect, n_people).
+    A studio sample has one person: n_people is 1 where they were found."""
+    from formcheck.definitions import load
+    from formcheck.live.app import LIVE_NUM_POSES
+    from formcheck.pose import PoseOptions
+
+    assert PoseOptions().num_poses == LIVE_NUM_POSES  # the cached landmarks are the live loop's
+    seq = sample_poses(video, load(exercise).lying)
+    aspect = seq.width / seq.height
+    return tuple(
+        (seq.image[i], seq.world[i], seq.t_ms[i] / 1000, aspect, int(np.isfinite(seq.image[i, :, 0]).any()))
+        for i in range(len(seq))
+    )
+
+
+def offline(video: Path, exercise: str, step: int = 1, first: int = 0) -> dict:  # type: ignore[type-arg]
+    """Offline scoring with the live loop's pose settings (and the sample's own prescription):
+    of every frame, or of every ``step``-th from ``first``."""
     from formcheck.pipeline import Scorer
-    from formcheck.pose import iter_poses
 
     truth = json.loads(video.with_suffix(".json").read_text())
     sc = Scorer(exercise, truth.get("prescription"))
-    with iter_poses(video, options=pose_options(None)) as poses:
-        for info, frame, pose in poses:
-            sc.update(pose.image, pose.world, frame.t_ms / 1000, info.width / info.height, pose.n_people)
+    for image, world, t_s, aspect, n_people in _live_poses(video, exercise)[first::step]:
+        sc.update(image, world, t_s, aspect, n_people)
     return sc.finish(str(video), 30.0).to_dict()
 
 
@@ -137,11 +155,21 @@ def check_against_truth(proc, session: dict, truth: dict, video: Path) -> None: 
                 rate = f"{session['n_frames']} frames analysed in {session['duration_s']} s"
                 assert r["side"] == lab["side"], (lab, r, rate)
         return
-    # Miscounted: fine only if offline scoring of every frame miscounts the same way (then it
-    # is the checker's doing, not the live loop's).
+    # Miscounted: fine only if offline scoring miscounts the same way (then it is the checker's
+    # doing, not the live loop's): of every frame, or of frames as few as live had time for. A
+    # busy machine analyses fewer frames a second, and a quick rep can fall between two of them
+    # (test_e2e_samples.NOT_ALIKE_AT_7_5_FPS): every phase of that spacing is tried.
     off = offline(video, truth["exercise"])
-    assert len(got) == off["rep_count"], f"live counted {len(got)}, offline {off['rep_count']}, truth {want}"
-    pytest.xfail(f"offline scoring also counts {off['rep_count']} of {want} reps")
+    if len(got) == off["rep_count"]:
+        pytest.xfail(f"offline scoring also counts {off['rep_count']} of {want} reps")
+    rate = session["n_frames"] / session["duration_s"]
+    step = max(1, round(truth["fps"] / rate))
+    sparse = {offline(video, truth["exercise"], step, i)["rep_count"] for i in range(step)}
+    assert len(got) in sparse, (
+        f"live counted {len(got)}, offline {off['rep_count']} of every frame and {sorted(sparse)} "
+        f"of every {step} (live analysed {rate:.1f} frames a second), truth {want}"
+    )
+    pytest.xfail(f"live analysed {rate:.1f} frames a second; offline from as few counts {len(got)} of {want}")
 
 
 @pytest.mark.parametrize("video", CLIPS, ids=[c.stem for c in CLIPS])

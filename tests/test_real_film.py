@@ -563,9 +563,9 @@ def test_no_reps_says_why() -> None:
 def test_bridge_sample_never_shows_hips_higher_over_a_high_hip_line() -> None:
     """The tester's case: on the bridge sample the screen showed 204 deg under "Lift your hips
     higher". Every frame's state, as the annotated video and live window draw it."""
-    from formcheck.pose import PoseOptions, pose_sequence
+    from testkit.posecache import sample_poses
 
-    seq = pose_sequence(ROOT / "samples" / "bridge_side_faults.mp4", options=PoseOptions(head_right=True))
+    seq = sample_poses(ROOT / "samples" / "bridge_side_faults.mp4", lying=True)
     sc = Scorer("bridge")
     seen: dict[int, set[str]] = {}
     for i in range(len(seq)):

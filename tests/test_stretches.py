@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 
 from formcheck.checkers import make_checker
+from formcheck.checkers.double_hip_rotation import FEET_ADVICE
 from formcheck.checkers.hold import BREAK_S, HoldTimer
 from formcheck.definitions import load
 from formcheck.landmarks import PoseLandmark, PoseSequence
 from formcheck.pipeline import score_sequence
+from formcheck.session import Session
 from testkit import synthetic
 from testkit.evaluate import thinned
 
@@ -320,6 +322,106 @@ def test_hold_time_near_the_lying_limit_is_not_judged() -> None:
     assert session.reps and all(not r.faults for r in session.reps)
     why = session.reps[0].skipped["short_hold"]
     assert "position was not always clear" in why and "1.3 m" in why
+
+
+def _knees_read_straight(seq: PoseSequence, t0: float, t1: float, knee_deg: float = 145.0) -> None:
+    """Between t0 and t1 (s) the model's depth swings each shin toward the line of its thigh: the
+    knees read ``knee_deg`` in 3D (the studio's misreading: 142) while the picture still shows
+    them bent and lowered."""
+    frames = (seq.t_ms >= t0 * 1000) & (seq.t_ms <= t1 * 1000)
+    off = np.radians(180.0 - knee_deg)  # the shin's angle from the thigh's line
+    for side in ("LEFT", "RIGHT"):
+        hip, knee, ankle = (int(PoseLandmark[f"{side}_{j}"]) for j in ("HIP", "KNEE", "ANKLE"))
+        h, k, a = (seq.world[frames, i, :3] for i in (hip, knee, ankle))
+        u = (k - h) / np.linalg.norm(k - h, axis=1, keepdims=True)
+        shin = a - k
+        across = shin - np.sum(shin * u, axis=1, keepdims=True) * u
+        across /= np.linalg.norm(across, axis=1, keepdims=True)
+        length = np.linalg.norm(shin, axis=1, keepdims=True)
+        seq.world[frames, ankle, :3] = k + length * (np.cos(off) * u + np.sin(off) * across)
+
+
+def _misread(hold_s: float, t0: float, length: float, view: str = "side", knee_deg: float = 145.0) -> Session:
+    """A hold of ``hold_s`` whose bent knees read straight from ``t0`` s into it for ``length`` s."""
+    seq, truth = synthetic.double_hip_rotation(holds=(("left", hold_s),), view=view)
+    start = truth.reps[0].start_s + t0
+    _knees_read_straight(seq, start, start + length, knee_deg)
+    return score_sequence(seq, "double_hip_rotation")
+
+
+@pytest.mark.parametrize("length", [2.5, 4.0])  # 4 s: longer than a break (BREAK_S)
+def test_a_hold_cut_short_where_the_lowered_knees_read_straight_is_not_judged(length: float) -> None:
+    """From beside the person the lowered legs' shins lie behind the thighs, and MediaPipe's depth
+    can read the bent knees straight (the studio, quick tempo: 142 deg for 90): the timer stops
+    there, and a full hold read short is the camera's doing. Hold time is then not judged, with
+    where to put the camera, and the time read is still shown; a misreading longer than a break
+    does not split the hold in two (the second part was called short)."""
+    session = _misread(30.0, 10.0, length)
+    assert len(session.reps) == 1 and not session.reps[0].faults
+    rep = session.reps[0]
+    assert rep.metrics["hold_s"] == pytest.approx(30.0 - length, abs=1.5)
+    why = rep.skipped["short_hold"]
+    assert "position was not always clear" in why and FEET_ADVICE in why
+
+
+def test_a_short_hold_stays_short_whatever_the_camera_lost() -> None:
+    """The camera's lost time excuses only the shortfall it explains: 20 s of 30 with 2.5 s
+    misread is short still, and a hold over its time with a misreading keeps its time, judged."""
+    short = _misread(20.0, 8.0, 2.5)
+    assert [r.fault_codes for r in short.reps] == [["short_hold"]]
+    # Knees read truly straight (178: past KNEE_STRAIGHT_DEG) are the person's legs, not the
+    # camera: the time out of the position is theirs.
+    straight = _misread(30.0, 10.0, 2.5, knee_deg=178.0)
+    assert [r.fault_codes for r in straight.reps] == [["short_hold"]]
+    long = _misread(36.0, 10.0, 1.0)
+    assert len(long.reps) == 1 and not long.reps[0].faults and "short_hold" not in long.reps[0].skipped
+    assert long.reps[0].metrics["hold_s"] == pytest.approx(35.0, abs=1.5)
+
+
+def test_knees_read_straight_from_the_feet_are_not_told_to_film_from_the_feet() -> None:
+    """From the feet the advice is not to go where the camera already is."""
+    rep = _misread(30.0, 10.0, 2.5, view="front").reps[0]
+    assert "position was not always clear" in rep.skipped["short_hold"]
+    assert FEET_ADVICE not in rep.skipped["short_hold"]
+
+
+def test_knees_read_straight_through_every_hold_are_told_why_there_is_none() -> None:
+    """Bent knees read straight for the whole hold: nothing is timed, and the person is told
+    that the bent knees were not seen and where to film from, not only to get into position."""
+    seq, truth = synthetic.double_hip_rotation(holds=(("left", 12.0),), view="side")
+    _knees_read_straight(seq, truth.reps[0].start_s - 1.5, truth.reps[0].end_s + 1.5)
+    session = score_sequence(seq, "double_hip_rotation")
+    assert session.reps == []
+    why = [w for w in session.warnings if "could not see that your knees were bent" in w]
+    assert why and FEET_ADVICE in why[0]
+
+
+def test_legs_stretched_out_mid_hold_leave_it_judged() -> None:
+    """Legs stretched out along the floor for a moment in a hold, knees a little bent (150), read
+    as straightening too, and their knees' direction off the body's line is a few centimetres
+    that can point anywhere: that is the person leaving the position (the thighs lie in the
+    body's line, see THIGHS_RAISED_MIN_DEG), not the camera, so the hold read short is still
+    called short."""
+    seq, truth = synthetic.double_hip_rotation(holds=(("left", 30.0),), view="side")
+    start = truth.reps[0].start_s + 10.0
+    frames = (seq.t_ms >= start * 1000) & (seq.t_ms <= (start + 2.5) * 1000)
+    w = seq.world
+    shoulders = [int(PoseLandmark.LEFT_SHOULDER), int(PoseLandmark.RIGHT_SHOULDER)]
+    sh = w[frames][:, shoulders, :3].mean(axis=1)
+    for side in ("LEFT", "RIGHT"):
+        hip = w[frames, int(PoseLandmark[f"{side}_HIP"]), :3]
+        down = (hip - sh) / np.linalg.norm(hip - sh, axis=1, keepdims=True)  # away from the head
+        aside = np.cross(down, [0.0, 1.0, 0.0]) * 0.04  # a few cm off the body's line
+        knee = hip + 0.42 * down + aside
+        lift = np.cross(down, aside)
+        lift /= np.linalg.norm(lift, axis=1, keepdims=True)
+        lift *= np.sign(lift[:, 1:2])  # the knee bent 30 deg (reads 150), the shin off the floor
+        w[frames, int(PoseLandmark[f"{side}_KNEE"]), :3] = knee
+        w[frames, int(PoseLandmark[f"{side}_ANKLE"]), :3] = knee + 0.40 * (
+            np.cos(np.radians(30.0)) * down + np.sin(np.radians(30.0)) * lift
+        )
+    session = score_sequence(seq, "double_hip_rotation")
+    assert [r.fault_codes for r in session.reps] == [["short_hold"]]
 
 
 def test_double_hip_rotation_shoulders_judged_from_the_feet_only():

@@ -23,6 +23,7 @@ import numpy as np
 
 from formcheck.checkers import carry
 from formcheck.checkers.common import SIDES, hold_time, stat, torso_tilt
+from formcheck.checkers.shown_rest import READY_S, STILL_STD, ShownRest
 from formcheck.definitions import PART_WORDS, Check, ExerciseDef
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
@@ -57,7 +58,6 @@ RETURN_STEP = 0.1
 SETTLE_ON_S = 1.0
 SETTLE_ON_RATE = 5.0  # deg/s
 MAX_MISSING_S = 1.0  # a person out of view this long pauses counting (s)
-READY_S = 0.3  # time still in the start position before counting begins (s)
 PRE_S = 2.0  # rest frames kept before a rep (s)
 # At rest the start position is followed as it drifts, with this time constant: the same at any
 # frame rate (it was 5% a frame, i.e. 0.65 s at 30 fps, but 2.6 s when only 7.5 frames a second
@@ -409,7 +409,8 @@ def _columns(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
 
 @dataclass
 class RepData:
-    """Arrays a subclass measures a rep from. ``pre`` is rest before it, ``post`` after it."""
+    """Arrays a subclass measures a rep from. ``pre`` is rest before it, ``post`` after it;
+    ``untimed``, for a hold: the trust facts of its frames the timer did not count."""
 
     t: np.ndarray  # (n,) seconds
     valid: np.ndarray  # (n,) bool
@@ -419,6 +420,7 @@ class RepData:
     peak_i: int
     view: ViewEstimate
     reach_i: int = 0  # first frame within REACH_DEG of the rep's extreme (end of the descent)
+    untimed: dict[str, np.ndarray] = field(default_factory=dict)
 
     def before(self, key: str) -> float:
         """A signal's level at rest just before the rep (its first frames if none was kept)."""
@@ -590,6 +592,8 @@ class Checker:
         # The start position counting paused from (see _setup_step): NaN until then, and again
         # after a cut or when the signal changes what it measures.
         self._paused_rest = float("nan")
+        # A start position the reps show where the camera reads it out of range (shown_rest.py).
+        self._shown = ShownRest(self._sgn, self.c.min_excursion, self.c.start_delta, self.c.return_fraction)
         self._pre: deque[tuple[float, bool, dict[str, float]]] = deque()
         self._cur = _Buffer()
         self._post = _Buffer()
@@ -687,6 +691,8 @@ class Checker:
             # Nobody in view: the camera may be moved meanwhile, so the start position counting
             # paused from is not kept (see _setup_step).
             self._paused_rest = float("nan")
+            if self._missing_since is not None and frame.t_s - self._missing_since > MAX_MISSING_S:
+                self._shown.reset()  # gone a while, not a frame the model missed
         s = sig.get(self.c.signal, np.nan) if ok else np.nan
         self._last_row = sig if ok else {}
         events: list[Event] = []
@@ -1085,6 +1091,7 @@ class Checker:
         else:
             events.append(self._pause(t))
         self._paused_rest = float("nan")
+        self._shown.reset()
         return events
 
     def _cut(self, t: float, may_carry: bool) -> list[Event]:
@@ -1111,6 +1118,7 @@ class Checker:
         if self.phase != "setup" or self._ready_since is not None:
             self._pause(t)
         self._paused_rest = float("nan")  # another picture: its start position is its own
+        self._shown.reset()
         self._prelude.clear()
         self._lookback_open = True
         return events
@@ -1211,12 +1219,13 @@ class Checker:
         return [Event("note", frames[back][0], said)]
 
     # -- steps ----------------------------------------------------------------------------
-    def in_start_position(self, s: float, sig: dict[str, float]) -> bool:
+    def in_start_position(self, s: float, sig: dict[str, float], margin: float = 0.0) -> bool:
         """The counting signal ``s`` is in the start position's range, or the exercise's
-        ``rest_signal`` in ``sig`` is in its own."""
+        ``rest_signal`` in ``sig`` is in its own; with ``margin``, within that of either range."""
         (lo, hi), (rlo, rhi) = self.c.rest_range, self.c.rest_signal_range
         rest = sig.get(self.c.rest_signal, np.nan) if self.c.rest_signal else np.nan
-        return bool(lo <= s <= hi or rlo <= rest <= rhi)
+        m = margin
+        return bool(lo - m <= s <= hi + m or rlo - m <= rest <= rhi + m)
 
     @property
     def at_start(self) -> bool:
@@ -1229,6 +1238,14 @@ class Checker:
         # read it there (a standing trunk leans 35 deg in the picture from a camera above the
         # head looking down), and a set that began there must be able to go on.
         back = abs(s - self._paused_rest) < self.c.start_delta / 3
+        # Within start_delta of the ranges: a place the camera may have misread the start at.
+        shown = self._shown.feed(t, ok, s, ok and self.in_start_position(s, sig, self.c.start_delta))
+        if np.isfinite(shown):  # the camera reads the start position out of its range
+            since = self._shown.since
+            while self._prelude and self._prelude[0][0] < since:  # no rep began before that rest
+                self._prelude.popleft()
+            self._pre.append((t, ok, sig))
+            return self._begin_counting(t, shown)
         if not (ok and (self.in_start_position(s, sig) or back)):
             self._ready_since = None
             self._ready_vals = []
@@ -1239,19 +1256,24 @@ class Checker:
         self._pre.append((t, ok, sig))
         while self._pre[0][0] < t - PRE_S:  # a long set-up keeps only the rest a rep needs
             self._pre.popleft()
-        if t - self._ready_since >= READY_S and np.std(self._ready_vals) < 6.0:
-            self._rest = float(np.median(self._ready_vals))
-            self._ever_ready = True
-            events = [Event("ready", t, "Ready.")]
-            if self._lookback_open:
-                events += self._lookback()
-            self.phase = "rest"
-            self._cue = None
-            return events
+        if t - self._ready_since >= READY_S and np.std(self._ready_vals) < STILL_STD:
+            return self._begin_counting(t, float(np.median(self._ready_vals)))
         if t - self._ready_since >= READY_S:  # not still yet: slide the window
             self._ready_since = t
             self._ready_vals = [s]
         return []
+
+    def _begin_counting(self, t: float, rest: float) -> list[Event]:
+        """Counting begins from the start position ``rest`` (a rep in the frames before may count)."""
+        self._rest = rest
+        self._ever_ready = True
+        self._shown.reset()
+        events = [Event("ready", t, "Ready.")]
+        if self._lookback_open:
+            events += self._lookback()
+        self.phase = "rest"
+        self._cue = None
+        return events
 
     def _rest_step(self, t: float, ok: bool, s: float, sig: dict[str, float]) -> list[Event]:
         self._pre.append((t, ok, sig))
@@ -1345,6 +1367,7 @@ class Checker:
 
     def _pause(self, t: float) -> Event:
         self._paused_rest = self._rest  # NaN until the first start position
+        self._shown.reset()
         self.phase = "setup"
         self._lookback_open = False
         self._prelude.clear()

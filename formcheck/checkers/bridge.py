@@ -21,6 +21,12 @@ from formcheck.view import ViewEstimate
 FRONT_ENTER_DEG = 20.0
 FRONT_LEAVE_DEG = 30.0
 RECLINED_MIN_DEG = 25.0  # torso this far from vertical, hips at knee height or lower: a hip thrust
+# Stretching the legs out along the floor opens the shoulder-hip-knee line from about 120 to 180
+# deg as a bridge does, but with the knees straight and the hips on the floor: not a bridge. A
+# bridge keeps a foot on the floor and its knee bent: at the top the more bent knee read 52-104
+# deg in 3D on every rep of the real clips (45 reps, 7 clips, videos and traces), a straight leg
+# near 180. A movement whose more bent knee reads past LEGS_OUT_KNEE_DEG at its top is no rep.
+LEGS_OUT_KNEE_DEG = 150.0
 
 
 class BridgeChecker(Checker):
@@ -64,7 +70,13 @@ class BridgeChecker(Checker):
         if not np.isfinite(near):
             near = nanmean(*lines.values())
         front = bool(self._front)
-        return {"hip_line_deg": hip3d if front else near, "hip3d_deg": hip3d, "_basis": float(front)}
+        knees = [float(angle(w3(frame, s["hip"]), w3(frame, s["knee"]), w3(frame, s["ankle"])))
+                 for s in SIDES.values()]  # fmt: skip
+        bent = min((k for k in knees if np.isfinite(k)), default=float("nan"))  # the more bent knee (3D)
+        return {
+            "hip_line_deg": hip3d if front else near, "hip3d_deg": hip3d, "_basis": float(front),
+            "knee3d_bent_deg": bent,
+        }  # fmt: skip
 
     def measured_side(self, view: ViewEstimate) -> str:
         return self._near if self._near is not None else view.near_side
@@ -92,6 +104,12 @@ class BridgeChecker(Checker):
         hip_y = nanmean(float(xy(frame, L.LEFT_HIP)[1]), float(xy(frame, L.RIGHT_HIP)[1]))
         knee_y = nanmean(float(xy(frame, L.LEFT_KNEE)[1]), float(xy(frame, L.RIGHT_KNEE)[1]))
         return bool(tilt > RECLINED_MIN_DEG and hip_y >= knee_y)
+
+    def reject(self, data: RepData) -> str | None:
+        top = data.sig["knee3d_bent_deg"][max(0, data.peak_i - 2) : data.peak_i + 3]
+        if np.isfinite(top).any() and float(np.nanmedian(top)) > LEGS_OUT_KNEE_DEG:
+            return "The legs stretched out along the floor: that was not a bridge."
+        return None
 
     def metrics(self, data: RepData) -> dict[str, float]:
         s = data.sig["hip_line_deg"]

@@ -27,7 +27,7 @@ import numpy as np
 
 from formcheck.checkers.base import SEEN_SHARE, UPRIGHT_DEG, RepData
 from formcheck.checkers.common import SIDES, behind_legs, stat, w3, xy
-from formcheck.checkers.hold import DIP_IGNORED_S, HoldChecker
+from formcheck.checkers.hold import DIP_IGNORED_S, UNCLEAR, HoldChecker
 from formcheck.definitions import Check, ExerciseDef
 from formcheck.geometry import angle
 from formcheck.landmarks import Frame
@@ -80,6 +80,17 @@ NOT_LYING_ADVICE = (
     "Lie flat on your back, and film from beside you, or from your feet with the camera no "
     "higher than about 1.3 m."
 )
+# Knees lowered, but a knee read straight (3D knee angle past KNEES_BENT_MAX_DEG, short of
+# KNEE_STRAIGHT_DEG) with its thigh clear of the body's line (that hip bent this far or more):
+# bent knees lowered to one side seen from beside the person, the lower legs lying behind the
+# thighs, which MediaPipe's depth reads as straightening (the studio, side view, quick tempo:
+# 142 deg for a 90 deg bend, the timer stopped for 5 s of an 8.5 s hold). Knees up with the
+# feet flat bend the hips 45-60 deg; a leg stretched out along the floor bends it under 15, and
+# a knee truly straight reads within a few degrees of 180 (MediaPipe's jitter of a 3D angle of
+# a limb held still is a few degrees): those are the person, not the camera.
+THIGHS_RAISED_MIN_DEG = 30.0
+KNEE_STRAIGHT_DEG = 165.0
+FEET_ADVICE = "Film from your feet, the camera about 1.3 m up and looking along your body."
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -120,12 +131,15 @@ class DoubleHipRotationChecker(HoldChecker):
         super().__init__(definition)
         self._down_not_lying = 0  # frames with the knees bent and lowered, the body not lying
         self._in_position = 0  # frames in the position
+        self._straightened = 0  # frames lying, knees lowered, but read straight (see signals)
 
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         drop, lying = knee_drop(frame)
         knees = [float(angle(w3(frame, sd["hip"]), w3(frame, sd["knee"]), w3(frame, sd["ankle"])))
                  for sd in SIDES.values()]  # fmt: skip
         knee = float(np.nanmax(knees)) if np.isfinite(knees).any() else np.nan
+        hips = [180.0 - float(angle(w3(frame, sd["shoulder"]), w3(frame, sd["hip"]), w3(frame, sd["knee"])))
+                for sd in SIDES.values()]  # fmt: skip
         # The shoulder line's turn in the picture (a level camera at the feet: lying flat, 0).
         # Signed (the line taken left to right in the picture), so that the turn from the rest
         # before a hold is the shoulders' own, whichever way the camera stands slanted.
@@ -137,14 +151,25 @@ class DoubleHipRotationChecker(HoldChecker):
         # clearly seen.
         covered = behind_legs(frame, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER))
         bent = bool(knee <= KNEES_BENT_MAX_DEG)
-        down = bool(bent and KNEES_DOWN_MIN_DEG <= abs(drop) <= KNEES_DOWN_MAX_DEG)
+        lowered = bool(KNEES_DOWN_MIN_DEG <= abs(drop) <= KNEES_DOWN_MAX_DEG)
+        down = bool(bent and lowered)
         ok = bool(lying >= LYING_MIN_DEG and down)
+        # Lying and the knees lowered, but a knee read straightening, its thigh raised: the
+        # model's depth, not the person (see THIGHS_RAISED_MIN_DEG). Every knee read past bent
+        # must be so: a leg stretched out on the floor is the person's.
+        straight = [(k, h) for k, h in zip(knees, hips, strict=True) if not k <= KNEES_BENT_MAX_DEG]
+        straightened = bool(
+            lying >= LYING_MIN_DEG and lowered and straight
+            and all(k < KNEE_STRAIGHT_DEG and h >= THIGHS_RAISED_MIN_DEG for k, h in straight)
+        )
+        self._straightened += int(straightened)
         unsure = bool(down and UPRIGHT_DEG <= lying < LYING_MIN_DEG)  # lying, or not?
         self._down_not_lying += int(unsure)
         self._in_position += int(ok)
-        # Lying, knees bent, but lowered past anything lying knees reach: a misreading (from the
-        # feet at hip height a 65 deg lowering read 118-130, the side flipping).
-        past = bool(lying >= LYING_MIN_DEG and bent and abs(drop) > KNEES_DOWN_MAX_DEG)
+        # Lying, knees not straight, but lowered past anything lying knees reach: a misreading
+        # (from the feet at hip height a 65 deg lowering read 118-130, the side flipping; side-on
+        # at hip height a 90 deg lowering read 122, the knees 135, their bend misread with it).
+        past = bool(lying >= LYING_MIN_DEG and knee < KNEE_STRAIGHT_DEG and abs(drop) > KNEES_DOWN_MAX_DEG)
         return {
             "knee_drop_deg": abs(drop),
             "knee_drop_signed_deg": drop,
@@ -153,7 +178,8 @@ class DoubleHipRotationChecker(HoldChecker):
             "shoulder_tilt_deg": tilt,
             "_shoulder_tilt": tilt,  # a trust fact: kept from the rest before a hold
             "_shoulder_covered": covered,
-            "_unclear": 1.0 if unsure or past else 0.0,  # a trust fact for the hold's time
+            UNCLEAR: 1.0 if unsure or past or straightened else 0.0,  # neither in nor out
+            "_straightened": 1.0 if straightened else 0.0,
             "in_position": 1.0 if ok else 0.0,
         }
 
@@ -177,15 +203,6 @@ class DoubleHipRotationChecker(HoldChecker):
         }
 
     def distrust(self, check: Check, data: RepData, metrics: dict[str, float] | None = None) -> str | None:
-        if check.metric == "hold_s" and (self._unsure_lying() or _unclear_s(data) > DIP_IGNORED_S):
-            # The timer stopped wherever the position was not clear (the body between upright
-            # and lying, or knees read lowered past the floor): its time is short because of the
-            # camera, not the person. Near the lying limit the holds break up and the unclear
-            # frames fall between them (so: the set so far); otherwise they fall in the hold.
-            return (
-                f"From this camera your position was not always clear, so {check.label} was not "
-                f"checked. {NOT_LYING_ADVICE}"
-            )
         rest = _shoulder_rest(data)
         if check.metric == "shoulder_lift_deg" and not np.isfinite(rest):
             return f"Lie flat with your knees up for a moment before lowering them, to check {check.label}."
@@ -195,20 +212,46 @@ class DoubleHipRotationChecker(HoldChecker):
         unseen = _shoulders_unseen(data, rest)
         return unseen.format(label=check.label) if unseen else None
 
+    def lost_to_camera(self, check: Check, data: RepData, value: float) -> str | None:
+        """A hold read short because the timer stopped where the position was not clear (the
+        body between upright and lying, knees read lowered past the floor, or bent knees read
+        straightening): not judged when the time lost so would make up the shortfall. Near the
+        lying limit the unclear frames fall anywhere in the set (so: the set so far)."""
+        if check.metric != "hold_s" or not check.is_fault(value, self.rx):
+            return None
+        lost = _unclear_s(data, UNCLEAR)
+        short = check.limit(self.rx) - value
+        if not (self._unsure_lying() or (lost > DIP_IGNORED_S and lost >= short)):
+            return None
+        beside = data.view.view != "front" and _unclear_s(data, "_straightened") > DIP_IGNORED_S
+        return (
+            f"From this camera your position was not always clear, so {check.label} was not "
+            f"checked. {FEET_ADVICE if beside else NOT_LYING_ADVICE}"
+        )
+
     def _unsure_lying(self) -> bool:
         """So far, the knees were seen lowered with the body between upright and lying in more
         of the frames (with those in the position) than a needed part may go unseen in
         (1 - SEEN_SHARE): near the lying limit the timer breaks up (a camera at the feet
         looking down 45 deg timed 24 s of a 31 s hold, 46 deg 5 s)."""
-        n = self._down_not_lying + self._in_position
-        return self._down_not_lying >= NOT_LYING_HINT_FRAMES and self._down_not_lying > (1.0 - SEEN_SHARE) * n
+        return self._unsure(self._down_not_lying)
 
     def no_reps_reason(self) -> str:
         if self._unsure_lying():
             # The knees went down, but the body did not read as lying: a camera at the feet
             # looking down steeply (from 1.6 m it read 42-45 deg lying flat), or half sitting up.
             return f"No holds: formcheck could not tell you were lying down. {NOT_LYING_ADVICE}"
+        if self._unsure(self._straightened):
+            # The knees went down, lying, but read straight: from beside the person the shins
+            # lie behind the thighs (see THIGHS_RAISED_MIN_DEG).
+            advice = FEET_ADVICE if self.views.estimate.view != "front" else NOT_LYING_ADVICE
+            return f"No holds: formcheck could not see that your knees were bent. {advice}"
         return super().no_reps_reason()
+
+    def _unsure(self, frames: int) -> bool:
+        """``frames`` of the position read unclear are many (NOT_LYING_HINT_FRAMES) and more of
+        them, with those in the position, than a needed part may go unseen in (1 - SEEN_SHARE)."""
+        return frames >= NOT_LYING_HINT_FRAMES and frames > (1.0 - SEEN_SHARE) * (frames + self._in_position)
 
     def skip_reason(self, check: Check) -> str:
         if check.views == ("front",):
@@ -242,13 +285,13 @@ def _covered(sig: dict[str, np.ndarray]) -> bool:
     return _share(sig, "_shoulder_covered") > 1.0 - SEEN_SHARE
 
 
-def _unclear_s(data: RepData) -> float:
-    """Seconds of the hold in which the position was not clear (frames times their interval):
-    more than a dip the timer ignores, and the timer lost time to the camera."""
-    v = np.nan_to_num(data.sig.get("_unclear", np.array([]))) >= 0.5
-    if not v.any() or len(data.t) < 2:
+def _unclear_s(data: RepData, fact: str) -> float:
+    """Seconds the timer did not count (:attr:`RepData.untimed`) in which a 0/1 trust fact held
+    (frames times their interval)."""
+    n = int((np.nan_to_num(data.untimed.get(fact, np.array([]))) >= 0.5).sum())
+    if not n or len(data.t) < 2:
         return 0.0
-    return float(v.sum() * np.median(np.diff(data.t)))
+    return float(n * np.median(np.diff(data.t)))
 
 
 def _share(sig: dict[str, np.ndarray], key: str) -> float:

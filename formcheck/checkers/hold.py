@@ -23,6 +23,7 @@ runs), ``rest`` (a hold paused, or the last one's cue and time still on show).
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -66,6 +67,11 @@ STILL_GAP_S = 0.5
 # Moving in the position this long, the live window says the timer waits (a shift of a hand
 # passes without a word).
 MOVING_CUE_S = 1.0
+# A checker's per-frame trust fact (1.0 or 0.0): the position could not be told from this
+# camera in this frame (e.g. the double hip rotation's bent knees read straight in depth). Such a
+# frame neither times a hold nor ends it: the timer pauses, and a hold goes on across it (a
+# misreading longer than BREAK_S does not split one hold in two).
+UNCLEAR = "_unclear"
 # Rest frames kept for a hold's camera rules: the last 3 s at 30 fps (less time at 60 fps;
 # the rules take a median, so a few frames do).
 REST_FRAMES = 90
@@ -138,6 +144,7 @@ class _Hold:
     inpos: list[bool] = field(default_factory=list)
     rows: list[dict[str, float]] = field(default_factory=list)
     sides: list[str] = field(default_factory=list)
+    last_unclear: float | None = None  # the last frame whose position could not be told (UNCLEAR)
 
     @property
     def side(self) -> str | None:
@@ -239,7 +246,10 @@ class HoldChecker(Checker):
                 self._rest_rows.append({k: v for k, v in sig.items() if k.startswith("_")})
             if hold is not None:
                 hold.add(t, False, sig, None, self._step)
-                if hold.timer.last_in is not None and t - hold.timer.last_in > BREAK_S:
+                if ok and sig.get(UNCLEAR, 0.0) >= 0.5:
+                    hold.last_unclear = t
+                seen = [x for x in (hold.timer.last_in, hold.last_unclear) if x is not None]
+                if hold.timer.last_in is not None and t - max(seen) > BREAK_S:
                     events += self._end_hold("settled")
         self._phase_now()
         self._n_valid += ok
@@ -334,11 +344,22 @@ class HoldChecker(Checker):
         t = np.asarray(h.t)[keep]
         sig = _columns([h.rows[i] for i in keep])
         pre = _columns(h.pre) if h.pre else {}
-        data = RepData(t, np.ones(len(t), bool), sig, pre, {}, len(t) // 2, self.views.estimate)
+        # The frames the timer did not count, their trust facts only (where it lost time, and
+        # whether the camera is to blame): the hold's own (out of the position, or in it while
+        # moving) and those just before it whose position could not be told (UNCLEAR), which
+        # may have started the timer late.
+        before = list(itertools.takewhile(lambda r: r.get(UNCLEAR, 0.0) >= 0.5, reversed(h.pre)))
+        rows = before + [h.rows[i] for i in np.setdiff1d(np.arange(len(h.t)), keep)]
+        untimed = _columns([{k: v for k, v in r.items() if k.startswith("_")} for r in rows])
+        data = RepData(t, np.ones(len(t), bool), sig, pre, {}, len(t) // 2, self.views.estimate,
+                       untimed=untimed)  # fmt: skip
         metrics = self.metrics(data)
         metrics["hold_s"] = held
         view = data.view.view
-        faults, skipped = self._judge(data, metrics, "hold", lambda c, value: self._unseen_whole(c, h, value))
+        faults, skipped = self._judge(
+            data, metrics, "hold",
+            lambda c, value: self._unseen_whole(c, h, value) or self.lost_to_camera(c, data, value),
+        )  # fmt: skip
         first, last = float(t[0]), float(t[-1])
         rep = Rep(len(self.reps) + 1, h.side, first, (first + last) / 2, last, view, metrics, faults, skipped)
         self.reps.append(rep)
@@ -356,6 +377,11 @@ class HoldChecker(Checker):
             return f"The video began during this hold, so {check.label} was not checked."
         if self._end_reason in ("stream_end", "cut"):
             return f"The video ended during this hold, so {check.label} was not checked."
+        return None
+
+    def lost_to_camera(self, check: Check, data: RepData, value: float) -> str | None:
+        """Why a hold's time read short is the camera's doing, not the person's (a sentence the
+        person can act on), or None: the subclass's rules. The time is still shown."""
         return None
 
     # -- stream events --------------------------------------------------------------------
