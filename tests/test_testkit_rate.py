@@ -1,0 +1,33 @@
+"""testkit.evaluate.at_rate: a full-rate sequence as a slower camera would have filmed it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from formcheck.landmarks import PoseSequence
+from testkit.evaluate import at_rate
+
+
+def _seq(n: int, fps: float) -> PoseSequence:
+    image = np.zeros((n, 33, 4))
+    image[:, 0, 0] = np.arange(n)  # each frame knows its index
+    t_ms = np.round(np.arange(n) * 1000.0 / fps).astype(np.int64)
+    return PoseSequence(image, np.zeros((n, 33, 4)), t_ms, fps, 640, 480)
+
+
+def test_the_frame_nearest_each_tick_is_kept_once() -> None:
+    out = at_rate(_seq(91, 30.0), 12)  # 3 s at 30 fps
+    idx = out.image[:, 0, 0].astype(int)
+    # A 12 fps clock ticks every 2.5 frames: each tick's frame is the one nearest it (within
+    # half a frame; times are whole milliseconds), and the frames between ticks are left out.
+    ticks = np.arange(37) * 1000 / 12
+    assert np.abs(out.t_ms - ticks).max() <= 1000 / 30 / 2 + 0.5
+    assert len(idx) == 37 and set(np.diff(idx).tolist()) == {2, 3}
+    assert out.fps == 12.0 and len(np.unique(idx)) == len(idx)
+    assert np.diff(out.t_ms).max() <= 100 and np.diff(out.t_ms).min() >= 66
+
+
+def test_a_camera_as_slow_or_slower_is_left_as_it_is() -> None:
+    seq = _seq(30, 10.0)
+    assert at_rate(seq, 12) is seq
+    assert len(at_rate(_seq(60, 24.0), 12)) == 30
