@@ -312,18 +312,21 @@ def evaluate_sample(
 
 def at_rate(seq: PoseSequence, fps: float) -> PoseSequence:
     """``seq`` as filmed at ``fps`` (at most its own rate): the frame nearest each tick of a
-    clock at ``fps`` from the first frame, as FFmpeg's ``fps`` filter picks them (IMAGE-mode
-    frames do not depend on each other, so a frame's landmarks are what that film would give,
-    without the re-encoding's compression)."""
+    clock at ``fps`` from the first frame, timed at its tick, as FFmpeg's ``fps`` filter picks
+    and times them (IMAGE-mode frames do not depend on each other, so a frame's landmarks are
+    what that film would give, without the re-encoding's compression). Timed at the tick, not
+    the source frame: a camera's frames come evenly (from 30 fps the picked frames are 2 and 3
+    apart, 67 and 100 ms, which no 12 fps camera gives)."""
     t = seq.t_ms.astype(float)
     if len(t) < 2 or fps >= seq.fps:
         return seq
     ticks = np.arange(t[0], t[-1] + 1e-9, 1000.0 / fps)
     pos = np.clip(np.searchsorted(t, ticks), 1, len(t) - 1)
     nearest = np.where(ticks - t[pos - 1] <= t[pos] - ticks, pos - 1, pos)
-    keep = np.unique(nearest)
+    keep, first = np.unique(nearest, return_index=True)
+    t_ms = np.round(ticks[first]).astype(seq.t_ms.dtype)
     return PoseSequence(
-        seq.image[keep], seq.world[keep], seq.t_ms[keep], float(fps), seq.width, seq.height,
+        seq.image[keep], seq.world[keep], t_ms, float(fps), seq.width, seq.height,
         None if seq.people_image is None else seq.people_image[keep],
         None if seq.people_world is None else seq.people_world[keep],
     )
