@@ -9,7 +9,17 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.checkers.base import Checker, RepData
-from formcheck.checkers.common import LYING_MIN_DEG, SIDES, nanmean, stat, torso_tilt, w3, xy
+from formcheck.checkers.common import (
+    LYING_MIN_DEG,
+    SIDES,
+    around,
+    knees_3d,
+    nanmean,
+    stat,
+    torso_tilt,
+    w3,
+    xy,
+)
 from formcheck.definitions import Check, ExerciseDef
 from formcheck.geometry import angle, signed_line_angle
 from formcheck.landmarks import Frame
@@ -70,9 +80,8 @@ class BridgeChecker(Checker):
         if not np.isfinite(near):
             near = nanmean(*lines.values())
         front = bool(self._front)
-        knees = [float(angle(w3(frame, s["hip"]), w3(frame, s["knee"]), w3(frame, s["ankle"])))
-                 for s in SIDES.values()]  # fmt: skip
-        bent = min((k for k in knees if np.isfinite(k)), default=float("nan"))  # the more bent knee (3D)
+        # The more bent knee (3D).
+        bent = min((k for k in knees_3d(frame) if np.isfinite(k)), default=float("nan"))
         return {
             "hip_line_deg": hip3d if front else near, "hip3d_deg": hip3d, "_basis": float(front),
             "knee3d_bent_deg": bent,
@@ -106,7 +115,7 @@ class BridgeChecker(Checker):
         return bool(tilt > RECLINED_MIN_DEG and hip_y >= knee_y)
 
     def reject(self, data: RepData) -> str | None:
-        top = data.sig["knee3d_bent_deg"][max(0, data.peak_i - 2) : data.peak_i + 3]
+        top = around(data.sig["knee3d_bent_deg"], data.peak_i)
         if np.isfinite(top).any() and float(np.nanmedian(top)) > LEGS_OUT_KNEE_DEG:
             return "The legs stretched out along the floor: that was not a bridge."
         return None

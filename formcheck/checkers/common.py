@@ -7,7 +7,7 @@ from collections import deque
 
 import numpy as np
 
-from formcheck.geometry import distance, midpoint, segment_distance
+from formcheck.geometry import angle, distance, midpoint, segment_distance
 from formcheck.landmarks import Frame
 from formcheck.landmarks import PoseLandmark as L
 
@@ -49,6 +49,13 @@ def w3(frame: Frame, idx: int) -> np.ndarray:
     if not frame.visibility[idx] >= MIN_VIS:
         return np.full(3, np.nan)
     return frame.world[idx].astype(np.float64)
+
+
+def knees_3d(frame: Frame) -> list[float]:
+    """Each knee's 3D angle (hip-knee-ankle, 180 = straight), in SIDES order; NaN where unseen."""
+    return [
+        float(angle(w3(frame, s["hip"]), w3(frame, s["knee"]), w3(frame, s["ankle"]))) for s in SIDES.values()
+    ]
 
 
 def feet_spread_3d(frame: Frame) -> tuple[float, float]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.checkers.base import SEEN_SHARE, UPRIGHT_DEG, RepData
-from formcheck.checkers.common import SIDES, behind_legs, stat, w3, xy
+from formcheck.checkers.common import SIDES, behind_legs, knees_3d, stat, w3, xy
 from formcheck.checkers.hold import DIP_IGNORED_S, UNCLEAR, HoldChecker
 from formcheck.definitions import Check, ExerciseDef
 from formcheck.geometry import angle
@@ -135,8 +135,7 @@ class DoubleHipRotationChecker(HoldChecker):
 
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         drop, lying = knee_drop(frame)
-        knees = [float(angle(w3(frame, sd["hip"]), w3(frame, sd["knee"]), w3(frame, sd["ankle"])))
-                 for sd in SIDES.values()]  # fmt: skip
+        knees = knees_3d(frame)
         knee = float(np.nanmax(knees)) if np.isfinite(knees).any() else np.nan
         hips = [180.0 - float(angle(w3(frame, sd["shoulder"]), w3(frame, sd["hip"]), w3(frame, sd["knee"])))
                 for sd in SIDES.values()]  # fmt: skip

@@ -20,6 +20,7 @@ from formcheck.checkers.common import (
     SIDES,
     StandingRef,
     around,
+    knees_3d,
     nanmean,
     stat,
     tilt_from_length,
@@ -105,10 +106,7 @@ class SquatChecker(Checker):
         self._stands: deque[float] = deque(maxlen=STAND_FRAMES)  # knee/hip angles between reps
 
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
-        knees3d = [
-            float(angle(w3(frame, s["hip"]), w3(frame, s["knee"]), w3(frame, s["ankle"])))
-            for s in SIDES.values()
-        ]
+        knees3d = knees_3d(frame)
         knee3d = nanmean(*knees3d)
         near = SIDES[view.near_side]
         hip, knee, ankle = xy(frame, near["hip"]), xy(frame, near["knee"]), xy(frame, near["ankle"])
