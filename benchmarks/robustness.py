@@ -969,6 +969,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-pose-cache", action="store_true", help="run MediaPipe even when cached")
     p.add_argument("--json", type=Path,
                    help="append each cell's result to this JSON-lines file as it finishes")
+    p.add_argument("--resume", action="store_true",
+                   help="skip the cells already saved in the --json file (an interrupted sweep "
+                   "goes on where it stopped)")
     p.add_argument("--report", type=Path, nargs="+", metavar="JSONL",
                    help="only print the report of results saved with --json (a cell met twice: "
                    "its last result)")
@@ -991,6 +994,9 @@ def main(argv: list[str] | None = None) -> int:
         keep = set(chosen)
         listed = [from_json(x).cell for f in a.cells_from for x in f.read_text().splitlines() if x.strip()]
         cells = [c for c in dict.fromkeys(listed) if c.exercise in keep]
+    if a.resume and a.json and a.json.is_file():
+        done = {from_json(x).cell.key for x in a.json.read_text().splitlines() if x.strip()}
+        cells = [c for c in cells if c.key not in done]
     if a.only_cached:
         cells = [c for c in cells if (cache_dir() / f"{c.key}.json").is_file()]
     if a.limit:

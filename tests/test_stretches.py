@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 
 from formcheck.checkers import make_checker
-from formcheck.checkers.double_hip_rotation import FEET_ADVICE
+from formcheck.checkers.double_hip_rotation import (
+    FEET_ADVICE,
+    KNEES_DOWN_MIN_DEG,
+    KNEES_UP_MAX_DEG,
+    knee_drop,
+)
 from formcheck.checkers.hold import BREAK_S, HoldTimer
 from formcheck.definitions import load
 from formcheck.landmarks import PoseLandmark, PoseSequence
@@ -422,6 +427,57 @@ def test_legs_stretched_out_mid_hold_leave_it_judged() -> None:
         )
     session = score_sequence(seq, "double_hip_rotation")
     assert [r.fault_codes for r in session.reps] == [["short_hold"]]
+
+
+def _knees_read_at(seq: PoseSequence, t0: float, t1: float, drop_deg: float) -> None:
+    """Between t0 and t1 (s) the knees (and the shins with them) read lowered ``drop_deg`` from
+    pointing up, to the same side: turned about the body's length through the hips, as a model
+    whose reading of a still picture jumps (the studio from the floor at 45 deg: 65 read 35, then
+    21)."""
+    w = seq.world
+    joints = [int(PoseLandmark[f"{s}_{j}"]) for s in ("LEFT", "RIGHT") for j in ("KNEE", "ANKLE")]
+    for i in np.flatnonzero((seq.t_ms >= t0 * 1000) & (seq.t_ms <= t1 * 1000)):
+        frame = seq.frame(int(i))
+        now, _ = knee_drop(frame)
+        hips = (w[i, int(PoseLandmark.LEFT_HIP), :3] + w[i, int(PoseLandmark.RIGHT_HIP), :3]) / 2
+        sh = (w[i, int(PoseLandmark.LEFT_SHOULDER), :3] + w[i, int(PoseLandmark.RIGHT_SHOULDER), :3]) / 2
+        axis = (sh - hips) / np.linalg.norm(sh - hips)
+        turn = np.radians(np.sign(now) * drop_deg - now)
+        for k in (-1.0, 1.0):  # the turn's sign that brings the reading to drop_deg
+            r = w[i, joints, :3] - hips
+            a = k * turn
+            rot = r * np.cos(a) + np.cross(axis, r) * np.sin(a) + np.outer(r @ axis, axis) * (1 - np.cos(a))
+            w[i, joints, :3] = hips + rot
+            if abs(knee_drop(seq.frame(int(i)))[0] - np.sign(now) * drop_deg) < 1.0:
+                break
+            w[i, joints, :3] = hips + r
+        assert abs(knee_drop(seq.frame(int(i)))[0] - np.sign(now) * drop_deg) < 1.0
+
+
+@pytest.mark.parametrize("view", ["front", "side"])
+def test_a_still_hold_read_part_way_up_is_neither_timed_nor_ended(view: str) -> None:
+    """A still hold whose reading drops under the position's limit but not back to knees up
+    (the studio from the floor at 45 deg: a clean 8.5 s hold read 35 deg, then 21 for its last
+    4 s, and was timed 4.8 s and called short): those frames pause the timer and do not end the
+    hold, however long; a hold read short by no more than that time is not judged, and the time
+    read is shown. Knees read back up (under KNEES_UP_MAX_DEG) end the hold as before."""
+    part_way = 21.0  # the studio's reading
+    assert KNEES_UP_MAX_DEG < part_way < KNEES_DOWN_MIN_DEG
+    seq, truth = synthetic.double_hip_rotation(holds=(("left", 30.0),), view=view)
+    start = truth.reps[0].start_s + 2.0
+    _knees_read_at(seq, start + 10.0, start + 10.0 + 2 * BREAK_S, part_way)
+    session = score_sequence(seq, "double_hip_rotation")
+    assert len(session.reps) == 1 and not session.reps[0].faults
+    rep = session.reps[0]
+    assert rep.metrics["hold_s"] == pytest.approx(30.0 - 2 * BREAK_S, abs=1.5)
+    assert "position was not always clear" in rep.skipped["short_hold"]
+    assert (FEET_ADVICE in rep.skipped["short_hold"]) == (view == "side")
+    # Back up (5 deg) for as long: the hold ends there, and each part is the person's own time.
+    seq, truth = synthetic.double_hip_rotation(holds=(("left", 30.0),), view=view)
+    _knees_read_at(seq, start + 10.0, start + 10.0 + 2 * BREAK_S, 5.0)
+    session = score_sequence(seq, "double_hip_rotation")
+    assert len(session.reps) == 2
+    assert all(r.fault_codes == ["short_hold"] for r in session.reps)
 
 
 def test_double_hip_rotation_shoulders_judged_from_the_feet_only():

@@ -61,6 +61,15 @@ KNEES_DOWN_MIN_DEG = 30.0
 # camera at the feet, knees pointing at it, the lowering measured about an upright body reads
 # 170-180 deg (a helper's study): no lowering of lying knees reads that.
 KNEES_DOWN_MAX_DEG = 120.0
+# A hold under way ends only with the knees read back up: lowered less than this. Between it
+# and KNEES_DOWN_MIN_DEG the knees are neither clearly lowered nor back up, and the frame is
+# unclear (the timer pauses; the hold neither counts it nor ends). Lying still with the knees up
+# they sway within about 10 deg and MediaPipe's jitter adds a few: under 15 they are back up.
+# Without this band a still hold whose reading drifts under the entry limit ends there: from
+# the floor at 45 deg, a 65 deg lowering held still read 35 deg, then 21 from one frame to the
+# next (the picture unchanged but for compression noise), and a clean 8.5 s hold was timed
+# 4.8 s and called short.
+KNEES_UP_MAX_DEG = 15.0
 # Shoulders read against the person's own rest: lying flat with the knees up before the hold,
 # the shoulder line is level, and a camera that does not show it level then cannot show a lift.
 # From the feet at floor level, or at hip height, the knees stand in front of the shoulders and
@@ -132,6 +141,7 @@ class DoubleHipRotationChecker(HoldChecker):
         self._down_not_lying = 0  # frames with the knees bent and lowered, the body not lying
         self._in_position = 0  # frames in the position
         self._straightened = 0  # frames lying, knees lowered, but read straight (see signals)
+        self._between = 0  # frames of a hold with the knees neither lowered nor back up
 
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         drop, lying = knee_drop(frame)
@@ -169,6 +179,13 @@ class DoubleHipRotationChecker(HoldChecker):
         # (from the feet at hip height a 65 deg lowering read 118-130, the side flipping; side-on
         # at hip height a 90 deg lowering read 122, the knees 135, their bend misread with it).
         past = bool(lying >= LYING_MIN_DEG and knee < KNEE_STRAIGHT_DEG and abs(drop) > KNEES_DOWN_MAX_DEG)
+        # A hold under way, lying, knees bent, lowered less than the position asks but not back
+        # up (see KNEES_UP_MAX_DEG): neither in the hold nor out of it.
+        between = bool(
+            self._hold is not None and lying >= LYING_MIN_DEG and bent
+            and KNEES_UP_MAX_DEG <= abs(drop) < KNEES_DOWN_MIN_DEG
+        )
+        self._between += int(between)
         return {
             "knee_drop_deg": abs(drop),
             "knee_drop_signed_deg": drop,
@@ -177,8 +194,9 @@ class DoubleHipRotationChecker(HoldChecker):
             "shoulder_tilt_deg": tilt,
             "_shoulder_tilt": tilt,  # a trust fact: kept from the rest before a hold
             "_shoulder_covered": covered,
-            UNCLEAR: 1.0 if unsure or past or straightened else 0.0,  # neither in nor out
+            UNCLEAR: 1.0 if unsure or past or straightened or between else 0.0,  # neither in nor out
             "_straightened": 1.0 if straightened else 0.0,
+            "_between": 1.0 if between else 0.0,
             "in_position": 1.0 if ok else 0.0,
         }
 
@@ -222,10 +240,14 @@ class DoubleHipRotationChecker(HoldChecker):
         short = check.limit(self.rx) - value
         if not (self._unsure_lying() or (lost > DIP_IGNORED_S and lost >= short)):
             return None
-        beside = data.view.view != "front" and _unclear_s(data, "_straightened") > DIP_IGNORED_S
+        # The time lost to bent knees read straight from beside the person, or to knees read
+        # neither lowered nor back up (both: the camera reading the lowering itself): the
+        # camera the lowering is read best from.
+        misread = _unclear_s(data, "_straightened") + _unclear_s(data, "_between")
+        feet = data.view.view != "front" and misread > DIP_IGNORED_S
         return (
             f"From this camera your position was not always clear, so {check.label} was not "
-            f"checked. {FEET_ADVICE if beside else NOT_LYING_ADVICE}"
+            f"checked. {FEET_ADVICE if feet else NOT_LYING_ADVICE}"
         )
 
     def _unsure_lying(self) -> bool:
