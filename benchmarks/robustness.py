@@ -957,6 +957,13 @@ def report(results: list[CellResult]) -> str:
     return "\n".join(lines)
 
 
+def pending(cells: list[Cell], jsonl: Path) -> list[Cell]:
+    """The cells not yet saved in a sweep's JSON-lines file (all of them without the file)."""
+    lines = jsonl.read_text().splitlines() if jsonl.is_file() else []
+    done = {from_json(x).cell.key for x in lines if x.strip()}
+    return [c for c in cells if c.key not in done]
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--slice", choices=("small", "hour", "full"), default="small")
@@ -994,9 +1001,8 @@ def main(argv: list[str] | None = None) -> int:
         keep = set(chosen)
         listed = [from_json(x).cell for f in a.cells_from for x in f.read_text().splitlines() if x.strip()]
         cells = [c for c in dict.fromkeys(listed) if c.exercise in keep]
-    if a.resume and a.json and a.json.is_file():
-        done = {from_json(x).cell.key for x in a.json.read_text().splitlines() if x.strip()}
-        cells = [c for c in cells if c.key not in done]
+    if a.resume and a.json:
+        cells = pending(cells, a.json)
     if a.only_cached:
         cells = [c for c in cells if (cache_dir() / f"{c.key}.json").is_file()]
     if a.limit:

@@ -283,3 +283,14 @@ def test_a_sweep_clears_what_a_killed_one_left_half_written(tmp_path) -> None:  
     assert sorted(robustness.clear_stale(tmp_path)) == sorted([half, pose])
     assert not half.exists() and not pose.exists()
     assert mine.is_dir() and kept.is_file() and fresh.is_dir() and other.is_dir() and link.is_symlink()
+
+
+
+def test_an_interrupted_sweep_resumes_where_it_stopped(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``--resume`` scores only the cells not yet saved in the ``--json`` file, in the slice's
+    order; nothing saved (or no file yet): all of them."""
+    cells = robustness.grid("small", robustness.SWEPT)
+    saved = tmp_path / "sweep.jsonl"
+    assert robustness.pending(cells, saved) == cells
+    saved.write_text("".join(robustness.to_json(robustness.CellResult(c)) + "\n" for c in cells[1:-1]))
+    assert robustness.pending(cells, saved) == [cells[0], cells[-1]]
