@@ -136,6 +136,26 @@ def test_holds_under_way_at_the_clip_edges_count_and_are_not_called_short():
         assert "hold time was not checked" in rep.skipped["short_hold"]
 
 
+def test_a_hold_a_cut_splits_is_not_called_short_and_says_the_picture_jumped():
+    """A cut in a hold (another camera, or the person lost and found again as another): each
+    part counts with its own time and is not called short, and the reason names the jump, not
+    the video's start or end, which the person saw go on."""
+    seq, truth = synthetic.hip_flexor_stretch(holds=(("left", 20.0),))
+    t_cut = truth.reps[0].start_s + 10.0
+    checker = make_checker("hip_flexor_stretch", {"hold_s": 30.0})
+    cut = False
+    for fr in seq.frames():
+        if fr.t_s >= t_cut and not cut:
+            checker.cut(fr.t_s)
+            cut = True
+        checker.update(fr)
+    checker.finish()
+    first, second = checker.reps
+    assert not first.faults and not second.faults
+    assert first.skipped["short_hold"].startswith("The picture jumped during this hold")
+    assert second.skipped["short_hold"].startswith("The picture jumped as this hold began")
+
+
 def test_live_timer_runs_pauses_and_shows_the_finished_hold():
     seq, _ = synthetic.hip_flexor_stretch(holds=(("left", 10.0),), breaks=((0, 5.0, 1.5),))
     checker = make_checker("hip_flexor_stretch")

@@ -138,6 +138,7 @@ class _Hold:
     """One hold under way: its frames (all, in or out of the position) and its timer."""
 
     began_cut: bool  # under way when the clip (or shot) began
+    after_cut: bool = False  # begun in a shot after a cut (not the video's first)
     pre: list[dict[str, float]] = field(default_factory=list)  # rest before it (trust facts)
     timer: HoldTimer = field(default_factory=HoldTimer)
     t: list[float] = field(default_factory=list)
@@ -189,6 +190,7 @@ class HoldChecker(Checker):
         self._recent: deque[tuple[float, list[float]]] = deque()  # still_signals, last STILL_* s
         self._shot_t0: float | None = None  # the video's (shot's) first frame
         self._seen_out = False  # a frame out of the position was seen since the clip (shot) began
+        self._shot_after_cut = False  # the shot under way began at a cut, not with the video
         # The trust rules' facts (``_``-keys) of the last frames out of the position: the rest
         # before a hold, which a camera rule reads (e.g. the camera's tilt before the knees go down).
         self._rest_rows: deque[dict[str, float]] = deque(maxlen=REST_FRAMES)
@@ -308,7 +310,7 @@ class HoldChecker(Checker):
         return True, t - span
 
     def _begin(self, t: float, began_cut: bool) -> list[Event]:
-        self._hold = _Hold(began_cut, pre=list(self._rest_rows))
+        self._hold = _Hold(began_cut, self._shot_after_cut, pre=list(self._rest_rows))
         self._shown_hold = None
         self._cue_until = min(self._cue_until, t)  # the last hold's cue is over
         if self._ever_ready:
@@ -370,12 +372,18 @@ class HoldChecker(Checker):
         return [Event("rep", self._t, f"Hold {rep.index}", rep)]
 
     def _unseen_whole(self, check: Check, h: _Hold, value: float) -> str | None:
-        """A hold the video began or ended in is not called short: its whole length was not seen."""
+        """A hold the video began or ended in is not called short: its whole length was not seen.
+        Nor one a cut began or ended (the picture jumped: another camera, or the person lost
+        and found again), said so: the video itself went on."""
         if check.metric != "hold_s" or not check.is_fault(value, self.rx):
             return None
+        if h.began_cut and h.after_cut:
+            return f"The picture jumped as this hold began, so {check.label} was not checked."
         if h.began_cut:
             return f"The video began during this hold, so {check.label} was not checked."
-        if self._end_reason in ("stream_end", "cut"):
+        if self._end_reason == "cut":
+            return f"The picture jumped during this hold, so {check.label} was not checked."
+        if self._end_reason == "stream_end":
             return f"The video ended during this hold, so {check.label} was not checked."
         return None
 
@@ -409,6 +417,7 @@ class HoldChecker(Checker):
         self._recent.clear()
         self._shot_t0 = None
         self._seen_out = False  # a hold the new shot begins in was under way before it
+        self._shot_after_cut = True
         self._rest_rows.clear()
         self.on_cut()
         self._phase_now()
