@@ -61,15 +61,19 @@ KNEES_DOWN_MIN_DEG = 30.0
 # camera at the feet, knees pointing at it, the lowering measured about an upright body reads
 # 170-180 deg (a helper's study): no lowering of lying knees reads that.
 KNEES_DOWN_MAX_DEG = 120.0
-# A hold under way ends only with the knees read back up: lowered less than this. Between it
-# and KNEES_DOWN_MIN_DEG the knees are neither clearly lowered nor back up, and the frame is
-# unclear (the timer pauses; the hold neither counts it nor ends). Lying still with the knees up
-# they sway within about 10 deg and MediaPipe's jitter adds a few: under 15 they are back up.
-# Without this band a still hold whose reading drifts under the entry limit ends there: from
-# the floor at 45 deg, a 65 deg lowering held still read 35 deg, then 21 from one frame to the
-# next (the picture unchanged but for compression noise), and a clean 8.5 s hold was timed
-# 4.8 s and called short.
+# A hold under way ends with the knees read back up: lowered less than this, or brought back at
+# least half the way from the hold's own reading (its median so far) to the rest before it (the
+# knees at their most "up" in the last seconds before the hold, as this camera reads them; no
+# rest seen: pointing up, 0). Short of that, under KNEES_DOWN_MIN_DEG, the frame is unclear: the
+# timer pauses and the hold does not end. Lying still with the knees up they sway within about
+# 10 deg and MediaPipe's jitter adds a few: under 15 they are back up. A reading that slid part
+# of the way is the camera's: from the floor at 45 deg, a 65 deg lowering held still read 35 deg,
+# then 21 from one frame to the next (the picture unchanged but for compression noise; a rest
+# before it of -7), and a clean 8.5 s hold was timed 4.8 s and called short. Knees brought more
+# than half way up are the person's (easing out of the stretch): the hold ends there, as does one
+# whose rest itself reads in the band (another hold on the same side is not merged into it).
 KNEES_UP_MAX_DEG = 15.0
+BACK_UP_SHARE = 0.5
 # Shoulders read against the person's own rest: lying flat with the knees up before the hold,
 # the shoulder line is level, and a camera that does not show it level then cannot show a lift.
 # From the feet at floor level, or at hip height, the knees stand in front of the shoulders and
@@ -141,7 +145,6 @@ class DoubleHipRotationChecker(HoldChecker):
         self._down_not_lying = 0  # frames with the knees bent and lowered, the body not lying
         self._in_position = 0  # frames in the position
         self._straightened = 0  # frames lying, knees lowered, but read straight (see signals)
-        self._between = 0  # frames of a hold with the knees neither lowered nor back up
 
     def signals(self, frame: Frame, view: ViewEstimate) -> dict[str, float]:
         drop, lying = knee_drop(frame)
@@ -182,10 +185,9 @@ class DoubleHipRotationChecker(HoldChecker):
         # A hold under way, lying, knees bent, lowered less than the position asks but not back
         # up (see KNEES_UP_MAX_DEG): neither in the hold nor out of it.
         between = bool(
-            self._hold is not None and lying >= LYING_MIN_DEG and bent
-            and KNEES_UP_MAX_DEG <= abs(drop) < KNEES_DOWN_MIN_DEG
-        )
-        self._between += int(between)
+            lying >= LYING_MIN_DEG and bent and KNEES_UP_MAX_DEG <= abs(drop) < KNEES_DOWN_MIN_DEG
+            and not self._back_up(drop)
+        )  # fmt: skip
         return {
             "knee_drop_deg": abs(drop),
             "knee_drop_signed_deg": drop,
@@ -197,8 +199,23 @@ class DoubleHipRotationChecker(HoldChecker):
             UNCLEAR: 1.0 if unsure or past or straightened or between else 0.0,  # neither in nor out
             "_straightened": 1.0 if straightened else 0.0,
             "_between": 1.0 if between else 0.0,
+            "_knee_drop": drop,  # kept from the rest before a hold (see _back_up)
             "in_position": 1.0 if ok else 0.0,
         }
+
+    def _back_up(self, drop: float) -> bool:
+        """With a hold under way, are knees read lowered ``drop`` (signed) brought back at least
+        BACK_UP_SHARE of the way from the hold's reading to the rest before it (see
+        KNEES_UP_MAX_DEG)? No hold under way: yes (nothing to stay in)."""
+        h = self._hold
+        if h is None or h.side is None:
+            return True
+        sign = 1.0 if h.side == "left" else -1.0
+        held = [sign * r["knee_drop_signed_deg"] for r, i in zip(h.rows, h.inpos, strict=True) if i]
+        before = np.array([sign * r.get("_knee_drop", np.nan) for r in h.pre], float)
+        rest = float(np.nanpercentile(before, 10)) if np.isfinite(before).any() else 0.0
+        hold = float(np.median(held))
+        return sign * drop <= rest + BACK_UP_SHARE * (hold - rest)
 
     def valid(self, frame: Frame, sig: dict[str, float]) -> bool:
         return bool(np.isfinite(sig.get("knee_drop_signed_deg", np.nan)))
@@ -240,11 +257,17 @@ class DoubleHipRotationChecker(HoldChecker):
         short = check.limit(self.rx) - value
         if not (self._unsure_lying() or (lost > DIP_IGNORED_S and lost >= short)):
             return None
-        # The time lost to bent knees read straight from beside the person, or to knees read
-        # neither lowered nor back up (both: the camera reading the lowering itself): the
-        # camera the lowering is read best from.
-        misread = _unclear_s(data, "_straightened") + _unclear_s(data, "_between")
-        feet = data.view.view != "front" and misread > DIP_IGNORED_S
+        if _unclear_s(data, "_between") >= lost / 2:
+            # Mostly knees read part of the way up: eased out a little, or the camera's reading
+            # slid (the two look alike); not called short either way.
+            where = f" {FEET_ADVICE}" if data.view.view != "front" else ""
+            return (
+                f"Your knees read only partly lowered for part of this hold, so {check.label} was "
+                f"not checked. Keep them lowered to one side while you hold.{where}"
+            )
+        # Bent knees read straight from beside the person: the camera the lowering is read best
+        # from; else the body not read as lying.
+        feet = data.view.view != "front" and _unclear_s(data, "_straightened") > DIP_IGNORED_S
         return (
             f"From this camera your position was not always clear, so {check.label} was not "
             f"checked. {FEET_ADVICE if feet else NOT_LYING_ADVICE}"

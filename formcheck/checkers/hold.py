@@ -395,22 +395,28 @@ class HoldChecker(Checker):
     # -- stream events --------------------------------------------------------------------
     def finish(self) -> list[Event]:
         """End of the stream: a hold under way (or paused) ends here, and counts if long enough."""
-        h = self._hold
-        reason = "settled"
-        if (
-            h is not None
-            and h.timer.last_in is not None
-            and self._t - h.timer.last_in - self._step <= DIP_IGNORED_S
-        ):
-            reason = "stream_end"  # still in the position when the video ended
-        events = self._end_hold(reason)
+        # Still in the position when the video ended: its end was not seen.
+        events = self._end_hold("stream_end" if self._holding() else "settled")
         self._phase_now()
         self.partials += [e.message for e in events if e.kind == "partial"]
         return events
 
+    def _recent_frame(self, t: float) -> bool:
+        """``t`` is the last frame seen, or a frame before it within a dip (DIP_IGNORED_S)."""
+        return self._t - t - self._step <= DIP_IGNORED_S
+
+    def _holding(self) -> bool:
+        """A hold under way whose position was seen at the last frame (a dip aside)."""
+        h = self._hold
+        return h is not None and h.timer.last_in is not None and self._recent_frame(h.timer.last_in)
+
     def cut(self, t: float) -> list[Event]:
-        """The picture jumped (a cut, another person): the hold under way ends at the cut."""
-        events = self._end_hold("cut")
+        """The picture jumped (a cut, another person): the hold under way ends at the cut (its end
+        not seen if the person was in the position then, or it could not be told; out of it,
+        the hold had ended before)."""
+        h = self._hold
+        unclear = h is not None and h.last_unclear is not None and self._recent_frame(h.last_unclear)
+        events = self._end_hold("cut" if self._holding() or unclear else "settled")
         self.views = type(self.views)()
         self._prev = None
         self._other = []
