@@ -199,6 +199,18 @@ class PoseSequence:
         for i in range(len(self)):
             yield self.frame(i)
 
+    def take(
+        self, keep: np.ndarray | slice, t_ms: np.ndarray | None = None, fps: float | None = None
+    ) -> PoseSequence:
+        """The frames ``keep`` picks (indices, a mask or a slice), everyone seen in them too;
+        timed at ``t_ms`` and rated ``fps`` where given, else at their own times and rate."""
+        return PoseSequence(
+            self.image[keep], self.world[keep], self.t_ms[keep] if t_ms is None else t_ms,
+            self.fps if fps is None else fps, self.width, self.height,
+            None if self.people_image is None else self.people_image[keep],
+            None if self.people_world is None else self.people_world[keep],
+        )  # fmt: skip
+
     def masked(self, min_visibility: float) -> PoseSequence:
         """Copy with points below ``min_visibility`` set to NaN (image and world alike)."""
         low = ~(self.image[..., 3] >= min_visibility)

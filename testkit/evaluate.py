@@ -324,20 +324,10 @@ def at_rate(seq: PoseSequence, fps: float) -> PoseSequence:
     pos = np.clip(np.searchsorted(t, ticks), 1, len(t) - 1)
     nearest = np.where(ticks - t[pos - 1] <= t[pos] - ticks, pos - 1, pos)
     keep, first = np.unique(nearest, return_index=True)
-    t_ms = np.round(ticks[first]).astype(seq.t_ms.dtype)
-    return PoseSequence(
-        seq.image[keep], seq.world[keep], t_ms, float(fps), seq.width, seq.height,
-        None if seq.people_image is None else seq.people_image[keep],
-        None if seq.people_world is None else seq.people_world[keep],
-    )
+    return seq.take(keep, np.round(ticks[first]).astype(seq.t_ms.dtype), float(fps))
 
 
 def thinned(seq: PoseSequence, stride: int) -> PoseSequence:
     """Every ``stride``-th frame of ``seq``, from the first: the same film analysed at 1/stride
     of its rate (IMAGE-mode frames do not depend on each other), or filmed at it."""
-    s = slice(None, None, stride)
-    return PoseSequence(
-        seq.image[s], seq.world[s], seq.t_ms[s], seq.fps / stride, seq.width, seq.height,
-        None if seq.people_image is None else seq.people_image[s],
-        None if seq.people_world is None else seq.people_world[s],
-    )
+    return seq.take(slice(None, None, stride), fps=seq.fps / stride)

@@ -1,11 +1,11 @@
-"""testkit.evaluate.at_rate: a full-rate sequence as a slower camera would have filmed it."""
+"""testkit.evaluate.at_rate and thinned: a full-rate sequence as a slower camera would have filmed it."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from formcheck.landmarks import PoseSequence
-from testkit.evaluate import at_rate
+from testkit.evaluate import at_rate, thinned
 
 
 def _seq(n: int, fps: float) -> PoseSequence:
@@ -33,3 +33,17 @@ def test_a_camera_as_slow_or_slower_is_left_as_it_is() -> None:
     seq = _seq(30, 10.0)
     assert at_rate(seq, 12) is seq
     assert len(at_rate(_seq(60, 24.0), 12)) == 30
+
+
+def test_everyone_seen_goes_with_the_frames_picked() -> None:
+    """The picked frames keep everyone the model saw in them (a second person, for who is
+    followed), frame for frame; thinned likewise."""
+    seq = _seq(91, 30.0)
+    people = np.zeros((91, 2, 33, 4))
+    people[:, 1, 0, 0] = np.arange(91) + 1000  # the second person knows the frame too
+    seq = PoseSequence(seq.image, seq.world, seq.t_ms, seq.fps, 640, 480, people, people.copy())
+    for out in (at_rate(seq, 12), thinned(seq, 3)):
+        assert out.people_image is not None and out.people_world is not None
+        assert np.array_equal(out.people_image[:, 1, 0, 0] - 1000, out.image[:, 0, 0])
+        assert np.array_equal(out.people_world[:, 1, 0, 0] - 1000, out.image[:, 0, 0])
+    assert np.array_equal(thinned(seq, 3).t_ms, seq.t_ms[::3]) and thinned(seq, 3).fps == 10.0
