@@ -125,6 +125,15 @@ def compare(
             d = abs(r.peak_s - lab["peak_s"])
             if inside and d < best_d:
                 best, best_d = i, d
+        if best is None and "start_s" in lab and "end_s" in lab:
+            # No rep around the label's peak: a rep lying mostly inside the labelled one is part
+            # of it (a hold timed only in its second half: its middle is not the label's).
+            for i, r in enumerate(reps):
+                span = r.end_s - r.start_s
+                within = min(r.end_s, lab["end_s"]) - max(r.start_s, lab["start_s"])
+                if i not in used and span > 0 and within >= span / 2:
+                    best = i
+                    break
         if best is not None:
             used.add(best)
             res.matched.append((lab, reps[best]))

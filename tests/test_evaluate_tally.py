@@ -42,3 +42,20 @@ def test_a_fault_the_rep_could_not_check_is_a_miss_told_apart() -> None:
     assert res.not_checked == {"pelvis_roll": 1}
     assert res.not_checked_why == {"pelvis_roll": why}
     assert res.tp == {"small_opening": 1}
+
+
+def test_a_hold_timed_only_in_its_second_half_is_that_hold() -> None:
+    """A rep with no label's peak inside it, lying mostly inside a labelled one (a hold whose
+    first half the camera could not time), is matched to that label, not an extra rep; one
+    mostly outside every label stays extra."""
+    label = {
+        "exercise": "hip_flexor_stretch",
+        "complete_reps": 1,
+        "reps": [{"start_s": 18.7, "peak_s": 23.95, "end_s": 29.2, "faults": ["trunk_lean"]}],
+    }
+    lean = [Fault("trunk_lean", "", "", "", 44.5, 20.0)]
+    tail = Rep(1, "right", 25.07, 26.7, 28.4, "oblique", {}, lean, {})
+    res = compare("clip", label, [tail])
+    assert [r for _, r in res.matched] == [tail]
+    after = Rep(1, "right", 28.0, 30.0, 32.0, "oblique", {}, [], {})
+    assert compare("clip", label, [after]).matched == []

@@ -27,7 +27,7 @@ import numpy as np
 
 from formcheck.checkers.base import SEEN_SHARE, UPRIGHT_DEG, RepData
 from formcheck.checkers.common import SIDES, behind_legs, knees_3d, stat, w3, xy
-from formcheck.checkers.hold import DIP_IGNORED_S, UNCLEAR, HoldChecker
+from formcheck.checkers.hold import DIP_IGNORED_S, UNCLEAR, HoldChecker, untimed_s
 from formcheck.definitions import Check, ExerciseDef
 from formcheck.geometry import angle
 from formcheck.landmarks import Frame
@@ -253,11 +253,11 @@ class DoubleHipRotationChecker(HoldChecker):
         lying limit the unclear frames fall anywhere in the set (so: the set so far)."""
         if check.metric != "hold_s" or not check.is_fault(value, self.rx):
             return None
-        lost = _unclear_s(data, UNCLEAR)
+        lost = untimed_s(data, UNCLEAR)
         short = check.limit(self.rx) - value
         if not (self._unsure_lying() or (lost > DIP_IGNORED_S and lost >= short)):
             return None
-        if _unclear_s(data, "_between") >= lost / 2:
+        if untimed_s(data, "_between") >= lost / 2:
             # Mostly knees read part of the way up: eased out a little, or the camera's reading
             # slid (the two look alike); not called short either way.
             where = f" {FEET_ADVICE}" if data.view.view != "front" else ""
@@ -267,7 +267,7 @@ class DoubleHipRotationChecker(HoldChecker):
             )
         # Bent knees read straight from beside the person: the camera the lowering is read best
         # from; else the body not read as lying.
-        feet = data.view.view != "front" and _unclear_s(data, "_straightened") > DIP_IGNORED_S
+        feet = data.view.view != "front" and untimed_s(data, "_straightened") > DIP_IGNORED_S
         return (
             f"From this camera your position was not always clear, so {check.label} was not "
             f"checked. {FEET_ADVICE if feet else NOT_LYING_ADVICE}"
@@ -327,15 +327,6 @@ def _covered(sig: dict[str, np.ndarray]) -> bool:
     """A shoulder lay behind the legs in the picture in more of the hold's frames than a needed
     part may go unseen in (1 - SEEN_SHARE, as for MediaPipe's visibility)."""
     return _share(sig, "_shoulder_covered") > 1.0 - SEEN_SHARE
-
-
-def _unclear_s(data: RepData, fact: str) -> float:
-    """Seconds the timer did not count (:attr:`RepData.untimed`) in which a 0/1 trust fact held
-    (frames times their interval)."""
-    n = int((np.nan_to_num(data.untimed.get(fact, np.array([]))) >= 0.5).sum())
-    if not n or len(data.t) < 2:
-        return 0.0
-    return float(n * np.median(np.diff(data.t)))
 
 
 def _share(sig: dict[str, np.ndarray], key: str) -> float:

@@ -23,7 +23,6 @@ runs), ``rest`` (a hold paused, or the last one's cue and time still on show).
 
 from __future__ import annotations
 
-import itertools
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -75,6 +74,21 @@ UNCLEAR = "_unclear"
 # Rest frames kept for a hold's camera rules: the last 3 s at 30 fps (less time at 60 fps;
 # the rules take a median, so a few frames do).
 REST_FRAMES = 90
+# The unbroken run of frames just before a hold whose position could not be told (UNCLEAR) is
+# kept whole, up to this many (a minute at 30 fps), not only the rest's last REST_FRAMES: the
+# camera may have hidden the start of a hold for longer than 3 s, and that time may explain a
+# hold read short.
+UNCLEAR_BEFORE_FRAMES = 1800
+
+
+def untimed_s(data: RepData, fact: str = UNCLEAR) -> float:
+    """Seconds of a hold the timer did not count (:attr:`RepData.untimed`: out of the position,
+    moving, or unclear just before it) in which a 0/1 per-frame fact held (frames times their
+    interval)."""
+    n = int((np.nan_to_num(data.untimed.get(fact, np.array([]))) >= 0.5).sum())
+    if not n or len(data.t) < 2:
+        return 0.0
+    return float(n * np.median(np.diff(data.t)))
 
 
 class HoldTimer:
@@ -140,6 +154,7 @@ class _Hold:
     began_cut: bool  # under way when the clip (or shot) began
     after_cut: bool = False  # begun in a shot after a cut (not the video's first)
     pre: list[dict[str, float]] = field(default_factory=list)  # rest before it (trust facts)
+    unclear_before: list[dict[str, float]] = field(default_factory=list)  # unclear run just before it
     timer: HoldTimer = field(default_factory=HoldTimer)
     t: list[float] = field(default_factory=list)
     inpos: list[bool] = field(default_factory=list)
@@ -194,6 +209,9 @@ class HoldChecker(Checker):
         # The trust rules' facts (``_``-keys) of the last frames out of the position: the rest
         # before a hold, which a camera rule reads (e.g. the camera's tilt before the knees go down).
         self._rest_rows: deque[dict[str, float]] = deque(maxlen=REST_FRAMES)
+        # The unbroken run of unclear frames (their trust facts) since the last clear one out of
+        # the position: it may have hidden the start of the next hold.
+        self._unclear_run: deque[dict[str, float]] = deque(maxlen=UNCLEAR_BEFORE_FRAMES)
         self._dts: deque[float] = deque(maxlen=15)
         self._shown_hold: float | None = None  # the last hold's time, on show with its cue
         self._cue_until = -np.inf  # no hold's cue on show yet
@@ -245,7 +263,12 @@ class HoldChecker(Checker):
             self._other = []
             self._seen_out |= ok
             if ok:
-                self._rest_rows.append({k: v for k, v in sig.items() if k.startswith("_")})
+                facts = {k: v for k, v in sig.items() if k.startswith("_")}
+                self._rest_rows.append(facts)
+                if facts.get(UNCLEAR, 0.0) >= 0.5:
+                    self._unclear_run.append(facts)
+                else:
+                    self._unclear_run.clear()
             if hold is not None:
                 hold.add(t, False, sig, None, self._step)
                 if ok and sig.get(UNCLEAR, 0.0) >= 0.5:
@@ -310,7 +333,9 @@ class HoldChecker(Checker):
         return True, t - span
 
     def _begin(self, t: float, began_cut: bool) -> list[Event]:
-        self._hold = _Hold(began_cut, self._shot_after_cut, pre=list(self._rest_rows))
+        self._hold = _Hold(began_cut, self._shot_after_cut, pre=list(self._rest_rows),
+                           unclear_before=list(self._unclear_run))  # fmt: skip
+        self._unclear_run.clear()
         self._shown_hold = None
         self._cue_until = min(self._cue_until, t)  # the last hold's cue is over
         if self._ever_ready:
@@ -350,8 +375,7 @@ class HoldChecker(Checker):
         # whether the camera is to blame): the hold's own (out of the position, or in it while
         # moving) and those just before it whose position could not be told (UNCLEAR), which
         # may have started the timer late.
-        before = list(itertools.takewhile(lambda r: r.get(UNCLEAR, 0.0) >= 0.5, reversed(h.pre)))
-        rows = before + [h.rows[i] for i in np.setdiff1d(np.arange(len(h.t)), keep)]
+        rows = h.unclear_before + [h.rows[i] for i in np.setdiff1d(np.arange(len(h.t)), keep)]
         untimed = _columns([{k: v for k, v in r.items() if k.startswith("_")} for r in rows])
         data = RepData(t, np.ones(len(t), bool), sig, pre, {}, len(t) // 2, self.views.estimate,
                        untimed=untimed)  # fmt: skip
@@ -425,6 +449,7 @@ class HoldChecker(Checker):
         self._seen_out = False  # a hold the new shot begins in was under way before it
         self._shot_after_cut = True
         self._rest_rows.clear()
+        self._unclear_run.clear()
         self.on_cut()
         self._phase_now()
         self.partials += [e.message for e in events if e.kind == "partial"]
