@@ -93,6 +93,38 @@ class ClipResult:
         return 0 if self.count_ok else (self.counted - hi if self.counted > hi else self.counted - lo)
 
 
+def _match(labs: list[dict[str, Any]], reps: list[Rep]) -> list[int | None]:
+    """For each labelled rep, the index of the scored rep that is it (None: missed): the one
+    nearest its peak among those around the peak (0.3 s either side), each used once, labels in
+    order. Then, for a label still without one, a rep that holds no label's peak and lies mostly
+    inside the labelled one, the most overlapping (a hold timed only in its second half: its
+    middle is not the label's)."""
+    pick: list[int | None] = []
+    used: set[int] = set()
+    for lab in labs:
+        best, best_d = None, 1e9
+        for i, r in enumerate(reps):
+            d = abs(r.peak_s - lab["peak_s"])
+            if i not in used and r.start_s - 0.3 <= lab["peak_s"] <= r.end_s + 0.3 and d < best_d:
+                best, best_d = i, d
+        pick.append(best)
+        used |= {best} if best is not None else set()
+    peaks = [lab["peak_s"] for lab in labs]
+    for k, lab in enumerate(labs):
+        if pick[k] is not None or "start_s" not in lab or "end_s" not in lab:
+            continue
+        best, most = None, 0.0
+        for i, r in enumerate(reps):
+            span = r.end_s - r.start_s
+            within = min(r.end_s, lab["end_s"]) - max(r.start_s, lab["start_s"])
+            holds_peak = any(r.start_s - 0.3 <= p <= r.end_s + 0.3 for p in peaks)
+            if i not in used and not holds_peak and span > 0 and within >= span / 2 and within > most:
+                best, most = i, within
+        pick[k] = best
+        used |= {best} if best is not None else set()
+    return pick
+
+
 def compare(
     name: str,
     label: dict[str, Any],
@@ -115,27 +147,11 @@ def compare(
     lo, hi = label.get("acceptable_count_range") or [label["complete_reps"]] * 2
     res = ClipResult(name, label["exercise"], len(reps), int(label["complete_reps"]), (int(lo), int(hi)))
     res.uncertain = uncertain_codes(label.get("uncertain", ""))
-    used: set[int] = set()
-    for lab in label["reps"]:
-        best, best_d = None, 1e9
-        for i, r in enumerate(reps):
-            if i in used:
-                continue
-            inside = r.start_s - 0.3 <= lab["peak_s"] <= r.end_s + 0.3
-            d = abs(r.peak_s - lab["peak_s"])
-            if inside and d < best_d:
-                best, best_d = i, d
-        if best is None and "start_s" in lab and "end_s" in lab:
-            # No rep around the label's peak: a rep lying mostly inside the labelled one is part
-            # of it (a hold timed only in its second half: its middle is not the label's).
-            for i, r in enumerate(reps):
-                span = r.end_s - r.start_s
-                within = min(r.end_s, lab["end_s"]) - max(r.start_s, lab["start_s"])
-                if i not in used and span > 0 and within >= span / 2:
-                    best = i
-                    break
+    labs = label["reps"]
+    pick = _match(labs, reps)
+    used = {i for i in pick if i is not None}
+    for lab, best in zip(labs, pick, strict=True):
         if best is not None:
-            used.add(best)
             res.matched.append((lab, reps[best]))
             if per_side and lab.get("side") in ("left", "right"):
                 res.sided += 1

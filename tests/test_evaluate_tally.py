@@ -59,3 +59,19 @@ def test_a_hold_timed_only_in_its_second_half_is_that_hold() -> None:
     assert [r for _, r in res.matched] == [tail]
     after = Rep(1, "right", 28.0, 30.0, 32.0, "oblique", {}, [], {})
     assert compare("clip", label, [after]).matched == []
+    # A rep around one label's peak is that label's, never another's by overlap.
+    two = {
+        "exercise": "squat",
+        "complete_reps": 2,
+        "reps": [
+            {"start_s": 10.0, "peak_s": 10.5, "end_s": 12.0, "faults": []},
+            {"start_s": 12.0, "peak_s": 12.4, "end_s": 14.0, "faults": []},
+        ],
+    }
+    part = Rep(1, None, 11.0, 11.6, 12.2, "side", {}, [], {})
+    assert [lab["peak_s"] for lab, _ in compare("clip", two, [part]).matched] == [12.4]
+    # Nor by overlap when another label took a nearer rep around its peak: a rep around a
+    # label's peak is about that label, not a part of the one before.
+    near = Rep(2, None, 12.0, 12.4, 12.8, "side", {}, [], {})
+    matched = compare("clip", two, [Rep(1, None, 11.0, 11.9, 12.2, "side", {}, [], {}), near]).matched
+    assert [(lab["peak_s"], r.index) for lab, r in matched] == [(12.4, 2)]

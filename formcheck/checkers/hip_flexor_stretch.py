@@ -162,8 +162,9 @@ class HipFlexorStretchChecker(HoldChecker):
         if not (lost > DIP_IGNORED_S and lost >= check.limit(self.rx) - value):
             return None
         return (
-            f"Your kneeling leg did not always look flat on the floor from this camera, so "
-            f"{check.label} was not checked. {self.d.setup}"
+            f"Your back knee did not always look down on the floor from this camera, so "
+            f"{check.label} was not checked. Keep it on the floor, and film side-on with your "
+            f"whole body in view."
         )
 
     def _shin_disagrees(self, data: RepData) -> bool:

@@ -209,9 +209,12 @@ class HoldChecker(Checker):
         # The trust rules' facts (``_``-keys) of the last frames out of the position: the rest
         # before a hold, which a camera rule reads (e.g. the camera's tilt before the knees go down).
         self._rest_rows: deque[dict[str, float]] = deque(maxlen=REST_FRAMES)
-        # The unbroken run of unclear frames (their trust facts) since the last clear one out of
-        # the position: it may have hidden the start of the next hold.
-        self._unclear_run: deque[dict[str, float]] = deque(maxlen=UNCLEAR_BEFORE_FRAMES)
+        # With no hold under way, the run of unclear frames since the last clear one out of the
+        # position (time, side, trust facts): it may have hidden the start of the next hold.
+        self._unclear_run: deque[tuple[float, str | None, dict[str, float]]] = deque(
+            maxlen=UNCLEAR_BEFORE_FRAMES
+        )
+        self._last_seen: float | None = None  # the last frame the person was read in
         self._dts: deque[float] = deque(maxlen=15)
         self._shown_hold: float | None = None  # the last hold's time, on show with its cue
         self._cue_until = -np.inf  # no hold's cue on show yet
@@ -238,6 +241,8 @@ class HoldChecker(Checker):
             sig.update(self._trust_row(frame, view))
         ok = frame.detected and self.valid(frame, sig)
         self._last_row = sig if ok else {}
+        if ok:
+            self._last_seen = t
         in_pos = ok and self.in_position(sig)
         side = self.frame_side(sig) if in_pos else None
         still, since = self._still(t, sig) if ok else (True, None)
@@ -251,13 +256,13 @@ class HoldChecker(Checker):
             if t - self._other[0][0] >= SWITCH_S:
                 events += self._end_hold("settled")
                 other, self._other = self._other, []
-                events += self._begin(other[0][0], began_cut=False)
+                events += self._begin(other[0][0], began_cut=False, side=other[0][2])
                 for tt, row, sd, st, sn in other:
                     self._hold_add(tt, True, row, sd, st, sn)
         elif in_pos:
             self._other = []
             if self._hold is None:
-                events += self._begin(t, began_cut=not self._seen_out)
+                events += self._begin(t, began_cut=not self._seen_out, side=side)
             self._hold_add(t, True, sig, side, still, since)
         else:
             self._other = []
@@ -265,9 +270,9 @@ class HoldChecker(Checker):
             if ok:
                 facts = {k: v for k, v in sig.items() if k.startswith("_")}
                 self._rest_rows.append(facts)
-                if facts.get(UNCLEAR, 0.0) >= 0.5:
-                    self._unclear_run.append(facts)
-                else:
+                if hold is None and facts.get(UNCLEAR, 0.0) >= 0.5:  # (in a hold: the hold's own)
+                    self._unclear_run.append((t, self.frame_side(sig), facts))
+                elif hold is None:
                     self._unclear_run.clear()
             if hold is not None:
                 hold.add(t, False, sig, None, self._step)
@@ -332,9 +337,9 @@ class HoldChecker(Checker):
                 return False, None
         return True, t - span
 
-    def _begin(self, t: float, began_cut: bool) -> list[Event]:
+    def _begin(self, t: float, began_cut: bool, side: str | None = None) -> list[Event]:
         self._hold = _Hold(began_cut, self._shot_after_cut, pre=list(self._rest_rows),
-                           unclear_before=list(self._unclear_run))  # fmt: skip
+                           unclear_before=self._unclear_lead(t, side))  # fmt: skip
         self._unclear_run.clear()
         self._shown_hold = None
         self._cue_until = min(self._cue_until, t)  # the last hold's cue is over
@@ -358,6 +363,7 @@ class HoldChecker(Checker):
     def _end_hold(self, reason: str) -> list[Event]:
         """Close the hold under way; it counts if it lasted ``min_hold_s`` in the position."""
         h, self._hold = self._hold, None
+        self._unclear_run.clear()  # frames from here on lead into the next hold, if any
         if h is None or not any(h.inpos):
             return []
         held = h.timer.seconds
@@ -417,6 +423,20 @@ class HoldChecker(Checker):
         return None
 
     # -- stream events --------------------------------------------------------------------
+    def _unclear_lead(self, t: float, side: str | None) -> list[dict[str, float]]:
+        """The trust facts of the unclear frames leading into a hold beginning at ``t`` on
+        ``side``: the run's frames back from ``t`` while each comes within BREAK_S of the next
+        (a longer gap, nobody read meanwhile, is a break, as in a hold) and reads the same side
+        (or none)."""
+        lead: list[dict[str, float]] = []
+        nxt = t
+        for tt, sd, facts in reversed(self._unclear_run):
+            if nxt - tt > BREAK_S or (side is not None and sd is not None and sd != side):
+                break
+            lead.append(facts)
+            nxt = tt
+        return lead[::-1]
+
     def finish(self) -> list[Event]:
         """End of the stream: a hold under way (or paused) ends here, and counts if long enough."""
         # Still in the position when the video ended: its end was not seen.
@@ -426,8 +446,10 @@ class HoldChecker(Checker):
         return events
 
     def _recent_frame(self, t: float) -> bool:
-        """``t`` is the last frame seen, or a frame before it within a dip (DIP_IGNORED_S)."""
-        return self._t - t - self._step <= DIP_IGNORED_S
+        """``t`` is the last frame the person was read in, or a frame before it within a dip
+        (DIP_IGNORED_S): nobody read since then says nothing of the position."""
+        last = self._last_seen if self._last_seen is not None else self._t
+        return last - t - self._step <= DIP_IGNORED_S
 
     def _holding(self) -> bool:
         """A hold under way whose position was seen at the last frame (a dip aside)."""
