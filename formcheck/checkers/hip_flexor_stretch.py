@@ -153,6 +153,11 @@ class HipFlexorStretchChecker(HoldChecker):
             )
         return None
 
+    def unclear_side(self, sig: dict[str, float]) -> str | None:
+        """The kneeling leg (the lower knee): read from the knees' heights, which the kneeling
+        shin's tilt does not change."""
+        return self.frame_side(sig)
+
     def lost_to_camera(self, check: Check, data: RepData, value: float) -> str | None:
         """A hold read short because the kneeling shin could not be told lying on the floor
         (see LUNGE_SHIN_MIN_DEG) for as long as the shortfall: not judged."""

@@ -224,6 +224,13 @@ class HoldChecker(Checker):
         """The side ("left"/"right") of the position in a frame that is in it (None: unknown)."""
         return None
 
+    def unclear_side(self, sig: dict[str, float]) -> str | None:
+        """The side of a frame whose position could not be told (UNCLEAR), where it can be
+        trusted (None: unknown; such a frame goes with the hold under way, if any). On another
+        side than the hold under way, it is not that hold's: it neither keeps it going nor is
+        timed against it, and may lead into the next hold."""
+        return None
+
     def in_position(self, sig: dict[str, float]) -> bool:
         return bool(sig.get(self.c.signal, 0.0) >= 0.5)
 
@@ -263,20 +270,25 @@ class HoldChecker(Checker):
             self._other = []
             if self._hold is None:
                 events += self._begin(t, began_cut=not self._seen_out, side=side)
+            self._unclear_run.clear()  # (the hold begun took its lead from it)
             self._hold_add(t, True, sig, side, still, since)
         else:
             self._other = []
             self._seen_out |= ok
+            unclear = ok and sig.get(UNCLEAR, 0.0) >= 0.5
+            fside = self.unclear_side(sig) if unclear else None
+            # The hold under way's own unclear frame, or one to lead into the next hold.
+            theirs = bool(unclear and hold is not None and (fside is None or fside == (hold.side or fside)))
             if ok:
                 facts = {k: v for k, v in sig.items() if k.startswith("_")}
                 self._rest_rows.append(facts)
-                if hold is None and facts.get(UNCLEAR, 0.0) >= 0.5:  # (in a hold: the hold's own)
-                    self._unclear_run.append((t, self.frame_side(sig), facts))
-                elif hold is None:
+                if not unclear:
                     self._unclear_run.clear()
+                elif not theirs:
+                    self._unclear_run.append((t, fside, facts))
             if hold is not None:
                 hold.add(t, False, sig, None, self._step)
-                if ok and sig.get(UNCLEAR, 0.0) >= 0.5:
+                if theirs:
                     hold.last_unclear = t
                 seen = [x for x in (hold.timer.last_in, hold.last_unclear) if x is not None]
                 if hold.timer.last_in is not None and t - max(seen) > BREAK_S:
@@ -363,7 +375,6 @@ class HoldChecker(Checker):
     def _end_hold(self, reason: str) -> list[Event]:
         """Close the hold under way; it counts if it lasted ``min_hold_s`` in the position."""
         h, self._hold = self._hold, None
-        self._unclear_run.clear()  # frames from here on lead into the next hold, if any
         if h is None or not any(h.inpos):
             return []
         held = h.timer.seconds
