@@ -214,7 +214,6 @@ class HoldChecker(Checker):
         self._unclear_run: deque[tuple[float, str | None, dict[str, float]]] = deque(
             maxlen=UNCLEAR_BEFORE_FRAMES
         )
-        self._last_seen: float | None = None  # the last frame the person was read in
         self._dts: deque[float] = deque(maxlen=15)
         self._shown_hold: float | None = None  # the last hold's time, on show with its cue
         self._cue_until = -np.inf  # no hold's cue on show yet
@@ -248,8 +247,6 @@ class HoldChecker(Checker):
             sig.update(self._trust_row(frame, view))
         ok = frame.detected and self.valid(frame, sig)
         self._last_row = sig if ok else {}
-        if ok:
-            self._last_seen = t
         in_pos = ok and self.in_position(sig)
         side = self.frame_side(sig) if in_pos else None
         still, since = self._still(t, sig) if ok else (True, None)
@@ -457,10 +454,10 @@ class HoldChecker(Checker):
         return events
 
     def _recent_frame(self, t: float) -> bool:
-        """``t`` is the last frame the person was read in, or a frame before it within a dip
-        (DIP_IGNORED_S): nobody read since then says nothing of the position."""
-        last = self._last_seen if self._last_seen is not None else self._t
-        return last - t - self._step <= DIP_IGNORED_S
+        """``t`` is the last frame, or a frame before it within a dip (DIP_IGNORED_S). (Not the
+        last frame the person was read in: a person stepping out of the position is often not
+        read as in it or out of it, and their hold had ended.)"""
+        return self._t - t - self._step <= DIP_IGNORED_S
 
     def _holding(self) -> bool:
         """A hold under way whose position was seen at the last frame (a dip aside)."""
