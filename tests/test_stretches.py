@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from formcheck.checkers import make_checker
+from formcheck.checkers.base import Rep
 from formcheck.checkers.double_hip_rotation import (
     FEET_ADVICE,
     KNEES_DOWN_MIN_DEG,
@@ -203,12 +204,9 @@ def test_holds_under_way_at_the_clip_edges_count_and_are_not_called_short():
         assert "hold time was not checked" in rep.skipped["short_hold"]
 
 
-def test_a_hold_a_cut_splits_is_not_called_short_and_says_the_picture_jumped():
-    """A cut in a hold (another camera, or the person lost and found again as another): each
-    part counts with its own time and is not called short, and the reason names the jump, not
-    the video's start or end, which the person saw go on."""
-    seq, truth = synthetic.hip_flexor_stretch(holds=(("left", 20.0),))
-    t_cut = truth.reps[0].start_s + 10.0
+def _cut_at(seq: PoseSequence, t_cut: float) -> list[Rep]:
+    """The hip flexor stretch's holds (30 s prescribed) with a cut at the first frame from
+    ``t_cut`` on (the clip must reach it)."""
     checker = make_checker("hip_flexor_stretch", {"hold_s": 30.0})
     cut = False
     for fr in seq.frames():
@@ -217,21 +215,23 @@ def test_a_hold_a_cut_splits_is_not_called_short_and_says_the_picture_jumped():
             cut = True
         checker.update(fr)
     checker.finish()
-    first, second = checker.reps
+    assert cut, "the clip ended before the cut"
+    return checker.reps
+
+
+def test_a_hold_a_cut_splits_is_not_called_short_and_says_the_picture_jumped():
+    """A cut in a hold (another camera, or the person lost and found again as another): each
+    part counts with its own time and is not called short, and the reason names the jump, not
+    the video's start or end, which the person saw go on."""
+    seq, truth = synthetic.hip_flexor_stretch(holds=(("left", 20.0),))
+    first, second = _cut_at(seq, truth.reps[0].start_s + 10.0)
     assert not first.faults and not second.faults
     assert first.skipped["short_hold"].startswith("The picture jumped during this hold")
     assert second.skipped["short_hold"].startswith("The picture jumped as this hold began")
     # A cut after the person came out of the position (the break not over yet): the hold's end
     # was seen, and a short one is called short.
-    checker = make_checker("hip_flexor_stretch", {"hold_s": 30.0})
-    t_cut, cut = truth.reps[0].end_s + 1.2, False  # the step out takes 1 s
-    for fr in seq.frames():
-        if fr.t_s >= t_cut and not cut:
-            checker.cut(fr.t_s)
-            cut = True
-        checker.update(fr)
-    checker.finish()
-    assert cut and [r.fault_codes for r in checker.reps] == [["short_hold"]]
+    reps = _cut_at(seq, truth.reps[0].end_s + 1.2)  # the step out takes 1 s
+    assert [r.fault_codes for r in reps] == [["short_hold"]]
 
 
 def test_live_timer_runs_pauses_and_shows_the_finished_hold():

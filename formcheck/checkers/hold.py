@@ -209,8 +209,9 @@ class HoldChecker(Checker):
         # The trust rules' facts (``_``-keys) of the last frames out of the position: the rest
         # before a hold, which a camera rule reads (e.g. the camera's tilt before the knees go down).
         self._rest_rows: deque[dict[str, float]] = deque(maxlen=REST_FRAMES)
-        # With no hold under way, the run of unclear frames since the last clear one out of the
-        # position (time, side, trust facts): it may have hidden the start of the next hold.
+        # The run of unclear frames not the hold under way's (none under way, or on another side)
+        # since the last clear frame (time, side, trust facts): it may have hidden the start of
+        # the next hold.
         self._unclear_run: deque[tuple[float, str | None, dict[str, float]]] = deque(
             maxlen=UNCLEAR_BEFORE_FRAMES
         )
@@ -267,7 +268,7 @@ class HoldChecker(Checker):
             self._other = []
             if self._hold is None:
                 events += self._begin(t, began_cut=not self._seen_out, side=side)
-            self._unclear_run.clear()  # (the hold begun took its lead from it)
+            self._unclear_run.clear()  # a frame in the position ends the run (a hold begun took it)
             self._hold_add(t, True, sig, side, still, since)
         else:
             self._other = []
@@ -360,7 +361,7 @@ class HoldChecker(Checker):
     def _phase_now(self) -> None:
         h = self._hold
         if h is not None and h.timer.last_in is not None:
-            self.phase = "active" if self._t - h.timer.last_in - self._step <= DIP_IGNORED_S else "rest"
+            self.phase = "active" if self._recent_frame(h.timer.last_in) else "rest"
         elif self._t < self._cue_until:
             self.phase = "rest"
         else:
