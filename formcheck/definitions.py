@@ -339,6 +339,9 @@ class ExerciseDef:
     setup_views: tuple[str, ...] = ("side", "front", "oblique")  # the live set-up guide's views
     setup_turn: str = ""  # its words asking for that view
     setup_start: str = ""  # its words asking for the start position ("" : ``setup``)
+    # Hold exercises: its words for a frame whose position the camera cannot tell (hold.UNCLEAR),
+    # naming what it cannot see ("" : the usual set-up and timer cues)
+    unclear_cue: str = ""
     key_unit: str = "°"  # the unit of ``key_signal`` as shown on screen ("°" or "%")
     documented: dict[str, float] = field(default_factory=dict)  # the TOML's prescription, kept
 
@@ -629,6 +632,7 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
         setup_views=_views(ex.get("setup_views", VIEWS), f"{where}: exercise.setup_views"),
         setup_turn=str(ex.get("setup_turn", "")),
         setup_start=str(ex.get("setup_start", ex["setup"])),
+        unclear_cue=str(ex.get("unclear_cue", "")),
         key_unit=_key_unit(ex, where),
     )
 

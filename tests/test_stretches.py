@@ -90,6 +90,37 @@ def test_a_kneeling_shin_read_off_the_floor_for_part_of_a_hold(deg: float, judge
         assert "back knee did not always look down on the floor" in rep.skipped["short_hold"]
 
 
+@pytest.mark.parametrize(("deg", "unclear"), [(27.0, True), (35.0, False)])
+def test_the_cue_names_what_the_camera_cannot_see(deg: float, unclear: bool) -> None:
+    """While the kneeling shin reads 27 deg (the camera cannot tell it lies on the floor), before
+    a hold and during one, the cue on show (and the live set-up guide's) is the exercise's
+    ``unclear_cue``, not "Kneel on one knee..." or "get back into the stretch" to a person who
+    may be kneeling. Read 35 (a lunge's back shin, out of the position), the usual cues."""
+    from formcheck.live.setup_guide import SetupGuide
+
+    d = load("hip_flexor_stretch")
+    assert d.unclear_cue
+    seq, truth = synthetic.hip_flexor_stretch(holds=(("left", 20.0),))
+    start = truth.reps[0].start_s
+    _kneeling_shin_read(seq, start - 1.0, start + 3.0, deg)
+    _kneeling_shin_read(seq, start + 8.0, start + 11.0, deg)
+    checker = make_checker("hip_flexor_stretch", {"hold_s": 18.0})
+    guide = SetupGuide(d)
+    before: set[str | None] = set()
+    during: set[str | None] = set()
+    for i, fr in enumerate(seq.frames()):
+        checker.update(fr)
+        st = checker.state
+        if start < fr.t_s < start + 2.5:
+            g = guide.assess(seq.image[i], 1, st.view, float("nan"), checker.at_start, checker.unclear_cue)
+            before |= {st.cue, g.cue}
+        elif start + 8.5 < fr.t_s < start + 10.5:
+            during.add(st.cue)
+    want = {d.unclear_cue} if unclear else set()
+    assert before & {d.unclear_cue, d.setup, d.setup_start} == (want or {d.setup, d.setup_start})
+    assert during == (want or {"Timer paused: get back into the stretch."})
+
+
 @pytest.mark.parametrize(("gap", "judged"), [(2.0, False), (BREAK_S + 1.0, True)])
 def test_unclear_frames_lead_into_a_hold_only_without_a_break(gap: float, judged: bool) -> None:
     """Unclear frames (the kneeling shin read 27 deg) for the first 4 s of a 20 s hold, then

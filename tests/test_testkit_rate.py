@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from formcheck.landmarks import PoseSequence
 from testkit.evaluate import at_rate, thinned
@@ -47,3 +48,41 @@ def test_everyone_seen_goes_with_the_frames_picked() -> None:
         assert np.array_equal(out.people_image[:, 1, 0, 0] - 1000, out.image[:, 0, 0])
         assert np.array_equal(out.people_world[:, 1, 0, 0] - 1000, out.image[:, 0, 0])
     assert np.array_equal(thinned(seq, 3).t_ms, seq.t_ms[::3]) and thinned(seq, 3).fps == 10.0
+
+
+def test_the_rate_benchmarks_refined_pass_analyses_what_it_says() -> None:
+    """benchmarks/rate.py --refine: every frame analysed scores as the full rate does; the
+    reduced rate alone as score_sequence(stride=...) does; a window around each rep's start,
+    peak and end adds those frames and no others, and the share it reports is theirs."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from rate import refined, score_analysed
+
+    from formcheck.pipeline import score_sequence
+    from testkit import synthetic
+
+    seq, _ = synthetic.squat(reps=3)
+    full = score_sequence(seq, "squat")
+    every = score_analysed(seq, "squat", "trace", np.ones(len(seq), bool))
+    assert [r.to_dict() for r in every.reps] == [r.to_dict() for r in full.reps]
+    half = np.zeros(len(seq), bool)
+    half[::2] = True
+    assert ([r.to_dict() for r in score_analysed(seq, "squat", "trace", half).reps]
+            == [r.to_dict() for r in score_sequence(seq, "squat", stride=2).reps])
+    first = score_sequence(seq, "squat", stride=2)  # the reduced-rate pass
+    t_s = seq.t_ms / 1000.0
+
+    def near(w: float) -> np.ndarray:
+        out = np.zeros(len(seq), bool)
+        for r in first.reps:
+            for at in (r.start_s, r.peak_s, r.end_s):
+                out |= np.abs(t_s - at) <= w
+        return out
+
+    _, share0 = refined(seq, "squat", "trace", 2, 0.0)
+    some, share = refined(seq, "squat", "trace", 2, 0.2)
+    assert share0 == pytest.approx((half | near(0.0)).mean())
+    assert share == pytest.approx((half | near(0.2)).mean()) and share0 < share < 1.0
+    assert len(some.reps) == len(full.reps) == 3

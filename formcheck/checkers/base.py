@@ -1232,6 +1232,12 @@ class Checker:
         """The person was in the start position in the latest frame (for the set-up guide)."""
         return self.in_start_position(self.signal_value, self._last_row)
 
+    @property
+    def unclear_cue(self) -> str | None:
+        """Words for the latest frame when the camera could not tell the position (set-up guide:
+        instead of asking for the start position). None: it could tell."""
+        return None
+
     def _setup_step(self, t: float, ok: bool, s: float, sig: dict[str, float]) -> list[Event]:
         # After a pause in the same shot with the person in view throughout, the start position
         # counting paused from is one too, though outside the exercise's range: the camera may

@@ -218,6 +218,7 @@ class HoldChecker(Checker):
         self._dts: deque[float] = deque(maxlen=15)
         self._shown_hold: float | None = None  # the last hold's time, on show with its cue
         self._cue_until = -np.inf  # no hold's cue on show yet
+        self._unclear_now = False  # the latest frame's position could not be told (UNCLEAR)
 
     # -- hooks ----------------------------------------------------------------------------
     def frame_side(self, sig: dict[str, float]) -> str | None:
@@ -253,6 +254,7 @@ class HoldChecker(Checker):
         still, since = self._still(t, sig) if ok else (True, None)
         events: list[Event] = []
         hold = self._hold
+        self._unclear_now = False
         if in_pos and hold is not None and self.c.per_side and hold.side and side and side != hold.side:
             # In the position on the other side: the current hold pauses meanwhile, and ends
             # once that has lasted SWITCH_S (a real change of legs, not a swap of labels).
@@ -277,6 +279,7 @@ class HoldChecker(Checker):
             fside = self.unclear_side(sig) if unclear else None
             # The hold under way's own unclear frame, or one to lead into the next hold.
             theirs = bool(unclear and hold is not None and (fside is None or fside == (hold.side or fside)))
+            self._unclear_now = unclear
             if ok:
                 facts = {k: v for k, v in sig.items() if k.startswith("_")}
                 self._rest_rows.append(facts)
@@ -366,7 +369,7 @@ class HoldChecker(Checker):
             self.phase = "rest"
         else:
             self.phase = "setup"
-            self._cue = self.d.setup
+            self._cue = self.unclear_cue or self.d.setup
             self._cue_rep = None
 
     # -- the end of a hold -----------------------------------------------------------------
@@ -481,6 +484,7 @@ class HoldChecker(Checker):
         self._shot_after_cut = True
         self._rest_rows.clear()
         self._unclear_run.clear()
+        self._unclear_now = False
         self.on_cut()
         self._phase_now()
         self.partials += [e.message for e in events if e.kind == "partial"]
@@ -498,6 +502,13 @@ class HoldChecker(Checker):
 
     # -- what the live window shows ---------------------------------------------------------
     @property
+    def unclear_cue(self) -> str | None:
+        """The exercise's words for a position the camera cannot tell (its ``unclear_cue``),
+        while the latest frame is one (hold.UNCLEAR): not "get into the position" to a person
+        who may be in it."""
+        return (self.d.unclear_cue or None) if self._unclear_now else None
+
+    @property
     def hold_seconds(self) -> float | None:
         """The running timer of the hold under way (waiting while out of the position or
         moving), else the last hold's time while its cue is on show, else None."""
@@ -514,7 +525,9 @@ class HoldChecker(Checker):
         if self.phase == "rest":
             # Out of the position after that time: the time is reached (the hold closes, and its
             # cues come, once the break is over; its form is judged then), not a hold to get
-            # back into.
+            # back into. Before it, where the camera cannot tell the position: what it cannot see.
+            if short and self.unclear_cue:
+                return self.unclear_cue, None
             return ("Timer paused: get back into the stretch." if short else "Time reached. Relax."), None
         if self.phase == "active" and h.timer.timed() and h.timer.last_in is not None:
             # Moving since the last still frame (or, back from a pause, since coming back).

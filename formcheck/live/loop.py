@@ -248,7 +248,8 @@ class PoseWorker:
         if people is None and self.latest is not None:
             guide = self.latest.guide  # paused: nobody was looked for, so nothing to guide on
         else:
-            guide = self.guide.update(t_s, state.phase, image, n_people, state.view, sig, sc.checker.at_start)
+            guide = self.guide.update(t_s, state.phase, image, n_people, state.view, sig,
+                                      sc.checker.at_start, sc.checker.unclear_cue)
         self.latest = PoseOut(f.seq, f.t_cap, image, n_people > 0, state, guide)
         self.stats.analysed += 1
         if any(e.kind == "rep" for e in events) and self.recorder is not None:

@@ -75,7 +75,8 @@ class SetupGuide:
         self._pending_since = 0.0
 
     def assess(
-        self, image: np.ndarray, n_people: int, view: str, signal: float, at_start: bool | None = None
+        self, image: np.ndarray, n_people: int, view: str, signal: float, at_start: bool | None = None,
+        unclear: str | None = None,
     ) -> GuideState:
         """The first unmet step for one frame, without debouncing.
 
@@ -87,6 +88,9 @@ class SetupGuide:
             at_start: the checker's own word on the start position this frame
                 (:attr:`formcheck.checkers.base.Checker.at_start`, which also reads the
                 exercise's ``rest_signal``); None: ``signal`` in the rest range.
+            unclear: the checker's words when it could not tell the position this frame
+                (:attr:`formcheck.checkers.base.Checker.unclear_cue`), said instead of asking
+                for the start position.
         """
         if n_people <= 0 or not np.isfinite(image[:, 3]).any():
             return GuideState(STEP_CUES[0], 1)
@@ -98,19 +102,19 @@ class SetupGuide:
         if at_start is None:
             at_start = math.isfinite(signal) and lo <= signal <= hi
         if not at_start:
-            return GuideState(self.start_cue, 4)
+            return GuideState(unclear or self.start_cue, 4)
         return GuideState(HOLD_STILL, N_STEPS)
 
     def update(
         self, t_s: float, phase: str, image: np.ndarray, n_people: int, view: str, signal: float,
-        at_start: bool | None = None,
+        at_start: bool | None = None, unclear: str | None = None,
     ) -> GuideState:
         """The debounced guide state; ``cue`` None while the checker is counting."""
         if phase != "setup":
             self._pending = None
             self._shown = GuideState(None, N_STEPS)
             return self._shown
-        now = self.assess(image, n_people, view, signal, at_start)
+        now = self.assess(image, n_people, view, signal, at_start, unclear)
         if now == self._shown or self._shown.cue is None:
             self._pending = None
             self._shown = now
