@@ -82,7 +82,8 @@ def rep_differences(full: list[Rep], reduced: list[Rep], diffs: list[float] | No
 
 def score_analysed(seq: PoseSequence, exercise: str, name: str, analysed: np.ndarray) -> Session:
     """Score ``seq`` as if the pose model had looked only at the frames where ``analysed`` is
-    True (and the last), the others interpolated as at a reduced rate."""
+    True, the others interpolated as at a reduced rate. The last frame is looked at too, so
+    that the frames before it are scored (``refined`` counts it in its share)."""
     scorer = Scorer(exercise, None)
     t_s = seq.t_ms.astype(np.float64) / 1000.0
     skipped: list[float] = []
@@ -101,6 +102,7 @@ def refined(seq: PoseSequence, exercise: str, name: str, stride: int, window_s: 
     and end it found analysed too: the session and the share of frames analysed."""
     analysed = np.zeros(len(seq), bool)
     analysed[::stride] = True
+    analysed[-1] = True
     first = score_analysed(seq, exercise, name, analysed)
     t_s = seq.t_ms.astype(np.float64) / 1000.0
     for r in first.reps:
@@ -145,10 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=ANALYSIS_FPS, help="analysed frames a second")
     parser.add_argument("--source", choices=["traces", "video"], default="traces",
                         help="real clips: labelled traces, or formcheck's pose stage on the videos")
-    parser.add_argument("--thin", action="store_true",
-                        help="feed the checker the analysed frames only (no interpolation)")
-    parser.add_argument("--refine", type=float, default=0.0, metavar="S",
-                        help="also analyse every frame within S s of each rep's start, peak and end")
+    how = parser.add_mutually_exclusive_group()
+    how.add_argument("--thin", action="store_true",
+                     help="feed the checker the analysed frames only (no interpolation)")
+    how.add_argument("--refine", type=float, default=0.0, metavar="S",
+                     help="also analyse every frame within S s of each rep's start, peak and end")
     parser.add_argument("--no-samples", action="store_true", help="skip the studio samples")
     parser.add_argument("--no-real", action="store_true", help="skip the real clips")
     args = parser.parse_args(argv)

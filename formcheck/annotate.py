@@ -148,7 +148,7 @@ def draw_state(
         if right[line1] + 2 * pad <= w - tw - pad:
             draw_text(img, title, (w - tw - pad, line1), small)
     if state.cue_line:
-        lines = wrap(state.cue_line, small, w - 2 * pad, max_lines=3)
+        lines = wrap(state.cue_line, small, w - 2 * pad, max_lines=4)
         cpx = min(fit_px(line, small, w - 2 * pad) for line in lines)  # the last line may be long
         step = cpx + pad
         tall = step * len(lines) + pad

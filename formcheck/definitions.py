@@ -607,6 +607,8 @@ def parse(data: dict[str, Any], where: str = "definition") -> ExerciseDef:
                 cue_rx=c.get("cue_rx"),
             )
         )
+    if ex.get("unclear_cue") and counting.mode != "hold":
+        raise ValueError(f"{where}: exercise.unclear_cue is for held exercises (counting.mode = \"hold\")")
     if ex.get("target") not in pr:
         raise ValueError(f"{where}: exercise.target must name a prescription value")
     not_judged = _not_judged(data.get("not_judged", {}), {c.code for c in checks}, where)

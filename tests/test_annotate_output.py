@@ -95,6 +95,23 @@ def test_cue_is_wrapped_inside_the_frame() -> None:
             assert " " not in line or text_size(line, px)[0] <= shape[1] - 2 * pad, (shape, line)
 
 
+@pytest.mark.parametrize("size", [(640, 480), (1280, 720), (480, 854), (360, 640)])
+def test_every_cue_stays_inside_the_annotated_frame(size: tuple[int, int]) -> None:
+    """Every exercise's words (set-up, camera, each check's cue after "Rep 12: ") drawn on a
+    frame keep off its right edge: a lunge's set-up words in three lines ran off a 360 px wide
+    portrait frame."""
+    from test_live_presentation import _words_shown_live
+
+    w, h = size
+    for words in _words_shown_live():
+        img = np.zeros((h, w, 3), np.uint8)
+        draw_state(img, CheckerState("squat", "setup", 0, {}, "knee", 131.0, 90.0, None, None, words,
+                                     "side", 1.0))
+        lit = img[h // 3:].max(axis=2) > 150  # the words, below the count's bar
+        assert lit.any(), words
+        assert not lit[:, w - 3:].any(), (size, words)
+
+
 def test_the_cue_does_not_cover_the_joint_it_is_about() -> None:
     """Along the bottom, unless a ringed joint is there (a heel at the foot of a 4:3 frame):
     then just under the count, where the ring stays in sight."""

@@ -364,3 +364,38 @@ def test_nothing_is_said_while_paused_and_resumed_is_not_replaced(tmp_path: Path
     voice.pending = 0
     loop._handle_events(20.5)
     assert voice.lines == ["Paused.", "Resumed.", cue]
+
+
+def _words_shown_live() -> list[str]:
+    """Every exercise's words the live window may show as its cue: the set-up guide's, a held
+    stretch's camera words and every check's cue after the longest rep prefix."""
+    from formcheck.definitions import available, load
+    from formcheck.live.setup_guide import STEP_CUES
+
+    words = set(STEP_CUES)
+    for name in available():
+        d = load(name)
+        words |= {d.setup, d.setup_start, d.setup_turn, d.unclear_cue}
+        words |= {f"{d.unit_word.title()} 12: {c.cue}" for c in d.checks}
+    return sorted(w for w in words if w)
+
+
+@pytest.mark.parametrize("size", [(640, 480), (960, 720), (1280, 720), (480, 854)])
+def test_every_cue_stays_inside_the_live_window(size: tuple[int, int]) -> None:
+    """The set-up words of a lunge (131 characters) or the hip flexor's camera words, drawn in
+    two lines in a 4:3 window, ran off its right edge. Each cue, as the set-up guide shows it,
+    leaves the window's right margin clear, on as many lines as it takes."""
+    from formcheck.checkers.base import CheckerState
+    from formcheck.live.overlay import OverlayInfo, draw_overlay, scale_for
+
+    w, h = size
+    margin = int(14 * scale_for((h, w))) // 2
+    st = CheckerState(exercise="squat", phase="setup", reps=0, reps_by_side={}, key_label="knee",
+                      key_deg=float("nan"), target_deg=90.0, hold_s=None, hold_target_s=None, cue=None,
+                      view="side", t_s=1.0)
+    for words in _words_shown_live():
+        img = draw_overlay(np.zeros((h, w, 3), np.uint8), st, OverlayInfo(guide_cue=words))
+        b, r = (img[h // 2:, :, i].astype(int) for i in (0, 2))
+        blue = (b > 150) & (b - r > 60)  # the set-up cue's colour, in the lower half
+        assert blue.any(), words
+        assert not blue[:, w - margin:].any(), (size, words)

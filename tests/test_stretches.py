@@ -4,6 +4,8 @@ against synthetic sets with known holds, sides, breaks and faults."""
 from __future__ import annotations
 
 import dataclasses
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -109,7 +111,8 @@ def test_the_cue_names_what_the_camera_cannot_see(deg: float, unclear: bool) -> 
     before: set[str | None] = set()
     during: set[str | None] = set()
     for i, fr in enumerate(seq.frames()):
-        checker.update(fr)
+        # A frame nobody is read in every half second (a dropped frame) changes no cue.
+        checker.update(Frame.missing(fr.t_s) if i % 15 == 7 else fr)
         st = checker.state
         if start < fr.t_s < start + 2.5:
             g = guide.assess(seq.image[i], 1, st.view, float("nan"), checker.at_start, checker.unclear_cue)
@@ -119,6 +122,37 @@ def test_the_cue_names_what_the_camera_cannot_see(deg: float, unclear: bool) -> 
     want = {d.unclear_cue} if unclear else set()
     assert before & {d.unclear_cue, d.setup, d.setup_start} == (want or {d.setup, d.setup_start})
     assert during == (want or {"Timer paused: get back into the stretch."})
+
+
+def test_no_holds_because_the_position_could_not_be_told_says_so() -> None:
+    """A whole set whose kneeling shin reads 27 deg (never in the position, never out of it by
+    the camera's reading) ends with what the camera could not see, not "never in the position.
+    Kneel on one knee..."; nor does the cue after a cut, or a clear frame, stay on."""
+    d = load("hip_flexor_stretch")
+    seq, truth = synthetic.hip_flexor_stretch(holds=(("left", 20.0),))
+    start = truth.reps[0].start_s
+    _kneeling_shin_read(seq, 0.0, float(seq.t_ms[-1]) / 1000.0, 27.0)
+    checker = make_checker("hip_flexor_stretch")
+    for fr in seq.frames():
+        checker.update(fr)
+        if abs(fr.t_s - (start + 5.0)) < 0.02:
+            assert checker.unclear_cue == d.unclear_cue
+            checker.cut(fr.t_s)
+            assert checker.unclear_cue is None and checker.state.cue == d.setup
+    checker.finish()
+    assert not checker.reps
+    assert checker.no_reps_reason() == (
+        f"No holds: formcheck saw you, but could not tell your position. {d.unclear_cue}"
+    )
+
+
+def test_unclear_cue_is_only_for_held_exercises() -> None:
+    from formcheck.definitions import parse
+
+    data = tomllib.loads((Path(__file__).resolve().parents[1] / "exercises" / "squat.toml").read_text())
+    data["exercise"]["unclear_cue"] = "The camera cannot tell."
+    with pytest.raises(ValueError, match="unclear_cue is for held exercises"):
+        parse(data, "squat.toml")
 
 
 @pytest.mark.parametrize(("gap", "judged"), [(2.0, False), (BREAK_S + 1.0, True)])

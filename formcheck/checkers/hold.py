@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcheck.checkers.base import CUE_SHOW_S, Checker, Event, Rep, RepData, _columns
+from formcheck.checkers.base import CUE_SHOW_S, MAX_MISSING_S, Checker, Event, Rep, RepData, _columns
 from formcheck.definitions import Check, ExerciseDef
 from formcheck.landmarks import Frame
 from formcheck.units import seconds
@@ -218,7 +218,9 @@ class HoldChecker(Checker):
         self._dts: deque[float] = deque(maxlen=15)
         self._shown_hold: float | None = None  # the last hold's time, on show with its cue
         self._cue_until = -np.inf  # no hold's cue on show yet
-        self._unclear_now = False  # the latest frame's position could not be told (UNCLEAR)
+        # The latest frame read whose position could not be told (UNCLEAR); None: it could.
+        self._unclear_t: float | None = None
+        self._n_unclear = 0  # such frames in all (what to say when no hold was ever seen)
 
     # -- hooks ----------------------------------------------------------------------------
     def frame_side(self, sig: dict[str, float]) -> str | None:
@@ -254,7 +256,8 @@ class HoldChecker(Checker):
         still, since = self._still(t, sig) if ok else (True, None)
         events: list[Event] = []
         hold = self._hold
-        self._unclear_now = False
+        if ok:
+            self._unclear_t = None
         if in_pos and hold is not None and self.c.per_side and hold.side and side and side != hold.side:
             # In the position on the other side: the current hold pauses meanwhile, and ends
             # once that has lasted SWITCH_S (a real change of legs, not a swap of labels).
@@ -279,7 +282,9 @@ class HoldChecker(Checker):
             fside = self.unclear_side(sig) if unclear else None
             # The hold under way's own unclear frame, or one to lead into the next hold.
             theirs = bool(unclear and hold is not None and (fside is None or fside == (hold.side or fside)))
-            self._unclear_now = unclear
+            if unclear:
+                self._unclear_t = t
+                self._n_unclear += 1
             if ok:
                 facts = {k: v for k, v in sig.items() if k.startswith("_")}
                 self._rest_rows.append(facts)
@@ -484,7 +489,7 @@ class HoldChecker(Checker):
         self._shot_after_cut = True
         self._rest_rows.clear()
         self._unclear_run.clear()
-        self._unclear_now = False
+        self._unclear_t = None
         self.on_cut()
         self._phase_now()
         self.partials += [e.message for e in events if e.kind == "partial"]
@@ -494,6 +499,8 @@ class HoldChecker(Checker):
         if not self._n_valid:
             return f"No holds: formcheck never saw you in the {self.d.title.lower()} position. {self.d.setup}"
         if not self._ever_ready:
+            if self._n_unclear and self.d.unclear_cue:
+                return f"No holds: formcheck saw you, but could not tell your position. {self.d.unclear_cue}"
             return f"No holds: formcheck saw you, but never in the position. {self.d.setup_start}"
         return (
             f"No holds: none lasted {self.c.min_hold_s:g} s in the position{self._held} "
@@ -506,7 +513,9 @@ class HoldChecker(Checker):
         """The exercise's words for a position the camera cannot tell (its ``unclear_cue``),
         while the latest frame is one (hold.UNCLEAR): not "get into the position" to a person
         who may be in it."""
-        return (self.d.unclear_cue or None) if self._unclear_now else None
+        # Frames nobody was read in (a dropped frame) do not change it, for MAX_MISSING_S.
+        u = self._unclear_t
+        return (self.d.unclear_cue or None) if u is not None and self._t - u <= MAX_MISSING_S else None
 
     @property
     def hold_seconds(self) -> float | None:

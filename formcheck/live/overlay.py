@@ -201,9 +201,13 @@ def draw_overlay(
     # One cue, bottom: the set-up guide's while setting up, else the checker's.
     cue = info.guide_cue if state.phase == "setup" and info.guide_cue else state.cue_line
     if cue:
-        lines = wrap(cue, _px(1.0 * s), w - 2 * pad)
+        # Up to four lines: the longest set-up words (a lunge's 131 characters) take three in a
+        # 4:3 window and four in a portrait one; with two the last line ran off the picture.
+        lines = wrap(cue, _px(1.0 * s), w - 2 * pad, 4)
         line_h = int(44 * s)
-        tall = line_h * len(lines) + int(22 * s)
+        step = f"set-up {info.guide_step}/5" if state.phase == "setup" and info.guide_step else ""
+        over = int(18 * s) if step else 0  # the step's own line above the words (not beside them)
+        tall = line_h * len(lines) + int(22 * s) + over
         top = h - tall
         # Not over a joint the cue is about (a heel at the foot of the picture): then under the
         # top bar, where the ring stays in sight (as in the annotated video).
@@ -215,9 +219,8 @@ def draw_overlay(
         _shade(img, 0, top, w, top + tall, 0.2)
         color = BLUE if state.phase == "setup" else AMBER
         for i, line in enumerate(lines):
-            _text(img, line, (pad, top + int(36 * s) + i * line_h), 1.0 * s, color)
-        if state.phase == "setup" and info.guide_step:
-            step = f"set-up {info.guide_step}/5"
+            _text(img, line, (pad, top + over + int(36 * s) + i * line_h), 1.0 * s, color)
+        if step:
             tw, _ = _size(step, 0.55 * s)
             _text(img, step, (w - pad - tw, top + int(22 * s)), 0.55 * s, GREY)
 
