@@ -92,11 +92,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sc.add_argument(
         "--fast", action="store_true",
-        help="about half the CPU: look at 15 frames a second (unless --analysis-fps says "
+        help="about 40%% of the CPU: look at 15 frames a second (unless --analysis-fps says "
              "otherwise) and follow the person between looks for everyone, on one core a video",
     )
     sc.add_argument(
-        "--jobs", "-j", type=int, default=0, help="parallel processes (default: one per core)"
+        "--jobs", "-j", type=int, default=None, help="parallel processes (default: one per core)"
     )
     sc.add_argument(
         "--ray",
@@ -107,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
         "(needs formcheck[cluster])",
     )
     sc.add_argument(
-        "--ray-workers", type=int, default=0, metavar="N",
+        "--ray-workers", type=int, default=None, metavar="N",
         help="with --ray: scoring workers (default: one per CPU of the cluster)",
     )
     add_store_options(sc, writes=True)
@@ -336,10 +336,13 @@ def _cmd_score(args: argparse.Namespace) -> int:
         from formcheck.pose import PoseOptions
 
         PoseOptions(model_path=args.model)  # checks the bundle loads and runs, before any work
-    if args.ray_workers and args.ray is None:
+    if args.ray_workers is not None and args.ray is None:
         raise UsageError("--ray-workers goes with --ray.")
-    if args.ray_workers < 0:
-        raise UsageError(f"--ray-workers must be 1 or more, got {args.ray_workers}.")
+    if args.jobs is not None and args.ray is not None:
+        raise UsageError("--jobs sets processes on this machine; with --ray, --ray-workers sets the workers.")
+    for flag, n in (("--jobs", args.jobs), ("--ray-workers", args.ray_workers)):
+        if n is not None and n < 1:
+            raise UsageError(f"{flag} must be 1 or more, got {n}.")
     if args.ray is not None:
         from formcheck.cluster import import_ray
 
@@ -411,7 +414,7 @@ def _score_files(
 
     tty = sys.stderr.isatty() and not args.json
     on_ray = getattr(args, "ray", None) is not None
-    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+    jobs = args.jobs or os.cpu_count() or 1
     jobs = max(1, min(jobs, len(files)))
     # Each process runs pose models side by side, one per CPU alone; the CPUs are shared out.
     pose_workers = None if jobs == 1 else max(1, (os.cpu_count() or 1) // jobs)
@@ -524,7 +527,7 @@ def _score_on_ray(
         sys.stderr.write(starting)
         sys.stderr.flush()
     try:
-        run = RayRun(args.ray, args.ray_workers, len(files), args.model)
+        run = RayRun(args.ray, args.ray_workers or 0, len(files), args.model)
     finally:
         if bar.enabled:
             sys.stderr.write("\r" + " " * len(starting) + "\r")

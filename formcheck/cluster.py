@@ -222,7 +222,7 @@ class RayRun:
             self.actors = [self._new_actor() for _ in range(n)]
             self._check_actors()
         except BaseException:
-            self.close()
+            self.close(stopping=True)
             raise
 
     def _new_actor(self) -> Any:
@@ -301,34 +301,45 @@ class RayRun:
             self.ray.kill(actor)
         self.actors.append(self._new_actor())
 
-    def close(self) -> None:
-        """Kill the actors and disconnect; a local Ray stops with it. Safe to call twice."""
-        ray = self.ray
-        actors = list(getattr(self, "actors", []))
-        with contextlib.suppress(Exception):  # a dead or lost actor leaves its files to its node
-            ray.get([actor.close.remote() for actor in actors], timeout=10)
-        for actor in actors:
-            with contextlib.suppress(Exception):
-                ray.kill(actor)
-        self.actors = []
-        old = signal.getsignal(signal.SIGTERM)
-        self._stop()
-        if old is not None:
-            signal.signal(signal.SIGTERM, old)
+    def close(self, stopping: bool = False) -> None:
+        """Kill the actors and disconnect; a local Ray stops with it. Safe to call twice.
+
+        ``stopping`` (Ctrl-C, SIGTERM, an error): the actors are not asked to tidy up first,
+        which waits behind the video each is scoring (5-12 s), unless one holds a model file
+        of the caller's. Ctrl-C and SIGTERM are held off meanwhile (a second Ctrl-C left a local
+        Ray's files behind), and the run stops when it is done, as it would have."""
+        with _signals_held():
+            ray = self.ray
+            actors = list(getattr(self, "actors", []))
+            try:
+                if not stopping or getattr(self, "_model", None) is not None:
+                    with contextlib.suppress(Exception):  # a dead or lost actor leaves its files to its node
+                        ray.get([actor.close.remote() for actor in actors], timeout=2 if stopping else 10)
+                for actor in actors:
+                    with contextlib.suppress(Exception):
+                        ray.kill(actor)
+                self.actors = []
+            finally:
+                old = signal.getsignal(signal.SIGTERM)
+                self._stop()
+                if old is not None:
+                    signal.signal(signal.SIGTERM, old)
 
     def _stop(self) -> None:
         """Disconnect, stopping whatever part of a local Ray had started, and remove its files."""
-        with contextlib.suppress(Exception):
-            self.ray.shutdown()
-        if self._temp is not None:
-            shutil.rmtree(self._temp, ignore_errors=True)
-            self._temp = None
+        try:
+            with contextlib.suppress(Exception):
+                self.ray.shutdown()
+        finally:
+            if self._temp is not None:
+                shutil.rmtree(self._temp, ignore_errors=True)
+                self._temp = None
 
     def __enter__(self) -> RayRun:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        self.close(stopping=exc_info[0] is not None)
 
 
 def _answers(address: str) -> None:
@@ -347,6 +358,28 @@ def _answers(address: str) -> None:
         raise UsageError(
             f"Nothing answers at {address} ({e.strerror or e}); is the Ray cluster running there?"
         ) from None
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block is done (on the main thread; elsewhere they
+    cannot be caught anyway), then act as they would have."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    saved = {n: signal.getsignal(n) for n in (signal.SIGINT, signal.SIGTERM)}
+    for n in saved:
+        signal.signal(n, lambda num, _frame: got.append(num))
+    try:
+        yield
+    finally:
+        for n, h in saved.items():
+            signal.signal(n, h)
+        for num in got[:1]:
+            signal.raise_signal(num)
 
 
 @contextlib.contextmanager

@@ -373,7 +373,7 @@ def build_session(
     warnings += snap.notes
     views = [r.view for r in snap.reps] or [snap.view]
     view = max(dict.fromkeys(views), key=views.count)  # ties: the first seen, in any process
-    when = {"created": created} if created is not None else {}
+    when: dict[str, Any] = {"created": created} if created is not None else {}
     return session_type(
         exercise=exercise,
         source=source,
@@ -605,6 +605,7 @@ def score_video(
                     progress(frame.index + 1, info.n_frames)
             extra = [poses.error] if poses.truncated and poses.error else []
         session = scorer.finish(str(path), info.fps, extra)
+        session.analysis = {"analysed_fps": round(info.fps / stride, 3), "following": bool(follow)}
         for rep in session.reps:  # a rep that completed as the video ended
             keeper.capture(rep)
         session.stills = dict(keeper.stills)

@@ -45,6 +45,10 @@ class Session:
             :meth:`formcheck.track.PersonTracker.record`): the most people seen at once, where the
             followed one was among them and in the picture, and how they were chosen; None when
             not known (a trace of one person).
+        analysis: how a video file's frames were analysed: ``analysed_fps`` (the frames a
+            second the pose model looked at; the file's rate when every frame) and ``following``
+            (``--fast``: the person followed between looks for everyone). None: a trace or a
+            live set.
     """
 
     exercise: str
@@ -63,6 +67,7 @@ class Session:
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     stills: dict[str, bytes] = field(default_factory=dict, repr=False)
     followed: dict[str, Any] | None = None
+    analysis: dict[str, Any] | None = None
 
     def reps_by_side(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -99,6 +104,7 @@ class Session:
                 "n_frames": self.n_frames,
                 "duration_s": round(self.duration_s, 3),
                 "key_label": self.key_label,
+                "analysis": None if self.analysis is None else dict(self.analysis),
                 "trace": self.trace,
             }
         )
@@ -232,9 +238,17 @@ def session_from_dict(d: dict[str, Any]) -> Session:
             ended=str(d.get("ended", "complete")),
             created=when(d.get("created") or datetime.now(UTC).isoformat(timespec="seconds")),
             followed=_followed(d.get("followed")),
+            analysis=_analysis(d.get("analysis")),
         )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
         raise ValueError(f"incomplete or malformed session file ({e})") from None
+
+
+def _analysis(v: Any) -> dict[str, Any] | None:
+    """A session file's ``analysis`` (None where absent: files before it, traces, live)."""
+    if not isinstance(v, dict):
+        return None
+    return {"analysed_fps": float(v.get("analysed_fps", 0.0)), "following": bool(v.get("following", False))}
 
 
 def _followed(v: Any) -> dict[str, Any] | None:

@@ -255,10 +255,15 @@ def _alive(pid: int) -> bool:
 
 @needs_ray
 @pytest.mark.skipif(sys.platform != "linux", reason="reads the process tree from /proc")
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(
+    ("sig", "code", "twice"),
+    [(signal.SIGINT, 130, False), (signal.SIGTERM, 143, False), (signal.SIGINT, 130, True)],
+)
 def test_a_stopped_ray_run_exits_in_one_sentence_and_leaves_nothing_behind(
-    tmp_path: Path, sig: signal.Signals, code: int
+    tmp_path: Path, sig: signal.Signals, code: int, twice: bool
 ) -> None:
+    """Stopped while a worker holds a video; ``twice``: Ctrl-C again as it stops (a tester once
+    found the local Ray's files left behind so): still one sentence, nothing left."""
     d = clips_folder(tmp_path)
     out = tmp_path / "out"
     ray_files = set(Path(tempfile.gettempdir()).glob("formcheck-ray.*"))
@@ -278,6 +283,9 @@ def test_a_stopped_ray_run_exits_in_one_sentence_and_leaves_nothing_behind(
         time.sleep(1.0)  # well into the video
         seen |= _descendants(proc.pid)
         proc.send_signal(sig)
+        if twice:
+            time.sleep(0.3)
+            proc.send_signal(sig)
         stdout, stderr = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
@@ -310,6 +318,17 @@ def test_without_ray_installed_ray_says_how_to_install_it(tmp_path: Path) -> Non
     assert not (tmp_path / "out").exists()
     r = run("score", folder, "-e", "squat", "--ray-workers", "2", "--out", tmp_path / "out")
     assert r.returncode == 2 and error_lines(r.stderr) == ["formcheck: --ray-workers goes with --ray."]
+    # --jobs is this machine's processes: with --ray it would be ignored, so it is refused, and
+    # a count under 1 is refused rather than read as the default.
+    for args, said in [
+        (["--ray", "--jobs", "2"],
+         "--jobs sets processes on this machine; with --ray, --ray-workers sets the workers."),
+        (["--ray", "--ray-workers", "0"], "--ray-workers must be 1 or more, got 0."),
+        (["--jobs", "0"], "--jobs must be 1 or more, got 0."),
+    ]:
+        r = run("score", folder, "-e", "squat", *args, "--out", tmp_path / "out", env={"PYTHONPATH": path})
+        assert r.returncode == 2 and error_lines(r.stderr) == [f"formcheck: {said}"], args
+    assert not (tmp_path / "out").exists()
 
 
 @needs_ray

@@ -184,12 +184,19 @@ def test_fast_scores_a_sample_like_the_default(tmp_path: Path) -> None:
     truth = json.loads(SAMPLE.with_suffix(".json").read_text())
 
     def score(*extra: str) -> dict:
+        out_dir = tmp_path / "-".join(extra or ("d",))
         out = subprocess.run(
             [sys.executable, "-m", "formcheck", "score", str(SAMPLE), "--exercise", "squat",
-             "--json", "--no-store", "--out", str(tmp_path / "-".join(extra or ("d",))), *extra],
+             "--json", "--no-store", "--out", str(out_dir), *extra],
             capture_output=True, text=True, timeout=300,
         )
         assert out.returncode == 0, out.stderr
+        # The session file says how the frames were analysed (a saved --fast session is told
+        # apart from one with every frame analysed).
+        [saved] = out_dir.glob("*/session.json")
+        want = ({"analysed_fps": 15.0, "following": True} if extra
+                else {"analysed_fps": 30.0, "following": False})
+        assert json.loads(saved.read_text())["analysis"] == want
         return json.loads(out.stdout)
 
     fast, default = score("--fast"), score()
