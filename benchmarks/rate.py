@@ -39,7 +39,7 @@ if str(ROOT) not in sys.path:
 
 from formcheck.checkers.base import Rep  # noqa: E402
 from formcheck.landmarks import PoseSequence  # noqa: E402
-from formcheck.pipeline import ANALYSIS_FPS, Scorer, score_sequence  # noqa: E402
+from formcheck.pipeline import ANALYSIS_FPS, score_sequence  # noqa: E402
 from formcheck.session import Session  # noqa: E402
 from formcheck.video import frame_stride  # noqa: E402
 from testkit.evaluate import studio_samples, thinned, truth_as_label  # noqa: E402
@@ -80,35 +80,20 @@ def rep_differences(full: list[Rep], reduced: list[Rep], diffs: list[float] | No
     return worst_angle, worst_other, faults
 
 
-def score_analysed(seq: PoseSequence, exercise: str, name: str, analysed: np.ndarray) -> Session:
-    """Score ``seq`` as if the pose model had looked only at the frames where ``analysed`` is
-    True, the others interpolated as at a reduced rate. The last frame is looked at too, so
-    that the frames before it are scored (``refined`` counts it in its share)."""
-    scorer = Scorer(exercise, None)
-    t_s = seq.t_ms.astype(np.float64) / 1000.0
-    skipped: list[float] = []
-    for i in range(len(seq)):
-        if not analysed[i] and i != len(seq) - 1:
-            skipped.append(float(t_s[i]))
-            continue
-        scorer.update_analysed(seq.people(i), float(t_s[i]), seq.aspect, tuple(skipped))
-        skipped = []
-    return scorer.finish(name, seq.fps)
-
-
 def refined(seq: PoseSequence, exercise: str, name: str, stride: int, window_s: float
             ) -> tuple[Session, float]:
     """The reduced-rate pass, then every frame within ``window_s`` of each rep's start, peak
-    and end it found analysed too: the session and the share of frames analysed."""
+    and end it found analysed too: the session and the share of frames analysed. The last
+    frame is looked at too, so that every frame is scored."""
     analysed = np.zeros(len(seq), bool)
     analysed[::stride] = True
     analysed[-1] = True
-    first = score_analysed(seq, exercise, name, analysed)
+    first = score_sequence(seq, exercise, source=name, analysed=analysed)
     t_s = seq.t_ms.astype(np.float64) / 1000.0
     for r in first.reps:
         for at in (r.start_s, r.peak_s, r.end_s):
             analysed |= np.abs(t_s - at) <= window_s
-    return score_analysed(seq, exercise, name, analysed), float(analysed.mean())
+    return score_sequence(seq, exercise, source=name, analysed=analysed), float(analysed.mean())
 
 
 def _sample_traces(names: list[str]) -> list[tuple[str, str, PoseSequence, dict]]:

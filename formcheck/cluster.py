@@ -320,10 +320,7 @@ class RayRun:
                         ray.kill(actor)
                 self.actors = []
             finally:
-                old = signal.getsignal(signal.SIGTERM)
-                self._stop()
-                if old is not None:
-                    signal.signal(signal.SIGTERM, old)
+                self._stop()  # (the SIGTERM handler Ray's shutdown may replace: _signals_held restores it)
 
     def _stop(self) -> None:
         """Disconnect, stopping whatever part of a local Ray had started, and remove its files."""

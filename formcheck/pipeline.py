@@ -472,19 +472,27 @@ def score_sequence(
     prescription: dict[str, Any] | None = None,
     source: str = "trace",
     stride: int = 1,
+    analysed: np.ndarray | None = None,
 ) -> Session:
     """Score a landmark trace (e.g. a saved ``.npz``).
 
     ``stride`` > 1: as if the pose model had looked at every ``stride``-th frame only, the
     frames between filled in as :meth:`Scorer.update_analysed` does (what
-    ``score_video(analysis_fps=...)`` does with a video).
+    ``score_video(analysis_fps=...)`` does with a video). ``analysed``: likewise, for the
+    frames this mask picks (a frame after the last one picked is not scored).
     """
     scorer = Scorer(exercise, prescription)
-    if stride > 1:
+    if analysed is None and stride > 1:
+        analysed = np.arange(len(seq)) % stride == 0
+    if analysed is not None:
         t_s = seq.t_ms.astype(np.float64) / 1000.0
-        for i in range(0, len(seq), stride):
-            skipped = tuple(float(t) for t in t_s[max(0, i - stride + 1):i])
-            scorer.update_analysed(seq.people(i), float(t_s[i]), seq.aspect, skipped)
+        skipped: list[float] = []
+        for i in range(len(seq)):
+            if not analysed[i]:
+                skipped.append(float(t_s[i]))
+                continue
+            scorer.update_analysed(seq.people(i), float(t_s[i]), seq.aspect, tuple(skipped))
+            skipped = []
         return scorer.finish(source, seq.fps)
     for i in range(len(seq)):
         people = seq.people(i) if seq.people_image is not None else None

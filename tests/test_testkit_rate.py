@@ -58,19 +58,19 @@ def test_the_rate_benchmarks_refined_pass_analyses_what_it_says() -> None:
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from rate import refined, score_analysed
+    from rate import refined
 
     from formcheck.pipeline import score_sequence
     from testkit import synthetic
 
     seq, _ = synthetic.squat(reps=3)
     full = score_sequence(seq, "squat")
-    every = score_analysed(seq, "squat", "trace", np.ones(len(seq), bool))
+    every = score_sequence(seq, "squat", analysed=np.ones(len(seq), bool))
     assert [r.to_dict() for r in every.reps] == [r.to_dict() for r in full.reps]
     half = np.zeros(len(seq), bool)
     half[::2] = True
     half[-1] = True  # the last frame is always looked at
-    assert ([r.to_dict() for r in score_analysed(seq, "squat", "trace", half).reps]
+    assert ([r.to_dict() for r in score_sequence(seq, "squat", analysed=half).reps]
             == [r.to_dict() for r in score_sequence(seq, "squat", stride=2).reps])
     first = score_sequence(seq, "squat", stride=2)  # the reduced-rate pass
     t_s = seq.t_ms / 1000.0

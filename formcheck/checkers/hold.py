@@ -220,7 +220,7 @@ class HoldChecker(Checker):
         self._cue_until = -np.inf  # no hold's cue on show yet
         # The latest frame read whose position could not be told (UNCLEAR); None: it could.
         self._unclear_t: float | None = None
-        self._n_unclear = 0  # such frames in all (what to say when no hold was ever seen)
+        self._seen_unclear = False  # any such frame (what to say when no hold was ever seen)
 
     # -- hooks ----------------------------------------------------------------------------
     def frame_side(self, sig: dict[str, float]) -> str | None:
@@ -284,7 +284,7 @@ class HoldChecker(Checker):
             theirs = bool(unclear and hold is not None and (fside is None or fside == (hold.side or fside)))
             if unclear:
                 self._unclear_t = t
-                self._n_unclear += 1
+                self._seen_unclear = True
             if ok:
                 facts = {k: v for k, v in sig.items() if k.startswith("_")}
                 self._rest_rows.append(facts)
@@ -499,7 +499,7 @@ class HoldChecker(Checker):
         if not self._n_valid:
             return f"No holds: formcheck never saw you in the {self.d.title.lower()} position. {self.d.setup}"
         if not self._ever_ready:
-            if self._n_unclear and self.d.unclear_cue:
+            if self._seen_unclear and self.d.unclear_cue:
                 return f"No holds: formcheck saw you, but could not tell your position. {self.d.unclear_cue}"
             return f"No holds: formcheck saw you, but never in the position. {self.d.setup_start}"
         return (
