@@ -39,6 +39,11 @@ def fit_px(text: str, px: int, width: int) -> int:
     return px if tw <= width else max(10, int(px * width / tw))
 
 
+# A cue's lines at most, on video and in the live window: the longest set-up words (a lunge's
+# 131 characters) take three in a 4:3 window and four in a narrow portrait frame.
+CUE_MAX_LINES = 4
+
+
 def wrap(text: str, px: int, width: int, max_lines: int = 2) -> list[str]:
     """Split ``text`` into at most ``max_lines`` lines no wider than ``width`` pixels (a
     single word wider than that stays whole; the last line takes what is left)."""
@@ -148,7 +153,7 @@ def draw_state(
         if right[line1] + 2 * pad <= w - tw - pad:
             draw_text(img, title, (w - tw - pad, line1), small)
     if state.cue_line:
-        lines = wrap(state.cue_line, small, w - 2 * pad, max_lines=4)
+        lines = wrap(state.cue_line, small, w - 2 * pad, CUE_MAX_LINES)
         cpx = min(fit_px(line, small, w - 2 * pad) for line in lines)  # the last line may be long
         step = cpx + pad
         tall = step * len(lines) + pad

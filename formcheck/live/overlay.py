@@ -16,7 +16,15 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from formcheck.annotate import RING_REACH, covers, draw_skeleton, mark_joints, ring_radius, wrap
+from formcheck.annotate import (
+    CUE_MAX_LINES,
+    RING_REACH,
+    covers,
+    draw_skeleton,
+    mark_joints,
+    ring_radius,
+    wrap,
+)
 from formcheck.checkers.base import CheckerState
 from formcheck.textdraw import draw_text, text_size
 from formcheck.units import hold_text
@@ -201,9 +209,7 @@ def draw_overlay(
     # One cue, bottom: the set-up guide's while setting up, else the checker's.
     cue = info.guide_cue if state.phase == "setup" and info.guide_cue else state.cue_line
     if cue:
-        # Up to four lines: the longest set-up words (a lunge's 131 characters) take three in a
-        # 4:3 window and four in a portrait one; with two the last line ran off the picture.
-        lines = wrap(cue, _px(1.0 * s), w - 2 * pad, 4)
+        lines = wrap(cue, _px(1.0 * s), w - 2 * pad, CUE_MAX_LINES)  # (two ran off the picture)
         line_h = int(44 * s)
         step = f"set-up {info.guide_step}/5" if state.phase == "setup" and info.guide_step else ""
         over = int(18 * s) if step else 0  # the step's own line above the words (not beside them)
